@@ -1,0 +1,67 @@
+//! Wire types of every sysman operation.
+//!
+//! Names and JSON shapes follow the AWS SSM service model (botocore's
+//! `ssm/2014-11-06/service-2.json`): PascalCase fields, epoch-second
+//! timestamps, absent members omitted. Operations AWS does not have travel
+//! under the `Sysman.` target prefix with the same conventions.
+//!
+//! This crate depends on nothing of ours, so the agent can stay small.
+
+mod error;
+pub mod fleet;
+mod operation;
+mod time;
+mod types;
+
+pub use error::ApiError;
+pub use operation::{Operation, Prefix};
+pub use time::Timestamp;
+pub use types::{Empty, Tag, Target};
+
+/// Calls `$callback!` with the type path of every operation, once.
+///
+/// The server's dispatch table and the console's remote client are generated
+/// from this one list, so an operation can never be reachable by one and not
+/// the other.
+#[macro_export]
+macro_rules! for_each_operation {
+    ($callback:ident) => {
+        $callback! {
+            $crate::fleet::DescribeInstanceInformation,
+            $crate::fleet::CreateActivation,
+            $crate::fleet::DescribeActivations,
+            $crate::fleet::DeleteActivation,
+            $crate::fleet::DeregisterManagedInstance,
+            $crate::fleet::AddTagsToResource,
+            $crate::fleet::RemoveTagsFromResource,
+            $crate::fleet::ListTagsForResource,
+            $crate::fleet::UpdateInstanceInformation,
+            $crate::fleet::RegisterNode,
+            $crate::fleet::ListNodes,
+        }
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    macro_rules! names {
+        ($($op:path),* $(,)?) => {
+            vec![$((<$op as Operation>::PREFIX, <$op as Operation>::NAME)),*]
+        };
+    }
+
+    #[test]
+    fn every_operation_has_a_unique_target() {
+        let targets: Vec<(Prefix, &str)> = for_each_operation!(names);
+        let mut unique = targets.clone();
+        unique.sort_by_key(|(p, n)| (p.as_str(), *n));
+        unique.dedup();
+        assert_eq!(
+            unique.len(),
+            targets.len(),
+            "duplicate operation target in {targets:?}"
+        );
+    }
+}

@@ -1,0 +1,124 @@
+use std::fmt;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// A point in time, in milliseconds since the Unix epoch.
+///
+/// On the wire it is epoch seconds as a JSON number (fractions allowed), as
+/// the AWS JSON protocol sends timestamps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Timestamp(pub i64);
+
+impl Timestamp {
+    pub const fn from_secs(secs: i64) -> Self {
+        Self(secs * 1000)
+    }
+
+    pub const fn millis(self) -> i64 {
+        self.0
+    }
+
+    pub const fn secs(self) -> i64 {
+        self.0.div_euclid(1000)
+    }
+
+    pub const fn plus_secs(self, secs: i64) -> Self {
+        Self(self.0 + secs * 1000)
+    }
+
+    pub const fn plus_millis(self, millis: i64) -> Self {
+        Self(self.0 + millis)
+    }
+
+    /// Milliseconds from `earlier` to `self`; negative if `earlier` is later.
+    pub const fn millis_since(self, earlier: Timestamp) -> i64 {
+        self.0 - earlier.0
+    }
+
+    /// `YYYY-MM-DDTHH:MM:SSZ`, for people and logs.
+    pub fn iso8601(self) -> String {
+        let secs = self.secs();
+        let days = secs.div_euclid(86_400);
+        let rem = secs.rem_euclid(86_400);
+        let (y, m, d) = civil_from_days(days);
+        format!(
+            "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+            rem / 3600,
+            rem % 3600 / 60,
+            rem % 60
+        )
+    }
+}
+
+/// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's
+/// `civil_from_days`).
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.iso8601())
+    }
+}
+
+impl Serialize for Timestamp {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if self.0 % 1000 == 0 {
+            s.serialize_i64(self.0 / 1000)
+        } else {
+            s.serialize_f64(self.0 as f64 / 1000.0)
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Timestamp {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let secs = f64::deserialize(d)?;
+        if !secs.is_finite() || secs.abs() > 1e13 {
+            return Err(serde::de::Error::custom("timestamp out of range"));
+        }
+        Ok(Timestamp((secs * 1000.0).round() as i64))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wire_form_is_epoch_seconds() {
+        assert_eq!(
+            serde_json::to_string(&Timestamp(1_700_000_000_000)).unwrap(),
+            "1700000000"
+        );
+        assert_eq!(
+            serde_json::to_string(&Timestamp(1_700_000_000_250)).unwrap(),
+            "1700000000.25"
+        );
+        let t: Timestamp = serde_json::from_str("1700000000.5").unwrap();
+        assert_eq!(t, Timestamp(1_700_000_000_500));
+    }
+
+    #[test]
+    fn iso8601_matches_known_dates() {
+        assert_eq!(Timestamp(0).iso8601(), "1970-01-01T00:00:00Z");
+        assert_eq!(
+            Timestamp::from_secs(1_795_435_200).iso8601(),
+            "2026-11-23T12:00:00Z"
+        );
+        assert_eq!(
+            Timestamp::from_secs(951_825_600).iso8601(),
+            "2000-02-29T12:00:00Z"
+        );
+    }
+}
