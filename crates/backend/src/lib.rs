@@ -1,1 +1,144 @@
+//! sysman's service logic: the gate every operation goes through, the
+//! store, the clock, the change bus, the fleet and the node simulator.
+//!
+//! This crate knows nothing of HTTP, terminals or the agent binary.
 
+mod auth;
+pub mod clock;
+mod events;
+pub mod fleet;
+mod gate;
+mod ids;
+mod paging;
+pub mod sim;
+mod store;
+mod validate;
+
+use std::path::Path;
+use std::sync::Arc;
+
+pub use auth::Caller;
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use events::Event;
+pub use fleet::FleetConfig;
+pub use gate::Handler;
+pub use store::AuditRecord;
+use sysman_api::{ApiError, Operation, Timestamp};
+use tokio::sync::broadcast;
+
+/// File name of the store inside the data directory.
+pub const STORE_FILE: &str = "sysman.db";
+
+/// How a backend is put together. `Default` is the wall clock, random ids
+/// and the default fleet settings.
+pub struct Options {
+    pub clock: Arc<dyn Clock>,
+    /// Seeds the generator of ids, codes and secrets, so a test or a
+    /// simulated fleet gets the same ids every run. `None` seeds from the OS.
+    pub id_seed: Option<u64>,
+    pub fleet: FleetConfig,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            clock: Arc::new(SystemClock),
+            id_seed: None,
+            fleet: FleetConfig::default(),
+        }
+    }
+}
+
+/// A handle to one backend; cheap to clone.
+#[derive(Clone)]
+pub struct Backend {
+    inner: Arc<Inner>,
+}
+
+#[doc(hidden)]
+pub struct Inner {
+    clock: Arc<dyn Clock>,
+    store: store::Store,
+    bus: events::Bus,
+    pager: paging::Pager,
+    ids: ids::Ids,
+    fleet: fleet::Fleet,
+}
+
+impl Backend {
+    /// Opens the backend whose store lives in `dir`, creating both if needed.
+    /// Must be called inside a tokio runtime: the scheduler starts with it.
+    pub fn open(dir: &Path, options: Options) -> Result<Backend, String> {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create the data directory {}: {e}", dir.display()))?;
+        Self::start(Some(&dir.join(STORE_FILE)), options)
+    }
+
+    /// A backend that keeps everything in memory, for tests and `--ephemeral`.
+    pub fn open_in_memory(options: Options) -> Result<Backend, String> {
+        Self::start(None, options)
+    }
+
+    fn start(path: Option<&Path>, options: Options) -> Result<Backend, String> {
+        let runtime = tokio::runtime::Handle::try_current()
+            .map_err(|_| "the backend must be opened inside a tokio runtime".to_owned())?;
+        let (store, snapshot) = store::Store::open(path)?;
+        let ids = ids::Ids::new(options.id_seed);
+        let pager = paging::Pager::new(ids.key());
+        let fleet = fleet::Fleet::load(&snapshot, options.fleet, options.clock.now())?;
+        let inner = Arc::new(Inner {
+            clock: options.clock,
+            store,
+            bus: events::Bus::default(),
+            pager,
+            ids,
+            fleet,
+        });
+        runtime.spawn(fleet::run_ping_scheduler(Arc::downgrade(&inner)));
+        Ok(Backend { inner })
+    }
+
+    /// The one gate: authorizes `caller`, runs the handler, records the
+    /// audit event and publishes the change events of a successful call.
+    pub async fn call<O: Handler>(&self, caller: &Caller, op: O) -> Result<O::Output, ApiError> {
+        gate::call(&self.inner, caller, op).await
+    }
+
+    /// Change events from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<Event> {
+        self.inner.bus.subscribe()
+    }
+
+    pub fn now(&self) -> Timestamp {
+        self.inner.clock.now()
+    }
+
+    pub fn clock(&self) -> Arc<dyn Clock> {
+        self.inner.clock.clone()
+    }
+
+    pub fn fleet_config(&self) -> &FleetConfig {
+        self.inner.fleet.config()
+    }
+
+    /// Resolves once every change and audit record queued so far is on disk.
+    pub async fn flush(&self) {
+        self.inner.store.flush().await;
+    }
+
+    /// The whole audit trail, oldest first.
+    pub async fn audit_records(&self) -> Result<Vec<AuditRecord>, ApiError> {
+        self.inner.store.audit_records().await
+    }
+
+    /// Checks the audit trail's hash chain: the number of records, or the
+    /// sequence number of the first one that was tampered with.
+    pub async fn verify_audit_chain(&self) -> Result<Result<u64, i64>, ApiError> {
+        self.inner.store.verify_audit_chain().await
+    }
+
+    /// Name of the operation for logs and the console, e.g. `AmazonSSM.PutParameter`.
+    pub fn target_of<O: Operation>() -> String {
+        format!("{}.{}", O::PREFIX.as_str(), O::NAME)
+    }
+}

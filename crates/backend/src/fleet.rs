@@ -1,0 +1,326 @@
+//! Managed nodes, hybrid activations and node tags.
+//!
+//! The fleet is held in memory for reads (a filter over 100,000 nodes is a
+//! scan of a sorted map) and every change is written through the store. A
+//! node's ping status is a function of its last heartbeat and the clock, so
+//! it is always right when read; the ping scheduler only announces changes
+//! at the moment they happen.
+
+mod activations;
+mod filters;
+mod nodes;
+mod tags;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+
+use parking_lot::RwLock;
+use serde::{Deserialize, Serialize};
+use sysman_api::Timestamp;
+use sysman_api::fleet::{
+    InstanceInformation, NodeSummary, PingStatus, PlatformType, RegistrationMetadataItem,
+};
+use sysman_api::{ApiError, Tag};
+use tokio::sync::Notify;
+
+use crate::store::{Change, Snapshot};
+use crate::{Event, Inner};
+
+const NODE_KIND: &str = "node";
+const ACTIVATION_KIND: &str = "activation";
+
+/// How the fleet judges liveness.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FleetConfig {
+    /// How often agents are expected to report.
+    pub heartbeat_interval: Duration,
+    /// A node whose agent misses this many heartbeats is ConnectionLost.
+    pub missed_heartbeats: u32,
+    /// A node silent this long is Inactive.
+    pub inactive_after: Duration,
+    /// The newest agent version; nodes on another one are flagged outdated.
+    pub latest_agent_version: String,
+}
+
+impl Default for FleetConfig {
+    fn default() -> Self {
+        Self {
+            heartbeat_interval: Duration::from_secs(60),
+            missed_heartbeats: 3,
+            inactive_after: Duration::from_secs(30 * 86_400),
+            latest_agent_version: LATEST_AGENT_VERSION.to_owned(),
+        }
+    }
+}
+
+/// The agent version sysman calls current.
+pub const LATEST_AGENT_VERSION: &str = "3.3.1611.0";
+
+impl FleetConfig {
+    fn lost_after_ms(&self) -> i64 {
+        self.heartbeat_interval.as_millis() as i64 * i64::from(self.missed_heartbeats.max(1))
+    }
+
+    fn inactive_after_ms(&self) -> i64 {
+        (self.inactive_after.as_millis() as i64).max(self.lost_after_ms())
+    }
+
+    /// The status of a node last heard from at `last_ping`, at `now`.
+    pub fn ping_status(&self, last_ping: Timestamp, now: Timestamp) -> PingStatus {
+        let silent = now.millis_since(last_ping);
+        if silent < self.lost_after_ms() {
+            PingStatus::Online
+        } else if silent < self.inactive_after_ms() {
+            PingStatus::ConnectionLost
+        } else {
+            PingStatus::Inactive
+        }
+    }
+
+    /// When the status of a node last heard from at `last_ping` next
+    /// changes by itself, if it ever does.
+    fn next_decay(&self, last_ping: Timestamp, now: Timestamp) -> Option<Timestamp> {
+        match self.ping_status(last_ping, now) {
+            PingStatus::Online => Some(last_ping.plus_millis(self.lost_after_ms())),
+            PingStatus::ConnectionLost => Some(last_ping.plus_millis(self.inactive_after_ms())),
+            PingStatus::Inactive => None,
+        }
+    }
+}
+
+/// A managed node as the store keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Node {
+    pub instance_id: String,
+    pub activation_id: Option<String>,
+    pub iam_role: Option<String>,
+    pub registration_date: Timestamp,
+    pub last_ping: Timestamp,
+    pub agent_version: Option<String>,
+    pub platform_type: Option<PlatformType>,
+    pub platform_name: Option<String>,
+    pub platform_version: Option<String>,
+    pub ip_address: Option<String>,
+    pub computer_name: Option<String>,
+    pub name: Option<String>,
+    /// Sorted by key.
+    pub tags: Vec<Tag>,
+    pub access_key_id: String,
+    /// SHA-256 of the node's secret; the secret itself is never stored.
+    pub secret_sha256: String,
+}
+
+impl Node {
+    pub fn info(&self, config: &FleetConfig, now: Timestamp) -> InstanceInformation {
+        InstanceInformation {
+            instance_id: self.instance_id.clone(),
+            ping_status: config.ping_status(self.last_ping, now),
+            last_ping_date_time: Some(self.last_ping),
+            agent_version: self.agent_version.clone(),
+            is_latest_version: self
+                .agent_version
+                .as_ref()
+                .map(|v| *v == config.latest_agent_version),
+            platform_type: self.platform_type,
+            platform_name: self.platform_name.clone(),
+            platform_version: self.platform_version.clone(),
+            activation_id: self.activation_id.clone(),
+            iam_role: self.iam_role.clone(),
+            registration_date: Some(self.registration_date),
+            resource_type: "ManagedInstance".to_owned(),
+            name: self.name.clone(),
+            ip_address: self.ip_address.clone(),
+            computer_name: self.computer_name.clone(),
+            source_id: Some(self.instance_id.clone()),
+            source_type: Some("AWS::SSM::ManagedInstance".to_owned()),
+        }
+    }
+
+    pub fn summary(&self, config: &FleetConfig, now: Timestamp) -> NodeSummary {
+        NodeSummary {
+            info: self.info(config, now),
+            tags: self.tags.clone(),
+        }
+    }
+
+    fn change(&self) -> Change {
+        Change::Put {
+            kind: NODE_KIND,
+            id: self.instance_id.clone(),
+            body: serde_json::to_string(self).unwrap_or_default(),
+        }
+    }
+}
+
+/// A hybrid activation as the store keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct ActivationRecord {
+    pub activation_id: String,
+    /// SHA-256 of the activation code; the code is shown once, at creation.
+    pub code_sha256: String,
+    pub description: Option<String>,
+    pub default_instance_name: Option<String>,
+    pub iam_role: String,
+    pub registration_limit: i64,
+    pub registrations_count: i64,
+    pub expiration_date: Timestamp,
+    pub created_date: Timestamp,
+    pub tags: Vec<Tag>,
+    pub registration_metadata: Vec<RegistrationMetadataItem>,
+}
+
+impl ActivationRecord {
+    fn change(&self) -> Change {
+        Change::Put {
+            kind: ACTIVATION_KIND,
+            id: self.activation_id.clone(),
+            body: serde_json::to_string(self).unwrap_or_default(),
+        }
+    }
+}
+
+#[derive(Default)]
+pub(crate) struct FleetState {
+    pub nodes: BTreeMap<String, Node>,
+    pub activations: BTreeMap<String, ActivationRecord>,
+    /// When each node's ping status next changes by itself.
+    decay: BTreeSet<(Timestamp, String)>,
+}
+
+impl FleetState {
+    /// Puts `node` in place and files its next status change.
+    fn upsert(&mut self, node: Node, config: &FleetConfig, now: Timestamp) {
+        if let Some(old) = self.nodes.get(&node.instance_id) {
+            let last_ping = old.last_ping;
+            self.unfile(&node.instance_id, last_ping, config);
+        }
+        if let Some(at) = config.next_decay(node.last_ping, now) {
+            self.decay.insert((at, node.instance_id.clone()));
+        }
+        self.nodes.insert(node.instance_id.clone(), node);
+    }
+
+    fn remove(&mut self, id: &str, config: &FleetConfig) -> Option<Node> {
+        let node = self.nodes.remove(id)?;
+        self.unfile(id, node.last_ping, config);
+        Some(node)
+    }
+
+    /// Forgets whichever status change was filed for a node last heard from
+    /// at `last_ping`.
+    fn unfile(&mut self, id: &str, last_ping: Timestamp, config: &FleetConfig) {
+        for at in [config.lost_after_ms(), config.inactive_after_ms()] {
+            self.decay
+                .remove(&(last_ping.plus_millis(at), id.to_owned()));
+        }
+    }
+}
+
+pub(crate) struct Fleet {
+    config: FleetConfig,
+    pub state: RwLock<FleetState>,
+    /// Wakes the ping scheduler when a nearer status change was filed.
+    wake: Arc<Notify>,
+}
+
+impl Fleet {
+    pub fn load(snapshot: &Snapshot, config: FleetConfig, now: Timestamp) -> Result<Fleet, String> {
+        let mut state = FleetState::default();
+        for (id, body) in snapshot.get(NODE_KIND).into_iter().flatten() {
+            let node: Node = serde_json::from_str(body)
+                .map_err(|e| format!("stored node {id} cannot be read: {e}"))?;
+            state.upsert(node, &config, now);
+        }
+        for (id, body) in snapshot.get(ACTIVATION_KIND).into_iter().flatten() {
+            let activation: ActivationRecord = serde_json::from_str(body)
+                .map_err(|e| format!("stored activation {id} cannot be read: {e}"))?;
+            state.activations.insert(id.clone(), activation);
+        }
+        Ok(Fleet {
+            config,
+            state: RwLock::new(state),
+            wake: Arc::new(Notify::new()),
+        })
+    }
+
+    pub fn config(&self) -> &FleetConfig {
+        &self.config
+    }
+
+    fn node_not_found(id: &str) -> ApiError {
+        ApiError::new(
+            "InvalidInstanceId",
+            format!("No managed node with id {id}; list nodes with DescribeInstanceInformation"),
+        )
+    }
+}
+
+/// Announces ping status changes as they happen: sleeps until the next
+/// filed change on the clock (or until a nearer one is filed), then
+/// publishes the nodes whose status moved on.
+pub(crate) async fn run_ping_scheduler(inner: Weak<Inner>) {
+    let Some((wake, clock)) = inner
+        .upgrade()
+        .map(|i| (i.fleet.wake.clone(), i.clock.clone()))
+    else {
+        return;
+    };
+    loop {
+        let notified = wake.notified();
+        tokio::pin!(notified);
+        notified.as_mut().enable();
+        let Some(next) = inner
+            .upgrade()
+            .map(|i| i.fleet.state.read().decay.first().map(|(at, _)| *at))
+        else {
+            return;
+        };
+        match next {
+            Some(at) => {
+                tokio::select! {
+                    () = clock.sleep_until(at) => {}
+                    () = &mut notified => continue,
+                }
+            }
+            None => notified.await,
+        }
+        let Some(strong) = inner.upgrade() else {
+            return;
+        };
+        announce_decayed(&strong);
+    }
+}
+
+/// Lets the ping scheduler see that its backend is gone.
+impl Drop for Fleet {
+    fn drop(&mut self) {
+        self.wake.notify_one();
+    }
+}
+
+fn announce_decayed(inner: &Inner) {
+    let fleet = &inner.fleet;
+    let now = inner.clock.now();
+    let mut changed = Vec::new();
+    {
+        let mut state = fleet.state.write();
+        while let Some((at, id)) = state.decay.first().cloned() {
+            if at > now {
+                break;
+            }
+            state.decay.remove(&(at, id.clone()));
+            let Some(node) = state.nodes.get(&id) else {
+                continue;
+            };
+            let last_ping = node.last_ping;
+            changed.push(node.summary(&fleet.config, now));
+            if let Some(next) = fleet.config.next_decay(last_ping, now) {
+                state.decay.insert((next, id));
+            }
+        }
+    }
+    for summary in changed {
+        inner.bus.publish(Event::NodeChanged(Box::new(summary)));
+    }
+}

@@ -1,0 +1,258 @@
+//! Node registration, heartbeats, listing and deregistration.
+
+use std::ops::Bound;
+
+use sha2::{Digest, Sha256};
+use sysman_api::fleet::{
+    DeregisterManagedInstance, DescribeInstanceInformation, DescribeInstanceInformationResult,
+    LIST_NODES_MAX_RESULTS, ListNodes, ListNodesResult, RegisterNode, RegisterNodeResult,
+    UpdateInstanceInformation,
+};
+use sysman_api::{ApiError, Empty, Operation};
+
+use super::{Fleet, Node, filters};
+use crate::gate::{Ctx, Handler};
+use crate::store::Change;
+use crate::{Event, Inner, validate};
+
+impl Handler for DescribeInstanceInformation {
+    async fn handle(self, b: &Inner, ctx: &mut Ctx) -> Result<Self::Output, ApiError> {
+        let limit = validate::max_results(self.max_results, 5, 50, 50)?;
+        let predicates = filters::compile(&self)?;
+        let scope = (&self.instance_information_filter_list, &self.filters);
+        let after = match &self.next_token {
+            Some(token) => Some(b.pager.resume(Self::NAME, &scope, token)?),
+            None => None,
+        };
+        let config = b.fleet.config();
+        let state = b.fleet.state.read();
+        let start = match &after {
+            Some(key) => Bound::Excluded(key.as_str()),
+            None => Bound::Unbounded,
+        };
+        let mut list = Vec::with_capacity(limit);
+        let mut more = false;
+        for (_, node) in state.nodes.range::<str, _>((start, Bound::Unbounded)) {
+            if list.len() == limit {
+                more = true;
+                break;
+            }
+            if predicates.iter().all(|p| p.matches(node, config, ctx.now)) {
+                list.push(node.info(config, ctx.now));
+            }
+        }
+        let next_token = match list.last() {
+            Some(last) if more => Some(b.pager.issue(Self::NAME, &scope, &last.instance_id)),
+            _ => None,
+        };
+        Ok(DescribeInstanceInformationResult {
+            instance_information_list: list,
+            next_token,
+        })
+    }
+}
+
+impl Handler for ListNodes {
+    async fn handle(self, b: &Inner, ctx: &mut Ctx) -> Result<Self::Output, ApiError> {
+        let limit = validate::max_results(self.max_results, 1, LIST_NODES_MAX_RESULTS, 1000)?;
+        let after = match &self.next_token {
+            Some(token) => Some(b.pager.resume(Self::NAME, &(), token)?),
+            None => None,
+        };
+        let start = match &after {
+            Some(key) => Bound::Excluded(key.as_str()),
+            None => Bound::Unbounded,
+        };
+        let config = b.fleet.config();
+        let state = b.fleet.state.read();
+        let mut range = state.nodes.range::<str, _>((start, Bound::Unbounded));
+        let nodes: Vec<_> = range
+            .by_ref()
+            .take(limit)
+            .map(|(_, n)| n.summary(config, ctx.now))
+            .collect();
+        let next_token = match nodes.last() {
+            Some(last) if range.next().is_some() => {
+                Some(b.pager.issue(Self::NAME, &(), &last.info.instance_id))
+            }
+            _ => None,
+        };
+        Ok(ListNodesResult { nodes, next_token })
+    }
+}
+
+fn invalid_activation(message: impl Into<String>) -> ApiError {
+    ApiError::new("InvalidActivation", message)
+}
+
+impl Handler for RegisterNode {
+    async fn handle(self, b: &Inner, ctx: &mut Ctx) -> Result<Self::Output, ApiError> {
+        check_reported(
+            self.agent_version.as_deref(),
+            self.ip_address.as_deref(),
+            self.computer_name.as_deref(),
+        )?;
+        let mismatch = || {
+            invalid_activation(
+                "The activation id and code do not match any activation; check both, \
+                 or create a new activation",
+            )
+        };
+        let code_sha256 = hex::encode(Sha256::digest(self.activation_code.as_bytes()));
+        let config = b.fleet.config();
+        let secret = b.ids.secret();
+        let (commit, node) = {
+            let mut state = b.fleet.state.write();
+            let activation = state
+                .activations
+                .get(&self.activation_id)
+                .ok_or_else(mismatch)?;
+            if activation.code_sha256 != code_sha256 {
+                return Err(mismatch());
+            }
+            if ctx.now >= activation.expiration_date {
+                return Err(invalid_activation(format!(
+                    "Activation {} expired at {}; create a new activation",
+                    activation.activation_id, activation.expiration_date
+                )));
+            }
+            if activation.registrations_count >= activation.registration_limit {
+                return Err(invalid_activation(format!(
+                    "Activation {} has reached its registration limit of {}; \
+                     create a new activation for more nodes",
+                    activation.activation_id, activation.registration_limit
+                )));
+            }
+            let mut activation = activation.clone();
+            activation.registrations_count += 1;
+            let mut instance_id = b.ids.instance_id();
+            while state.nodes.contains_key(&instance_id) {
+                instance_id = b.ids.instance_id();
+            }
+            let mut tags = activation.tags.clone();
+            tags.sort();
+            let node = Node {
+                instance_id,
+                activation_id: Some(activation.activation_id.clone()),
+                iam_role: Some(activation.iam_role.clone()),
+                registration_date: ctx.now,
+                last_ping: ctx.now,
+                agent_version: self.agent_version,
+                platform_type: self.platform_type,
+                platform_name: self.platform_name,
+                platform_version: self.platform_version,
+                ip_address: self.ip_address,
+                computer_name: self.computer_name,
+                name: activation.default_instance_name.clone(),
+                tags,
+                access_key_id: b.ids.access_key_id(),
+                secret_sha256: hex::encode(Sha256::digest(secret.as_bytes())),
+            };
+            let commit = ctx.commit(&b.store, vec![node.change(), activation.change()]);
+            state
+                .activations
+                .insert(activation.activation_id.clone(), activation);
+            state.upsert(node.clone(), config, ctx.now);
+            (commit, node)
+        };
+        b.fleet.wake.notify_one();
+        commit.await?;
+        ctx.publish(Event::NodeChanged(Box::new(node.summary(config, ctx.now))));
+        ctx.publish(Event::ActivationsChanged);
+        Ok(RegisterNodeResult {
+            instance_id: node.instance_id,
+            access_key_id: node.access_key_id,
+            secret_access_key: secret,
+        })
+    }
+}
+
+/// Checks what an agent reports about its node.
+fn check_reported(
+    agent_version: Option<&str>,
+    ip_address: Option<&str>,
+    computer_name: Option<&str>,
+) -> Result<(), ApiError> {
+    if let Some(v) = agent_version.filter(|v| !validate::is_agent_version(v)) {
+        return Err(ApiError::constraint(
+            "agentVersion",
+            v,
+            r"Member must satisfy regular expression pattern: ^[0-9]{1,6}(\.[0-9]{1,6}){2,3}$",
+        ));
+    }
+    validate::length(ip_address, "iPAddress", 1, 46)?;
+    validate::length(computer_name, "computerName", 1, 255)
+}
+
+impl Handler for UpdateInstanceInformation {
+    async fn handle(self, b: &Inner, ctx: &mut Ctx) -> Result<Self::Output, ApiError> {
+        check_reported(
+            self.agent_version.as_deref(),
+            self.ip_address.as_deref(),
+            self.computer_name.as_deref(),
+        )?;
+        let config = b.fleet.config();
+        let (commit, node) = {
+            let mut state = b.fleet.state.write();
+            let mut node = state
+                .nodes
+                .get(&self.instance_id)
+                .cloned()
+                .ok_or_else(|| Fleet::node_not_found(&self.instance_id))?;
+            node.last_ping = ctx.now;
+            let keep = |new: Option<String>, old: &mut Option<String>| {
+                if new.is_some() {
+                    *old = new;
+                }
+            };
+            keep(self.agent_version, &mut node.agent_version);
+            keep(self.platform_name, &mut node.platform_name);
+            keep(self.platform_version, &mut node.platform_version);
+            keep(self.ip_address, &mut node.ip_address);
+            keep(self.computer_name, &mut node.computer_name);
+            if self.platform_type.is_some() {
+                node.platform_type = self.platform_type;
+            }
+            let commit = ctx.commit(&b.store, vec![node.change()]);
+            state.upsert(node.clone(), config, ctx.now);
+            (commit, node)
+        };
+        b.fleet.wake.notify_one();
+        commit.await?;
+        ctx.publish(Event::NodeChanged(Box::new(node.summary(config, ctx.now))));
+        Ok(Empty {})
+    }
+}
+
+impl Handler for DeregisterManagedInstance {
+    async fn handle(self, b: &Inner, ctx: &mut Ctx) -> Result<Self::Output, ApiError> {
+        if !validate::is_managed_instance_id(&self.instance_id) {
+            return Err(ApiError::constraint(
+                "instanceId",
+                &self.instance_id,
+                "Member must satisfy regular expression pattern: (^mi-[0-9a-f]{17}$)",
+            ));
+        }
+        let config = b.fleet.config();
+        let commit = {
+            let mut state = b.fleet.state.write();
+            if !state.nodes.contains_key(&self.instance_id) {
+                return Err(Fleet::node_not_found(&self.instance_id));
+            }
+            let commit = ctx.commit(
+                &b.store,
+                vec![Change::Delete {
+                    kind: super::NODE_KIND,
+                    id: self.instance_id.clone(),
+                }],
+            );
+            state.remove(&self.instance_id, config);
+            commit
+        };
+        commit.await?;
+        ctx.publish(Event::NodeRemoved {
+            instance_id: self.instance_id,
+        });
+        Ok(Empty {})
+    }
+}

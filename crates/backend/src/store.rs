@@ -1,0 +1,505 @@
+//! The durable store: SQLite in WAL mode with `synchronous=FULL`.
+//!
+//! Its interface is narrow on purpose — records of a kind keyed by id, put
+//! or deleted in one atomic batch together with the audit record of the call
+//! that made them — so another store (PostgreSQL) can stand in later.
+//!
+//! One writer thread owns the connection and drains a queue into one
+//! transaction at a time (group commit): a write is acknowledged only after
+//! its transaction committed and synced, yet thousands of writes a second
+//! share a handful of syncs. Audit records of reads ride along in the same
+//! batches, so a read costs no sync of its own.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use rusqlite::{Connection, OptionalExtension, params};
+use sha2::{Digest, Sha256};
+use sysman_api::{ApiError, Timestamp};
+use tokio::sync::oneshot;
+
+/// Numbered schema migrations; `PRAGMA user_version` records how many ran.
+const MIGRATIONS: &[&str] = &[
+    // 1: records of every kind, and the hash-chained audit trail.
+    "CREATE TABLE records (
+         kind TEXT NOT NULL,
+         id   TEXT NOT NULL,
+         body TEXT NOT NULL,
+         PRIMARY KEY (kind, id)
+     ) WITHOUT ROWID;
+     CREATE TABLE audit (
+         seq       INTEGER PRIMARY KEY,
+         time_ms   INTEGER NOT NULL,
+         principal TEXT NOT NULL,
+         operation TEXT NOT NULL,
+         resource  TEXT NOT NULL,
+         outcome   TEXT NOT NULL,
+         request   TEXT NOT NULL,
+         hash      TEXT NOT NULL
+     );",
+];
+
+/// How long audit records of reads may wait for company before they commit.
+const READ_AUDIT_LINGER: Duration = Duration::from_millis(5);
+/// Most jobs one transaction takes.
+const MAX_BATCH: usize = 20_000;
+
+/// One change to a record.
+#[derive(Debug, Clone)]
+pub enum Change {
+    Put {
+        kind: &'static str,
+        id: String,
+        body: String,
+    },
+    Delete {
+        kind: &'static str,
+        id: String,
+    },
+}
+
+/// What the audit trail keeps of one call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditRecord {
+    pub time: Timestamp,
+    pub principal: String,
+    pub operation: String,
+    pub resource: String,
+    /// `Success`, or the error code the call failed with.
+    pub outcome: String,
+    /// The request with its secret fields redacted, as JSON.
+    pub request: String,
+}
+
+impl AuditRecord {
+    fn chain_hash(&self, previous: &str) -> String {
+        let mut h = Sha256::new();
+        for part in [
+            previous,
+            &self.time.millis().to_string(),
+            &self.principal,
+            &self.operation,
+            &self.resource,
+            &self.outcome,
+            &self.request,
+        ] {
+            h.update((part.len() as u64).to_le_bytes());
+            h.update(part.as_bytes());
+        }
+        hex::encode(h.finalize())
+    }
+}
+
+type Query = Box<dyn FnOnce(&Connection) + Send>;
+
+enum Job {
+    Write {
+        changes: Vec<Change>,
+        audit: AuditRecord,
+        done: oneshot::Sender<Result<(), String>>,
+    },
+    Audit(AuditRecord),
+    Query(Query),
+    Flush(oneshot::Sender<()>),
+}
+
+/// Every record the store held when it opened, by kind and id.
+pub type Snapshot = BTreeMap<String, BTreeMap<String, String>>;
+
+#[derive(Clone)]
+pub struct Store {
+    jobs: mpsc::Sender<Job>,
+    failed: Arc<AtomicBool>,
+}
+
+impl Store {
+    /// Opens (creating if needed) the store at `path`, or an in-memory one,
+    /// runs pending migrations and returns every record it holds.
+    pub fn open(path: Option<&Path>) -> Result<(Store, Snapshot), String> {
+        let conn = match path {
+            Some(p) => Connection::open(p),
+            None => Connection::open_in_memory(),
+        }
+        .map_err(|e| format!("cannot open the store: {e}"))?;
+        let setup = || -> rusqlite::Result<Snapshot> {
+            conn.pragma_update(None, "journal_mode", "WAL")?;
+            conn.pragma_update(None, "synchronous", "FULL")?;
+            conn.pragma_update(None, "foreign_keys", "ON")?;
+            migrate(&conn)?;
+            let mut snapshot = Snapshot::new();
+            let mut stmt = conn.prepare("SELECT kind, id, body FROM records")?;
+            let rows = stmt.query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                ))
+            })?;
+            for row in rows {
+                let (kind, id, body) = row?;
+                snapshot.entry(kind).or_default().insert(id, body);
+            }
+            Ok(snapshot)
+        };
+        let snapshot = setup().map_err(|e| format!("cannot prepare the store: {e}"))?;
+        let last_hash: String = conn
+            .query_row(
+                "SELECT hash FROM audit ORDER BY seq DESC LIMIT 1",
+                [],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| format!("cannot read the audit trail: {e}"))?
+            .unwrap_or_default();
+
+        let (jobs, rx) = mpsc::channel();
+        let failed = Arc::new(AtomicBool::new(false));
+        let writer = Writer {
+            conn,
+            last_hash,
+            failed: failed.clone(),
+        };
+        std::thread::Builder::new()
+            .name("sysman-store".into())
+            .spawn(move || writer.run(rx))
+            .map_err(|e| format!("cannot start the store writer: {e}"))?;
+        Ok((Store { jobs, failed }, snapshot))
+    }
+
+    /// Queues `changes` and their audit record as one atomic unit. The
+    /// returned future resolves once they are committed and synced.
+    pub fn commit(
+        &self,
+        changes: Vec<Change>,
+        audit: AuditRecord,
+    ) -> impl Future<Output = Result<(), ApiError>> + Send + 'static {
+        let (done, wait) = oneshot::channel();
+        let sent = self.check().and_then(|()| {
+            self.jobs
+                .send(Job::Write {
+                    changes,
+                    audit,
+                    done,
+                })
+                .map_err(|_| ApiError::internal("the store writer has stopped"))
+        });
+        async move {
+            sent?;
+            match wait.await {
+                Ok(Ok(())) => Ok(()),
+                Ok(Err(e)) => Err(ApiError::internal(format!(
+                    "the store failed to commit: {e}"
+                ))),
+                Err(_) => Err(ApiError::internal("the store writer has stopped")),
+            }
+        }
+    }
+
+    /// Appends the audit record of a call that changed nothing. It commits
+    /// with the next batch; the caller does not wait for it.
+    pub fn append_audit(&self, audit: AuditRecord) {
+        let _ = self.jobs.send(Job::Audit(audit));
+    }
+
+    /// Resolves once everything queued before it is committed.
+    pub async fn flush(&self) {
+        let (tx, rx) = oneshot::channel();
+        if self.jobs.send(Job::Flush(tx)).is_ok() {
+            let _ = rx.await;
+        }
+    }
+
+    /// Runs a read on the writer's connection, after everything queued
+    /// before it has committed.
+    pub async fn query<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let (tx, rx) = oneshot::channel();
+        let job: Query = Box::new(move |conn| {
+            let _ = tx.send(f(conn));
+        });
+        self.jobs
+            .send(Job::Query(job))
+            .map_err(|_| ApiError::internal("the store has stopped"))?;
+        rx.await
+            .map_err(|_| ApiError::internal("the store has stopped"))?
+            .map_err(|e| ApiError::internal(format!("store query failed: {e}")))
+    }
+
+    /// Errors once a commit has failed: memory and disk may then disagree,
+    /// and only a restart (which reloads from disk) makes them one again.
+    pub fn check(&self) -> Result<(), ApiError> {
+        if self.failed.load(Ordering::Acquire) {
+            Err(ApiError::internal(
+                "the store failed to commit an earlier change and refuses further writes; \
+                 check the disk and restart sysman",
+            ))
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Every audit record, oldest first.
+    pub async fn audit_records(&self) -> Result<Vec<AuditRecord>, ApiError> {
+        self.query(|conn| {
+            let mut stmt = conn.prepare(
+                "SELECT time_ms, principal, operation, resource, outcome, request
+                 FROM audit ORDER BY seq",
+            )?;
+            let rows = stmt.query_map([], |r| {
+                Ok(AuditRecord {
+                    time: Timestamp(r.get(0)?),
+                    principal: r.get(1)?,
+                    operation: r.get(2)?,
+                    resource: r.get(3)?,
+                    outcome: r.get(4)?,
+                    request: r.get(5)?,
+                })
+            })?;
+            rows.collect()
+        })
+        .await
+    }
+
+    /// Recomputes the audit hash chain; returns how many records it holds,
+    /// or the sequence number of the first record that does not match.
+    pub async fn verify_audit_chain(&self) -> Result<Result<u64, i64>, ApiError> {
+        self.query(|conn| {
+            let mut stmt = conn.prepare(
+                "SELECT seq, time_ms, principal, operation, resource, outcome, request, hash
+                 FROM audit ORDER BY seq",
+            )?;
+            let mut rows = stmt.query([])?;
+            let mut previous = String::new();
+            let mut count = 0;
+            while let Some(r) = rows.next()? {
+                let record = AuditRecord {
+                    time: Timestamp(r.get(1)?),
+                    principal: r.get(2)?,
+                    operation: r.get(3)?,
+                    resource: r.get(4)?,
+                    outcome: r.get(5)?,
+                    request: r.get(6)?,
+                };
+                let stored: String = r.get(7)?;
+                if record.chain_hash(&previous) != stored {
+                    return Ok(Err(r.get(0)?));
+                }
+                previous = stored;
+                count += 1;
+            }
+            Ok(Ok(count))
+        })
+        .await
+    }
+}
+
+fn migrate(conn: &Connection) -> rusqlite::Result<()> {
+    let done: usize = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(done) {
+        conn.execute_batch(&format!(
+            "BEGIN; {sql}; PRAGMA user_version = {}; COMMIT;",
+            i + 1
+        ))?;
+    }
+    Ok(())
+}
+
+struct Writer {
+    conn: Connection,
+    last_hash: String,
+    failed: Arc<AtomicBool>,
+}
+
+impl Writer {
+    fn run(mut self, rx: mpsc::Receiver<Job>) {
+        while let Ok(first) = rx.recv() {
+            let mut batch = vec![first];
+            // Take whatever else is waiting; if only read audits wait, linger
+            // a moment so they share one sync.
+            let deadline = Instant::now() + READ_AUDIT_LINGER;
+            while batch.len() < MAX_BATCH {
+                match rx.try_recv() {
+                    Ok(job) => batch.push(job),
+                    Err(mpsc::TryRecvError::Empty) => {
+                        let only_audits = batch.iter().all(|j| matches!(j, Job::Audit(_)));
+                        let left = deadline.saturating_duration_since(Instant::now());
+                        if !only_audits || left.is_zero() {
+                            break;
+                        }
+                        match rx.recv_timeout(left) {
+                            Ok(job) => batch.push(job),
+                            Err(_) => break,
+                        }
+                    }
+                    Err(mpsc::TryRecvError::Disconnected) => break,
+                }
+            }
+            self.commit_batch(batch);
+        }
+    }
+
+    fn commit_batch(&mut self, batch: Vec<Job>) {
+        let mut acks = Vec::new();
+        let mut after = Vec::new();
+        let start_hash = self.last_hash.clone();
+        let result = (|| -> rusqlite::Result<()> {
+            let tx = self.conn.unchecked_transaction()?;
+            for job in batch {
+                match job {
+                    Job::Write {
+                        changes,
+                        audit,
+                        done,
+                    } => {
+                        tx.execute_batch("SAVEPOINT job")?;
+                        match apply(&tx, &changes).and_then(|()| {
+                            let hash = audit.chain_hash(&self.last_hash);
+                            insert_audit(&tx, &audit, &hash).map(|()| hash)
+                        }) {
+                            Ok(hash) => {
+                                tx.execute_batch("RELEASE job")?;
+                                self.last_hash = hash;
+                                acks.push(done);
+                            }
+                            Err(e) => {
+                                tx.execute_batch("ROLLBACK TO job; RELEASE job")?;
+                                let _ = done.send(Err(e.to_string()));
+                            }
+                        }
+                    }
+                    Job::Audit(audit) => {
+                        let hash = audit.chain_hash(&self.last_hash);
+                        insert_audit(&tx, &audit, &hash)?;
+                        self.last_hash = hash;
+                    }
+                    Job::Query(_) | Job::Flush(_) => after.push(job),
+                }
+            }
+            tx.commit()
+        })();
+        match result {
+            Ok(()) => {
+                for done in acks {
+                    let _ = done.send(Ok(()));
+                }
+            }
+            Err(e) => {
+                tracing::error!("store commit failed: {e}");
+                self.last_hash = start_hash;
+                self.failed.store(true, Ordering::Release);
+                for done in acks {
+                    let _ = done.send(Err(e.to_string()));
+                }
+            }
+        }
+        for job in after {
+            match job {
+                Job::Query(q) => q(&self.conn),
+                Job::Flush(done) => {
+                    let _ = done.send(());
+                }
+                Job::Write { .. } | Job::Audit(_) => {}
+            }
+        }
+    }
+}
+
+fn apply(tx: &rusqlite::Transaction<'_>, changes: &[Change]) -> rusqlite::Result<()> {
+    let mut put = tx.prepare_cached(
+        "INSERT INTO records (kind, id, body) VALUES (?1, ?2, ?3)
+         ON CONFLICT (kind, id) DO UPDATE SET body = excluded.body",
+    )?;
+    let mut delete = tx.prepare_cached("DELETE FROM records WHERE kind = ?1 AND id = ?2")?;
+    for change in changes {
+        match change {
+            Change::Put { kind, id, body } => put.execute(params![kind, id, body])?,
+            Change::Delete { kind, id } => delete.execute(params![kind, id])?,
+        };
+    }
+    Ok(())
+}
+
+fn insert_audit(
+    tx: &rusqlite::Transaction<'_>,
+    a: &AuditRecord,
+    hash: &str,
+) -> rusqlite::Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO audit (time_ms, principal, operation, resource, outcome, request, hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?
+    .execute(params![
+        a.time.millis(),
+        a.principal,
+        a.operation,
+        a.resource,
+        a.outcome,
+        a.request,
+        hash
+    ])?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn audit(op: &str) -> AuditRecord {
+        AuditRecord {
+            time: Timestamp::from_secs(1),
+            principal: "admin".into(),
+            operation: op.into(),
+            resource: "*".into(),
+            outcome: "Success".into(),
+            request: "{}".into(),
+        }
+    }
+
+    #[tokio::test]
+    async fn committed_records_survive_a_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sysman.db");
+        {
+            let (store, snapshot) = Store::open(Some(&path)).unwrap();
+            assert!(snapshot.is_empty());
+            let put = Change::Put {
+                kind: "node",
+                id: "mi-1".into(),
+                body: "{}".into(),
+            };
+            store.commit(vec![put], audit("Put")).await.unwrap();
+            store.append_audit(audit("Get"));
+            store.flush().await;
+        }
+        let (store, snapshot) = Store::open(Some(&path)).unwrap();
+        assert_eq!(snapshot["node"]["mi-1"], "{}");
+        let ops: Vec<_> = store
+            .audit_records()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|a| a.operation)
+            .collect();
+        assert_eq!(ops, ["Put", "Get"]);
+        assert_eq!(store.verify_audit_chain().await.unwrap(), Ok(2));
+    }
+
+    #[tokio::test]
+    async fn tampering_with_the_audit_trail_is_detected() {
+        let (store, _) = Store::open(None).unwrap();
+        for op in ["A", "B", "C"] {
+            store.commit(vec![], audit(op)).await.unwrap();
+        }
+        store
+            .query(|c| c.execute("UPDATE audit SET principal = 'mallory' WHERE seq = 2", []))
+            .await
+            .unwrap();
+        assert_eq!(store.verify_audit_chain().await.unwrap(), Err(2));
+    }
+}
