@@ -143,7 +143,7 @@ impl FleetSpec {
                             n
                         )
                     }
-                    PlatformType::MacOS => format!("mac-{role}-{env}-{n:02}.local"),
+                    PlatformType::MacOS => format!("mac-{role}-{env}-{n:02}"),
                     PlatformType::Linux => format!("{role}-{env}-{n:03}"),
                 };
                 let env_octet = match env {

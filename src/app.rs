@@ -1,0 +1,566 @@
+//! The console's state and its one `update` function.
+//!
+//! Terminal keys, backend messages and ticks arrive as [`Msg`]s; `update`
+//! changes state and returns [`Effect`]s (backend calls) for the runtime to
+//! carry out, whose results come back as messages tagged with a request id.
+//! `update` never awaits and `render` (in `ui`) never changes anything, so
+//! every screen can be reproduced from a sequence of messages.
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use sysman_api::Timestamp;
+use sysman_api::fleet::{Activation, NodeSummary};
+use sysman_backend::Event;
+
+use crate::keys::{Command, Key, KeyMap, Lookup, Scope};
+pub use crate::palette::Palette;
+use crate::palette::PaletteTarget;
+use crate::panes::PaneId;
+use crate::panes::activations::ActivationsPane;
+use crate::panes::fleet::{FleetPane, FleetView};
+use crate::theme::Theme;
+
+/// Something that happened.
+#[derive(Debug)]
+pub enum Msg {
+    Key(KeyEvent),
+    /// About once a second, with the backend clock's time.
+    Tick(Timestamp),
+    Resize(u16, u16),
+    Backend(BackendMsg),
+}
+
+/// A backend result or change event.
+#[derive(Debug)]
+pub enum BackendMsg {
+    NodesLoaded {
+        request: u64,
+        result: Result<Vec<NodeSummary>, String>,
+    },
+    ActivationsLoaded {
+        request: u64,
+        result: Result<Vec<Activation>, String>,
+    },
+    Event(Event),
+    /// The event stream dropped events: reload everything.
+    Lagged,
+    /// A change finished: the text says what happened, or what went wrong.
+    Done {
+        request: u64,
+        result: Result<String, String>,
+    },
+}
+
+/// A backend call for the runtime to make.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    LoadNodes { request: u64 },
+    LoadActivations { request: u64 },
+    Deregister { request: u64, instance_id: String },
+    DeleteActivation { request: u64, activation_id: String },
+}
+
+/// What sits on top of the pane and takes keys first.
+#[derive(Debug)]
+pub enum Layer {
+    Help,
+    Palette(Palette),
+    Confirm { prompt: String, effect: Effect },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Status {
+    pub text: String,
+    pub error: bool,
+    ticks_left: u8,
+}
+
+/// How long a status message stays, in ticks.
+const STATUS_TICKS: u8 = 6;
+
+pub struct App {
+    pub keymap: KeyMap,
+    pub theme: Theme,
+    pub readonly: bool,
+    /// Which backend the console talks to, for the header.
+    pub backend_label: String,
+    pub now: Timestamp,
+    pub pane: PaneId,
+    history: Vec<PaneId>,
+    pub fleet: FleetPane,
+    pub activations: ActivationsPane,
+    pub layer: Option<Layer>,
+    /// The filter text while it is being typed.
+    pub filter_input: Option<String>,
+    pending_keys: Vec<Key>,
+    pub status: Option<Status>,
+    pub quit: bool,
+    pub size: (u16, u16),
+    next_request: u64,
+    nodes_request: Option<u64>,
+    /// Node events seen while a full load is in flight, re-applied on top
+    /// of it so the load cannot roll a node back.
+    replay: Vec<NodeSummary>,
+    activations_request: Option<u64>,
+    activations_stale: bool,
+}
+
+impl App {
+    /// A new console and the loads it needs.
+    pub fn new(
+        keymap: KeyMap,
+        theme: Theme,
+        readonly: bool,
+        backend_label: String,
+        now: Timestamp,
+        size: (u16, u16),
+    ) -> (App, Vec<Effect>) {
+        let mut app = App {
+            keymap,
+            theme,
+            readonly,
+            backend_label,
+            now,
+            pane: PaneId::Fleet,
+            history: Vec::new(),
+            fleet: FleetPane::default(),
+            activations: ActivationsPane::default(),
+            layer: None,
+            filter_input: None,
+            pending_keys: Vec::new(),
+            status: None,
+            quit: false,
+            size,
+            next_request: 1,
+            nodes_request: None,
+            replay: Vec::new(),
+            activations_request: None,
+            activations_stale: false,
+        };
+        let effects = vec![app.load_nodes(), app.load_activations()];
+        (app, effects)
+    }
+
+    fn request_id(&mut self) -> u64 {
+        self.next_request += 1;
+        self.next_request
+    }
+
+    fn load_nodes(&mut self) -> Effect {
+        let request = self.request_id();
+        self.nodes_request = Some(request);
+        self.replay.clear();
+        Effect::LoadNodes { request }
+    }
+
+    fn load_activations(&mut self) -> Effect {
+        let request = self.request_id();
+        self.activations_request = Some(request);
+        self.activations_stale = false;
+        Effect::LoadActivations { request }
+    }
+
+    pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
+        match msg {
+            Msg::Key(key) if key.kind != KeyEventKind::Release => self.on_key(key),
+            Msg::Key(_) => Vec::new(),
+            Msg::Tick(now) => {
+                self.now = now;
+                if let Some(status) = &mut self.status {
+                    status.ticks_left = status.ticks_left.saturating_sub(1);
+                    if status.ticks_left == 0 {
+                        self.status = None;
+                    }
+                }
+                Vec::new()
+            }
+            Msg::Resize(w, h) => {
+                self.size = (w, h);
+                Vec::new()
+            }
+            Msg::Backend(msg) => self.on_backend(msg),
+        }
+    }
+
+    /// Brings derived state (filtered and sorted rows, the visible window)
+    /// up to date; the runtime calls it before drawing.
+    pub fn settle(&mut self) {
+        let page = crate::ui::table_rows(self.size, self.filter_line_visible());
+        self.fleet.table.set_page(page);
+        self.activations.table.set_page(page);
+        self.fleet.settle();
+        self.activations.settle();
+    }
+
+    pub fn set_status(&mut self, text: impl Into<String>, error: bool) {
+        self.status = Some(Status {
+            text: text.into(),
+            error,
+            ticks_left: STATUS_TICKS,
+        });
+    }
+
+    /// The filter text of the pane in focus.
+    pub fn current_filter(&self) -> &str {
+        match self.pane {
+            PaneId::Fleet => self.fleet.table.filter.text(),
+            PaneId::Activations => self.activations.table.filter.text(),
+        }
+    }
+
+    pub fn filter_line_visible(&self) -> bool {
+        self.filter_input.is_some() || (self.in_table() && !self.current_filter().is_empty())
+    }
+
+    fn in_table(&self) -> bool {
+        !(self.pane == PaneId::Fleet && matches!(self.fleet.view, FleetView::Node { .. }))
+    }
+
+    /// Scopes whose keys apply now, most specific first.
+    pub fn scopes(&self) -> Vec<Scope> {
+        match (self.pane, &self.fleet.view) {
+            (PaneId::Fleet, FleetView::Node { .. }) => vec![Scope::Node, Scope::Global],
+            (pane, _) => vec![pane.scope(), Scope::Table, Scope::Global],
+        }
+    }
+
+    /// Bindings shown in the footer and help: read-only hides dangerous ones.
+    pub fn visible_bindings(&self) -> Vec<(crate::keys::Chord, Command)> {
+        self.keymap
+            .bindings(&self.scopes())
+            .into_iter()
+            .filter(|(_, c)| !(self.readonly && c.dangerous()))
+            .collect()
+    }
+
+    /// Breadcrumbs for the header.
+    pub fn breadcrumbs(&self) -> Vec<String> {
+        let mut crumbs: Vec<String> = self.history.iter().map(|p| p.title().to_owned()).collect();
+        crumbs.push(self.pane.title().to_owned());
+        if let (PaneId::Fleet, FleetView::Node { instance_id, .. }) = (self.pane, &self.fleet.view)
+        {
+            crumbs.push(instance_id.clone());
+        }
+        crumbs
+    }
+
+    fn on_key(&mut self, event: KeyEvent) -> Vec<Effect> {
+        if let Some(layer) = self.layer.take() {
+            return self.on_layer_key(layer, event);
+        }
+        if self.filter_input.is_some() {
+            self.on_filter_key(event);
+            return Vec::new();
+        }
+        let Some(key) = Key::from_event(&event) else {
+            return Vec::new();
+        };
+        self.pending_keys.push(key);
+        match self.keymap.lookup(&self.scopes(), &self.pending_keys) {
+            Lookup::Pending => Vec::new(),
+            Lookup::Unbound => {
+                self.pending_keys.clear();
+                Vec::new()
+            }
+            Lookup::Command(command) => {
+                self.pending_keys.clear();
+                self.run(command)
+            }
+        }
+    }
+
+    fn on_layer_key(&mut self, layer: Layer, event: KeyEvent) -> Vec<Effect> {
+        let ctrl_c =
+            event.modifiers.contains(KeyModifiers::CONTROL) && event.code == KeyCode::Char('c');
+        if ctrl_c {
+            self.quit = true;
+            return Vec::new();
+        }
+        match layer {
+            Layer::Help => match event.code {
+                KeyCode::Esc | KeyCode::Char('?') | KeyCode::Char('q') | KeyCode::Enter => {}
+                _ => self.layer = Some(Layer::Help),
+            },
+            Layer::Confirm { prompt, effect } => match event.code {
+                KeyCode::Char('y') | KeyCode::Char('Y') => {
+                    self.set_status("working…", false);
+                    return vec![effect];
+                }
+                KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc => {
+                    self.set_status("cancelled", false);
+                }
+                _ => self.layer = Some(Layer::Confirm { prompt, effect }),
+            },
+            Layer::Palette(mut palette) => match event.code {
+                KeyCode::Esc => {}
+                KeyCode::Enter => return self.run_palette(&palette),
+                KeyCode::Tab => {
+                    palette.complete();
+                    self.layer = Some(Layer::Palette(palette));
+                }
+                KeyCode::Down => {
+                    palette.select_next();
+                    self.layer = Some(Layer::Palette(palette));
+                }
+                KeyCode::Up => {
+                    palette.select_prev();
+                    self.layer = Some(Layer::Palette(palette));
+                }
+                KeyCode::Backspace => {
+                    palette.input.pop();
+                    palette.refresh();
+                    self.layer = Some(Layer::Palette(palette));
+                }
+                KeyCode::Char(c) if !event.modifiers.contains(KeyModifiers::CONTROL) => {
+                    palette.input.push(c);
+                    palette.refresh();
+                    self.layer = Some(Layer::Palette(palette));
+                }
+                _ => self.layer = Some(Layer::Palette(palette)),
+            },
+        }
+        Vec::new()
+    }
+
+    fn on_filter_key(&mut self, event: KeyEvent) {
+        let Some(mut text) = self.filter_input.take() else {
+            return;
+        };
+        match event.code {
+            KeyCode::Enter => return,
+            KeyCode::Esc => {
+                self.set_filter("");
+                return;
+            }
+            KeyCode::Backspace => {
+                text.pop();
+            }
+            KeyCode::Char('c') if event.modifiers.contains(KeyModifiers::CONTROL) => {
+                self.quit = true;
+                return;
+            }
+            KeyCode::Char('u') if event.modifiers.contains(KeyModifiers::CONTROL) => text.clear(),
+            KeyCode::Char(c) if !event.modifiers.contains(KeyModifiers::CONTROL) => text.push(c),
+            _ => {}
+        }
+        self.set_filter(&text);
+        self.filter_input = Some(text);
+    }
+
+    fn set_filter(&mut self, text: &str) {
+        match self.pane {
+            PaneId::Fleet => self.fleet.set_filter(text),
+            PaneId::Activations => self.activations.set_filter(text),
+        }
+    }
+
+    fn run_palette(&mut self, palette: &Palette) -> Vec<Effect> {
+        match palette.resolve() {
+            Some((PaletteTarget::Pane(pane), args)) => {
+                self.switch_to(pane);
+                if !args.is_empty() {
+                    self.set_filter(&args);
+                }
+            }
+            Some((PaletteTarget::Quit, _)) => self.quit = true,
+            None => {
+                let word = palette.input.split_whitespace().next().unwrap_or_default();
+                self.set_status(
+                    format!("no pane or command called '{word}'; try :fleet"),
+                    true,
+                );
+            }
+        }
+        Vec::new()
+    }
+
+    pub fn switch_to(&mut self, pane: PaneId) {
+        if pane != self.pane {
+            self.history.retain(|p| *p != pane);
+            self.history.push(self.pane);
+            self.pane = pane;
+        }
+    }
+
+    fn run(&mut self, command: Command) -> Vec<Effect> {
+        if command.dangerous() && self.readonly {
+            self.set_status(
+                format!("read-only: {} is disabled", command.description()),
+                true,
+            );
+            return Vec::new();
+        }
+        self.settle();
+        match command {
+            Command::Quit => self.quit = true,
+            Command::Palette => self.layer = Some(Layer::Palette(Palette::new())),
+            Command::Help => self.layer = Some(Layer::Help),
+            Command::Filter => self.filter_input = Some(self.current_filter().to_owned()),
+            Command::Back => self.back(),
+            Command::Up | Command::Down | Command::PageUp | Command::PageDown => {
+                self.move_selection(command)
+            }
+            Command::Top => self.table_mut().top(),
+            Command::Bottom => self.table_mut().bottom(),
+            Command::SortNext | Command::SortPrev | Command::SortReverse => self.sort(command),
+            Command::Open => {
+                if let (PaneId::Fleet, Some(id)) = (self.pane, self.fleet.selected_id()) {
+                    self.fleet.view = FleetView::Node {
+                        instance_id: id,
+                        scroll: 0,
+                    };
+                }
+            }
+            Command::DeregisterNode => self.confirm_deregister(),
+            Command::DeleteActivation => self.confirm_delete_activation(),
+        }
+        Vec::new()
+    }
+
+    fn table_mut(&mut self) -> &mut crate::table::TableView {
+        match self.pane {
+            PaneId::Fleet => &mut self.fleet.table,
+            PaneId::Activations => &mut self.activations.table,
+        }
+    }
+
+    fn move_selection(&mut self, command: Command) {
+        if let FleetView::Node { scroll, .. } = &mut self.fleet.view
+            && self.pane == PaneId::Fleet
+        {
+            *scroll = match command {
+                Command::Up => scroll.saturating_sub(1),
+                _ => scroll.saturating_add(1).min(64),
+            };
+            return;
+        }
+        let table = self.table_mut();
+        let page = table.page as isize;
+        table.move_by(match command {
+            Command::Up => -1,
+            Command::Down => 1,
+            Command::PageUp => -page,
+            _ => page,
+        });
+    }
+
+    fn sort(&mut self, command: Command) {
+        let table = self.table_mut();
+        match command {
+            Command::SortNext => table.sort_next(),
+            Command::SortPrev => table.sort_prev(),
+            _ => table.reverse(),
+        }
+        match self.pane {
+            PaneId::Fleet => self.fleet.mark_dirty(),
+            PaneId::Activations => self.activations.mark_dirty(),
+        }
+    }
+
+    fn back(&mut self) {
+        if self.pane == PaneId::Fleet && matches!(self.fleet.view, FleetView::Node { .. }) {
+            self.fleet.view = FleetView::Table;
+        } else if !self.current_filter().is_empty() {
+            self.set_filter("");
+        } else if let Some(previous) = self.history.pop() {
+            self.pane = previous;
+        }
+    }
+
+    fn confirm_deregister(&mut self) {
+        let target = match (self.pane, &self.fleet.view) {
+            (PaneId::Fleet, FleetView::Node { instance_id, .. }) => Some(instance_id.clone()),
+            (PaneId::Fleet, FleetView::Table) => self.fleet.selected_id(),
+            _ => None,
+        };
+        let Some(instance_id) = target else { return };
+        let name = self
+            .fleet
+            .row(&instance_id)
+            .map(|r| r.name.clone())
+            .unwrap_or_default();
+        let request = self.request_id();
+        self.layer = Some(Layer::Confirm {
+            prompt: format!(
+                "Deregister {instance_id} ({name})? Its agent must register again with a new \
+                 activation to come back."
+            ),
+            effect: Effect::Deregister {
+                request,
+                instance_id,
+            },
+        });
+    }
+
+    fn confirm_delete_activation(&mut self) {
+        let Some(activation) = self.activations.selected() else {
+            return;
+        };
+        let activation_id = activation.activation_id.clone();
+        let request = self.request_id();
+        self.layer = Some(Layer::Confirm {
+            prompt: format!(
+                "Delete activation {activation_id}? Nodes registered with it stay registered; \
+                 no new node can use it."
+            ),
+            effect: Effect::DeleteActivation {
+                request,
+                activation_id,
+            },
+        });
+    }
+
+    fn on_backend(&mut self, msg: BackendMsg) -> Vec<Effect> {
+        match msg {
+            BackendMsg::NodesLoaded { request, result } => {
+                if self.nodes_request != Some(request) {
+                    return Vec::new();
+                }
+                self.nodes_request = None;
+                match result {
+                    Ok(nodes) => {
+                        self.fleet.replace_all(nodes);
+                        for node in std::mem::take(&mut self.replay) {
+                            self.fleet.upsert(node);
+                        }
+                    }
+                    Err(e) => self.set_status(format!("could not load nodes: {e}"), true),
+                }
+            }
+            BackendMsg::ActivationsLoaded { request, result } => {
+                if self.activations_request != Some(request) {
+                    return Vec::new();
+                }
+                self.activations_request = None;
+                match result {
+                    Ok(list) => self.activations.replace_all(list, self.now),
+                    Err(e) => self.set_status(format!("could not load activations: {e}"), true),
+                }
+                if self.activations_stale {
+                    return vec![self.load_activations()];
+                }
+            }
+            BackendMsg::Event(Event::NodeChanged(node)) => {
+                if self.nodes_request.is_some() {
+                    self.replay.push((*node).clone());
+                }
+                self.fleet.upsert(*node);
+            }
+            BackendMsg::Event(Event::NodeRemoved { instance_id }) => {
+                self.fleet.remove(&instance_id);
+            }
+            BackendMsg::Event(Event::ActivationsChanged) => {
+                if self.activations_request.is_some() {
+                    self.activations_stale = true;
+                } else {
+                    return vec![self.load_activations()];
+                }
+            }
+            BackendMsg::Lagged => return vec![self.load_nodes(), self.load_activations()],
+            BackendMsg::Done { result, .. } => match result {
+                Ok(text) => self.set_status(text, false),
+                Err(text) => self.set_status(text, true),
+            },
+        }
+        Vec::new()
+    }
+}

@@ -1,0 +1,204 @@
+//! The `sysman` command: flags, directories, the embedded backend, the
+//! simulated fleet, and the console's terminal.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use clap::Parser;
+use directories::ProjectDirs;
+use serde::{Deserialize, Serialize};
+use sysman_backend::sim::{FleetSpec, Simulator};
+use sysman_backend::{Backend, Caller, Options, SystemClock};
+
+use crate::app::App;
+use crate::config::Config;
+use crate::runtime::Connection;
+use crate::theme::Theme;
+
+/// A self-hosted Systems Manager, driven from the keyboard.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+pub struct Args {
+    /// Nodes in the simulated fleet created for a new data directory (0 for none).
+    #[arg(long, value_name = "N")]
+    pub fleet: Option<usize>,
+    /// Seed of the simulated fleet: the same seed gives the same fleet.
+    #[arg(long, value_name = "S")]
+    pub seed: Option<u64>,
+    /// Where the store lives (default: the user data directory).
+    #[arg(long, value_name = "DIR", conflicts_with = "ephemeral")]
+    pub data_dir: Option<PathBuf>,
+    /// Keep everything in memory; nothing is written to disk.
+    #[arg(long)]
+    pub ephemeral: bool,
+    /// Colour theme: dark, light, terminal, or a file in the themes directory.
+    #[arg(long, value_name = "NAME")]
+    pub theme: Option<String>,
+    /// Hide and refuse destructive actions.
+    #[arg(long)]
+    pub readonly: bool,
+    /// Config file (default: $SYSMAN_CONFIG, then the user config directory).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+/// The simulated fleet a data directory was created with, kept beside the
+/// store so reopening simulates the same fleet.
+#[derive(Debug, Serialize, Deserialize)]
+struct SimFile {
+    spec: FleetSpec,
+}
+
+const SIM_FILE: &str = "simulator.json";
+
+fn project_dirs() -> Option<ProjectDirs> {
+    ProjectDirs::from("", "", "sysman")
+}
+
+/// `/home/me/x` as `~/x`, for the header.
+fn tilde(path: &Path) -> String {
+    match std::env::var_os("HOME").map(PathBuf::from) {
+        Some(home) if path.starts_with(&home) && !home.as_os_str().is_empty() => {
+            format!("~/{}", path.strip_prefix(&home).unwrap_or(path).display())
+        }
+        _ => path.display().to_string(),
+    }
+}
+
+pub fn main(args: Args) -> Result<(), String> {
+    let dirs = project_dirs();
+    let config_path = dirs.as_ref().map(|d| d.config_dir().join("config.toml"));
+    let config = Config::load(args.config.as_deref(), config_path.as_deref())?;
+    let keymap = config.keymap()?;
+    let theme_name = args.theme.clone().unwrap_or_else(|| config.theme.clone());
+    let themes_dir = dirs.as_ref().map(|d| d.config_dir().join("themes"));
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let theme = Theme::load(&theme_name, themes_dir.as_deref(), no_color)?;
+
+    let data_dir = match (&args.data_dir, args.ephemeral) {
+        (_, true) => None,
+        (Some(dir), false) => Some(dir.clone()),
+        (None, false) => Some(
+            dirs.as_ref()
+                .map(|d| d.data_dir().to_owned())
+                .ok_or("cannot find a home directory; pass --data-dir DIR or --ephemeral")?,
+        ),
+    };
+    let _log_guard = init_logging(dirs.as_ref(), data_dir.as_deref());
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+    runtime.block_on(async move {
+        let options = Options {
+            clock: Arc::new(SystemClock),
+            id_seed: None,
+            fleet: config.fleet.to_fleet_config(),
+        };
+        // Decided before the store is opened: a new store means a new fleet.
+        let spec = fleet_spec(&args, &config, data_dir.as_deref())?;
+        let (backend, label) = match &data_dir {
+            Some(dir) => (
+                Backend::open(dir, options)?,
+                format!("embedded {}", tilde(dir)),
+            ),
+            None => (
+                Backend::open_in_memory(options)?,
+                "embedded (ephemeral)".to_owned(),
+            ),
+        };
+        if let Some(spec) = spec.filter(|s| s.nodes > 0) {
+            let sim = Simulator::start(backend.clone(), &spec)
+                .await
+                .map_err(|e| format!("cannot start the simulated fleet: {e}"))?;
+            tokio::spawn(sim.run());
+        }
+        let user = std::env::var("USER").unwrap_or_else(|_| "console".to_owned());
+        let connection = Connection::embedded(backend.clone(), Caller::admin(user));
+        let mut terminal = ratatui::init();
+        let size = terminal
+            .size()
+            .map(|s| (s.width, s.height))
+            .unwrap_or((80, 24));
+        let (app, effects) = App::new(keymap, theme, args.readonly, label, backend.now(), size);
+        let result = crate::runtime::run(&mut terminal, app, effects, connection).await;
+        ratatui::restore();
+        backend.flush().await;
+        result.map_err(|e| format!("terminal error: {e}"))
+    })?;
+    // Terminal input is read on a thread blocked in read(); don't wait for it.
+    runtime.shutdown_background();
+    Ok(())
+}
+
+/// The simulated fleet to run: the one this data directory was made with,
+/// or, for a new one, the one the flags and config describe.
+fn fleet_spec(
+    args: &Args,
+    config: &Config,
+    data_dir: Option<&Path>,
+) -> Result<Option<FleetSpec>, String> {
+    let wanted = || {
+        let mut spec = FleetSpec::new(
+            args.fleet.unwrap_or(config.simulator.nodes),
+            args.seed.unwrap_or(config.simulator.seed),
+        );
+        spec.flakiness = config.simulator.flakiness;
+        spec
+    };
+    let Some(dir) = data_dir else {
+        return Ok(Some(wanted()));
+    };
+    let path = dir.join(SIM_FILE);
+    if path.is_file() {
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let file: SimFile = serde_json::from_str(&text)
+            .map_err(|e| format!("{} is damaged: {e}", path.display()))?;
+        let asked = args.fleet.is_some_and(|n| n != file.spec.nodes)
+            || args.seed.is_some_and(|s| s != file.spec.seed);
+        if asked {
+            return Err(format!(
+                "{} already holds a simulated fleet of {} nodes (seed {}); use --data-dir for \
+                 another fleet or --ephemeral for a throwaway one",
+                tilde(dir),
+                file.spec.nodes,
+                file.spec.seed
+            ));
+        }
+        return Ok(Some(file.spec));
+    }
+    let has_store = dir.join(sysman_backend::STORE_FILE).is_file();
+    if has_store && args.fleet.is_none() {
+        // A store made without a simulator: a real fleet, leave it be.
+        return Ok(None);
+    }
+    let spec = wanted();
+    let text =
+        serde_json::to_string_pretty(&SimFile { spec: spec.clone() }).map_err(|e| e.to_string())?;
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    Ok(Some(spec))
+}
+
+/// Logs go to a file, never to the terminal the console draws on.
+fn init_logging(
+    dirs: Option<&ProjectDirs>,
+    data_dir: Option<&Path>,
+) -> Option<tracing_appender::non_blocking::WorkerGuard> {
+    let dir = dirs
+        .and_then(|d| d.state_dir().map(Path::to_owned))
+        .or_else(|| data_dir.map(|d| d.join("logs")))?;
+    std::fs::create_dir_all(&dir).ok()?;
+    let appender = tracing_appender::rolling::never(&dir, "sysman.log");
+    let (writer, guard) = tracing_appender::non_blocking(appender);
+    let filter = tracing_subscriber::EnvFilter::try_from_env("SYSMAN_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_writer(writer)
+        .with_ansi(false)
+        .with_env_filter(filter)
+        .init();
+    Some(guard)
+}

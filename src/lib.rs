@@ -1,0 +1,16 @@
+//! The sysman console: a keyboard-driven terminal UI over a sysman backend.
+//!
+//! The binary (`src/main.rs`) is a thin shell around this library, so tests
+//! can drive the whole app with keys and render it into a test terminal.
+
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod filter;
+pub mod keys;
+pub mod palette;
+pub mod panes;
+pub mod runtime;
+pub mod table;
+pub mod theme;
+pub mod ui;

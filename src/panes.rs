@@ -1,0 +1,74 @@
+//! The console's panes. Each owns its data, its table state and its
+//! drawing; the app routes keys and backend messages to the one in focus.
+
+pub mod activations;
+pub mod fleet;
+
+use std::fmt;
+
+use crate::keys::Scope;
+
+/// The panes that exist, in the palette's order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PaneId {
+    Fleet,
+    Activations,
+}
+
+impl PaneId {
+    pub const ALL: [PaneId; 2] = [PaneId::Fleet, PaneId::Activations];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            PaneId::Fleet => "Fleet",
+            PaneId::Activations => "Activations",
+        }
+    }
+
+    /// Names the palette accepts, the canonical one first.
+    pub fn aliases(self) -> &'static [&'static str] {
+        match self {
+            PaneId::Fleet => &["fleet", "nodes", "fm", "fleet-manager", "instances"],
+            PaneId::Activations => &["activations", "act", "hybrid"],
+        }
+    }
+
+    pub fn scope(self) -> Scope {
+        match self {
+            PaneId::Fleet => Scope::Fleet,
+            PaneId::Activations => Scope::Activations,
+        }
+    }
+}
+
+impl fmt::Display for PaneId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.title())
+    }
+}
+
+/// `12s`, `5m`, `3h`, `4d`: how long ago, as briefly as a table cell needs.
+pub fn age(millis: i64) -> String {
+    let secs = millis.max(0) / 1000;
+    match secs {
+        0..60 => format!("{secs}s"),
+        60..3600 => format!("{}m", secs / 60),
+        3600..172_800 => format!("{}h", secs / 3600),
+        _ => format!("{}d", secs / 86_400),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ages_are_brief() {
+        assert_eq!(age(-5), "0s");
+        assert_eq!(age(59_999), "59s");
+        assert_eq!(age(60_000), "1m");
+        assert_eq!(age(3_600_000), "1h");
+        assert_eq!(age(47 * 3_600_000), "47h");
+        assert_eq!(age(3 * 86_400_000), "3d");
+    }
+}

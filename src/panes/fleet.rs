@@ -1,0 +1,536 @@
+//! Fleet Manager: every managed node, live.
+
+use std::cmp::Ordering;
+use std::collections::HashMap;
+use std::net::Ipv4Addr;
+
+use nucleo_matcher::Utf32String;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Row, Table, Wrap};
+use sysman_api::Timestamp;
+use sysman_api::fleet::{NodeSummary, PingStatus};
+
+use super::age;
+use crate::filter;
+use crate::table::TableView;
+use crate::theme::Theme;
+
+/// Columns: title, minimum width, priority (lower stays longer on narrow
+/// terminals).
+pub const COLUMNS: [(&str, u16, u8); 9] = [
+    ("ID", 20, 0),
+    ("NAME", 16, 1),
+    ("STATUS", 14, 0),
+    ("PLATFORM", 17, 2),
+    ("AGENT", 12, 3),
+    ("IP", 13, 5),
+    ("PING", 4, 2),
+    ("ENV", 7, 4),
+    ("ROLE", 7, 6),
+];
+
+/// What a row shows, computed once per node change.
+#[derive(Debug, Clone)]
+pub struct FleetRow {
+    pub node: NodeSummary,
+    pub name: String,
+    pub platform: String,
+    pub env: String,
+    pub role: String,
+    haystack: Utf32String,
+}
+
+impl FleetRow {
+    pub fn new(node: NodeSummary) -> Self {
+        let info = &node.info;
+        let name = info
+            .name
+            .clone()
+            .or_else(|| info.computer_name.clone())
+            .unwrap_or_default();
+        let platform = match (&info.platform_name, &info.platform_version) {
+            // "Microsoft Windows Server 2022 Datacenter": the year says it all.
+            (Some(n), _) if n.starts_with("Microsoft Windows Server ") => {
+                let year = n.trim_start_matches("Microsoft Windows Server ");
+                format!(
+                    "Win Server {}",
+                    year.split_whitespace().next().unwrap_or_default()
+                )
+            }
+            (Some(n), Some(v)) => format!("{} {v}", short_platform(n)),
+            (Some(n), None) => short_platform(n).to_owned(),
+            _ => String::new(),
+        };
+        let tag = |key: &str| {
+            node.tags
+                .iter()
+                .find(|t| t.key == key)
+                .map(|t| t.value.clone())
+                .unwrap_or_default()
+        };
+        let (env, role) = (tag("Environment"), tag("Role"));
+        let tag_text: Vec<String> = node
+            .tags
+            .iter()
+            .map(|t| format!("{}={}", t.key, t.value))
+            .collect();
+        let haystack = filter::haystack(&[
+            &info.instance_id,
+            &name,
+            info.computer_name.as_deref().unwrap_or_default(),
+            info.ping_status.as_str(),
+            &platform,
+            info.agent_version.as_deref().unwrap_or_default(),
+            info.ip_address.as_deref().unwrap_or_default(),
+            &tag_text.join(" "),
+        ]);
+        Self {
+            node,
+            name,
+            platform,
+            env,
+            role,
+            haystack,
+        }
+    }
+
+    pub fn status(&self) -> PingStatus {
+        self.node.info.ping_status
+    }
+
+    pub fn outdated(&self) -> bool {
+        self.node.info.is_latest_version == Some(false)
+    }
+
+    /// The cells of the row, in column order.
+    pub fn cells(&self, now: Timestamp) -> [String; 9] {
+        let info = &self.node.info;
+        let agent = info.agent_version.clone().unwrap_or_default();
+        [
+            info.instance_id.clone(),
+            self.name.clone(),
+            info.ping_status.as_str().to_owned(),
+            self.platform.clone(),
+            if self.outdated() {
+                format!("{agent} ↓")
+            } else {
+                agent
+            },
+            info.ip_address.clone().unwrap_or_default(),
+            info.last_ping_date_time
+                .map(|t| age(now.millis_since(t)))
+                .unwrap_or_default(),
+            self.env.clone(),
+            self.role.clone(),
+        ]
+    }
+
+    fn compare(&self, other: &Self, column: usize) -> Ordering {
+        let (a, b) = (&self.node.info, &other.node.info);
+        let by = match column {
+            1 => self.name.cmp(&other.name),
+            2 => a.ping_status.cmp(&b.ping_status),
+            3 => self.platform.cmp(&other.platform),
+            4 => version_key(&a.agent_version).cmp(&version_key(&b.agent_version)),
+            5 => ip_key(&a.ip_address).cmp(&ip_key(&b.ip_address)),
+            // Youngest ping first: ascending by age.
+            6 => b.last_ping_date_time.cmp(&a.last_ping_date_time),
+            7 => self.env.cmp(&other.env),
+            8 => self.role.cmp(&other.role),
+            _ => Ordering::Equal,
+        };
+        by.then_with(|| a.instance_id.cmp(&b.instance_id))
+    }
+}
+
+fn short_platform(name: &str) -> &str {
+    match name {
+        "Red Hat Enterprise Linux" => "RHEL",
+        "Debian GNU/Linux" => "Debian",
+        other => other,
+    }
+}
+
+fn version_key(v: &Option<String>) -> Vec<u64> {
+    v.as_deref()
+        .unwrap_or_default()
+        .split('.')
+        .map(|p| p.parse().unwrap_or(0))
+        .collect()
+}
+
+fn ip_key(ip: &Option<String>) -> (u32, String) {
+    let text = ip.clone().unwrap_or_default();
+    (
+        text.parse::<Ipv4Addr>().map(u32::from).unwrap_or(u32::MAX),
+        text,
+    )
+}
+
+/// What the fleet pane is showing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FleetView {
+    Table,
+    Node { instance_id: String, scroll: u16 },
+}
+
+pub struct FleetPane {
+    pub rows: Vec<FleetRow>,
+    index: HashMap<String, usize>,
+    pub table: TableView,
+    pub view: FleetView,
+    pub loaded: bool,
+    /// Nodes by ping status: Online, ConnectionLost, Inactive.
+    pub counts: [usize; 3],
+    dirty: bool,
+}
+
+impl Default for FleetPane {
+    fn default() -> Self {
+        Self {
+            rows: Vec::new(),
+            index: HashMap::new(),
+            table: TableView::new(COLUMNS.len()),
+            view: FleetView::Table,
+            loaded: false,
+            counts: [0; 3],
+            dirty: false,
+        }
+    }
+}
+
+impl FleetPane {
+    pub fn replace_all(&mut self, nodes: Vec<NodeSummary>) {
+        self.rows = nodes.into_iter().map(FleetRow::new).collect();
+        self.index = self
+            .rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.node.info.instance_id.clone(), i))
+            .collect();
+        self.loaded = true;
+        self.dirty = true;
+    }
+
+    pub fn upsert(&mut self, node: NodeSummary) {
+        let row = FleetRow::new(node);
+        match self.index.get(&row.node.info.instance_id) {
+            Some(&i) => self.rows[i] = row,
+            None => {
+                self.index
+                    .insert(row.node.info.instance_id.clone(), self.rows.len());
+                self.rows.push(row);
+            }
+        }
+        self.dirty = true;
+    }
+
+    pub fn remove(&mut self, instance_id: &str) {
+        let Some(i) = self.index.remove(instance_id) else {
+            return;
+        };
+        let selected = self.selected_id();
+        self.rows.swap_remove(i);
+        if let Some(moved) = self.rows.get(i) {
+            self.index.insert(moved.node.info.instance_id.clone(), i);
+        }
+        // The table holds row indices; rebuild it now so none points past
+        // the end, keeping the selection unless it was the removed node.
+        self.table.order.clear();
+        self.dirty = true;
+        self.settle_keeping(selected.filter(|s| s != instance_id));
+        if matches!(&self.view, FleetView::Node { instance_id: open, .. } if open == instance_id) {
+            self.view = FleetView::Table;
+        }
+    }
+
+    pub fn selected(&self) -> Option<&FleetRow> {
+        self.table.selected_row().and_then(|i| self.rows.get(i))
+    }
+
+    pub fn selected_id(&self) -> Option<String> {
+        self.selected().map(|r| r.node.info.instance_id.clone())
+    }
+
+    pub fn row(&self, instance_id: &str) -> Option<&FleetRow> {
+        self.index.get(instance_id).map(|&i| &self.rows[i])
+    }
+
+    pub fn set_filter(&mut self, text: &str) {
+        if self.table.filter.text() != text {
+            self.table.filter = filter::Query::parse(text);
+            self.dirty = true;
+        }
+    }
+
+    pub fn mark_dirty(&mut self) {
+        self.dirty = true;
+    }
+
+    /// Recomputes the filtered, sorted order if anything changed.
+    pub fn settle(&mut self) {
+        let selected = self.selected_id();
+        self.settle_keeping(selected);
+    }
+
+    fn settle_keeping(&mut self, selected: Option<String>) {
+        if !self.dirty {
+            return;
+        }
+        self.dirty = false;
+        let mut counts = [0; 3];
+        for row in &self.rows {
+            counts[row.status() as usize] += 1;
+        }
+        self.counts = counts;
+        let query = &self.table.filter;
+        let mut matcher = filter::matcher();
+        let mut order: Vec<usize> = if query.is_empty() {
+            (0..self.rows.len()).collect()
+        } else {
+            (0..self.rows.len())
+                .filter(|&i| {
+                    let row = &self.rows[i];
+                    let tags = row
+                        .node
+                        .tags
+                        .iter()
+                        .map(|t| (t.key.as_str(), t.value.as_str()));
+                    query.matches(&mut matcher, &row.haystack, tags)
+                })
+                .collect()
+        };
+        let column = self.table.sort_column;
+        order.sort_unstable_by(|&a, &b| {
+            self.table
+                .directed(self.rows[a].compare(&self.rows[b], column))
+        });
+        let keep = selected.and_then(|id| self.index.get(&id).copied());
+        self.table.set_order(order, keep);
+    }
+
+    pub fn render_table(&self, frame: &mut Frame, area: Rect, theme: &Theme, now: Timestamp) {
+        let title = if self.table.filter.is_empty() {
+            format!(" Nodes [{}] ", self.rows.len())
+        } else {
+            format!(
+                " Nodes [{} of {}] ",
+                self.table.order.len(),
+                self.rows.len()
+            )
+        };
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .border_style(theme.border)
+            .title(Span::styled(title, theme.title))
+            .style(theme.text);
+        if !self.loaded {
+            let waiting = Paragraph::new("Loading nodes…")
+                .style(theme.muted)
+                .block(block);
+            frame.render_widget(waiting, area);
+            return;
+        }
+        if self.rows.is_empty() {
+            let empty = Paragraph::new(
+                "No managed nodes yet. Register agents with an activation \
+                 (see :activations), or start sysman with --fleet N for a simulated fleet.",
+            )
+            .style(theme.muted)
+            .wrap(Wrap { trim: true })
+            .block(block);
+            frame.render_widget(empty, area);
+            return;
+        }
+        let columns = fit_columns(area.width.saturating_sub(2));
+        let header = Row::new(columns.iter().map(|&c| {
+            let (name, _, _) = COLUMNS[c];
+            let arrow = match (c == self.table.sort_column, self.table.ascending) {
+                (true, true) => "▲",
+                (true, false) => "▼",
+                _ => "",
+            };
+            Line::from(format!("{name}{arrow}"))
+        }))
+        .style(theme.header);
+        let selected = self.table.selected;
+        let rows = self.table.visible().iter().enumerate().map(|(i, &r)| {
+            let row = &self.rows[r];
+            let cells = row.cells(now);
+            let is_selected = self.table.offset + i == selected;
+            Row::new(columns.iter().map(|&c| {
+                let style = match c {
+                    2 => status_style(theme, row.status()),
+                    4 if row.outdated() => theme.warn,
+                    _ => Style::default(),
+                };
+                Line::styled(
+                    cells[c].clone(),
+                    if is_selected { Style::default() } else { style },
+                )
+            }))
+            .style(if is_selected {
+                theme.selection
+            } else {
+                Style::default()
+            })
+        });
+        // Names and platforms take the spare width; the rest keep theirs.
+        let widths = columns.iter().map(|&c| match c {
+            1 | 3 => Constraint::Min(COLUMNS[c].1),
+            _ => Constraint::Length(COLUMNS[c].1),
+        });
+        let table = Table::new(rows, widths)
+            .header(header)
+            .block(block)
+            .column_spacing(1);
+        frame.render_widget(table, area);
+    }
+
+    pub fn render_node(
+        &self,
+        frame: &mut Frame,
+        area: Rect,
+        theme: &Theme,
+        now: Timestamp,
+        instance_id: &str,
+        scroll: u16,
+    ) {
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .border_style(theme.border)
+            .style(theme.text);
+        let Some(row) = self.row(instance_id) else {
+            let gone = Paragraph::new(format!("{instance_id} is no longer registered."))
+                .style(theme.muted)
+                .block(block);
+            frame.render_widget(gone, area);
+            return;
+        };
+        let block = block.title(Span::styled(
+            format!(" {} — {} ", instance_id, row.name),
+            theme.title,
+        ));
+        let inner = block.inner(area);
+        frame.render_widget(block, area);
+        let [left, right] =
+            Layout::horizontal([Constraint::Percentage(62), Constraint::Percentage(38)])
+                .areas(inner);
+        let fields = node_fields(row, now);
+        let label_width = fields.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
+        let lines: Vec<Line> = fields
+            .into_iter()
+            .map(|(label, value)| {
+                let style = match label {
+                    "Ping status" => status_style(theme, row.status()),
+                    "Agent version" if row.outdated() => theme.warn,
+                    _ => Style::default(),
+                };
+                Line::from(vec![
+                    Span::styled(format!("{label:<label_width$}  "), theme.muted),
+                    Span::styled(value, style),
+                ])
+            })
+            .collect();
+        frame.render_widget(Paragraph::new(lines).scroll((scroll, 0)), left);
+        let mut tag_lines = vec![Line::styled(
+            format!("Tags ({})", row.node.tags.len()),
+            theme.header,
+        )];
+        if row.node.tags.is_empty() {
+            tag_lines.push(Line::styled("none", theme.muted));
+        }
+        let key_width = row.node.tags.iter().map(|t| t.key.len()).max().unwrap_or(0);
+        tag_lines.extend(row.node.tags.iter().map(|t| {
+            Line::from(vec![
+                Span::styled(format!("{:<key_width$}  ", t.key), theme.muted),
+                Span::raw(t.value.clone()),
+            ])
+        }));
+        frame.render_widget(Paragraph::new(tag_lines).scroll((scroll, 0)), right);
+    }
+}
+
+/// Every field of a node, labelled, for the detail view.
+pub fn node_fields(row: &FleetRow, now: Timestamp) -> Vec<(&'static str, String)> {
+    let info = &row.node.info;
+    let text = |v: &Option<String>| v.clone().unwrap_or_else(|| "—".to_owned());
+    let when = |t: Option<Timestamp>| match t {
+        Some(t) => format!("{} ({} ago)", t.iso8601(), age(now.millis_since(t))),
+        None => "—".to_owned(),
+    };
+    let agent = match (&info.agent_version, info.is_latest_version) {
+        (Some(v), Some(true)) => format!("{v} (latest)"),
+        (Some(v), Some(false)) => format!("{v} (outdated)"),
+        (Some(v), None) => v.clone(),
+        (None, _) => "—".to_owned(),
+    };
+    vec![
+        ("Instance ID", info.instance_id.clone()),
+        ("Name", text(&info.name)),
+        ("Computer name", text(&info.computer_name)),
+        ("Ping status", info.ping_status.as_str().to_owned()),
+        ("Last ping", when(info.last_ping_date_time)),
+        ("Agent version", agent),
+        (
+            "Platform type",
+            info.platform_type
+                .map(|p| p.as_str().to_owned())
+                .unwrap_or_default(),
+        ),
+        ("Platform name", text(&info.platform_name)),
+        ("Platform version", text(&info.platform_version)),
+        ("IP address", text(&info.ip_address)),
+        ("Resource type", info.resource_type.clone()),
+        ("Activation ID", text(&info.activation_id)),
+        ("IAM role", text(&info.iam_role)),
+        ("Registered", when(info.registration_date)),
+        ("Source ID", text(&info.source_id)),
+        ("Source type", text(&info.source_type)),
+    ]
+}
+
+pub fn status_style(theme: &Theme, status: PingStatus) -> Style {
+    match status {
+        PingStatus::Online => theme.online,
+        PingStatus::ConnectionLost => theme.connection_lost,
+        PingStatus::Inactive => theme.inactive,
+    }
+}
+
+/// The columns that fit in `width`, in table order: taken by priority until
+/// one does not fit, so a narrow screen never shows a minor column without
+/// the major ones.
+pub fn fit_columns(width: u16) -> Vec<usize> {
+    let mut by_priority: Vec<usize> = (0..COLUMNS.len()).collect();
+    by_priority.sort_by_key(|&c| COLUMNS[c].2);
+    let mut chosen = Vec::new();
+    let mut used = 0u16;
+    for c in by_priority {
+        let need = COLUMNS[c].1 + u16::from(!chosen.is_empty());
+        if used + need > width {
+            break;
+        }
+        used += need;
+        chosen.push(c);
+    }
+    chosen.sort_unstable();
+    chosen
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn narrow_terminals_drop_the_least_important_columns() {
+        assert_eq!(fit_columns(200), (0..9).collect::<Vec<_>>());
+        let narrow = fit_columns(78);
+        assert!(narrow.contains(&0) && narrow.contains(&1) && narrow.contains(&2));
+        assert!(!narrow.contains(&8), "ROLE goes first");
+        assert_eq!(fit_columns(10), Vec::<usize>::new());
+    }
+}

@@ -1,0 +1,178 @@
+//! The state of a filtered, sorted table that renders only what is visible.
+//!
+//! It holds *indices* into the pane's rows, recomputed only when the data,
+//! the filter or the sort changes, and keeps the selection on the same item
+//! (by key) across recomputes.
+
+use std::cmp::Ordering;
+
+use crate::filter::Query;
+
+#[derive(Debug)]
+pub struct TableView {
+    /// Indices of the rows that pass the filter, in sort order.
+    pub order: Vec<usize>,
+    /// Position of the selected row in `order`.
+    pub selected: usize,
+    /// Position in `order` of the first row drawn.
+    pub offset: usize,
+    pub sort_column: usize,
+    pub ascending: bool,
+    pub filter: Query,
+    /// Rows that fit on screen, as of the last layout.
+    pub page: usize,
+    columns: usize,
+}
+
+impl TableView {
+    pub fn new(columns: usize) -> Self {
+        Self {
+            order: Vec::new(),
+            selected: 0,
+            offset: 0,
+            sort_column: 0,
+            ascending: true,
+            filter: Query::parse(""),
+            page: 20,
+            columns,
+        }
+    }
+
+    /// Index of the selected row in the pane's data, if any.
+    pub fn selected_row(&self) -> Option<usize> {
+        self.order.get(self.selected).copied()
+    }
+
+    /// Replaces the order, keeping the selection on `keep` if it is still
+    /// there and otherwise as close to the old position as possible.
+    pub fn set_order(&mut self, order: Vec<usize>, keep: Option<usize>) {
+        let position = keep.and_then(|row| order.iter().position(|r| *r == row));
+        self.order = order;
+        self.selected = position
+            .unwrap_or(self.selected)
+            .min(self.order.len().saturating_sub(1));
+        self.scroll_into_view();
+    }
+
+    pub fn move_by(&mut self, delta: isize) {
+        let last = self.order.len().saturating_sub(1);
+        self.selected = self.selected.saturating_add_signed(delta).min(last);
+        self.scroll_into_view();
+    }
+
+    pub fn top(&mut self) {
+        self.selected = 0;
+        self.scroll_into_view();
+    }
+
+    pub fn bottom(&mut self) {
+        self.selected = self.order.len().saturating_sub(1);
+        self.scroll_into_view();
+    }
+
+    pub fn set_page(&mut self, rows: usize) {
+        self.page = rows.max(1);
+        self.scroll_into_view();
+    }
+
+    /// Moves the window so the selection is on screen, scrolling as little
+    /// as possible.
+    fn scroll_into_view(&mut self) {
+        if self.selected < self.offset {
+            self.offset = self.selected;
+        } else if self.selected >= self.offset + self.page {
+            self.offset = self.selected + 1 - self.page;
+        }
+        let max_offset = self.order.len().saturating_sub(self.page);
+        self.offset = self.offset.min(max_offset);
+    }
+
+    /// The visible slice of `order`.
+    pub fn visible(&self) -> &[usize] {
+        let end = (self.offset + self.page).min(self.order.len());
+        &self.order[self.offset.min(end)..end]
+    }
+
+    pub fn sort_next(&mut self) {
+        self.sort_column = (self.sort_column + 1) % self.columns;
+    }
+
+    pub fn sort_prev(&mut self) {
+        self.sort_column = (self.sort_column + self.columns - 1) % self.columns;
+    }
+
+    pub fn reverse(&mut self) {
+        self.ascending = !self.ascending;
+    }
+
+    /// Applies the direction to an ascending comparison.
+    pub fn directed(&self, ordering: Ordering) -> Ordering {
+        if self.ascending {
+            ordering
+        } else {
+            ordering.reverse()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn view(rows: usize, page: usize) -> TableView {
+        let mut t = TableView::new(3);
+        t.set_page(page);
+        t.set_order((0..rows).collect(), None);
+        t
+    }
+
+    #[test]
+    fn the_window_follows_the_selection() {
+        let mut t = view(100, 10);
+        t.move_by(9);
+        assert_eq!((t.selected, t.offset), (9, 0));
+        t.move_by(1);
+        assert_eq!((t.selected, t.offset), (10, 1));
+        t.bottom();
+        assert_eq!((t.selected, t.offset), (99, 90));
+        assert_eq!(t.visible(), (90..100).collect::<Vec<_>>());
+        t.move_by(-95);
+        assert_eq!((t.selected, t.offset), (4, 4));
+        t.move_by(-100);
+        assert_eq!((t.selected, t.offset), (0, 0));
+    }
+
+    #[test]
+    fn a_new_order_keeps_the_selected_item() {
+        let mut t = view(50, 10);
+        t.move_by(30);
+        let reversed: Vec<usize> = (0..50).rev().collect();
+        t.set_order(reversed, Some(30));
+        assert_eq!(t.selected_row(), Some(30));
+        assert_eq!(t.selected, 19);
+        t.set_order(vec![1, 2, 3], Some(30));
+        assert_eq!(
+            t.selected, 2,
+            "a vanished item leaves the selection in range"
+        );
+    }
+
+    #[test]
+    fn an_empty_table_is_safe() {
+        let mut t = view(0, 10);
+        t.move_by(5);
+        t.bottom();
+        assert_eq!(t.selected_row(), None);
+        assert!(t.visible().is_empty());
+    }
+
+    #[test]
+    fn sorting_cycles_through_the_columns() {
+        let mut t = TableView::new(3);
+        t.sort_prev();
+        assert_eq!(t.sort_column, 2);
+        t.sort_next();
+        t.sort_next();
+        assert_eq!(t.sort_column, 1);
+    }
+}

@@ -1,0 +1,289 @@
+//! Drawing: a pure function of the app's state, the theme and the area.
+//! Nothing here calls the backend, blocks, or changes state.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+
+use crate::app::{App, Layer};
+use crate::keys::Command;
+use crate::panes::PaneId;
+use crate::panes::fleet::FleetView;
+
+struct Areas {
+    header: Rect,
+    body: Rect,
+    filter: Option<Rect>,
+    footer: Rect,
+}
+
+fn layout(area: Rect, filter_visible: bool) -> Areas {
+    let filter_height = u16::from(filter_visible);
+    let [header, body, filter, footer] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(0),
+        Constraint::Length(filter_height),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    Areas {
+        header,
+        body,
+        filter: filter_visible.then_some(filter),
+        footer,
+    }
+}
+
+/// Data rows a table shows at this terminal size: the body less its
+/// borders and column header.
+pub fn table_rows(size: (u16, u16), filter_visible: bool) -> usize {
+    let areas = layout(Rect::new(0, 0, size.0, size.1), filter_visible);
+    usize::from(areas.body.height.saturating_sub(3))
+}
+
+pub fn render(frame: &mut Frame, app: &App) {
+    let area = frame.area();
+    let theme = &app.theme;
+    frame.render_widget(Block::default().style(theme.text), area);
+    let areas = layout(area, app.filter_line_visible());
+    render_header(frame, app, areas.header);
+    match (app.pane, &app.fleet.view) {
+        (PaneId::Fleet, FleetView::Table) => {
+            app.fleet.render_table(frame, areas.body, theme, app.now)
+        }
+        (
+            PaneId::Fleet,
+            FleetView::Node {
+                instance_id,
+                scroll,
+            },
+        ) => app
+            .fleet
+            .render_node(frame, areas.body, theme, app.now, instance_id, *scroll),
+        (PaneId::Activations, _) => app.activations.render(frame, areas.body, theme, app.now),
+    }
+    if let Some(filter) = areas.filter {
+        render_filter(frame, app, filter);
+    }
+    render_footer(frame, app, areas.footer);
+    match &app.layer {
+        Some(Layer::Help) => render_help(frame, app, area),
+        Some(Layer::Palette(palette)) => render_palette(frame, app, palette, area),
+        Some(Layer::Confirm { prompt, .. }) => render_confirm(frame, app, prompt, area),
+        None => {}
+    }
+}
+
+fn render_header(frame: &mut Frame, app: &App, area: Rect) {
+    let theme = &app.theme;
+    let mut left = vec![Span::styled(" sysman ", theme.accent)];
+    for (i, crumb) in app.breadcrumbs().into_iter().enumerate() {
+        if i > 0 {
+            left.push(Span::styled(" › ", theme.muted));
+        }
+        left.push(Span::styled(crumb, theme.breadcrumb));
+    }
+    let [online, lost, inactive] = app.fleet.counts;
+    let right = vec![
+        Span::styled(format!("● {online} online"), theme.online),
+        Span::raw("  "),
+        Span::styled(format!("● {lost} lost"), theme.connection_lost),
+        Span::raw("  "),
+        Span::styled(format!("● {inactive} inactive"), theme.inactive),
+        Span::styled(format!("  {} ", app.backend_label), theme.muted),
+    ];
+    let right_width = right.iter().map(|s| s.width()).sum::<usize>() as u16;
+    let [l, r] =
+        Layout::horizontal([Constraint::Min(0), Constraint::Length(right_width)]).areas(area);
+    frame.render_widget(Paragraph::new(Line::from(left)).style(theme.bar), l);
+    frame.render_widget(Paragraph::new(Line::from(right)).style(theme.bar), r);
+}
+
+fn render_filter(frame: &mut Frame, app: &App, area: Rect) {
+    let theme = &app.theme;
+    let editing = app.filter_input.is_some();
+    let text = app
+        .filter_input
+        .as_deref()
+        .unwrap_or_else(|| app.current_filter());
+    let mut spans = vec![Span::styled(" / ", theme.key), Span::raw(text.to_owned())];
+    if editing {
+        spans.push(Span::styled("█", theme.accent));
+        spans.push(Span::styled(
+            "   enter keep · esc clear · Key=value for tags · !term to invert",
+            theme.muted,
+        ));
+    } else {
+        spans.push(Span::styled("   esc clears", theme.muted));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// Commands worth a place in the footer, in this order.
+const FOOTER: [Command; 10] = [
+    Command::Open,
+    Command::Filter,
+    Command::SortNext,
+    Command::SortReverse,
+    Command::DeregisterNode,
+    Command::DeleteActivation,
+    Command::Back,
+    Command::Palette,
+    Command::Help,
+    Command::Quit,
+];
+
+fn footer_label(command: Command) -> &'static str {
+    match command {
+        Command::Open => "details",
+        Command::Filter => "filter",
+        Command::SortNext => "sort",
+        Command::SortReverse => "reverse",
+        Command::DeregisterNode => "deregister",
+        Command::DeleteActivation => "delete",
+        Command::Back => "back",
+        Command::Palette => "panes",
+        Command::Help => "help",
+        Command::Quit => "quit",
+        other => other.name(),
+    }
+}
+
+fn render_footer(frame: &mut Frame, app: &App, area: Rect) {
+    let theme = &app.theme;
+    if let Some(status) = &app.status {
+        let style = if status.error {
+            theme.error
+        } else {
+            theme.accent
+        };
+        frame.render_widget(
+            Paragraph::new(Line::from(Span::styled(format!(" {}", status.text), style)))
+                .style(theme.bar),
+            area,
+        );
+        return;
+    }
+    let bindings = app.visible_bindings();
+    let mut spans = Vec::new();
+    for command in FOOTER {
+        // The shortest chord for the command is the one worth showing.
+        let chord = bindings
+            .iter()
+            .filter(|(_, c)| *c == command)
+            .map(|(chord, _)| chord.to_string())
+            .min_by_key(|text| text.len());
+        let Some(chord) = chord else { continue };
+        spans.push(Span::styled(format!(" {chord}"), theme.key));
+        spans.push(Span::raw(format!(" {} ", footer_label(command))));
+    }
+    if app.readonly {
+        spans.push(Span::styled(" read-only ", theme.warn));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)).style(theme.bar), area);
+}
+
+fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let [row] = Layout::vertical([Constraint::Length(height.min(area.height))])
+        .flex(Flex::Center)
+        .areas(area);
+    let [cell] = Layout::horizontal([Constraint::Length(width.min(area.width))])
+        .flex(Flex::Center)
+        .areas(row);
+    cell
+}
+
+fn popup(app: &App, title: &str) -> Block<'static> {
+    Block::default()
+        .borders(Borders::ALL)
+        .border_style(app.theme.accent)
+        .title(Span::styled(format!(" {title} "), app.theme.title))
+        .style(app.theme.overlay)
+}
+
+fn render_help(frame: &mut Frame, app: &App, area: Rect) {
+    let bindings = app.visible_bindings();
+    let chord_width = bindings
+        .iter()
+        .map(|(c, _)| c.to_string().len())
+        .max()
+        .unwrap_or(0);
+    let mut lines: Vec<Line> = bindings
+        .iter()
+        .map(|(chord, command)| {
+            let style = if command.dangerous() {
+                app.theme.error
+            } else {
+                app.theme.key
+            };
+            Line::from(vec![
+                Span::styled(format!(" {:>chord_width$}  ", chord.to_string()), style),
+                Span::raw(command.description()),
+            ])
+        })
+        .collect();
+    lines.push(Line::raw(""));
+    lines.push(Line::styled(
+        " Keys are set in config.toml [keys.*]; esc closes",
+        app.theme.muted,
+    ));
+    let height = lines.len() as u16 + 2;
+    let rect = centered(area, 58, height);
+    frame.render_widget(Clear, rect);
+    let title = format!("Keys — {}", app.pane.title());
+    frame.render_widget(Paragraph::new(lines).block(popup(app, &title)), rect);
+}
+
+fn render_palette(frame: &mut Frame, app: &App, palette: &crate::app::Palette, area: Rect) {
+    let theme = &app.theme;
+    let height = (palette.suggestions.len() as u16 + 3).min(12);
+    let [_, top] =
+        Layout::vertical([Constraint::Length(2), Constraint::Length(height)]).areas(area);
+    let rect = centered(top, 60, height);
+    frame.render_widget(Clear, rect);
+    let mut lines = vec![Line::from(vec![
+        Span::styled(":", theme.key),
+        Span::raw(palette.input.clone()),
+        Span::styled("█", theme.accent),
+    ])];
+    for (i, (name, _)) in palette.suggestions.iter().enumerate() {
+        let style = if i == palette.selected {
+            theme.selection
+        } else {
+            Style::default()
+        };
+        lines.push(Line::styled(format!(" {name}"), style));
+    }
+    if palette.suggestions.is_empty() {
+        lines.push(Line::styled(" no pane or command matches", theme.muted));
+    }
+    frame.render_widget(
+        Paragraph::new(lines).block(popup(app, "tab complete · enter open · esc close")),
+        rect,
+    );
+}
+
+fn render_confirm(frame: &mut Frame, app: &App, prompt: &str, area: Rect) {
+    let rect = centered(area, 64, 7);
+    frame.render_widget(Clear, rect);
+    let lines = vec![
+        Line::raw(prompt.to_owned()),
+        Line::raw(""),
+        Line::from(vec![
+            Span::styled("y", app.theme.error),
+            Span::raw(" confirm   "),
+            Span::styled("n", app.theme.key),
+            Span::raw(" / "),
+            Span::styled("esc", app.theme.key),
+            Span::raw(" cancel"),
+        ]),
+    ];
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: true })
+            .block(popup(app, "Confirm")),
+        rect,
+    );
+}
