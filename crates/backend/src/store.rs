@@ -368,7 +368,12 @@ impl Writer {
                                 acks.push(done);
                             }
                             Err(e) => {
+                                // The handler already changed memory; with
+                                // its write undone the two disagree, so
+                                // refuse further writes until a restart.
                                 tx.execute_batch("ROLLBACK TO job; RELEASE job")?;
+                                tracing::error!("store write failed: {e}");
+                                self.failed.store(true, Ordering::Release);
                                 let _ = done.send(Err(e.to_string()));
                             }
                         }

@@ -13,6 +13,7 @@ use sysman_api::fleet::{
 use super::{FleetConfig, Node};
 use crate::validate;
 
+/// Keys of the legacy InstanceInformationFilterList.
 const KEYS: [&str; 8] = [
     "InstanceIds",
     "AgentVersion",
@@ -22,6 +23,22 @@ const KEYS: [&str; 8] = [
     "IamRole",
     "ResourceType",
     "AssociationStatus",
+];
+
+/// Keys of Filters besides tags: the legacy ones, the singular
+/// `PlatformType` the model documents, and the source filters.
+const STRING_KEYS: [&str; 11] = [
+    "InstanceIds",
+    "AgentVersion",
+    "PingStatus",
+    "PlatformTypes",
+    "PlatformType",
+    "ActivationIds",
+    "IamRole",
+    "ResourceType",
+    "AssociationStatus",
+    "SourceIds",
+    "SourceTypes",
 ];
 
 /// One compiled filter; a node must pass all of them.
@@ -37,6 +54,8 @@ pub(crate) enum Predicate {
     /// Nodes carry no association status until State Manager exists, so
     /// this matches none.
     AssociationStatus,
+    SourceIds(BTreeSet<String>),
+    SourceTypes(BTreeSet<String>),
     TagKey(BTreeSet<String>),
     Tag(String, BTreeSet<String>),
 }
@@ -55,6 +74,9 @@ impl Predicate {
             Predicate::IamRole(r) => has(r, &node.iam_role),
             Predicate::ResourceType(r) => r.contains("ManagedInstance"),
             Predicate::AssociationStatus => false,
+            // Every node sysman manages is its own source, a managed instance.
+            Predicate::SourceIds(ids) => ids.contains(&node.instance_id),
+            Predicate::SourceTypes(t) => t.contains("AWS::SSM::ManagedInstance"),
             Predicate::TagKey(keys) => node.tags.iter().any(|t| keys.contains(&t.key)),
             Predicate::Tag(key, values) => node
                 .tags
@@ -105,14 +127,14 @@ pub(crate) fn compile(req: &DescribeInstanceInformation) -> Result<Vec<Predicate
         } else if key == "tag-key" {
             check_values(key, values)?;
             predicates.push(Predicate::TagKey(values.iter().cloned().collect()));
-        } else if KEYS.contains(&key.as_str()) {
+        } else if STRING_KEYS.contains(&key.as_str()) {
             predicates.push(compile_one(key, values)?);
         } else {
             return Err(ApiError::new(
                 "InvalidFilterKey",
                 format!(
                     "'{key}' is not a filter key of Filters; use tag:KEY, tag-key or one of {}",
-                    KEYS.join(", ")
+                    STRING_KEYS.join(", ")
                 ),
             ));
         }
@@ -162,7 +184,7 @@ fn compile_one(key: &str, values: &[String]) -> Result<Predicate, ApiError> {
                 })
                 .collect::<Result<_, _>>()?,
         ),
-        "PlatformTypes" => Predicate::PlatformTypes(
+        "PlatformTypes" | "PlatformType" => Predicate::PlatformTypes(
             values
                 .iter()
                 .map(|v| {
@@ -180,6 +202,18 @@ fn compile_one(key: &str, values: &[String]) -> Result<Predicate, ApiError> {
                 return Err(bad_value(bad, "ManagedInstance or EC2Instance"));
             }
             Predicate::ResourceType(set())
+        }
+        "SourceIds" => Predicate::SourceIds(set()),
+        "SourceTypes" => {
+            const TYPES: [&str; 3] = [
+                "AWS::EC2::Instance",
+                "AWS::SSM::ManagedInstance",
+                "AWS::IoT::Thing",
+            ];
+            if let Some(bad) = values.iter().find(|v| !TYPES.contains(&v.as_str())) {
+                return Err(bad_value(bad, &TYPES.join(", ")));
+            }
+            Predicate::SourceTypes(set())
         }
         _ => Predicate::AssociationStatus,
     })

@@ -17,7 +17,8 @@ use crate::{Event, Inner, validate};
 
 impl Handler for DescribeInstanceInformation {
     async fn handle(self, b: &Inner, ctx: &mut Ctx) -> Result<Self::Output, ApiError> {
-        let limit = validate::max_results(self.max_results, 5, 50, 50)?;
+        // The model's documented default page is 10 items.
+        let limit = validate::max_results(self.max_results, 5, 50, 10)?;
         let predicates = filters::compile(&self)?;
         let scope = (&self.instance_information_filter_list, &self.filters);
         let after = match &self.next_token {
