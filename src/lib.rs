@@ -7,10 +7,13 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod filter;
+#[doc(hidden)]
+pub mod fixture;
 pub mod keys;
 pub mod palette;
 pub mod panes;
 pub mod runtime;
+pub mod screenshot;
 pub mod table;
 pub mod theme;
 pub mod ui;

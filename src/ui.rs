@@ -86,15 +86,33 @@ fn render_header(frame: &mut Frame, app: &App, area: Rect) {
         left.push(Span::styled(crumb, theme.breadcrumb));
     }
     let [online, lost, inactive] = app.fleet.counts;
-    let right = vec![
-        Span::styled(format!("● {online} online"), theme.online),
-        Span::raw("  "),
-        Span::styled(format!("● {lost} lost"), theme.connection_lost),
-        Span::raw("  "),
-        Span::styled(format!("● {inactive} inactive"), theme.inactive),
-        Span::styled(format!("  {} ", app.backend_label), theme.muted),
-    ];
-    let right_width = right.iter().map(|s| s.width()).sum::<usize>() as u16;
+    let left_width = left.iter().map(|s| s.width()).sum::<usize>();
+    // Narrow screens drop the backend label, then the words.
+    let counts = |long: bool| {
+        let word = |w: &'static str| if long { w } else { "" };
+        vec![
+            Span::styled(format!("● {online}{}", word(" online")), theme.online),
+            Span::raw("  "),
+            Span::styled(format!("● {lost}{}", word(" lost")), theme.connection_lost),
+            Span::raw("  "),
+            Span::styled(format!("● {inactive}{}", word(" inactive")), theme.inactive),
+            Span::raw(" "),
+        ]
+    };
+    let width = |spans: &[Span]| spans.iter().map(|s| s.width()).sum::<usize>();
+    let mut right = counts(true);
+    right.push(Span::styled(
+        format!(" {} ", app.backend_label),
+        theme.muted,
+    ));
+    let room = usize::from(area.width).saturating_sub(left_width + 1);
+    if width(&right) > room {
+        right = counts(true);
+    }
+    if width(&right) > room {
+        right = counts(false);
+    }
+    let right_width = width(&right) as u16;
     let [l, r] =
         Layout::horizontal([Constraint::Min(0), Constraint::Length(right_width)]).areas(area);
     frame.render_widget(Paragraph::new(Line::from(left)).style(theme.bar), l);
@@ -167,17 +185,39 @@ fn render_footer(frame: &mut Frame, app: &App, area: Rect) {
         return;
     }
     let bindings = app.visible_bindings();
-    let mut spans = Vec::new();
-    for command in FOOTER {
-        // The shortest chord for the command is the one worth showing.
-        let chord = bindings
+    // The shortest chord for each command is the one worth showing.
+    let hint = |command: Command| {
+        bindings
             .iter()
             .filter(|(_, c)| *c == command)
             .map(|(chord, _)| chord.to_string())
-            .min_by_key(|text| text.len());
-        let Some(chord) = chord else { continue };
+            .min_by_key(|text| text.len())
+            .map(|chord| (chord, footer_label(command)))
+    };
+    // Help always shows, last: it lists whatever did not fit.
+    let help = hint(Command::Help);
+    let mut room = usize::from(area.width);
+    room -= help.as_ref().map_or(0, |(c, l)| c.len() + l.len() + 3);
+    if app.readonly {
+        room = room.saturating_sub(11);
+    }
+    let mut spans = Vec::new();
+    for (chord, label) in FOOTER
+        .into_iter()
+        .filter(|c| *c != Command::Help)
+        .filter_map(hint)
+    {
+        let width = chord.chars().count() + label.len() + 3;
+        if width > room {
+            continue;
+        }
+        room -= width;
         spans.push(Span::styled(format!(" {chord}"), theme.key));
-        spans.push(Span::raw(format!(" {} ", footer_label(command))));
+        spans.push(Span::raw(format!(" {label} ")));
+    }
+    if let Some((chord, label)) = help {
+        spans.push(Span::styled(format!(" {chord}"), theme.key));
+        spans.push(Span::raw(format!(" {label} ")));
     }
     if app.readonly {
         spans.push(Span::styled(" read-only ", theme.warn));

@@ -1,0 +1,82 @@
+//! Seeded fleets on a manual clock, for tests, screenshots and benchmarks:
+//! the same fixture renders the same screen, byte for byte.
+
+use std::sync::Arc;
+
+use sysman_api::Timestamp;
+use sysman_backend::sim::{FleetSpec, Simulator};
+use sysman_backend::{Backend, Caller, Clock, ManualClock, Options};
+
+use crate::app::{App, Effect, Msg};
+use crate::config::Config;
+use crate::runtime::Connection;
+use crate::theme::Theme;
+
+/// 2026-11-23T12:00:00Z, the fixtures' "now" before the fleet settles.
+pub const START: Timestamp = Timestamp::from_secs(1_795_435_200);
+
+pub struct Fixture {
+    pub backend: Backend,
+    pub clock: ManualClock,
+    pub connection: Connection,
+    pub sim: Simulator,
+}
+
+impl Fixture {
+    /// A fleet of `nodes` from `seed`, registered at [`START`] and then run
+    /// for ten heartbeat intervals, so some flaky nodes have lost touch.
+    pub async fn new(nodes: usize, seed: u64) -> Fixture {
+        let clock = ManualClock::new(START);
+        let backend = Backend::open_in_memory(Options {
+            clock: Arc::new(clock.clone()),
+            id_seed: Some(seed),
+            ..Options::default()
+        })
+        .expect("an in-memory backend opens");
+        let mut sim = Simulator::start(backend.clone(), &FleetSpec::new(nodes, seed))
+            .await
+            .expect("the fleet registers");
+        // Small steps, so heartbeats land spread over each interval.
+        let interval = backend.fleet_config().heartbeat_interval;
+        let step = std::time::Duration::from_secs(5);
+        for _ in 0..(10 * interval.as_secs() / step.as_secs()) {
+            clock.advance(step);
+            sim.step_until(clock.now())
+                .await
+                .expect("heartbeats go through");
+        }
+        let connection = Connection::embedded(backend.clone(), Caller::admin("fixture"));
+        Fixture {
+            backend,
+            clock,
+            connection,
+            sim,
+        }
+    }
+
+    /// A console over this fleet at `size`, with its initial loads done.
+    pub async fn app(&self, size: (u16, u16), theme: &str, readonly: bool) -> App {
+        let keymap = Config::default().keymap().expect("built-in keys are valid");
+        let theme = Theme::load(theme, None, false).expect("built-in themes load");
+        let (mut app, effects) = App::new(
+            keymap,
+            theme,
+            readonly,
+            "embedded (fixture)".into(),
+            self.clock.now(),
+            size,
+        );
+        self.drive(&mut app, effects).await;
+        app
+    }
+
+    /// Carries out `effects` and feeds their results back, until the app
+    /// asks for nothing more.
+    pub async fn drive(&self, app: &mut App, mut effects: Vec<Effect>) {
+        while let Some(effect) = effects.pop() {
+            let msg = self.connection.perform(effect).await;
+            effects.extend(app.update(Msg::Backend(msg)));
+        }
+        app.settle();
+    }
+}
