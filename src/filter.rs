@@ -7,8 +7,7 @@
 //! Fuzzy matching is nucleo's (the matcher behind helix), kept behind this
 //! module so the rest of the console never sees it.
 
-use nucleo_matcher::pattern::{AtomKind, CaseMatching, Normalization, Pattern};
-use nucleo_matcher::{Config, Matcher, Utf32String};
+use nucleo_matcher::{Config, Utf32String};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Term {
@@ -16,12 +15,27 @@ enum Term {
     Tag { key: String, value: String },
 }
 
+/// A fuzzy term ready for matching: smart case, as in helix and fzf (a
+/// term with an upper-case letter matches case-sensitively).
+#[derive(Debug)]
+struct Needle {
+    text: Utf32String,
+    case_sensitive: bool,
+}
+
 /// A parsed filter query.
 #[derive(Debug)]
 pub struct Query {
     text: String,
     terms: Vec<(bool, Term)>,
-    patterns: Vec<Option<Pattern>>,
+    needles: Vec<Option<Needle>>,
+}
+
+/// Matchers for filtering rows, one per case mode. Reuse one across rows:
+/// it keeps its scratch memory.
+pub struct Matcher {
+    ignoring_case: nucleo_matcher::Matcher,
+    respecting_case: nucleo_matcher::Matcher,
 }
 
 impl Query {
@@ -46,22 +60,28 @@ impl Query {
                 Some((negated, term))
             })
             .collect();
-        let patterns = terms
+        let needles = terms
             .iter()
             .map(|(_, term)| match term {
-                Term::Fuzzy(text) => Some(Pattern::new(
-                    text,
-                    CaseMatching::Smart,
-                    Normalization::Smart,
-                    AtomKind::Fuzzy,
-                )),
+                Term::Fuzzy(text) => {
+                    let case_sensitive = text.chars().any(char::is_uppercase);
+                    let text = if case_sensitive {
+                        text.clone()
+                    } else {
+                        text.to_lowercase()
+                    };
+                    Some(Needle {
+                        text: Utf32String::from(text),
+                        case_sensitive,
+                    })
+                }
                 Term::Tag { .. } => None,
             })
             .collect();
         Query {
             text: text.to_owned(),
             terms,
-            patterns,
+            needles,
         }
     }
 
@@ -82,10 +102,22 @@ impl Query {
     ) -> bool {
         self.terms
             .iter()
-            .zip(&self.patterns)
-            .all(|((negated, term), pattern)| {
-                let hit = match (term, pattern) {
-                    (Term::Fuzzy(_), Some(p)) => p.score(haystack.slice(..), matcher).is_some(),
+            .zip(&self.needles)
+            .all(|((negated, term), needle)| {
+                let hit = match (term, needle) {
+                    // Whether a row matches is all a filter needs, and the
+                    // greedy matcher answers that in one linear pass; the
+                    // optimal one would also rank the match, several times
+                    // slower.
+                    (Term::Fuzzy(_), Some(n)) => {
+                        let m = if n.case_sensitive {
+                            &mut matcher.respecting_case
+                        } else {
+                            &mut matcher.ignoring_case
+                        };
+                        m.fuzzy_match_greedy(haystack.slice(..), n.text.slice(..))
+                            .is_some()
+                    }
                     (Term::Tag { key, value }, _) => tags
                         .clone()
                         .any(|(k, v)| k.eq_ignore_ascii_case(key) && v.eq_ignore_ascii_case(value)),
@@ -98,7 +130,12 @@ impl Query {
 
 /// A matcher configured for filtering rows.
 pub fn matcher() -> Matcher {
-    Matcher::new(Config::DEFAULT)
+    let mut respecting = Config::DEFAULT;
+    respecting.ignore_case = false;
+    Matcher {
+        ignoring_case: nucleo_matcher::Matcher::new(Config::DEFAULT),
+        respecting_case: nucleo_matcher::Matcher::new(respecting),
+    }
 }
 
 /// Precomputed searchable text of a row.
@@ -136,6 +173,13 @@ mod tests {
         assert!(hit("!Environment=dev", "x", &tags));
         assert!(hit("!windows", "web-prod-014 Ubuntu", &[]));
         assert!(!hit("!ubuntu", "web-prod-014 Ubuntu", &[]));
+    }
+
+    #[test]
+    fn case_matters_only_when_the_term_has_capitals() {
+        assert!(hit("win", "WIN-DBP-007", &[]));
+        assert!(hit("WIN", "WIN-DBP-007", &[]));
+        assert!(!hit("Win", "WIN-DBP-007", &[]));
     }
 
     #[test]

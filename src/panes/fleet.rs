@@ -186,6 +186,7 @@ pub struct FleetPane {
     /// Nodes by ping status: Online, ConnectionLost, Inactive.
     pub counts: [usize; 3],
     dirty: bool,
+    matcher: filter::Matcher,
 }
 
 impl Default for FleetPane {
@@ -198,6 +199,7 @@ impl Default for FleetPane {
             loaded: false,
             counts: [0; 3],
             dirty: false,
+            matcher: filter::matcher(),
         }
     }
 }
@@ -217,15 +219,28 @@ impl FleetPane {
 
     pub fn upsert(&mut self, node: NodeSummary) {
         let row = FleetRow::new(node);
-        match self.index.get(&row.node.info.instance_id) {
-            Some(&i) => self.rows[i] = row,
-            None => {
-                self.index
-                    .insert(row.node.info.instance_id.clone(), self.rows.len());
-                self.rows.push(row);
-            }
+        let Some(&i) = self.index.get(&row.node.info.instance_id) else {
+            self.index
+                .insert(row.node.info.instance_id.clone(), self.rows.len());
+            self.rows.push(row);
+            self.dirty = true;
+            return;
+        };
+        // A heartbeat rarely moves a row: if it keeps its place in the sort
+        // and its side of the filter, only the counts change, and 100,000
+        // rows need not be sorted again.
+        let old = &self.rows[i];
+        let (query, matcher) = (&self.table.filter, &mut self.matcher);
+        let stays = !self.dirty
+            && old.compare(&row, self.table.sort_column) == Ordering::Equal
+            && passes(query, matcher, old) == passes(query, matcher, &row);
+        if stays {
+            self.counts[old.status() as usize] -= 1;
+            self.counts[row.status() as usize] += 1;
+        } else {
+            self.dirty = true;
         }
-        self.dirty = true;
+        self.rows[i] = row;
     }
 
     pub fn remove(&mut self, instance_id: &str) {
@@ -287,20 +302,12 @@ impl FleetPane {
         }
         self.counts = counts;
         let query = &self.table.filter;
-        let mut matcher = filter::matcher();
+        let matcher = &mut self.matcher;
         let mut order: Vec<usize> = if query.is_empty() {
             (0..self.rows.len()).collect()
         } else {
             (0..self.rows.len())
-                .filter(|&i| {
-                    let row = &self.rows[i];
-                    let tags = row
-                        .node
-                        .tags
-                        .iter()
-                        .map(|t| (t.key.as_str(), t.value.as_str()));
-                    query.matches(&mut matcher, &row.haystack, tags)
-                })
+                .filter(|&i| passes(query, matcher, &self.rows[i]))
                 .collect()
         };
         let column = self.table.sort_column;
@@ -491,6 +498,15 @@ pub fn node_fields(row: &FleetRow, now: Timestamp) -> Vec<(&'static str, String)
         ("Source ID", text(&info.source_id)),
         ("Source type", text(&info.source_type)),
     ]
+}
+
+fn passes(query: &filter::Query, matcher: &mut filter::Matcher, row: &FleetRow) -> bool {
+    let tags = row
+        .node
+        .tags
+        .iter()
+        .map(|t| (t.key.as_str(), t.value.as_str()));
+    query.matches(matcher, &row.haystack, tags)
 }
 
 pub fn status_style(theme: &Theme, status: PingStatus) -> Style {
