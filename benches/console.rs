@@ -55,13 +55,13 @@ fn benches(c: &mut Criterion) {
         group.bench_function(name, |b| {
             b.iter(|| {
                 flip = !flip;
-                app.fleet.set_filter(queries[usize::from(flip)]);
+                app.fleet.table.set_filter(queries[usize::from(flip)]);
                 app.fleet.settle();
                 black_box(app.fleet.table.order.len())
             })
         });
     }
-    app.fleet.set_filter("");
+    app.fleet.table.set_filter("");
     app.fleet.settle();
 
     // A live heartbeat: one node changes and the view is brought up to date.

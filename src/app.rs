@@ -348,8 +348,8 @@ impl App {
 
     fn set_filter(&mut self, text: &str) {
         match self.pane {
-            PaneId::Fleet => self.fleet.set_filter(text),
-            PaneId::Activations => self.activations.set_filter(text),
+            PaneId::Fleet => self.fleet.table.set_filter(text),
+            PaneId::Activations => self.activations.table.set_filter(text),
         }
     }
 
@@ -449,10 +449,6 @@ impl App {
             Command::SortNext => table.sort_next(),
             Command::SortPrev => table.sort_prev(),
             _ => table.reverse(),
-        }
-        match self.pane {
-            PaneId::Fleet => self.fleet.mark_dirty(),
-            PaneId::Activations => self.activations.mark_dirty(),
         }
     }
 

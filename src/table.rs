@@ -6,6 +6,8 @@
 
 use std::cmp::Ordering;
 
+use ratatui::text::Line;
+
 use crate::filter::Query;
 
 #[derive(Debug)]
@@ -21,6 +23,8 @@ pub struct TableView {
     pub filter: Query,
     /// Rows that fit on screen, as of the last layout.
     pub page: usize,
+    /// The data, the filter or the sort changed: `order` must be recomputed.
+    pub dirty: bool,
     columns: usize,
 }
 
@@ -34,6 +38,7 @@ impl TableView {
             ascending: true,
             filter: Query::parse(""),
             page: 20,
+            dirty: false,
             columns,
         }
     }
@@ -93,16 +98,36 @@ impl TableView {
         &self.order[self.offset.min(end)..end]
     }
 
+    pub fn set_filter(&mut self, text: &str) {
+        if self.filter.text() != text {
+            self.filter = Query::parse(text);
+            self.dirty = true;
+        }
+    }
+
     pub fn sort_next(&mut self) {
         self.sort_column = (self.sort_column + 1) % self.columns;
+        self.dirty = true;
     }
 
     pub fn sort_prev(&mut self) {
         self.sort_column = (self.sort_column + self.columns - 1) % self.columns;
+        self.dirty = true;
     }
 
     pub fn reverse(&mut self) {
         self.ascending = !self.ascending;
+        self.dirty = true;
+    }
+
+    /// A column's heading, with an arrow on the sorted one.
+    pub fn heading(&self, column: usize, title: &str) -> Line<'static> {
+        let arrow = match (column == self.sort_column, self.ascending) {
+            (true, true) => "▲",
+            (true, false) => "▼",
+            _ => "",
+        };
+        Line::from(format!("{title}{arrow}"))
     }
 
     /// Applies the direction to an ascending comparison.

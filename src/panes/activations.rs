@@ -28,7 +28,6 @@ pub struct ActivationsPane {
     haystacks: Vec<nucleo_matcher::Utf32String>,
     pub table: TableView,
     pub loaded: bool,
-    dirty: bool,
 }
 
 impl Default for ActivationsPane {
@@ -38,7 +37,6 @@ impl Default for ActivationsPane {
             haystacks: Vec::new(),
             table: TableView::new(COLUMNS.len()),
             loaded: false,
-            dirty: false,
         }
     }
 }
@@ -73,29 +71,18 @@ impl ActivationsPane {
             .collect();
         self.list = list;
         self.loaded = true;
-        self.dirty = true;
+        self.table.dirty = true;
     }
 
     pub fn selected(&self) -> Option<&Activation> {
         self.table.selected_row().and_then(|i| self.list.get(i))
     }
 
-    pub fn set_filter(&mut self, text: &str) {
-        if self.table.filter.text() != text {
-            self.table.filter = filter::Query::parse(text);
-            self.dirty = true;
-        }
-    }
-
-    pub fn mark_dirty(&mut self) {
-        self.dirty = true;
-    }
-
     pub fn settle(&mut self) {
-        if !self.dirty {
+        if !self.table.dirty {
             return;
         }
-        self.dirty = false;
+        self.table.dirty = false;
         let keep = self.table.selected_row();
         let mut matcher = filter::matcher();
         let query = &self.table.filter;
@@ -156,14 +143,12 @@ impl ActivationsPane {
             frame.render_widget(p, area);
             return;
         }
-        let header = Row::new(COLUMNS.iter().enumerate().map(|(c, name)| {
-            let arrow = match (c == self.table.sort_column, self.table.ascending) {
-                (true, true) => "▲",
-                (true, false) => "▼",
-                _ => "",
-            };
-            Line::from(format!("{name}{arrow}"))
-        }))
+        let header = Row::new(
+            COLUMNS
+                .iter()
+                .enumerate()
+                .map(|(c, name)| self.table.heading(c, name)),
+        )
         .style(theme.header);
         let rows = self.table.visible().iter().enumerate().map(|(i, &r)| {
             let a = &self.list[r];

@@ -185,7 +185,6 @@ pub struct FleetPane {
     pub loaded: bool,
     /// Nodes by ping status: Online, ConnectionLost, Inactive.
     pub counts: [usize; 3],
-    dirty: bool,
     matcher: filter::Matcher,
 }
 
@@ -198,7 +197,6 @@ impl Default for FleetPane {
             view: FleetView::Table,
             loaded: false,
             counts: [0; 3],
-            dirty: false,
             matcher: filter::matcher(),
         }
     }
@@ -214,7 +212,7 @@ impl FleetPane {
             .map(|(i, r)| (r.node.info.instance_id.clone(), i))
             .collect();
         self.loaded = true;
-        self.dirty = true;
+        self.table.dirty = true;
     }
 
     pub fn upsert(&mut self, node: NodeSummary) {
@@ -223,7 +221,7 @@ impl FleetPane {
             self.index
                 .insert(row.node.info.instance_id.clone(), self.rows.len());
             self.rows.push(row);
-            self.dirty = true;
+            self.table.dirty = true;
             return;
         };
         // A heartbeat rarely moves a row: if it keeps its place in the sort
@@ -231,14 +229,14 @@ impl FleetPane {
         // rows need not be sorted again.
         let old = &self.rows[i];
         let (query, matcher) = (&self.table.filter, &mut self.matcher);
-        let stays = !self.dirty
+        let stays = !self.table.dirty
             && old.compare(&row, self.table.sort_column) == Ordering::Equal
             && passes(query, matcher, old) == passes(query, matcher, &row);
         if stays {
             self.counts[old.status() as usize] -= 1;
             self.counts[row.status() as usize] += 1;
         } else {
-            self.dirty = true;
+            self.table.dirty = true;
         }
         self.rows[i] = row;
     }
@@ -255,7 +253,7 @@ impl FleetPane {
         // The table holds row indices; rebuild it now so none points past
         // the end, keeping the selection unless it was the removed node.
         self.table.order.clear();
-        self.dirty = true;
+        self.table.dirty = true;
         self.settle_keeping(selected.filter(|s| s != instance_id));
         if matches!(&self.view, FleetView::Node { instance_id: open, .. } if open == instance_id) {
             self.view = FleetView::Table;
@@ -274,17 +272,6 @@ impl FleetPane {
         self.index.get(instance_id).map(|&i| &self.rows[i])
     }
 
-    pub fn set_filter(&mut self, text: &str) {
-        if self.table.filter.text() != text {
-            self.table.filter = filter::Query::parse(text);
-            self.dirty = true;
-        }
-    }
-
-    pub fn mark_dirty(&mut self) {
-        self.dirty = true;
-    }
-
     /// Recomputes the filtered, sorted order if anything changed.
     pub fn settle(&mut self) {
         let selected = self.selected_id();
@@ -292,10 +279,10 @@ impl FleetPane {
     }
 
     fn settle_keeping(&mut self, selected: Option<String>) {
-        if !self.dirty {
+        if !self.table.dirty {
             return;
         }
-        self.dirty = false;
+        self.table.dirty = false;
         let mut counts = [0; 3];
         for row in &self.rows {
             counts[row.status() as usize] += 1;
@@ -353,16 +340,8 @@ impl FleetPane {
             return;
         }
         let columns = fit_columns(area.width.saturating_sub(2));
-        let header = Row::new(columns.iter().map(|&c| {
-            let (name, _, _) = COLUMNS[c];
-            let arrow = match (c == self.table.sort_column, self.table.ascending) {
-                (true, true) => "▲",
-                (true, false) => "▼",
-                _ => "",
-            };
-            Line::from(format!("{name}{arrow}"))
-        }))
-        .style(theme.header);
+        let header = Row::new(columns.iter().map(|&c| self.table.heading(c, COLUMNS[c].0)))
+            .style(theme.header);
         let selected = self.table.selected;
         let rows = self.table.visible().iter().enumerate().map(|(i, &r)| {
             let row = &self.rows[r];

@@ -5,6 +5,8 @@
 //! this process. A forged or edited token, or one replayed with other
 //! filters, is refused with `InvalidNextToken`.
 
+use std::ops::Bound;
+
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, Mac};
@@ -79,6 +81,54 @@ impl Pager {
         }
         Ok(claims.k)
     }
+}
+
+/// Where a page starts: after the last key of the previous page, or at the
+/// beginning.
+pub struct Start(Option<String>);
+
+impl Start {
+    /// The keys from here on, for `BTreeMap::range`.
+    pub fn range(&self) -> (Bound<&str>, Bound<&str>) {
+        match &self.0 {
+            Some(key) => (Bound::Excluded(key.as_str()), Bound::Unbounded),
+            None => (Bound::Unbounded, Bound::Unbounded),
+        }
+    }
+}
+
+impl Pager {
+    /// Where the page a request asks for starts.
+    pub fn start(
+        &self,
+        operation: &str,
+        filters: &impl Serialize,
+        token: Option<&str>,
+    ) -> Result<Start, ApiError> {
+        token
+            .map(|t| self.resume(operation, filters, t))
+            .transpose()
+            .map(Start)
+    }
+}
+
+/// Up to `limit` items that `keep` turns into page entries, and whether the
+/// scan stopped before the end (so a next page may hold more).
+pub fn collect<'a, V: 'a, T>(
+    entries: impl Iterator<Item = &'a V>,
+    limit: usize,
+    mut keep: impl FnMut(&V) -> Option<T>,
+) -> (Vec<T>, bool) {
+    let mut page = Vec::with_capacity(limit.min(1024));
+    let mut entries = entries.peekable();
+    while page.len() < limit {
+        let Some(entry) = entries.next() else {
+            return (page, false);
+        };
+        page.extend(keep(entry));
+    }
+    let more = entries.peek().is_some();
+    (page, more)
 }
 
 fn digest(filters: &impl Serialize) -> String {

@@ -1,7 +1,5 @@
 //! Hybrid activations: the one-time codes that let agents register.
 
-use std::ops::Bound;
-
 use sha2::{Digest, Sha256};
 use sysman_api::fleet::{
     Activation, CreateActivation, CreateActivationResult, DeleteActivation, DescribeActivations,
@@ -12,7 +10,7 @@ use sysman_api::{ApiError, Empty, Operation};
 use super::ActivationRecord;
 use crate::gate::{Ctx, Handler};
 use crate::store::Change;
-use crate::{Event, Inner, validate};
+use crate::{Event, Inner, paging, validate};
 
 /// How long an activation lives when the request does not say.
 const DEFAULT_LIFETIME_SECS: i64 = 24 * 3600;
@@ -156,14 +154,9 @@ impl Handler for DescribeActivations {
             }
             checks.push((key, f.filter_values.clone().unwrap_or_default()));
         }
-        let after = match &self.next_token {
-            Some(token) => Some(b.pager.resume(Self::NAME, &filters, token)?),
-            None => None,
-        };
-        let start = match &after {
-            Some(key) => Bound::Excluded(key.as_str()),
-            None => Bound::Unbounded,
-        };
+        let start = b
+            .pager
+            .start(Self::NAME, &filters, self.next_token.as_deref())?;
         let state = b.fleet.state.read();
         let matches = |r: &ActivationRecord| {
             checks.iter().all(|(key, values)| {
@@ -175,17 +168,12 @@ impl Handler for DescribeActivations {
                 field.is_some_and(|f| values.contains(f))
             })
         };
-        let mut list = Vec::new();
-        let mut more = false;
-        for (_, record) in state.activations.range::<str, _>((start, Bound::Unbounded)) {
-            if list.len() == limit {
-                more = true;
-                break;
-            }
-            if matches(record) {
-                list.push(describe(record, ctx.now));
-            }
-        }
+        let entries = state
+            .activations
+            .range::<str, _>(start.range())
+            .map(|(_, r)| r);
+        let (list, more) =
+            paging::collect(entries, limit, |r| matches(r).then(|| describe(r, ctx.now)));
         let next_token = match list.last() {
             Some(last) if more => Some(b.pager.issue(Self::NAME, &filters, &last.activation_id)),
             _ => None,

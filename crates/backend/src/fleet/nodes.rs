@@ -1,7 +1,5 @@
 //! Node registration, heartbeats, listing and deregistration.
 
-use std::ops::Bound;
-
 use sha2::{Digest, Sha256};
 use sysman_api::fleet::{
     DeregisterManagedInstance, DescribeInstanceInformation, DescribeInstanceInformationResult,
@@ -13,7 +11,7 @@ use sysman_api::{ApiError, Empty, Operation};
 use super::{Fleet, Node, filters};
 use crate::gate::{Ctx, Handler};
 use crate::store::Change;
-use crate::{Event, Inner, validate};
+use crate::{Event, Inner, paging, validate};
 
 impl Handler for DescribeInstanceInformation {
     async fn handle(self, b: &Inner, ctx: &mut Ctx) -> Result<Self::Output, ApiError> {
@@ -21,27 +19,21 @@ impl Handler for DescribeInstanceInformation {
         let limit = validate::max_results(self.max_results, 5, 50, 10)?;
         let predicates = filters::compile(&self)?;
         let scope = (&self.instance_information_filter_list, &self.filters);
-        let after = match &self.next_token {
-            Some(token) => Some(b.pager.resume(Self::NAME, &scope, token)?),
-            None => None,
-        };
+        let start = b
+            .pager
+            .start(Self::NAME, &scope, self.next_token.as_deref())?;
         let config = b.fleet.config();
         let state = b.fleet.state.read();
-        let start = match &after {
-            Some(key) => Bound::Excluded(key.as_str()),
-            None => Bound::Unbounded,
-        };
-        let mut list = Vec::with_capacity(limit);
-        let mut more = false;
-        for (_, node) in state.nodes.range::<str, _>((start, Bound::Unbounded)) {
-            if list.len() == limit {
-                more = true;
-                break;
-            }
-            if predicates.iter().all(|p| p.matches(node, config, ctx.now)) {
-                list.push(node.info(config, ctx.now));
-            }
-        }
+        let (list, more) = paging::collect(
+            state.nodes.range::<str, _>(start.range()).map(|(_, n)| n),
+            limit,
+            |node| {
+                predicates
+                    .iter()
+                    .all(|p| p.matches(node, config, ctx.now))
+                    .then(|| node.info(config, ctx.now))
+            },
+        );
         let next_token = match list.last() {
             Some(last) if more => Some(b.pager.issue(Self::NAME, &scope, &last.instance_id)),
             _ => None,
@@ -56,26 +48,16 @@ impl Handler for DescribeInstanceInformation {
 impl Handler for ListNodes {
     async fn handle(self, b: &Inner, ctx: &mut Ctx) -> Result<Self::Output, ApiError> {
         let limit = validate::max_results(self.max_results, 1, LIST_NODES_MAX_RESULTS, 1000)?;
-        let after = match &self.next_token {
-            Some(token) => Some(b.pager.resume(Self::NAME, &(), token)?),
-            None => None,
-        };
-        let start = match &after {
-            Some(key) => Bound::Excluded(key.as_str()),
-            None => Bound::Unbounded,
-        };
+        let start = b.pager.start(Self::NAME, &(), self.next_token.as_deref())?;
         let config = b.fleet.config();
         let state = b.fleet.state.read();
-        let mut range = state.nodes.range::<str, _>((start, Bound::Unbounded));
-        let nodes: Vec<_> = range
-            .by_ref()
-            .take(limit)
-            .map(|(_, n)| n.summary(config, ctx.now))
-            .collect();
+        let (nodes, more) = paging::collect(
+            state.nodes.range::<str, _>(start.range()).map(|(_, n)| n),
+            limit,
+            |n| Some(n.summary(config, ctx.now)),
+        );
         let next_token = match nodes.last() {
-            Some(last) if range.next().is_some() => {
-                Some(b.pager.issue(Self::NAME, &(), &last.info.instance_id))
-            }
+            Some(last) if more => Some(b.pager.issue(Self::NAME, &(), &last.info.instance_id)),
             _ => None,
         };
         Ok(ListNodesResult { nodes, next_token })
