@@ -12,7 +12,11 @@ struct Tmux {
 
 impl Tmux {
     fn run(&self, args: &[&str]) -> String {
-        let out = Command::new("tmux").args(["-L", &self.socket]).args(args).output().unwrap();
+        let out = Command::new("tmux")
+            .args(["-L", &self.socket])
+            .args(args)
+            .output()
+            .unwrap();
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
@@ -34,7 +38,10 @@ impl Tmux {
             if screen.contains(text) {
                 return screen;
             }
-            assert!(Instant::now() < deadline, "never saw {text:?}; the screen shows:\n{screen}");
+            assert!(
+                Instant::now() < deadline,
+                "never saw {text:?}; the screen shows:\n{screen}"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     }
@@ -49,29 +56,56 @@ impl Drop for Tmux {
 #[test]
 fn a_new_user_browses_the_fleet_in_a_real_terminal() {
     if Command::new("tmux").arg("-V").output().is_err() {
-        assert!(std::env::var_os("CI").is_none(), "CI must have tmux for the smoke test");
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must have tmux for the smoke test"
+        );
         eprintln!("tmux is not installed: skipping the smoke test of the real binary");
         return;
     }
-    let tmux = Tmux { socket: format!("sysman-smoke-{}", std::process::id()) };
+    let tmux = Tmux {
+        socket: format!("sysman-smoke-{}", std::process::id()),
+    };
     let command = format!(
         "{} --ephemeral --fleet 60 --seed 3; echo SYSMAN-EXIT=$?; sleep 30",
         env!("CARGO_BIN_EXE_sysman")
     );
-    tmux.run(&["new-session", "-d", "-s", "smoke", "-x", "120", "-y", "40", &command]);
+    tmux.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        "smoke",
+        "-x",
+        "120",
+        "-y",
+        "40",
+        &command,
+    ]);
 
     let screen = tmux.wait_for("Nodes [60]");
-    assert!(screen.contains("online") && screen.contains("ID▲"), "{screen}");
-    assert!(screen.contains("? help"), "the footer names the keys:\n{screen}");
+    assert!(
+        screen.contains("online") && screen.contains("ID▲"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("? help"),
+        "the footer names the keys:\n{screen}"
+    );
 
     tmux.keys(&["/", "Environment=prod", "Enter"]);
     let screen = tmux.wait_for(" of 60]");
     assert!(screen.contains("/ Environment=prod"), "{screen}");
-    assert!(!screen.contains("staging"), "only prod nodes are left:\n{screen}");
+    assert!(
+        !screen.contains("staging"),
+        "only prod nodes are left:\n{screen}"
+    );
 
     tmux.keys(&["Escape", "j", "Enter"]);
     let screen = tmux.wait_for("Instance ID");
-    assert!(screen.contains("Tags (3)") && screen.contains("Fleet ›"), "{screen}");
+    assert!(
+        screen.contains("Tags (3)") && screen.contains("Fleet ›"),
+        "{screen}"
+    );
 
     tmux.keys(&["Escape", ":", "act", "Enter"]);
     tmux.wait_for("Activations [");
