@@ -186,25 +186,64 @@ pub(crate) struct FleetState {
     pub activations: BTreeMap<String, ActivationRecord>,
     /// When each node's ping status next changes by itself.
     decay: BTreeSet<(Timestamp, String)>,
+    /// Nodes by tag, so a tag filter costs what it matches, not the fleet.
+    by_tag: BTreeMap<(String, String), BTreeSet<String>>,
 }
 
 impl FleetState {
     /// Puts `node` in place and files its next status change.
-    fn upsert(&mut self, node: Node, config: &FleetConfig, now: Timestamp) {
-        if let Some(old) = self.nodes.get(&node.instance_id) {
-            let last_ping = old.last_ping;
-            self.unfile(&node.instance_id, last_ping, config);
+    /// Puts `node` in place and files its next status change. Returns
+    /// whether that change is now the first due, so the ping scheduler
+    /// must wake to sleep less.
+    fn upsert(&mut self, node: Node, config: &FleetConfig, now: Timestamp) -> bool {
+        let id = node.instance_id.clone();
+        let old_tags = match self.nodes.get(&id) {
+            Some(old) => {
+                let (last_ping, tags) = (old.last_ping, old.tags.clone());
+                self.unfile(&id, last_ping, config);
+                Some(tags)
+            }
+            None => None,
+        };
+        if old_tags.as_ref() != Some(&node.tags) {
+            self.unindex_tags(&id, old_tags.as_deref().unwrap_or_default());
+            for tag in &node.tags {
+                let key = (tag.key.clone(), tag.value.clone());
+                self.by_tag.entry(key).or_default().insert(id.clone());
+            }
         }
-        if let Some(at) = config.next_decay(node.last_ping, now) {
-            self.decay.insert((at, node.instance_id.clone()));
+        let filed = config
+            .next_decay(node.last_ping, now)
+            .map(|at| (at, id.clone()));
+        if let Some(entry) = &filed {
+            self.decay.insert(entry.clone());
         }
-        self.nodes.insert(node.instance_id.clone(), node);
+        self.nodes.insert(id, node);
+        filed.is_some() && self.decay.first() == filed.as_ref()
     }
 
     fn remove(&mut self, id: &str, config: &FleetConfig) -> Option<Node> {
         let node = self.nodes.remove(id)?;
         self.unfile(id, node.last_ping, config);
+        self.unindex_tags(id, &node.tags);
         Some(node)
+    }
+
+    fn unindex_tags(&mut self, id: &str, tags: &[Tag]) {
+        for tag in tags {
+            let key = (tag.key.clone(), tag.value.clone());
+            if let Some(ids) = self.by_tag.get_mut(&key) {
+                ids.remove(id);
+                if ids.is_empty() {
+                    self.by_tag.remove(&key);
+                }
+            }
+        }
+    }
+
+    /// Ids of the nodes tagged `key=value`, in id order.
+    pub fn tagged(&self, key: &str, value: &str) -> Option<&BTreeSet<String>> {
+        self.by_tag.get(&(key.to_owned(), value.to_owned()))
     }
 
     /// Forgets whichever status change was filed for a node last heard from

@@ -24,13 +24,15 @@ use tokio::sync::oneshot;
 
 /// Numbered schema migrations; `PRAGMA user_version` records how many ran.
 const MIGRATIONS: &[&str] = &[
-    // 1: records of every kind, and the hash-chained audit trail.
+    // 1: records of every kind, and the hash-chained audit trail. Records
+    // are rowid rows (bodies of hundreds of bytes append cheaply) with a
+    // small index on (kind, id).
     "CREATE TABLE records (
          kind TEXT NOT NULL,
          id   TEXT NOT NULL,
          body TEXT NOT NULL,
          PRIMARY KEY (kind, id)
-     ) WITHOUT ROWID;
+     );
      CREATE TABLE audit (
          seq       INTEGER PRIMARY KEY,
          time_ms   INTEGER NOT NULL,
@@ -129,6 +131,7 @@ impl Store {
             conn.pragma_update(None, "journal_mode", "WAL")?;
             conn.pragma_update(None, "synchronous", "FULL")?;
             conn.pragma_update(None, "foreign_keys", "ON")?;
+            conn.pragma_update(None, "temp_store", "MEMORY")?;
             migrate(&conn)?;
             let mut snapshot = Snapshot::new();
             let mut stmt = conn.prepare("SELECT kind, id, body FROM records")?;
@@ -344,64 +347,48 @@ impl Writer {
         }
     }
 
+    /// Commits every write and audit record of `batch` in one transaction,
+    /// then answers. A batch commits whole or not at all: if any part fails,
+    /// every write in it is refused and the store refuses writes from then
+    /// on (handlers have already changed memory, which now runs ahead of
+    /// disk until a restart reloads it). So no per-job savepoint is needed.
     fn commit_batch(&mut self, batch: Vec<Job>) {
-        let mut acks = Vec::new();
+        let mut dones = Vec::new();
         let mut after = Vec::new();
+        let mut records = Vec::new();
+        // Audit records stay in the order the calls queued them.
+        for job in batch {
+            match job {
+                Job::Write {
+                    changes,
+                    audit,
+                    done,
+                } => {
+                    dones.push(done);
+                    records.push((changes, audit));
+                }
+                Job::Audit(audit) => records.push((Vec::new(), audit)),
+                Job::Query(_) | Job::Flush(_) => after.push(job),
+            }
+        }
         let start_hash = self.last_hash.clone();
         let result = (|| -> rusqlite::Result<()> {
             let tx = self.conn.unchecked_transaction()?;
-            for job in batch {
-                match job {
-                    Job::Write {
-                        changes,
-                        audit,
-                        done,
-                    } => {
-                        tx.execute_batch("SAVEPOINT job")?;
-                        match apply(&tx, &changes).and_then(|()| {
-                            let hash = audit.chain_hash(&self.last_hash);
-                            insert_audit(&tx, &audit, &hash).map(|()| hash)
-                        }) {
-                            Ok(hash) => {
-                                tx.execute_batch("RELEASE job")?;
-                                self.last_hash = hash;
-                                acks.push(done);
-                            }
-                            Err(e) => {
-                                // The handler already changed memory; with
-                                // its write undone the two disagree, so
-                                // refuse further writes until a restart.
-                                tx.execute_batch("ROLLBACK TO job; RELEASE job")?;
-                                tracing::error!("store write failed: {e}");
-                                self.failed.store(true, Ordering::Release);
-                                let _ = done.send(Err(e.to_string()));
-                            }
-                        }
-                    }
-                    Job::Audit(audit) => {
-                        let hash = audit.chain_hash(&self.last_hash);
-                        insert_audit(&tx, &audit, &hash)?;
-                        self.last_hash = hash;
-                    }
-                    Job::Query(_) | Job::Flush(_) => after.push(job),
-                }
+            for (changes, audit) in &records {
+                apply(&tx, changes)?;
+                self.last_hash = audit.chain_hash(&self.last_hash);
+                insert_audit(&tx, audit, &self.last_hash)?;
             }
             tx.commit()
         })();
-        match result {
-            Ok(()) => {
-                for done in acks {
-                    let _ = done.send(Ok(()));
-                }
-            }
-            Err(e) => {
-                tracing::error!("store commit failed: {e}");
-                self.last_hash = start_hash;
-                self.failed.store(true, Ordering::Release);
-                for done in acks {
-                    let _ = done.send(Err(e.to_string()));
-                }
-            }
+        let outcome = result.map_err(|e| {
+            tracing::error!("store commit failed: {e}");
+            self.last_hash = start_hash;
+            self.failed.store(true, Ordering::Release);
+            e.to_string()
+        });
+        for done in dones {
+            let _ = done.send(outcome.clone());
         }
         for job in after {
             match job {

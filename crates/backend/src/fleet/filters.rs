@@ -61,6 +61,16 @@ pub(crate) enum Predicate {
 }
 
 impl Predicate {
+    /// The one `key=value` a tag filter with a single value selects.
+    pub fn indexed_tag(&self) -> Option<(&str, &str)> {
+        match self {
+            Predicate::Tag(key, values) if values.len() == 1 => {
+                values.first().map(|v| (key.as_str(), v.as_str()))
+            }
+            _ => None,
+        }
+    }
+
     pub fn matches(&self, node: &Node, config: &FleetConfig, now: Timestamp) -> bool {
         let has = |set: &BTreeSet<String>, v: &Option<String>| {
             v.as_ref().is_some_and(|v| set.contains(v))

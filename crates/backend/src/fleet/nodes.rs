@@ -8,6 +8,9 @@ use sysman_api::fleet::{
 };
 use sysman_api::{ApiError, Empty, Operation};
 
+use std::collections::BTreeSet;
+
+use super::filters::Predicate;
 use super::{Fleet, Node, filters};
 use crate::gate::{Ctx, Handler};
 use crate::store::Change;
@@ -24,16 +27,33 @@ impl Handler for DescribeInstanceInformation {
             .start(Self::NAME, &scope, self.next_token.as_deref())?;
         let config = b.fleet.config();
         let state = b.fleet.state.read();
-        let (list, more) = paging::collect(
-            state.nodes.range::<str, _>(start.range()).map(|(_, n)| n),
-            limit,
-            |node| {
-                predicates
-                    .iter()
-                    .all(|p| p.matches(node, config, ctx.now))
-                    .then(|| node.info(config, ctx.now))
-            },
-        );
+        let keep = |node: &Node| {
+            predicates
+                .iter()
+                .all(|p| p.matches(node, config, ctx.now))
+                .then(|| node.info(config, ctx.now))
+        };
+        // A single-valued tag filter walks the tag index (the fewest nodes
+        // of any such filter) instead of the whole fleet.
+        let narrowest = predicates
+            .iter()
+            .filter_map(Predicate::indexed_tag)
+            .map(|(key, value)| state.tagged(key, value))
+            .min_by_key(|ids| ids.map_or(0, BTreeSet::len));
+        let (list, more) = match narrowest {
+            Some(None) => (Vec::new(), false),
+            Some(Some(ids)) => paging::collect(
+                ids.range::<str, _>(start.range())
+                    .filter_map(|id| state.nodes.get(id)),
+                limit,
+                keep,
+            ),
+            None => paging::collect(
+                state.nodes.range::<str, _>(start.range()).map(|(_, n)| n),
+                limit,
+                keep,
+            ),
+        };
         let next_token = match list.last() {
             Some(last) if more => Some(b.pager.issue(Self::NAME, &scope, &last.instance_id)),
             _ => None,
@@ -84,7 +104,7 @@ impl Handler for RegisterNode {
         let code_sha256 = hex::encode(Sha256::digest(self.activation_code.as_bytes()));
         let config = b.fleet.config();
         let secret = b.ids.secret();
-        let (commit, node) = {
+        let (commit, node, earliest) = {
             let mut state = b.fleet.state.write();
             let activation = state
                 .activations
@@ -135,10 +155,12 @@ impl Handler for RegisterNode {
             state
                 .activations
                 .insert(activation.activation_id.clone(), activation);
-            state.upsert(node.clone(), config, ctx.now);
-            (commit, node)
+            let earliest = state.upsert(node.clone(), config, ctx.now);
+            (commit, node, earliest)
         };
-        b.fleet.wake.notify_one();
+        if earliest {
+            b.fleet.wake.notify_one();
+        }
         commit.await?;
         ctx.publish(Event::NodeChanged(Box::new(node.summary(config, ctx.now))));
         ctx.publish(Event::ActivationsChanged);
@@ -175,7 +197,7 @@ impl Handler for UpdateInstanceInformation {
             self.computer_name.as_deref(),
         )?;
         let config = b.fleet.config();
-        let (commit, node) = {
+        let (commit, node, earliest) = {
             let mut state = b.fleet.state.write();
             let mut node = state
                 .nodes
@@ -197,10 +219,12 @@ impl Handler for UpdateInstanceInformation {
                 node.platform_type = self.platform_type;
             }
             let commit = ctx.commit(&b.store, vec![node.change()]);
-            state.upsert(node.clone(), config, ctx.now);
-            (commit, node)
+            let earliest = state.upsert(node.clone(), config, ctx.now);
+            (commit, node, earliest)
         };
-        b.fleet.wake.notify_one();
+        if earliest {
+            b.fleet.wake.notify_one();
+        }
         commit.await?;
         ctx.publish(Event::NodeChanged(Box::new(node.summary(config, ctx.now))));
         Ok(Empty {})

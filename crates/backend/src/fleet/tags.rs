@@ -70,6 +70,7 @@ async fn edit_tags(
         edit(&mut node.tags)?;
         node.tags.sort();
         let commit = ctx.commit(&b.store, vec![node.change()]);
+        // Tags leave the ping status alone: no need to wake the scheduler.
         state.upsert(node.clone(), config, ctx.now);
         (commit, node)
     };
