@@ -397,10 +397,12 @@ impl Operation for RegisterNode {
         format!("activation/{}", self.activation_id)
     }
 
-    fn audit_view(&self) -> serde_json::Value {
-        let mut view = serde_json::to_value(self).unwrap_or(serde_json::Value::Null);
-        view["ActivationCode"] = serde_json::Value::from("**redacted**");
-        view
+    fn audit_view(&self) -> String {
+        let redacted = RegisterNode {
+            activation_code: "**redacted**".into(),
+            ..self.clone()
+        };
+        serde_json::to_string(&redacted).unwrap_or_default()
     }
 }
 

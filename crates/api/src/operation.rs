@@ -33,9 +33,9 @@ pub trait Operation: Serialize + DeserializeOwned + Send + Sync + 'static {
         "*".to_owned()
     }
 
-    /// The request as the audit trail records it. Operations with secret
-    /// fields override this to redact them.
-    fn audit_view(&self) -> serde_json::Value {
-        serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
+    /// The request as the audit trail records it, as JSON. Operations with
+    /// secret fields override this to redact them.
+    fn audit_view(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
     }
 }

@@ -68,7 +68,7 @@ pub(crate) async fn call<O: Handler>(
         operation: O::NAME.to_owned(),
         resource: resource.clone(),
         outcome: String::new(),
-        request: op.audit_view().to_string(),
+        request: op.audit_view(),
     };
     let mut ctx = Ctx {
         now,

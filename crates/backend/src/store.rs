@@ -10,7 +10,7 @@
 //! share a handful of syncs. Audit records of reads ride along in the same
 //! batches, so a read costs no sync of its own.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -371,11 +371,21 @@ impl Writer {
                 Job::Query(_) | Job::Flush(_) => after.push(job),
             }
         }
+        // Only the last change to a record in a batch matters, since the
+        // batch commits whole: a registration burst rewrites its activation
+        // once per batch, not once per node.
+        let mut last: HashMap<(&str, &str), &Change> = HashMap::new();
+        for change in records.iter().flat_map(|(changes, _)| changes) {
+            let key = match change {
+                Change::Put { kind, id, .. } | Change::Delete { kind, id } => (*kind, id.as_str()),
+            };
+            last.insert(key, change);
+        }
         let start_hash = self.last_hash.clone();
         let result = (|| -> rusqlite::Result<()> {
             let tx = self.conn.unchecked_transaction()?;
-            for (changes, audit) in &records {
-                apply(&tx, changes)?;
+            apply(&tx, last.into_values())?;
+            for (_, audit) in &records {
                 self.last_hash = audit.chain_hash(&self.last_hash);
                 insert_audit(&tx, audit, &self.last_hash)?;
             }
@@ -402,7 +412,10 @@ impl Writer {
     }
 }
 
-fn apply(tx: &rusqlite::Transaction<'_>, changes: &[Change]) -> rusqlite::Result<()> {
+fn apply<'c>(
+    tx: &rusqlite::Transaction<'_>,
+    changes: impl IntoIterator<Item = &'c Change>,
+) -> rusqlite::Result<()> {
     let mut put = tx.prepare_cached(
         "INSERT INTO records (kind, id, body) VALUES (?1, ?2, ?3)
          ON CONFLICT (kind, id) DO UPDATE SET body = excluded.body",

@@ -155,18 +155,22 @@ impl Handler for RegisterNode {
             state
                 .activations
                 .insert(activation.activation_id.clone(), activation);
-            let earliest = state.upsert(node.clone(), config, ctx.now);
-            (commit, node, earliest)
+            let summary = node.summary(config, ctx.now);
+            let access_key_id = node.access_key_id.clone();
+            let earliest = state.upsert(node, config, ctx.now);
+            (commit, (summary, access_key_id), earliest)
         };
+        let (summary, access_key_id) = node;
         if earliest {
             b.fleet.wake.notify_one();
         }
         commit.await?;
-        ctx.publish(Event::NodeChanged(Box::new(node.summary(config, ctx.now))));
+        let instance_id = summary.info.instance_id.clone();
+        ctx.publish(Event::NodeChanged(Box::new(summary)));
         ctx.publish(Event::ActivationsChanged);
         Ok(RegisterNodeResult {
-            instance_id: node.instance_id,
-            access_key_id: node.access_key_id,
+            instance_id,
+            access_key_id,
             secret_access_key: secret,
         })
     }
@@ -197,7 +201,7 @@ impl Handler for UpdateInstanceInformation {
             self.computer_name.as_deref(),
         )?;
         let config = b.fleet.config();
-        let (commit, node, earliest) = {
+        let (commit, summary, earliest) = {
             let mut state = b.fleet.state.write();
             let mut node = state
                 .nodes
@@ -219,14 +223,15 @@ impl Handler for UpdateInstanceInformation {
                 node.platform_type = self.platform_type;
             }
             let commit = ctx.commit(&b.store, vec![node.change()]);
-            let earliest = state.upsert(node.clone(), config, ctx.now);
-            (commit, node, earliest)
+            let summary = node.summary(config, ctx.now);
+            let earliest = state.upsert(node, config, ctx.now);
+            (commit, summary, earliest)
         };
         if earliest {
             b.fleet.wake.notify_one();
         }
         commit.await?;
-        ctx.publish(Event::NodeChanged(Box::new(node.summary(config, ctx.now))));
+        ctx.publish(Event::NodeChanged(Box::new(summary)));
         Ok(Empty {})
     }
 }
