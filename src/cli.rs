@@ -108,10 +108,12 @@ pub fn main(args: Args) -> Result<(), String> {
                 "embedded (ephemeral)".to_owned(),
             ),
         };
+        tracing::info!("sysman {} opened {label}", env!("CARGO_PKG_VERSION"));
         if let Some(spec) = spec.filter(|s| s.nodes > 0) {
             let sim = Simulator::start(backend.clone(), &spec)
                 .await
                 .map_err(|e| format!("cannot start the simulated fleet: {e}"))?;
+            tracing::info!("simulating {} nodes (seed {})", sim.len(), spec.seed);
             tokio::spawn(sim.run());
         }
         let user = std::env::var("USER").unwrap_or_else(|_| "console".to_owned());
@@ -125,6 +127,7 @@ pub fn main(args: Args) -> Result<(), String> {
         let result = crate::runtime::run(&mut terminal, app, effects, connection).await;
         ratatui::restore();
         backend.flush().await;
+        tracing::info!("console closed");
         result.map_err(|e| format!("terminal error: {e}"))
     })?;
     // Terminal input is read on a thread blocked in read(); don't wait for it.

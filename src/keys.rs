@@ -204,12 +204,8 @@ macro_rules! commands {
     };
 }
 
+// Declared in the order the help lists them: moving, acting, leaving.
 commands! {
-    Quit => "quit", "quit sysman", false;
-    Palette => "palette", "open the command palette", false;
-    Filter => "filter", "filter rows (fuzzy, Key=value, !term)", false;
-    Help => "help", "show the keys of this pane", false;
-    Back => "back", "go back / clear the filter", false;
     Up => "up", "move up", false;
     Down => "down", "move down", false;
     PageUp => "page_up", "page up", false;
@@ -217,11 +213,16 @@ commands! {
     Top => "top", "go to the first row", false;
     Bottom => "bottom", "go to the last row", false;
     Open => "open", "open details", false;
+    Filter => "filter", "filter rows (fuzzy, Key=value, !term)", false;
     SortNext => "sort_next", "sort by the next column", false;
     SortPrev => "sort_prev", "sort by the previous column", false;
     SortReverse => "sort_reverse", "reverse the sort order", false;
     DeregisterNode => "deregister_node", "deregister the node", true;
     DeleteActivation => "delete_activation", "delete the activation", true;
+    Palette => "palette", "open the command palette", false;
+    Help => "help", "show the keys of this pane", false;
+    Back => "back", "go back / clear the filter", false;
+    Quit => "quit", "quit sysman", false;
 }
 
 impl Command {

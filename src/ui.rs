@@ -245,21 +245,34 @@ fn popup(app: &App, title: &str) -> Block<'static> {
 
 fn render_help(frame: &mut Frame, app: &App, area: Rect) {
     let bindings = app.visible_bindings();
-    let chord_width = bindings
+    // One line per command, with every key bound to it, in the order
+    // commands are declared (moving, then acting, then leaving).
+    let rows: Vec<(String, Command)> = Command::ALL
         .iter()
-        .map(|(c, _)| c.to_string().len())
+        .filter_map(|&command| {
+            let chords: Vec<String> = bindings
+                .iter()
+                .filter(|(_, c)| *c == command)
+                .map(|(chord, _)| chord.to_string())
+                .collect();
+            (!chords.is_empty()).then(|| (chords.join(", "), command))
+        })
+        .collect();
+    let chord_width = rows
+        .iter()
+        .map(|(c, _)| c.chars().count())
         .max()
         .unwrap_or(0);
-    let mut lines: Vec<Line> = bindings
+    let mut lines: Vec<Line> = rows
         .iter()
-        .map(|(chord, command)| {
+        .map(|(chords, command)| {
             let style = if command.dangerous() {
                 app.theme.error
             } else {
                 app.theme.key
             };
             Line::from(vec![
-                Span::styled(format!(" {:>chord_width$}  ", chord.to_string()), style),
+                Span::styled(format!(" {chords:>chord_width$}  "), style),
                 Span::raw(command.description()),
             ])
         })
