@@ -551,6 +551,8 @@ impl App {
                     return vec![self.load_activations()];
                 }
             }
+            // No pane shows parameters yet.
+            BackendMsg::Event(Event::ParameterChanged { .. } | Event::ParameterDeleted { .. }) => {}
             BackendMsg::Lagged => return vec![self.load_nodes(), self.load_activations()],
             BackendMsg::Done { result, .. } => match result {
                 Ok(text) => self.set_status(text, false),

@@ -95,6 +95,7 @@ pub fn main(args: Args) -> Result<(), String> {
             clock: Arc::new(SystemClock),
             id_seed: None,
             fleet: config.fleet.to_fleet_config(),
+            ..Options::default()
         };
         // Decided before the store is opened: a new store means a new fleet.
         let spec = fleet_spec(&args, &config, data_dir.as_deref())?;

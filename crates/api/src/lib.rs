@@ -10,6 +10,7 @@
 mod error;
 pub mod fleet;
 mod operation;
+pub mod parameters;
 mod time;
 mod types;
 
@@ -38,6 +39,16 @@ macro_rules! for_each_operation {
             $crate::fleet::UpdateInstanceInformation,
             $crate::fleet::RegisterNode,
             $crate::fleet::ListNodes,
+            $crate::parameters::PutParameter,
+            $crate::parameters::GetParameter,
+            $crate::parameters::GetParameters,
+            $crate::parameters::GetParametersByPath,
+            $crate::parameters::DeleteParameter,
+            $crate::parameters::DeleteParameters,
+            $crate::parameters::DescribeParameters,
+            $crate::parameters::GetParameterHistory,
+            $crate::parameters::LabelParameterVersion,
+            $crate::parameters::UnlabelParameterVersion,
         }
     };
 }

@@ -28,6 +28,17 @@ impl Caller {
     }
 }
 
+impl Caller {
+    /// The caller as an IAM ARN, as LastModifiedUser shows it.
+    pub fn arn(&self, account: &str) -> String {
+        match self {
+            Caller::Admin(name) => format!("arn:aws:iam::{account}:user/{name}"),
+            Caller::Node(id) => format!("arn:aws:ssm:*:{account}:managed-instance/{id}"),
+            Caller::Anonymous => format!("arn:aws:iam::{account}:anonymous"),
+        }
+    }
+}
+
 impl fmt::Display for Caller {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

@@ -16,6 +16,14 @@ pub enum Event {
         instance_id: String,
     },
     ActivationsChanged,
+    /// A parameter was created, got a new version, labels or tags.
+    ParameterChanged {
+        name: String,
+    },
+    /// A parameter was deleted.
+    ParameterDeleted {
+        name: String,
+    },
 }
 
 /// How many events a slow listener may fall behind before it is told it

@@ -9,7 +9,7 @@
 mod activations;
 mod filters;
 mod nodes;
-mod tags;
+pub(crate) mod tags;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Weak};

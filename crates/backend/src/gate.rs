@@ -11,6 +11,7 @@ use crate::{Caller, Event, Inner, auth};
 
 /// What a handler may do besides reading and changing its own state.
 pub struct Ctx {
+    pub(crate) caller: Caller,
     pub(crate) now: Timestamp,
     audit: Option<AuditRecord>,
     events: Vec<Event>,
@@ -71,6 +72,7 @@ pub(crate) async fn call<O: Handler>(
         request: op.audit_view(),
     };
     let mut ctx = Ctx {
+        caller: caller.clone(),
         now,
         audit: Some(audit),
         events: Vec::new(),

@@ -39,7 +39,7 @@ impl Ids {
     }
 
     /// A lowercase random (version 4) UUID.
-    pub fn activation_id(&self) -> String {
+    pub fn uuid(&self) -> String {
         let mut bytes = [0; 16];
         self.rng.lock().fill_bytes(&mut bytes);
         uuid::Builder::from_random_bytes(bytes)
@@ -80,7 +80,7 @@ mod tests {
         let id = a.instance_id();
         assert!(validate::is_managed_instance_id(&id), "{id}");
         assert_eq!(id, b.instance_id());
-        let activation = a.activation_id();
+        let activation = a.uuid();
         assert!(validate::is_activation_id(&activation), "{activation}");
         assert_eq!(a.activation_code().len(), 20);
     }

@@ -9,9 +9,12 @@ mod events;
 pub mod fleet;
 mod gate;
 mod ids;
+mod kms;
 mod paging;
+mod parameters;
 pub mod sim;
 mod store;
+mod tags;
 mod validate;
 
 use std::path::Path;
@@ -22,6 +25,7 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use events::Event;
 pub use fleet::FleetConfig;
 pub use gate::Handler;
+pub use parameters::ParameterLimits;
 pub use store::AuditRecord;
 use sysman_api::{ApiError, Operation, Timestamp};
 use tokio::sync::broadcast;
@@ -37,7 +41,15 @@ pub struct Options {
     /// simulated fleet gets the same ids every run. `None` seeds from the OS.
     pub id_seed: Option<u64>,
     pub fleet: FleetConfig,
+    pub parameters: ParameterLimits,
+    /// Shown in every ARN.
+    pub region: String,
+    pub account_id: String,
 }
+
+/// The account id in ARNs unless configured otherwise.
+pub const DEFAULT_ACCOUNT_ID: &str = "000000000000";
+pub const DEFAULT_REGION: &str = "us-east-1";
 
 impl Default for Options {
     fn default() -> Self {
@@ -45,6 +57,9 @@ impl Default for Options {
             clock: Arc::new(SystemClock),
             id_seed: None,
             fleet: FleetConfig::default(),
+            parameters: ParameterLimits::default(),
+            region: DEFAULT_REGION.to_owned(),
+            account_id: DEFAULT_ACCOUNT_ID.to_owned(),
         }
     }
 }
@@ -63,6 +78,10 @@ pub struct Inner {
     pager: paging::Pager,
     ids: ids::Ids,
     fleet: fleet::Fleet,
+    kms: kms::Kms,
+    parameters: parameters::Parameters,
+    region: String,
+    account_id: String,
 }
 
 impl Backend {
@@ -71,21 +90,24 @@ impl Backend {
     pub fn open(dir: &Path, options: Options) -> Result<Backend, String> {
         std::fs::create_dir_all(dir)
             .map_err(|e| format!("cannot create the data directory {}: {e}", dir.display()))?;
-        Self::start(Some(&dir.join(STORE_FILE)), options)
+        let master = kms::load_or_create_master_key(&dir.join(kms::MASTER_KEY_FILE))?;
+        Self::start(Some(&dir.join(STORE_FILE)), master, options)
     }
 
     /// A backend that keeps everything in memory, for tests and `--ephemeral`.
     pub fn open_in_memory(options: Options) -> Result<Backend, String> {
-        Self::start(None, options)
+        Self::start(None, kms::ephemeral_master_key(), options)
     }
 
-    fn start(path: Option<&Path>, options: Options) -> Result<Backend, String> {
+    fn start(path: Option<&Path>, master: [u8; 32], options: Options) -> Result<Backend, String> {
         let runtime = tokio::runtime::Handle::try_current()
             .map_err(|_| "the backend must be opened inside a tokio runtime".to_owned())?;
         let (store, snapshot) = store::Store::open(path)?;
         let ids = ids::Ids::new(options.id_seed);
         let pager = paging::Pager::new(ids.key());
         let fleet = fleet::Fleet::load(&snapshot, options.fleet, options.clock.now())?;
+        let kms = kms::Kms::load(&snapshot, master)?;
+        let parameters = parameters::Parameters::load(&snapshot, options.parameters)?;
         let inner = Arc::new(Inner {
             clock: options.clock,
             store,
@@ -93,6 +115,10 @@ impl Backend {
             pager,
             ids,
             fleet,
+            kms,
+            parameters,
+            region: options.region,
+            account_id: options.account_id,
         });
         runtime.spawn(fleet::run_ping_scheduler(Arc::downgrade(&inner)));
         Ok(Backend { inner })

@@ -114,10 +114,10 @@ impl Pager {
 
 /// Up to `limit` items that `keep` turns into page entries, and whether the
 /// scan stopped before the end (so a next page may hold more).
-pub fn collect<'a, V: 'a, T>(
-    entries: impl Iterator<Item = &'a V>,
+pub fn collect<I, T>(
+    entries: impl Iterator<Item = I>,
     limit: usize,
-    mut keep: impl FnMut(&V) -> Option<T>,
+    mut keep: impl FnMut(I) -> Option<T>,
 ) -> (Vec<T>, bool) {
     let mut page = Vec::with_capacity(limit.min(1024));
     let mut entries = entries.peekable();

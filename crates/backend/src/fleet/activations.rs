@@ -89,9 +89,9 @@ impl Handler for CreateActivation {
         let code = b.ids.activation_code();
         let commit = {
             let mut state = b.fleet.state.write();
-            let mut activation_id = b.ids.activation_id();
+            let mut activation_id = b.ids.uuid();
             while state.activations.contains_key(&activation_id) {
-                activation_id = b.ids.activation_id();
+                activation_id = b.ids.uuid();
             }
             let record = ActivationRecord {
                 activation_id,

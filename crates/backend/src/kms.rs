@@ -1,0 +1,445 @@
+//! Keys for SecureString values: AES-256-GCM envelope encryption.
+//!
+//! A master key (a file of 32 random bytes, mode 0600, in the data dir)
+//! wraps the material of every key; each key may hold several material
+//! versions (rotation adds one: new encryptions use it, old ciphertexts
+//! still open). Each sealed value gets a fresh data key, wrapped by the
+//! key's current material, and is bound to associated data chosen by the
+//! caller (a parameter's ARN and version), so a ciphertext copied
+//! elsewhere does not open. Plaintext never reaches the store.
+
+use std::collections::BTreeMap;
+use std::fs::OpenOptions;
+use std::io::Write;
+use std::path::Path;
+
+use aes_gcm::aead::{Aead, Generate, Key, KeyInit, Payload};
+use aes_gcm::{Aes256Gcm, Nonce};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use parking_lot::RwLock;
+use serde::{Deserialize, Serialize};
+use sysman_api::{ApiError, Timestamp};
+
+use crate::store::{Change, Snapshot};
+
+const KEY_KIND: &str = "kms_key";
+/// The key SecureStrings use when they name none.
+pub const DEFAULT_ALIAS: &str = "alias/aws/ssm";
+/// File name of the master key in the data dir.
+pub const MASTER_KEY_FILE: &str = "master.key";
+
+/// A key as the store keeps it: its material only ever wrapped.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct KeyRecord {
+    pub key_id: String,
+    pub arn: String,
+    pub aliases: Vec<String>,
+    pub description: String,
+    pub enabled: bool,
+    pub created: Timestamp,
+    /// Wrapped material, oldest first; the last one seals new values.
+    pub materials: Vec<String>,
+}
+
+/// A sealed value: which key and material, the wrapped data key, and the
+/// ciphertext. Serialised into one opaque base64 string.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct Sealed {
+    k: String,
+    m: usize,
+    dk: String,
+    n: String,
+    c: String,
+}
+
+pub(crate) struct Kms {
+    master: Aes256Gcm,
+    state: RwLock<KmsState>,
+}
+
+#[derive(Default)]
+struct KmsState {
+    keys: BTreeMap<String, KeyRecord>,
+    /// Unwrapped material by key id, oldest first.
+    ciphers: BTreeMap<String, Vec<Aes256Gcm>>,
+}
+
+fn seal_with(cipher: &Aes256Gcm, msg: &[u8], aad: &[u8]) -> (Vec<u8>, Vec<u8>) {
+    let nonce = Nonce::generate();
+    let sealed = cipher
+        .encrypt(&nonce, Payload { msg, aad })
+        .expect("AES-GCM encryption of an in-memory buffer cannot fail");
+    (nonce.to_vec(), sealed)
+}
+
+fn open_with(cipher: &Aes256Gcm, nonce: &[u8], sealed: &[u8], aad: &[u8]) -> Option<Vec<u8>> {
+    let nonce: [u8; 12] = nonce.try_into().ok()?;
+    cipher
+        .decrypt(&Nonce::from(nonce), Payload { msg: sealed, aad })
+        .ok()
+}
+
+fn key_aad(key_id: &str, version: usize) -> Vec<u8> {
+    format!("sysman-kms-material:{key_id}:{version}").into_bytes()
+}
+
+fn b64(bytes: &[u8]) -> String {
+    STANDARD.encode(bytes)
+}
+
+fn unb64(text: &str) -> Option<Vec<u8>> {
+    STANDARD.decode(text).ok()
+}
+
+/// Reads the master key at `path`, creating it (mode 0600) if missing.
+pub fn load_or_create_master_key(path: &Path) -> Result<[u8; 32], String> {
+    if path.exists() {
+        let bytes = std::fs::read(path)
+            .map_err(|e| format!("cannot read the master key {}: {e}", path.display()))?;
+        return bytes.as_slice().try_into().map_err(|_| {
+            format!(
+                "the master key {} is damaged: it must hold exactly 32 bytes",
+                path.display()
+            )
+        });
+    }
+    let key = Key::<Aes256Gcm>::generate();
+    let mut options = OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options
+        .open(path)
+        .map_err(|e| format!("cannot create the master key {}: {e}", path.display()))?;
+    file.write_all(key.as_slice())
+        .and_then(|()| file.sync_all())
+        .map_err(|e| format!("cannot write the master key {}: {e}", path.display()))?;
+    let mut out = [0; 32];
+    out.copy_from_slice(key.as_slice());
+    Ok(out)
+}
+
+/// A fresh random master key, for in-memory backends.
+pub fn ephemeral_master_key() -> [u8; 32] {
+    let mut out = [0; 32];
+    out.copy_from_slice(Key::<Aes256Gcm>::generate().as_slice());
+    out
+}
+
+fn invalid_key(message: impl Into<String>) -> ApiError {
+    ApiError::new("InvalidKeyId", message)
+}
+
+impl Kms {
+    pub fn load(snapshot: &Snapshot, master: [u8; 32]) -> Result<Kms, String> {
+        let master = Aes256Gcm::new_from_slice(&master).map_err(|e| e.to_string())?;
+        let mut state = KmsState::default();
+        for (id, body) in snapshot.get(KEY_KIND).into_iter().flatten() {
+            let record: KeyRecord = serde_json::from_str(body)
+                .map_err(|e| format!("stored key {id} cannot be read: {e}"))?;
+            let ciphers = record
+                .materials
+                .iter()
+                .enumerate()
+                .map(|(version, wrapped)| {
+                    let bytes = unb64(wrapped).unwrap_or_default();
+                    let (nonce, sealed) = bytes.split_at(bytes.len().min(12));
+                    let material = open_with(&master, nonce, sealed, &key_aad(id, version))
+                        .ok_or_else(|| {
+                            format!(
+                                "key {id} cannot be unwrapped: the master key does not match \
+                                 this store"
+                            )
+                        })?;
+                    Aes256Gcm::new_from_slice(&material).map_err(|e| e.to_string())
+                })
+                .collect::<Result<Vec<_>, String>>()?;
+            state.ciphers.insert(id.clone(), ciphers);
+            state.keys.insert(id.clone(), record);
+        }
+        Ok(Kms {
+            master,
+            state: RwLock::new(state),
+        })
+    }
+
+    fn wrap_new_material(&self, key_id: &str, version: usize) -> (String, Aes256Gcm) {
+        let material = Key::<Aes256Gcm>::generate();
+        let (nonce, sealed) =
+            seal_with(&self.master, material.as_slice(), &key_aad(key_id, version));
+        let wrapped = b64(&[nonce, sealed].concat());
+        (wrapped, Aes256Gcm::new(&material))
+    }
+
+    /// Creates a key, in memory now, and returns the change that stores it.
+    pub fn create_key(
+        &self,
+        key_id: String,
+        arn: String,
+        aliases: Vec<String>,
+        description: String,
+        now: Timestamp,
+    ) -> (KeyRecord, Change) {
+        let (wrapped, cipher) = self.wrap_new_material(&key_id, 0);
+        let record = KeyRecord {
+            key_id: key_id.clone(),
+            arn,
+            aliases,
+            description,
+            enabled: true,
+            created: now,
+            materials: vec![wrapped],
+        };
+        let mut state = self.state.write();
+        state.ciphers.insert(key_id.clone(), vec![cipher]);
+        state.keys.insert(key_id, record.clone());
+        let change = key_change(&record);
+        (record, change)
+    }
+
+    /// Adds new material to a key; later seals use it.
+    #[cfg_attr(
+        not(test),
+        expect(dead_code, reason = "the key operations (Sysman.RotateKey) come next")
+    )]
+    pub fn rotate(&self, key_id: &str) -> Result<Change, ApiError> {
+        let mut state = self.state.write();
+        let version = state
+            .keys
+            .get(key_id)
+            .map(|r| r.materials.len())
+            .ok_or_else(|| invalid_key(format!("No key with id {key_id}")))?;
+        let (wrapped, cipher) = self.wrap_new_material(key_id, version);
+        state
+            .ciphers
+            .entry(key_id.to_owned())
+            .or_default()
+            .push(cipher);
+        let record = state
+            .keys
+            .get_mut(key_id)
+            .ok_or_else(|| invalid_key(key_id.to_owned()))?;
+        record.materials.push(wrapped);
+        Ok(key_change(record))
+    }
+
+    /// Turns a key on or off; a disabled key neither seals nor opens.
+    #[cfg_attr(
+        not(test),
+        expect(dead_code, reason = "the key operations (Sysman.DisableKey) come next")
+    )]
+    pub fn set_enabled(&self, key_id: &str, enabled: bool) -> Result<Change, ApiError> {
+        let mut state = self.state.write();
+        let record = state
+            .keys
+            .get_mut(key_id)
+            .ok_or_else(|| invalid_key(format!("No key with id {key_id}")))?;
+        record.enabled = enabled;
+        Ok(key_change(record))
+    }
+
+    /// The key a reference names: a key id, a key ARN, an alias
+    /// (`alias/name`) or an alias ARN. `None` if there is none.
+    pub fn find(&self, reference: &str) -> Option<KeyRecord> {
+        let state = self.state.read();
+        let alias = reference
+            .split_once(":alias/")
+            .map(|(_, name)| format!("alias/{name}"))
+            .unwrap_or_else(|| reference.to_owned());
+        let key_id = reference
+            .rsplit_once(":key/")
+            .map_or(reference, |(_, id)| id);
+        state
+            .keys
+            .get(key_id)
+            .or_else(|| state.keys.values().find(|k| k.aliases.contains(&alias)))
+            .cloned()
+    }
+
+    /// Seals `plaintext` under the key's current material, bound to `aad`.
+    pub fn seal(&self, key_id: &str, plaintext: &[u8], aad: &[u8]) -> Result<String, ApiError> {
+        let state = self.state.read();
+        let record = state
+            .keys
+            .get(key_id)
+            .ok_or_else(|| invalid_key(format!("No key with id {key_id}")))?;
+        if !record.enabled {
+            return Err(invalid_key(format!(
+                "Key {key_id} is disabled; enable it or use another key"
+            )));
+        }
+        let ciphers = state
+            .ciphers
+            .get(key_id)
+            .ok_or_else(|| invalid_key(key_id.to_owned()))?;
+        let (m, material) = ciphers
+            .iter()
+            .enumerate()
+            .next_back()
+            .ok_or_else(|| invalid_key(format!("Key {key_id} has no material")))?;
+        let data_key = Key::<Aes256Gcm>::generate();
+        let (dk_nonce, dk_sealed) = seal_with(material, data_key.as_slice(), aad);
+        let (nonce, sealed) = seal_with(&Aes256Gcm::new(&data_key), plaintext, aad);
+        let blob = Sealed {
+            k: key_id.to_owned(),
+            m,
+            dk: b64(&[dk_nonce, dk_sealed].concat()),
+            n: b64(&nonce),
+            c: b64(&sealed),
+        };
+        Ok(b64(&serde_json::to_vec(&blob).unwrap_or_default()))
+    }
+
+    /// Opens a value sealed by [`Kms::seal`] with the same `aad`.
+    pub fn open(&self, sealed: &str, aad: &[u8]) -> Result<Vec<u8>, ApiError> {
+        let damaged = || {
+            ApiError::internal(
+                "a stored SecureString cannot be decrypted: its ciphertext was altered or \
+                 belongs to another parameter or version",
+            )
+        };
+        let blob: Sealed = unb64(sealed)
+            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+            .ok_or_else(damaged)?;
+        let state = self.state.read();
+        let record = state
+            .keys
+            .get(&blob.k)
+            .ok_or_else(|| invalid_key(format!("Key {} no longer exists", blob.k)))?;
+        if !record.enabled {
+            return Err(invalid_key(format!(
+                "Key {} is disabled; enable it to decrypt this value",
+                blob.k
+            )));
+        }
+        let material = state
+            .ciphers
+            .get(&blob.k)
+            .and_then(|c| c.get(blob.m))
+            .ok_or_else(damaged)?;
+        let dk = unb64(&blob.dk).ok_or_else(damaged)?;
+        let (dk_nonce, dk_sealed) = dk.split_at(dk.len().min(12));
+        let data_key = open_with(material, dk_nonce, dk_sealed, aad).ok_or_else(damaged)?;
+        let cipher = Aes256Gcm::new_from_slice(&data_key).map_err(|_| damaged())?;
+        let nonce = unb64(&blob.n).ok_or_else(damaged)?;
+        let body = unb64(&blob.c).ok_or_else(damaged)?;
+        open_with(&cipher, &nonce, &body, aad).ok_or_else(damaged)
+    }
+}
+
+fn key_change(record: &KeyRecord) -> Change {
+    Change::Put {
+        kind: KEY_KIND,
+        id: record.key_id.clone(),
+        body: serde_json::to_string(record).unwrap_or_default(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kms() -> Kms {
+        let kms = Kms::load(&Snapshot::new(), ephemeral_master_key()).unwrap();
+        kms.create_key(
+            "k1".into(),
+            "arn:k1".into(),
+            vec![DEFAULT_ALIAS.into()],
+            String::new(),
+            Timestamp(0),
+        );
+        kms
+    }
+
+    #[test]
+    fn a_sealed_value_opens_only_with_its_associated_data() {
+        let kms = kms();
+        let sealed = kms.seal("k1", b"hunter2", b"param/a:1").unwrap();
+        assert!(!sealed.contains("hunter2"));
+        assert_eq!(kms.open(&sealed, b"param/a:1").unwrap(), b"hunter2");
+        let moved = kms.open(&sealed, b"param/b:1").unwrap_err();
+        assert!(moved.message.contains("another parameter"), "{moved}");
+    }
+
+    #[test]
+    fn a_tampered_ciphertext_does_not_open() {
+        let kms = kms();
+        let sealed = kms.seal("k1", b"hunter2", b"aad").unwrap();
+        let mut blob: Sealed = serde_json::from_slice(&unb64(&sealed).unwrap()).unwrap();
+        let mut body = unb64(&blob.c).unwrap();
+        body[0] ^= 1;
+        blob.c = b64(&body);
+        let tampered = b64(&serde_json::to_vec(&blob).unwrap());
+        assert!(kms.open(&tampered, b"aad").is_err());
+        assert!(kms.open("not base64 at all!", b"aad").is_err());
+    }
+
+    #[test]
+    fn rotation_keeps_old_values_readable_and_disabling_stops_both_ways() {
+        let kms = kms();
+        let old = kms.seal("k1", b"v1", b"aad").unwrap();
+        kms.rotate("k1").unwrap();
+        let new = kms.seal("k1", b"v2", b"aad").unwrap();
+        assert_eq!(kms.open(&old, b"aad").unwrap(), b"v1");
+        assert_eq!(kms.open(&new, b"aad").unwrap(), b"v2");
+        kms.set_enabled("k1", false).unwrap();
+        assert_eq!(kms.open(&old, b"aad").unwrap_err().code, "InvalidKeyId");
+        assert_eq!(
+            kms.seal("k1", b"v3", b"aad").unwrap_err().code,
+            "InvalidKeyId"
+        );
+    }
+
+    #[test]
+    fn keys_survive_a_reload_with_the_same_master_key_only() {
+        let master = ephemeral_master_key();
+        let kms = Kms::load(&Snapshot::new(), master).unwrap();
+        let (_, change) = kms.create_key(
+            "k1".into(),
+            "arn".into(),
+            vec![],
+            String::new(),
+            Timestamp(0),
+        );
+        let sealed = kms.seal("k1", b"secret", b"aad").unwrap();
+        let Change::Put { kind, id, body } = change else {
+            panic!("a put")
+        };
+        let snapshot = Snapshot::from([(kind.to_owned(), BTreeMap::from([(id, body)]))]);
+        let reloaded = Kms::load(&snapshot, master).unwrap();
+        assert_eq!(reloaded.open(&sealed, b"aad").unwrap(), b"secret");
+        let err = Kms::load(&snapshot, ephemeral_master_key()).err().unwrap();
+        assert!(err.contains("master key does not match"), "{err}");
+    }
+
+    #[test]
+    fn references_find_keys_by_id_arn_and_alias() {
+        let kms = kms();
+        assert!(kms.find("k1").is_some());
+        assert!(
+            kms.find("arn:aws:kms:us-east-1:123456789012:key/k1")
+                .is_some()
+        );
+        assert!(kms.find(DEFAULT_ALIAS).is_some());
+        assert!(
+            kms.find("arn:aws:kms:us-east-1:123456789012:alias/aws/ssm")
+                .is_some()
+        );
+        assert!(kms.find("alias/other").is_none());
+    }
+
+    #[test]
+    fn the_master_key_file_is_private() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(MASTER_KEY_FILE);
+        let key = load_or_create_master_key(&path).unwrap();
+        assert_eq!(load_or_create_master_key(&path).unwrap(), key);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+    }
+}

@@ -1,0 +1,121 @@
+//! Tags on any resource: checks the request, then hands the edit to the
+//! capability that owns the resource.
+
+use sysman_api::fleet::{
+    AddTagsToResource, ListTagsForResource, ListTagsForResourceResult, RemoveTagsFromResource,
+};
+use sysman_api::{ApiError, Empty, Tag};
+
+use crate::gate::{Ctx, Handler};
+use crate::{Inner, validate};
+
+const TAGGABLE: [&str; 9] = [
+    "Document",
+    "ManagedInstance",
+    "MaintenanceWindow",
+    "Parameter",
+    "PatchBaseline",
+    "OpsItem",
+    "OpsMetadata",
+    "Automation",
+    "Association",
+];
+
+/// The resource types sysman can tag so far; the others say so plainly.
+const TAGGABLE_NOW: [&str; 2] = ["ManagedInstance", "Parameter"];
+
+fn check_resource_type(resource_type: &str) -> Result<(), ApiError> {
+    if TAGGABLE_NOW.contains(&resource_type) {
+        Ok(())
+    } else if TAGGABLE.contains(&resource_type) {
+        Err(ApiError::new(
+            "InvalidResourceType",
+            format!(
+                "sysman cannot tag {resource_type} resources yet; only ManagedInstance and \
+                 Parameter can be tagged"
+            ),
+        ))
+    } else {
+        Err(ApiError::constraint(
+            "resourceType",
+            resource_type,
+            &format!(
+                "Member must satisfy enum value set: [{}]",
+                TAGGABLE.join(", ")
+            ),
+        ))
+    }
+}
+
+/// Applies `edit` to the tags of the resource, through its owner.
+async fn edit_tags(
+    b: &Inner,
+    ctx: &mut Ctx,
+    resource_type: &str,
+    id: &str,
+    edit: impl FnOnce(&mut Vec<Tag>) -> Result<(), ApiError>,
+) -> Result<Empty, ApiError> {
+    match resource_type {
+        "Parameter" => crate::parameters::edit_tags(b, ctx, id, edit).await,
+        _ => crate::fleet::tags::edit_tags(b, ctx, id, edit).await,
+    }
+}
+
+impl Handler for AddTagsToResource {
+    async fn handle(self, b: &Inner, ctx: &mut Ctx) -> Result<Self::Output, ApiError> {
+        check_resource_type(&self.resource_type)?;
+        validate::tags(&self.tags, "tags")?;
+        let id = self.resource_id.clone();
+        edit_tags(b, ctx, &self.resource_type, &self.resource_id, move |tags| {
+            for tag in self.tags {
+                match tags.iter_mut().find(|t| t.key == tag.key) {
+                    Some(existing) => existing.value = tag.value,
+                    None => tags.push(tag),
+                }
+            }
+            if tags.len() > validate::MAX_TAGS_PER_RESOURCE {
+                return Err(ApiError::new(
+                    "TooManyTagsError",
+                    format!(
+                        "A resource can carry at most {} tags; {id} would have {}. Remove some first",
+                        validate::MAX_TAGS_PER_RESOURCE,
+                        tags.len()
+                    ),
+                ));
+            }
+            Ok(())
+        })
+        .await
+    }
+}
+
+impl Handler for RemoveTagsFromResource {
+    async fn handle(self, b: &Inner, ctx: &mut Ctx) -> Result<Self::Output, ApiError> {
+        check_resource_type(&self.resource_type)?;
+        for (i, key) in self.tag_keys.iter().enumerate() {
+            validate::tag_key(key, &format!("tagKeys.{}.member", i + 1))?;
+        }
+        edit_tags(
+            b,
+            ctx,
+            &self.resource_type,
+            &self.resource_id,
+            move |tags| {
+                tags.retain(|t| !self.tag_keys.contains(&t.key));
+                Ok(())
+            },
+        )
+        .await
+    }
+}
+
+impl Handler for ListTagsForResource {
+    async fn handle(self, b: &Inner, _ctx: &mut Ctx) -> Result<Self::Output, ApiError> {
+        check_resource_type(&self.resource_type)?;
+        let tag_list = match self.resource_type.as_str() {
+            "Parameter" => crate::parameters::list_tags(b, &self.resource_id)?,
+            _ => crate::fleet::tags::list_tags(b, &self.resource_id)?,
+        };
+        Ok(ListTagsForResourceResult { tag_list })
+    }
+}

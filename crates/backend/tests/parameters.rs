@@ -1,0 +1,219 @@
+//! Parameter Store through the gate: the main flows a user notices.
+
+use std::sync::Arc;
+
+use sysman_api::Timestamp;
+use sysman_api::parameters::{
+    GetParameter, GetParameterHistory, GetParametersByPath, LabelParameterVersion, ParameterTier,
+    PutParameter,
+};
+use sysman_backend::{Backend, Caller, ManualClock, Options};
+
+fn put(name: &str, value: &str, kind: &str) -> PutParameter {
+    PutParameter {
+        name: name.into(),
+        value: value.into(),
+        r#type: Some(kind.into()),
+        ..PutParameter::default()
+    }
+}
+
+fn get(name: &str, decrypt: bool) -> GetParameter {
+    GetParameter {
+        name: name.into(),
+        with_decryption: Some(decrypt),
+    }
+}
+
+async fn backend_in(dir: Option<&std::path::Path>) -> Backend {
+    let options = Options {
+        clock: Arc::new(ManualClock::new(Timestamp::from_secs(1_795_435_200))),
+        id_seed: Some(5),
+        ..Options::default()
+    };
+    match dir {
+        Some(d) => Backend::open(d, options).unwrap(),
+        None => Backend::open_in_memory(options).unwrap(),
+    }
+}
+
+#[tokio::test]
+async fn a_secure_string_is_sealed_at_rest_and_readable_with_decryption() {
+    let dir = tempfile::tempdir().unwrap();
+    let admin = Caller::admin("ops");
+    let secret = "correct-horse-battery-staple-7731";
+    {
+        let b = backend_in(Some(dir.path())).await;
+        let out = b
+            .call(&admin, put("/app/db/password", secret, "SecureString"))
+            .await
+            .unwrap();
+        assert_eq!((out.version, out.tier), (1, ParameterTier::Standard));
+
+        let plain = b
+            .call(&admin, get("/app/db/password", true))
+            .await
+            .unwrap()
+            .parameter;
+        assert_eq!(plain.value, secret);
+        assert_eq!(
+            plain.arn,
+            "arn:aws:ssm:us-east-1:000000000000:parameter/app/db/password"
+        );
+        let sealed = b
+            .call(&admin, get("/app/db/password", false))
+            .await
+            .unwrap()
+            .parameter;
+        assert_ne!(
+            sealed.value, secret,
+            "without WithDecryption the value stays sealed"
+        );
+        assert!(!sealed.value.contains("horse"));
+        b.flush().await;
+    }
+    // Nothing on disk holds the plaintext: not the store, its WAL, nor the audit trail.
+    for entry in std::fs::read_dir(dir.path()).unwrap() {
+        let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+        assert!(!bytes.windows(secret.len()).any(|w| w == secret.as_bytes()));
+    }
+    // A reopened backend still decrypts with the master key in the data dir.
+    let b = backend_in(Some(dir.path())).await;
+    let plain = b
+        .call(&admin, get("/app/db/password", true))
+        .await
+        .unwrap()
+        .parameter;
+    assert_eq!(plain.value, secret);
+}
+
+#[tokio::test]
+async fn versions_labels_and_selectors() {
+    let b = backend_in(None).await;
+    let admin = Caller::admin("ops");
+    b.call(&admin, put("/app/url", "v1", "String"))
+        .await
+        .unwrap();
+    let again = b
+        .call(&admin, put("/app/url", "v2", "String"))
+        .await
+        .unwrap_err();
+    assert_eq!(again.code, "ParameterAlreadyExists");
+    let v2 = PutParameter {
+        overwrite: Some(true),
+        ..put("/app/url", "v2", "String")
+    };
+    assert_eq!(b.call(&admin, v2).await.unwrap().version, 2);
+
+    let label = LabelParameterVersion {
+        name: "/app/url".into(),
+        parameter_version: Some(1),
+        labels: vec!["stable".into(), "1bad".into()],
+    };
+    let out = b.call(&admin, label).await.unwrap();
+    assert_eq!(out.invalid_labels, ["1bad"]);
+    assert_eq!(
+        b.call(&admin, get("/app/url:stable", false))
+            .await
+            .unwrap()
+            .parameter
+            .value,
+        "v1"
+    );
+    assert_eq!(
+        b.call(&admin, get("/app/url:2", false))
+            .await
+            .unwrap()
+            .parameter
+            .value,
+        "v2"
+    );
+    assert_eq!(
+        b.call(&admin, get("/app/url:9", false))
+            .await
+            .unwrap_err()
+            .code,
+        "ParameterVersionNotFound"
+    );
+
+    // Reattaching moves the label.
+    let moved = LabelParameterVersion {
+        name: "/app/url".into(),
+        parameter_version: Some(2),
+        labels: vec!["stable".into()],
+    };
+    b.call(&admin, moved).await.unwrap();
+    let history = b
+        .call(
+            &admin,
+            GetParameterHistory {
+                name: "/app/url".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .parameters;
+    let labels: Vec<_> = history
+        .iter()
+        .map(|h| (h.version, h.labels.clone()))
+        .collect();
+    assert_eq!(labels, [(1, vec![]), (2, vec!["stable".to_owned()])]);
+    assert_eq!(
+        history[1].last_modified_user,
+        "arn:aws:iam::000000000000:user/ops"
+    );
+}
+
+#[tokio::test]
+async fn paths_page_through_a_hierarchy() {
+    let b = backend_in(None).await;
+    let admin = Caller::admin("ops");
+    for i in 0..25 {
+        b.call(&admin, put(&format!("/svc/app{i:02}/port"), "80", "String"))
+            .await
+            .unwrap();
+    }
+    b.call(&admin, put("/svc/top", "x", "String"))
+        .await
+        .unwrap();
+    let mut seen = Vec::new();
+    let mut next_token = None;
+    loop {
+        let page = b
+            .call(
+                &admin,
+                GetParametersByPath {
+                    path: "/svc".into(),
+                    recursive: Some(true),
+                    next_token,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert!(page.parameters.len() <= 10);
+        seen.extend(page.parameters.into_iter().map(|p| p.name));
+        match page.next_token {
+            Some(t) => next_token = Some(t),
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), 26);
+    let one_level = b
+        .call(
+            &admin,
+            GetParametersByPath {
+                path: "/svc".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let names: Vec<_> = one_level
+        .parameters
+        .iter()
+        .map(|p| p.name.as_str())
+        .collect();
+    assert_eq!(names, ["/svc/top"]);
+}
