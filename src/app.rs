@@ -9,14 +9,17 @@
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use sysman_api::Timestamp;
 use sysman_api::fleet::{Activation, NodeSummary};
+use sysman_api::parameters::{Parameter, ParameterHistory, ParameterMetadata, PutParameter};
 use sysman_backend::Event;
 
+use crate::form::ParamForm;
 use crate::keys::{Command, Key, KeyMap, Lookup, Scope};
 pub use crate::palette::Palette;
 use crate::palette::PaletteTarget;
 use crate::panes::PaneId;
 use crate::panes::activations::ActivationsPane;
 use crate::panes::fleet::{FleetPane, FleetView};
+use crate::panes::parameters::{Detail, ParametersPane, ParametersView};
 use crate::theme::Theme;
 
 /// Something that happened.
@@ -40,6 +43,20 @@ pub enum BackendMsg {
         request: u64,
         result: Result<Vec<Activation>, String>,
     },
+    ParametersLoaded {
+        request: u64,
+        result: Result<Vec<ParameterMetadata>, String>,
+    },
+    /// A parameter's current version and history, for its detail view.
+    ParameterLoaded {
+        name: String,
+        result: Result<Box<(Parameter, Vec<ParameterHistory>)>, String>,
+    },
+    /// A SecureString's value, decrypted on request.
+    ParameterRevealed {
+        name: String,
+        result: Result<String, String>,
+    },
     Event(Event),
     /// The event stream dropped events: reload everything.
     Lagged,
@@ -53,10 +70,37 @@ pub enum BackendMsg {
 /// A backend call for the runtime to make.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {
-    LoadNodes { request: u64 },
-    LoadActivations { request: u64 },
-    Deregister { request: u64, instance_id: String },
-    DeleteActivation { request: u64, activation_id: String },
+    LoadNodes {
+        request: u64,
+    },
+    LoadActivations {
+        request: u64,
+    },
+    Deregister {
+        request: u64,
+        instance_id: String,
+    },
+    DeleteActivation {
+        request: u64,
+        activation_id: String,
+    },
+    LoadParameters {
+        request: u64,
+    },
+    LoadParameter {
+        name: String,
+    },
+    RevealParameter {
+        name: String,
+    },
+    DeleteParameter {
+        request: u64,
+        name: String,
+    },
+    PutParameter {
+        request: u64,
+        put: Box<PutParameter>,
+    },
 }
 
 /// What sits on top of the pane and takes keys first.
@@ -65,6 +109,7 @@ pub enum Layer {
     Help,
     Palette(Palette),
     Confirm { prompt: String, effect: Effect },
+    Form(ParamForm),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,6 +133,7 @@ pub struct App {
     history: Vec<PaneId>,
     pub fleet: FleetPane,
     pub activations: ActivationsPane,
+    pub parameters: ParametersPane,
     pub layer: Option<Layer>,
     /// The filter text while it is being typed.
     pub filter_input: Option<String>,
@@ -102,6 +148,8 @@ pub struct App {
     replay: Vec<NodeSummary>,
     activations_request: Option<u64>,
     activations_stale: bool,
+    parameters_request: Option<u64>,
+    parameters_stale: bool,
 }
 
 impl App {
@@ -124,6 +172,7 @@ impl App {
             history: Vec::new(),
             fleet: FleetPane::default(),
             activations: ActivationsPane::default(),
+            parameters: ParametersPane::default(),
             layer: None,
             filter_input: None,
             pending_keys: Vec::new(),
@@ -135,8 +184,14 @@ impl App {
             replay: Vec::new(),
             activations_request: None,
             activations_stale: false,
+            parameters_request: None,
+            parameters_stale: false,
         };
-        let effects = vec![app.load_nodes(), app.load_activations()];
+        let effects = vec![
+            app.load_nodes(),
+            app.load_activations(),
+            app.load_parameters(),
+        ];
         (app, effects)
     }
 
@@ -150,6 +205,23 @@ impl App {
         self.nodes_request = Some(request);
         self.replay.clear();
         Effect::LoadNodes { request }
+    }
+
+    fn load_parameters(&mut self) -> Effect {
+        let request = self.request_id();
+        self.parameters_request = Some(request);
+        self.parameters_stale = false;
+        Effect::LoadParameters { request }
+    }
+
+    /// Reloads the parameter list, or marks it stale if a load is in flight.
+    fn reload_parameters(&mut self) -> Vec<Effect> {
+        if self.parameters_request.is_some() {
+            self.parameters_stale = true;
+            Vec::new()
+        } else {
+            vec![self.load_parameters()]
+        }
     }
 
     fn load_activations(&mut self) -> Effect {
@@ -187,8 +259,10 @@ impl App {
         let page = crate::ui::table_rows(self.size, self.filter_line_visible());
         self.fleet.table.set_page(page);
         self.activations.table.set_page(page);
+        self.parameters.table.set_page(page);
         self.fleet.settle();
         self.activations.settle();
+        self.parameters.settle();
     }
 
     pub fn set_status(&mut self, text: impl Into<String>, error: bool) {
@@ -204,6 +278,7 @@ impl App {
         match self.pane {
             PaneId::Fleet => self.fleet.table.filter.text(),
             PaneId::Activations => self.activations.table.filter.text(),
+            PaneId::Parameters => self.parameters.table.filter.text(),
         }
     }
 
@@ -212,14 +287,21 @@ impl App {
     }
 
     fn in_table(&self) -> bool {
-        !(self.pane == PaneId::Fleet && matches!(self.fleet.view, FleetView::Node { .. }))
+        match self.pane {
+            PaneId::Fleet => matches!(self.fleet.view, FleetView::Table),
+            PaneId::Parameters => matches!(self.parameters.view, ParametersView::Table),
+            PaneId::Activations => true,
+        }
     }
 
     /// Scopes whose keys apply now, most specific first.
     pub fn scopes(&self) -> Vec<Scope> {
-        match (self.pane, &self.fleet.view) {
-            (PaneId::Fleet, FleetView::Node { .. }) => vec![Scope::Node, Scope::Global],
-            (pane, _) => vec![pane.scope(), Scope::Table, Scope::Global],
+        match (self.pane, &self.fleet.view, &self.parameters.view) {
+            (PaneId::Fleet, FleetView::Node { .. }, _) => vec![Scope::Node, Scope::Global],
+            (PaneId::Parameters, _, ParametersView::Detail(_)) => {
+                vec![Scope::Parameter, Scope::Global]
+            }
+            (pane, _, _) => vec![pane.scope(), Scope::Table, Scope::Global],
         }
     }
 
@@ -239,6 +321,9 @@ impl App {
         if let (PaneId::Fleet, FleetView::Node { instance_id, .. }) = (self.pane, &self.fleet.view)
         {
             crumbs.push(instance_id.clone());
+        }
+        if let (PaneId::Parameters, Some(name)) = (self.pane, self.parameters.open_name()) {
+            crumbs.push(name.to_owned());
         }
         crumbs
     }
@@ -290,6 +375,36 @@ impl App {
                 }
                 _ => self.layer = Some(Layer::Confirm { prompt, effect }),
             },
+            Layer::Form(mut form) => {
+                match event.code {
+                    KeyCode::Esc => {
+                        self.set_status("nothing saved", false);
+                        return Vec::new();
+                    }
+                    KeyCode::Tab | KeyCode::Down => form.next_field(true),
+                    KeyCode::BackTab | KeyCode::Up => form.next_field(false),
+                    KeyCode::Left | KeyCode::Right if form.focus == crate::form::Field::Type => {
+                        form.cycle_type()
+                    }
+                    KeyCode::Backspace => form.backspace(),
+                    KeyCode::Enter => {
+                        if let Some((field, problem)) = form.problems().into_iter().next() {
+                            form.error = Some(format!("{}: {problem}", field.label()));
+                        } else if form.pending.is_none() {
+                            let request = self.request_id();
+                            form.pending = Some(request);
+                            let put = Box::new(form.request());
+                            self.layer = Some(Layer::Form(form));
+                            return vec![Effect::PutParameter { request, put }];
+                        }
+                    }
+                    KeyCode::Char(c) if !event.modifiers.contains(KeyModifiers::CONTROL) => {
+                        form.type_char(c)
+                    }
+                    _ => {}
+                }
+                self.layer = Some(Layer::Form(form));
+            }
             Layer::Palette(mut palette) => match event.code {
                 KeyCode::Esc => {}
                 KeyCode::Enter => return self.run_palette(&palette),
@@ -350,6 +465,7 @@ impl App {
         match self.pane {
             PaneId::Fleet => self.fleet.table.set_filter(text),
             PaneId::Activations => self.activations.table.set_filter(text),
+            PaneId::Parameters => self.parameters.table.set_filter(text),
         }
     }
 
@@ -402,24 +518,81 @@ impl App {
             Command::Top => self.table_mut().top(),
             Command::Bottom => self.table_mut().bottom(),
             Command::SortNext | Command::SortPrev | Command::SortReverse => self.sort(command),
-            Command::Open => {
-                if let (PaneId::Fleet, Some(id)) = (self.pane, self.fleet.selected_id()) {
+            Command::Open => return self.open(),
+            Command::DeregisterNode => self.confirm_deregister(),
+            Command::DeleteActivation => self.confirm_delete_activation(),
+            Command::DeleteParameter => self.confirm_delete_parameter(),
+            Command::NewParameter => self.layer = Some(Layer::Form(ParamForm::new())),
+            Command::EditParameter => {
+                if let ParametersView::Detail(d) = &self.parameters.view
+                    && let Some(p) = &d.parameter
+                {
+                    let value = match (&d.revealed, p.r#type) {
+                        (Some(plain), _) => plain.clone(),
+                        (None, sysman_api::parameters::ParameterType::SecureString) => {
+                            String::new()
+                        }
+                        (None, _) => p.value.clone(),
+                    };
+                    self.layer = Some(Layer::Form(ParamForm::edit(&d.name, p.r#type, value)));
+                }
+            }
+            Command::RevealValue => {
+                if let Some(name) = self.parameters.open_name() {
+                    return vec![Effect::RevealParameter {
+                        name: name.to_owned(),
+                    }];
+                }
+            }
+        }
+        Vec::new()
+    }
+
+    fn open(&mut self) -> Vec<Effect> {
+        match self.pane {
+            PaneId::Fleet => {
+                if let Some(id) = self.fleet.selected_id() {
                     self.fleet.view = FleetView::Node {
                         instance_id: id,
                         scroll: 0,
                     };
                 }
             }
-            Command::DeregisterNode => self.confirm_deregister(),
-            Command::DeleteActivation => self.confirm_delete_activation(),
+            PaneId::Parameters => {
+                if let Some(p) = self.parameters.selected() {
+                    let name = p.name.clone();
+                    self.parameters.view = ParametersView::Detail(Box::new(Detail {
+                        name: name.clone(),
+                        ..Detail::default()
+                    }));
+                    return vec![Effect::LoadParameter { name }];
+                }
+            }
+            PaneId::Activations => {}
         }
         Vec::new()
+    }
+
+    fn confirm_delete_parameter(&mut self) {
+        let name = match (&self.parameters.view, self.parameters.selected()) {
+            (ParametersView::Detail(d), _) => d.name.clone(),
+            (ParametersView::Table, Some(p)) => p.name.clone(),
+            (ParametersView::Table, None) => return,
+        };
+        let request = self.request_id();
+        self.layer = Some(Layer::Confirm {
+            prompt: format!(
+                "Delete parameter {name} and every version of it? This can't be undone."
+            ),
+            effect: Effect::DeleteParameter { request, name },
+        });
     }
 
     fn table_mut(&mut self) -> &mut crate::table::TableView {
         match self.pane {
             PaneId::Fleet => &mut self.fleet.table,
             PaneId::Activations => &mut self.activations.table,
+            PaneId::Parameters => &mut self.parameters.table,
         }
     }
 
@@ -455,6 +628,10 @@ impl App {
     fn back(&mut self) {
         if self.pane == PaneId::Fleet && matches!(self.fleet.view, FleetView::Node { .. }) {
             self.fleet.view = FleetView::Table;
+        } else if self.pane == PaneId::Parameters
+            && matches!(self.parameters.view, ParametersView::Detail(_))
+        {
+            self.parameters.view = ParametersView::Table;
         } else if !self.current_filter().is_empty() {
             self.set_filter("");
         } else if let Some(previous) = self.history.pop() {
@@ -551,9 +728,81 @@ impl App {
                     return vec![self.load_activations()];
                 }
             }
-            // No pane shows parameters yet.
-            BackendMsg::Event(Event::ParameterChanged { .. } | Event::ParameterDeleted { .. }) => {}
-            BackendMsg::Lagged => return vec![self.load_nodes(), self.load_activations()],
+            BackendMsg::ParametersLoaded { request, result } => {
+                if self.parameters_request != Some(request) {
+                    return Vec::new();
+                }
+                self.parameters_request = None;
+                match result {
+                    Ok(list) => self.parameters.replace_all(list),
+                    Err(e) => self.set_status(format!("could not load parameters: {e}"), true),
+                }
+                if self.parameters_stale {
+                    return vec![self.load_parameters()];
+                }
+            }
+            BackendMsg::ParameterLoaded { name, result } => {
+                if let ParametersView::Detail(detail) = &mut self.parameters.view
+                    && detail.name == name
+                {
+                    match result.map(|loaded| *loaded) {
+                        Ok((parameter, history)) => {
+                            detail.parameter = Some(parameter);
+                            detail.history = history;
+                            detail.error = None;
+                        }
+                        Err(e) => detail.error = Some(e),
+                    }
+                }
+            }
+            BackendMsg::ParameterRevealed { name, result } => {
+                if let ParametersView::Detail(detail) = &mut self.parameters.view
+                    && detail.name == name
+                {
+                    match result {
+                        Ok(value) => detail.revealed = Some(value),
+                        Err(e) => self.set_status(format!("could not reveal {name}: {e}"), true),
+                    }
+                }
+            }
+            BackendMsg::Event(Event::ParameterChanged { name }) => {
+                let mut effects = self.reload_parameters();
+                if let ParametersView::Detail(detail) = &mut self.parameters.view
+                    && detail.name == name
+                {
+                    // A new version hides the old reveal.
+                    detail.revealed = None;
+                    effects.push(Effect::LoadParameter { name });
+                }
+                return effects;
+            }
+            BackendMsg::Event(Event::ParameterDeleted { name }) => {
+                if self.parameters.open_name() == Some(name.as_str()) {
+                    self.parameters.view = ParametersView::Table;
+                }
+                return self.reload_parameters();
+            }
+            BackendMsg::Lagged => {
+                return vec![
+                    self.load_nodes(),
+                    self.load_activations(),
+                    self.load_parameters(),
+                ];
+            }
+            BackendMsg::Done { request, result } if matches!(&self.layer, Some(Layer::Form(f)) if f.pending == Some(request)) => {
+                match result {
+                    Ok(text) => {
+                        self.layer = None;
+                        self.set_status(text, false);
+                    }
+                    Err(text) => {
+                        if let Some(Layer::Form(form)) = &mut self.layer {
+                            form.pending = None;
+                            form.error = Some(text);
+                        }
+                    }
+                }
+            }
             BackendMsg::Done { result, .. } => match result {
                 Ok(text) => self.set_status(text, false),
                 Err(text) => self.set_status(text, true),

@@ -152,15 +152,19 @@ pub enum Scope {
     Fleet,
     Node,
     Activations,
+    Parameters,
+    Parameter,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 5] = [
+    pub const ALL: [Scope; 7] = [
         Scope::Global,
         Scope::Table,
         Scope::Fleet,
         Scope::Node,
         Scope::Activations,
+        Scope::Parameters,
+        Scope::Parameter,
     ];
 
     pub fn name(self) -> &'static str {
@@ -170,6 +174,8 @@ impl Scope {
             Scope::Fleet => "fleet",
             Scope::Node => "node",
             Scope::Activations => "activations",
+            Scope::Parameters => "parameters",
+            Scope::Parameter => "parameter",
         }
     }
 
@@ -219,6 +225,10 @@ commands! {
     SortReverse => "sort_reverse", "reverse the sort order", false;
     DeregisterNode => "deregister_node", "deregister the node", true;
     DeleteActivation => "delete_activation", "delete the activation", true;
+    NewParameter => "new_parameter", "create a parameter", false;
+    EditParameter => "edit_parameter", "put a new version of the parameter", false;
+    RevealValue => "reveal_value", "reveal a SecureString value (audited)", false;
+    DeleteParameter => "delete_parameter", "delete the parameter and its history", true;
     Palette => "palette", "open the command palette", false;
     Help => "help", "show the keys of this pane", false;
     Back => "back", "go back / clear the filter", false;
@@ -263,6 +273,12 @@ pub const DEFAULT_BINDINGS: &[(Scope, &str, Command)] = &[
     (Scope::Node, "j", Command::Down),
     (Scope::Node, "ctrl-d", Command::DeregisterNode),
     (Scope::Activations, "ctrl-d", Command::DeleteActivation),
+    (Scope::Parameters, "enter", Command::Open),
+    (Scope::Parameters, "n", Command::NewParameter),
+    (Scope::Parameter, "e", Command::EditParameter),
+    (Scope::Parameters, "ctrl-d", Command::DeleteParameter),
+    (Scope::Parameter, "v", Command::RevealValue),
+    (Scope::Parameter, "ctrl-d", Command::DeleteParameter),
 ];
 
 /// Bindings by scope.

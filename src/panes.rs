@@ -3,6 +3,7 @@
 
 pub mod activations;
 pub mod fleet;
+pub mod parameters;
 
 use std::fmt;
 
@@ -13,15 +14,17 @@ use crate::keys::Scope;
 pub enum PaneId {
     Fleet,
     Activations,
+    Parameters,
 }
 
 impl PaneId {
-    pub const ALL: [PaneId; 2] = [PaneId::Fleet, PaneId::Activations];
+    pub const ALL: [PaneId; 3] = [PaneId::Fleet, PaneId::Activations, PaneId::Parameters];
 
     pub fn title(self) -> &'static str {
         match self {
             PaneId::Fleet => "Fleet",
             PaneId::Activations => "Activations",
+            PaneId::Parameters => "Parameters",
         }
     }
 
@@ -30,6 +33,7 @@ impl PaneId {
         match self {
             PaneId::Fleet => &["fleet", "nodes", "fm", "fleet-manager", "instances"],
             PaneId::Activations => &["activations", "act", "hybrid"],
+            PaneId::Parameters => &["params", "parameters", "ps", "parameter-store"],
         }
     }
 
@@ -37,6 +41,7 @@ impl PaneId {
         match self {
             PaneId::Fleet => Scope::Fleet,
             PaneId::Activations => Scope::Activations,
+            PaneId::Parameters => Scope::Parameters,
         }
     }
 }

@@ -12,6 +12,10 @@ use sysman_api::fleet::{
     Activation, DeleteActivation, DeregisterManagedInstance, DescribeActivations, ListNodes,
     NodeSummary,
 };
+use sysman_api::parameters::{
+    DeleteParameter, DescribeParameters, GetParameter, GetParameterHistory, Parameter,
+    ParameterHistory, ParameterMetadata,
+};
 use sysman_backend::{Backend, Caller, Handler};
 use tokio::sync::{broadcast, mpsc};
 
@@ -78,6 +82,53 @@ impl Connection {
         }
     }
 
+    pub async fn all_parameters(&self) -> Result<Vec<ParameterMetadata>, ApiError> {
+        let mut list = Vec::new();
+        let mut next_token = None;
+        loop {
+            let page = self
+                .call(DescribeParameters {
+                    max_results: Some(50),
+                    next_token,
+                    ..Default::default()
+                })
+                .await?;
+            list.extend(page.parameters);
+            match page.next_token {
+                Some(token) => next_token = Some(token),
+                None => return Ok(list),
+            }
+        }
+    }
+
+    async fn parameter_with_history(
+        &self,
+        name: &str,
+    ) -> Result<(Parameter, Vec<ParameterHistory>), ApiError> {
+        let current = self.call(GetParameter {
+            name: name.to_owned(),
+            with_decryption: Some(false),
+        });
+        let parameter = current.await?.parameter;
+        let mut history = Vec::new();
+        let mut next_token = None;
+        loop {
+            let page = self
+                .call(GetParameterHistory {
+                    name: name.to_owned(),
+                    max_results: Some(50),
+                    next_token,
+                    ..Default::default()
+                })
+                .await?;
+            history.extend(page.parameters);
+            match page.next_token {
+                Some(token) => next_token = Some(token),
+                None => return Ok((parameter, history)),
+            }
+        }
+    }
+
     /// Carries out one effect and says how it went.
     pub async fn perform(&self, effect: Effect) -> BackendMsg {
         let text = |e: ApiError| format!("{}: {}", e.code, e.message);
@@ -100,6 +151,46 @@ impl Connection {
                     })
                     .await
                     .map(|_| format!("deregistered {instance_id}"))
+                    .map_err(text);
+                BackendMsg::Done { request, result }
+            }
+            Effect::LoadParameters { request } => BackendMsg::ParametersLoaded {
+                request,
+                result: self.all_parameters().await.map_err(text),
+            },
+            Effect::LoadParameter { name } => {
+                let result = self
+                    .parameter_with_history(&name)
+                    .await
+                    .map(Box::new)
+                    .map_err(text);
+                BackendMsg::ParameterLoaded { name, result }
+            }
+            Effect::RevealParameter { name } => {
+                let result = self
+                    .call(GetParameter {
+                        name: name.clone(),
+                        with_decryption: Some(true),
+                    })
+                    .await
+                    .map(|out| out.parameter.value)
+                    .map_err(text);
+                BackendMsg::ParameterRevealed { name, result }
+            }
+            Effect::PutParameter { request, put } => {
+                let name = put.name.clone();
+                let result = self
+                    .call(*put)
+                    .await
+                    .map(|out| format!("saved {name}, version {}", out.version))
+                    .map_err(text);
+                BackendMsg::Done { request, result }
+            }
+            Effect::DeleteParameter { request, name } => {
+                let result = self
+                    .call(DeleteParameter { name: name.clone() })
+                    .await
+                    .map(|_| format!("deleted parameter {name}"))
                     .map_err(text);
                 BackendMsg::Done { request, result }
             }

@@ -63,6 +63,7 @@ pub fn render(frame: &mut Frame, app: &App) {
             .fleet
             .render_node(frame, areas.body, theme, app.now, instance_id, *scroll),
         (PaneId::Activations, _) => app.activations.render(frame, areas.body, theme, app.now),
+        (PaneId::Parameters, _) => app.parameters.render(frame, areas.body, theme, app.now),
     }
     if let Some(filter) = areas.filter {
         render_filter(frame, app, filter);
@@ -72,6 +73,7 @@ pub fn render(frame: &mut Frame, app: &App) {
         Some(Layer::Help) => render_help(frame, app, area),
         Some(Layer::Palette(palette)) => render_palette(frame, app, palette, area),
         Some(Layer::Confirm { prompt, .. }) => render_confirm(frame, app, prompt, area),
+        Some(Layer::Form(form)) => render_form(frame, app, form, area),
         None => {}
     }
 }
@@ -140,13 +142,15 @@ fn render_filter(frame: &mut Frame, app: &App, area: Rect) {
 }
 
 /// Commands worth a place in the footer, in this order.
-const FOOTER: [Command; 10] = [
+const FOOTER: [Command; 12] = [
     Command::Open,
+    Command::RevealValue,
     Command::Filter,
     Command::SortNext,
     Command::SortReverse,
     Command::DeregisterNode,
     Command::DeleteActivation,
+    Command::DeleteParameter,
     Command::Back,
     Command::Palette,
     Command::Help,
@@ -160,7 +164,8 @@ fn footer_label(command: Command) -> &'static str {
         Command::SortNext => "sort",
         Command::SortReverse => "reverse",
         Command::DeregisterNode => "deregister",
-        Command::DeleteActivation => "delete",
+        Command::DeleteActivation | Command::DeleteParameter => "delete",
+        Command::RevealValue => "reveal",
         Command::Back => "back",
         Command::Palette => "panes",
         Command::Help => "help",
@@ -314,6 +319,65 @@ fn render_palette(frame: &mut Frame, app: &App, palette: &crate::app::Palette, a
     }
     frame.render_widget(
         Paragraph::new(lines).block(popup(app, "tab complete · enter open · esc close")),
+        rect,
+    );
+}
+
+fn render_form(frame: &mut Frame, app: &App, form: &crate::form::ParamForm, area: Rect) {
+    use crate::form::Field;
+    use sysman_api::parameters::ParameterType;
+    let theme = &app.theme;
+    let problems = form.problems();
+    let mut lines = Vec::new();
+    for field in [Field::Name, Field::Type, Field::Value, Field::Description] {
+        let focused = form.focus == field;
+        let text = match field {
+            Field::Name => form.name.clone(),
+            Field::Type => format!("‹ {} ›", form.kind.as_str()),
+            // A secret being typed is not shown on screen.
+            Field::Value if form.kind == ParameterType::SecureString => {
+                "•".repeat(form.value.chars().count())
+            }
+            Field::Value => form.value.clone(),
+            Field::Description => form.description.clone(),
+        };
+        let label_style = if focused { theme.key } else { theme.muted };
+        let mut spans = vec![
+            Span::styled(format!(" {:<12}", field.label()), label_style),
+            Span::raw(text),
+        ];
+        if focused && field != Field::Type {
+            spans.push(Span::styled("█", theme.accent));
+        }
+        lines.push(Line::from(spans));
+        // An empty value is not worth a warning until the user saves.
+        if let Some((_, problem)) = problems.iter().find(|(f, _)| *f == field)
+            && !(field == Field::Value && form.value.is_empty())
+        {
+            lines.push(Line::styled(format!("              {problem}"), theme.warn));
+        }
+    }
+    lines.push(Line::raw(""));
+    match (&form.error, form.pending) {
+        (_, Some(_)) => lines.push(Line::styled(" saving…", theme.muted)),
+        (Some(error), None) => lines.push(Line::styled(format!(" {error}"), theme.error)),
+        (None, None) => lines.push(Line::styled(
+            " tab next field · space or ←→ change the type · enter save · esc cancel",
+            theme.muted,
+        )),
+    }
+    let height = lines.len() as u16 + 2;
+    let rect = centered(area, 76, height);
+    frame.render_widget(Clear, rect);
+    let title = if form.editing {
+        "New version"
+    } else {
+        "New parameter"
+    };
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(popup(app, title)),
         rect,
     );
 }

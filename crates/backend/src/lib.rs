@@ -11,7 +11,7 @@ mod gate;
 mod ids;
 mod kms;
 mod paging;
-mod parameters;
+pub mod parameters;
 pub mod sim;
 mod store;
 mod tags;

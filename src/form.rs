@@ -1,0 +1,207 @@
+//! The parameter form: create a parameter or add a version, checked as
+//! you type with the backend's own naming rules.
+
+use sysman_api::parameters::{ParameterType, PutParameter};
+use sysman_backend::parameters::rules;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    Name,
+    Type,
+    Value,
+    Description,
+}
+
+impl Field {
+    const ORDER: [Field; 4] = [Field::Name, Field::Type, Field::Value, Field::Description];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Field::Name => "Name",
+            Field::Type => "Type",
+            Field::Value => "Value",
+            Field::Description => "Description",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParamForm {
+    /// Editing adds a version to this existing parameter; the name is fixed.
+    pub editing: bool,
+    pub name: String,
+    pub kind: ParameterType,
+    pub value: String,
+    pub description: String,
+    pub focus: Field,
+    /// The request in flight, if saved and not yet answered.
+    pub pending: Option<u64>,
+    /// What the backend said about the last save.
+    pub error: Option<String>,
+}
+
+impl ParamForm {
+    pub fn new() -> Self {
+        Self {
+            editing: false,
+            name: String::new(),
+            kind: ParameterType::String,
+            value: String::new(),
+            description: String::new(),
+            focus: Field::Name,
+            pending: None,
+            error: None,
+        }
+    }
+
+    /// A form that adds a version to `name`.
+    pub fn edit(name: &str, kind: ParameterType, value: String) -> Self {
+        Self {
+            editing: true,
+            name: name.to_owned(),
+            kind,
+            value,
+            focus: Field::Value,
+            ..Self::new()
+        }
+    }
+
+    pub fn next_field(&mut self, forward: bool) {
+        let order: Vec<Field> = Field::ORDER
+            .into_iter()
+            .filter(|f| !(self.editing && *f == Field::Name))
+            .collect();
+        let at = order.iter().position(|f| *f == self.focus).unwrap_or(0);
+        let len = order.len();
+        self.focus = order[if forward {
+            (at + 1) % len
+        } else {
+            (at + len - 1) % len
+        }];
+    }
+
+    /// Cycles the type on the Type field.
+    pub fn cycle_type(&mut self) {
+        let all = ParameterType::ALL;
+        let at = all.iter().position(|t| *t == self.kind).unwrap_or(0);
+        self.kind = all[(at + 1) % all.len()];
+    }
+
+    fn text_mut(&mut self) -> Option<&mut String> {
+        match self.focus {
+            Field::Name if !self.editing => Some(&mut self.name),
+            Field::Value => Some(&mut self.value),
+            Field::Description => Some(&mut self.description),
+            _ => None,
+        }
+    }
+
+    pub fn type_char(&mut self, c: char) {
+        if self.focus == Field::Type {
+            if c == ' ' {
+                self.cycle_type();
+            }
+            return;
+        }
+        if let Some(text) = self.text_mut() {
+            text.push(c);
+        }
+        self.error = None;
+    }
+
+    pub fn backspace(&mut self) {
+        if let Some(text) = self.text_mut() {
+            text.pop();
+        }
+        self.error = None;
+    }
+
+    /// Problems the user can fix before saving, field by field.
+    pub fn problems(&self) -> Vec<(Field, String)> {
+        let mut out = Vec::new();
+        if let Err(e) = rules::check_name(&self.name) {
+            // The form names the field already; keep what to fix.
+            let why = e
+                .message
+                .split_once(": ")
+                .map_or(e.message.as_str(), |(_, why)| why);
+            out.push((Field::Name, why.to_owned()));
+        }
+        if self.value.is_empty() {
+            out.push((Field::Value, "a value is required".to_owned()));
+        } else if self.value.len() > rules::STANDARD_VALUE_MAX {
+            out.push((
+                Field::Value,
+                format!(
+                    "{} bytes; Standard parameters hold at most 4096",
+                    self.value.len()
+                ),
+            ));
+        }
+        if self.description.chars().count() > 1024 {
+            out.push((Field::Description, "at most 1024 characters".to_owned()));
+        }
+        out
+    }
+
+    /// The request that saves the form.
+    pub fn request(&self) -> PutParameter {
+        PutParameter {
+            name: self.name.clone(),
+            value: self.value.clone(),
+            r#type: Some(self.kind.as_str().to_owned()),
+            overwrite: Some(self.editing),
+            description: (!self.description.is_empty()).then(|| self.description.clone()),
+            ..PutParameter::default()
+        }
+    }
+}
+
+impl Default for ParamForm {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_form_checks_names_with_the_backend_rules() {
+        let mut form = ParamForm::new();
+        for c in "/app/db host".chars() {
+            form.type_char(c);
+        }
+        let problems = form.problems();
+        assert!(
+            problems
+                .iter()
+                .any(|(f, m)| *f == Field::Name && m.contains("' '")),
+            "{problems:?}"
+        );
+        assert!(problems.iter().any(|(f, _)| *f == Field::Value));
+        form.name = "/app/db/host".into();
+        form.value = "db.internal".into();
+        assert!(form.problems().is_empty());
+    }
+
+    #[test]
+    fn tab_moves_through_the_fields_and_space_cycles_the_type() {
+        let mut form = ParamForm::new();
+        form.next_field(true);
+        assert_eq!(form.focus, Field::Type);
+        form.type_char(' ');
+        assert_eq!(form.kind, ParameterType::StringList);
+        form.next_field(false);
+        form.next_field(false);
+        assert_eq!(form.focus, Field::Description);
+        let edit = ParamForm::edit("/x", ParameterType::String, "v".into());
+        let mut e = edit.clone();
+        e.next_field(true);
+        e.next_field(true);
+        e.next_field(true);
+        assert_ne!(e.focus, Field::Name, "an edit never focuses the fixed name");
+        assert!(e.request().overwrite == Some(true));
+    }
+}

@@ -1,0 +1,297 @@
+//! Parameter Store: every parameter, its versions, and its value — a
+//! SecureString stays masked until revealed, and each reveal is a
+//! decrypting read the audit trail records.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Row, Table, Wrap};
+use sysman_api::Timestamp;
+use sysman_api::parameters::{Parameter, ParameterHistory, ParameterMetadata, ParameterType};
+
+use super::age;
+use crate::filter;
+use crate::table::TableView;
+use crate::theme::Theme;
+
+pub const COLUMNS: [&str; 6] = ["NAME", "TYPE", "TIER", "VERSION", "MODIFIED", "BY"];
+
+/// What an open parameter shows, filled in as the backend answers.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Detail {
+    pub name: String,
+    /// The current version, as GetParameter returns it without decryption.
+    pub parameter: Option<Parameter>,
+    pub history: Vec<ParameterHistory>,
+    /// The decrypted value, once the user asked for it.
+    pub revealed: Option<String>,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ParametersView {
+    Table,
+    Detail(Box<Detail>),
+}
+
+pub struct ParametersPane {
+    pub list: Vec<ParameterMetadata>,
+    haystacks: Vec<nucleo_matcher::Utf32String>,
+    pub table: TableView,
+    pub view: ParametersView,
+    pub loaded: bool,
+    matcher: filter::Matcher,
+}
+
+impl Default for ParametersPane {
+    fn default() -> Self {
+        Self {
+            list: Vec::new(),
+            haystacks: Vec::new(),
+            table: TableView::new(COLUMNS.len()),
+            view: ParametersView::Table,
+            loaded: false,
+            matcher: filter::matcher(),
+        }
+    }
+}
+
+/// The user part of an IAM ARN: `arn:aws:iam::0:user/ops` -> `ops`.
+fn short_user(arn: &str) -> &str {
+    arn.rsplit_once('/').map_or(arn, |(_, user)| user)
+}
+
+pub fn cells(p: &ParameterMetadata, now: Timestamp) -> [String; 6] {
+    [
+        p.name.clone(),
+        p.r#type.as_str().to_owned(),
+        p.tier.as_str().to_owned(),
+        p.version.to_string(),
+        format!("{} ago", age(now.millis_since(p.last_modified_date))),
+        short_user(&p.last_modified_user).to_owned(),
+    ]
+}
+
+impl ParametersPane {
+    pub fn replace_all(&mut self, list: Vec<ParameterMetadata>) {
+        self.haystacks = list
+            .iter()
+            .map(|p| {
+                filter::haystack(&[
+                    &p.name,
+                    p.r#type.as_str(),
+                    p.description.as_deref().unwrap_or_default(),
+                ])
+            })
+            .collect();
+        self.list = list;
+        self.loaded = true;
+        self.table.dirty = true;
+    }
+
+    pub fn selected(&self) -> Option<&ParameterMetadata> {
+        self.table.selected_row().and_then(|i| self.list.get(i))
+    }
+
+    pub fn open_name(&self) -> Option<&str> {
+        match &self.view {
+            ParametersView::Detail(d) => Some(&d.name),
+            ParametersView::Table => None,
+        }
+    }
+
+    pub fn settle(&mut self) {
+        if !self.table.dirty {
+            return;
+        }
+        self.table.dirty = false;
+        let keep = self.table.selected_row();
+        let query = &self.table.filter;
+        let matcher = &mut self.matcher;
+        let mut order: Vec<usize> = (0..self.list.len())
+            .filter(|&i| query.matches(matcher, &self.haystacks[i], std::iter::empty()))
+            .collect();
+        let column = self.table.sort_column;
+        order.sort_by(|&x, &y| {
+            let (a, b) = (&self.list[x], &self.list[y]);
+            let by = match column {
+                1 => a.r#type.as_str().cmp(b.r#type.as_str()),
+                2 => a.tier.as_str().cmp(b.tier.as_str()),
+                3 => a.version.cmp(&b.version),
+                // Most recently modified first.
+                4 => b.last_modified_date.cmp(&a.last_modified_date),
+                5 => a.last_modified_user.cmp(&b.last_modified_user),
+                _ => std::cmp::Ordering::Equal,
+            };
+            self.table.directed(by.then_with(|| a.name.cmp(&b.name)))
+        });
+        self.table.set_order(order, keep);
+    }
+
+    pub fn render(&self, frame: &mut Frame, area: Rect, theme: &Theme, now: Timestamp) {
+        match &self.view {
+            ParametersView::Table => self.render_table(frame, area, theme, now),
+            ParametersView::Detail(detail) => render_detail(frame, area, theme, now, detail),
+        }
+    }
+
+    fn render_table(&self, frame: &mut Frame, area: Rect, theme: &Theme, now: Timestamp) {
+        let title = if self.table.filter.is_empty() {
+            format!(" Parameters [{}] ", self.list.len())
+        } else {
+            format!(
+                " Parameters [{} of {}] ",
+                self.table.order.len(),
+                self.list.len()
+            )
+        };
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .border_style(theme.border)
+            .title(Span::styled(title, theme.title))
+            .style(theme.text);
+        if !self.loaded || self.list.is_empty() {
+            let text = if self.loaded {
+                "No parameters yet. Press n to create one."
+            } else {
+                "Loading parameters…"
+            };
+            let p = Paragraph::new(text)
+                .style(theme.muted)
+                .wrap(Wrap { trim: true })
+                .block(block);
+            frame.render_widget(p, area);
+            return;
+        }
+        let header = Row::new(
+            COLUMNS
+                .iter()
+                .enumerate()
+                .map(|(c, name)| self.table.heading(c, name)),
+        )
+        .style(theme.header);
+        let rows = self.table.visible().iter().enumerate().map(|(i, &r)| {
+            let p = &self.list[r];
+            let selected = self.table.offset + i == self.table.selected;
+            let secure = p.r#type == ParameterType::SecureString;
+            Row::new(cells(p, now).into_iter().enumerate().map(|(c, text)| {
+                let style = if c == 1 && secure && !selected {
+                    theme.accent
+                } else {
+                    Style::default()
+                };
+                Line::styled(text, style)
+            }))
+            .style(if selected {
+                theme.selection
+            } else {
+                Style::default()
+            })
+        });
+        let widths = [
+            Constraint::Min(24),
+            Constraint::Length(12),
+            Constraint::Length(8),
+            Constraint::Length(7),
+            Constraint::Length(10),
+            Constraint::Length(12),
+        ];
+        frame.render_widget(Table::new(rows, widths).header(header).block(block), area);
+    }
+}
+
+/// How a value shows: SecureStrings masked until revealed.
+pub fn shown_value(detail: &Detail) -> String {
+    match (&detail.parameter, &detail.revealed) {
+        (_, Some(plain)) => plain.clone(),
+        (Some(p), None) if p.r#type == ParameterType::SecureString => {
+            "•••••••• (SecureString: press v to reveal; the reveal is audited)".to_owned()
+        }
+        (Some(p), None) => p.value.clone(),
+        (None, None) => "…".to_owned(),
+    }
+}
+
+fn render_detail(frame: &mut Frame, area: Rect, theme: &Theme, now: Timestamp, detail: &Detail) {
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border)
+        .title(Span::styled(format!(" {} ", detail.name), theme.title))
+        .style(theme.text);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    if let Some(error) = &detail.error {
+        frame.render_widget(Paragraph::new(error.clone()).style(theme.error), inner);
+        return;
+    }
+    let [top, bottom] = Layout::vertical([Constraint::Length(8), Constraint::Min(0)]).areas(inner);
+    let mut lines = Vec::new();
+    let label = |text: &str| Span::styled(format!("{text:<10}"), theme.muted);
+    if let Some(p) = &detail.parameter {
+        lines.push(Line::from(vec![
+            label("Type"),
+            Span::raw(p.r#type.as_str()),
+        ]));
+        lines.push(Line::from(vec![
+            label("Version"),
+            Span::raw(p.version.to_string()),
+        ]));
+        lines.push(Line::from(vec![
+            label("Modified"),
+            Span::raw(format!(
+                "{} ({} ago)",
+                p.last_modified_date.iso8601(),
+                age(now.millis_since(p.last_modified_date))
+            )),
+        ]));
+        lines.push(Line::from(vec![
+            label("Data type"),
+            Span::raw(p.data_type.clone()),
+        ]));
+        lines.push(Line::from(vec![label("ARN"), Span::raw(p.arn.clone())]));
+    }
+    let masked = detail.revealed.is_none()
+        && detail
+            .parameter
+            .as_ref()
+            .is_some_and(|p| p.r#type == ParameterType::SecureString);
+    lines.push(Line::raw(""));
+    lines.push(Line::from(vec![
+        label("Value"),
+        Span::styled(
+            shown_value(detail),
+            if masked { theme.muted } else { theme.accent },
+        ),
+    ]));
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), top);
+
+    let header =
+        Row::new(["VERSION", "MODIFIED", "BY", "LABELS", "DESCRIPTION"]).style(theme.header);
+    let rows = detail.history.iter().rev().map(|h| {
+        Row::new([
+            h.version.to_string(),
+            h.last_modified_date.iso8601(),
+            short_user(&h.last_modified_user).to_owned(),
+            h.labels.join(", "),
+            h.description.clone().unwrap_or_default(),
+        ])
+    });
+    let widths = [
+        Constraint::Length(8),
+        Constraint::Length(21),
+        Constraint::Length(12),
+        Constraint::Length(20),
+        Constraint::Min(10),
+    ];
+    let history = Table::new(rows, widths).header(header).block(
+        Block::default()
+            .borders(Borders::TOP)
+            .border_style(theme.border)
+            .title(Span::styled(
+                format!(" History ({}) ", detail.history.len()),
+                theme.title,
+            )),
+    );
+    frame.render_widget(history, bottom);
+}

@@ -1,0 +1,190 @@
+//! The Parameters pane as a person uses it: create through the form, open,
+//! reveal (audited), add a version, delete — over a real backend.
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use sysman::app::{App, Effect, Layer, Msg};
+use sysman::fixture::Fixture;
+use sysman::panes::PaneId;
+use sysman::panes::parameters::ParametersView;
+use sysman_api::parameters::PutParameter;
+use sysman_backend::Event;
+use tokio::sync::broadcast::Receiver;
+
+const SECRET: &str = "s3cr3t-Passw0rd";
+
+fn key(code: KeyCode) -> Msg {
+    Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+fn chars(app: &mut App, text: &str) -> Vec<Effect> {
+    text.chars()
+        .flat_map(|c| app.update(key(KeyCode::Char(c))))
+        .collect()
+}
+
+fn screen(app: &mut App) -> String {
+    app.settle();
+    let (w, h) = app.size;
+    let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
+    terminal
+        .draw(|frame| sysman::ui::render(frame, app))
+        .unwrap();
+    format!("{}", terminal.backend())
+}
+
+/// Carries out effects and feeds backend events, as the runtime would.
+async fn run(fixture: &Fixture, app: &mut App, events: &mut Receiver<Event>, effects: Vec<Effect>) {
+    fixture.drive(app, effects).await;
+    fixture.backend.flush().await;
+    while let Ok(event) = events.try_recv() {
+        let more = app.update(Msg::Backend(sysman::app::BackendMsg::Event(event)));
+        fixture.drive(app, more).await;
+    }
+    app.settle();
+}
+
+async fn params_app() -> (Fixture, App, Receiver<Event>) {
+    let fixture = Fixture::new(20, 7).await;
+    let mut events = fixture.backend.subscribe();
+    let mut app = fixture.app((100, 30), "dark", false).await;
+    app.switch_to(PaneId::Parameters);
+    let admin = sysman_backend::Caller::admin("ops");
+    for (name, value, kind) in [
+        ("/app/web/url", "https://shop.example", "String"),
+        ("/app/web/hosts", "web-1,web-2", "StringList"),
+        ("/app/db/password", SECRET, "SecureString"),
+    ] {
+        let put = PutParameter {
+            name: name.into(),
+            value: value.into(),
+            r#type: Some(kind.into()),
+            ..Default::default()
+        };
+        fixture.backend.call(&admin, put).await.unwrap();
+    }
+    run(&fixture, &mut app, &mut events, Vec::new()).await;
+    (fixture, app, events)
+}
+
+#[tokio::test]
+async fn the_list_and_a_masked_secret_look_right() {
+    let (fixture, mut app, mut events) = params_app().await;
+    insta::assert_snapshot!("parameters_list_100x30", screen(&mut app));
+    // The secret is first by name: open it.
+    let effects = app.update(key(KeyCode::Enter));
+    run(&fixture, &mut app, &mut events, effects).await;
+    let shown = screen(&mut app);
+    assert!(
+        shown.contains("press v to reveal") && !shown.contains(SECRET),
+        "{shown}"
+    );
+    insta::assert_snapshot!("parameter_masked_100x30", shown);
+}
+
+#[tokio::test]
+async fn revealing_a_secret_shows_it_and_is_audited() {
+    let (fixture, mut app, mut events) = params_app().await;
+    let effects = app.update(key(KeyCode::Enter));
+    run(&fixture, &mut app, &mut events, effects).await;
+    let effects = chars(&mut app, "v");
+    run(&fixture, &mut app, &mut events, effects).await;
+    assert!(screen(&mut app).contains(SECRET));
+    let audit = fixture.backend.audit_records().await.unwrap();
+    let reveal = audit
+        .iter()
+        .rfind(|r| r.operation == "GetParameter")
+        .expect("the reveal is in the audit trail");
+    assert!(
+        reveal.request.contains("\"WithDecryption\":true"),
+        "{}",
+        reveal.request
+    );
+    assert!(reveal.resource.contains("app/db/password"));
+    assert!(
+        audit.iter().all(|r| !r.request.contains(SECRET)),
+        "no secret in the audit trail"
+    );
+}
+
+#[tokio::test]
+async fn the_form_creates_a_parameter_and_edits_add_versions() {
+    let (fixture, mut app, mut events) = params_app().await;
+    chars(&mut app, "n");
+    assert!(matches!(app.layer, Some(Layer::Form(_))));
+    chars(&mut app, "/app/db host");
+    assert!(
+        screen(&mut app).contains("' ' is not allowed"),
+        "checked as you type"
+    );
+    app.update(key(KeyCode::Backspace));
+    app.update(key(KeyCode::Backspace));
+    app.update(key(KeyCode::Backspace));
+    app.update(key(KeyCode::Backspace));
+    app.update(key(KeyCode::Backspace));
+    chars(&mut app, "/host");
+    app.update(key(KeyCode::Tab));
+    app.update(key(KeyCode::Tab));
+    chars(&mut app, "db.internal");
+    insta::assert_snapshot!("parameter_form_100x30", screen(&mut app));
+    let effects = app.update(key(KeyCode::Enter));
+    assert!(matches!(&effects[..], [Effect::PutParameter { .. }]));
+    run(&fixture, &mut app, &mut events, effects).await;
+    assert!(app.layer.is_none(), "a saved form closes");
+    assert!(app.parameters.list.iter().any(|p| p.name == "/app/db/host"));
+
+    // Saving the same name again is refused, and the form says why.
+    chars(&mut app, "n");
+    chars(&mut app, "/app/db/host");
+    app.update(key(KeyCode::Tab));
+    app.update(key(KeyCode::Tab));
+    chars(&mut app, "other");
+    let effects = app.update(key(KeyCode::Enter));
+    run(&fixture, &mut app, &mut events, effects).await;
+    assert!(screen(&mut app).contains("ParameterAlreadyExists"));
+    app.update(key(KeyCode::Esc));
+
+    // Find /app/db/host with the filter, open it and put a new version.
+    chars(&mut app, "/dbhost");
+    app.update(key(KeyCode::Enter));
+    app.settle();
+    assert_eq!(app.parameters.table.order.len(), 1);
+    let effects = app.update(key(KeyCode::Enter));
+    run(&fixture, &mut app, &mut events, effects).await;
+    assert_eq!(
+        app.breadcrumbs().last().map(String::as_str),
+        Some("/app/db/host")
+    );
+    chars(&mut app, "e");
+    chars(&mut app, "2");
+    let effects = app.update(key(KeyCode::Enter));
+    run(&fixture, &mut app, &mut events, effects).await;
+    let ParametersView::Detail(detail) = &app.parameters.view else {
+        panic!("detail")
+    };
+    assert_eq!(detail.history.len(), 2);
+    assert_eq!(detail.parameter.as_ref().unwrap().value, "db.internal2");
+}
+
+#[tokio::test]
+async fn deleting_asks_first_and_leaves_the_detail_view() {
+    let (fixture, mut app, mut events) = params_app().await;
+    let effects = app.update(key(KeyCode::Enter));
+    run(&fixture, &mut app, &mut events, effects).await;
+    app.update(Msg::Key(KeyEvent::new(
+        KeyCode::Char('d'),
+        KeyModifiers::CONTROL,
+    )));
+    assert!(matches!(app.layer, Some(Layer::Confirm { .. })));
+    let effects = chars(&mut app, "y");
+    run(&fixture, &mut app, &mut events, effects).await;
+    assert_eq!(app.parameters.view, ParametersView::Table);
+    assert_eq!(app.parameters.list.len(), 2);
+    assert!(
+        app.parameters
+            .list
+            .iter()
+            .all(|p| p.name != "/app/db/password")
+    );
+}
