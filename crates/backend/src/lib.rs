@@ -163,6 +163,30 @@ impl Backend {
         self.inner.store.verify_audit_chain().await
     }
 
+    /// Resolves `{{ssm:...}}` and `{{ssm-secure:...}}` references in `text`,
+    /// as Run Command does when it delivers a command to a node. Each
+    /// resolution is recorded in the audit trail as a read by `caller`.
+    pub async fn resolve_references(
+        &self,
+        caller: &Caller,
+        text: &str,
+    ) -> Result<String, ApiError> {
+        let result = parameters::references::resolve(&self.inner, caller, text);
+        self.inner.store.append_audit(AuditRecord {
+            time: self.inner.clock.now(),
+            principal: caller.to_string(),
+            operation: "Sysman.ResolveReferences".to_owned(),
+            resource: "parameter/*".to_owned(),
+            outcome: match &result {
+                Ok(_) => "Success".to_owned(),
+                Err(e) => e.code.to_string(),
+            },
+            // The template, never what it resolved to.
+            request: serde_json::json!({ "Text": text }).to_string(),
+        });
+        result
+    }
+
     /// Name of the operation for logs and the console, e.g. `AmazonSSM.PutParameter`.
     pub fn target_of<O: Operation>() -> String {
         format!("{}.{}", O::PREFIX.as_str(), O::NAME)

@@ -7,6 +7,7 @@
 //! held in memory for reads and written through the store.
 
 mod ops;
+pub(crate) mod references;
 pub mod rules;
 
 use std::collections::BTreeMap;

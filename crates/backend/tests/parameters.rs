@@ -217,3 +217,67 @@ async fn paths_page_through_a_hierarchy() {
         .collect();
     assert_eq!(names, ["/svc/top"]);
 }
+
+#[tokio::test]
+async fn references_resolve_at_delivery_and_guard_secrets() {
+    let b = backend_in(None).await;
+    let admin = Caller::admin("ops");
+    b.call(&admin, put("/app/host", "db.internal", "String"))
+        .await
+        .unwrap();
+    b.call(
+        &admin,
+        PutParameter {
+            overwrite: Some(true),
+            ..put("/app/host", "db2.internal", "String")
+        },
+    )
+    .await
+    .unwrap();
+    b.call(&admin, put("/app/pass", "hunter22", "SecureString"))
+        .await
+        .unwrap();
+
+    let text = "psql -h {{ssm:/app/host}} -p {{ ssm-secure:/app/pass }} # was {{ssm:/app/host:1}} {{ commands }}";
+    let resolved = b.resolve_references(&admin, text).await.unwrap();
+    assert_eq!(
+        resolved,
+        "psql -h db2.internal -p hunter22 # was db.internal {{ commands }}"
+    );
+
+    let err = b
+        .resolve_references(&admin, "{{ssm:/app/pass}}")
+        .await
+        .unwrap_err();
+    assert!(err.message.contains("ssm-secure"), "{err}");
+    let err = b
+        .resolve_references(&admin, "{{ssm-secure:/app/host}}")
+        .await
+        .unwrap_err();
+    assert!(err.message.contains("{{ssm:/app/host}}"), "{err}");
+    assert_eq!(
+        b.resolve_references(&admin, "{{ssm:/nope}}")
+            .await
+            .unwrap_err()
+            .code,
+        "ParameterNotFound"
+    );
+    let node = Caller::node("mi-0123456789abcdef0");
+    let denied = b
+        .resolve_references(&node, "{{ssm:/app/host}}")
+        .await
+        .unwrap_err();
+    assert_eq!(denied.code, "AccessDeniedException");
+
+    b.flush().await;
+    let audit = b.audit_records().await.unwrap();
+    assert!(
+        audit.iter().all(|r| !r.request.contains("hunter22")),
+        "no resolved secret audited"
+    );
+    assert!(
+        audit
+            .iter()
+            .any(|r| r.operation == "Sysman.ResolveReferences")
+    );
+}

@@ -147,6 +147,17 @@ fn lookup<'s>(
     Ok((key, param, version, shown))
 }
 
+/// The type and value of what `raw` names, decrypted if `decrypt`.
+pub(crate) fn lookup_value(
+    b: &Inner,
+    raw: &str,
+    decrypt: bool,
+) -> Result<(ParameterType, String), ApiError> {
+    let state = b.parameters.state.read();
+    let (key, _, version, _) = lookup(&state, raw)?;
+    Ok((parse_type(&version.kind), b.reveal(&key, version, decrypt)?))
+}
+
 fn check_optional_len(value: Option<&str>, field: &str, max: usize) -> Result<(), ApiError> {
     validate::length(value, field, 0, max)
 }
