@@ -9,6 +9,7 @@
 
 mod error;
 pub mod fleet;
+pub mod kms;
 mod operation;
 pub mod parameters;
 mod time;
@@ -39,6 +40,13 @@ macro_rules! for_each_operation {
             $crate::fleet::UpdateInstanceInformation,
             $crate::fleet::RegisterNode,
             $crate::fleet::ListNodes,
+            $crate::kms::CreateKey,
+            $crate::kms::ListKeys,
+            $crate::kms::DescribeKey,
+            $crate::kms::CreateAlias,
+            $crate::kms::RotateKey,
+            $crate::kms::DisableKey,
+            $crate::kms::EnableKey,
             $crate::parameters::PutParameter,
             $crate::parameters::GetParameter,
             $crate::parameters::GetParameters,

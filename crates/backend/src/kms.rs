@@ -199,10 +199,6 @@ impl Kms {
     }
 
     /// Adds new material to a key; later seals use it.
-    #[cfg_attr(
-        not(test),
-        expect(dead_code, reason = "the key operations (Sysman.RotateKey) come next")
-    )]
     pub fn rotate(&self, key_id: &str) -> Result<Change, ApiError> {
         let mut state = self.state.write();
         let version = state
@@ -225,10 +221,6 @@ impl Kms {
     }
 
     /// Turns a key on or off; a disabled key neither seals nor opens.
-    #[cfg_attr(
-        not(test),
-        expect(dead_code, reason = "the key operations (Sysman.DisableKey) come next")
-    )]
     pub fn set_enabled(&self, key_id: &str, enabled: bool) -> Result<Change, ApiError> {
         let mut state = self.state.write();
         let record = state
@@ -237,6 +229,31 @@ impl Kms {
             .ok_or_else(|| invalid_key(format!("No key with id {key_id}")))?;
         record.enabled = enabled;
         Ok(key_change(record))
+    }
+
+    /// Adds an alias to a key.
+    pub fn add_alias(&self, key_id: &str, alias: &str) -> Result<Change, ApiError> {
+        let mut state = self.state.write();
+        if state
+            .keys
+            .values()
+            .any(|k| k.aliases.iter().any(|a| a == alias))
+        {
+            return Err(ApiError::new(
+                "AlreadyExistsException",
+                format!("The alias {alias} already names a key; choose another"),
+            ));
+        }
+        let record = state
+            .keys
+            .get_mut(key_id)
+            .ok_or_else(|| invalid_key(format!("No key with id {key_id}")))?;
+        record.aliases.push(alias.to_owned());
+        Ok(key_change(record))
+    }
+
+    pub fn keys(&self) -> Vec<KeyRecord> {
+        self.state.read().keys.values().cloned().collect()
     }
 
     /// The key a reference names: a key id, a key ARN, an alias
@@ -328,11 +345,160 @@ impl Kms {
     }
 }
 
+/// Checks an alias name: `alias/` and letters, digits, `/`, `_` and `-`;
+/// `alias/aws/` is reserved for keys sysman makes itself.
+pub fn check_alias(alias: &str) -> Result<(), ApiError> {
+    let name = alias.strip_prefix("alias/").ok_or_else(|| {
+        ApiError::validation(format!(
+            "Alias '{alias}' must begin with alias/, as in alias/app-secrets"
+        ))
+    })?;
+    if name.is_empty()
+        || name.len() > 250
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/_-".contains(c))
+    {
+        return Err(ApiError::validation(format!(
+            "Alias '{alias}' may hold only letters, digits, '/', '_' and '-' after alias/ \
+             (1 to 250 characters)"
+        )));
+    }
+    if name.starts_with("aws/") {
+        return Err(ApiError::validation(format!(
+            "Alias '{alias}' is reserved: alias/aws/ names belong to keys sysman creates"
+        )));
+    }
+    Ok(())
+}
+
 fn key_change(record: &KeyRecord) -> Change {
     Change::Put {
         kind: KEY_KIND,
         id: record.key_id.clone(),
         body: serde_json::to_string(record).unwrap_or_default(),
+    }
+}
+
+mod ops {
+    //! The `Sysman.` key operations.
+
+    use sysman_api::kms::{
+        CreateAlias, CreateKey, DescribeKey, DisableKey, EnableKey, KeyMetadata, KeyMetadataResult,
+        ListKeys, ListKeysResult, RotateKey,
+    };
+    use sysman_api::{ApiError, Empty};
+
+    use super::{KeyRecord, check_alias, invalid_key};
+    use crate::Inner;
+    use crate::gate::{Ctx, Handler};
+
+    fn metadata(record: &KeyRecord) -> KeyMetadata {
+        KeyMetadata {
+            key_id: record.key_id.clone(),
+            arn: record.arn.clone(),
+            aliases: record.aliases.clone(),
+            description: record.description.clone(),
+            enabled: record.enabled,
+            creation_date: record.created,
+            material_versions: record.materials.len() as i64,
+        }
+    }
+
+    fn find(b: &Inner, reference: &str) -> Result<KeyRecord, ApiError> {
+        b.kms.find(reference).ok_or_else(|| {
+            invalid_key(format!(
+                "No key {reference}; list keys with Sysman.ListKeys"
+            ))
+        })
+    }
+
+    impl Handler for CreateKey {
+        async fn handle(self, b: &Inner, ctx: &mut Ctx) -> Result<Self::Output, ApiError> {
+            crate::validate::length(self.description.as_deref(), "description", 0, 8192)?;
+            let aliases = match &self.alias {
+                Some(alias) => {
+                    check_alias(alias)?;
+                    if b.kms.find(alias).is_some() {
+                        return Err(ApiError::new(
+                            "AlreadyExistsException",
+                            format!("The alias {alias} already names a key; choose another"),
+                        ));
+                    }
+                    vec![alias.clone()]
+                }
+                None => Vec::new(),
+            };
+            let key_id = b.ids.uuid();
+            let arn = format!("arn:aws:kms:{}:{}:key/{key_id}", b.region, b.account_id);
+            let description = self.description.unwrap_or_default();
+            let (record, change) = b.kms.create_key(key_id, arn, aliases, description, ctx.now);
+            ctx.commit(&b.store, vec![change]).await?;
+            Ok(KeyMetadataResult {
+                key_metadata: Some(metadata(&record)),
+            })
+        }
+    }
+
+    impl Handler for ListKeys {
+        async fn handle(self, b: &Inner, _ctx: &mut Ctx) -> Result<Self::Output, ApiError> {
+            Ok(ListKeysResult {
+                keys: b.kms.keys().iter().map(metadata).collect(),
+            })
+        }
+    }
+
+    impl Handler for DescribeKey {
+        async fn handle(self, b: &Inner, _ctx: &mut Ctx) -> Result<Self::Output, ApiError> {
+            Ok(KeyMetadataResult {
+                key_metadata: Some(metadata(&find(b, &self.key_id)?)),
+            })
+        }
+    }
+
+    impl Handler for CreateAlias {
+        async fn handle(self, b: &Inner, ctx: &mut Ctx) -> Result<Self::Output, ApiError> {
+            check_alias(&self.alias_name)?;
+            let key = find(b, &self.target_key_id)?;
+            let change = b.kms.add_alias(&key.key_id, &self.alias_name)?;
+            ctx.commit(&b.store, vec![change]).await?;
+            Ok(Empty {})
+        }
+    }
+
+    impl Handler for RotateKey {
+        async fn handle(self, b: &Inner, ctx: &mut Ctx) -> Result<Self::Output, ApiError> {
+            let key = find(b, &self.key_id)?;
+            let change = b.kms.rotate(&key.key_id)?;
+            ctx.commit(&b.store, vec![change]).await?;
+            Ok(KeyMetadataResult {
+                key_metadata: Some(metadata(&find(b, &key.key_id)?)),
+            })
+        }
+    }
+
+    async fn set_enabled(
+        b: &Inner,
+        ctx: &mut Ctx,
+        reference: &str,
+        enabled: bool,
+    ) -> Result<Empty, ApiError> {
+        let key = find(b, reference)?;
+        let change = b.kms.set_enabled(&key.key_id, enabled)?;
+        ctx.commit(&b.store, vec![change]).await?;
+        Ok(Empty {})
+    }
+
+    impl Handler for DisableKey {
+        async fn handle(self, b: &Inner, ctx: &mut Ctx) -> Result<Self::Output, ApiError> {
+            set_enabled(b, ctx, &self.key_id, false).await
+        }
+    }
+
+    impl Handler for EnableKey {
+        async fn handle(self, b: &Inner, ctx: &mut Ctx) -> Result<Self::Output, ApiError> {
+            set_enabled(b, ctx, &self.key_id, true).await
+        }
     }
 }
 

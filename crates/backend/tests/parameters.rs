@@ -281,3 +281,124 @@ async fn references_resolve_at_delivery_and_guard_secrets() {
             .any(|r| r.operation == "Sysman.ResolveReferences")
     );
 }
+
+#[tokio::test]
+async fn keys_can_be_made_rotated_and_disabled() {
+    use sysman_api::kms::{CreateKey, DescribeKey, DisableKey, EnableKey, ListKeys, RotateKey};
+    let b = backend_in(None).await;
+    let admin = Caller::admin("ops");
+    let key = b
+        .call(
+            &admin,
+            CreateKey {
+                description: Some("app".into()),
+                alias: Some("alias/app".into()),
+            },
+        )
+        .await
+        .unwrap()
+        .key_metadata
+        .unwrap();
+    assert!(key.arn.ends_with(&format!(":key/{}", key.key_id)));
+    let secret = PutParameter {
+        key_id: Some("alias/app".into()),
+        ..put("/app/token", "t0k3n", "SecureString")
+    };
+    b.call(&admin, secret).await.unwrap();
+
+    let rotated = b
+        .call(
+            &admin,
+            RotateKey {
+                key_id: key.key_id.clone(),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(rotated.key_metadata.unwrap().material_versions, 2);
+    let newer = PutParameter {
+        overwrite: Some(true),
+        ..put("/app/token", "t0k3n-2", "SecureString")
+    };
+    b.call(&admin, newer).await.unwrap();
+    assert_eq!(
+        b.call(&admin, get("/app/token:1", true))
+            .await
+            .unwrap()
+            .parameter
+            .value,
+        "t0k3n"
+    );
+    assert_eq!(
+        b.call(&admin, get("/app/token", true))
+            .await
+            .unwrap()
+            .parameter
+            .value,
+        "t0k3n-2"
+    );
+
+    b.call(
+        &admin,
+        DisableKey {
+            key_id: "alias/app".into(),
+        },
+    )
+    .await
+    .unwrap();
+    let refused = b.call(&admin, get("/app/token", true)).await.unwrap_err();
+    assert_eq!(refused.code, "InvalidKeyId");
+    assert!(refused.message.contains("disabled"), "{refused}");
+    b.call(
+        &admin,
+        EnableKey {
+            key_id: key.arn.clone(),
+        },
+    )
+    .await
+    .unwrap();
+    assert!(b.call(&admin, get("/app/token", true)).await.is_ok());
+
+    // The default key exists once a SecureString used it.
+    b.call(&admin, put("/app/other", "x", "SecureString"))
+        .await
+        .unwrap();
+    let keys = b.call(&admin, ListKeys {}).await.unwrap().keys;
+    assert!(
+        keys.iter()
+            .any(|k| k.aliases.contains(&"alias/aws/ssm".to_owned()))
+    );
+    for bad in ["app", "alias/aws/mine", "alias/has space"] {
+        let err = b
+            .call(
+                &admin,
+                CreateKey {
+                    alias: Some(bad.into()),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(err.code, "ValidationException", "{bad}");
+    }
+    let taken = b
+        .call(
+            &admin,
+            CreateKey {
+                alias: Some("alias/app".into()),
+                ..Default::default()
+            },
+        )
+        .await;
+    assert_eq!(taken.unwrap_err().code, "AlreadyExistsException");
+    let missing = b
+        .call(
+            &admin,
+            DescribeKey {
+                key_id: "alias/nope".into(),
+            },
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(missing.code, "InvalidKeyId");
+}
