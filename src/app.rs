@@ -776,6 +776,9 @@ impl App {
                 }
                 return effects;
             }
+            BackendMsg::Event(Event::ParameterPolicy { message, .. }) => {
+                self.set_status(format!("parameter policy: {message}"), false);
+            }
             BackendMsg::Event(Event::ParameterDeleted { name }) => {
                 if self.parameters.open_name() == Some(name.as_str()) {
                     self.parameters.view = ParametersView::Table;

@@ -50,6 +50,51 @@ impl Timestamp {
     }
 }
 
+/// A proleptic Gregorian date to days since 1970-01-01 (Howard Hinnant's
+/// `days_from_civil`).
+fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let mp = i64::from((m + 9) % 12);
+    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+impl Timestamp {
+    /// Parses `YYYY-MM-DDTHH:MM:SS[.fff]Z` (UTC), as AWS writes policy times.
+    pub fn parse_iso8601(text: &str) -> Option<Timestamp> {
+        let text = text
+            .strip_suffix('Z')
+            .or_else(|| text.strip_suffix("+00:00"))?;
+        let (date, time) = text.split_once('T')?;
+        let mut date_parts = date.split('-');
+        let y: i64 = date_parts.next()?.parse().ok()?;
+        let m: u32 = date_parts.next()?.parse().ok()?;
+        let d: u32 = date_parts.next()?.parse().ok()?;
+        let (hms, fraction) = time.split_once('.').unwrap_or((time, ""));
+        let mut time_parts = hms.split(':');
+        let h: i64 = time_parts.next()?.parse().ok()?;
+        let mi: i64 = time_parts.next()?.parse().ok()?;
+        let sec: i64 = time_parts.next()?.parse().ok()?;
+        let valid = date_parts.next().is_none()
+            && time_parts.next().is_none()
+            && (1..=12).contains(&m)
+            && (1..=31).contains(&d)
+            && (0..24).contains(&h)
+            && (0..60).contains(&mi)
+            && (0..61).contains(&sec)
+            && fraction.bytes().all(|b| b.is_ascii_digit());
+        if !valid || civil_from_days(days_from_civil(y, m, d)) != (y, m, d) {
+            return None;
+        }
+        let millis: i64 = format!("{fraction:0<3}").get(..3)?.parse().ok()?;
+        let secs = days_from_civil(y, m, d) * 86_400 + h * 3600 + mi * 60 + sec;
+        Some(Timestamp(secs * 1000 + millis))
+    }
+}
+
 /// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's
 /// `civil_from_days`).
 fn civil_from_days(days: i64) -> (i64, u32, u32) {
@@ -107,6 +152,26 @@ mod tests {
         );
         let t: Timestamp = serde_json::from_str("1700000000.5").unwrap();
         assert_eq!(t, Timestamp(1_700_000_000_500));
+    }
+
+    #[test]
+    fn iso8601_parses_what_it_prints() {
+        for t in [0, 951_825_600_000, 1_795_435_200_123, 4_102_444_799_000] {
+            let ts = Timestamp(t - t % 1000);
+            assert_eq!(Timestamp::parse_iso8601(&ts.iso8601()), Some(ts));
+        }
+        assert_eq!(
+            Timestamp::parse_iso8601("2026-11-23T12:00:00.250Z"),
+            Some(Timestamp(1_795_435_200_250))
+        );
+        for bad in [
+            "2026-02-30T00:00:00Z",
+            "2026-11-23 12:00:00Z",
+            "2026-11-23T25:00:00Z",
+            "x",
+        ] {
+            assert_eq!(Timestamp::parse_iso8601(bad), None, "{bad}");
+        }
     }
 
     #[test]

@@ -24,6 +24,12 @@ pub enum Event {
     ParameterDeleted {
         name: String,
     },
+    /// A parameter policy fell due: an expiry or a notification.
+    ParameterPolicy {
+        name: String,
+        policy: String,
+        message: String,
+    },
 }
 
 /// How many events a slow listener may fall behind before it is told it

@@ -121,6 +121,7 @@ impl Backend {
             account_id: options.account_id,
         });
         runtime.spawn(fleet::run_ping_scheduler(Arc::downgrade(&inner)));
+        runtime.spawn(parameters::policies::run_scheduler(Arc::downgrade(&inner)));
         Ok(Backend { inner })
     }
 

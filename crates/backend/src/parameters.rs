@@ -7,10 +7,12 @@
 //! held in memory for reads and written through the store.
 
 mod ops;
+pub(crate) mod policies;
 pub(crate) mod references;
 pub mod rules;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use parking_lot::RwLock;
 use serde::{Deserialize, Serialize};
@@ -61,6 +63,8 @@ pub(crate) struct Version {
     pub labels: Vec<String>,
     pub modified: Timestamp,
     pub modified_by: String,
+    #[serde(default)]
+    pub policies: Vec<policies::Policy>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -126,9 +130,35 @@ pub(crate) fn head_delete(key: &str) -> Change {
 pub(crate) struct ParamState {
     /// By canonical key, so a path is a range of keys.
     pub params: BTreeMap<String, Param>,
+    /// Pending policies by due time: (due, key, policy type).
+    pub schedule: BTreeSet<(Timestamp, String, String)>,
 }
 
 impl ParamState {
+    /// Puts `param` in place under `key` and files its pending policies.
+    /// Returns whether one of them is now the first due.
+    pub fn insert(&mut self, key: String, param: Param) -> bool {
+        self.unschedule(&key);
+        let entries = policies::pending(&key, &param);
+        self.params.insert(key, param);
+        let first = self.schedule.first().cloned();
+        let mut earliest = false;
+        for entry in entries {
+            earliest |= first.as_ref().is_none_or(|f| entry < *f);
+            self.schedule.insert(entry);
+        }
+        earliest
+    }
+
+    /// Forgets the pending policies of the parameter under `key`.
+    pub fn unschedule(&mut self, key: &str) {
+        if let Some(param) = self.params.get(key) {
+            for entry in policies::pending(key, param) {
+                self.schedule.remove(&entry);
+            }
+        }
+    }
+
     /// Parameters on each tier, counted by their current version.
     pub fn tier_counts(&self) -> (usize, usize) {
         self.params.values().fold((0, 0), |(s, a), p| {
@@ -144,6 +174,15 @@ impl ParamState {
 pub(crate) struct Parameters {
     pub limits: ParameterLimits,
     pub state: RwLock<ParamState>,
+    /// Wakes the policy scheduler when a nearer policy was filed.
+    pub wake: Arc<tokio::sync::Notify>,
+}
+
+/// Lets the policy scheduler see that its backend is gone.
+impl Drop for Parameters {
+    fn drop(&mut self) {
+        self.wake.notify_one();
+    }
 }
 
 impl Parameters {
@@ -173,9 +212,14 @@ impl Parameters {
         if let Some((key, _)) = state.params.iter().find(|(_, p)| p.versions.is_empty()) {
             return Err(format!("stored parameter {key} has no versions"));
         }
+        let loaded = std::mem::take(&mut state.params);
+        for (key, param) in loaded {
+            state.insert(key, param);
+        }
         Ok(Parameters {
             limits,
             state: RwLock::new(state),
+            wake: Arc::new(tokio::sync::Notify::new()),
         })
     }
 }

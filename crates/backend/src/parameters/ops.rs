@@ -89,7 +89,11 @@ impl Inner {
             allowed_pattern: v.allowed_pattern.clone(),
             version: v.version,
             tier: parse_tier(&v.tier),
-            policies: Vec::new(),
+            policies: v
+                .policies
+                .iter()
+                .map(super::policies::Policy::inline)
+                .collect(),
             data_type: v.data_type.clone(),
         }
     }
@@ -188,8 +192,9 @@ impl Handler for PutParameter {
                 )
             })?),
         };
-        let data_type = self.data_type.clone().unwrap_or_else(|| "text".to_owned());
-        if !DATA_TYPES.contains(&data_type.as_str()) {
+        if let Some(data_type) = self.data_type.as_deref()
+            && !DATA_TYPES.contains(&data_type)
+        {
             return Err(ApiError::validation(format!(
                 "The data type '{data_type}' is not supported; use text, aws:ec2:image or \
                  aws:ssm:integration"
@@ -207,23 +212,14 @@ impl Handler for PutParameter {
                 "A parameter value can't contain a {{...}} reference to another parameter",
             ));
         }
-        if data_type == "aws:ec2:image" && !is_ami_id(&self.value) {
-            return Err(ApiError::validation(format!(
-                "Parameter value '{}' is not an AMI id; data type aws:ec2:image wants \
-                 ami- and 8 or 17 hex digits",
-                self.value
-            )));
-        }
-        if self
-            .policies
-            .as_deref()
-            .is_some_and(|p| !p.trim().is_empty() && p.trim() != "[]")
-        {
-            return Err(ApiError::validation(
-                "Parameter policies (Expiration, ExpirationNotification, NoChangeNotification) \
-                 are not supported by sysman yet; put the parameter without Policies",
-            ));
-        }
+
+        let new_policies = match self.policies.as_deref() {
+            Some(text) => {
+                validate::length(Some(text), "policies", 1, 4096)?;
+                Some(super::policies::parse(text, ctx.now)?)
+            }
+            None => None,
+        };
         let overwrite = self.overwrite.unwrap_or(false);
         let tags = self.tags.clone().unwrap_or_default();
         if overwrite && !tags.is_empty() {
@@ -253,7 +249,7 @@ impl Handler for PutParameter {
         }
 
         let modified_by = ctx.caller.arn(&b.account_id);
-        let (commit, name, version, tier) = {
+        let (commit, name, version, tier, earliest) = {
             let mut state = b.parameters.state.write();
             let existing = state.params.get(&key);
             if existing.is_some() && !overwrite {
@@ -288,12 +284,41 @@ impl Handler for PutParameter {
                     )));
                 }
             };
+            let data_type = check_data_type(
+                self.data_type.as_deref(),
+                current.map(|c| c.data_type.as_str()),
+                kind,
+                &self.value,
+            )?;
             if self.key_id.is_some() && kind != ParameterType::SecureString {
                 return Err(ApiError::validation(
                     "KeyId applies only to SecureString parameters; leave it out for this type",
                 ));
             }
-            let tier = choose_tier(requested_tier, current.map(|c| c.tier.as_str()), value_len)?;
+            let policies = match (&new_policies, current) {
+                (Some(given), _) => given.clone(),
+                (None, Some(cur)) => super::policies::carried(&cur.policies, ctx.now),
+                (None, None) => Vec::new(),
+            };
+            let (standard, advanced) = state.tier_counts();
+            let limits = &b.parameters.limits;
+            let standard_full = standard >= limits.max_standard;
+            let tier = choose_tier(
+                requested_tier,
+                current.map(|c| c.tier.as_str()),
+                value_len,
+                !policies.is_empty(),
+            )?;
+            // Intelligent-Tiering moves to Advanced when Standard is full.
+            let tier = if tier == ParameterTier::Standard
+                && requested_tier == Some(ParameterTier::IntelligentTiering)
+                && existing.is_none()
+                && standard_full
+            {
+                ParameterTier::Advanced
+            } else {
+                tier
+            };
             let allowed_pattern = self
                 .allowed_pattern
                 .clone()
@@ -306,26 +331,25 @@ impl Handler for PutParameter {
                     format!("The value does not match the parameter's AllowedPattern {pattern}"),
                 ));
             }
-            if existing.is_none() {
-                let (standard, advanced) = state.tier_counts();
-                let limits = &b.parameters.limits;
-                if tier == ParameterTier::Standard && standard >= limits.max_standard
-                    || tier == ParameterTier::Advanced && advanced >= limits.max_advanced
-                {
-                    return Err(ApiError::new(
-                        "ParameterLimitExceeded",
-                        format!(
-                            "This store holds the most {} parameters it may ({}); delete some \
+            // A new parameter, or one moving to Advanced, takes a place on its tier.
+            let moving = current.is_none_or(|c| c.tier != tier.as_str());
+            if moving
+                && (tier == ParameterTier::Standard && standard >= limits.max_standard
+                    || tier == ParameterTier::Advanced && advanced >= limits.max_advanced)
+            {
+                return Err(ApiError::new(
+                    "ParameterLimitExceeded",
+                    format!(
+                        "This store holds the most {} parameters it may ({}); delete some \
                              or use the other tier",
-                            tier.as_str(),
-                            if tier == ParameterTier::Standard {
-                                limits.max_standard
-                            } else {
-                                limits.max_advanced
-                            }
-                        ),
-                    ));
-                }
+                        tier.as_str(),
+                        if tier == ParameterTier::Standard {
+                            limits.max_standard
+                        } else {
+                            limits.max_advanced
+                        }
+                    ),
+                ));
             }
             let mut changes: Vec<Change> = Vec::new();
             let mut param = existing.cloned().unwrap_or_else(|| Param {
@@ -387,10 +411,11 @@ impl Handler for PutParameter {
                 allowed_pattern,
                 key_id: key_ref,
                 tier: tier.as_str().to_owned(),
-                data_type: data_type.clone(),
+                data_type,
                 labels: Vec::new(),
                 modified: ctx.now,
                 modified_by: modified_by.clone(),
+                policies,
             };
             param.head.latest = number;
             changes.push(super::version_change(&key, &version));
@@ -398,13 +423,60 @@ impl Handler for PutParameter {
             changes.push(param.head_change(&key));
             let commit = ctx.commit(&b.store, changes);
             let name = param.head.name.clone();
-            state.params.insert(key.clone(), param);
-            (commit, name, number, tier)
+            let earliest = state.insert(key.clone(), param);
+            (commit, name, number, tier, earliest)
         };
+        if earliest {
+            b.parameters.wake.notify_one();
+        }
         commit.await?;
         ctx.publish(Event::ParameterChanged { name });
         Ok(PutParameterResult { version, tier })
     }
+}
+
+/// The data type a new version gets: as requested, else the current one.
+/// A parameter keeps its data type, and each data type goes with one kind.
+fn check_data_type(
+    requested: Option<&str>,
+    current: Option<&str>,
+    kind: ParameterType,
+    value: &str,
+) -> Result<String, ApiError> {
+    let data_type = requested.or(current).unwrap_or("text");
+    if let (Some(current), Some(requested)) = (current, requested)
+        && current != requested
+    {
+        return Err(ApiError::validation(format!(
+            "This parameter's data type is {current}; it can't change to {requested}. Create a \
+             new parameter instead"
+        )));
+    }
+    match (data_type, kind) {
+        ("aws:ec2:image", ParameterType::String) => {
+            if !is_ami_id(value) {
+                // The value is not echoed: it might be someone's secret.
+                return Err(ApiError::validation(
+                    "The value is not an AMI id; data type aws:ec2:image wants ami- and 8 or 17 \
+                     hex digits",
+                ));
+            }
+        }
+        ("aws:ec2:image", other) => {
+            return Err(ApiError::validation(format!(
+                "Data type aws:ec2:image goes with Type String only, not {}",
+                other.as_str()
+            )));
+        }
+        ("aws:ssm:integration", ParameterType::SecureString) | ("text", _) => {}
+        (_, other) => {
+            return Err(ApiError::validation(format!(
+                "Data type aws:ssm:integration goes with Type SecureString only, not {}",
+                other.as_str()
+            )));
+        }
+    }
+    Ok(data_type.to_owned())
 }
 
 fn sorted(mut tags: Vec<sysman_api::Tag>) -> Vec<sysman_api::Tag> {
@@ -432,9 +504,16 @@ fn choose_tier(
     requested: Option<ParameterTier>,
     current: Option<&str>,
     value_len: usize,
+    has_policies: bool,
 ) -> Result<ParameterTier, ApiError> {
     let advanced_now = current == Some("Advanced");
-    let needs_advanced = value_len > rules::STANDARD_VALUE_MAX;
+    if has_policies && !advanced_now && matches!(requested, None | Some(ParameterTier::Standard)) {
+        return Err(ApiError::validation(
+            "Parameter policies need the Advanced tier; put it with Tier Advanced or \
+             Intelligent-Tiering",
+        ));
+    }
+    let needs_advanced = value_len > rules::STANDARD_VALUE_MAX || has_policies;
     match requested {
         Some(ParameterTier::Standard) if advanced_now => Err(ApiError::validation(
             "An Advanced parameter can't go back to the Standard tier; delete and recreate it",
@@ -549,7 +628,7 @@ fn check_filters(
         .iter()
         .map(|f| {
             let key = f.key.as_str();
-            let known = allowed.contains(&key)
+            let known = (allowed.contains(&key) && key != "tag:")
                 || (allowed.contains(&"tag:") && key.starts_with("tag:") && key.len() > 4);
             if !known {
                 return Err(ApiError::new(
@@ -634,6 +713,14 @@ fn text_matches(option: &str, candidate: &str, wanted: &str) -> bool {
 }
 
 fn under_path(name: &str, path: &str, recursive: bool) -> bool {
+    // A top-level `flat` is `/flat`, and so under `/`.
+    let rooted;
+    let name = if name.starts_with('/') {
+        name
+    } else {
+        rooted = format!("/{name}");
+        &rooted
+    };
     let path = path.trim_end_matches('/');
     let Some(rest) = name.strip_prefix(path).and_then(|r| r.strip_prefix('/')) else {
         return false;
@@ -743,6 +830,16 @@ impl Handler for DescribeParameters {
             &["Name", "Type", "KeyId", "Path", "Tier", "DataType", "tag:"],
             "DescribeParameters",
         )?;
+        if self.filters.as_ref().is_some_and(|f| !f.is_empty())
+            && self
+                .parameter_filters
+                .as_ref()
+                .is_some_and(|f| !f.is_empty())
+        {
+            return Err(ApiError::validation(
+                "Give either Filters or ParameterFilters, not both",
+            ));
+        }
         for legacy in self.filters.as_deref().unwrap_or_default() {
             if !matches!(legacy.key.as_str(), "Name" | "Type" | "KeyId") {
                 return Err(ApiError::new(
@@ -826,7 +923,11 @@ impl Handler for GetParameterHistory {
                     version: v.version,
                     labels: v.labels.clone(),
                     tier: parse_tier(&v.tier),
-                    policies: Vec::new(),
+                    policies: v
+                        .policies
+                        .iter()
+                        .map(super::policies::Policy::inline)
+                        .collect(),
                     data_type: v.data_type.clone(),
                 }),
                 Err(e) => {
@@ -850,7 +951,8 @@ impl Handler for GetParameterHistory {
 }
 
 /// Removes a parameter: its name as created and the changes that delete it.
-fn remove(state: &mut ParamState, key: &str) -> Option<(String, Vec<Change>)> {
+pub(crate) fn remove(state: &mut ParamState, key: &str) -> Option<(String, Vec<Change>)> {
+    state.unschedule(key);
     let param = state.params.remove(key)?;
     let mut changes: Vec<Change> = param
         .versions
@@ -972,7 +1074,7 @@ impl Handler for LabelParameterVersion {
             }
             let shown = param.head.name.clone();
             let commit = (!valid.is_empty()).then(|| ctx.commit(&b.store, changes));
-            state.params.insert(key.clone(), param);
+            state.insert(key.clone(), param);
             (commit, number, shown)
         };
         if let Some(commit) = commit {
