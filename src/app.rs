@@ -101,6 +101,12 @@ pub enum Effect {
         request: u64,
         put: Box<PutParameter>,
     },
+    LabelVersion {
+        request: u64,
+        name: String,
+        version: i64,
+        label: String,
+    },
 }
 
 /// What sits on top of the pane and takes keys first.
@@ -108,8 +114,17 @@ pub enum Effect {
 pub enum Layer {
     Help,
     Palette(Palette),
-    Confirm { prompt: String, effect: Effect },
+    Confirm {
+        prompt: String,
+        effect: Effect,
+    },
     Form(ParamForm),
+    /// A label to put on version `version` of parameter `name`.
+    Label {
+        name: String,
+        version: i64,
+        input: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -375,6 +390,38 @@ impl App {
                 }
                 _ => self.layer = Some(Layer::Confirm { prompt, effect }),
             },
+            Layer::Label {
+                name,
+                version,
+                mut input,
+            } => {
+                match event.code {
+                    KeyCode::Esc => return Vec::new(),
+                    KeyCode::Enter if !input.trim().is_empty() => {
+                        let request = self.request_id();
+                        let label = input.trim().to_owned();
+                        self.set_status(format!("labelling version {version} of {name}…"), false);
+                        return vec![Effect::LabelVersion {
+                            request,
+                            name,
+                            version,
+                            label,
+                        }];
+                    }
+                    KeyCode::Backspace => {
+                        input.pop();
+                    }
+                    KeyCode::Char(c) if !event.modifiers.contains(KeyModifiers::CONTROL) => {
+                        input.push(c)
+                    }
+                    _ => {}
+                }
+                self.layer = Some(Layer::Label {
+                    name,
+                    version,
+                    input,
+                });
+            }
             Layer::Form(mut form) => {
                 match event.code {
                     KeyCode::Esc => {
@@ -537,6 +584,33 @@ impl App {
                     self.layer = Some(Layer::Form(ParamForm::edit(&d.name, p.r#type, value)));
                 }
             }
+            Command::AddLabel => {
+                if let ParametersView::Detail(d) = &self.parameters.view
+                    && let Some(h) = d.selected_version()
+                {
+                    self.layer = Some(Layer::Label {
+                        name: d.name.clone(),
+                        version: h.version,
+                        input: String::new(),
+                    });
+                }
+            }
+            Command::DiffVersion => {
+                if let ParametersView::Detail(d) = &mut self.parameters.view {
+                    let secure = d.parameter.as_ref().is_some_and(|p| {
+                        p.r#type == sysman_api::parameters::ParameterType::SecureString
+                    });
+                    match d.selected_version().map(|h| h.version) {
+                        _ if secure => self.set_status(
+                            "comparing SecureString versions is not built yet: it would need \
+                             every version decrypted",
+                            true,
+                        ),
+                        Some(version) => d.diff = Some(version),
+                        None => {}
+                    }
+                }
+            }
             Command::RevealValue => {
                 if let Some(name) = self.parameters.open_name() {
                     return vec![Effect::RevealParameter {
@@ -597,6 +671,12 @@ impl App {
     }
 
     fn move_selection(&mut self, command: Command) {
+        if let ParametersView::Detail(d) = &mut self.parameters.view
+            && self.pane == PaneId::Parameters
+        {
+            d.move_by(if command == Command::Up { -1 } else { 1 });
+            return;
+        }
         if let FleetView::Node { scroll, .. } = &mut self.fleet.view
             && self.pane == PaneId::Fleet
         {
@@ -628,10 +708,14 @@ impl App {
     fn back(&mut self) {
         if self.pane == PaneId::Fleet && matches!(self.fleet.view, FleetView::Node { .. }) {
             self.fleet.view = FleetView::Table;
-        } else if self.pane == PaneId::Parameters
-            && matches!(self.parameters.view, ParametersView::Detail(_))
+        } else if let (PaneId::Parameters, ParametersView::Detail(d)) =
+            (self.pane, &mut self.parameters.view)
         {
-            self.parameters.view = ParametersView::Table;
+            if d.diff.is_some() {
+                d.diff = None;
+            } else {
+                self.parameters.view = ParametersView::Table;
+            }
         } else if !self.current_filter().is_empty() {
             self.set_filter("");
         } else if let Some(previous) = self.history.pop() {

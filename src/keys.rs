@@ -228,6 +228,8 @@ commands! {
     NewParameter => "new_parameter", "create a parameter", false;
     EditParameter => "edit_parameter", "put a new version of the parameter", false;
     RevealValue => "reveal_value", "reveal a SecureString value (audited)", false;
+    AddLabel => "add_label", "label the selected version (moves the label)", false;
+    DiffVersion => "diff_version", "compare the selected version with the current one", false;
     DeleteParameter => "delete_parameter", "delete the parameter and its history", true;
     Palette => "palette", "open the command palette", false;
     Help => "help", "show the keys of this pane", false;
@@ -278,6 +280,12 @@ pub const DEFAULT_BINDINGS: &[(Scope, &str, Command)] = &[
     (Scope::Parameter, "e", Command::EditParameter),
     (Scope::Parameters, "ctrl-d", Command::DeleteParameter),
     (Scope::Parameter, "v", Command::RevealValue),
+    (Scope::Parameter, "l", Command::AddLabel),
+    (Scope::Parameter, "d", Command::DiffVersion),
+    (Scope::Parameter, "j", Command::Down),
+    (Scope::Parameter, "k", Command::Up),
+    (Scope::Parameter, "down", Command::Down),
+    (Scope::Parameter, "up", Command::Up),
     (Scope::Parameter, "ctrl-d", Command::DeleteParameter),
 ];
 

@@ -13,8 +13,8 @@ use sysman_api::fleet::{
     NodeSummary,
 };
 use sysman_api::parameters::{
-    DeleteParameter, DescribeParameters, GetParameter, GetParameterHistory, Parameter,
-    ParameterHistory, ParameterMetadata,
+    DeleteParameter, DescribeParameters, GetParameter, GetParameterHistory, LabelParameterVersion,
+    Parameter, ParameterHistory, ParameterMetadata,
 };
 use sysman_backend::{Backend, Caller, Handler};
 use tokio::sync::{broadcast, mpsc};
@@ -184,6 +184,29 @@ impl Connection {
                     .await
                     .map(|out| format!("saved {name}, version {}", out.version))
                     .map_err(text);
+                BackendMsg::Done { request, result }
+            }
+            Effect::LabelVersion {
+                request,
+                name,
+                version,
+                label,
+            } => {
+                let op = LabelParameterVersion {
+                    name: name.clone(),
+                    parameter_version: Some(version),
+                    labels: vec![label.clone()],
+                };
+                let result = match self.call(op).await {
+                    Ok(out) if out.invalid_labels.is_empty() => {
+                        Ok(format!("labelled version {version} of {name} '{label}'"))
+                    }
+                    Ok(_) => Err(format!(
+                        "'{label}' is not a valid label: use letters, digits, '.', '-' and '_', \
+                         not starting with a digit, aws or ssm"
+                    )),
+                    Err(e) => Err(text(e)),
+                };
                 BackendMsg::Done { request, result }
             }
             Effect::DeleteParameter { request, name } => {

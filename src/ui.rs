@@ -74,6 +74,28 @@ pub fn render(frame: &mut Frame, app: &App) {
         Some(Layer::Palette(palette)) => render_palette(frame, app, palette, area),
         Some(Layer::Confirm { prompt, .. }) => render_confirm(frame, app, prompt, area),
         Some(Layer::Form(form)) => render_form(frame, app, form, area),
+        Some(Layer::Label {
+            name,
+            version,
+            input,
+        }) => {
+            let rect = centered(area, 64, 5);
+            frame.render_widget(Clear, rect);
+            let lines = vec![
+                Line::from(vec![
+                    Span::styled(" Label ", app.theme.key),
+                    Span::raw(input.clone()),
+                    Span::styled("█", app.theme.accent),
+                ]),
+                Line::raw(""),
+                Line::styled(
+                    " enter attach (moves it from any other version) · esc cancel",
+                    app.theme.muted,
+                ),
+            ];
+            let title = format!("Label version {version} of {name}");
+            frame.render_widget(Paragraph::new(lines).block(popup(app, &title)), rect);
+        }
         None => {}
     }
 }
@@ -142,9 +164,11 @@ fn render_filter(frame: &mut Frame, app: &App, area: Rect) {
 }
 
 /// Commands worth a place in the footer, in this order.
-const FOOTER: [Command; 12] = [
+const FOOTER: [Command; 14] = [
     Command::Open,
     Command::RevealValue,
+    Command::AddLabel,
+    Command::DiffVersion,
     Command::Filter,
     Command::SortNext,
     Command::SortReverse,
@@ -166,6 +190,8 @@ fn footer_label(command: Command) -> &'static str {
         Command::DeregisterNode => "deregister",
         Command::DeleteActivation | Command::DeleteParameter => "delete",
         Command::RevealValue => "reveal",
+        Command::AddLabel => "label",
+        Command::DiffVersion => "diff",
         Command::Back => "back",
         Command::Palette => "panes",
         Command::Help => "help",

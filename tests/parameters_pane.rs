@@ -188,3 +188,73 @@ async fn deleting_asks_first_and_leaves_the_detail_view() {
             .all(|p| p.name != "/app/db/password")
     );
 }
+
+#[tokio::test]
+async fn history_labels_diffs_and_policies_show_in_the_detail_view() {
+    let (fixture, mut app, mut events) = params_app().await;
+    let admin = sysman_backend::Caller::admin("ops");
+    let url = |value: &str| PutParameter {
+        name: "/app/web/url".into(),
+        value: value.into(),
+        overwrite: Some(true),
+        ..Default::default()
+    };
+    fixture
+        .backend
+        .call(&admin, url("https://shop.example\nretries=3"))
+        .await
+        .unwrap();
+    let expiring = PutParameter {
+        name: "/app/web/banner".into(),
+        value: "sale".into(),
+        r#type: Some("String".into()),
+        tier: Some("Advanced".into()),
+        policies: Some(
+            r#"[{"Type":"Expiration","Version":"1.0","Attributes":{"Timestamp":"2026-12-01T00:00:00.000Z"}}]"#.into(),
+        ),
+        ..Default::default()
+    };
+    fixture.backend.call(&admin, expiring).await.unwrap();
+    run(&fixture, &mut app, &mut events, Vec::new()).await;
+
+    // Open /app/web/url: version 2 is current, so select version 1 below it.
+    chars(&mut app, "/web/url");
+    app.update(key(KeyCode::Enter));
+    let effects = app.update(key(KeyCode::Enter));
+    run(&fixture, &mut app, &mut events, effects).await;
+    chars(&mut app, "j");
+    chars(&mut app, "d");
+    let shown = screen(&mut app);
+    assert!(shown.contains("Version 1 → 2 (current)"), "{shown}");
+    assert!(shown.contains("+ retries=3"), "{shown}");
+    insta::assert_snapshot!("parameter_diff_100x30", shown);
+    app.update(key(KeyCode::Esc));
+    let ParametersView::Detail(detail) = &app.parameters.view else {
+        panic!("still open")
+    };
+    assert_eq!(detail.diff, None, "esc closes the diff first");
+
+    // Label version 1 from the history.
+    chars(&mut app, "l");
+    chars(&mut app, "stable");
+    let effects = app.update(key(KeyCode::Enter));
+    run(&fixture, &mut app, &mut events, effects).await;
+    let ParametersView::Detail(detail) = &app.parameters.view else {
+        panic!("still open")
+    };
+    assert_eq!(detail.history[0].labels, ["stable"]);
+    assert!(screen(&mut app).contains("stable"));
+
+    // A parameter with a policy shows when it falls due.
+    app.update(key(KeyCode::Esc));
+    app.update(key(KeyCode::Esc));
+    chars(&mut app, "/banner");
+    app.update(key(KeyCode::Enter));
+    let effects = app.update(key(KeyCode::Enter));
+    run(&fixture, &mut app, &mut events, effects).await;
+    let shown = screen(&mut app);
+    assert!(
+        shown.contains("Expiration") && shown.contains("due 2026-12-01T00:00:00Z"),
+        "{shown}"
+    );
+}

@@ -8,7 +8,9 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Row, Table, Wrap};
 use sysman_api::Timestamp;
-use sysman_api::parameters::{Parameter, ParameterHistory, ParameterMetadata, ParameterType};
+use sysman_api::parameters::{
+    Parameter, ParameterHistory, ParameterInlinePolicy, ParameterMetadata, ParameterType,
+};
 
 use super::age;
 use crate::filter;
@@ -27,6 +29,70 @@ pub struct Detail {
     /// The decrypted value, once the user asked for it.
     pub revealed: Option<String>,
     pub error: Option<String>,
+    /// Position in the history list, newest first.
+    pub selected: usize,
+    /// The version compared with the current one, when a diff is shown.
+    pub diff: Option<i64>,
+}
+
+impl Detail {
+    /// The history entry under the cursor (the list shows newest first).
+    pub fn selected_version(&self) -> Option<&ParameterHistory> {
+        self.history.iter().rev().nth(self.selected)
+    }
+
+    pub fn move_by(&mut self, delta: isize) {
+        let last = self.history.len().saturating_sub(1);
+        self.selected = self.selected.saturating_add_signed(delta).min(last);
+    }
+}
+
+/// Line-by-line differences from `old` to `new`, marked `-`, `+` or ` `.
+pub fn diff_lines(old: &str, new: &str) -> Vec<(char, String)> {
+    // Both end with a newline, so a last line compares equal to itself.
+    let (old, new) = (format!("{old}\n"), format!("{new}\n"));
+    similar::TextDiff::from_lines(&old, &new)
+        .iter_all_changes()
+        .map(|change| {
+            let mark = match change.tag() {
+                similar::ChangeTag::Delete => '-',
+                similar::ChangeTag::Insert => '+',
+                similar::ChangeTag::Equal => ' ',
+            };
+            (mark, change.value().trim_end_matches('\n').to_owned())
+        })
+        .collect()
+}
+
+/// When a policy falls due, read from its text as DescribeParameters
+/// gives it: Expiration has a time, NoChangeNotification counts from the
+/// last change. ExpirationNotification counts back from the expiry.
+pub fn policy_due(
+    policy: &ParameterInlinePolicy,
+    all: &[ParameterInlinePolicy],
+    modified: Timestamp,
+) -> Option<Timestamp> {
+    let json: serde_json::Value = serde_json::from_str(&policy.policy_text).ok()?;
+    let attributes = json.get("Attributes")?;
+    let span = |field: &str| -> Option<i64> {
+        let n: i64 = attributes.get(field)?.as_str()?.parse().ok()?;
+        let unit = match attributes.get("Unit")?.as_str()? {
+            "Days" => 86_400_000,
+            "Hours" => 3_600_000,
+            _ => return None,
+        };
+        Some(n * unit)
+    };
+    match policy.policy_type.as_str() {
+        "Expiration" => Timestamp::parse_iso8601(attributes.get("Timestamp")?.as_str()?),
+        "NoChangeNotification" => Some(modified.plus_millis(span("After")?)),
+        "ExpirationNotification" => {
+            let expiry = all.iter().find(|p| p.policy_type == "Expiration")?;
+            let at = policy_due(expiry, all, modified)?;
+            Some(at.plus_millis(-span("Before")?))
+        }
+        _ => None,
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -132,7 +198,15 @@ impl ParametersPane {
     pub fn render(&self, frame: &mut Frame, area: Rect, theme: &Theme, now: Timestamp) {
         match &self.view {
             ParametersView::Table => self.render_table(frame, area, theme, now),
-            ParametersView::Detail(detail) => render_detail(frame, area, theme, now, detail),
+            ParametersView::Detail(detail) => {
+                let policies = self
+                    .list
+                    .iter()
+                    .find(|p| p.name == detail.name)
+                    .map(|p| p.policies.as_slice())
+                    .unwrap_or_default();
+                render_detail(frame, area, theme, now, detail, policies)
+            }
         }
     }
 
@@ -213,7 +287,14 @@ pub fn shown_value(detail: &Detail) -> String {
     }
 }
 
-fn render_detail(frame: &mut Frame, area: Rect, theme: &Theme, now: Timestamp, detail: &Detail) {
+fn render_detail(
+    frame: &mut Frame,
+    area: Rect,
+    theme: &Theme,
+    now: Timestamp,
+    detail: &Detail,
+    policies: &[ParameterInlinePolicy],
+) {
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.border)
@@ -225,7 +306,13 @@ fn render_detail(frame: &mut Frame, area: Rect, theme: &Theme, now: Timestamp, d
         frame.render_widget(Paragraph::new(error.clone()).style(theme.error), inner);
         return;
     }
-    let [top, bottom] = Layout::vertical([Constraint::Length(8), Constraint::Min(0)]).areas(inner);
+    let policy_rows = policies.len() as u16;
+    let [top, middle, bottom] = Layout::vertical([
+        Constraint::Length(8),
+        Constraint::Length(if policy_rows > 0 { policy_rows + 1 } else { 0 }),
+        Constraint::Min(0),
+    ])
+    .areas(inner);
     let mut lines = Vec::new();
     let label = |text: &str| Span::styled(format!("{text:<10}"), theme.muted);
     if let Some(p) = &detail.parameter {
@@ -257,18 +344,55 @@ fn render_detail(frame: &mut Frame, area: Rect, theme: &Theme, now: Timestamp, d
             .as_ref()
             .is_some_and(|p| p.r#type == ParameterType::SecureString);
     lines.push(Line::raw(""));
-    lines.push(Line::from(vec![
-        label("Value"),
-        Span::styled(
-            shown_value(detail),
-            if masked { theme.muted } else { theme.accent },
-        ),
-    ]));
+    let value_style = if masked { theme.muted } else { theme.accent };
+    for (i, text) in shown_value(detail).lines().enumerate() {
+        let lead = if i == 0 {
+            label("Value")
+        } else {
+            Span::raw(" ".repeat(10))
+        };
+        lines.push(Line::from(vec![
+            lead,
+            Span::styled(text.to_owned(), value_style),
+        ]));
+    }
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), top);
+    if !policies.is_empty() {
+        let modified = detail
+            .parameter
+            .as_ref()
+            .map(|p| p.last_modified_date)
+            .unwrap_or(now);
+        let mut lines = vec![Line::styled("Policies", theme.header)];
+        for policy in policies {
+            let due = match policy_due(policy, policies, modified) {
+                Some(at) if at > now => {
+                    format!("due {} (in {})", at.iso8601(), age(at.millis_since(now)))
+                }
+                Some(at) => format!("was due {}", at.iso8601()),
+                None => "due time unknown".to_owned(),
+            };
+            lines.push(Line::from(vec![
+                Span::raw(format!("  {:<24}", policy.policy_type)),
+                Span::styled(format!("{:<9}", policy.policy_status), theme.accent),
+                Span::styled(due, theme.muted),
+            ]));
+        }
+        frame.render_widget(Paragraph::new(lines), middle);
+    }
+    if let Some(version) = detail.diff {
+        render_diff(frame, bottom, theme, detail, version);
+        return;
+    }
 
     let header =
         Row::new(["VERSION", "MODIFIED", "BY", "LABELS", "DESCRIPTION"]).style(theme.header);
-    let rows = detail.history.iter().rev().map(|h| {
+    let rows = detail.history.iter().rev().enumerate().map(|(i, h)| {
+        let style = if i == detail.selected {
+            theme.selection
+        } else {
+            Style::default()
+        };
         Row::new([
             h.version.to_string(),
             h.last_modified_date.iso8601(),
@@ -276,6 +400,7 @@ fn render_detail(frame: &mut Frame, area: Rect, theme: &Theme, now: Timestamp, d
             h.labels.join(", "),
             h.description.clone().unwrap_or_default(),
         ])
+        .style(style)
     });
     let widths = [
         Constraint::Length(8),
@@ -294,4 +419,54 @@ fn render_detail(frame: &mut Frame, area: Rect, theme: &Theme, now: Timestamp, d
             )),
     );
     frame.render_widget(history, bottom);
+}
+
+fn render_diff(frame: &mut Frame, area: Rect, theme: &Theme, detail: &Detail, version: i64) {
+    let current = detail.history.last();
+    let old = detail.history.iter().find(|h| h.version == version);
+    let title = format!(
+        " Version {version} → {} (current) ",
+        current.map_or(0, |c| c.version)
+    );
+    let mut lines = Vec::new();
+    match (old, current) {
+        (Some(old), Some(new)) => {
+            for (mark, text) in diff_lines(&old.value, &new.value) {
+                let style = match mark {
+                    '-' => theme.error,
+                    '+' => theme.online,
+                    _ => theme.muted,
+                };
+                lines.push(Line::styled(format!("{mark} {text}"), style));
+            }
+            if old.description != new.description {
+                lines.push(Line::raw(""));
+                lines.push(Line::styled(
+                    format!("description: {:?} → {:?}", old.description, new.description),
+                    theme.muted,
+                ));
+            }
+        }
+        _ => lines.push(Line::styled("That version is no longer kept.", theme.muted)),
+    }
+    lines.push(Line::raw(""));
+    lines.push(Line::styled("esc closes the comparison", theme.muted));
+    let block = Block::default()
+        .borders(Borders::TOP)
+        .border_style(theme.border)
+        .title(Span::styled(title, theme.title));
+    frame.render_widget(Paragraph::new(lines).block(block), area);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn diffs_mark_changed_lines_only() {
+        let diff = diff_lines("a\nb", "a\nc\nd");
+        let marks: Vec<_> = diff.iter().map(|(m, t)| format!("{m}{t}")).collect();
+        assert_eq!(marks, [" a", "-b", "+c", "+d"]);
+        assert_eq!(diff_lines("same", "same"), [(' ', "same".to_owned())]);
+    }
 }
