@@ -570,6 +570,7 @@ impl App {
             Command::DeleteActivation => self.confirm_delete_activation(),
             Command::DeleteParameter => self.confirm_delete_parameter(),
             Command::NewParameter => self.layer = Some(Layer::Form(ParamForm::new())),
+            Command::ToggleFocus => self.parameters.tree_focus = !self.parameters.tree_focus,
             Command::EditParameter => {
                 if let ParametersView::Detail(d) = &self.parameters.view
                     && let Some(p) = &d.parameter
@@ -632,6 +633,7 @@ impl App {
                     };
                 }
             }
+            PaneId::Parameters if self.parameters.tree_focus => self.parameters.tree.toggle(),
             PaneId::Parameters => {
                 if let Some(p) = self.parameters.selected() {
                     let name = p.name.clone();
@@ -671,6 +673,16 @@ impl App {
     }
 
     fn move_selection(&mut self, command: Command) {
+        if self.pane == PaneId::Parameters
+            && self.parameters.tree_focus
+            && matches!(self.parameters.view, ParametersView::Table)
+        {
+            self.parameters
+                .tree
+                .move_by(if command == Command::Up { -1 } else { 1 });
+            self.parameters.table.dirty = true;
+            return;
+        }
         if let ParametersView::Detail(d) = &mut self.parameters.view
             && self.pane == PaneId::Parameters
         {

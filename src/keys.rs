@@ -225,6 +225,7 @@ commands! {
     SortReverse => "sort_reverse", "reverse the sort order", false;
     DeregisterNode => "deregister_node", "deregister the node", true;
     DeleteActivation => "delete_activation", "delete the activation", true;
+    ToggleFocus => "toggle_focus", "move between the path tree and the list", false;
     NewParameter => "new_parameter", "create a parameter", false;
     EditParameter => "edit_parameter", "put a new version of the parameter", false;
     RevealValue => "reveal_value", "reveal a SecureString value (audited)", false;
@@ -277,6 +278,7 @@ pub const DEFAULT_BINDINGS: &[(Scope, &str, Command)] = &[
     (Scope::Activations, "ctrl-d", Command::DeleteActivation),
     (Scope::Parameters, "enter", Command::Open),
     (Scope::Parameters, "n", Command::NewParameter),
+    (Scope::Parameters, "tab", Command::ToggleFocus),
     (Scope::Parameter, "e", Command::EditParameter),
     (Scope::Parameters, "ctrl-d", Command::DeleteParameter),
     (Scope::Parameter, "v", Command::RevealValue),

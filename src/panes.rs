@@ -4,6 +4,7 @@
 pub mod activations;
 pub mod fleet;
 pub mod parameters;
+pub mod tree;
 
 use std::fmt;
 

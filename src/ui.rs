@@ -164,9 +164,10 @@ fn render_filter(frame: &mut Frame, app: &App, area: Rect) {
 }
 
 /// Commands worth a place in the footer, in this order.
-const FOOTER: [Command; 14] = [
+const FOOTER: [Command; 15] = [
     Command::Open,
     Command::RevealValue,
+    Command::ToggleFocus,
     Command::AddLabel,
     Command::DiffVersion,
     Command::Filter,
@@ -191,6 +192,7 @@ fn footer_label(command: Command) -> &'static str {
         Command::DeleteActivation | Command::DeleteParameter => "delete",
         Command::RevealValue => "reveal",
         Command::AddLabel => "label",
+        Command::ToggleFocus => "tree",
         Command::DiffVersion => "diff",
         Command::Back => "back",
         Command::Palette => "panes",

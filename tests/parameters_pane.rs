@@ -258,3 +258,35 @@ async fn history_labels_diffs_and_policies_show_in_the_detail_view() {
         "{shown}"
     );
 }
+
+#[tokio::test]
+async fn the_path_tree_narrows_the_list_to_a_folder() {
+    let (_fixture, mut app, _events) = params_app().await;
+    app.settle();
+    assert_eq!(app.parameters.table.order.len(), 3);
+    app.update(key(KeyCode::Tab));
+    assert!(app.parameters.tree_focus);
+    chars(&mut app, "j");
+    app.settle();
+    assert_eq!(app.parameters.tree.selected, "/app");
+    app.update(key(KeyCode::Enter));
+    chars(&mut app, "j");
+    chars(&mut app, "j");
+    app.settle();
+    assert_eq!(app.parameters.tree.selected, "/app/web");
+    let names: Vec<_> = app
+        .parameters
+        .table
+        .order
+        .iter()
+        .map(|&i| app.parameters.list[i].name.clone())
+        .collect();
+    assert_eq!(names, ["/app/web/hosts", "/app/web/url"]);
+    let shown = screen(&mut app);
+    assert!(shown.contains("in /app/web [2 of 3]"), "{shown}");
+    insta::assert_snapshot!("parameters_tree_100x30", shown);
+    // Back in the list, enter opens a parameter of the folder.
+    app.update(key(KeyCode::Tab));
+    app.update(key(KeyCode::Enter));
+    assert_eq!(app.parameters.open_name(), Some("/app/web/hosts"));
+}

@@ -13,6 +13,7 @@ use sysman_api::parameters::{
 };
 
 use super::age;
+use super::tree::PathTree;
 use crate::filter;
 use crate::table::TableView;
 use crate::theme::Theme;
@@ -108,6 +109,10 @@ pub struct ParametersPane {
     pub view: ParametersView,
     pub loaded: bool,
     matcher: filter::Matcher,
+    /// Folders by path; the list shows what is under the selected one.
+    pub tree: PathTree,
+    /// Keys move in the tree rather than the list.
+    pub tree_focus: bool,
 }
 
 impl Default for ParametersPane {
@@ -119,6 +124,8 @@ impl Default for ParametersPane {
             view: ParametersView::Table,
             loaded: false,
             matcher: filter::matcher(),
+            tree: PathTree::default(),
+            tree_focus: false,
         }
     }
 }
@@ -151,6 +158,7 @@ impl ParametersPane {
                 ])
             })
             .collect();
+        self.tree.rebuild(list.iter().map(|p| p.name.as_str()));
         self.list = list;
         self.loaded = true;
         self.table.dirty = true;
@@ -176,7 +184,10 @@ impl ParametersPane {
         let query = &self.table.filter;
         let matcher = &mut self.matcher;
         let mut order: Vec<usize> = (0..self.list.len())
-            .filter(|&i| query.matches(matcher, &self.haystacks[i], std::iter::empty()))
+            .filter(|&i| {
+                self.tree.contains(&self.list[i].name)
+                    && query.matches(matcher, &self.haystacks[i], std::iter::empty())
+            })
             .collect();
         let column = self.table.sort_column;
         order.sort_by(|&x, &y| {
@@ -211,11 +222,68 @@ impl ParametersPane {
     }
 
     fn render_table(&self, frame: &mut Frame, area: Rect, theme: &Theme, now: Timestamp) {
-        let title = if self.table.filter.is_empty() {
+        if !self.loaded || self.list.is_empty() {
+            return self.render_list(frame, area, theme, now);
+        }
+        let [left, right] =
+            Layout::horizontal([Constraint::Length(26), Constraint::Min(0)]).areas(area);
+        self.render_tree(frame, left, theme);
+        self.render_list(frame, right, theme, now);
+    }
+
+    fn render_tree(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
+        let border = if self.tree_focus {
+            theme.accent
+        } else {
+            theme.border
+        };
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .border_style(border)
+            .title(Span::styled(" Paths ", theme.title))
+            .style(theme.text);
+        let lines: Vec<Line> = self
+            .tree
+            .rows()
+            .into_iter()
+            .map(|row| {
+                let marker = match (row.has_children, row.expanded) {
+                    (false, _) => "  ",
+                    (true, true) => "▾ ",
+                    (true, false) => "▸ ",
+                };
+                let label = if row.depth == 0 {
+                    "/ (all)".to_owned()
+                } else {
+                    format!("{}/", row.path.rsplit('/').next().unwrap_or(row.path))
+                };
+                let text = format!(
+                    "{}{marker}{label}",
+                    "  ".repeat(row.depth.saturating_sub(1))
+                );
+                let selected = row.path == self.tree.selected;
+                let style = match (selected, self.tree_focus) {
+                    (true, true) => theme.selection,
+                    (true, false) => theme.accent,
+                    _ => Style::default(),
+                };
+                Line::styled(text, style)
+            })
+            .collect();
+        frame.render_widget(Paragraph::new(lines).block(block), area);
+    }
+
+    fn render_list(&self, frame: &mut Frame, area: Rect, theme: &Theme, now: Timestamp) {
+        let scope = if self.tree.selected == super::tree::ROOT {
+            String::new()
+        } else {
+            format!("in {} ", self.tree.selected)
+        };
+        let title = if self.table.filter.is_empty() && scope.is_empty() {
             format!(" Parameters [{}] ", self.list.len())
         } else {
             format!(
-                " Parameters [{} of {}] ",
+                " Parameters {scope}[{} of {}] ",
                 self.table.order.len(),
                 self.list.len()
             )
