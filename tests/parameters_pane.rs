@@ -290,3 +290,17 @@ async fn the_path_tree_narrows_the_list_to_a_folder() {
     app.update(key(KeyCode::Enter));
     assert_eq!(app.parameters.open_name(), Some("/app/web/hosts"));
 }
+
+#[tokio::test]
+async fn the_pane_at_the_standard_sizes() {
+    for (w, h) in [(120, 40), (80, 24)] {
+        let (fixture, mut app, mut events) = params_app().await;
+        app.update(Msg::Resize(w, h));
+        insta::assert_snapshot!(format!("parameters_{w}x{h}"), screen(&mut app));
+        let effects = app.update(key(KeyCode::Enter));
+        run(&fixture, &mut app, &mut events, effects).await;
+        insta::assert_snapshot!(format!("parameter_detail_{w}x{h}"), screen(&mut app));
+        chars(&mut app, "e");
+        insta::assert_snapshot!(format!("parameter_form_{w}x{h}"), screen(&mut app));
+    }
+}
