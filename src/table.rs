@@ -140,6 +140,26 @@ impl TableView {
     }
 }
 
+/// The columns (minimum width, priority; lower stays longer) that fit in
+/// `width`, in table order: taken by priority until one does not fit, so a
+/// narrow screen never shows a minor column without the major ones.
+pub fn fit_columns(columns: &[(u16, u8)], width: u16) -> Vec<usize> {
+    let mut by_priority: Vec<usize> = (0..columns.len()).collect();
+    by_priority.sort_by_key(|&c| columns[c].1);
+    let mut chosen = Vec::new();
+    let mut used = 0u16;
+    for c in by_priority {
+        let need = columns[c].0 + u16::from(!chosen.is_empty());
+        if used + need > width {
+            break;
+        }
+        used += need;
+        chosen.push(c);
+    }
+    chosen.sort_unstable();
+    chosen
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

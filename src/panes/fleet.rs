@@ -496,24 +496,9 @@ pub fn status_style(theme: &Theme, status: PingStatus) -> Style {
     }
 }
 
-/// The columns that fit in `width`, in table order: taken by priority until
-/// one does not fit, so a narrow screen never shows a minor column without
-/// the major ones.
+/// The fleet columns that fit in `width`.
 pub fn fit_columns(width: u16) -> Vec<usize> {
-    let mut by_priority: Vec<usize> = (0..COLUMNS.len()).collect();
-    by_priority.sort_by_key(|&c| COLUMNS[c].2);
-    let mut chosen = Vec::new();
-    let mut used = 0u16;
-    for c in by_priority {
-        let need = COLUMNS[c].1 + u16::from(!chosen.is_empty());
-        if used + need > width {
-            break;
-        }
-        used += need;
-        chosen.push(c);
-    }
-    chosen.sort_unstable();
-    chosen
+    crate::table::fit_columns(&COLUMNS.map(|(_, min, priority)| (min, priority)), width)
 }
 
 #[cfg(test)]

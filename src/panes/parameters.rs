@@ -19,6 +19,8 @@ use crate::table::TableView;
 use crate::theme::Theme;
 
 pub const COLUMNS: [&str; 6] = ["NAME", "TYPE", "TIER", "VERSION", "MODIFIED", "BY"];
+/// Minimum width and priority of each column (lower stays longer).
+const FIT: [(u16, u8); 6] = [(20, 0), (12, 1), (8, 4), (7, 2), (10, 3), (10, 5)];
 
 /// What an open parameter shows, filled in as the backend answers.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -225,8 +227,9 @@ impl ParametersPane {
         if !self.loaded || self.list.is_empty() {
             return self.render_list(frame, area, theme, now);
         }
+        let tree_width = if area.width >= 100 { 26 } else { 20 };
         let [left, right] =
-            Layout::horizontal([Constraint::Length(26), Constraint::Min(0)]).areas(area);
+            Layout::horizontal([Constraint::Length(tree_width), Constraint::Min(0)]).areas(area);
         self.render_tree(frame, left, theme);
         self.render_list(frame, right, theme, now);
     }
@@ -306,24 +309,21 @@ impl ParametersPane {
             frame.render_widget(p, area);
             return;
         }
-        let header = Row::new(
-            COLUMNS
-                .iter()
-                .enumerate()
-                .map(|(c, name)| self.table.heading(c, name)),
-        )
-        .style(theme.header);
+        let columns = crate::table::fit_columns(&FIT, area.width.saturating_sub(2));
+        let header = Row::new(columns.iter().map(|&c| self.table.heading(c, COLUMNS[c])))
+            .style(theme.header);
         let rows = self.table.visible().iter().enumerate().map(|(i, &r)| {
             let p = &self.list[r];
             let selected = self.table.offset + i == self.table.selected;
             let secure = p.r#type == ParameterType::SecureString;
-            Row::new(cells(p, now).into_iter().enumerate().map(|(c, text)| {
+            let cells = cells(p, now);
+            Row::new(columns.iter().map(|&c| {
                 let style = if c == 1 && secure && !selected {
                     theme.accent
                 } else {
                     Style::default()
                 };
-                Line::styled(text, style)
+                Line::styled(cells[c].clone(), style)
             }))
             .style(if selected {
                 theme.selection
@@ -331,14 +331,14 @@ impl ParametersPane {
                 Style::default()
             })
         });
-        let widths = [
-            Constraint::Min(24),
-            Constraint::Length(12),
-            Constraint::Length(8),
-            Constraint::Length(7),
-            Constraint::Length(10),
-            Constraint::Length(12),
-        ];
+        // The name takes the spare width; the rest keep theirs.
+        let widths = columns.iter().map(|&c| {
+            if c == 0 {
+                Constraint::Min(FIT[c].0)
+            } else {
+                Constraint::Length(FIT[c].0)
+            }
+        });
         frame.render_widget(Table::new(rows, widths).header(header).block(block), area);
     }
 }
