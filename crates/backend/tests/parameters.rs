@@ -25,6 +25,22 @@ fn get(name: &str, decrypt: bool) -> GetParameter {
     }
 }
 
+/// Nothing on disk holds the plaintext: not the store, its WAL, nor the
+/// audit trail. Files may vanish while we look (SQLite removes its WAL and
+/// shared-memory files when the last connection closes).
+fn assert_no_plaintext(dir: &std::path::Path, secret: &str) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let bytes = match std::fs::read(&path) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => panic!("cannot read {}: {e}", path.display()),
+        };
+        let found = bytes.windows(secret.len()).any(|w| w == secret.as_bytes());
+        assert!(!found, "{} holds the plaintext", path.display());
+    }
+}
+
 async fn backend_in(dir: Option<&std::path::Path>) -> Backend {
     let options = Options {
         clock: Arc::new(ManualClock::new(Timestamp::from_secs(1_795_435_200))),
@@ -71,12 +87,11 @@ async fn a_secure_string_is_sealed_at_rest_and_readable_with_decryption() {
         );
         assert!(!sealed.value.contains("horse"));
         b.flush().await;
+        // While open, the WAL holds the newest pages.
+        assert_no_plaintext(dir.path(), secret);
     }
-    // Nothing on disk holds the plaintext: not the store, its WAL, nor the audit trail.
-    for entry in std::fs::read_dir(dir.path()).unwrap() {
-        let bytes = std::fs::read(entry.unwrap().path()).unwrap();
-        assert!(!bytes.windows(secret.len()).any(|w| w == secret.as_bytes()));
-    }
+    // Closed, the WAL is checkpointed into the store file.
+    assert_no_plaintext(dir.path(), secret);
     // A reopened backend still decrypts with the master key in the data dir.
     let b = backend_in(Some(dir.path())).await;
     let plain = b
