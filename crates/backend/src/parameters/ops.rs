@@ -790,8 +790,18 @@ impl Handler for GetParametersByPath {
         let decrypt = self.with_decryption.unwrap_or(false);
         let state = b.parameters.state.read();
         let mut failure = None;
+        // Names under a path are one run of keys: `/a/b/` up to `/a/b0`
+        // ('0' follows '/'), so a page never scans the rest of the store.
+        // The root also holds top-level names stored without their '/'.
+        let prefix = format!("{}/", self.path.trim_end_matches('/'));
+        let end = format!("{}0", self.path.trim_end_matches('/'));
+        let (from, to) = match (start.range().0, prefix.as_str()) {
+            (_, "/") => (start.range().0, Bound::Unbounded),
+            (Bound::Excluded(after), _) => (Bound::Excluded(after), Bound::Excluded(end.as_str())),
+            (_, prefix) => (Bound::Included(prefix), Bound::Excluded(end.as_str())),
+        };
         let (parameters, more) = paging::collect(
-            state.params.range::<str, _>(start.range()),
+            state.params.range::<str, _>((from, to)),
             limit,
             |(key, param)| {
                 let wanted = under_path(&param.head.name, &self.path, recursive)
