@@ -132,6 +132,10 @@ pub(crate) struct ParamState {
     pub params: BTreeMap<String, Param>,
     /// Pending policies by due time: (due, key, policy type).
     pub schedule: BTreeSet<(Timestamp, String, String)>,
+    /// Parameters on each tier, by their current version: (Standard,
+    /// Advanced). Kept as parameters come and go, so a put does not count
+    /// the whole store.
+    counts: (usize, usize),
 }
 
 impl ParamState {
@@ -140,7 +144,10 @@ impl ParamState {
     pub fn insert(&mut self, key: String, param: Param) -> bool {
         self.unschedule(&key);
         let entries = policies::pending(&key, &param);
-        self.params.insert(key, param);
+        self.count(&param, true);
+        if let Some(old) = self.params.insert(key, param) {
+            self.count(&old, false);
+        }
         let first = self.schedule.first().cloned();
         let mut earliest = false;
         for entry in entries {
@@ -159,15 +166,30 @@ impl ParamState {
         }
     }
 
-    /// Parameters on each tier, counted by their current version.
+    /// Removes the parameter under `key`, keeping the counts right.
+    pub fn remove(&mut self, key: &str) -> Option<Param> {
+        self.unschedule(key);
+        let param = self.params.remove(key)?;
+        self.count(&param, false);
+        Some(param)
+    }
+
+    fn count(&mut self, param: &Param, add: bool) {
+        let slot = if param.current().tier == "Advanced" {
+            &mut self.counts.1
+        } else {
+            &mut self.counts.0
+        };
+        *slot = if add {
+            *slot + 1
+        } else {
+            slot.saturating_sub(1)
+        };
+    }
+
+    /// Parameters on each tier: (Standard, Advanced).
     pub fn tier_counts(&self) -> (usize, usize) {
-        self.params.values().fold((0, 0), |(s, a), p| {
-            if p.current().tier == "Advanced" {
-                (s, a + 1)
-            } else {
-                (s + 1, a)
-            }
-        })
+        self.counts
     }
 }
 

@@ -962,8 +962,7 @@ impl Handler for GetParameterHistory {
 
 /// Removes a parameter: its name as created and the changes that delete it.
 pub(crate) fn remove(state: &mut ParamState, key: &str) -> Option<(String, Vec<Change>)> {
-    state.unschedule(key);
-    let param = state.params.remove(key)?;
+    let param = state.remove(key)?;
     let mut changes: Vec<Change> = param
         .versions
         .keys()
