@@ -142,9 +142,39 @@ fn get_parameter(c: &mut Criterion) {
     rt.block_on(backend.flush());
 }
 
-/// Names each writer rotates over, so no parameter reaches the 100-version
-/// limit within one iteration.
+/// Names each writer rotates over.
 const NAMES_PER_WRITER: usize = 10;
+
+/// Versions a parameter keeps; the next put drops the oldest.
+const MAX_VERSIONS: usize = 100;
+
+fn writer_name(writer: usize, i: usize) -> String {
+    format!("/bench/w{writer:02}/p{}", i % NAMES_PER_WRITER)
+}
+
+/// Gives every name of `writers` writers a full history, so that each
+/// measured put is the steady state of a busy parameter: a new version in,
+/// the oldest out. One task per name, so the fill shares commits.
+async fn fill_histories(backend: &Backend, writers: usize) {
+    let tasks: Vec<_> = (0..writers * NAMES_PER_WRITER)
+        .map(|n| {
+            let backend = backend.clone();
+            tokio::spawn(async move {
+                let admin = Caller::admin("bench");
+                let name = writer_name(n / NAMES_PER_WRITER, n);
+                for v in 0..MAX_VERSIONS {
+                    backend
+                        .call(&admin, put(&name, &format!("fill {v}"), "String"))
+                        .await
+                        .expect("the put succeeds");
+                }
+            })
+        })
+        .collect();
+    for task in join_all(tasks).await {
+        task.expect("the fill finishes");
+    }
+}
 
 /// `total` overwrites on `backend` from `writers` concurrent tasks, each
 /// awaiting its own puts in turn; returns the wall time for all of them.
@@ -157,10 +187,9 @@ async fn durable_puts(backend: &Backend, writers: usize, total: usize, round: u6
             tokio::spawn(async move {
                 let admin = Caller::admin("bench");
                 for i in 0..per_writer {
-                    let name = format!("/bench/w{w:02}/p{}", i % NAMES_PER_WRITER);
                     let value = format!("round {round} put {i}");
                     backend
-                        .call(&admin, put(&name, &value, "String"))
+                        .call(&admin, put(&writer_name(w, i), &value, "String"))
                         .await
                         .expect("the put succeeds");
                 }
@@ -174,17 +203,17 @@ async fn durable_puts(backend: &Backend, writers: usize, total: usize, round: u6
 }
 
 fn put_parameter_durable(c: &mut Criterion) {
-    const PUTS: usize = 3_200;
     let rt = runtime();
     let mut group = c.benchmark_group("parameters/put_parameter/durable");
     group.sampling_mode(SamplingMode::Flat);
     group.sample_size(10);
     group.warm_up_time(Duration::from_secs(1));
-    group.throughput(Throughput::Elements(PUTS as u64));
-    for (id, writers) in [("1_writer", 1), ("32_writers", 32)] {
-        // One writer waits out a sync per put: give it more time.
-        group.measurement_time(Duration::from_secs(if writers == 1 { 20 } else { 10 }));
-        // A fresh store per writer count, opened on first use so that a
+    // One writer waits out a sync per put: fewer puts per iteration keep
+    // its ten samples short.
+    for (id, writers, puts) in [("1_writer", 1, 800), ("32_writers", 32, 3_200)] {
+        group.measurement_time(Duration::from_secs(10));
+        group.throughput(Throughput::Elements(puts as u64));
+        // A fresh store per case, opened and filled on first use so that a
         // filter skipping this benchmark skips the setup too.
         let store: OnceCell<(tempfile::TempDir, Backend)> = OnceCell::new();
         let open = || {
@@ -192,6 +221,7 @@ fn put_parameter_durable(c: &mut Criterion) {
                 let dir = tempfile::tempdir().expect("a temporary directory");
                 let _runtime = rt.enter();
                 let backend = Backend::open(dir.path(), options()).expect("an on-disk backend");
+                rt.block_on(fill_histories(&backend, writers));
                 (dir, backend)
             })
         };
@@ -202,7 +232,7 @@ fn put_parameter_durable(c: &mut Criterion) {
                 (0..iters)
                     .map(|_| {
                         round += 1;
-                        rt.block_on(durable_puts(backend, writers, PUTS, round))
+                        rt.block_on(durable_puts(backend, writers, puts, round))
                     })
                     .sum()
             });
