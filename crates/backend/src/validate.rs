@@ -74,6 +74,19 @@ pub fn tags(tags: &[Tag], field: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// Checks how many members a list has: `{n} {field}` between min and max.
+pub fn count(n: usize, field: &str, min: usize, max: usize) -> Result<(), ApiError> {
+    if (min..=max).contains(&n) {
+        Ok(())
+    } else {
+        Err(ApiError::constraint(
+            field,
+            format!("{n} {field}"),
+            &format!("Member must have length between {min} and {max}"),
+        ))
+    }
+}
+
 /// Checks an optional string's length in characters.
 pub fn length(value: Option<&str>, field: &str, min: usize, max: usize) -> Result<(), ApiError> {
     if let Some(v) = value {

@@ -576,14 +576,7 @@ impl Handler for GetParameter {
 }
 
 fn check_names(names: &[String]) -> Result<(), ApiError> {
-    if names.is_empty() || names.len() > 10 {
-        return Err(ApiError::constraint(
-            "names",
-            format!("{} names", names.len()),
-            "Member must have length between 1 and 10",
-        ));
-    }
-    Ok(())
+    validate::count(names.len(), "names", 1, 10)
 }
 
 impl Handler for GetParameters {
@@ -1021,14 +1014,7 @@ impl Handler for DeleteParameters {
 }
 
 fn check_label_count(labels: &[String]) -> Result<(), ApiError> {
-    if labels.is_empty() || labels.len() > 10 {
-        return Err(ApiError::constraint(
-            "labels",
-            format!("{} labels", labels.len()),
-            "Member must have length between 1 and 10",
-        ));
-    }
-    Ok(())
+    validate::count(labels.len(), "labels", 1, 10)
 }
 
 impl Handler for LabelParameterVersion {
