@@ -78,6 +78,41 @@ impl Clock for ManualClock {
     }
 }
 
+/// What ended a wait for the next due time.
+pub(crate) enum Woke {
+    /// The due time passed on the clock.
+    Due,
+    /// Someone filed a nearer time (or there was none): look again.
+    Nudged,
+    /// The owner of the schedule is gone.
+    Gone,
+}
+
+/// Waits until the time `next_due` reads passes on `clock`, or until
+/// `wake` is notified because a nearer time was filed. `next_due` gives
+/// `None` once its owner is gone. The notification is armed before the
+/// schedule is read, so a time filed in between is never missed.
+pub(crate) async fn wait_for_due(
+    clock: &dyn Clock,
+    wake: &tokio::sync::Notify,
+    next_due: impl FnOnce() -> Option<Option<Timestamp>>,
+) -> Woke {
+    let notified = wake.notified();
+    tokio::pin!(notified);
+    notified.as_mut().enable();
+    match next_due() {
+        None => Woke::Gone,
+        Some(None) => {
+            notified.await;
+            Woke::Nudged
+        }
+        Some(Some(at)) => tokio::select! {
+            () = clock.sleep_until(at) => Woke::Due,
+            () = &mut notified => Woke::Nudged,
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

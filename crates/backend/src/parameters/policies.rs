@@ -205,27 +205,20 @@ pub(crate) async fn run_scheduler(inner: Weak<Inner>) {
         return;
     };
     loop {
-        let notified = wake.notified();
-        tokio::pin!(notified);
-        notified.as_mut().enable();
-        let Some(next) = inner.upgrade().map(|i| {
-            i.parameters
-                .state
-                .read()
-                .schedule
-                .first()
-                .map(|(at, _, _)| *at)
-        }) else {
-            return;
+        let next_due = || {
+            inner.upgrade().map(|i| {
+                i.parameters
+                    .state
+                    .read()
+                    .schedule
+                    .first()
+                    .map(|(at, _, _)| *at)
+            })
         };
-        match next {
-            Some(at) => {
-                tokio::select! {
-                    () = clock.sleep_until(at) => {}
-                    () = &mut notified => continue,
-                }
-            }
-            None => notified.await,
+        match crate::clock::wait_for_due(&*clock, &wake, next_due).await {
+            crate::clock::Woke::Gone => return,
+            crate::clock::Woke::Nudged => continue,
+            crate::clock::Woke::Due => {}
         }
         let Some(strong) = inner.upgrade() else {
             return;
