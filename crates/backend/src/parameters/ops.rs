@@ -352,34 +352,29 @@ impl Handler for PutParameter {
                 ));
             }
             let mut changes: Vec<Change> = Vec::new();
-            let mut param = existing.cloned().unwrap_or_else(|| Param {
-                head: Head {
-                    name: self.name.clone(),
-                    latest: 0,
-                    tags: sorted(tags),
-                },
-                versions: Default::default(),
-            });
-            if param.versions.len() >= rules::MAX_VERSIONS {
-                let oldest = param.versions.values().next().expect("a full history");
-                if !oldest.labels.is_empty() {
-                    return Err(ApiError::new(
-                        "ParameterMaxVersionLimitExceeded",
-                        format!(
-                            "{} keeps at most {} versions and the oldest, version {}, carries \
-                             the labels {}; move or remove them first",
-                            self.name,
-                            rules::MAX_VERSIONS,
-                            oldest.version,
-                            oldest.labels.join(", ")
-                        ),
-                    ));
+            // Everything is checked on the borrowed parameter; its history of
+            // up to 100 versions is edited in place, never copied.
+            let dropped = match existing {
+                Some(param) if param.versions.len() >= rules::MAX_VERSIONS => {
+                    let oldest = param.versions.values().next().expect("a full history");
+                    if !oldest.labels.is_empty() {
+                        return Err(ApiError::new(
+                            "ParameterMaxVersionLimitExceeded",
+                            format!(
+                                "{} keeps at most {} versions and the oldest, version {}, \
+                                 carries the labels {}; move or remove them first",
+                                self.name,
+                                rules::MAX_VERSIONS,
+                                oldest.version,
+                                oldest.labels.join(", ")
+                            ),
+                        ));
+                    }
+                    Some(oldest.version)
                 }
-                let dropped = oldest.version;
-                param.versions.remove(&dropped);
-                changes.push(super::version_delete(&key, dropped));
-            }
-            let number = param.head.latest + 1;
+                _ => None,
+            };
+            let number = existing.map_or(0, |p| p.head.latest) + 1;
             let key_ref = match kind {
                 ParameterType::SecureString => Some(
                     self.key_id
@@ -417,6 +412,18 @@ impl Handler for PutParameter {
                 modified_by: modified_by.clone(),
                 policies,
             };
+            let mut param = state.remove(&key).unwrap_or_else(|| Param {
+                head: Head {
+                    name: self.name.clone(),
+                    latest: 0,
+                    tags: sorted(tags),
+                },
+                versions: Default::default(),
+            });
+            if let Some(dropped) = dropped {
+                param.versions.remove(&dropped);
+                changes.push(super::version_delete(&key, dropped));
+            }
             param.head.latest = number;
             changes.push(super::version_change(&key, &version));
             param.versions.insert(number, version);
