@@ -881,6 +881,13 @@ impl App {
                 }
                 return self.reload_parameters();
             }
+            // No pane lists documents or commands yet.
+            BackendMsg::Event(
+                Event::DocumentChanged { .. }
+                | Event::DocumentDeleted { .. }
+                | Event::CommandChanged { .. }
+                | Event::InvocationChanged { .. },
+            ) => {}
             BackendMsg::Lagged => {
                 return vec![
                     self.load_nodes(),

@@ -324,6 +324,7 @@ impl Operation for ListTagsForResource {
 fn tagged_resource(resource_type: &str, resource_id: &str) -> String {
     match resource_type {
         "ManagedInstance" => format!("managed-instance/{resource_id}"),
+        "Document" => crate::documents::document_resource(resource_id),
         other => format!("{other}/{resource_id}"),
     }
 }

@@ -7,6 +7,8 @@
 //!
 //! This crate depends on nothing of ours, so the agent can stay small.
 
+pub mod commands;
+pub mod documents;
 mod error;
 pub mod fleet;
 pub mod kms;
@@ -57,6 +59,23 @@ macro_rules! for_each_operation {
             $crate::parameters::GetParameterHistory,
             $crate::parameters::LabelParameterVersion,
             $crate::parameters::UnlabelParameterVersion,
+            $crate::documents::CreateDocument,
+            $crate::documents::GetDocument,
+            $crate::documents::DescribeDocument,
+            $crate::documents::ListDocuments,
+            $crate::documents::ListDocumentVersions,
+            $crate::documents::UpdateDocument,
+            $crate::documents::UpdateDocumentDefaultVersion,
+            $crate::documents::DeleteDocument,
+            $crate::commands::SendCommand,
+            $crate::commands::ListCommands,
+            $crate::commands::ListCommandInvocations,
+            $crate::commands::GetCommandInvocation,
+            $crate::commands::CancelCommand,
+            $crate::commands::GetCommandOutput,
+            $crate::commands::ReceiveMessages,
+            $crate::commands::AcknowledgeMessage,
+            $crate::commands::SendReply,
         }
     };
 }

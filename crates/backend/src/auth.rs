@@ -49,12 +49,21 @@ impl fmt::Display for Caller {
     }
 }
 
+/// What a node's agent may do, each only about itself: report, and take
+/// its work from the node channel.
+const NODE_OPERATIONS: [&str; 4] = [
+    "UpdateInstanceInformation",
+    "ReceiveMessages",
+    "AcknowledgeMessage",
+    "SendReply",
+];
+
 /// Decides whether `caller` may run `operation` on `resource`.
 pub fn authorize(caller: &Caller, operation: &str, resource: &str) -> Result<(), ApiError> {
     let allowed = match caller {
         Caller::Admin(_) => true,
         Caller::Node(id) => {
-            operation == "UpdateInstanceInformation"
+            NODE_OPERATIONS.contains(&operation)
                 && resource.strip_prefix("managed-instance/") == Some(id.as_str())
         }
         Caller::Anonymous => operation == "RegisterNode",

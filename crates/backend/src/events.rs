@@ -2,6 +2,7 @@
 //! process (or through the server's stream when remote), so panes update
 //! live instead of polling.
 
+use sysman_api::commands::InvocationStatus;
 use sysman_api::fleet::NodeSummary;
 use tokio::sync::broadcast;
 
@@ -23,6 +24,24 @@ pub enum Event {
     /// A parameter was deleted.
     ParameterDeleted {
         name: String,
+    },
+    /// A document was created, got a new version, default or tags.
+    DocumentChanged {
+        name: String,
+    },
+    /// A document, or one version of it, was deleted.
+    DocumentDeleted {
+        name: String,
+    },
+    /// A command was sent, or its counts or status moved.
+    CommandChanged {
+        command_id: String,
+    },
+    /// One invocation of a command moved on.
+    InvocationChanged {
+        command_id: String,
+        instance_id: String,
+        status: InvocationStatus,
     },
     /// A parameter policy fell due: an expiry or a notification.
     ParameterPolicy {

@@ -26,7 +26,7 @@ impl Ctx {
         &mut self,
         store: &Store,
         changes: Vec<Change>,
-    ) -> impl Future<Output = Result<(), ApiError>> + Send + 'static {
+    ) -> impl Future<Output = Result<(), ApiError>> + Send + 'static + use<> {
         let audit = self.audit.take().map(|mut a| {
             a.outcome = "Success".into();
             a

@@ -5,6 +5,8 @@
 
 mod auth;
 pub mod clock;
+mod commands;
+mod documents;
 mod events;
 pub mod fleet;
 mod gate;
@@ -80,6 +82,8 @@ pub struct Inner {
     fleet: fleet::Fleet,
     kms: kms::Kms,
     parameters: parameters::Parameters,
+    documents: documents::Documents,
+    commands: commands::Commands,
     region: String,
     account_id: String,
 }
@@ -108,6 +112,8 @@ impl Backend {
         let fleet = fleet::Fleet::load(&snapshot, options.fleet, options.clock.now())?;
         let kms = kms::Kms::load(&snapshot, master)?;
         let parameters = parameters::Parameters::load(&snapshot, options.parameters)?;
+        let documents = documents::Documents::load(&snapshot, &options.account_id)?;
+        let commands = commands::Commands::load(&snapshot)?;
         let inner = Arc::new(Inner {
             clock: options.clock,
             store,
@@ -117,11 +123,14 @@ impl Backend {
             fleet,
             kms,
             parameters,
+            documents,
+            commands,
             region: options.region,
             account_id: options.account_id,
         });
         runtime.spawn(fleet::run_ping_scheduler(Arc::downgrade(&inner)));
         runtime.spawn(parameters::policies::run_scheduler(Arc::downgrade(&inner)));
+        runtime.spawn(commands::run_scheduler(Arc::downgrade(&inner)));
         Ok(Backend { inner })
     }
 
@@ -129,6 +138,14 @@ impl Backend {
     /// audit event and publishes the change events of a successful call.
     pub async fn call<O: Handler>(&self, caller: &Caller, op: O) -> Result<O::Output, ApiError> {
         gate::call(&self.inner, caller, op).await
+    }
+
+    /// The ids of nodes as mail arrives for them, for the in-process
+    /// simulator. One watcher at a time: a new one replaces the old.
+    pub fn watch_mail(&self) -> tokio::sync::mpsc::UnboundedReceiver<String> {
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        *self.inner.commands.mail_watch.lock() = Some(tx);
+        rx
     }
 
     /// Change events from now on.

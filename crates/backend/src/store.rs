@@ -179,7 +179,7 @@ impl Store {
         &self,
         changes: Vec<Change>,
         audit: AuditRecord,
-    ) -> impl Future<Output = Result<(), ApiError>> + Send + 'static {
+    ) -> impl Future<Output = Result<(), ApiError>> + Send + 'static + use<> {
         let (done, wait) = oneshot::channel();
         let sent = self.check().and_then(|()| {
             self.jobs

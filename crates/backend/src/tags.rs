@@ -22,7 +22,7 @@ const TAGGABLE: [&str; 9] = [
 ];
 
 /// The resource types sysman can tag so far; the others say so plainly.
-const TAGGABLE_NOW: [&str; 2] = ["ManagedInstance", "Parameter"];
+const TAGGABLE_NOW: [&str; 3] = ["Document", "ManagedInstance", "Parameter"];
 
 fn check_resource_type(resource_type: &str) -> Result<(), ApiError> {
     if TAGGABLE_NOW.contains(&resource_type) {
@@ -31,8 +31,8 @@ fn check_resource_type(resource_type: &str) -> Result<(), ApiError> {
         Err(ApiError::new(
             "InvalidResourceType",
             format!(
-                "sysman cannot tag {resource_type} resources yet; only ManagedInstance and \
-                 Parameter can be tagged"
+                "sysman cannot tag {resource_type} resources yet; only Document, \
+                 ManagedInstance and Parameter can be tagged"
             ),
         ))
     } else {
@@ -57,6 +57,7 @@ async fn edit_tags(
 ) -> Result<Empty, ApiError> {
     match resource_type {
         "Parameter" => crate::parameters::edit_tags(b, ctx, id, edit).await,
+        "Document" => crate::documents::edit_tags(b, ctx, id, edit).await,
         _ => crate::fleet::tags::edit_tags(b, ctx, id, edit).await,
     }
 }
@@ -114,6 +115,7 @@ impl Handler for ListTagsForResource {
         check_resource_type(&self.resource_type)?;
         let tag_list = match self.resource_type.as_str() {
             "Parameter" => crate::parameters::list_tags(b, &self.resource_id)?,
+            "Document" => crate::documents::list_tags(b, &self.resource_id)?,
             _ => crate::fleet::tags::list_tags(b, &self.resource_id)?,
         };
         Ok(ListTagsForResourceResult { tag_list })

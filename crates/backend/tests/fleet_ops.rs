@@ -1478,8 +1478,13 @@ async fn bad_tags_are_refused() {
 async fn tags_on_unknown_resources_and_types_are_refused() {
     let fx = Fx::new();
     let id = fx.one_node().await;
-    fx.refuse_tag_ops("Document", &id, "InvalidResourceType", &["Document"])
-        .await;
+    fx.refuse_tag_ops(
+        "MaintenanceWindow",
+        &id,
+        "InvalidResourceType",
+        &["MaintenanceWindow"],
+    )
+    .await;
     fx.refuse_tag_ops(
         "Bogus",
         &id,

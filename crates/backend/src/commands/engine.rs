@@ -1,0 +1,457 @@
+//! Rate and error control, and the timeouts: how invocations move.
+//!
+//! MaxConcurrency is reached the way AWS documents it: one target first,
+//! then two, then twice as many each time one finishes. Once errors exceed
+//! MaxErrors nothing more is sent, the running ones finish, and the ones
+//! never started end `Terminated`.
+
+use std::collections::BTreeMap;
+use std::sync::Weak;
+
+use sysman_api::commands::{CommandStatus, InvocationStatus};
+use sysman_api::{ApiError, Timestamp};
+
+use super::{
+    CmdState, DueKind, EXECUTION_GRACE_SECS, InvocationRec, Live, Waiting, cancel_message_id,
+    run_message_id,
+};
+use crate::clock::{Woke, wait_for_due};
+use crate::fleet::FleetState;
+use crate::store::{AuditRecord, Change};
+use crate::{Event, Inner};
+
+/// What a change to the commands brought about, to commit and announce.
+#[derive(Default)]
+pub(crate) struct Effects {
+    pub changes: Vec<Change>,
+    /// Nodes that got mail.
+    pub mail: Vec<String>,
+    pub events: Vec<Event>,
+    /// A timeout was filed that is now the first due.
+    pub earliest: bool,
+}
+
+impl Effects {
+    pub fn invocation(&mut self, inv: &InvocationRec) {
+        self.changes.push(inv.change());
+        self.events.push(Event::InvocationChanged {
+            command_id: inv.command_id.clone(),
+            instance_id: inv.instance_id.clone(),
+            status: inv.status,
+        });
+    }
+
+    fn file(&mut self, state: &mut CmdState, entry: (Timestamp, DueKind, String, String)) {
+        let first = state.due.first().is_none_or(|f| entry < *f);
+        self.earliest |= first;
+        state.due.insert(entry);
+    }
+}
+
+/// A command's counts and place, from its invocations.
+pub(crate) fn rebuild(
+    rec: super::CommandRec,
+    invocations: &BTreeMap<(String, String), InvocationRec>,
+) -> Live {
+    let mut members: Vec<&InvocationRec> = invocations
+        .range((rec.command_id.clone(), String::new())..)
+        .take_while(|((c, _), _)| *c == rec.command_id)
+        .map(|(_, inv)| inv)
+        .collect();
+    members.sort_by_key(|inv| inv.index);
+    let (max_concurrency, max_errors) = limits(&rec);
+    let mut live = Live {
+        order: members.iter().map(|i| i.instance_id.clone()).collect(),
+        next: 0,
+        in_flight: 0,
+        window: 1,
+        max_concurrency,
+        max_errors,
+        completed: 0,
+        errors: 0,
+        delivery_timed_out: 0,
+        successes: 0,
+        rec,
+    };
+    for (i, inv) in members.iter().enumerate() {
+        if inv.dispatched.is_some() || inv.status.is_terminal() {
+            live.next = i + 1;
+        }
+        live.in_flight += usize::from(inv.in_flight());
+        count_finished(&mut live, inv);
+    }
+    live.window = live.in_flight.max(1).min(live.max_concurrency);
+    live
+}
+
+fn count_finished(live: &mut Live, inv: &InvocationRec) {
+    if !inv.status.is_terminal() {
+        return;
+    }
+    live.completed += 1;
+    live.errors += usize::from(inv.is_error());
+    live.delivery_timed_out += usize::from(inv.is_delivery_timeout());
+    live.successes += usize::from(inv.status == InvocationStatus::Success);
+}
+
+/// MaxConcurrency and MaxErrors as numbers of targets: a percentage of the
+/// targets, at least one for concurrency (rounded up) and rounded down for
+/// errors (10% of 50 stops at the sixth error, as AWS documents).
+pub(crate) fn limits(rec: &super::CommandRec) -> (usize, usize) {
+    let n = rec.target_count;
+    let of = |text: &str, up: bool| -> usize {
+        match text.strip_suffix('%') {
+            Some(p) => {
+                let p: usize = p.parse().unwrap_or(0);
+                if up {
+                    (n * p).div_ceil(100)
+                } else {
+                    n * p / 100
+                }
+            }
+            None => text.parse().unwrap_or(0),
+        }
+    };
+    (
+        of(&rec.max_concurrency, true).max(1),
+        of(&rec.max_errors, false),
+    )
+}
+
+/// A command's status and status details, as AWS reports them.
+pub(crate) fn status(live: &Live) -> (CommandStatus, &'static str) {
+    let total = live.rec.target_count;
+    if live.completed >= total {
+        if live.rec.cancelled {
+            (CommandStatus::Cancelled, "Cancelled")
+        } else if live.rec.stopped {
+            (CommandStatus::Failed, "Failed")
+        } else if live.successes == total {
+            (CommandStatus::Success, "Success")
+        } else if live.delivery_timed_out == total {
+            (CommandStatus::TimedOut, "Delivery Timed Out")
+        } else {
+            (CommandStatus::Failed, "Incomplete")
+        }
+    } else if live.rec.cancelled {
+        (CommandStatus::Cancelling, "Cancelling")
+    } else if live.next > 0 || live.completed > 0 {
+        (CommandStatus::InProgress, "In Progress")
+    } else {
+        (CommandStatus::Pending, "Pending")
+    }
+}
+
+/// Ends an invocation that never reached its node.
+fn undeliverable(inv: &mut InvocationRec, now: Timestamp, why: &str) {
+    inv.status = InvocationStatus::Failed;
+    inv.details = "Undeliverable".to_owned();
+    inv.finished = Some(now);
+    for plugin in &mut inv.plugins {
+        plugin.status = InvocationStatus::Failed;
+        plugin.details = "Undeliverable".to_owned();
+        plugin.stderr = why.to_owned();
+    }
+}
+
+/// Sends to as many more targets as the window allows.
+pub(crate) fn fill(
+    state: &mut CmdState,
+    command_id: &str,
+    fleet: &FleetState,
+    now: Timestamp,
+    fx: &mut Effects,
+) {
+    let mut due = Vec::new();
+    {
+        let CmdState {
+            commands,
+            invocations,
+            mailboxes,
+            ..
+        } = &mut *state;
+        let Some(live) = commands.get_mut(command_id) else {
+            return;
+        };
+        while !live.rec.stopped
+            && !live.rec.cancelled
+            && live.next < live.order.len()
+            && live.in_flight < live.window.min(live.max_concurrency)
+        {
+            let instance_id = live.order[live.next].clone();
+            live.next += 1;
+            let Some(inv) = invocations.get_mut(&(command_id.to_owned(), instance_id.clone()))
+            else {
+                continue;
+            };
+            if inv.status.is_terminal() || inv.dispatched.is_some() {
+                continue;
+            }
+            let node = fleet.nodes.get(&instance_id);
+            let runs =
+                node.is_some_and(|n| live.rec.steps.iter().any(|s| s.runs_on(n.platform_type)));
+            match node {
+                None => undeliverable(
+                    inv,
+                    now,
+                    "The node was deregistered before the command reached it.",
+                ),
+                Some(n) if !runs => undeliverable(
+                    inv,
+                    now,
+                    &format!(
+                        "No step of {} runs on {}: the document's actions and preconditions \
+                         exclude this platform.",
+                        live.rec.document_name,
+                        n.platform_type
+                            .map_or("an unknown platform", |p| p.as_str())
+                    ),
+                ),
+                Some(_) => {
+                    inv.dispatched = Some(now);
+                    mailboxes
+                        .entry(instance_id.clone())
+                        .or_default()
+                        .push(Waiting {
+                            message_id: run_message_id(command_id, &instance_id),
+                            visible_at: now,
+                        });
+                    live.in_flight += 1;
+                    fx.mail.push(instance_id.clone());
+                    due.push((
+                        now.plus_secs(live.rec.timeout_seconds),
+                        DueKind::DeliveryTimeout,
+                        command_id.to_owned(),
+                        instance_id.clone(),
+                    ));
+                }
+            }
+            if inv.status.is_terminal() {
+                count_finished(live, inv);
+            }
+            fx.invocation(inv);
+        }
+    }
+    for entry in due {
+        fx.file(state, entry);
+    }
+}
+
+/// Books an invocation that just ended: frees its place, widens the
+/// window, counts it, stops the command when errors exceed MaxErrors,
+/// and sends to the next targets.
+pub(crate) fn finished(
+    state: &mut CmdState,
+    key: &(String, String),
+    was_in_flight: bool,
+    fleet: &FleetState,
+    now: Timestamp,
+    fx: &mut Effects,
+) {
+    let (command_id, instance_id) = key;
+    if let Some(mail) = state.mailboxes.get_mut(instance_id) {
+        mail.retain(|w| {
+            w.message_id != run_message_id(command_id, instance_id)
+                && w.message_id != cancel_message_id(command_id, instance_id)
+        });
+        if mail.is_empty() {
+            state.mailboxes.remove(instance_id);
+        }
+    }
+    let CmdState {
+        commands,
+        invocations,
+        ..
+    } = &mut *state;
+    let (Some(live), Some(inv)) = (commands.get_mut(command_id), invocations.get(key)) else {
+        return;
+    };
+    if was_in_flight {
+        live.in_flight = live.in_flight.saturating_sub(1);
+        live.window = (live.window * 2).min(live.max_concurrency);
+    }
+    count_finished(live, inv);
+    if !live.rec.stopped && live.errors > live.max_errors {
+        live.rec.stopped = true;
+        fx.changes.push(live.rec.change());
+        for place in live.next..live.order.len() {
+            let instance = live.order[place].clone();
+            let Some(rest) = invocations.get_mut(&(command_id.clone(), instance)) else {
+                continue;
+            };
+            if rest.status.is_terminal() || rest.dispatched.is_some() {
+                continue;
+            }
+            rest.status = InvocationStatus::Cancelled;
+            rest.details = "Terminated".to_owned();
+            rest.finished = Some(now);
+            for plugin in &mut rest.plugins {
+                plugin.status = InvocationStatus::Cancelled;
+                plugin.details = "Terminated".to_owned();
+            }
+            count_finished(live, rest);
+            fx.invocation(rest);
+        }
+        live.next = live.order.len();
+    }
+    fx.events.push(Event::CommandChanged {
+        command_id: command_id.clone(),
+    });
+    fill(state, command_id, fleet, now, fx);
+}
+
+/// Files the timeouts of everything in flight, after a restart.
+pub(crate) fn refile(state: &mut CmdState) {
+    let mut entries = Vec::new();
+    for inv in state.invocations.values() {
+        let Some(live) = state.commands.get(&inv.command_id) else {
+            continue;
+        };
+        if !inv.in_flight() {
+            continue;
+        }
+        match (inv.acked, inv.dispatched) {
+            (Some(acked), _) => entries.push((
+                acked.plus_secs(live.rec.execution_timeout + EXECUTION_GRACE_SECS),
+                DueKind::ExecutionTimeout,
+                inv.command_id.clone(),
+                inv.instance_id.clone(),
+            )),
+            (None, Some(dispatched)) => {
+                entries.push((
+                    dispatched.plus_secs(live.rec.timeout_seconds),
+                    DueKind::DeliveryTimeout,
+                    inv.command_id.clone(),
+                    inv.instance_id.clone(),
+                ));
+            }
+            (None, None) => {}
+        }
+        // What was in a mailbox is there again, visible at once.
+        if inv.acked.is_none() {
+            state
+                .mailboxes
+                .entry(inv.instance_id.clone())
+                .or_default()
+                .push(Waiting {
+                    message_id: run_message_id(&inv.command_id, &inv.instance_id),
+                    visible_at: Timestamp::from_secs(0),
+                });
+        } else if inv.cancel_pending {
+            state
+                .mailboxes
+                .entry(inv.instance_id.clone())
+                .or_default()
+                .push(Waiting {
+                    message_id: cancel_message_id(&inv.command_id, &inv.instance_id),
+                    visible_at: Timestamp::from_secs(0),
+                });
+        }
+    }
+    state.due.extend(entries);
+}
+
+/// Ends the invocations whose timeouts have passed.
+pub(crate) fn expire(state: &mut CmdState, fleet: &FleetState, now: Timestamp, fx: &mut Effects) {
+    while let Some(first) = state.due.first().cloned() {
+        if first.0 > now {
+            break;
+        }
+        state.due.pop_first();
+        let (_, kind, command_id, instance_id) = first;
+        let key = (command_id, instance_id);
+        let Some(inv) = state.invocations.get_mut(&key) else {
+            continue;
+        };
+        if !inv.in_flight() {
+            continue;
+        }
+        match kind {
+            DueKind::DeliveryTimeout if inv.acked.is_none() => {
+                inv.status = InvocationStatus::TimedOut;
+                inv.details = "Delivery Timed Out".to_owned();
+                for plugin in &mut inv.plugins {
+                    plugin.status = InvocationStatus::TimedOut;
+                    plugin.details = "Delivery Timed Out".to_owned();
+                }
+            }
+            DueKind::ExecutionTimeout if inv.acked.is_some() => {
+                let (status, details) = if inv.cancel_pending {
+                    (InvocationStatus::Cancelled, "Cancelled")
+                } else {
+                    (InvocationStatus::TimedOut, "Execution Timed Out")
+                };
+                inv.status = status;
+                inv.details = details.to_owned();
+                for plugin in &mut inv.plugins {
+                    if !plugin.status.is_terminal() {
+                        plugin.status = status;
+                        plugin.details = details.to_owned();
+                        plugin.finished = Some(now);
+                    }
+                }
+            }
+            _ => continue,
+        }
+        inv.finished = Some(now);
+        inv.cancel_pending = false;
+        fx.invocation(inv);
+        finished(state, &key, true, fleet, now, fx);
+    }
+}
+
+/// Commits and announces what a change brought about, outside any call.
+pub(crate) async fn settle(b: &Inner, fx: Effects, why: &str) -> Result<(), ApiError> {
+    if fx.earliest {
+        b.commands.wake.notify_one();
+    }
+    if !fx.changes.is_empty() {
+        let audit = AuditRecord {
+            time: b.clock.now(),
+            principal: "sysman".to_owned(),
+            operation: why.to_owned(),
+            resource: "command/*".to_owned(),
+            outcome: "Success".to_owned(),
+            request: String::new(),
+        };
+        b.store.commit(fx.changes, audit).await?;
+    }
+    for event in fx.events {
+        b.bus.publish(event);
+    }
+    for node in fx.mail {
+        b.commands.announce_mail(&node);
+    }
+    Ok(())
+}
+
+/// Ends invocations as their timeouts pass, until the backend goes away.
+pub(crate) async fn run_scheduler(inner: Weak<Inner>) {
+    loop {
+        let Some(b) = inner.upgrade() else { return };
+        let clock = b.clock.clone();
+        let wake = b.commands.wake.clone();
+        let weak = std::sync::Arc::downgrade(&b);
+        drop(b);
+        let woke = wait_for_due(clock.as_ref(), &wake, || {
+            weak.upgrade()
+                .map(|b| b.commands.state.lock().due.first().map(|d| d.0))
+        })
+        .await;
+        match woke {
+            Woke::Gone => return,
+            Woke::Nudged => continue,
+            Woke::Due => {}
+        }
+        let Some(b) = inner.upgrade() else { return };
+        let mut fx = Effects::default();
+        {
+            let mut state = b.commands.state.lock();
+            let fleet = b.fleet.state.read();
+            expire(&mut state, &fleet, b.clock.now(), &mut fx);
+        }
+        if let Err(e) = settle(&b, fx, "Sysman.CommandTimeouts").await {
+            tracing::warn!("command timeouts could not be committed: {e}");
+        }
+    }
+}

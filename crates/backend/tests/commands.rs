@@ -1,0 +1,406 @@
+//! Run Command through the gate, with agents played by the test: rate and
+//! error control, timeouts, cancel, output limits, redelivery and restart.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use sysman_api::commands::{
+    AcknowledgeMessage, CancelCommand, CommandStatus, GetCommandInvocation, GetCommandOutput,
+    InvocationStatus, ListCommandInvocations, ListCommands, MessageBody, ReceiveMessages,
+    SendCommand, SendReply, StepReport,
+};
+use sysman_api::fleet::{CreateActivation, PlatformType, RegisterNode};
+use sysman_api::parameters::PutParameter;
+use sysman_api::{Tag, Target, Timestamp};
+use sysman_backend::{Backend, Caller, ManualClock, Options};
+
+struct Fx {
+    backend: Backend,
+    clock: Arc<ManualClock>,
+    admin: Caller,
+}
+
+const START: i64 = 1_795_435_200;
+
+impl Fx {
+    fn options(clock: &Arc<ManualClock>) -> Options {
+        Options {
+            clock: clock.clone(),
+            id_seed: Some(11),
+            ..Options::default()
+        }
+    }
+
+    fn new() -> Fx {
+        let clock = Arc::new(ManualClock::new(Timestamp::from_secs(START)));
+        let backend = Backend::open_in_memory(Self::options(&clock)).unwrap();
+        Fx {
+            backend,
+            clock,
+            admin: Caller::admin("ops"),
+        }
+    }
+
+    /// Registers `n` nodes of `platform` tagged Role=`role`.
+    async fn nodes(&self, n: usize, platform: PlatformType, role: &str) -> Vec<String> {
+        let activation = self
+            .backend
+            .call(
+                &self.admin,
+                CreateActivation {
+                    iam_role: "Role".into(),
+                    registration_limit: Some(n as i64),
+                    tags: Some(vec![Tag::new("Role", role)]),
+                    ..CreateActivation::default()
+                },
+            )
+            .await
+            .unwrap();
+        let mut ids = Vec::new();
+        for i in 0..n {
+            let out = self
+                .backend
+                .call(
+                    &Caller::Anonymous,
+                    RegisterNode {
+                        activation_id: activation.activation_id.clone(),
+                        activation_code: activation.activation_code.clone(),
+                        computer_name: Some(format!("{role}-{i:03}")),
+                        platform_type: Some(platform),
+                        platform_name: Some("Ubuntu".into()),
+                        platform_version: Some("24.04".into()),
+                        agent_version: Some("3.3.1611.0".into()),
+                        ip_address: Some("10.0.0.1".into()),
+                    },
+                )
+                .await
+                .unwrap();
+            ids.push(out.instance_id);
+        }
+        ids.sort();
+        ids
+    }
+
+    async fn send(&self, req: SendCommand) -> String {
+        self.backend
+            .call(&self.admin, req)
+            .await
+            .unwrap()
+            .command
+            .command_id
+    }
+
+    /// Takes a node's messages without waiting.
+    async fn receive(&self, node: &str) -> Vec<sysman_api::commands::AgentMessage> {
+        self.backend
+            .call(
+                &Caller::node(node),
+                ReceiveMessages {
+                    instance_id: node.into(),
+                    wait_seconds: Some(0),
+                    max_messages: None,
+                },
+            )
+            .await
+            .unwrap()
+            .messages
+    }
+
+    async fn ack(&self, node: &str, message_id: &str) {
+        self.backend
+            .call(
+                &Caller::node(node),
+                AcknowledgeMessage {
+                    instance_id: node.into(),
+                    message_id: message_id.into(),
+                },
+            )
+            .await
+            .unwrap();
+    }
+
+    async fn reply(
+        &self,
+        node: &str,
+        message_id: &str,
+        seq: i64,
+        status: &str,
+        code: i64,
+        out: &str,
+    ) {
+        self.backend
+            .call(
+                &Caller::node(node),
+                SendReply {
+                    instance_id: node.into(),
+                    message_id: message_id.into(),
+                    sequence: seq,
+                    steps: vec![StepReport {
+                        name: "runShellScript".into(),
+                        status: status.into(),
+                        response_code: code,
+                        started: None,
+                        finished: None,
+                        stdout: out.into(),
+                        stderr: String::new(),
+                    }],
+                },
+            )
+            .await
+            .unwrap();
+    }
+
+    /// Nodes whose mailbox holds a run message now, with its id.
+    async fn in_flight(&self, nodes: &[String]) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        for node in nodes {
+            for m in self.receive(node).await {
+                if matches!(m.body, MessageBody::RunCommand { .. }) {
+                    out.push((node.clone(), m.message_id));
+                }
+            }
+        }
+        out
+    }
+
+    async fn command(&self, id: &str) -> sysman_api::commands::Command {
+        self.backend
+            .call(
+                &self.admin,
+                ListCommands {
+                    command_id: Some(id.into()),
+                    ..ListCommands::default()
+                },
+            )
+            .await
+            .unwrap()
+            .commands
+            .remove(0)
+    }
+
+    async fn invocation(
+        &self,
+        id: &str,
+        node: &str,
+    ) -> sysman_api::commands::GetCommandInvocationResult {
+        self.backend
+            .call(
+                &self.admin,
+                GetCommandInvocation {
+                    command_id: id.into(),
+                    instance_id: node.into(),
+                    plugin_name: None,
+                },
+            )
+            .await
+            .unwrap()
+    }
+}
+
+fn shell(commands: &[&str]) -> BTreeMap<String, Vec<String>> {
+    BTreeMap::from([(
+        "commands".to_owned(),
+        commands.iter().map(|c| c.to_string()).collect(),
+    )])
+}
+
+fn to_role(role: &str, concurrency: &str, errors: &str) -> SendCommand {
+    SendCommand {
+        targets: Some(vec![Target {
+            key: "tag:Role".into(),
+            values: vec![role.into()],
+        }]),
+        document_name: "AWS-RunShellScript".into(),
+        parameters: Some(shell(&["echo hello"])),
+        max_concurrency: Some(concurrency.into()),
+        max_errors: Some(errors.into()),
+        ..SendCommand::default()
+    }
+}
+
+#[tokio::test]
+async fn concurrency_ramps_one_two_four_and_never_passes_the_limit() {
+    let fx = Fx::new();
+    let nodes = fx.nodes(20, PlatformType::Linux, "web").await;
+    let id = fx.send(to_role("web", "5", "0")).await;
+    let mut seen = Vec::new();
+    let mut done = 0;
+    while done < 20 {
+        let flight = fx.in_flight(&nodes).await;
+        seen.push(flight.len());
+        assert!(flight.len() <= 5, "{} in flight", flight.len());
+        // Finish one at a time: the window doubles with each completion.
+        let (node, message) = &flight[0];
+        fx.ack(node, message).await;
+        fx.reply(node, message, 1, "Success", 0, "hello\n").await;
+        done += 1;
+        // The others were handed out; make them visible again.
+        fx.clock.advance(Duration::from_secs(31));
+    }
+    assert_eq!(&seen[..4], &[1, 2, 4, 5]);
+    let command = fx.command(&id).await;
+    assert_eq!(command.status, CommandStatus::Success);
+    assert_eq!((command.target_count, command.completed_count), (20, 20));
+    let inv = fx.invocation(&id, &nodes[0]).await;
+    assert_eq!(inv.status, InvocationStatus::Success);
+    assert_eq!(inv.standard_output_content, "hello\n");
+    assert_eq!(inv.response_code, 0);
+}
+
+#[tokio::test]
+async fn errors_past_max_errors_stop_dispatch_and_terminate_the_rest() {
+    let fx = Fx::new();
+    let nodes = fx.nodes(10, PlatformType::Linux, "db").await;
+    let id = fx.send(to_role("db", "1", "2")).await;
+    // One at a time: three failures exceed MaxErrors 2.
+    for _ in 0..3 {
+        let flight = fx.in_flight(&nodes).await;
+        assert_eq!(flight.len(), 1);
+        let (node, message) = &flight[0];
+        fx.ack(node, message).await;
+        fx.reply(node, message, 1, "Failed", 1, "").await;
+        fx.clock.advance(Duration::from_secs(31));
+    }
+    assert!(fx.in_flight(&nodes).await.is_empty());
+    let command = fx.command(&id).await;
+    assert_eq!(command.status, CommandStatus::Failed);
+    assert_eq!((command.error_count, command.completed_count), (3, 10));
+    let list = fx
+        .backend
+        .call(
+            &fx.admin,
+            ListCommandInvocations {
+                command_id: Some(id.clone()),
+                ..ListCommandInvocations::default()
+            },
+        )
+        .await
+        .unwrap()
+        .command_invocations;
+    let terminated = list
+        .iter()
+        .filter(|i| i.status_details == "Terminated")
+        .count();
+    assert_eq!(terminated, 7);
+}
+
+#[tokio::test]
+async fn an_unanswered_message_times_out_undelivered_and_is_not_an_error() {
+    let fx = Fx::new();
+    let nodes = fx.nodes(1, PlatformType::Linux, "cache").await;
+    let id = fx
+        .send(SendCommand {
+            timeout_seconds: Some(60),
+            ..to_role("cache", "1", "0")
+        })
+        .await;
+    fx.clock.advance(Duration::from_secs(61));
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let inv = fx.invocation(&id, &nodes[0]).await;
+    assert_eq!(
+        (inv.status, inv.status_details.as_str()),
+        (InvocationStatus::TimedOut, "Delivery Timed Out")
+    );
+    let command = fx.command(&id).await;
+    assert_eq!(command.status, CommandStatus::TimedOut);
+    assert_eq!(
+        (command.error_count, command.delivery_timed_out_count),
+        (0, 1)
+    );
+}
+
+#[tokio::test]
+async fn a_repeated_reply_changes_nothing_and_output_accumulates_once() {
+    let fx = Fx::new();
+    let nodes = fx.nodes(1, PlatformType::Linux, "api").await;
+    let id = fx.send(to_role("api", "1", "0")).await;
+    let (node, message) = fx.in_flight(&nodes).await.remove(0);
+    fx.ack(&node, &message).await;
+    fx.reply(&node, &message, 1, "InProgress", -1, "one\n")
+        .await;
+    fx.reply(&node, &message, 1, "InProgress", -1, "one\n")
+        .await;
+    fx.reply(&node, &message, 2, "Success", 0, "two\n").await;
+    fx.reply(&node, &message, 2, "Success", 0, "two\n").await;
+    let out = fx
+        .backend
+        .call(
+            &fx.admin,
+            GetCommandOutput {
+                command_id: id.clone(),
+                instance_id: node.clone(),
+                ..GetCommandOutput::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(out.content, "one\ntwo\n");
+}
+
+#[tokio::test]
+async fn cancel_stops_pending_and_asks_running_nodes_to_stop() {
+    let fx = Fx::new();
+    let nodes = fx.nodes(4, PlatformType::Linux, "batch").await;
+    let id = fx.send(to_role("batch", "1", "0")).await;
+    let (node, message) = fx.in_flight(&nodes).await.remove(0);
+    fx.ack(&node, &message).await;
+    fx.backend
+        .call(
+            &fx.admin,
+            CancelCommand {
+                command_id: id.clone(),
+                instance_ids: None,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(fx.command(&id).await.status, CommandStatus::Cancelling);
+    let cancel = fx.receive(&node).await;
+    assert!(matches!(cancel[0].body, MessageBody::CancelCommand { .. }));
+    fx.ack(&node, &cancel[0].message_id).await;
+    fx.reply(&node, &message, 1, "Cancelled", -1, "").await;
+    let command = fx.command(&id).await;
+    assert_eq!(command.status, CommandStatus::Cancelled);
+    assert_eq!(command.completed_count, 4);
+}
+
+#[tokio::test]
+async fn secrets_are_resolved_only_on_delivery() {
+    let fx = Fx::new();
+    let nodes = fx.nodes(1, PlatformType::Linux, "web").await;
+    fx.backend
+        .call(
+            &fx.admin,
+            PutParameter {
+                name: "/app/token".into(),
+                value: "s3cr3t-value".into(),
+                r#type: Some("SecureString".into()),
+                ..PutParameter::default()
+            },
+        )
+        .await
+        .unwrap();
+    let id = fx
+        .send(SendCommand {
+            parameters: Some(shell(&["deploy --token {{ssm-secure:/app/token}}"])),
+            ..to_role("web", "1", "0")
+        })
+        .await;
+    let command = fx.command(&id).await;
+    assert_eq!(
+        command.parameters["commands"],
+        ["deploy --token {{ssm-secure:/app/token}}"]
+    );
+    let messages = fx.receive(&nodes[0]).await;
+    let MessageBody::RunCommand { steps, .. } = &messages[0].body else {
+        panic!("not a run message");
+    };
+    assert_eq!(
+        steps[0].inputs["runCommand"][0],
+        "deploy --token s3cr3t-value"
+    );
+    fx.backend.flush().await;
+    let audit = fx.backend.audit_records().await.unwrap();
+    assert!(audit.iter().all(|r| !r.request.contains("s3cr3t-value")));
+}
