@@ -111,6 +111,22 @@ impl Doc {
             .unwrap_or_else(|| self.latest())
     }
 
+    /// The versions it has, for a message: all of them, or the first and
+    /// last few when there are many.
+    fn version_list(&self) -> String {
+        let numbers: Vec<String> = self.versions.keys().map(i64::to_string).collect();
+        if numbers.len() <= 12 {
+            format!("versions {}", numbers.join(", "))
+        } else {
+            format!(
+                "{} versions: {}, ... {}",
+                numbers.len(),
+                numbers[..5].join(", "),
+                numbers[numbers.len() - 5..].join(", ")
+            )
+        }
+    }
+
     pub fn is_builtin(&self) -> bool {
         self.owner == AMAZON
     }
@@ -132,10 +148,9 @@ impl Doc {
                     ApiError::new(
                         "InvalidDocumentVersion",
                         format!(
-                            "{} has no version {v}; its versions run from {} to {}",
+                            "{} has no version {v}; it has {}",
                             self.head.name,
-                            self.versions.keys().next().unwrap_or(&1),
-                            self.latest().stored.version
+                            self.version_list()
                         ),
                     )
                 })?)
@@ -180,8 +195,15 @@ impl Doc {
     }
 }
 
-/// `^[1-9][0-9]*$` as a number.
+/// `^[1-9][0-9]*$` as a number. `$LATEST` and `$DEFAULT` match the
+/// model's pattern, so where only a number will do the message says so.
 pub(crate) fn parse_version_number(v: &str, field: &str) -> Result<i64, ApiError> {
+    if v == "$LATEST" || v == "$DEFAULT" {
+        return Err(ApiError::validation(format!(
+            "{field} takes a version number here, not {v}; give the number (e.g. 2), or \
+             $LATEST where an update names the version it was made against"
+        )));
+    }
     if v.starts_with('0') || v.is_empty() || !v.bytes().all(|b| b.is_ascii_digit()) {
         return Err(ApiError::constraint(
             field,

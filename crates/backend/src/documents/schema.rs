@@ -391,8 +391,8 @@ pub(crate) fn command_doc(content: &Value) -> Result<CommandDoc, ApiError> {
             describe(content)
         )));
     };
-    check_keys(top, "", TOP_KEYS)?;
-
+    // The version first: a document of another schema has other keys, and
+    // its version is what the author must change.
     let schema_version = match top.get("schemaVersion") {
         None => {
             return Err(content_err(format!(
@@ -401,6 +401,8 @@ pub(crate) fn command_doc(content: &Value) -> Result<CommandDoc, ApiError> {
             )));
         }
         Some(Value::String(s)) if s == SCHEMA_VERSION => s.clone(),
+        // YAML reads an unquoted 2.2 as a number; it means the same.
+        Some(Value::Number(n)) if n.to_string() == SCHEMA_VERSION => SCHEMA_VERSION.to_owned(),
         Some(Value::String(s)) => {
             return Err(ApiError::new(
                 INVALID_SCHEMA_VERSION,
@@ -421,6 +423,7 @@ pub(crate) fn command_doc(content: &Value) -> Result<CommandDoc, ApiError> {
             )));
         }
     };
+    check_keys(top, "", TOP_KEYS)?;
 
     let description = optional_string(top, "", "description")?;
 
@@ -1846,7 +1849,8 @@ mainSteps:
         assert_eq!(doc.schema_version, "2.2");
         assert_eq!(doc.description.as_deref(), Some("Run a shell script."));
         let names: Vec<&str> = doc.parameters.iter().map(|p| p.name.as_str()).collect();
-        assert_eq!(names, ["commands", "executionTimeout", "workingDirectory"]);
+        // In the order the document declares them.
+        assert_eq!(names, ["commands", "workingDirectory", "executionTimeout"]);
         let commands = doc.param("commands").unwrap();
         assert_eq!(commands.kind, ParamKind::StringList);
         assert_eq!(commands.min_items, Some(1));
@@ -1965,8 +1969,20 @@ mainSteps:
     fn schema_version_faults() {
         content_fails(&without("/schemaVersion"), &["no schemaVersion", "\"2.2\""]);
         content_fails(
-            &with("/schemaVersion", json!(2.2)),
+            &with("/schemaVersion", json!(true)),
             &["schemaVersion must be a string"],
+        );
+        assert_eq!(
+            command_doc(&with("/schemaVersion", json!(2.2)))
+                .unwrap()
+                .schema_version,
+            "2.2"
+        );
+        // Another schema's keys do not hide that its version is the fault.
+        doc_fails(
+            &json!({"schemaVersion": "1.2", "runtimeConfig": {}}),
+            INVALID_SCHEMA_VERSION,
+            &["'1.2'"],
         );
         doc_fails(
             &with("/schemaVersion", json!("1.2")),
@@ -1978,12 +1994,12 @@ mainSteps:
             INVALID_SCHEMA_VERSION,
             &["'0.3'"],
         );
-        // Unquoted in YAML, 2.2 is a number.
+        // Unquoted in YAML, 2.2 is a number, and means 2.2.
         let unquoted = yaml_doc(
             "schemaVersion: 2.2\nmainSteps:\n  - {action: aws:runShellScript, name: s, inputs: \
              {runCommand: x}}\n",
         );
-        content_fails(&unquoted, &["must be a string", "schemaVersion: '2.2'"]);
+        assert_eq!(command_doc(&unquoted).unwrap().schema_version, "2.2");
     }
 
     #[test]
@@ -2400,7 +2416,7 @@ mainSteps:
             &[("commands", &["ls"]), ("comands", &["ls"])],
             &[
                 "'comands' is not a parameter",
-                "commands, executionTimeout, workingDirectory",
+                "commands, workingDirectory, executionTimeout",
             ],
         );
         let mut bare = without("/parameters");
