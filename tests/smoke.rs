@@ -100,14 +100,20 @@ fn a_new_user_browses_the_fleet_in_a_real_terminal() {
         "only prod nodes are left:\n{screen}"
     );
 
-    tmux.keys(&["Escape", "j", "Enter"]);
+    // An escape followed at once by a key reads as Alt+key, as in any
+    // terminal: wait for the screen to answer before the next key.
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("Nodes [60]");
+    tmux.keys(&["j", "Enter"]);
     let screen = tmux.wait_for("Instance ID");
     assert!(
         screen.contains("Tags (3)") && screen.contains("Fleet ›"),
         "{screen}"
     );
 
-    tmux.keys(&["Escape", ":", "act", "Enter"]);
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("Nodes [60]");
+    tmux.keys(&[":", "act", "Enter"]);
     tmux.wait_for("Activations [");
 
     tmux.keys(&["q"]);

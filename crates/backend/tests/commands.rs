@@ -404,3 +404,230 @@ async fn secrets_are_resolved_only_on_delivery() {
     let audit = fx.backend.audit_records().await.unwrap();
     assert!(audit.iter().all(|r| !r.request.contains("s3cr3t-value")));
 }
+
+#[tokio::test]
+async fn output_limits_are_exact_and_the_full_output_is_kept() {
+    let fx = Fx::new();
+    let nodes = fx.nodes(1, PlatformType::Linux, "web").await;
+    let id = fx.send(to_role("web", "1", "0")).await;
+    let (node, message) = fx.in_flight(&nodes).await.remove(0);
+    fx.ack(&node, &message).await;
+    // Multi-byte characters: the limits count characters, not bytes.
+    let stdout: String = "é".repeat(30_000);
+    let stderr: String = "x".repeat(9_000);
+    fx.backend
+        .call(
+            &Caller::node(&node),
+            SendReply {
+                instance_id: node.clone(),
+                message_id: message.clone(),
+                sequence: 1,
+                steps: vec![StepReport {
+                    name: "runShellScript".into(),
+                    status: "Failed".into(),
+                    response_code: 3,
+                    started: None,
+                    finished: None,
+                    stdout: stdout.clone(),
+                    stderr: stderr.clone(),
+                }],
+            },
+        )
+        .await
+        .unwrap();
+    let inv = fx.invocation(&id, &node).await;
+    assert_eq!(inv.standard_output_content.chars().count(), 24_000);
+    assert_eq!(inv.standard_error_content.chars().count(), 8_000);
+    assert_eq!(inv.response_code, 3);
+    let listed = fx
+        .backend
+        .call(
+            &fx.admin,
+            ListCommandInvocations {
+                command_id: Some(id.clone()),
+                details: Some(true),
+                ..ListCommandInvocations::default()
+            },
+        )
+        .await
+        .unwrap()
+        .command_invocations;
+    let output = &listed[0].command_plugins[0].output;
+    assert_eq!(output.chars().count(), 2_500);
+    assert!(output.ends_with(sysman_api::commands::TRUNCATION_MARKER));
+    let mut whole = String::new();
+    let mut offset = Some(0);
+    while let Some(at) = offset {
+        let page = fx
+            .backend
+            .call(
+                &fx.admin,
+                GetCommandOutput {
+                    command_id: id.clone(),
+                    instance_id: node.clone(),
+                    offset: Some(at),
+                    max_chars: Some(7_000),
+                    ..GetCommandOutput::default()
+                },
+            )
+            .await
+            .unwrap();
+        whole.push_str(&page.content);
+        offset = page.next_offset;
+    }
+    assert_eq!(whole, stdout);
+}
+
+#[tokio::test]
+async fn a_restart_mid_command_loses_and_repeats_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(ManualClock::new(Timestamp::from_secs(START)));
+    let admin = Caller::admin("ops");
+    let (id, nodes, first) = {
+        let fx = Fx {
+            backend: Backend::open(dir.path(), Fx::options(&clock)).unwrap(),
+            clock: clock.clone(),
+            admin: admin.clone(),
+        };
+        let nodes = fx.nodes(3, PlatformType::Linux, "db").await;
+        let id = fx.send(to_role("db", "1", "0")).await;
+        let (node, message) = fx.in_flight(&nodes).await.remove(0);
+        fx.ack(&node, &message).await;
+        (id, nodes, (node, message))
+    };
+    let fx = Fx {
+        backend: Backend::open(dir.path(), Fx::options(&clock)).unwrap(),
+        clock: clock.clone(),
+        admin,
+    };
+    // The running invocation is still running, and nothing else was sent.
+    assert!(fx.in_flight(&nodes).await.is_empty());
+    let inv = fx.invocation(&id, &first.0).await;
+    assert_eq!(inv.status, InvocationStatus::InProgress);
+    fx.reply(&first.0, &first.1, 1, "Success", 0, "ok\n").await;
+    // A late duplicate of the same reply changes nothing.
+    fx.reply(&first.0, &first.1, 1, "Failed", 1, "again\n")
+        .await;
+    let mut done = 1;
+    while done < 3 {
+        let flight = fx.in_flight(&nodes).await;
+        assert_eq!(flight.len(), 1, "one at a time, each once");
+        let (node, message) = &flight[0];
+        assert_ne!(node, &first.0);
+        fx.ack(node, message).await;
+        fx.reply(node, message, 1, "Success", 0, "ok\n").await;
+        done += 1;
+    }
+    let command = fx.command(&id).await;
+    assert_eq!(command.status, CommandStatus::Success);
+    assert_eq!(command.completed_count, 3);
+    assert_eq!(
+        fx.invocation(&id, &first.0).await.standard_output_content,
+        "ok\n"
+    );
+}
+
+#[tokio::test]
+async fn a_dropped_acknowledgement_is_delivered_again() {
+    let fx = Fx::new();
+    let nodes = fx.nodes(1, PlatformType::Linux, "web").await;
+    fx.send(to_role("web", "1", "0")).await;
+    let first = fx.receive(&nodes[0]).await;
+    assert_eq!(first.len(), 1);
+    // Not acknowledged: invisible for the visibility timeout, then back.
+    assert!(fx.receive(&nodes[0]).await.is_empty());
+    fx.clock.advance(Duration::from_secs(31));
+    let again = fx.receive(&nodes[0]).await;
+    assert_eq!(again[0].message_id, first[0].message_id);
+}
+
+#[tokio::test]
+async fn bad_requests_are_refused_and_send_nothing() {
+    let fx = Fx::new();
+    let nodes = fx.nodes(1, PlatformType::Windows, "web").await;
+    let cases: Vec<(SendCommand, &str, &str)> = vec![
+        (
+            SendCommand {
+                instance_ids: Some(nodes.clone()),
+                ..to_role("web", "1", "0")
+            },
+            "ValidationException",
+            "either InstanceIds or Targets",
+        ),
+        (
+            SendCommand {
+                targets: None,
+                instance_ids: Some(nodes.clone()),
+                ..to_role("web", "1", "0")
+            },
+            "UnsupportedPlatformType",
+            "Linux and MacOS",
+        ),
+        (
+            SendCommand {
+                parameters: Some(BTreeMap::from([("comands".into(), vec!["ls".into()])])),
+                ..to_role("web", "1", "0")
+            },
+            "InvalidParameters",
+            "comands",
+        ),
+        (
+            to_role("web", "0", "0"),
+            "ValidationException",
+            "maxConcurrency",
+        ),
+        (
+            to_role("web", "101%", "0"),
+            "ValidationException",
+            "maxConcurrency",
+        ),
+        (
+            to_role("web", "1", "-1"),
+            "ValidationException",
+            "maxErrors",
+        ),
+        (
+            SendCommand {
+                timeout_seconds: Some(29),
+                ..to_role("web", "1", "0")
+            },
+            "ValidationException",
+            "timeoutSeconds",
+        ),
+        (
+            SendCommand {
+                document_name: "No-Such-Doc".into(),
+                ..to_role("web", "1", "0")
+            },
+            "InvalidDocument",
+            "No-Such-Doc",
+        ),
+        (
+            SendCommand {
+                parameters: Some(shell(&["cat {{ssm:/nowhere}}"])),
+                ..to_role("web", "1", "0")
+            },
+            "InvalidParameters",
+            "/nowhere",
+        ),
+        (
+            SendCommand {
+                output_s3_bucket_name: Some("logs".into()),
+                ..to_role("web", "1", "0")
+            },
+            "ValidationException",
+            "OutputS3BucketName",
+        ),
+    ];
+    for (req, code, needle) in cases {
+        let e = fx.backend.call(&fx.admin, req).await.unwrap_err();
+        assert_eq!(e.code, code, "{e}");
+        assert!(e.message.contains(needle), "{e} does not name {needle}");
+    }
+    let listed = fx
+        .backend
+        .call(&fx.admin, ListCommands::default())
+        .await
+        .unwrap();
+    assert!(listed.commands.is_empty());
+}
