@@ -5,10 +5,15 @@
 //! [`Simulator`] then registers each node through an activation exactly as a
 //! real agent would, through the gate, and heartbeats on the backend's
 //! clock. A flaky share of nodes falls silent now and then (their status
-//! decays to ConnectionLost) and comes back.
+//! decays to ConnectionLost) and comes back. Nodes take Run Command's
+//! messages from the node channel, run them in a simulated shell with
+//! realistic output, and reply; a silent node never picks up its mail.
+
+mod agent;
+pub(crate) mod shell;
 
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap};
+use std::collections::{BTreeMap, BinaryHeap, HashMap};
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -92,6 +97,17 @@ pub struct FleetSpec {
     pub tag_scheme: TagScheme,
     /// Share of nodes (0.0–1.0) that lose their connection now and then.
     pub flakiness: f64,
+    /// How long a node takes to pick up its mail, in milliseconds: a
+    /// per-pickup draw from this range.
+    #[serde(default = "default_pickup_ms")]
+    pub pickup_ms: (u64, u64),
+    /// Share of nodes (0.0–1.0) on which every command fails (a full disk).
+    #[serde(default)]
+    pub command_failure_rate: f64,
+}
+
+fn default_pickup_ms() -> (u64, u64) {
+    (50, 400)
 }
 
 impl FleetSpec {
@@ -112,7 +128,22 @@ impl FleetSpec {
             ],
             tag_scheme: TagScheme::Standard,
             flakiness: 0.05,
+            pickup_ms: default_pickup_ms(),
+            command_failure_rate: 0.0,
         }
+    }
+
+    /// Whether commands always fail on the node at `index`: drawn apart from
+    /// the fleet's own draws, so the same seed gives the same fleet whatever
+    /// the failure rate.
+    fn fails_commands(&self, index: usize) -> bool {
+        if self.command_failure_rate <= 0.0 {
+            return false;
+        }
+        let mut rng = ChaCha8Rng::seed_from_u64(
+            self.seed ^ 0xC0DE_FA11 ^ (index as u64).wrapping_mul(0xD1B5_4A32_D192_ED03),
+        );
+        rng.random_bool(self.command_failure_rate.clamp(0.0, 1.0))
     }
 
     /// Expands the spec into node descriptions, deterministically.
@@ -222,10 +253,26 @@ struct SimNode {
     rng: ChaCha8Rng,
     /// Silent until then, if in an outage.
     silent_until: Option<Timestamp>,
+    /// Every command fails on this node.
+    failing: bool,
+    /// Mail waits that the node has not looked at yet.
+    has_mail: bool,
+    /// A look at the mailbox is planned.
+    poll_planned: bool,
+    /// Commands running, by command id: the job that replies.
+    running: HashMap<String, u64>,
+}
+
+/// Something a node does at a time of its own: look at its mail, or reply.
+enum Job {
+    Poll(usize),
+    Reply(usize, agent::PendingReply),
 }
 
 /// How many registrations are in flight at once; they share commits.
 const REGISTER_CONCURRENCY: usize = 2000;
+/// How many polls and replies go out at once.
+const JOB_BATCH: usize = 2000;
 
 /// A running simulated fleet.
 pub struct Simulator {
@@ -233,6 +280,30 @@ pub struct Simulator {
     nodes: Vec<SimNode>,
     /// Next heartbeat of each node, soonest first.
     due: BinaryHeap<Reverse<(Timestamp, usize)>>,
+    /// Polls and replies, soonest first, by job number.
+    jobs: BinaryHeap<Reverse<(Timestamp, u64)>>,
+    job_list: HashMap<u64, Job>,
+    next_job: u64,
+    by_id: HashMap<String, usize>,
+    mail: Option<tokio::sync::mpsc::UnboundedReceiver<String>>,
+    spec: FleetSpec,
+    /// Draws of pickup latency.
+    rng: ChaCha8Rng,
+}
+
+impl SimNode {
+    fn new(spec: SimNodeSpec, instance_id: String, rng: ChaCha8Rng, fleet: &FleetSpec) -> Self {
+        SimNode {
+            failing: fleet.fails_commands(spec.index),
+            spec,
+            instance_id,
+            rng,
+            silent_until: None,
+            has_mail: false,
+            poll_planned: false,
+            running: HashMap::new(),
+        }
+    }
 }
 
 impl Simulator {
@@ -272,16 +343,11 @@ impl Simulator {
                 spec.seed ^ (node_spec.index as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15),
             );
             match known.get(&node_spec.computer_name) {
-                Some(id) => nodes.push(SimNode {
-                    spec: node_spec,
-                    instance_id: id.clone(),
-                    rng,
-                    silent_until: None,
-                }),
+                Some(id) => nodes.push(SimNode::new(node_spec, id.clone(), rng, spec)),
                 None => missing.push((node_spec, rng)),
             }
         }
-        nodes.extend(register(&backend, &admin, missing).await?);
+        nodes.extend(register(&backend, &admin, spec, missing).await?);
         nodes.sort_by_key(|n| n.spec.index);
 
         let now = backend.now();
@@ -291,11 +357,29 @@ impl Simulator {
             let phase = node.rng.random_range(0..interval_ms.max(1));
             due.push(Reverse((now.plus_millis(phase), slot)));
         }
-        Ok(Simulator {
+        let by_id = nodes
+            .iter()
+            .enumerate()
+            .map(|(slot, n)| (n.instance_id.clone(), slot))
+            .collect();
+        let mail = Some(backend.watch_mail());
+        let mut sim = Simulator {
             backend,
             nodes,
             due,
-        })
+            jobs: BinaryHeap::new(),
+            job_list: HashMap::new(),
+            next_job: 0,
+            by_id,
+            mail,
+            spec: spec.clone(),
+            rng: ChaCha8Rng::seed_from_u64(spec.seed ^ 0x5EED_0FA1),
+        };
+        // Mail sent before the simulator started (or before a restart) waits.
+        for slot in 0..sim.nodes.len() {
+            sim.nodes[slot].has_mail = true;
+        }
+        Ok(sim)
     }
 
     pub fn len(&self) -> usize {
@@ -311,67 +395,253 @@ impl Simulator {
         self.nodes.iter().map(|n| n.instance_id.as_str())
     }
 
-    /// When the next heartbeat is due.
+    /// When the next heartbeat, poll or reply is due.
     pub fn next_due(&self) -> Option<Timestamp> {
-        self.due.peek().map(|Reverse((at, _))| *at)
+        let heartbeat = self.due.peek().map(|Reverse((at, _))| *at);
+        let job = self.jobs.peek().map(|Reverse((at, _))| *at);
+        match (heartbeat, job) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
-    /// Sends every heartbeat due at or before `until`, in time order.
-    /// Returns how many were sent.
+    fn plan(&mut self, at: Timestamp, job: Job) -> u64 {
+        let number = self.next_job;
+        self.next_job += 1;
+        self.jobs.push(Reverse((at, number)));
+        self.job_list.insert(number, job);
+        number
+    }
+
+    /// Plans a look at the mailbox of the node in `slot`, after its pickup
+    /// latency, unless one is planned or the node is silent.
+    fn plan_poll(&mut self, slot: usize, now: Timestamp) {
+        let node = &mut self.nodes[slot];
+        node.has_mail = true;
+        if node.poll_planned || node.silent_until.is_some_and(|end| now < end) {
+            return;
+        }
+        node.poll_planned = true;
+        let (low, high) = self.spec.pickup_ms;
+        let wait = self.rng.random_range(low.min(high)..=high.max(low));
+        self.plan(now.plus_millis(wait as i64), Job::Poll(slot));
+    }
+
+    /// Takes the news of mail that arrived since the last look.
+    fn take_mail(&mut self, now: Timestamp) {
+        let Some(mut mail) = self.mail.take() else {
+            return;
+        };
+        while let Ok(id) = mail.try_recv() {
+            if let Some(&slot) = self.by_id.get(&id) {
+                self.plan_poll(slot, now);
+            }
+        }
+        self.mail = Some(mail);
+    }
+
+    /// Sends every heartbeat, poll and reply due at or before `until`, in
+    /// time order. Returns how many heartbeats were sent.
     pub async fn step_until(&mut self, until: Timestamp) -> Result<usize, ApiError> {
+        self.take_mail(self.backend.now());
         let config = self.backend.fleet_config().clone();
         let interval_ms = config.heartbeat_interval.as_millis() as i64;
         let lost_ms = interval_ms * i64::from(config.missed_heartbeats.max(1));
         let mut sent = 0;
-        while let Some(Reverse((at, slot))) = self.due.peek().copied() {
-            if at > until {
-                break;
+        loop {
+            let heartbeat = self.due.peek().map(|Reverse(entry)| *entry);
+            let job = self.jobs.peek().map(|Reverse(entry)| *entry);
+            match (heartbeat, job) {
+                (_, Some((at, _))) if at <= until && heartbeat.is_none_or(|h| at <= h.0) => {
+                    // Every job due before the next heartbeat, at once: real
+                    // agents do not wait for each other.
+                    let horizon = heartbeat.map_or(until, |h| h.0.min(until));
+                    let mut batch = Vec::new();
+                    while let Some(Reverse((at, number))) = self.jobs.peek().copied() {
+                        if at > horizon || batch.len() >= JOB_BATCH {
+                            break;
+                        }
+                        self.jobs.pop();
+                        batch.push((number, at));
+                    }
+                    self.run_jobs(batch).await?;
+                }
+                (Some((at, slot)), _) if at <= until => {
+                    self.due.pop();
+                    sent += self.heartbeat(slot, at, interval_ms, lost_ms).await?;
+                }
+                _ => break,
             }
-            self.due.pop();
-            let node = &mut self.nodes[slot];
-            let next = at.plus_millis(interval_ms);
-            if node.silent_until.is_some_and(|end| at < end) {
-                self.due.push(Reverse((next, slot)));
-                continue;
-            }
-            node.silent_until = None;
-            // A flaky node may fall silent for long enough to be noticed.
-            if node.spec.flaky && node.rng.random_bool(0.08) {
-                let outage = node.rng.random_range(lost_ms + interval_ms..=lost_ms * 4);
-                node.silent_until = Some(at.plus_millis(outage));
-                self.due.push(Reverse((next, slot)));
-                continue;
-            }
-            let heartbeat = UpdateInstanceInformation {
-                instance_id: node.instance_id.clone(),
-                agent_version: Some(node.spec.agent_version.clone()),
-                ip_address: Some(node.spec.ip_address.clone()),
-                computer_name: Some(node.spec.computer_name.clone()),
-                ..UpdateInstanceInformation::default()
-            };
-            match self
-                .backend
-                .call(&Caller::node(node.instance_id.clone()), heartbeat)
-                .await
-            {
-                Ok(_) => sent += 1,
-                // Deregistered behind the simulator's back: it stays quiet.
-                Err(e) if e.code == "InvalidInstanceId" => continue,
-                Err(e) => return Err(e),
-            }
-            self.due.push(Reverse((next, slot)));
+            // Replies and dispatches send mail to the next nodes.
+            self.take_mail(until);
         }
         Ok(sent)
     }
 
-    /// Heartbeats on the backend's clock until the backend goes away.
+    async fn heartbeat(
+        &mut self,
+        slot: usize,
+        at: Timestamp,
+        interval_ms: i64,
+        lost_ms: i64,
+    ) -> Result<usize, ApiError> {
+        let node = &mut self.nodes[slot];
+        let next = at.plus_millis(interval_ms);
+        if node.silent_until.is_some_and(|end| at < end) {
+            self.due.push(Reverse((next, slot)));
+            return Ok(0);
+        }
+        node.silent_until = None;
+        // A flaky node may fall silent for long enough to be noticed.
+        if node.spec.flaky && node.rng.random_bool(0.08) {
+            let outage = node.rng.random_range(lost_ms + interval_ms..=lost_ms * 4);
+            node.silent_until = Some(at.plus_millis(outage));
+            self.due.push(Reverse((next, slot)));
+            return Ok(0);
+        }
+        let heartbeat = UpdateInstanceInformation {
+            instance_id: node.instance_id.clone(),
+            agent_version: Some(node.spec.agent_version.clone()),
+            ip_address: Some(node.spec.ip_address.clone()),
+            computer_name: Some(node.spec.computer_name.clone()),
+            ..UpdateInstanceInformation::default()
+        };
+        let has_mail = node.has_mail;
+        match self
+            .backend
+            .call(&Caller::node(node.instance_id.clone()), heartbeat)
+            .await
+        {
+            Ok(_) => {}
+            // Deregistered behind the simulator's back: it stays quiet.
+            Err(e) if e.code == "InvalidInstanceId" => return Ok(0),
+            Err(e) => return Err(e),
+        }
+        self.due.push(Reverse((next, slot)));
+        // Back from an outage (or just started): look at the mail.
+        if has_mail {
+            self.plan_poll(slot, at);
+        }
+        Ok(1)
+    }
+
+    /// Runs a batch of jobs: their calls go out together, their results are
+    /// booked in order.
+    async fn run_jobs(&mut self, batch: Vec<(u64, Timestamp)>) -> Result<(), ApiError> {
+        let mut polls = Vec::new();
+        let mut replies = Vec::new();
+        for (number, at) in batch {
+            match self.job_list.remove(&number) {
+                Some(Job::Poll(slot)) => {
+                    let node = &mut self.nodes[slot];
+                    node.poll_planned = false;
+                    if node.silent_until.is_some_and(|end| at < end) {
+                        continue;
+                    }
+                    node.has_mail = false;
+                    polls.push((slot, at));
+                }
+                Some(Job::Reply(slot, pending)) => {
+                    self.nodes[slot].running.remove(&pending.command_id);
+                    replies.push((slot, pending.reply));
+                }
+                None => {}
+            }
+        }
+        let seed = self.spec.seed;
+        let looks = polls.iter().map(|&(slot, at)| {
+            let node = &self.nodes[slot];
+            agent::poll(
+                &self.backend,
+                &node.instance_id,
+                &node.spec,
+                seed,
+                node.failing,
+                at,
+            )
+        });
+        let results = futures_util::future::join_all(looks).await;
+        for ((slot, at), result) in polls.into_iter().zip(results) {
+            let work = match result {
+                Ok(work) => work,
+                Err(e) if e.code == "InvalidInstanceId" => continue,
+                Err(e) => return Err(e),
+            };
+            for item in work {
+                match item {
+                    agent::Work::Finish { at: done, reply } => {
+                        let command_id = reply.command_id.clone();
+                        let job = self.plan(done, Job::Reply(slot, reply));
+                        self.nodes[slot].running.insert(command_id, job);
+                    }
+                    agent::Work::Cancel { command_id } => {
+                        let Some(job) = self.nodes[slot].running.remove(&command_id) else {
+                            continue;
+                        };
+                        if let Some(Job::Reply(_, pending)) = self.job_list.remove(&job) {
+                            replies.push((slot, agent::cancelled(pending, at)));
+                        }
+                    }
+                }
+            }
+        }
+        let sends = replies
+            .into_iter()
+            .map(|(slot, reply)| self.reply(slot, reply));
+        for result in futures_util::future::join_all(sends).await {
+            result?;
+        }
+        Ok(())
+    }
+
+    async fn reply(
+        &self,
+        slot: usize,
+        reply: sysman_api::commands::SendReply,
+    ) -> Result<(), ApiError> {
+        let caller = Caller::node(self.nodes[slot].instance_id.clone());
+        match self.backend.call(&caller, reply).await {
+            Ok(_) => Ok(()),
+            // The node or the command went away meanwhile.
+            Err(e) if matches!(e.code.as_ref(), "InvalidInstanceId" | "InvalidMessageId") => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Heartbeats, polls and replies on the backend's clock until the
+    /// backend goes away.
     pub async fn run(mut self) {
         let clock = self.backend.clock();
-        while let Some(at) = self.next_due() {
-            clock.sleep_until(at).await;
-            if let Err(e) = self.step_until(clock.now()).await {
-                tracing::warn!("simulated heartbeats failed: {e}");
+        let Some(mut mail) = self.mail.take() else {
+            return;
+        };
+        loop {
+            while let Ok(id) = mail.try_recv() {
+                if let Some(&slot) = self.by_id.get(&id) {
+                    self.plan_poll(slot, clock.now());
+                }
             }
+            let Some(at) = self.next_due() else { return };
+            tokio::select! {
+                () = clock.sleep_until(at) => {}
+                news = mail.recv() => match news {
+                    Some(id) => {
+                        if let Some(&slot) = self.by_id.get(&id) {
+                            self.plan_poll(slot, clock.now());
+                        }
+                        continue;
+                    }
+                    None => return,
+                },
+            }
+            self.mail = Some(mail);
+            if let Err(e) = self.step_until(clock.now()).await {
+                tracing::warn!("the simulated fleet failed a step: {e}");
+            }
+            let Some(taken) = self.mail.take() else {
+                return;
+            };
+            mail = taken;
         }
     }
 }
@@ -381,6 +651,7 @@ impl Simulator {
 async fn register(
     backend: &Backend,
     admin: &Caller,
+    fleet: &FleetSpec,
     missing: Vec<(SimNodeSpec, ChaCha8Rng)>,
 ) -> Result<Vec<SimNode>, ApiError> {
     let mut groups: BTreeMap<Vec<Tag>, Vec<(SimNodeSpec, ChaCha8Rng)>> = BTreeMap::new();
@@ -429,12 +700,12 @@ async fn register(
         });
         let results = futures_util::future::join_all(calls).await;
         for ((_, (spec, rng)), result) in batch.iter().zip(results) {
-            nodes.push(SimNode {
-                spec: spec.clone(),
-                instance_id: result?.instance_id,
-                rng: rng.clone(),
-                silent_until: None,
-            });
+            nodes.push(SimNode::new(
+                spec.clone(),
+                result?.instance_id,
+                rng.clone(),
+                fleet,
+            ));
         }
     }
     Ok(nodes)

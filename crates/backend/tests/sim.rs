@@ -199,3 +199,160 @@ async fn a_reopened_store_keeps_the_fleet_and_the_simulator_finds_its_nodes() {
         "no node registered twice"
     );
 }
+
+/// Runs the simulator on the manual clock until `done` or an hour passes.
+async fn run_until(
+    sim: &mut Simulator,
+    clock: &ManualClock,
+    step: Duration,
+    mut done: impl AsyncFnMut() -> bool,
+) {
+    for _ in 0..(3600 * 1000 / step.as_millis() as usize) {
+        sim.step_until(clock.now()).await.unwrap();
+        if done().await {
+            return;
+        }
+        clock.advance(step);
+    }
+    panic!("not done within an hour of simulated time");
+}
+
+mod commands {
+    use std::collections::BTreeMap;
+
+    use sysman_api::Target;
+    use sysman_api::commands::{
+        CommandStatus, GetCommandInvocation, InvocationStatus, ListCommandInvocations,
+        ListCommands, SendCommand,
+    };
+
+    use super::*;
+
+    fn send(role: &str, commands: &[&str]) -> SendCommand {
+        SendCommand {
+            targets: Some(vec![Target {
+                key: "tag:Role".into(),
+                values: vec![role.into()],
+            }]),
+            document_name: "AWS-RunShellScript".into(),
+            parameters: Some(BTreeMap::from([(
+                "commands".to_owned(),
+                commands.iter().map(|c| c.to_string()).collect(),
+            )])),
+            max_concurrency: Some("100%".into()),
+            max_errors: Some("100%".into()),
+            ..SendCommand::default()
+        }
+    }
+
+    async fn status(b: &Backend, id: &str) -> sysman_api::commands::Command {
+        b.call(
+            &Caller::admin("t"),
+            ListCommands {
+                command_id: Some(id.into()),
+                ..ListCommands::default()
+            },
+        )
+        .await
+        .unwrap()
+        .commands
+        .remove(0)
+    }
+
+    #[tokio::test]
+    async fn simulated_nodes_run_shell_commands_and_reply() {
+        let clock = ManualClock::new(START);
+        let b = backend(&clock);
+        let mut spec = FleetSpec::new(60, 3);
+        spec.flakiness = 0.0;
+        let mut sim = Simulator::start(b.clone(), &spec).await.unwrap();
+        let admin = Caller::admin("t");
+        let id = b
+            .call(&admin, send("web", &["hostname", "uname -s"]))
+            .await
+            .unwrap()
+            .command
+            .command_id;
+        run_until(&mut sim, &clock, Duration::from_millis(100), async || {
+            status(&b, &id).await.status.is_terminal()
+        })
+        .await;
+        let command = status(&b, &id).await;
+        let invocations = b
+            .call(
+                &admin,
+                ListCommandInvocations {
+                    command_id: Some(id.clone()),
+                    ..ListCommandInvocations::default()
+                },
+            )
+            .await
+            .unwrap()
+            .command_invocations;
+        assert_eq!(invocations.len() as i64, command.target_count);
+        let mut linux = 0;
+        for inv in &invocations {
+            let name = inv.instance_name.clone().unwrap();
+            if name.starts_with("WIN-") {
+                // AWS-RunShellScript has no step for Windows.
+                assert_eq!(inv.status_details, "Undeliverable", "{name}");
+                continue;
+            }
+            let out = b
+                .call(
+                    &admin,
+                    GetCommandInvocation {
+                        command_id: id.clone(),
+                        instance_id: inv.instance_id.clone(),
+                        plugin_name: None,
+                    },
+                )
+                .await
+                .unwrap();
+            assert_eq!(out.status, InvocationStatus::Success, "{name}");
+            let kernel = if name.starts_with("mac-") {
+                "Darwin"
+            } else {
+                "Linux"
+            };
+            assert_eq!(out.standard_output_content, format!("{name}\n{kernel}\n"));
+            linux += 1;
+        }
+        assert!(linux > 5, "only {linux} nodes ran the command");
+        assert_eq!(command.completed_count, command.target_count);
+    }
+
+    #[tokio::test]
+    async fn a_failing_share_stops_the_run_at_max_errors() {
+        let clock = ManualClock::new(START);
+        let b = backend(&clock);
+        let mut spec = FleetSpec::new(400, 9);
+        spec.flakiness = 0.0;
+        spec.command_failure_rate = 0.3;
+        let mut sim = Simulator::start(b.clone(), &spec).await.unwrap();
+        let id = b
+            .call(
+                &Caller::admin("t"),
+                SendCommand {
+                    max_concurrency: Some("1".into()),
+                    max_errors: Some("2".into()),
+                    ..send("api", &["true"])
+                },
+            )
+            .await
+            .unwrap()
+            .command
+            .command_id;
+        run_until(&mut sim, &clock, Duration::from_millis(100), async || {
+            status(&b, &id).await.status.is_terminal()
+        })
+        .await;
+        let command = status(&b, &id).await;
+        assert_eq!(command.status, CommandStatus::Failed);
+        assert_eq!(
+            command.error_count, 3,
+            "one at a time stops at exactly the third"
+        );
+        assert_eq!(command.completed_count, command.target_count);
+    }
+}
