@@ -8,9 +8,14 @@
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use std::time::Duration;
 use sysman::app::{App, Msg};
+
 use sysman::fixture::Fixture;
 use sysman::screenshot::{SvgColours, buffer_to_svg};
+use sysman_api::Target;
+use sysman_api::commands::{ListCommandInvocations, SendCommand};
+use sysman_backend::Caller;
 
 fn press(app: &mut App, keys: &str) {
     for c in keys.chars() {
@@ -21,6 +26,140 @@ fn press(app: &mut App, keys: &str) {
         };
         app.update(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
     }
+}
+
+/// Carries out what the app asks, and what the backend's events mark.
+async fn settle(fixture: &Fixture, app: &mut App, effects: Vec<sysman::app::Effect>) {
+    fixture.drive(app, effects).await;
+    while app.needs_flush() {
+        let effects = app.update(Msg::Flush);
+        fixture.drive(app, effects).await;
+    }
+}
+
+async fn send(fixture: &Fixture, role: &str, commands: &[&str], comment: &str) -> String {
+    let req = SendCommand {
+        targets: Some(vec![Target {
+            key: "tag:Role".into(),
+            values: vec![role.into()],
+        }]),
+        document_name: "AWS-RunShellScript".into(),
+        parameters: Some(
+            [(
+                "commands".to_owned(),
+                commands.iter().map(|c| c.to_string()).collect(),
+            )]
+            .into(),
+        ),
+        max_concurrency: Some("10".into()),
+        max_errors: Some("5".into()),
+        comment: (!comment.is_empty()).then(|| comment.to_owned()),
+        ..SendCommand::default()
+    };
+    let admin = Caller::admin("ops");
+    let id = fixture.backend.call(&admin, req).await.expect("sends");
+    id.command.command_id
+}
+
+async fn targets(fixture: &Fixture, id: &str) -> Vec<String> {
+    let admin = Caller::admin("ops");
+    let mut out = Vec::new();
+    let mut next_token = None;
+    loop {
+        let list = ListCommandInvocations {
+            command_id: Some(id.into()),
+            next_token,
+            ..ListCommandInvocations::default()
+        };
+        let page = fixture.backend.call(&admin, list).await.expect("lists");
+        out.extend(page.command_invocations.into_iter().map(|i| i.instance_id));
+        match page.next_token {
+            Some(t) => next_token = Some(t),
+            None => return out,
+        }
+    }
+}
+
+/// Run Command: a finished command, one with a long output, and one
+/// caught mid-run, agents played by hand.
+async fn run_command(fixture: &Fixture) -> std::io::Result<()> {
+    let id = send(fixture, "db", &["df -h /var/lib/postgresql"], "disk space").await;
+    for node in targets(fixture, &id).await.iter().cycle().take(200) {
+        fixture.clock.advance(Duration::from_millis(200));
+        let df = "Filesystem      Size  Used Avail Use% Mounted on\n/dev/nvme1n1    500G  212G  288G  43% /var/lib/postgresql\n";
+        fixture.reply(node, "Success", 0, df, "").await;
+    }
+    let id = send(fixture, "cache", &["journalctl -u redis --no-pager"], "").await;
+    let log: String = (1..=3000)
+        .map(|i| {
+            format!(
+                "Nov 23 12:{:02}:{:02} cache-prod-001 redis[812]: {} clients connected, {} keys\n",
+                i / 60 % 60,
+                i % 60,
+                40 + i % 17,
+                120_000 + i * 3
+            )
+        })
+        .collect();
+    if let Some(node) = targets(fixture, &id).await.first() {
+        fixture.reply(node, "Success", 0, &log, "").await;
+    }
+    fixture.clock.advance(Duration::from_secs(20));
+    let id = send(
+        fixture,
+        "web",
+        &["uname -a", "systemctl is-active nginx"],
+        "kernel check",
+    )
+    .await;
+    let nodes = targets(fixture, &id).await;
+    let uname = "Linux web-prod-001 6.1.0-27-amd64 #1 SMP x86_64 GNU/Linux\nactive\n";
+    let mut answered = 0;
+    for _ in 0..6 {
+        fixture.clock.advance(Duration::from_secs(2));
+        for node in &nodes {
+            let (status, code, out, err) = match answered {
+                0..20 => ("Success", 0, uname, ""),
+                20 => (
+                    "Failed",
+                    3,
+                    "inactive\n",
+                    "nginx.service: Failed with result 'exit-code'.\n",
+                ),
+                21..28 => ("InProgress", -1, "", ""),
+                _ => continue,
+            };
+            if fixture.reply(node, status, code, out, err).await {
+                answered += 1;
+            }
+        }
+    }
+    fixture.clock.advance(Duration::from_secs(1));
+    // A console opened now finds the commands in the history.
+    let mut app = fixture.app((120, 40), "dark", false).await;
+    press(&mut app, ":run");
+    let effects = app.update(Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
+    settle(fixture, &mut app, effects).await;
+    save(&mut app, "run-history.svg")?;
+    let effects = app.update(Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
+    settle(fixture, &mut app, effects).await;
+    save(&mut app, "run-detail.svg")?;
+    press(&mut app, "\u{1b}j");
+    let effects = app.update(Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
+    settle(fixture, &mut app, effects).await;
+    let effects = app.update(Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
+    settle(fixture, &mut app, effects).await;
+    save(&mut app, "run-output.svg")?;
+    press(&mut app, "\u{1b}\u{1b}:run AWS-RunShellScript");
+    let effects = app.update(Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
+    settle(fixture, &mut app, effects).await;
+    press(&mut app, "sudo apt-get -y upgrade openssl");
+    for _ in 0..3 {
+        app.update(Msg::Key(KeyEvent::new(KeyCode::Tab, KeyModifiers::NONE)));
+    }
+    press(&mut app, "tag:Role=web tag:Environment=staging");
+    save(&mut app, "run-form.svg")?;
+    Ok(())
 }
 
 fn save(app: &mut App, name: &str) -> std::io::Result<()> {
@@ -56,5 +195,6 @@ async fn main() -> std::io::Result<()> {
     save(&mut app, "activations.svg")?;
     let mut light = fixture.app((120, 40), "light", false).await;
     save(&mut light, "fleet-light.svg")?;
+    run_command(&fixture).await?;
     Ok(())
 }

@@ -6,8 +6,14 @@
 //! `update` never awaits and `render` (in `ui`) never changes anything, so
 //! every screen can be reproduced from a sequence of messages.
 
+mod run;
+
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use sysman_api::Timestamp;
+use sysman_api::commands::{
+    Command as RunCommand, CommandInvocation, GetCommandOutputResult, SendCommand,
+};
+use sysman_api::documents::{DocumentDescription, DocumentIdentifier};
 use sysman_api::fleet::{Activation, NodeSummary};
 use sysman_api::parameters::{Parameter, ParameterHistory, ParameterMetadata, PutParameter};
 use sysman_backend::Event;
@@ -18,6 +24,9 @@ pub use crate::palette::Palette;
 use crate::palette::PaletteTarget;
 use crate::panes::PaneId;
 use crate::panes::activations::ActivationsPane;
+use crate::panes::commands::output::Stream;
+use crate::panes::commands::send::SendForm;
+use crate::panes::commands::{CommandsPane, RunView};
 use crate::panes::fleet::{FleetPane, FleetView};
 use crate::panes::parameters::{Detail, ParametersPane, ParametersView};
 use crate::theme::Theme;
@@ -30,6 +39,9 @@ pub enum Msg {
     Tick(Timestamp),
     Resize(u16, u16),
     Backend(BackendMsg),
+    /// About ten times a second while [`App::needs_flush`]: apply the
+    /// changes that events announced, with as few backend calls as can be.
+    Flush,
 }
 
 /// A backend result or change event.
@@ -56,6 +68,40 @@ pub enum BackendMsg {
     ParameterRevealed {
         name: String,
         result: Result<String, String>,
+    },
+    /// A page of the command history.
+    CommandsLoaded {
+        request: u64,
+        result: Result<(Vec<RunCommand>, Option<String>), String>,
+    },
+    /// One command's record, for its detail view.
+    CommandLoaded {
+        request: u64,
+        result: Result<Box<RunCommand>, String>,
+    },
+    /// A command's invocations: all of them, or the ones asked for.
+    InvocationsLoaded {
+        request: u64,
+        partial: bool,
+        result: Result<Vec<CommandInvocation>, String>,
+    },
+    /// A page of one node's output.
+    OutputLoaded {
+        request: u64,
+        stream: Stream,
+        result: Result<GetCommandOutputResult, String>,
+    },
+    DocumentsLoaded {
+        request: u64,
+        result: Result<Vec<DocumentIdentifier>, String>,
+    },
+    DocumentDescribed {
+        request: u64,
+        result: Result<Box<DocumentDescription>, String>,
+    },
+    CommandSent {
+        request: u64,
+        result: Result<Box<RunCommand>, String>,
     },
     Event(Event),
     /// The event stream dropped events: reload everything.
@@ -107,6 +153,43 @@ pub enum Effect {
         version: i64,
         label: String,
     },
+    /// A page of the history; `token` names it (`None`: the newest).
+    LoadCommands {
+        request: u64,
+        token: Option<String>,
+    },
+    LoadCommand {
+        request: u64,
+        command_id: String,
+    },
+    /// Every invocation of a command, or only those of `instance_ids`.
+    LoadInvocations {
+        request: u64,
+        command_id: String,
+        instance_ids: Option<Vec<String>>,
+    },
+    LoadOutput {
+        request: u64,
+        command_id: String,
+        instance_id: String,
+        stream: Stream,
+        offset: i64,
+    },
+    LoadDocuments {
+        request: u64,
+    },
+    DescribeDocument {
+        request: u64,
+        name: String,
+    },
+    SendCommand {
+        request: u64,
+        send: Box<SendCommand>,
+    },
+    CancelCommand {
+        request: u64,
+        command_id: String,
+    },
 }
 
 /// What sits on top of the pane and takes keys first.
@@ -125,6 +208,8 @@ pub enum Layer {
         version: i64,
         input: String,
     },
+    /// The Run Command send form.
+    Send(Box<SendForm>),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -149,6 +234,7 @@ pub struct App {
     pub fleet: FleetPane,
     pub activations: ActivationsPane,
     pub parameters: ParametersPane,
+    pub commands: CommandsPane,
     pub layer: Option<Layer>,
     /// The filter text while it is being typed.
     pub filter_input: Option<String>,
@@ -165,6 +251,10 @@ pub struct App {
     activations_stale: bool,
     parameters_request: Option<u64>,
     parameters_stale: bool,
+    commands_request: Option<u64>,
+    /// A command changed since the history page was loaded.
+    commands_stale: bool,
+    documents_request: Option<u64>,
 }
 
 impl App {
@@ -188,6 +278,7 @@ impl App {
             fleet: FleetPane::default(),
             activations: ActivationsPane::default(),
             parameters: ParametersPane::default(),
+            commands: CommandsPane::default(),
             layer: None,
             filter_input: None,
             pending_keys: Vec::new(),
@@ -201,11 +292,15 @@ impl App {
             activations_stale: false,
             parameters_request: None,
             parameters_stale: false,
+            commands_request: None,
+            commands_stale: false,
+            documents_request: None,
         };
         let effects = vec![
             app.load_nodes(),
             app.load_activations(),
             app.load_parameters(),
+            app.load_commands(),
         ];
         (app, effects)
     }
@@ -265,6 +360,7 @@ impl App {
                 Vec::new()
             }
             Msg::Backend(msg) => self.on_backend(msg),
+            Msg::Flush => self.flush(),
         }
     }
 
@@ -278,6 +374,7 @@ impl App {
         self.fleet.settle();
         self.activations.settle();
         self.parameters.settle();
+        self.settle_commands(page);
     }
 
     pub fn set_status(&mut self, text: impl Into<String>, error: bool) {
@@ -294,6 +391,10 @@ impl App {
             PaneId::Fleet => self.fleet.table.filter.text(),
             PaneId::Activations => self.activations.table.filter.text(),
             PaneId::Parameters => self.parameters.table.filter.text(),
+            PaneId::Commands => match &self.commands.detail {
+                Some(d) => d.table.filter.text(),
+                None => self.commands.table.filter.text(),
+            },
         }
     }
 
@@ -306,11 +407,19 @@ impl App {
             PaneId::Fleet => matches!(self.fleet.view, FleetView::Table),
             PaneId::Parameters => matches!(self.parameters.view, ParametersView::Table),
             PaneId::Activations => true,
+            PaneId::Commands => self.commands.view() != RunView::Output,
         }
     }
 
     /// Scopes whose keys apply now, most specific first.
     pub fn scopes(&self) -> Vec<Scope> {
+        if self.pane == PaneId::Commands {
+            return match self.commands.view() {
+                RunView::History => vec![Scope::Commands, Scope::Table, Scope::Global],
+                RunView::Detail => vec![Scope::Command, Scope::Table, Scope::Global],
+                RunView::Output => vec![Scope::Output, Scope::Global],
+            };
+        }
         match (self.pane, &self.fleet.view, &self.parameters.view) {
             (PaneId::Fleet, FleetView::Node { .. }, _) => vec![Scope::Node, Scope::Global],
             (PaneId::Parameters, _, ParametersView::Detail(_)) => {
@@ -339,6 +448,14 @@ impl App {
         }
         if let (PaneId::Parameters, Some(name)) = (self.pane, self.parameters.open_name()) {
             crumbs.push(name.to_owned());
+        }
+        if self.pane == PaneId::Commands {
+            if let Some(d) = &self.commands.detail {
+                crumbs.push(crate::panes::commands::short_id(&d.command_id).to_owned());
+            }
+            if let Some(o) = &self.commands.output {
+                crumbs.push(o.instance_id.clone());
+            }
         }
         crumbs
     }
@@ -452,6 +569,7 @@ impl App {
                 }
                 self.layer = Some(Layer::Form(form));
             }
+            Layer::Send(form) => return self.on_send_key(*form, event),
             Layer::Palette(mut palette) => match event.code {
                 KeyCode::Esc => {}
                 KeyCode::Enter => return self.run_palette(&palette),
@@ -513,11 +631,20 @@ impl App {
             PaneId::Fleet => self.fleet.table.set_filter(text),
             PaneId::Activations => self.activations.table.set_filter(text),
             PaneId::Parameters => self.parameters.table.set_filter(text),
+            PaneId::Commands => match &mut self.commands.detail {
+                Some(d) => d.table.set_filter(text),
+                None => self.commands.table.set_filter(text),
+            },
         }
     }
 
     fn run_palette(&mut self, palette: &Palette) -> Vec<Effect> {
         match palette.resolve() {
+            Some((PaletteTarget::Pane(PaneId::Commands), args)) if !args.is_empty() => {
+                // `:run AWS-RunShellScript` opens the send form on it.
+                self.switch_to(PaneId::Commands);
+                return self.open_send_form_for(&args);
+            }
             Some((PaletteTarget::Pane(pane), args)) => {
                 self.switch_to(pane);
                 if !args.is_empty() {
@@ -559,8 +686,22 @@ impl App {
             Command::Help => self.layer = Some(Layer::Help),
             Command::Filter => self.filter_input = Some(self.current_filter().to_owned()),
             Command::Back => self.back(),
+            Command::Up | Command::Down | Command::PageUp | Command::PageDown
+                if self.commands_output_focused() =>
+            {
+                return self.scroll_output(command);
+            }
             Command::Up | Command::Down | Command::PageUp | Command::PageDown => {
                 self.move_selection(command)
+            }
+            Command::NextPage | Command::PrevPage => return self.turn_page(command),
+            Command::NewCommand => return self.open_send_form(),
+            Command::RerunCommand => return self.rerun(),
+            Command::CancelCommand => self.confirm_cancel_command(),
+            Command::ToggleSelect => self.fleet.toggle_mark(),
+            Command::RunOnNodes => return self.run_on_nodes(),
+            Command::Top | Command::Bottom if self.commands_output_focused() => {
+                return self.scroll_output(command);
             }
             Command::Top => self.table_mut().top(),
             Command::Bottom => self.table_mut().bottom(),
@@ -645,6 +786,7 @@ impl App {
                 }
             }
             PaneId::Activations => {}
+            PaneId::Commands => return self.open_command(),
         }
         Vec::new()
     }
@@ -669,6 +811,10 @@ impl App {
             PaneId::Fleet => &mut self.fleet.table,
             PaneId::Activations => &mut self.activations.table,
             PaneId::Parameters => &mut self.parameters.table,
+            PaneId::Commands => match &mut self.commands.detail {
+                Some(d) => &mut d.table,
+                None => &mut self.commands.table,
+            },
         }
     }
 
@@ -720,6 +866,20 @@ impl App {
     fn back(&mut self) {
         if self.pane == PaneId::Fleet && matches!(self.fleet.view, FleetView::Node { .. }) {
             self.fleet.view = FleetView::Table;
+        } else if self.pane == PaneId::Commands && self.commands.output.is_some() {
+            self.commands.output = None;
+        } else if self.pane == PaneId::Commands
+            && self.commands.detail.is_some()
+            && self.current_filter().is_empty()
+        {
+            self.commands.detail = None;
+        } else if self.pane == PaneId::Fleet
+            && self.current_filter().is_empty()
+            && !self.fleet.marked.is_empty()
+        {
+            let n = self.fleet.marked.len();
+            self.fleet.marked.clear();
+            self.set_status(format!("unselected {n} nodes"), false);
         } else if let (PaneId::Parameters, ParametersView::Detail(d)) =
             (self.pane, &mut self.parameters.view)
         {
@@ -881,20 +1041,28 @@ impl App {
                 }
                 return self.reload_parameters();
             }
-            // No pane lists documents or commands yet.
-            BackendMsg::Event(
-                Event::DocumentChanged { .. }
-                | Event::DocumentDeleted { .. }
-                | Event::CommandChanged { .. }
-                | Event::InvocationChanged { .. },
-            ) => {}
             BackendMsg::Lagged => {
-                return vec![
+                let mut effects = vec![
                     self.load_nodes(),
                     self.load_activations(),
                     self.load_parameters(),
                 ];
+                effects.extend(self.reload_commands_after_lag());
+                return effects;
             }
+            BackendMsg::Event(
+                event @ (Event::DocumentChanged { .. }
+                | Event::DocumentDeleted { .. }
+                | Event::CommandChanged { .. }
+                | Event::InvocationChanged { .. }),
+            ) => return self.on_command_event(event),
+            msg @ (BackendMsg::CommandsLoaded { .. }
+            | BackendMsg::CommandLoaded { .. }
+            | BackendMsg::InvocationsLoaded { .. }
+            | BackendMsg::OutputLoaded { .. }
+            | BackendMsg::DocumentsLoaded { .. }
+            | BackendMsg::DocumentDescribed { .. }
+            | BackendMsg::CommandSent { .. }) => return self.on_commands_msg(msg),
             BackendMsg::Done { request, result } if matches!(&self.layer, Some(Layer::Form(f)) if f.pending == Some(request)) => {
                 match result {
                     Ok(text) => {

@@ -4,6 +4,9 @@
 use std::sync::Arc;
 
 use sysman_api::Timestamp;
+use sysman_api::commands::{
+    AcknowledgeMessage, MessageBody, ReceiveMessages, SendReply, StepReport,
+};
 use sysman_backend::sim::{FleetSpec, Simulator};
 use sysman_backend::{Backend, Caller, Clock, ManualClock, Options};
 
@@ -93,5 +96,58 @@ impl Fixture {
             effects.extend(app.update(Msg::Backend(msg)));
         }
         app.settle();
+    }
+
+    /// Plays the agent of `node`: takes the run message waiting for it, if
+    /// one is, and answers with `status` (`Success`, `Failed`,
+    /// `InProgress`), the exit code and the output, as if it ran for three
+    /// seconds up to now. Returns whether a message was waiting.
+    pub async fn reply(
+        &self,
+        node: &str,
+        status: &str,
+        code: i64,
+        stdout: &str,
+        stderr: &str,
+    ) -> bool {
+        let caller = Caller::node(node);
+        let receive = ReceiveMessages {
+            instance_id: node.into(),
+            wait_seconds: Some(0),
+            max_messages: None,
+        };
+        let Ok(received) = self.backend.call(&caller, receive).await else {
+            return false;
+        };
+        let mut ran = false;
+        for m in received.messages {
+            let MessageBody::RunCommand { steps, .. } = &m.body else {
+                continue;
+            };
+            let ack = AcknowledgeMessage {
+                instance_id: node.into(),
+                message_id: m.message_id.clone(),
+            };
+            if self.backend.call(&caller, ack).await.is_err() {
+                continue;
+            }
+            let now = self.clock.now();
+            let reply = SendReply {
+                instance_id: node.into(),
+                message_id: m.message_id.clone(),
+                sequence: 1,
+                steps: vec![StepReport {
+                    name: steps.first().map(|s| s.name.clone()).unwrap_or_default(),
+                    status: status.into(),
+                    response_code: code,
+                    started: Some(now.plus_millis(-3000)),
+                    finished: (status != "InProgress").then_some(now),
+                    stdout: stdout.into(),
+                    stderr: stderr.into(),
+                }],
+            };
+            ran |= self.backend.call(&caller, reply).await.is_ok();
+        }
+        ran
     }
 }

@@ -154,10 +154,16 @@ pub enum Scope {
     Activations,
     Parameters,
     Parameter,
+    /// Run Command's history of commands.
+    Commands,
+    /// One command and its invocations.
+    Command,
+    /// One node's output of a command.
+    Output,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 7] = [
+    pub const ALL: [Scope; 10] = [
         Scope::Global,
         Scope::Table,
         Scope::Fleet,
@@ -165,6 +171,9 @@ impl Scope {
         Scope::Activations,
         Scope::Parameters,
         Scope::Parameter,
+        Scope::Commands,
+        Scope::Command,
+        Scope::Output,
     ];
 
     pub fn name(self) -> &'static str {
@@ -176,6 +185,9 @@ impl Scope {
             Scope::Activations => "activations",
             Scope::Parameters => "parameters",
             Scope::Parameter => "parameter",
+            Scope::Commands => "commands",
+            Scope::Command => "command",
+            Scope::Output => "output",
         }
     }
 
@@ -218,11 +230,15 @@ commands! {
     PageDown => "page_down", "page down", false;
     Top => "top", "go to the first row", false;
     Bottom => "bottom", "go to the last row", false;
+    NextPage => "next_page", "load the next page from the server", false;
+    PrevPage => "prev_page", "load the previous page from the server", false;
     Open => "open", "open details", false;
     Filter => "filter", "filter rows (fuzzy, Key=value, !term)", false;
     SortNext => "sort_next", "sort by the next column", false;
     SortPrev => "sort_prev", "sort by the previous column", false;
     SortReverse => "sort_reverse", "reverse the sort order", false;
+    ToggleSelect => "toggle_select", "select or unselect the node", false;
+    RunOnNodes => "run_on_nodes", "run a command on the selected nodes", true;
     DeregisterNode => "deregister_node", "deregister the node", true;
     DeleteActivation => "delete_activation", "delete the activation", true;
     ToggleFocus => "toggle_focus", "move between the path tree and the list", false;
@@ -232,6 +248,9 @@ commands! {
     AddLabel => "add_label", "label the selected version (moves the label)", false;
     DiffVersion => "diff_version", "compare the selected version with the current one", false;
     DeleteParameter => "delete_parameter", "delete the parameter and its history", true;
+    NewCommand => "new_command", "send a command to nodes", true;
+    RerunCommand => "rerun_command", "send it again (the form comes filled in)", true;
+    CancelCommand => "cancel_command", "cancel the command where it still runs", true;
     Palette => "palette", "open the command palette", false;
     Help => "help", "show the keys of this pane", false;
     Back => "back", "go back / clear the filter", false;
@@ -269,12 +288,15 @@ pub const DEFAULT_BINDINGS: &[(Scope, &str, Command)] = &[
     (Scope::Table, "S", Command::SortPrev),
     (Scope::Table, "r", Command::SortReverse),
     (Scope::Fleet, "enter", Command::Open),
+    (Scope::Fleet, "space", Command::ToggleSelect),
+    (Scope::Fleet, "R", Command::RunOnNodes),
     (Scope::Fleet, "ctrl-d", Command::DeregisterNode),
     (Scope::Node, "up", Command::Up),
     (Scope::Node, "k", Command::Up),
     (Scope::Node, "down", Command::Down),
     (Scope::Node, "j", Command::Down),
     (Scope::Node, "ctrl-d", Command::DeregisterNode),
+    (Scope::Node, "R", Command::RunOnNodes),
     (Scope::Activations, "ctrl-d", Command::DeleteActivation),
     (Scope::Parameters, "enter", Command::Open),
     (Scope::Parameters, "n", Command::NewParameter),
@@ -289,6 +311,29 @@ pub const DEFAULT_BINDINGS: &[(Scope, &str, Command)] = &[
     (Scope::Parameter, "down", Command::Down),
     (Scope::Parameter, "up", Command::Up),
     (Scope::Parameter, "ctrl-d", Command::DeleteParameter),
+    (Scope::Commands, "enter", Command::Open),
+    (Scope::Commands, "n", Command::NewCommand),
+    (Scope::Commands, "r", Command::RerunCommand),
+    (Scope::Commands, "ctrl-x", Command::CancelCommand),
+    (Scope::Commands, "]", Command::NextPage),
+    (Scope::Commands, "[", Command::PrevPage),
+    (Scope::Command, "enter", Command::Open),
+    (Scope::Command, "n", Command::NewCommand),
+    (Scope::Command, "r", Command::RerunCommand),
+    (Scope::Command, "ctrl-x", Command::CancelCommand),
+    (Scope::Output, "up", Command::Up),
+    (Scope::Output, "k", Command::Up),
+    (Scope::Output, "down", Command::Down),
+    (Scope::Output, "j", Command::Down),
+    (Scope::Output, "pgup", Command::PageUp),
+    (Scope::Output, "ctrl-u", Command::PageUp),
+    (Scope::Output, "pgdn", Command::PageDown),
+    (Scope::Output, "ctrl-f", Command::PageDown),
+    (Scope::Output, "space", Command::PageDown),
+    (Scope::Output, "home", Command::Top),
+    (Scope::Output, "g g", Command::Top),
+    (Scope::Output, "end", Command::Bottom),
+    (Scope::Output, "G", Command::Bottom),
 ];
 
 /// Bindings by scope.

@@ -2,6 +2,7 @@
 //! drawing; the app routes keys and backend messages to the one in focus.
 
 pub mod activations;
+pub mod commands;
 pub mod fleet;
 pub mod parameters;
 pub mod tree;
@@ -16,16 +17,23 @@ pub enum PaneId {
     Fleet,
     Activations,
     Parameters,
+    Commands,
 }
 
 impl PaneId {
-    pub const ALL: [PaneId; 3] = [PaneId::Fleet, PaneId::Activations, PaneId::Parameters];
+    pub const ALL: [PaneId; 4] = [
+        PaneId::Fleet,
+        PaneId::Activations,
+        PaneId::Parameters,
+        PaneId::Commands,
+    ];
 
     pub fn title(self) -> &'static str {
         match self {
             PaneId::Fleet => "Fleet",
             PaneId::Activations => "Activations",
             PaneId::Parameters => "Parameters",
+            PaneId::Commands => "Run Command",
         }
     }
 
@@ -35,6 +43,7 @@ impl PaneId {
             PaneId::Fleet => &["fleet", "nodes", "fm", "fleet-manager", "instances"],
             PaneId::Activations => &["activations", "act", "hybrid"],
             PaneId::Parameters => &["params", "parameters", "ps", "parameter-store"],
+            PaneId::Commands => &["run", "commands", "rc", "run-command"],
         }
     }
 
@@ -43,6 +52,7 @@ impl PaneId {
             PaneId::Fleet => Scope::Fleet,
             PaneId::Activations => Scope::Activations,
             PaneId::Parameters => Scope::Parameters,
+            PaneId::Commands => Scope::Commands,
         }
     }
 }

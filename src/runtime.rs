@@ -8,6 +8,13 @@ use std::time::{Duration, Instant};
 use ratatui::DefaultTerminal;
 use ratatui::crossterm::event::{self, Event as TermEvent};
 use sysman_api::ApiError;
+use sysman_api::commands::{
+    CancelCommand, Command as RunCommand, CommandInvocation, GetCommandOutput,
+    ListCommandInvocations, ListCommands,
+};
+use sysman_api::documents::{
+    DescribeDocument, DocumentIdentifier, DocumentKeyValuesFilter, ListDocuments,
+};
 use sysman_api::fleet::{
     Activation, DeleteActivation, DeregisterManagedInstance, DescribeActivations, ListNodes,
     NodeSummary,
@@ -23,6 +30,8 @@ use crate::app::{App, BackendMsg, Effect, Msg};
 
 const FRAME: Duration = Duration::from_millis(16);
 const TICK: Duration = Duration::from_secs(1);
+/// How often marks left by events are acted on, at most.
+const FLUSH: Duration = Duration::from_millis(100);
 
 /// The console's side of the seam to a backend. Embedded for now; the
 /// remote side (the API client over HTTP) arrives with the server.
@@ -99,6 +108,86 @@ impl Connection {
                 None => return Ok(list),
             }
         }
+    }
+
+    /// Every Command document, for the send form's picker.
+    pub async fn command_documents(&self) -> Result<Vec<DocumentIdentifier>, ApiError> {
+        let mut list = Vec::new();
+        let mut next_token = None;
+        loop {
+            let page = self
+                .call(ListDocuments {
+                    filters: Some(vec![DocumentKeyValuesFilter {
+                        key: "DocumentType".into(),
+                        values: vec!["Command".into()],
+                    }]),
+                    max_results: Some(50),
+                    next_token,
+                    ..ListDocuments::default()
+                })
+                .await?;
+            list.extend(page.document_identifiers);
+            match page.next_token {
+                Some(token) => next_token = Some(token),
+                None => return Ok(list),
+            }
+        }
+    }
+
+    /// Invocations of a command with their steps: all of them, or those
+    /// of the nodes named.
+    pub async fn invocations(
+        &self,
+        command_id: &str,
+        instance_ids: Option<Vec<String>>,
+    ) -> Result<Vec<CommandInvocation>, ApiError> {
+        let mut list = Vec::new();
+        if let Some(ids) = instance_ids {
+            for instance_id in ids {
+                let page = self
+                    .call(ListCommandInvocations {
+                        command_id: Some(command_id.to_owned()),
+                        instance_id: Some(instance_id),
+                        details: Some(true),
+                        ..ListCommandInvocations::default()
+                    })
+                    .await?;
+                list.extend(page.command_invocations);
+            }
+            return Ok(list);
+        }
+        let mut next_token = None;
+        loop {
+            let page = self
+                .call(ListCommandInvocations {
+                    command_id: Some(command_id.to_owned()),
+                    max_results: Some(50),
+                    next_token,
+                    details: Some(true),
+                    ..ListCommandInvocations::default()
+                })
+                .await?;
+            list.extend(page.command_invocations);
+            match page.next_token {
+                Some(token) => next_token = Some(token),
+                None => return Ok(list),
+            }
+        }
+    }
+
+    async fn command(&self, command_id: &str) -> Result<RunCommand, ApiError> {
+        let page = self
+            .call(ListCommands {
+                command_id: Some(command_id.to_owned()),
+                ..ListCommands::default()
+            })
+            .await?;
+        page.commands.into_iter().next().ok_or_else(|| {
+            ApiError::new(
+                "InvalidCommandId",
+                format!("No command with id {command_id}"),
+            )
+        })
     }
 
     async fn parameter_with_history(
@@ -217,6 +306,107 @@ impl Connection {
                     .map_err(text);
                 BackendMsg::Done { request, result }
             }
+            Effect::LoadCommands { request, token } => {
+                let result = self
+                    .call(ListCommands {
+                        max_results: Some(50),
+                        next_token: token,
+                        ..ListCommands::default()
+                    })
+                    .await
+                    .map(|page| (page.commands, page.next_token))
+                    .map_err(text);
+                BackendMsg::CommandsLoaded { request, result }
+            }
+            Effect::LoadCommand {
+                request,
+                command_id,
+            } => BackendMsg::CommandLoaded {
+                request,
+                result: self.command(&command_id).await.map(Box::new).map_err(text),
+            },
+            Effect::LoadInvocations {
+                request,
+                command_id,
+                instance_ids,
+            } => {
+                let partial = instance_ids.is_some();
+                let result = self
+                    .invocations(&command_id, instance_ids)
+                    .await
+                    .map_err(text);
+                BackendMsg::InvocationsLoaded {
+                    request,
+                    partial,
+                    result,
+                }
+            }
+            Effect::LoadOutput {
+                request,
+                command_id,
+                instance_id,
+                stream,
+                offset,
+            } => {
+                let result = self
+                    .call(GetCommandOutput {
+                        command_id,
+                        instance_id,
+                        plugin_name: None,
+                        stream: Some(stream.wire().to_owned()),
+                        offset: Some(offset),
+                        max_chars: Some(crate::panes::commands::output::PAGE_CHARS),
+                    })
+                    .await
+                    .map_err(text);
+                BackendMsg::OutputLoaded {
+                    request,
+                    stream,
+                    result,
+                }
+            }
+            Effect::LoadDocuments { request } => BackendMsg::DocumentsLoaded {
+                request,
+                result: self.command_documents().await.map_err(text),
+            },
+            Effect::DescribeDocument { request, name } => {
+                let result = self
+                    .call(DescribeDocument {
+                        name,
+                        ..DescribeDocument::default()
+                    })
+                    .await
+                    .map(|out| Box::new(out.document))
+                    .map_err(text);
+                BackendMsg::DocumentDescribed { request, result }
+            }
+            Effect::SendCommand { request, send } => {
+                let result = self
+                    .call(*send)
+                    .await
+                    .map(|out| Box::new(out.command))
+                    .map_err(text);
+                BackendMsg::CommandSent { request, result }
+            }
+            Effect::CancelCommand {
+                request,
+                command_id,
+            } => {
+                let result = self
+                    .call(CancelCommand {
+                        command_id: command_id.clone(),
+                        instance_ids: None,
+                    })
+                    .await
+                    .map(|_| {
+                        format!(
+                            "cancelling {}",
+                            crate::panes::commands::short_id(&command_id)
+                        )
+                    })
+                    .map_err(text);
+                BackendMsg::Done { request, result }
+            }
             Effect::DeleteActivation {
                 request,
                 activation_id,
@@ -299,12 +489,30 @@ pub async fn run(
     spawn_effects(&connection, initial, &tx);
     let size = terminal.size()?;
     app.update(Msg::Resize(size.width, size.height));
+    let mut flush_at = None;
     loop {
         app.settle();
         terminal.draw(|frame| crate::ui::render(frame, &app))?;
         let last_draw = Instant::now();
 
-        let Some(first) = rx.recv().await else { break };
+        // Marks left by events are acted on a little later, together, even
+        // while events keep coming.
+        if !app.needs_flush() {
+            flush_at = None;
+        } else if flush_at.is_none() {
+            flush_at = Some(tokio::time::Instant::now() + FLUSH);
+        }
+        let first = match flush_at {
+            Some(at) => tokio::select! {
+                msg = rx.recv() => msg,
+                () = tokio::time::sleep_until(at) => {
+                    flush_at = None;
+                    Some(Msg::Flush)
+                }
+            },
+            None => rx.recv().await,
+        };
+        let Some(first) = first else { break };
         let effects = app.update(first);
         spawn_effects(&connection, effects, &tx);
         // Let a burst of messages share one frame.

@@ -64,6 +64,7 @@ pub fn render(frame: &mut Frame, app: &App) {
             .render_node(frame, areas.body, theme, app.now, instance_id, *scroll),
         (PaneId::Activations, _) => app.activations.render(frame, areas.body, theme, app.now),
         (PaneId::Parameters, _) => app.parameters.render(frame, areas.body, theme, app.now),
+        (PaneId::Commands, _) => app.commands.render(frame, areas.body, theme, app.now),
     }
     if let Some(filter) = areas.filter {
         render_filter(frame, app, filter);
@@ -74,6 +75,14 @@ pub fn render(frame: &mut Frame, app: &App) {
         Some(Layer::Palette(palette)) => render_palette(frame, app, palette, area),
         Some(Layer::Confirm { prompt, .. }) => render_confirm(frame, app, prompt, area),
         Some(Layer::Form(form)) => render_form(frame, app, form, area),
+        Some(Layer::Send(form)) => crate::panes::commands::send::render(
+            frame,
+            area,
+            theme,
+            form,
+            &app.commands.documents,
+            app.commands.documents_loaded,
+        ),
         Some(Layer::Label {
             name,
             version,
@@ -164,8 +173,12 @@ fn render_filter(frame: &mut Frame, app: &App, area: Rect) {
 }
 
 /// Commands worth a place in the footer, in this order.
-const FOOTER: [Command; 15] = [
+const FOOTER: [Command; 21] = [
     Command::Open,
+    Command::NewCommand,
+    Command::RerunCommand,
+    Command::CancelCommand,
+    Command::NextPage,
     Command::RevealValue,
     Command::ToggleFocus,
     Command::AddLabel,
@@ -178,6 +191,8 @@ const FOOTER: [Command; 15] = [
     Command::DeleteParameter,
     Command::Back,
     Command::Palette,
+    Command::ToggleSelect,
+    Command::RunOnNodes,
     Command::Help,
     Command::Quit,
 ];
@@ -194,6 +209,12 @@ fn footer_label(command: Command) -> &'static str {
         Command::AddLabel => "label",
         Command::ToggleFocus => "tree",
         Command::DiffVersion => "diff",
+        Command::NewCommand => "run",
+        Command::RerunCommand => "rerun",
+        Command::CancelCommand => "cancel",
+        Command::ToggleSelect => "select",
+        Command::RunOnNodes => "run",
+        Command::NextPage => "next page",
         Command::Back => "back",
         Command::Palette => "panes",
         Command::Help => "help",

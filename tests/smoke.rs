@@ -116,6 +116,18 @@ fn a_new_user_browses_the_fleet_in_a_real_terminal() {
     tmux.keys(&[":", "act", "Enter"]);
     tmux.wait_for("Activations [");
 
+    // Run Command: the history, and the send form's document picker.
+    tmux.keys(&[":", "run", "Enter"]);
+    tmux.wait_for("No commands yet");
+    tmux.keys(&["n"]);
+    let screen = tmux.wait_for("choose a document");
+    assert!(
+        screen.contains("AWS-RunShellScript") && screen.contains("AWS-RunPowerShellScript"),
+        "{screen}"
+    );
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("nothing sent");
+
     tmux.keys(&["q"]);
     let screen = tmux.wait_for("SYSMAN-EXIT=");
     assert!(screen.contains("SYSMAN-EXIT=0"), "{screen}");

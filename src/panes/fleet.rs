@@ -1,7 +1,7 @@
 //! Fleet Manager: every managed node, live.
 
 use std::cmp::Ordering;
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::net::Ipv4Addr;
 
 use nucleo_matcher::Utf32String;
@@ -185,6 +185,8 @@ pub struct FleetPane {
     pub loaded: bool,
     /// Nodes by ping status: Online, ConnectionLost, Inactive.
     pub counts: [usize; 3],
+    /// Nodes selected (space) to run a command on.
+    pub marked: BTreeSet<String>,
     matcher: filter::Matcher,
 }
 
@@ -197,6 +199,7 @@ impl Default for FleetPane {
             view: FleetView::Table,
             loaded: false,
             counts: [0; 3],
+            marked: BTreeSet::new(),
             matcher: filter::matcher(),
         }
     }
@@ -242,6 +245,7 @@ impl FleetPane {
     }
 
     pub fn remove(&mut self, instance_id: &str) {
+        self.marked.remove(instance_id);
         let Some(i) = self.index.remove(instance_id) else {
             return;
         };
@@ -266,6 +270,16 @@ impl FleetPane {
 
     pub fn selected_id(&self) -> Option<String> {
         self.selected().map(|r| r.node.info.instance_id.clone())
+    }
+
+    /// Selects the node under the cursor, or unselects it, and moves on.
+    pub fn toggle_mark(&mut self) {
+        if let Some(id) = self.selected_id()
+            && !self.marked.remove(&id)
+        {
+            self.marked.insert(id);
+        }
+        self.table.move_by(1);
     }
 
     pub fn row(&self, instance_id: &str) -> Option<&FleetRow> {
@@ -307,11 +321,16 @@ impl FleetPane {
     }
 
     pub fn render_table(&self, frame: &mut Frame, area: Rect, theme: &Theme, now: Timestamp) {
+        let marked = if self.marked.is_empty() {
+            String::new()
+        } else {
+            format!("· {} selected ", self.marked.len())
+        };
         let title = if self.table.filter.is_empty() {
-            format!(" Nodes [{}] ", self.rows.len())
+            format!(" Nodes [{}] {marked}", self.rows.len())
         } else {
             format!(
-                " Nodes [{} of {}] ",
+                " Nodes [{} of {}] {marked}",
                 self.table.order.len(),
                 self.rows.len()
             )
@@ -339,15 +358,30 @@ impl FleetPane {
             frame.render_widget(empty, area);
             return;
         }
-        let columns = fit_columns(area.width.saturating_sub(2));
-        let header = Row::new(columns.iter().map(|&c| self.table.heading(c, COLUMNS[c].0)))
-            .style(theme.header);
+        // A marker column appears while nodes are selected.
+        let marking = !self.marked.is_empty();
+        let columns = fit_columns(area.width.saturating_sub(2 + 2 * u16::from(marking)));
+        let mut header = Vec::new();
+        if marking {
+            header.push(Line::from(""));
+        }
+        header.extend(columns.iter().map(|&c| self.table.heading(c, COLUMNS[c].0)));
+        let header = Row::new(header).style(theme.header);
         let selected = self.table.selected;
         let rows = self.table.visible().iter().enumerate().map(|(i, &r)| {
             let row = &self.rows[r];
             let cells = row.cells(now);
             let is_selected = self.table.offset + i == selected;
-            Row::new(columns.iter().map(|&c| {
+            let mut line = Vec::new();
+            if marking {
+                let mark = if self.marked.contains(&row.node.info.instance_id) {
+                    "✓"
+                } else {
+                    ""
+                };
+                line.push(Line::styled(mark, theme.accent));
+            }
+            line.extend(columns.iter().map(|&c| {
                 let style = match c {
                     2 => status_style(theme, row.status()),
                     4 if row.outdated() => theme.warn,
@@ -357,18 +391,22 @@ impl FleetPane {
                     cells[c].clone(),
                     if is_selected { Style::default() } else { style },
                 )
-            }))
-            .style(if is_selected {
+            }));
+            Row::new(line).style(if is_selected {
                 theme.selection
             } else {
                 Style::default()
             })
         });
         // Names and platforms take the spare width; the rest keep theirs.
-        let widths = columns.iter().map(|&c| match c {
+        let mut widths: Vec<Constraint> = Vec::new();
+        if marking {
+            widths.push(Constraint::Length(1));
+        }
+        widths.extend(columns.iter().map(|&c| match c {
             1 | 3 => Constraint::Min(COLUMNS[c].1),
             _ => Constraint::Length(COLUMNS[c].1),
-        });
+        }));
         let table = Table::new(rows, widths)
             .header(header)
             .block(block)
