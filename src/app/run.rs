@@ -410,14 +410,16 @@ impl App {
                 command_id,
                 instance_id,
                 status,
+                status_details,
             } => {
                 if let Some(d) = &mut self.commands.detail
                     && d.command_id == command_id
                 {
                     if d.rows_request.is_some() {
-                        d.replay.push((instance_id.clone(), status));
+                        d.replay
+                            .push((instance_id.clone(), status, status_details.clone()));
                     }
-                    d.apply_event(&instance_id, status);
+                    d.apply_event(&instance_id, status, &status_details);
                 }
                 if let Some(o) = &mut self.commands.output
                     && o.command_id == command_id
@@ -563,8 +565,8 @@ impl App {
                                 d.replace_all(list);
                             }
                             // What changed after the read is newer than it.
-                            for (id, status) in replay {
-                                d.apply_event(&id, status);
+                            for (id, status, details) in replay {
+                                d.apply_event(&id, status, &details);
                             }
                         }
                         Err(e) if !d.loaded => d.error = Some(e),

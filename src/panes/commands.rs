@@ -291,20 +291,6 @@ impl InvRow {
     }
 }
 
-/// The details an event's bare status means, given the status before it,
-/// until the row is reloaded with the real ones: a node acknowledges before
-/// it runs, so a Failed straight from Pending never reached its node, and a
-/// time-out straight from Pending is the delivery's.
-fn details_for(before: InvocationStatus, status: InvocationStatus) -> &'static str {
-    use InvocationStatus::{Delayed, Failed, Pending, TimedOut};
-    match (before, status) {
-        (Pending | Delayed, Failed) => "Undeliverable",
-        (Pending | Delayed, TimedOut) => "Delivery Timed Out",
-        (_, TimedOut) => "Execution Timed Out",
-        (_, other) => other.as_str(),
-    }
-}
-
 /// A command opened: its record, every invocation, live.
 pub struct CommandDetail {
     pub command_id: String,
@@ -327,7 +313,7 @@ pub struct CommandDetail {
     pub rows_request: Option<u64>,
     /// Events that arrived while every row was being reloaded, applied
     /// again on top of the reload so it cannot roll a row back.
-    pub replay: Vec<(String, InvocationStatus)>,
+    pub replay: Vec<(String, InvocationStatus, String)>,
     matcher: filter::Matcher,
 }
 
@@ -394,15 +380,16 @@ impl CommandDetail {
     }
 
     /// An event: the row changes at once, from the event alone.
-    pub fn apply_event(&mut self, instance_id: &str, status: InvocationStatus) {
+    pub fn apply_event(&mut self, instance_id: &str, status: InvocationStatus, details: &str) {
         let Some(&i) = self.index.get(instance_id) else {
             // A row not loaded yet: the next reload brings it.
             self.stale.insert(instance_id.to_owned());
             return;
         };
-        if self.rows[i].inv.status != status {
-            let mut inv = self.rows[i].inv.clone();
-            inv.status_details = details_for(inv.status, status).to_owned();
+        let now = &self.rows[i].inv;
+        if now.status != status || now.status_details != details {
+            let mut inv = now.clone();
+            inv.status_details = details.to_owned();
             inv.status = status;
             let row = InvRow::new(inv);
             self.counts[self.rows[i].shown as usize] -= 1;
@@ -967,12 +954,21 @@ mod tests {
         assert_eq!(cells[5], "4.2s");
         assert_eq!(d.counts[Shown::Failed as usize], 1);
         assert_eq!(d.unfinished(), 1);
-        d.apply_event("mi-00000000000000003", InvocationStatus::InProgress);
+        d.apply_event(
+            "mi-00000000000000003",
+            InvocationStatus::InProgress,
+            "InProgress",
+        );
         assert_eq!(d.counts[Shown::Pending as usize], 0);
         assert_eq!(d.counts[Shown::InProgress as usize], 1);
         assert!(d.stale.contains("mi-00000000000000003"));
         assert_eq!(d.rows[2].inv.status_details, "InProgress");
-        d.apply_event("mi-00000000000000003", InvocationStatus::TimedOut);
+        d.apply_event(
+            "mi-00000000000000003",
+            InvocationStatus::TimedOut,
+            "Execution Timed Out",
+        );
         assert_eq!(d.rows[2].inv.status_details, "Execution Timed Out");
+        assert_eq!(d.counts[Shown::TimedOut as usize], 1);
     }
 }

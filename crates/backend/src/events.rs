@@ -42,6 +42,8 @@ pub enum Event {
         command_id: String,
         instance_id: String,
         status: InvocationStatus,
+        /// `Undeliverable`, `Terminated`, `Delivery Timed Out`, ...
+        status_details: String,
     },
     /// A parameter policy fell due: an expiry or a notification.
     ParameterPolicy {

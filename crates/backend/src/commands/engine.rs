@@ -38,6 +38,7 @@ impl Effects {
             command_id: inv.command_id.clone(),
             instance_id: inv.instance_id.clone(),
             status: inv.status,
+            status_details: inv.details.clone(),
         });
     }
 
