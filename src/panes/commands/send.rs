@@ -331,9 +331,13 @@ impl Picker {
                 Some((score, i))
             })
             .collect();
+        // On equal scores the shorter name is the closer match: `shell`
+        // means AWS-RunShellScript before AWS-RunPowerShellScript.
         scored.sort_by(|a, b| {
+            let (x, y) = (&documents[a.1].name, &documents[b.1].name);
             b.0.cmp(&a.0)
-                .then_with(|| documents[a.1].name.cmp(&documents[b.1].name))
+                .then_with(|| x.len().cmp(&y.len()))
+                .then_with(|| x.cmp(y))
         });
         self.matches = scored.into_iter().map(|(_, i)| i).collect();
     }
@@ -1058,6 +1062,30 @@ fn render_confirm(frame: &mut Frame, area: Rect, theme: &Theme, form: &SendForm)
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_closer_name_comes_first_on_equal_scores() {
+        let doc = |name: &str| DocumentIdentifier {
+            name: name.into(),
+            created_date: sysman_api::Timestamp::from_secs(0),
+            display_name: None,
+            owner: "Amazon".into(),
+            version_name: None,
+            platform_types: Vec::new(),
+            document_version: "1".into(),
+            document_type: sysman_api::documents::DocumentType::Command,
+            schema_version: "2.2".into(),
+            document_format: sysman_api::documents::DocumentFormat::Json,
+            tags: Vec::new(),
+        };
+        let documents = [doc("AWS-RunPowerShellScript"), doc("AWS-RunShellScript")];
+        let mut picker = Picker {
+            query: "shell".into(),
+            ..Picker::default()
+        };
+        picker.refresh(&documents);
+        assert_eq!(picker.matches, [1, 0]);
+    }
 
     fn shell_form() -> SendForm {
         let mut form = SendForm::new(String::new());
