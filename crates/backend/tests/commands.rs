@@ -631,3 +631,132 @@ async fn bad_requests_are_refused_and_send_nothing() {
         .unwrap();
     assert!(listed.commands.is_empty());
 }
+
+#[tokio::test]
+async fn a_percentage_concurrency_ramps_the_same_way() {
+    let fx = Fx::new();
+    let nodes = fx.nodes(20, PlatformType::Linux, "web").await;
+    fx.send(to_role("web", "25%", "0")).await;
+    let mut seen = Vec::new();
+    for _ in 0..6 {
+        let flight = fx.in_flight(&nodes).await;
+        seen.push(flight.len());
+        let (node, message) = &flight[0];
+        fx.ack(node, message).await;
+        fx.reply(node, message, 1, "Success", 0, "").await;
+        fx.clock.advance(Duration::from_secs(31));
+    }
+    // 25% of 20 is 5.
+    assert_eq!(seen, [1, 2, 4, 5, 5, 5]);
+}
+
+#[tokio::test]
+async fn a_percentage_error_threshold_stops_after_its_share() {
+    let fx = Fx::new();
+    let nodes = fx.nodes(20, PlatformType::Linux, "db").await;
+    // 10% of 20 is 2: the third error stops the run.
+    let id = fx.send(to_role("db", "1", "10%")).await;
+    for _ in 0..3 {
+        let (node, message) = fx.in_flight(&nodes).await.remove(0);
+        fx.ack(&node, &message).await;
+        fx.reply(&node, &message, 1, "Failed", 1, "").await;
+        fx.clock.advance(Duration::from_secs(31));
+    }
+    assert!(fx.in_flight(&nodes).await.is_empty());
+    let command = fx.command(&id).await;
+    assert_eq!((command.error_count, command.completed_count), (3, 20));
+}
+
+#[tokio::test]
+async fn a_node_that_never_finishes_times_out_in_execution_and_counts_as_an_error() {
+    let fx = Fx::new();
+    let nodes = fx.nodes(1, PlatformType::Linux, "web").await;
+    let id = fx
+        .send(SendCommand {
+            parameters: Some(BTreeMap::from([
+                ("commands".to_owned(), vec!["sleep 999".to_owned()]),
+                ("executionTimeout".to_owned(), vec!["60".to_owned()]),
+            ])),
+            ..to_role("web", "1", "0")
+        })
+        .await;
+    let (node, message) = fx.in_flight(&nodes).await.remove(0);
+    fx.ack(&node, &message).await;
+    // The agent would say so at 60 s; the server gives it a minute more.
+    fx.clock.advance(Duration::from_secs(119));
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert_eq!(
+        fx.invocation(&id, &node).await.status,
+        InvocationStatus::InProgress
+    );
+    fx.clock.advance(Duration::from_secs(2));
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let inv = fx.invocation(&id, &node).await;
+    assert_eq!(
+        (inv.status, inv.status_details.as_str()),
+        (InvocationStatus::TimedOut, "Execution Timed Out")
+    );
+    let command = fx.command(&id).await;
+    assert_eq!(
+        (command.error_count, command.delivery_timed_out_count),
+        (1, 0)
+    );
+    // A reply after the fact changes nothing.
+    fx.reply(&node, &message, 1, "Success", 0, "late\n").await;
+    assert_eq!(
+        fx.invocation(&id, &node).await.status,
+        InvocationStatus::TimedOut
+    );
+}
+
+#[tokio::test]
+async fn a_long_poll_returns_as_soon_as_mail_arrives() {
+    let fx = Fx::new();
+    let nodes = fx.nodes(1, PlatformType::Linux, "web").await;
+    let backend = fx.backend.clone();
+    let node = nodes[0].clone();
+    let poll = tokio::spawn(async move {
+        backend
+            .call(
+                &Caller::node(&node),
+                ReceiveMessages {
+                    instance_id: node.clone(),
+                    wait_seconds: Some(20),
+                    max_messages: None,
+                },
+            )
+            .await
+    });
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert!(!poll.is_finished(), "an empty mailbox holds the poll");
+    fx.send(to_role("web", "1", "0")).await;
+    let got = tokio::time::timeout(Duration::from_secs(5), poll)
+        .await
+        .expect("the poll returns when mail arrives")
+        .unwrap()
+        .unwrap();
+    assert_eq!(got.messages.len(), 1);
+    // With nothing to take, the wait ends at its deadline on the clock.
+    let backend = fx.backend.clone();
+    let node = nodes[0].clone();
+    let idle = tokio::spawn(async move {
+        backend
+            .call(
+                &Caller::node(&node),
+                ReceiveMessages {
+                    instance_id: node.clone(),
+                    wait_seconds: Some(20),
+                    max_messages: None,
+                },
+            )
+            .await
+    });
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    fx.clock.advance(Duration::from_secs(20));
+    let got = tokio::time::timeout(Duration::from_secs(5), idle)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert!(got.messages.is_empty());
+}
