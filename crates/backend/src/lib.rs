@@ -148,6 +148,19 @@ impl Backend {
         rx
     }
 
+    /// Nodes whose mailbox holds messages now.
+    pub fn nodes_with_mail(&self) -> Vec<String> {
+        self.inner
+            .commands
+            .state
+            .lock()
+            .mailboxes
+            .iter()
+            .filter(|(_, waiting)| !waiting.is_empty())
+            .map(|(id, _)| id.clone())
+            .collect()
+    }
+
     /// Change events from now on.
     pub fn subscribe(&self) -> broadcast::Receiver<Event> {
         self.inner.bus.subscribe()

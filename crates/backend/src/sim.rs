@@ -375,9 +375,12 @@ impl Simulator {
             spec: spec.clone(),
             rng: ChaCha8Rng::seed_from_u64(spec.seed ^ 0x5EED_0FA1),
         };
-        // Mail sent before the simulator started (or before a restart) waits.
-        for slot in 0..sim.nodes.len() {
-            sim.nodes[slot].has_mail = true;
+        // Mail sent before the simulator started (or before a restart)
+        // waits: each such node looks at its next heartbeat.
+        for id in sim.backend.nodes_with_mail() {
+            if let Some(&slot) = sim.by_id.get(&id) {
+                sim.nodes[slot].has_mail = true;
+            }
         }
         Ok(sim)
     }

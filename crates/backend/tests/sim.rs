@@ -355,4 +355,27 @@ mod commands {
         );
         assert_eq!(command.completed_count, command.target_count);
     }
+
+    #[tokio::test]
+    async fn mail_sent_while_no_simulator_ran_is_picked_up_when_one_starts() {
+        let clock = ManualClock::new(START);
+        let b = backend(&clock);
+        let mut spec = FleetSpec::new(40, 4);
+        spec.flakiness = 0.0;
+        drop(Simulator::start(b.clone(), &spec).await.unwrap());
+        let id = b
+            .call(&Caller::admin("t"), send("db", &["true"]))
+            .await
+            .unwrap()
+            .command
+            .command_id;
+        let mut sim = Simulator::start(b.clone(), &spec).await.unwrap();
+        run_until(&mut sim, &clock, Duration::from_secs(1), async || {
+            status(&b, &id).await.status.is_terminal()
+        })
+        .await;
+        let command = status(&b, &id).await;
+        assert_eq!(command.completed_count, command.target_count);
+        assert!(command.target_count > 0);
+    }
 }
