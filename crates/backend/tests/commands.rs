@@ -760,3 +760,53 @@ async fn a_long_poll_returns_as_soon_as_mail_arrives() {
         .unwrap();
     assert!(got.messages.is_empty());
 }
+
+#[tokio::test]
+async fn no_secret_reaches_the_disk_when_a_command_uses_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(ManualClock::new(Timestamp::from_secs(START)));
+    let secret = "hunter2-but-longer-8841";
+    {
+        let fx = Fx {
+            backend: Backend::open(dir.path(), Fx::options(&clock)).unwrap(),
+            clock: clock.clone(),
+            admin: Caller::admin("ops"),
+        };
+        let nodes = fx.nodes(2, PlatformType::Linux, "web").await;
+        fx.backend
+            .call(
+                &fx.admin,
+                PutParameter {
+                    name: "/db/password".into(),
+                    value: secret.into(),
+                    r#type: Some("SecureString".into()),
+                    ..PutParameter::default()
+                },
+            )
+            .await
+            .unwrap();
+        fx.send(SendCommand {
+            parameters: Some(shell(&["psql --password {{ssm-secure:/db/password}}"])),
+            ..to_role("web", "2", "0")
+        })
+        .await;
+        // Delivered (resolved in the message), taken and finished.
+        for (node, message) in fx.in_flight(&nodes).await {
+            fx.ack(&node, &message).await;
+            fx.reply(&node, &message, 1, "Success", 0, "connected\n")
+                .await;
+        }
+        fx.backend.flush().await;
+    }
+    for entry in std::fs::read_dir(dir.path()).unwrap() {
+        let path = entry.unwrap().path();
+        let Ok(bytes) = std::fs::read(&path) else {
+            continue;
+        };
+        assert!(
+            !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+            "{} holds the secret",
+            path.display()
+        );
+    }
+}
