@@ -810,3 +810,30 @@ async fn no_secret_reaches_the_disk_when_a_command_uses_one() {
         );
     }
 }
+
+#[tokio::test]
+async fn deregistering_a_node_ends_its_waiting_invocation_undeliverable() {
+    let fx = Fx::new();
+    let nodes = fx.nodes(2, PlatformType::Linux, "web").await;
+    let id = fx.send(to_role("web", "1", "0")).await;
+    let (first, _) = fx.in_flight(&nodes).await.remove(0);
+    fx.backend
+        .call(
+            &fx.admin,
+            sysman_api::fleet::DeregisterManagedInstance {
+                instance_id: first.clone(),
+            },
+        )
+        .await
+        .unwrap();
+    let inv = fx.invocation(&id, &first).await;
+    assert_eq!(
+        (inv.status, inv.status_details.as_str()),
+        (InvocationStatus::Failed, "Undeliverable")
+    );
+    // Its place went to the next node at once, and it is not an error.
+    let rest: Vec<String> = nodes.into_iter().filter(|n| *n != first).collect();
+    let next = fx.in_flight(&rest).await;
+    assert_eq!(next.len(), 1);
+    assert_eq!(fx.command(&id).await.error_count, 0);
+}

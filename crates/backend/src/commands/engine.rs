@@ -301,6 +301,39 @@ pub(crate) fn finished(
     fill(state, command_id, fleet, now, fx);
 }
 
+/// A node was deregistered: what waited in its mailbox can never be
+/// delivered. (What it had taken and runs ends at its execution timeout.)
+pub(crate) fn node_removed(
+    state: &mut CmdState,
+    instance_id: &str,
+    fleet: &FleetState,
+    now: Timestamp,
+    fx: &mut Effects,
+) {
+    let Some(waiting) = state.mailboxes.remove(instance_id) else {
+        return;
+    };
+    for message in waiting {
+        let Some((command_id, _, false)) = super::parse_message_id(&message.message_id) else {
+            continue;
+        };
+        let key = (command_id.to_owned(), instance_id.to_owned());
+        let Some(inv) = state.invocations.get_mut(&key) else {
+            continue;
+        };
+        if !inv.in_flight() || inv.acked.is_some() {
+            continue;
+        }
+        undeliverable(
+            inv,
+            now,
+            "The node was deregistered before it picked up the command.",
+        );
+        fx.invocation(inv);
+        finished(state, &key, true, fleet, now, fx);
+    }
+}
+
 /// Files the timeouts of everything in flight, after a restart.
 pub(crate) fn refile(state: &mut CmdState) {
     let mut entries = Vec::new();

@@ -246,22 +246,39 @@ impl Handler for DeregisterManagedInstance {
             ));
         }
         let config = b.fleet.config();
+        let mut fx = crate::commands::Effects::default();
         let commit = {
+            // Commands before the fleet, the order every holder of both takes.
+            let mut commands = b.commands.state.lock();
             let mut state = b.fleet.state.write();
             if !state.nodes.contains_key(&self.instance_id) {
                 return Err(Fleet::node_not_found(&self.instance_id));
             }
-            let commit = ctx.commit(
-                &b.store,
-                vec![Change::Delete {
-                    kind: super::NODE_KIND,
-                    id: self.instance_id.clone(),
-                }],
-            );
             state.remove(&self.instance_id, config);
-            commit
+            crate::commands::node_removed(
+                &mut commands,
+                &self.instance_id,
+                &state,
+                ctx.now,
+                &mut fx,
+            );
+            let mut changes = vec![Change::Delete {
+                kind: super::NODE_KIND,
+                id: self.instance_id.clone(),
+            }];
+            changes.append(&mut fx.changes);
+            ctx.commit(&b.store, changes)
         };
         commit.await?;
+        if fx.earliest {
+            b.commands.wake.notify_one();
+        }
+        for event in fx.events.drain(..) {
+            ctx.publish(event);
+        }
+        for node in &fx.mail {
+            b.commands.announce_mail(node);
+        }
         ctx.publish(Event::NodeRemoved {
             instance_id: self.instance_id,
         });
