@@ -837,3 +837,38 @@ async fn deregistering_a_node_ends_its_waiting_invocation_undeliverable() {
     assert_eq!(next.len(), 1);
     assert_eq!(fx.command(&id).await.error_count, 0);
 }
+
+#[tokio::test]
+async fn one_nodes_invocations_list_across_commands_newest_first() {
+    let fx = Fx::new();
+    let nodes = fx.nodes(3, PlatformType::Linux, "web").await;
+    let older = fx.send(to_role("web", "3", "0")).await;
+    fx.clock.advance(Duration::from_secs(5));
+    let newer = fx.send(to_role("web", "3", "0")).await;
+    let mut seen = Vec::new();
+    let mut token = None;
+    loop {
+        let page = fx
+            .backend
+            .call(
+                &fx.admin,
+                ListCommandInvocations {
+                    instance_id: Some(nodes[1].clone()),
+                    max_results: Some(1),
+                    next_token: token.take(),
+                    ..ListCommandInvocations::default()
+                },
+            )
+            .await
+            .unwrap();
+        for inv in page.command_invocations {
+            assert_eq!(inv.instance_id, nodes[1]);
+            seen.push(inv.command_id);
+        }
+        match page.next_token {
+            Some(t) => token = Some(t),
+            None => break,
+        }
+    }
+    assert_eq!(seen, [newer, older]);
+}

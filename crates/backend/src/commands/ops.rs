@@ -678,11 +678,19 @@ impl Handler for ListCommandInvocations {
                     Some(((s, c), index)) if *s == sort && *c == live.rec.command_id => index + 1,
                     _ => 0,
                 };
-                live.order
-                    .iter()
-                    .enumerate()
-                    .skip(skip)
-                    .map(move |(index, instance)| (sort, live, index, instance))
+                // One node's invocation is a lookup, not a walk of the order.
+                let places: Box<dyn Iterator<Item = (usize, &String)>> = match &self.instance_id {
+                    Some(i) => Box::new(
+                        state
+                            .invocations
+                            .get(&(live.rec.command_id.clone(), i.clone()))
+                            .filter(|inv| inv.index >= skip)
+                            .map(|inv| (inv.index, &inv.instance_id))
+                            .into_iter(),
+                    ),
+                    None => Box::new(live.order.iter().enumerate().skip(skip)),
+                };
+                places.map(move |(index, instance)| (sort, live, index, instance))
             });
         let (page, more) =
             crate::paging::collect(entries, limit, |(sort, live, index, instance)| {
