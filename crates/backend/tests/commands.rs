@@ -872,3 +872,23 @@ async fn one_nodes_invocations_list_across_commands_newest_first() {
     }
     assert_eq!(seen, [newer, older]);
 }
+
+#[tokio::test]
+async fn a_node_not_heard_from_is_delayed_until_it_picks_up() {
+    let fx = Fx::new();
+    let nodes = fx.nodes(1, PlatformType::Linux, "web").await;
+    // No heartbeat for an hour: the node is no longer Online.
+    fx.clock.advance(Duration::from_secs(3600));
+    let id = fx.send(to_role("web", "1", "0")).await;
+    let inv = fx.invocation(&id, &nodes[0]).await;
+    assert_eq!(
+        (inv.status, inv.status_details.as_str()),
+        (InvocationStatus::Delayed, "Delayed")
+    );
+    let (node, message) = fx.in_flight(&nodes).await.remove(0);
+    fx.ack(&node, &message).await;
+    assert_eq!(
+        fx.invocation(&id, &node).await.status,
+        InvocationStatus::InProgress
+    );
+}

@@ -445,7 +445,17 @@ impl Handler for SendReply {
             fx.invocation(inv);
             if done {
                 let fleet = b.fleet.state.read();
-                engine::finished(state, &key, true, &fleet, ctx.now, &mut fx);
+                engine::finished(
+                    state,
+                    &key,
+                    true,
+                    &engine::FleetView {
+                        state: &fleet,
+                        config: b.fleet.config(),
+                    },
+                    ctx.now,
+                    &mut fx,
+                );
             }
             queue(b, ctx, fx)
         };

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use std::sync::Weak;
 
 use sysman_api::commands::{CommandStatus, InvocationStatus};
+use sysman_api::fleet::PingStatus;
 use sysman_api::{ApiError, Timestamp};
 
 use super::{
@@ -16,9 +17,15 @@ use super::{
     run_message_id,
 };
 use crate::clock::{Woke, wait_for_due};
-use crate::fleet::FleetState;
+use crate::fleet::{FleetConfig, FleetState};
 use crate::store::{AuditRecord, Change};
 use crate::{Event, Inner};
+
+/// The fleet as dispatch sees it: its nodes, and how to judge their pings.
+pub(crate) struct FleetView<'a> {
+    pub state: &'a FleetState,
+    pub config: &'a FleetConfig,
+}
 
 /// What a change to the commands brought about, to commit and announce.
 #[derive(Default)]
@@ -159,7 +166,7 @@ fn undeliverable(inv: &mut InvocationRec, now: Timestamp, why: &str) {
 pub(crate) fn fill(
     state: &mut CmdState,
     command_id: &str,
-    fleet: &FleetState,
+    fleet: &FleetView<'_>,
     now: Timestamp,
     fx: &mut Effects,
 ) {
@@ -188,7 +195,7 @@ pub(crate) fn fill(
             if inv.status.is_terminal() || inv.dispatched.is_some() {
                 continue;
             }
-            let node = fleet.nodes.get(&instance_id);
+            let node = fleet.state.nodes.get(&instance_id);
             let runs =
                 node.is_some_and(|n| live.rec.steps.iter().any(|s| s.runs_on(n.platform_type)));
             match node {
@@ -208,8 +215,14 @@ pub(crate) fn fill(
                             .map_or("an unknown platform", |p| p.as_str())
                     ),
                 ),
-                Some(_) => {
+                Some(n) => {
                     inv.dispatched = Some(now);
+                    // Sent, but the node is not heard from: it picks the
+                    // message up when it is back, or times out undelivered.
+                    if fleet.config.ping_status(n.last_ping, now) != PingStatus::Online {
+                        inv.status = InvocationStatus::Delayed;
+                        inv.details = "Delayed".to_owned();
+                    }
                     mailboxes
                         .entry(instance_id.clone())
                         .or_default()
@@ -245,7 +258,7 @@ pub(crate) fn finished(
     state: &mut CmdState,
     key: &(String, String),
     was_in_flight: bool,
-    fleet: &FleetState,
+    fleet: &FleetView<'_>,
     now: Timestamp,
     fx: &mut Effects,
 ) {
@@ -306,7 +319,7 @@ pub(crate) fn finished(
 pub(crate) fn node_removed(
     state: &mut CmdState,
     instance_id: &str,
-    fleet: &FleetState,
+    fleet: &FleetView<'_>,
     now: Timestamp,
     fx: &mut Effects,
 ) {
@@ -386,7 +399,12 @@ pub(crate) fn refile(state: &mut CmdState) {
 }
 
 /// Ends the invocations whose timeouts have passed.
-pub(crate) fn expire(state: &mut CmdState, fleet: &FleetState, now: Timestamp, fx: &mut Effects) {
+pub(crate) fn expire(
+    state: &mut CmdState,
+    fleet: &FleetView<'_>,
+    now: Timestamp,
+    fx: &mut Effects,
+) {
     while let Some(first) = state.due.first().cloned() {
         if first.0 > now {
             break;
@@ -482,7 +500,11 @@ pub(crate) async fn run_scheduler(inner: Weak<Inner>) {
         {
             let mut state = b.commands.state.lock();
             let fleet = b.fleet.state.read();
-            expire(&mut state, &fleet, b.clock.now(), &mut fx);
+            let view = FleetView {
+                state: &fleet,
+                config: b.fleet.config(),
+            };
+            expire(&mut state, &view, b.clock.now(), &mut fx);
         }
         if let Err(e) = settle(&b, fx, "Sysman.CommandTimeouts").await {
             tracing::warn!("command timeouts could not be committed: {e}");

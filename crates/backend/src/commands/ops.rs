@@ -403,7 +403,16 @@ impl Handler for SendCommand {
                 .insert((i64::MAX - ctx.now.millis(), command_id.clone()));
             state.commands.insert(command_id.clone(), live);
             let fleet = b.fleet.state.read();
-            engine::fill(&mut state, &command_id, &fleet, ctx.now, &mut fx);
+            engine::fill(
+                &mut state,
+                &command_id,
+                &engine::FleetView {
+                    state: &fleet,
+                    config: b.fleet.config(),
+                },
+                ctx.now,
+                &mut fx,
+            );
             drop(fleet);
             fx.events.push(Event::CommandChanged {
                 command_id: command_id.clone(),
@@ -924,7 +933,17 @@ impl Handler for CancelCommand {
                     plugin.details = "Cancelled".to_owned();
                 }
                 fx.invocation(inv);
-                engine::finished(state, &key, was_in_flight, &fleet, ctx.now, &mut fx);
+                engine::finished(
+                    state,
+                    &key,
+                    was_in_flight,
+                    &engine::FleetView {
+                        state: &fleet,
+                        config: b.fleet.config(),
+                    },
+                    ctx.now,
+                    &mut fx,
+                );
             }
             fx.events.push(Event::CommandChanged {
                 command_id: self.command_id.clone(),

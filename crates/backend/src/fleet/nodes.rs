@@ -258,7 +258,10 @@ impl Handler for DeregisterManagedInstance {
             crate::commands::node_removed(
                 &mut commands,
                 &self.instance_id,
-                &state,
+                &crate::commands::FleetView {
+                    state: &state,
+                    config,
+                },
                 ctx.now,
                 &mut fx,
             );
