@@ -6,6 +6,7 @@
 //! `update` never awaits and `render` (in `ui`) never changes anything, so
 //! every screen can be reproduced from a sequence of messages.
 
+mod docs;
 mod run;
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
@@ -13,7 +14,9 @@ use sysman_api::Timestamp;
 use sysman_api::commands::{
     Command as RunCommand, CommandInvocation, GetCommandOutputResult, SendCommand,
 };
-use sysman_api::documents::{DocumentDescription, DocumentIdentifier};
+use sysman_api::documents::{
+    DocumentDescription, DocumentFormat, DocumentIdentifier, DocumentVersionInfo, GetDocumentResult,
+};
 use sysman_api::fleet::{Activation, NodeSummary};
 use sysman_api::parameters::{Parameter, ParameterHistory, ParameterMetadata, PutParameter};
 use sysman_backend::Event;
@@ -27,6 +30,7 @@ use crate::panes::activations::ActivationsPane;
 use crate::panes::commands::output::Stream;
 use crate::panes::commands::send::SendForm;
 use crate::panes::commands::{CommandsPane, RunView};
+use crate::panes::documents::DocumentsPane;
 use crate::panes::fleet::{FleetPane, FleetView};
 use crate::panes::parameters::{Detail, ParametersPane, ParametersView};
 use crate::theme::Theme;
@@ -102,6 +106,21 @@ pub enum BackendMsg {
     CommandSent {
         request: u64,
         result: Result<Box<RunCommand>, String>,
+    },
+    /// Every document, for the Documents pane.
+    AllDocumentsLoaded {
+        request: u64,
+        result: Result<Vec<DocumentIdentifier>, String>,
+    },
+    /// A document's description and versions, for its detail view.
+    DocumentDetailLoaded {
+        request: u64,
+        result: Result<Box<(DocumentDescription, Vec<DocumentVersionInfo>)>, String>,
+    },
+    /// One version's content, for the detail view.
+    DocumentContentLoaded {
+        request: u64,
+        result: Result<Box<GetDocumentResult>, String>,
     },
     Event(Event),
     /// The event stream dropped events: reload everything.
@@ -190,6 +209,23 @@ pub enum Effect {
         request: u64,
         command_id: String,
     },
+    /// Every document, paged through.
+    LoadAllDocuments {
+        request: u64,
+    },
+    /// DescribeDocument and every version of `name`.
+    LoadDocumentDetail {
+        request: u64,
+        name: String,
+    },
+    /// GetDocument: `version` (`None`: the default) in `format` (`None`:
+    /// as stored).
+    LoadDocumentContent {
+        request: u64,
+        name: String,
+        version: Option<String>,
+        format: Option<DocumentFormat>,
+    },
 }
 
 /// What sits on top of the pane and takes keys first.
@@ -235,6 +271,7 @@ pub struct App {
     pub activations: ActivationsPane,
     pub parameters: ParametersPane,
     pub commands: CommandsPane,
+    pub documents: DocumentsPane,
     pub layer: Option<Layer>,
     /// The filter text while it is being typed.
     pub filter_input: Option<String>,
@@ -255,6 +292,10 @@ pub struct App {
     /// A command changed since the history page was loaded.
     commands_stale: bool,
     documents_request: Option<u64>,
+    /// The Documents pane's load in flight.
+    docs_request: Option<u64>,
+    /// A document changed since the Documents list was loaded.
+    docs_stale: bool,
 }
 
 impl App {
@@ -279,6 +320,7 @@ impl App {
             activations: ActivationsPane::default(),
             parameters: ParametersPane::default(),
             commands: CommandsPane::default(),
+            documents: DocumentsPane::default(),
             layer: None,
             filter_input: None,
             pending_keys: Vec::new(),
@@ -295,6 +337,8 @@ impl App {
             commands_request: None,
             commands_stale: false,
             documents_request: None,
+            docs_request: None,
+            docs_stale: false,
         };
         let effects = vec![
             app.load_nodes(),
@@ -371,6 +415,8 @@ impl App {
         self.fleet.table.set_page(page);
         self.activations.table.set_page(page);
         self.parameters.table.set_page(page);
+        self.documents.table.set_page(page);
+        self.settle_documents();
         self.fleet.settle();
         self.activations.settle();
         self.parameters.settle();
@@ -395,6 +441,7 @@ impl App {
                 Some(d) => d.table.filter.text(),
                 None => self.commands.table.filter.text(),
             },
+            PaneId::Documents => self.documents.table.filter.text(),
         }
     }
 
@@ -408,6 +455,7 @@ impl App {
             PaneId::Parameters => matches!(self.parameters.view, ParametersView::Table),
             PaneId::Activations => true,
             PaneId::Commands => self.commands.view() != RunView::Output,
+            PaneId::Documents => self.documents.detail.is_none(),
         }
     }
 
@@ -419,6 +467,9 @@ impl App {
                 RunView::Detail => vec![Scope::Command, Scope::Table, Scope::Global],
                 RunView::Output => vec![Scope::Output, Scope::Global],
             };
+        }
+        if self.pane == PaneId::Documents && self.documents.detail.is_some() {
+            return vec![Scope::Document, Scope::Global];
         }
         match (self.pane, &self.fleet.view, &self.parameters.view) {
             (PaneId::Fleet, FleetView::Node { .. }, _) => vec![Scope::Node, Scope::Global],
@@ -448,6 +499,9 @@ impl App {
         }
         if let (PaneId::Parameters, Some(name)) = (self.pane, self.parameters.open_name()) {
             crumbs.push(name.to_owned());
+        }
+        if let (PaneId::Documents, Some(d)) = (self.pane, &self.documents.detail) {
+            crumbs.push(d.name.clone());
         }
         if self.pane == PaneId::Commands {
             if let Some(d) = &self.commands.detail {
@@ -635,6 +689,7 @@ impl App {
                 Some(d) => d.table.set_filter(text),
                 None => self.commands.table.set_filter(text),
             },
+            PaneId::Documents => self.documents.table.set_filter(text),
         }
     }
 
@@ -649,6 +704,9 @@ impl App {
                 self.switch_to(pane);
                 if !args.is_empty() {
                     self.set_filter(&args);
+                }
+                if pane == PaneId::Documents {
+                    return self.enter_documents();
                 }
             }
             Some((PaletteTarget::Quit, _)) => self.quit = true,
@@ -691,6 +749,16 @@ impl App {
             {
                 return self.scroll_output(command);
             }
+            Command::Up
+            | Command::Down
+            | Command::PageUp
+            | Command::PageDown
+            | Command::Top
+            | Command::Bottom
+                if self.pane == PaneId::Documents && self.documents.detail.is_some() =>
+            {
+                self.scroll_document(command)
+            }
             Command::Up | Command::Down | Command::PageUp | Command::PageDown => {
                 self.move_selection(command)
             }
@@ -698,6 +766,11 @@ impl App {
             Command::NewCommand => return self.open_send_form(),
             Command::RerunCommand => return self.rerun(),
             Command::CancelCommand => self.confirm_cancel_command(),
+            Command::NextVersion | Command::PrevVersion => {
+                return self.step_version(command == Command::NextVersion);
+            }
+            Command::ToggleFormat => return self.toggle_format(),
+            Command::RunDocument => return self.run_document(),
             Command::ToggleSelect => self.fleet.toggle_mark(),
             Command::RunOnNodes => return self.run_on_nodes(),
             Command::Top | Command::Bottom if self.commands_output_focused() => {
@@ -787,6 +860,7 @@ impl App {
             }
             PaneId::Activations => {}
             PaneId::Commands => return self.open_command(),
+            PaneId::Documents => return self.open_document(),
         }
         Vec::new()
     }
@@ -815,6 +889,7 @@ impl App {
                 Some(d) => &mut d.table,
                 None => &mut self.commands.table,
             },
+            PaneId::Documents => &mut self.documents.table,
         }
     }
 
@@ -866,6 +941,8 @@ impl App {
     fn back(&mut self) {
         if self.pane == PaneId::Fleet && matches!(self.fleet.view, FleetView::Node { .. }) {
             self.fleet.view = FleetView::Table;
+        } else if self.pane == PaneId::Documents && self.documents.detail.is_some() {
+            self.documents.detail = None;
         } else if self.pane == PaneId::Commands && self.commands.output.is_some() {
             self.commands.output = None;
         } else if self.pane == PaneId::Commands
@@ -1048,6 +1125,7 @@ impl App {
                     self.load_parameters(),
                 ];
                 effects.extend(self.reload_commands_after_lag());
+                effects.extend(self.reload_documents_after_lag());
                 return effects;
             }
             BackendMsg::Event(
@@ -1055,7 +1133,11 @@ impl App {
                 | Event::DocumentDeleted { .. }
                 | Event::CommandChanged { .. }
                 | Event::InvocationChanged { .. }),
-            ) => return self.on_command_event(event),
+            ) => {
+                let mut effects = self.on_document_event(&event);
+                effects.extend(self.on_command_event(event));
+                return effects;
+            }
             msg @ (BackendMsg::CommandsLoaded { .. }
             | BackendMsg::CommandLoaded { .. }
             | BackendMsg::InvocationsLoaded { .. }
@@ -1063,6 +1145,9 @@ impl App {
             | BackendMsg::DocumentsLoaded { .. }
             | BackendMsg::DocumentDescribed { .. }
             | BackendMsg::CommandSent { .. }) => return self.on_commands_msg(msg),
+            msg @ (BackendMsg::AllDocumentsLoaded { .. }
+            | BackendMsg::DocumentDetailLoaded { .. }
+            | BackendMsg::DocumentContentLoaded { .. }) => return self.on_documents_msg(msg),
             BackendMsg::Done { request, result } if matches!(&self.layer, Some(Layer::Form(f)) if f.pending == Some(request)) => {
                 match result {
                     Ok(text) => {

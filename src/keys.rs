@@ -160,10 +160,14 @@ pub enum Scope {
     Command,
     /// One node's output of a command.
     Output,
+    /// The list of documents.
+    Documents,
+    /// One document: its description and content.
+    Document,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 10] = [
+    pub const ALL: [Scope; 12] = [
         Scope::Global,
         Scope::Table,
         Scope::Fleet,
@@ -174,6 +178,8 @@ impl Scope {
         Scope::Commands,
         Scope::Command,
         Scope::Output,
+        Scope::Documents,
+        Scope::Document,
     ];
 
     pub fn name(self) -> &'static str {
@@ -188,6 +194,8 @@ impl Scope {
             Scope::Commands => "commands",
             Scope::Command => "command",
             Scope::Output => "output",
+            Scope::Documents => "documents",
+            Scope::Document => "document",
         }
     }
 
@@ -251,6 +259,10 @@ commands! {
     NewCommand => "new_command", "send a command to nodes", true;
     RerunCommand => "rerun_command", "send it again (the form comes filled in)", true;
     CancelCommand => "cancel_command", "cancel the command where it still runs", true;
+    NextVersion => "next_version", "show the next version of the document", false;
+    PrevVersion => "prev_version", "show the previous version of the document", false;
+    ToggleFormat => "toggle_format", "show the content as JSON or YAML", false;
+    RunDocument => "run_document", "run this document on nodes (the send form)", true;
     Palette => "palette", "open the command palette", false;
     Help => "help", "show the keys of this pane", false;
     Back => "back", "go back / clear the filter", false;
@@ -334,6 +346,25 @@ pub const DEFAULT_BINDINGS: &[(Scope, &str, Command)] = &[
     (Scope::Output, "g g", Command::Top),
     (Scope::Output, "end", Command::Bottom),
     (Scope::Output, "G", Command::Bottom),
+    (Scope::Documents, "enter", Command::Open),
+    (Scope::Documents, "R", Command::RunDocument),
+    (Scope::Document, "up", Command::Up),
+    (Scope::Document, "k", Command::Up),
+    (Scope::Document, "down", Command::Down),
+    (Scope::Document, "j", Command::Down),
+    (Scope::Document, "pgup", Command::PageUp),
+    (Scope::Document, "ctrl-u", Command::PageUp),
+    (Scope::Document, "pgdn", Command::PageDown),
+    (Scope::Document, "ctrl-f", Command::PageDown),
+    (Scope::Document, "home", Command::Top),
+    (Scope::Document, "g g", Command::Top),
+    (Scope::Document, "end", Command::Bottom),
+    (Scope::Document, "G", Command::Bottom),
+    (Scope::Document, "v", Command::NextVersion),
+    (Scope::Document, "]", Command::NextVersion),
+    (Scope::Document, "[", Command::PrevVersion),
+    (Scope::Document, "y", Command::ToggleFormat),
+    (Scope::Document, "R", Command::RunDocument),
 ];
 
 /// Bindings by scope.

@@ -3,6 +3,7 @@
 
 pub mod activations;
 pub mod commands;
+pub mod documents;
 pub mod fleet;
 pub mod parameters;
 pub mod tree;
@@ -18,14 +19,16 @@ pub enum PaneId {
     Activations,
     Parameters,
     Commands,
+    Documents,
 }
 
 impl PaneId {
-    pub const ALL: [PaneId; 4] = [
+    pub const ALL: [PaneId; 5] = [
         PaneId::Fleet,
         PaneId::Activations,
         PaneId::Parameters,
         PaneId::Commands,
+        PaneId::Documents,
     ];
 
     pub fn title(self) -> &'static str {
@@ -34,6 +37,7 @@ impl PaneId {
             PaneId::Activations => "Activations",
             PaneId::Parameters => "Parameters",
             PaneId::Commands => "Run Command",
+            PaneId::Documents => "Documents",
         }
     }
 
@@ -44,6 +48,7 @@ impl PaneId {
             PaneId::Activations => &["activations", "act", "hybrid"],
             PaneId::Parameters => &["params", "parameters", "ps", "parameter-store"],
             PaneId::Commands => &["run", "commands", "rc", "run-command"],
+            PaneId::Documents => &["docs", "documents"],
         }
     }
 
@@ -53,6 +58,7 @@ impl PaneId {
             PaneId::Activations => Scope::Activations,
             PaneId::Parameters => Scope::Parameters,
             PaneId::Commands => Scope::Commands,
+            PaneId::Documents => Scope::Documents,
         }
     }
 }

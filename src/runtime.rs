@@ -13,7 +13,8 @@ use sysman_api::commands::{
     ListCommandInvocations, ListCommands,
 };
 use sysman_api::documents::{
-    DescribeDocument, DocumentIdentifier, DocumentKeyValuesFilter, ListDocuments,
+    DescribeDocument, DocumentIdentifier, DocumentKeyValuesFilter, DocumentVersionInfo,
+    GetDocument, ListDocumentVersions, ListDocuments,
 };
 use sysman_api::fleet::{
     Activation, DeleteActivation, DeregisterManagedInstance, DescribeActivations, ListNodes,
@@ -131,6 +132,50 @@ impl Connection {
                 Some(token) => next_token = Some(token),
                 None => return Ok(list),
             }
+        }
+    }
+
+    /// Every document of every type, for the Documents pane.
+    pub async fn all_documents(&self) -> Result<Vec<DocumentIdentifier>, ApiError> {
+        let mut list = Vec::new();
+        let mut next_token = None;
+        loop {
+            let page = self
+                .call(ListDocuments {
+                    max_results: Some(50),
+                    next_token,
+                    ..ListDocuments::default()
+                })
+                .await?;
+            list.extend(page.document_identifiers);
+            match page.next_token {
+                Some(token) => next_token = Some(token),
+                None => return Ok(list),
+            }
+        }
+    }
+
+    /// Every version of a document, oldest first.
+    pub async fn document_versions(
+        &self,
+        name: &str,
+    ) -> Result<Vec<DocumentVersionInfo>, ApiError> {
+        let mut list = Vec::new();
+        let mut next_token = None;
+        loop {
+            let page = self
+                .call(ListDocumentVersions {
+                    name: name.to_owned(),
+                    max_results: Some(50),
+                    next_token,
+                })
+                .await?;
+            list.extend(page.document_versions);
+            if page.next_token.is_none() {
+                list.sort_by_key(|v| v.document_version.parse::<u64>().unwrap_or(0));
+                return Ok(list);
+            }
+            next_token = page.next_token;
         }
     }
 
@@ -379,6 +424,45 @@ impl Connection {
                     .map(|out| Box::new(out.document))
                     .map_err(text);
                 BackendMsg::DocumentDescribed { request, result }
+            }
+            Effect::LoadAllDocuments { request } => BackendMsg::AllDocumentsLoaded {
+                request,
+                result: self.all_documents().await.map_err(text),
+            },
+            Effect::LoadDocumentDetail { request, name } => {
+                let describe = self
+                    .call(DescribeDocument {
+                        name: name.clone(),
+                        ..DescribeDocument::default()
+                    })
+                    .await;
+                let result = match describe {
+                    Ok(out) => self
+                        .document_versions(&name)
+                        .await
+                        .map(|versions| Box::new((out.document, versions))),
+                    Err(e) => Err(e),
+                }
+                .map_err(text);
+                BackendMsg::DocumentDetailLoaded { request, result }
+            }
+            Effect::LoadDocumentContent {
+                request,
+                name,
+                version,
+                format,
+            } => {
+                let result = self
+                    .call(GetDocument {
+                        name,
+                        version_name: None,
+                        document_version: version,
+                        document_format: format.map(|f| f.as_str().to_owned()),
+                    })
+                    .await
+                    .map(Box::new)
+                    .map_err(text);
+                BackendMsg::DocumentContentLoaded { request, result }
             }
             Effect::SendCommand { request, send } => {
                 let result = self

@@ -65,6 +65,7 @@ pub fn render(frame: &mut Frame, app: &App) {
         (PaneId::Activations, _) => app.activations.render(frame, areas.body, theme, app.now),
         (PaneId::Parameters, _) => app.parameters.render(frame, areas.body, theme, app.now),
         (PaneId::Commands, _) => app.commands.render(frame, areas.body, theme, app.now),
+        (PaneId::Documents, _) => app.documents.render(frame, areas.body, theme, app.now),
     }
     if let Some(filter) = areas.filter {
         render_filter(frame, app, filter);
@@ -173,8 +174,11 @@ fn render_filter(frame: &mut Frame, app: &App, area: Rect) {
 }
 
 /// Commands worth a place in the footer, in this order.
-const FOOTER: [Command; 21] = [
+const FOOTER: [Command; 24] = [
     Command::Open,
+    Command::RunDocument,
+    Command::ToggleFormat,
+    Command::NextVersion,
     Command::NewCommand,
     Command::RerunCommand,
     Command::CancelCommand,
@@ -214,6 +218,9 @@ fn footer_label(command: Command) -> &'static str {
         Command::CancelCommand => "cancel",
         Command::ToggleSelect => "select",
         Command::RunOnNodes => "run",
+        Command::RunDocument => "run",
+        Command::NextVersion => "version",
+        Command::ToggleFormat => "json/yaml",
         Command::NextPage => "next page",
         Command::Back => "back",
         Command::Palette => "panes",

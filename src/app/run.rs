@@ -452,7 +452,7 @@ impl App {
             .output
             .as_ref()
             .is_some_and(|o| o.stale && o.request.is_none());
-        history || detail || output
+        history || detail || output || self.documents_need_flush()
     }
 
     fn full_reload(&self, d: &CommandDetail) -> bool {
@@ -504,6 +504,7 @@ impl App {
             }
         }
         effects.extend(self.output_fetch());
+        effects.extend(self.flush_documents());
         effects
     }
 
