@@ -55,104 +55,88 @@ impl Connection {
         self.backend.call(&self.caller, op).await
     }
 
-    pub async fn all_nodes(&self) -> Result<Vec<NodeSummary>, ApiError> {
-        let mut nodes = Vec::new();
-        let mut next_token = None;
+    /// Every item of a paged list: `request` builds the call for a page
+    /// token, `split` takes a page apart into its items and the next token.
+    async fn every_page<O: Handler, T>(
+        &self,
+        request: impl Fn(Option<String>) -> O,
+        split: impl Fn(O::Output) -> (Vec<T>, Option<String>),
+    ) -> Result<Vec<T>, ApiError> {
+        let mut list = Vec::new();
+        let mut token = None;
         loop {
-            let page = self
-                .call(ListNodes {
-                    max_results: Some(5000),
-                    next_token,
-                })
-                .await?;
-            nodes.extend(page.nodes);
-            match page.next_token {
-                Some(token) => next_token = Some(token),
-                None => return Ok(nodes),
+            let (items, next) = split(self.call(request(token)).await?);
+            list.extend(items);
+            match next {
+                Some(t) => token = Some(t),
+                None => return Ok(list),
             }
         }
+    }
+
+    pub async fn all_nodes(&self) -> Result<Vec<NodeSummary>, ApiError> {
+        self.every_page(
+            |next_token| ListNodes {
+                max_results: Some(5000),
+                next_token,
+            },
+            |page| (page.nodes, page.next_token),
+        )
+        .await
     }
 
     pub async fn all_activations(&self) -> Result<Vec<Activation>, ApiError> {
-        let mut list = Vec::new();
-        let mut next_token = None;
-        loop {
-            let page = self
-                .call(DescribeActivations {
-                    max_results: Some(50),
-                    next_token,
-                    filters: None,
-                })
-                .await?;
-            list.extend(page.activation_list);
-            match page.next_token {
-                Some(token) => next_token = Some(token),
-                None => return Ok(list),
-            }
-        }
+        self.every_page(
+            |next_token| DescribeActivations {
+                max_results: Some(50),
+                next_token,
+                filters: None,
+            },
+            |page| (page.activation_list, page.next_token),
+        )
+        .await
     }
 
     pub async fn all_parameters(&self) -> Result<Vec<ParameterMetadata>, ApiError> {
-        let mut list = Vec::new();
-        let mut next_token = None;
-        loop {
-            let page = self
-                .call(DescribeParameters {
-                    max_results: Some(50),
-                    next_token,
-                    ..Default::default()
-                })
-                .await?;
-            list.extend(page.parameters);
-            match page.next_token {
-                Some(token) => next_token = Some(token),
-                None => return Ok(list),
-            }
-        }
+        self.every_page(
+            |next_token| DescribeParameters {
+                max_results: Some(50),
+                next_token,
+                ..Default::default()
+            },
+            |page| (page.parameters, page.next_token),
+        )
+        .await
     }
 
     /// Every Command document, for the send form's picker.
     pub async fn command_documents(&self) -> Result<Vec<DocumentIdentifier>, ApiError> {
-        let mut list = Vec::new();
-        let mut next_token = None;
-        loop {
-            let page = self
-                .call(ListDocuments {
-                    filters: Some(vec![DocumentKeyValuesFilter {
-                        key: "DocumentType".into(),
-                        values: vec!["Command".into()],
-                    }]),
-                    max_results: Some(50),
-                    next_token,
-                    ..ListDocuments::default()
-                })
-                .await?;
-            list.extend(page.document_identifiers);
-            match page.next_token {
-                Some(token) => next_token = Some(token),
-                None => return Ok(list),
-            }
-        }
+        self.every_page(
+            |next_token| ListDocuments {
+                filters: Some(vec![DocumentKeyValuesFilter {
+                    key: "DocumentType".into(),
+                    values: vec!["Command".into()],
+                }]),
+                max_results: Some(50),
+                next_token,
+                ..ListDocuments::default()
+            },
+            |page| (page.document_identifiers, page.next_token),
+        )
+        .await
     }
 
     /// Every document of every type, for the Documents pane.
     pub async fn all_documents(&self) -> Result<Vec<DocumentIdentifier>, ApiError> {
-        let mut list = Vec::new();
-        let mut next_token = None;
-        loop {
-            let page = self
-                .call(ListDocuments {
-                    max_results: Some(50),
-                    next_token,
-                    ..ListDocuments::default()
-                })
-                .await?;
-            list.extend(page.document_identifiers);
-            match page.next_token {
-                Some(token) => next_token = Some(token),
-                None => return Ok(list),
-            }
-        }
+        self.every_page(
+            |next_token| ListDocuments {
+                max_results: Some(50),
+                next_token,
+                ..ListDocuments::default()
+            },
+            |page| (page.document_identifiers, page.next_token),
+        )
+        .await
     }
 
     /// Every version of a document, oldest first.
@@ -160,23 +144,18 @@ impl Connection {
         &self,
         name: &str,
     ) -> Result<Vec<DocumentVersionInfo>, ApiError> {
-        let mut list = Vec::new();
-        let mut next_token = None;
-        loop {
-            let page = self
-                .call(ListDocumentVersions {
+        let mut list = self
+            .every_page(
+                |next_token| ListDocumentVersions {
                     name: name.to_owned(),
                     max_results: Some(50),
                     next_token,
-                })
-                .await?;
-            list.extend(page.document_versions);
-            if page.next_token.is_none() {
-                list.sort_by_key(|v| v.document_version.parse::<u64>().unwrap_or(0));
-                return Ok(list);
-            }
-            next_token = page.next_token;
-        }
+                },
+                |page| (page.document_versions, page.next_token),
+            )
+            .await?;
+        list.sort_by_key(|v| v.document_version.parse::<u64>().unwrap_or(0));
+        Ok(list)
     }
 
     /// Invocations of a command with their steps: all of them, or those
@@ -201,23 +180,17 @@ impl Connection {
             }
             return Ok(list);
         }
-        let mut next_token = None;
-        loop {
-            let page = self
-                .call(ListCommandInvocations {
-                    command_id: Some(command_id.to_owned()),
-                    max_results: Some(50),
-                    next_token,
-                    details: Some(true),
-                    ..ListCommandInvocations::default()
-                })
-                .await?;
-            list.extend(page.command_invocations);
-            match page.next_token {
-                Some(token) => next_token = Some(token),
-                None => return Ok(list),
-            }
-        }
+        self.every_page(
+            |next_token| ListCommandInvocations {
+                command_id: Some(command_id.to_owned()),
+                max_results: Some(50),
+                next_token,
+                details: Some(true),
+                ..ListCommandInvocations::default()
+            },
+            |page| (page.command_invocations, page.next_token),
+        )
+        .await
     }
 
     async fn command(&self, command_id: &str) -> Result<RunCommand, ApiError> {
