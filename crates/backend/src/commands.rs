@@ -28,7 +28,7 @@ use tokio::sync::{Notify, mpsc};
 
 use crate::store::{Change, Snapshot};
 
-pub(crate) use engine::{Effects, FleetView, node_removed, run_scheduler};
+pub(crate) use engine::{Effects, FleetView, announce, node_removed, queue, run_scheduler};
 
 const COMMAND_KIND: &str = "command";
 const INVOCATION_KIND: &str = "invocation";

@@ -125,6 +125,18 @@ pub fn max_results(
     }
 }
 
+/// A managed node id as the model's `InstanceId` pattern allows it.
+pub fn instance_id(id: &str, field: &str) -> Result<(), ApiError> {
+    if is_managed_instance_id(id) || is_instance_id(id) {
+        return Ok(());
+    }
+    Err(ApiError::constraint(
+        field,
+        id,
+        "Member must satisfy regular expression pattern: (^i-(\\w{8}|\\w{17})$)|(^mi-\\w{17}$)",
+    ))
+}
+
 /// `^mi-[0-9a-f]{17}$` (or an EC2-style `i-` id where the model allows it).
 pub fn is_managed_instance_id(id: &str) -> bool {
     id.strip_prefix("mi-").is_some_and(|hex| {

@@ -2,7 +2,6 @@
 //! poll, acknowledge them, and reply. Delivery is at least once; replies
 //! carry a sequence number, so a repeated one changes nothing.
 
-use std::future::Future;
 use sysman_api::commands::{
     AcknowledgeMessage, AgentMessage, AgentStep, InvocationStatus, MessageBody, ReceiveMessages,
     ReceiveMessagesResult, SendReply, StepReport, limits,
@@ -31,17 +30,6 @@ enum Picked {
         message_id: String,
         command_id: String,
     },
-}
-
-fn check_instance(instance_id: &str) -> Result<(), ApiError> {
-    if !validate::is_managed_instance_id(instance_id) && !validate::is_instance_id(instance_id) {
-        return Err(ApiError::constraint(
-            "instanceId",
-            instance_id,
-            "Member must satisfy regular expression pattern: (^i-(\\w{8}|\\w{17})$)|(^mi-\\w{17}$)",
-        ));
-    }
-    Ok(())
 }
 
 /// Takes up to `max` visible messages of `instance_id`, hiding each for the
@@ -123,7 +111,7 @@ fn resolve_value(
 
 impl Handler for ReceiveMessages {
     async fn handle(self, b: &Inner, ctx: &mut Ctx) -> Result<Self::Output, ApiError> {
-        check_instance(&self.instance_id)?;
+        validate::instance_id(&self.instance_id, "instanceId")?;
         let wait = self.wait_seconds.unwrap_or(0);
         if !(0..=limits::WAIT_SECONDS_MAX).contains(&wait) {
             return Err(ApiError::constraint(
@@ -261,37 +249,9 @@ fn take(
     true
 }
 
-/// Queues the effects' changes with this call's audit record. Called under
-/// the commands lock, so commits reach the store in the order they were
-/// decided; the returned future is awaited after it.
-pub(super) fn queue(
-    b: &Inner,
-    ctx: &mut Ctx,
-    fx: Effects,
-) -> impl Future<Output = Result<Vec<String>, ApiError>> + Send + 'static + use<> {
-    if fx.earliest {
-        b.commands.wake.notify_one();
-    }
-    let commit = ctx.commit(&b.store, fx.changes);
-    for event in fx.events {
-        ctx.publish(event);
-    }
-    let mail = fx.mail;
-    async move {
-        commit.await?;
-        Ok(mail)
-    }
-}
-
-pub(super) fn announce(b: &Inner, mail: Vec<String>) {
-    for node in mail {
-        b.commands.announce_mail(&node);
-    }
-}
-
 impl Handler for AcknowledgeMessage {
     async fn handle(self, b: &Inner, ctx: &mut Ctx) -> Result<Self::Output, ApiError> {
-        check_instance(&self.instance_id)?;
+        validate::instance_id(&self.instance_id, "instanceId")?;
         let (command_id, instance_id, cancel) = message_key(&self.instance_id, &self.message_id)?;
         let key = (command_id, instance_id);
         let mut fx = Effects::default();
@@ -309,11 +269,11 @@ impl Handler for AcknowledgeMessage {
                 }
                 None
             } else {
-                take(&mut state, &key, ctx.now, &mut fx).then(|| queue(b, ctx, fx))
+                take(&mut state, &key, ctx.now, &mut fx).then(|| engine::queue(b, ctx, fx))
             }
         };
         if let Some(pending) = pending {
-            announce(b, pending.await?);
+            engine::announce(b, pending.await?);
         }
         Ok(Empty {})
     }
@@ -356,7 +316,7 @@ fn parse_step_status(report: &StepReport) -> Result<InvocationStatus, ApiError> 
 
 impl Handler for SendReply {
     async fn handle(self, b: &Inner, ctx: &mut Ctx) -> Result<Self::Output, ApiError> {
-        check_instance(&self.instance_id)?;
+        validate::instance_id(&self.instance_id, "instanceId")?;
         let (command_id, instance_id, cancel) = message_key(&self.instance_id, &self.message_id)?;
         if cancel {
             return Err(ApiError::validation(
@@ -457,9 +417,9 @@ impl Handler for SendReply {
                     &mut fx,
                 );
             }
-            queue(b, ctx, fx)
+            engine::queue(b, ctx, fx)
         };
-        announce(b, pending.await?);
+        engine::announce(b, pending.await?);
         Ok(Empty {})
     }
 }

@@ -16,8 +16,11 @@ use super::{
     CmdState, DueKind, EXECUTION_GRACE_SECS, InvocationRec, Live, Waiting, cancel_message_id,
     run_message_id,
 };
+use std::future::Future;
+
 use crate::clock::{Woke, wait_for_due};
 use crate::fleet::{FleetConfig, FleetState};
+use crate::gate::Ctx;
 use crate::store::{AuditRecord, Change};
 use crate::{Event, Inner};
 
@@ -452,6 +455,34 @@ pub(crate) fn expire(
     }
 }
 
+/// Queues the effects' changes with this call's audit record. Called under
+/// the commands lock, so commits reach the store in the order they were
+/// decided; the returned future is awaited after it.
+pub(crate) fn queue(
+    b: &Inner,
+    ctx: &mut Ctx,
+    fx: Effects,
+) -> impl Future<Output = Result<Vec<String>, ApiError>> + Send + 'static + use<> {
+    if fx.earliest {
+        b.commands.wake.notify_one();
+    }
+    let commit = ctx.commit(&b.store, fx.changes);
+    for event in fx.events {
+        ctx.publish(event);
+    }
+    let mail = fx.mail;
+    async move {
+        commit.await?;
+        Ok(mail)
+    }
+}
+
+pub(crate) fn announce(b: &Inner, mail: Vec<String>) {
+    for node in mail {
+        b.commands.announce_mail(&node);
+    }
+}
+
 /// Commits and announces what a change brought about, outside any call.
 pub(crate) async fn settle(b: &Inner, fx: Effects, why: &str) -> Result<(), ApiError> {
     if fx.earliest {
@@ -471,9 +502,7 @@ pub(crate) async fn settle(b: &Inner, fx: Effects, why: &str) -> Result<(), ApiE
     for event in fx.events {
         b.bus.publish(event);
     }
-    for node in fx.mail {
-        b.commands.announce_mail(&node);
-    }
+    announce(b, fx.mail);
     Ok(())
 }
 

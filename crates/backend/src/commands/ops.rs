@@ -23,14 +23,7 @@ fn invalid_parameters(message: String) -> ApiError {
 
 fn check_instance_ids(ids: &[String], field: &str) -> Result<(), ApiError> {
     for (i, id) in ids.iter().enumerate() {
-        if !validate::is_managed_instance_id(id) && !validate::is_instance_id(id) {
-            return Err(ApiError::constraint(
-                &format!("{field}.{}.member", i + 1),
-                id,
-                "Member must satisfy regular expression pattern: \
-                 (^i-(\\w{8}|\\w{17})$)|(^mi-\\w{17}$)",
-            ));
-        }
+        validate::instance_id(id, &format!("{field}.{}.member", i + 1))?;
         if ids[..i].contains(id) {
             return Err(ApiError::new(
                 "DuplicateInstanceId",
@@ -418,9 +411,9 @@ impl Handler for SendCommand {
                 command_id: command_id.clone(),
             });
             let command = state.commands.get(&command_id).map(wire_command);
-            (super::channel::queue(b, ctx, fx), command)
+            (engine::queue(b, ctx, fx), command)
         };
-        super::channel::announce(b, pending.await?);
+        engine::announce(b, pending.await?);
         let command = command.ok_or_else(|| ApiError::internal("the command vanished"))?;
         Ok(SendCommandResult { command })
     }
@@ -536,7 +529,7 @@ impl Handler for ListCommands {
             check_command_id(id)?;
         }
         if let Some(id) = &self.instance_id {
-            check_instance_ids(std::slice::from_ref(id), "instanceId")?;
+            validate::instance_id(id, "instanceId")?;
         }
         let filters = parse_filters(self.filters.as_deref())?;
         let scope = (&self.command_id, &self.instance_id, &self.filters);
@@ -644,7 +637,7 @@ impl Handler for ListCommandInvocations {
             check_command_id(id)?;
         }
         if let Some(id) = &self.instance_id {
-            check_instance_ids(std::slice::from_ref(id), "instanceId")?;
+            validate::instance_id(id, "instanceId")?;
         }
         let filters = parse_filters(self.filters.as_deref())?;
         let details = self.details.unwrap_or(false);
@@ -798,7 +791,7 @@ fn iso_millis(t: Timestamp) -> String {
 impl Handler for GetCommandInvocation {
     async fn handle(self, b: &Inner, _ctx: &mut Ctx) -> Result<Self::Output, ApiError> {
         check_command_id(&self.command_id)?;
-        check_instance_ids(std::slice::from_ref(&self.instance_id), "instanceId")?;
+        validate::instance_id(&self.instance_id, "instanceId")?;
         if let Some(name) = &self.plugin_name {
             validate::length(Some(name), "pluginName", 4, usize::MAX)?;
         }
@@ -830,7 +823,7 @@ impl Handler for GetCommandInvocation {
 impl Handler for GetCommandOutput {
     async fn handle(self, b: &Inner, _ctx: &mut Ctx) -> Result<Self::Output, ApiError> {
         check_command_id(&self.command_id)?;
-        check_instance_ids(std::slice::from_ref(&self.instance_id), "instanceId")?;
+        validate::instance_id(&self.instance_id, "instanceId")?;
         let offset = self.offset.unwrap_or(0);
         if offset < 0 {
             return Err(ApiError::constraint(
@@ -948,9 +941,9 @@ impl Handler for CancelCommand {
             fx.events.push(Event::CommandChanged {
                 command_id: self.command_id.clone(),
             });
-            super::channel::queue(b, ctx, fx)
+            engine::queue(b, ctx, fx)
         };
-        super::channel::announce(b, pending.await?);
+        engine::announce(b, pending.await?);
         Ok(Empty {})
     }
 }

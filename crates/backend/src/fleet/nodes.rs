@@ -265,23 +265,16 @@ impl Handler for DeregisterManagedInstance {
                 ctx.now,
                 &mut fx,
             );
-            let mut changes = vec![Change::Delete {
-                kind: super::NODE_KIND,
-                id: self.instance_id.clone(),
-            }];
-            changes.append(&mut fx.changes);
-            ctx.commit(&b.store, changes)
+            fx.changes.insert(
+                0,
+                Change::Delete {
+                    kind: super::NODE_KIND,
+                    id: self.instance_id.clone(),
+                },
+            );
+            crate::commands::queue(b, ctx, fx)
         };
-        commit.await?;
-        if fx.earliest {
-            b.commands.wake.notify_one();
-        }
-        for event in fx.events.drain(..) {
-            ctx.publish(event);
-        }
-        for node in &fx.mail {
-            b.commands.announce_mail(node);
-        }
+        crate::commands::announce(b, commit.await?);
         ctx.publish(Event::NodeRemoved {
             instance_id: self.instance_id,
         });
