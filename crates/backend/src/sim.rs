@@ -436,11 +436,16 @@ impl Simulator {
             return;
         };
         while let Ok(id) = mail.try_recv() {
-            if let Some(&slot) = self.by_id.get(&id) {
-                self.plan_poll(slot, now);
-            }
+            self.on_mail(&id, now);
         }
         self.mail = Some(mail);
+    }
+
+    /// Mail arrived for `id`: if it is one of ours, it looks soon.
+    fn on_mail(&mut self, id: &str, now: Timestamp) {
+        if let Some(&slot) = self.by_id.get(id) {
+            self.plan_poll(slot, now);
+        }
     }
 
     /// Sends every heartbeat, poll and reply due at or before `until`, in
@@ -615,36 +620,28 @@ impl Simulator {
     /// backend goes away.
     pub async fn run(mut self) {
         let clock = self.backend.clock();
-        let Some(mut mail) = self.mail.take() else {
-            return;
-        };
         loop {
-            while let Ok(id) = mail.try_recv() {
-                if let Some(&slot) = self.by_id.get(&id) {
-                    self.plan_poll(slot, clock.now());
-                }
-            }
-            let Some(at) = self.next_due() else { return };
-            tokio::select! {
-                () = clock.sleep_until(at) => {}
-                news = mail.recv() => match news {
-                    Some(id) => {
-                        if let Some(&slot) = self.by_id.get(&id) {
-                            self.plan_poll(slot, clock.now());
-                        }
-                        continue;
-                    }
-                    None => return,
-                },
-            }
-            self.mail = Some(mail);
-            if let Err(e) = self.step_until(clock.now()).await {
-                tracing::warn!("the simulated fleet failed a step: {e}");
-            }
-            let Some(taken) = self.mail.take() else {
+            let (Some(at), Some(mut mail)) = (self.next_due(), self.mail.take()) else {
                 return;
             };
-            mail = taken;
+            // Some(news) when mail came first, None when the due time did.
+            let news = tokio::select! {
+                () = clock.sleep_until(at) => None,
+                news = mail.recv() => match news {
+                    Some(id) => Some(id),
+                    // The backend is gone.
+                    None => return,
+                },
+            };
+            self.mail = Some(mail);
+            match news {
+                Some(id) => self.on_mail(&id, clock.now()),
+                None => {
+                    if let Err(e) = self.step_until(clock.now()).await {
+                        tracing::warn!("the simulated fleet failed a step: {e}");
+                    }
+                }
+            }
         }
     }
 }
