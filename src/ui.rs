@@ -11,6 +11,7 @@ use crate::app::{App, Layer};
 use crate::keys::Command;
 use crate::panes::PaneId;
 use crate::panes::fleet::FleetView;
+use crate::theme::Theme;
 
 struct Areas {
     header: Rect,
@@ -294,6 +295,30 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
         .flex(Flex::Center)
         .areas(row);
     cell
+}
+
+/// The bordered frame of a pane's table or view, with its title.
+pub fn pane_block(theme: &Theme, title: String) -> Block<'static> {
+    Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border)
+        .title(Span::styled(title, theme.title))
+        .style(theme.text)
+}
+
+/// A pane with nothing to list yet: `text` (loading, or empty) in `block`.
+pub fn placeholder(
+    frame: &mut Frame,
+    area: Rect,
+    block: Block<'static>,
+    text: &str,
+    theme: &Theme,
+) {
+    let p = Paragraph::new(text.to_owned())
+        .style(theme.muted)
+        .wrap(Wrap { trim: true })
+        .block(block);
+    frame.render_widget(p, area);
 }
 
 fn popup(app: &App, title: &str) -> Block<'static> {

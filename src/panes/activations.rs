@@ -5,7 +5,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Row, Table, Wrap};
+use ratatui::widgets::{Block, Borders, Row, Table};
 use sysman_api::Timestamp;
 use sysman_api::fleet::Activation;
 
@@ -136,11 +136,7 @@ impl ActivationsPane {
             } else {
                 "Loading activations…"
             };
-            let p = Paragraph::new(text)
-                .style(theme.muted)
-                .wrap(Wrap { trim: true })
-                .block(block);
-            frame.render_widget(p, area);
+            crate::ui::placeholder(frame, area, block, text, theme);
             return;
         }
         let header = Row::new(

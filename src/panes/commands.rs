@@ -627,22 +627,14 @@ impl CommandsPane {
                 self.list.len()
             )
         };
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .border_style(theme.border)
-            .title(Span::styled(title, theme.title))
-            .style(theme.text);
+        let block = crate::ui::pane_block(theme, title);
         if !self.loaded || self.list.is_empty() {
             let text = if self.loaded {
                 "No commands yet. Press n to send one, or select nodes in :fleet (space) and press R."
             } else {
                 "Loading commands…"
             };
-            let p = Paragraph::new(text)
-                .style(theme.muted)
-                .wrap(Wrap { trim: true })
-                .block(block);
-            frame.render_widget(p, area);
+            crate::ui::placeholder(frame, area, block, text, theme);
             return;
         }
         let columns = crate::table::fit_columns(
@@ -701,14 +693,10 @@ fn render_detail(
         .as_ref()
         .map(|c| c.document_name.as_str())
         .unwrap_or("…");
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.border)
-        .title(Span::styled(
-            format!(" Command {} — {document} ", detail.command_id),
-            theme.title,
-        ))
-        .style(theme.text);
+    let block = crate::ui::pane_block(
+        theme,
+        format!(" Command {} — {document} ", detail.command_id),
+    );
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if let Some(error) = &detail.error {

@@ -6,7 +6,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Row, Table, Wrap};
+use ratatui::widgets::{Block, Borders, Paragraph, Row, Table};
 use sysman_api::Timestamp;
 use sysman_api::documents::{
     DocumentDescription, DocumentFormat, DocumentIdentifier, DocumentVersionInfo,
@@ -229,22 +229,14 @@ impl DocumentsPane {
                 self.list.len()
             )
         };
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .border_style(theme.border)
-            .title(Span::styled(title, theme.title))
-            .style(theme.text);
+        let block = crate::ui::pane_block(theme, title);
         if !self.loaded || self.list.is_empty() {
             let text = if self.loaded {
                 "No documents."
             } else {
                 "Loading documents…"
             };
-            let p = Paragraph::new(text)
-                .style(theme.muted)
-                .wrap(Wrap { trim: true })
-                .block(block);
-            frame.render_widget(p, area);
+            crate::ui::placeholder(frame, area, block, text, theme);
             return;
         }
         let columns = crate::table::fit_columns(&FIT, area.width.saturating_sub(2));
@@ -301,11 +293,7 @@ fn render_detail(frame: &mut Frame, area: Rect, theme: &Theme, now: Timestamp, d
         Some(v) => format!(" {} (version {v}) ", d.name),
         None => format!(" {} ", d.name),
     };
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.border)
-        .title(Span::styled(title, theme.title))
-        .style(theme.text);
+    let block = crate::ui::pane_block(theme, title);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if let Some(error) = &d.error {

@@ -335,11 +335,7 @@ impl FleetPane {
                 self.rows.len()
             )
         };
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .border_style(theme.border)
-            .title(Span::styled(title, theme.title))
-            .style(theme.text);
+        let block = crate::ui::pane_block(theme, title);
         if !self.loaded {
             let waiting = Paragraph::new("Loading nodes…")
                 .style(theme.muted)

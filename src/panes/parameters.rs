@@ -291,22 +291,14 @@ impl ParametersPane {
                 self.list.len()
             )
         };
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .border_style(theme.border)
-            .title(Span::styled(title, theme.title))
-            .style(theme.text);
+        let block = crate::ui::pane_block(theme, title);
         if !self.loaded || self.list.is_empty() {
             let text = if self.loaded {
                 "No parameters yet. Press n to create one."
             } else {
                 "Loading parameters…"
             };
-            let p = Paragraph::new(text)
-                .style(theme.muted)
-                .wrap(Wrap { trim: true })
-                .block(block);
-            frame.render_widget(p, area);
+            crate::ui::placeholder(frame, area, block, text, theme);
             return;
         }
         let columns = crate::table::fit_columns(&FIT, area.width.saturating_sub(2));
@@ -363,11 +355,7 @@ fn render_detail(
     detail: &Detail,
     policies: &[ParameterInlinePolicy],
 ) {
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.border)
-        .title(Span::styled(format!(" {} ", detail.name), theme.title))
-        .style(theme.text);
+    let block = crate::ui::pane_block(theme, format!(" {} ", detail.name));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if let Some(error) = &detail.error {
