@@ -159,6 +159,14 @@ async fn run_command(fixture: &Fixture) -> std::io::Result<()> {
     }
     press(&mut app, "tag:Role=web tag:Environment=staging");
     save(&mut app, "run-form.svg")?;
+    // A document and its content, as :docs shows them.
+    press(&mut app, "\u{1b}:docs");
+    let effects = app.update(Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
+    settle(fixture, &mut app, effects).await;
+    press(&mut app, "j");
+    let effects = app.update(Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
+    settle(fixture, &mut app, effects).await;
+    save(&mut app, "document.svg")?;
     Ok(())
 }
 
