@@ -7,13 +7,19 @@
 //!
 //! This crate depends on nothing of ours, so the agent can stay small.
 
+#[cfg(feature = "client")]
+pub mod client;
 pub mod commands;
+#[cfg(feature = "sigv4")]
+pub mod credentials;
 pub mod documents;
 mod error;
 pub mod fleet;
 pub mod kms;
 mod operation;
 pub mod parameters;
+#[cfg(feature = "sigv4")]
+pub mod sigv4;
 mod time;
 mod types;
 

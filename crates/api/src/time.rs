@@ -52,7 +52,7 @@ impl Timestamp {
 
 /// A proleptic Gregorian date to days since 1970-01-01 (Howard Hinnant's
 /// `days_from_civil`).
-fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+pub(crate) fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };
     let era = y.div_euclid(400);
     let yoe = y.rem_euclid(400);

@@ -1,0 +1,214 @@
+//! The HTTP client: any [`Operation`] as an AWS JSON 1.1 request, signed
+//! with SigV4 exactly as the AWS CLI signs it.
+
+use std::time::{Duration, SystemTime};
+
+use crate::sigv4::{self, AccessKey};
+use crate::{ApiError, Operation};
+
+/// The content type of every request and response.
+pub const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
+
+/// Code of the error a call fails with when the server could not be
+/// reached or answered with something that is not our protocol. Not an
+/// AWS name: nothing was decided by the server, so a caller may retry.
+pub const TRANSPORT_ERROR: &str = "RequestFailed";
+
+/// Long enough for the node channel's 20-second long poll and some.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A connection to one sysman server; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    /// The endpoint with its path, always ending in `/`.
+    url: String,
+    region: String,
+    key: Option<AccessKey>,
+}
+
+impl Client {
+    /// A client for `endpoint` (`http://127.0.0.1:4566`). Without a key,
+    /// requests go unsigned, as `--no-sign-request` sends them.
+    pub fn new(endpoint: &str, region: &str, key: Option<AccessKey>) -> Result<Client, String> {
+        let parsed =
+            reqwest::Url::parse(endpoint).map_err(|e| format!("'{endpoint}' is not a URL: {e}"))?;
+        if parsed.scheme() != "http" && parsed.scheme() != "https" {
+            return Err(format!("'{endpoint}' is not an http:// or https:// URL"));
+        }
+        if parsed.host_str().is_none() {
+            return Err(format!("'{endpoint}' names no host"));
+        }
+        let mut url = parsed.to_string();
+        if !url.ends_with('/') {
+            url.push('/');
+        }
+        let http = reqwest::Client::builder()
+            .connect_timeout(CONNECT_TIMEOUT)
+            .timeout(REQUEST_TIMEOUT)
+            .build()
+            .map_err(|e| format!("cannot build an HTTP client: {e}"))?;
+        Ok(Client {
+            http,
+            url,
+            region: region.to_owned(),
+            key,
+        })
+    }
+
+    pub fn endpoint(&self) -> &str {
+        &self.url
+    }
+
+    pub fn access_key_id(&self) -> Option<&str> {
+        self.key.as_ref().map(|k| k.access_key_id.as_str())
+    }
+
+    /// The same client signing with another key.
+    pub fn with_key(&self, key: Option<AccessKey>) -> Client {
+        Client {
+            key,
+            ..self.clone()
+        }
+    }
+
+    /// Runs `op` on the server.
+    pub async fn call<O: Operation>(&self, op: &O) -> Result<O::Output, ApiError> {
+        let body = serde_json::to_vec(op)
+            .map_err(|e| ApiError::new(TRANSPORT_ERROR, format!("cannot encode: {e}")))?;
+        let target = format!("{}.{}", O::PREFIX.as_str(), O::NAME);
+        let bytes = self.post(&target, body).await?;
+        serde_json::from_slice(&bytes).map_err(|e| {
+            ApiError::new(
+                TRANSPORT_ERROR,
+                format!("the server's answer to {target} is not what it should be: {e}"),
+            )
+        })
+    }
+
+    /// Posts a raw body under `target` and returns the raw success body;
+    /// an error answer becomes its [`ApiError`].
+    pub async fn post(&self, target: &str, body: Vec<u8>) -> Result<Vec<u8>, ApiError> {
+        let transport = |e: String| ApiError::new(TRANSPORT_ERROR, e);
+        let mut request = self
+            .http
+            .post(&self.url)
+            .header("content-type", CONTENT_TYPE)
+            .header("x-amz-target", target);
+        if let Some(key) = &self.key {
+            let headers = [("content-type", CONTENT_TYPE), ("x-amz-target", target)];
+            let signed = sigv4::signature(
+                &sigv4::Request {
+                    method: "POST",
+                    url: &self.url,
+                    headers: &headers,
+                    body: &body,
+                },
+                key,
+                &self.region,
+                SystemTime::now(),
+                None,
+            )
+            .map_err(transport)?;
+            for (name, value) in signed.headers {
+                request = request.header(name, value);
+            }
+        }
+        let response = request
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| transport(format!("cannot reach {}: {e}", self.url)))?;
+        let status = response.status();
+        let header_code = response
+            .headers()
+            .get("x-amzn-errortype")
+            .and_then(|v| v.to_str().ok())
+            .map(|v| v.split(':').next().unwrap_or(v).to_owned());
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|e| transport(format!("the answer from {} broke off: {e}", self.url)))?;
+        if status.is_success() {
+            return Ok(bytes.to_vec());
+        }
+        Err(error_from(status.as_u16(), header_code, &bytes))
+    }
+}
+
+/// The error an answer carries: the body's `__type` (botocore drops what
+/// precedes `#`) or the `x-amzn-ErrorType` header, and its message.
+fn error_from(status: u16, header_code: Option<String>, body: &[u8]) -> ApiError {
+    #[derive(serde::Deserialize)]
+    struct Body {
+        #[serde(rename = "__type")]
+        code: Option<String>,
+        #[serde(alias = "Message")]
+        message: Option<String>,
+    }
+    let parsed: Option<Body> = serde_json::from_slice(body).ok();
+    let (code, message) = match parsed {
+        Some(b) => (b.code, b.message),
+        None => (None, None),
+    };
+    let code = code
+        .map(|c| c.rsplit('#').next().unwrap_or(&c).to_owned())
+        .or(header_code);
+    match code {
+        Some(code) => ApiError::new(code, message.unwrap_or_default()),
+        None => ApiError::new(
+            TRANSPORT_ERROR,
+            format!(
+                "the server answered {status}: {}",
+                String::from_utf8_lossy(&body[..body.len().min(200)])
+            ),
+        ),
+    }
+}
+
+impl ApiError {
+    /// Whether the call failed before the server decided anything: no
+    /// answer, or not one of ours. Worth retrying.
+    pub fn is_transport(&self) -> bool {
+        self.code == TRANSPORT_ERROR
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_are_read_from_the_body_then_the_header() {
+        let e = error_from(
+            400,
+            None,
+            br#"{"__type":"ParameterNotFound","message":"gone"}"#,
+        );
+        assert_eq!(
+            (e.code.as_ref(), e.message.as_str()),
+            ("ParameterNotFound", "gone")
+        );
+        let e = error_from(
+            400,
+            None,
+            br#"{"__type":"com.amazonaws.ssm#InvalidKeyId","Message":"m"}"#,
+        );
+        assert_eq!(e.code, "InvalidKeyId");
+        let e = error_from(400, Some("ThrottlingException".into()), b"");
+        assert_eq!(e.code, "ThrottlingException");
+        let e = error_from(502, None, b"<html>bad gateway</html>");
+        assert!(e.is_transport());
+        assert!(e.message.contains("502"));
+    }
+
+    #[test]
+    fn endpoints_must_be_http_urls() {
+        assert!(Client::new("http://127.0.0.1:4566", "us-east-1", None).is_ok());
+        assert!(Client::new("ftp://host", "us-east-1", None).is_err());
+        assert!(Client::new("not a url", "us-east-1", None).is_err());
+        let c = Client::new("http://h:1/base", "us-east-1", None).unwrap();
+        assert_eq!(c.endpoint(), "http://h:1/base/");
+    }
+}
