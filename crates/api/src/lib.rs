@@ -15,6 +15,7 @@ pub mod credentials;
 pub mod documents;
 mod error;
 pub mod fleet;
+pub mod iam;
 pub mod kms;
 mod operation;
 pub mod parameters;
@@ -82,6 +83,16 @@ macro_rules! for_each_operation {
             $crate::commands::ReceiveMessages,
             $crate::commands::AcknowledgeMessage,
             $crate::commands::SendReply,
+            $crate::iam::CreateUser,
+            $crate::iam::ListUsers,
+            $crate::iam::DeleteUser,
+            $crate::iam::CreateAccessKey,
+            $crate::iam::DeleteAccessKey,
+            $crate::iam::ListAccessKeys,
+            $crate::iam::PutUserPolicy,
+            $crate::iam::GetUserPolicy,
+            $crate::iam::ListUserPolicies,
+            $crate::iam::DeleteUserPolicy,
         }
     };
 }

@@ -33,6 +33,12 @@ pub trait Operation: Serialize + DeserializeOwned + Send + Sync + 'static {
         "*".to_owned()
     }
 
+    /// Every resource the call acts on, each of which the caller must be
+    /// allowed: one for most calls, one per name for calls that take a list.
+    fn resources(&self) -> Vec<String> {
+        vec![self.resource()]
+    }
+
     /// The request as the audit trail records it, as JSON. Operations with
     /// secret fields override this to redact them.
     fn audit_view(&self) -> String {

@@ -450,6 +450,11 @@ impl Operation for GetParameters {
     fn resource(&self) -> String {
         names_resource(&self.names)
     }
+
+    /// See [`names_resources`].
+    fn resources(&self) -> Vec<String> {
+        names_resources(&self.names)
+    }
 }
 
 /// Reads the parameters under a path, one level or (`Recursive`) all.
@@ -533,6 +538,11 @@ impl Operation for DeleteParameters {
     /// See [`names_resource`].
     fn resource(&self) -> String {
         names_resource(&self.names)
+    }
+
+    /// See [`names_resources`].
+    fn resources(&self) -> Vec<String> {
+        names_resources(&self.names)
     }
 }
 
@@ -682,14 +692,30 @@ pub fn parameter_resource(name: &str) -> String {
 
 /// The resource of a call on several names: that of the name when all of
 /// them name one parameter, else `*`, so that the gate asks for access to
-/// every parameter rather than trusting one name for all. A handler wanting
-/// finer grants must authorize each name itself.
+/// every parameter rather than trusting one name for all. The gate
+/// authorizes each name through [`Operation::resources`].
 pub fn names_resource(names: &[String]) -> String {
     let mut resources = names.iter().map(|n| parameter_resource(n));
     match resources.next() {
         Some(first) if resources.all(|r| r == first) => first,
         _ => "*".to_owned(),
     }
+}
+
+/// Each parameter a list of names stands for, once each, in order: a call
+/// on several parameters must be allowed on every one. An empty list stands
+/// for `*`, so it is never allowed by default.
+fn names_resources(names: &[String]) -> Vec<String> {
+    if names.is_empty() {
+        return vec!["*".to_owned()];
+    }
+    let mut resources: Vec<String> = Vec::with_capacity(names.len());
+    for resource in names.iter().map(|n| parameter_resource(n)) {
+        if !resources.contains(&resource) {
+            resources.push(resource);
+        }
+    }
+    resources
 }
 
 fn value_is_secret(ty: Option<&str>) -> bool {
@@ -925,6 +951,20 @@ mod tests {
         };
         assert_eq!(get.resource(), "*");
         assert_eq!(DeleteParameters { names: vec![] }.resource(), "*");
+        assert_eq!(get.resources(), ["parameter/a", "parameter/b"]);
+        let delete = DeleteParameters {
+            names: vec!["/a".into(), "a:2".into(), "/c".into()],
+        };
+        assert_eq!(delete.resources(), ["parameter/a", "parameter/c"]);
+        assert_eq!(DeleteParameters { names: vec![] }.resources(), ["*"]);
+        assert_eq!(
+            GetParameter {
+                name: "/a".into(),
+                with_decryption: None
+            }
+            .resources(),
+            ["parameter/a"]
+        );
         let by_path = GetParametersByPath {
             path: "/app".into(),
             ..Default::default()

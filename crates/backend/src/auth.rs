@@ -1,17 +1,23 @@
 //! Who is calling, and the one authorization hook every call passes.
 //!
-//! Until the server brings access keys and IAM-style policies, there are
-//! three principals: an administrator who may do anything, a node that may
-//! only report about itself, and an anonymous agent that may only register.
+//! An administrator may do anything; a user may do what its IAM-style
+//! policies allow; a node may only report about itself and take its own
+//! work; an anonymous agent may only register.
 
 use std::fmt;
 
-use sysman_api::ApiError;
+use sysman_api::{ApiError, Prefix};
+
+use crate::Inner;
+use crate::iam::Decision;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Caller {
-    /// An operator or tool with full rights, named for the audit trail.
+    /// An operator or tool with full rights, named for the audit trail:
+    /// the embedded console's operator.
     Admin(String),
+    /// A user, with the rights its policies give.
+    User(String),
     /// A registered node's agent, acting for that node only.
     Node(String),
     /// An agent that has not registered yet.
@@ -23,6 +29,10 @@ impl Caller {
         Caller::Admin(name.into())
     }
 
+    pub fn user(name: impl Into<String>) -> Self {
+        Caller::User(name.into())
+    }
+
     pub fn node(instance_id: impl Into<String>) -> Self {
         Caller::Node(instance_id.into())
     }
@@ -32,7 +42,9 @@ impl Caller {
     /// The caller as an IAM ARN, as LastModifiedUser shows it.
     pub fn arn(&self, account: &str) -> String {
         match self {
-            Caller::Admin(name) => format!("arn:aws:iam::{account}:user/{name}"),
+            Caller::Admin(name) | Caller::User(name) => {
+                format!("arn:aws:iam::{account}:user/{name}")
+            }
             Caller::Node(id) => format!("arn:aws:ssm:*:{account}:managed-instance/{id}"),
             Caller::Anonymous => format!("arn:aws:iam::{account}:anonymous"),
         }
@@ -43,6 +55,7 @@ impl fmt::Display for Caller {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Caller::Admin(name) => write!(f, "admin:{name}"),
+            Caller::User(name) => write!(f, "user:{name}"),
             Caller::Node(id) => write!(f, "node:{id}"),
             Caller::Anonymous => f.write_str("anonymous"),
         }
@@ -58,8 +71,56 @@ const NODE_OPERATIONS: [&str; 4] = [
     "SendReply",
 ];
 
+/// The IAM action of an operation: `ssm:GetParameter` for the operations
+/// of the AWS model, `sysman:CreateUser` for ours.
+pub fn action(prefix: Prefix, operation: &str) -> String {
+    match prefix {
+        Prefix::AmazonSsm => format!("ssm:{operation}"),
+        Prefix::Sysman => format!("sysman:{operation}"),
+    }
+}
+
+/// The ARN a resource (`parameter/app/db`, `user/alice`, `*`) stands for in
+/// policies: users under IAM, everything else under SSM.
+pub fn resource_arn(region: &str, account: &str, resource: &str) -> String {
+    if resource == "*" {
+        "*".to_owned()
+    } else if resource.starts_with("user/") {
+        format!("arn:aws:iam::{account}:{resource}")
+    } else {
+        format!("arn:aws:ssm:{region}:{account}:{resource}")
+    }
+}
+
 /// Decides whether `caller` may run `operation` on `resource`.
-pub fn authorize(caller: &Caller, operation: &str, resource: &str) -> Result<(), ApiError> {
+pub(crate) fn authorize(
+    b: &Inner,
+    caller: &Caller,
+    prefix: Prefix,
+    operation: &str,
+    resource: &str,
+) -> Result<(), ApiError> {
+    let Caller::User(name) = caller else {
+        return fixed_rule(caller, operation, resource);
+    };
+    let action = action(prefix, operation);
+    let arn = resource_arn(&b.region, &b.account_id, resource);
+    let why = match b.iam.decide(name, &action, &arn) {
+        Decision::Allow => return Ok(()),
+        Decision::ExplicitDeny => "with an explicit deny in an identity-based policy".to_owned(),
+        Decision::ImplicitDeny => {
+            format!("because no identity-based policy allows the {action} action")
+        }
+    };
+    // AWS's wording, word for word.
+    Err(ApiError::access_denied(format!(
+        "User: {} is not authorized to perform: {action} on resource: {arn} {why}",
+        caller.arn(&b.account_id)
+    )))
+}
+
+/// The rules of the principals that have no policies.
+fn fixed_rule(caller: &Caller, operation: &str, resource: &str) -> Result<(), ApiError> {
     let allowed = match caller {
         Caller::Admin(_) => true,
         Caller::Node(id) => {
@@ -67,6 +128,8 @@ pub fn authorize(caller: &Caller, operation: &str, resource: &str) -> Result<(),
                 && resource.strip_prefix("managed-instance/") == Some(id.as_str())
         }
         Caller::Anonymous => operation == "RegisterNode",
+        // Users are judged by their policies, never here.
+        Caller::User(_) => false,
     };
     if allowed {
         Ok(())
@@ -86,15 +149,38 @@ mod tests {
         let node = Caller::node("mi-0123456789abcdef0");
         let own = "managed-instance/mi-0123456789abcdef0";
         let other = "managed-instance/mi-0000000000000000f";
-        assert!(authorize(&node, "UpdateInstanceInformation", own).is_ok());
-        let err = authorize(&node, "UpdateInstanceInformation", other).unwrap_err();
+        assert!(fixed_rule(&node, "UpdateInstanceInformation", own).is_ok());
+        let err = fixed_rule(&node, "UpdateInstanceInformation", other).unwrap_err();
         assert_eq!(err.code, "AccessDeniedException");
-        assert!(authorize(&node, "DeregisterManagedInstance", own).is_err());
+        assert!(fixed_rule(&node, "DeregisterManagedInstance", own).is_err());
     }
 
     #[test]
     fn an_anonymous_agent_may_only_register() {
-        assert!(authorize(&Caller::Anonymous, "RegisterNode", "activation/x").is_ok());
-        assert!(authorize(&Caller::Anonymous, "DescribeInstanceInformation", "*").is_err());
+        assert!(fixed_rule(&Caller::Anonymous, "RegisterNode", "activation/x").is_ok());
+        assert!(fixed_rule(&Caller::Anonymous, "DescribeInstanceInformation", "*").is_err());
+    }
+
+    #[test]
+    fn actions_and_resources_are_named_as_iam_names_them() {
+        assert_eq!(
+            action(Prefix::AmazonSsm, "GetParameter"),
+            "ssm:GetParameter"
+        );
+        assert_eq!(action(Prefix::Sysman, "CreateUser"), "sysman:CreateUser");
+        assert_eq!(
+            resource_arn("eu-west-1", "123", "parameter/app/db"),
+            "arn:aws:ssm:eu-west-1:123:parameter/app/db"
+        );
+        assert_eq!(
+            resource_arn("eu-west-1", "123", "user/alice"),
+            "arn:aws:iam::123:user/alice"
+        );
+        assert_eq!(resource_arn("eu-west-1", "123", "*"), "*");
+        assert_eq!(Caller::user("alice").to_string(), "user:alice");
+        assert_eq!(
+            Caller::user("alice").arn("123"),
+            "arn:aws:iam::123:user/alice"
+        );
     }
 }

@@ -69,8 +69,12 @@ pub(crate) struct CommandRec {
     pub document_name: String,
     pub document_version: i64,
     pub comment: Option<String>,
-    /// The administrator who sent it: references resolve with their rights.
+    /// The administrator or user who sent it: references resolve with
+    /// their rights.
     pub sent_by: String,
+    /// Whether `sent_by` names a user rather than an administrator.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub sent_by_user: bool,
     /// As given: references unresolved, so no secret is ever stored.
     pub parameters: BTreeMap<String, Vec<String>>,
     pub instance_ids: Vec<String>,

@@ -11,7 +11,7 @@ mod filters;
 mod nodes;
 pub(crate) mod tags;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
@@ -107,8 +107,21 @@ pub(crate) struct Node {
     /// Sorted by key.
     pub tags: Vec<Tag>,
     pub access_key_id: String,
-    /// SHA-256 of the node's secret; the secret itself is never stored.
-    pub secret_sha256: String,
+    /// The node's secret, sealed by the `kms` module: the server needs it
+    /// back to check the agent's signatures. Absent on nodes registered
+    /// before secrets were kept this way; those cannot sign requests.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret_sealed: Option<String>,
+    /// SHA-256 of the secret, all that nodes registered before
+    /// `secret_sealed` kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret_sha256: Option<String>,
+}
+
+/// What a node's sealed secret is bound to, so it opens for that node and
+/// key only.
+pub(crate) fn secret_aad(instance_id: &str, access_key_id: &str) -> Vec<u8> {
+    format!("node-secret:managed-instance/{instance_id}:{access_key_id}").into_bytes()
 }
 
 impl Node {
@@ -188,10 +201,11 @@ pub(crate) struct FleetState {
     decay: BTreeSet<(Timestamp, String)>,
     /// Nodes by tag, so a tag filter costs what it matches, not the fleet.
     by_tag: BTreeMap<(String, String), BTreeSet<String>>,
+    /// Nodes by access key id: the server looks one up on every request.
+    by_access_key: HashMap<String, String>,
 }
 
 impl FleetState {
-    /// Puts `node` in place and files its next status change.
     /// Puts `node` in place and files its next status change. Returns
     /// whether that change is now the first due, so the ping scheduler
     /// must wake to sleep less.
@@ -203,7 +217,11 @@ impl FleetState {
                 self.unfile(&id, last_ping, config);
                 Some(tags)
             }
-            None => None,
+            None => {
+                self.by_access_key
+                    .insert(node.access_key_id.clone(), id.clone());
+                None
+            }
         };
         if old_tags.as_ref() != Some(&node.tags) {
             self.unindex_tags(&id, old_tags.as_deref().unwrap_or_default());
@@ -224,6 +242,7 @@ impl FleetState {
 
     fn remove(&mut self, id: &str, config: &FleetConfig) -> Option<Node> {
         let node = self.nodes.remove(id)?;
+        self.by_access_key.remove(&node.access_key_id);
         self.unfile(id, node.last_ping, config);
         self.unindex_tags(id, &node.tags);
         Some(node)
@@ -285,6 +304,14 @@ impl Fleet {
 
     pub fn config(&self) -> &FleetConfig {
         &self.config
+    }
+
+    /// The node an access key belongs to and its sealed secret, if it
+    /// has one.
+    pub fn access_key(&self, access_key_id: &str) -> Option<(String, String)> {
+        let state = self.state.read();
+        let node = state.nodes.get(state.by_access_key.get(access_key_id)?)?;
+        Some((node.instance_id.clone(), node.secret_sealed.clone()?))
     }
 
     fn node_not_found(id: &str) -> ApiError {

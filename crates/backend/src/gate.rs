@@ -77,7 +77,15 @@ pub(crate) async fn call<O: Handler>(
         audit: Some(audit),
         events: Vec::new(),
     };
-    let result = match auth::authorize(caller, O::NAME, &resource) {
+    // A call on several resources must be allowed on each of them.
+    let mut resources = op.resources();
+    if resources.is_empty() {
+        resources.push(resource);
+    }
+    let authorized = resources
+        .iter()
+        .try_for_each(|r| auth::authorize(inner, caller, O::PREFIX, O::NAME, r));
+    let result = match authorized {
         Ok(()) if !O::READ_ONLY => match inner.store.check() {
             Ok(()) => op.handle(inner, &mut ctx).await,
             Err(e) => Err(e),

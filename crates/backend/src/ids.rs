@@ -12,6 +12,8 @@ pub struct Ids {
 
 const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 const UPPER_ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+/// The characters of AWS secret access keys.
+const SECRET_CHARS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 impl Ids {
     pub fn new(seed: Option<u64>) -> Self {
@@ -60,6 +62,21 @@ impl Ids {
         self.text(ALNUM, 40)
     }
 
+    /// A user's access key id: `AKIA` and 16 upper-case characters, as AWS's.
+    pub fn user_access_key_id(&self) -> String {
+        format!("AKIA{}", self.text(UPPER_ALNUM, 16))
+    }
+
+    /// A user's unique id: `AIDA` and 17 upper-case characters, as IAM's.
+    pub fn user_id(&self) -> String {
+        format!("AIDA{}", self.text(UPPER_ALNUM, 17))
+    }
+
+    /// A user's secret access key: 40 characters of base64, as AWS's.
+    pub fn secret_access_key(&self) -> String {
+        self.text(SECRET_CHARS, 40)
+    }
+
     fn text(&self, alphabet: &[u8], len: usize) -> String {
         let mut rng = self.rng.lock();
         (0..len)
@@ -83,5 +100,13 @@ mod tests {
         let activation = a.uuid();
         assert!(validate::is_activation_id(&activation), "{activation}");
         assert_eq!(a.activation_code().len(), 20);
+        let key = a.user_access_key_id();
+        assert!(key.starts_with("AKIA") && key.len() == 20, "{key}");
+        assert!(
+            key.chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+        );
+        assert_eq!(a.user_id().len(), 21);
+        assert_eq!(a.secret_access_key().len(), 40);
     }
 }

@@ -7,6 +7,11 @@
 //! key's current material, and is bound to associated data chosen by the
 //! caller (a parameter's ARN and version), so a ciphertext copied
 //! elsewhere does not open. Plaintext never reaches the store.
+//!
+//! Access-key secrets are sealed too, but under a dedicated internal key
+//! derived from the master key: the server must recompute signatures, so it
+//! needs them back, and no operation can disable or delete that key and so
+//! lock every caller out.
 
 use std::collections::BTreeMap;
 use std::fs::OpenOptions;
@@ -17,8 +22,10 @@ use aes_gcm::aead::{Aead, Generate, Key, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use hmac::{Hmac, Mac};
 use parking_lot::RwLock;
 use serde::{Deserialize, Serialize};
+use sha2::Sha256;
 use sysman_api::{ApiError, Timestamp};
 
 use crate::store::{Change, Snapshot};
@@ -55,6 +62,8 @@ struct Sealed {
 
 pub(crate) struct Kms {
     master: Aes256Gcm,
+    /// Seals access-key secrets; see the module comment.
+    credentials: Aes256Gcm,
     state: RwLock<KmsState>,
 }
 
@@ -127,13 +136,26 @@ pub fn ephemeral_master_key() -> [u8; 32] {
     out
 }
 
+/// Marks a sealed credential, so another format can follow it one day.
+const CREDENTIAL_TAG: &str = "c1:";
+
+/// The internal credentials key: HMAC-SHA256 of a fixed label under the
+/// master key, so it needs no record of its own and cannot be lost apart
+/// from the master key.
+fn credentials_cipher(master: &[u8; 32]) -> Result<Aes256Gcm, String> {
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(master).map_err(|e| e.to_string())?;
+    mac.update(b"sysman-kms:access-key-secrets:v1");
+    Aes256Gcm::new_from_slice(&mac.finalize().into_bytes()).map_err(|e| e.to_string())
+}
+
 fn invalid_key(message: impl Into<String>) -> ApiError {
     ApiError::new("InvalidKeyId", message)
 }
 
 impl Kms {
-    pub fn load(snapshot: &Snapshot, master: [u8; 32]) -> Result<Kms, String> {
-        let master = Aes256Gcm::new_from_slice(&master).map_err(|e| e.to_string())?;
+    pub fn load(snapshot: &Snapshot, master_bytes: [u8; 32]) -> Result<Kms, String> {
+        let master = Aes256Gcm::new_from_slice(&master_bytes).map_err(|e| e.to_string())?;
+        let credentials = credentials_cipher(&master_bytes)?;
         let mut state = KmsState::default();
         for (id, body) in snapshot.get(KEY_KIND).into_iter().flatten() {
             let record: KeyRecord = serde_json::from_str(body)
@@ -160,8 +182,24 @@ impl Kms {
         }
         Ok(Kms {
             master,
+            credentials,
             state: RwLock::new(state),
         })
+    }
+
+    /// Seals an access-key secret under the internal credentials key,
+    /// bound to `aad` (the key's owner and id).
+    pub fn seal_credential(&self, secret: &[u8], aad: &[u8]) -> String {
+        let (nonce, sealed) = seal_with(&self.credentials, secret, aad);
+        format!("{CREDENTIAL_TAG}{}", b64(&[nonce, sealed].concat()))
+    }
+
+    /// Opens what [`Kms::seal_credential`] sealed with the same `aad`;
+    /// `None` if it was altered or belongs to another key.
+    pub fn open_credential(&self, sealed: &str, aad: &[u8]) -> Option<Vec<u8>> {
+        let bytes = unb64(sealed.strip_prefix(CREDENTIAL_TAG)?)?;
+        let (nonce, body) = bytes.split_at(bytes.len().min(12));
+        open_with(&self.credentials, nonce, body, aad)
     }
 
     fn wrap_new_material(&self, key_id: &str, version: usize) -> (String, Aes256Gcm) {
@@ -593,6 +631,33 @@ mod tests {
                 .is_some()
         );
         assert!(kms.find("alias/other").is_none());
+    }
+
+    #[test]
+    fn credentials_open_with_their_binding_and_master_key_only() {
+        let master = ephemeral_master_key();
+        let kms = Kms::load(&Snapshot::new(), master).unwrap();
+        let sealed = kms.seal_credential(b"wJalrXUtnFEMI", b"user/alice:AKIA1");
+        assert!(!sealed.contains("wJalrXUtnFEMI"));
+        assert_eq!(
+            kms.open_credential(&sealed, b"user/alice:AKIA1").unwrap(),
+            b"wJalrXUtnFEMI"
+        );
+        assert!(kms.open_credential(&sealed, b"user/bob:AKIA1").is_none());
+        let reloaded = Kms::load(&Snapshot::new(), master).unwrap();
+        assert!(
+            reloaded
+                .open_credential(&sealed, b"user/alice:AKIA1")
+                .is_some()
+        );
+        let other = Kms::load(&Snapshot::new(), ephemeral_master_key()).unwrap();
+        assert!(
+            other
+                .open_credential(&sealed, b"user/alice:AKIA1")
+                .is_none()
+        );
+        assert!(kms.open_credential("c1:not base64!", b"x").is_none());
+        assert!(kms.open_credential("", b"x").is_none());
     }
 
     #[test]

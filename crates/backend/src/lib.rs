@@ -10,6 +10,7 @@ mod documents;
 mod events;
 pub mod fleet;
 mod gate;
+mod iam;
 mod ids;
 mod kms;
 mod paging;
@@ -81,6 +82,7 @@ pub struct Inner {
     ids: ids::Ids,
     fleet: fleet::Fleet,
     kms: kms::Kms,
+    iam: iam::Iam,
     parameters: parameters::Parameters,
     documents: documents::Documents,
     commands: commands::Commands,
@@ -111,6 +113,7 @@ impl Backend {
         let pager = paging::Pager::new(ids.key());
         let fleet = fleet::Fleet::load(&snapshot, options.fleet, options.clock.now())?;
         let kms = kms::Kms::load(&snapshot, master)?;
+        let iam = iam::Iam::load(&snapshot)?;
         let parameters = parameters::Parameters::load(&snapshot, options.parameters)?;
         let documents = documents::Documents::load(&snapshot, &options.account_id)?;
         let commands = commands::Commands::load(&snapshot)?;
@@ -122,6 +125,7 @@ impl Backend {
             ids,
             fleet,
             kms,
+            iam,
             parameters,
             documents,
             commands,
@@ -216,6 +220,25 @@ impl Backend {
             request: serde_json::json!({ "Text": text }).to_string(),
         });
         result
+    }
+
+    /// The caller an access key acts for and its plaintext secret, for the
+    /// server to check a request's signature: a user's key or a node's.
+    /// `None` for unknown and deleted keys, and for nodes registered before
+    /// node secrets were kept sealed (they cannot sign requests).
+    pub fn access_key(&self, access_key_id: &str) -> Option<(Caller, String)> {
+        iam::access_key(&self.inner, access_key_id)
+    }
+
+    /// On a fresh install, creates `user_name` with the inline policy
+    /// `AdministratorAccess` (every action on every resource) and one
+    /// access key, durably, audited as `system`, and returns the key's id
+    /// and secret (shown this once). `None` once any user exists.
+    pub async fn bootstrap_admin(
+        &self,
+        user_name: &str,
+    ) -> Result<Option<(String, String)>, ApiError> {
+        iam::bootstrap_admin(&self.inner, user_name).await
     }
 
     /// Name of the operation for logs and the console, e.g. `AmazonSSM.PutParameter`.

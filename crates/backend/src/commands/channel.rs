@@ -24,7 +24,7 @@ enum Picked {
         document_name: String,
         steps: Vec<StepSpec>,
         execution_timeout: i64,
-        sent_by: String,
+        sender: Caller,
     },
     Cancel {
         message_id: String,
@@ -75,7 +75,11 @@ fn pick(b: &Inner, instance_id: &str, max: usize, now: Timestamp) -> Vec<Picked>
                     .cloned()
                     .collect(),
                 execution_timeout: live.rec.execution_timeout,
-                sent_by: live.rec.sent_by.clone(),
+                sender: if live.rec.sent_by_user {
+                    Caller::user(&live.rec.sent_by)
+                } else {
+                    Caller::admin(&live.rec.sent_by)
+                },
             }
         });
     }
@@ -160,9 +164,8 @@ impl Handler for ReceiveMessages {
                     document_name,
                     steps,
                     execution_timeout,
-                    sent_by,
+                    sender,
                 } => {
-                    let sender = Caller::admin(sent_by);
                     let mut agent_steps = Vec::with_capacity(steps.len());
                     for step in steps {
                         // A reference that no longer resolves fails this

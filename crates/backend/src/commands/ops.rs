@@ -223,10 +223,16 @@ pub(crate) fn wire_command(live: &Live) -> Command {
 
 impl Handler for SendCommand {
     async fn handle(self, b: &Inner, ctx: &mut Ctx) -> Result<Self::Output, ApiError> {
-        let Caller::Admin(sent_by) = ctx.caller.clone() else {
-            return Err(ApiError::access_denied(
-                "Only an administrator sends commands",
-            ));
+        // References resolve at delivery with the sender's rights, so the
+        // sender must be someone with rights of their own.
+        let (sent_by, sent_by_user) = match ctx.caller.clone() {
+            Caller::Admin(name) => (name, false),
+            Caller::User(name) => (name, true),
+            Caller::Node(_) | Caller::Anonymous => {
+                return Err(ApiError::access_denied(
+                    "Only an administrator or a user sends commands",
+                ));
+            }
         };
         refuse_unsupported(&self)?;
         let (instance_ids, targets) = check_targets(&self)?;
@@ -369,6 +375,7 @@ impl Handler for SendCommand {
             document_version: doc.version,
             comment: self.comment.clone(),
             sent_by,
+            sent_by_user,
             parameters: given,
             instance_ids,
             targets,

@@ -11,7 +11,7 @@ use sysman_api::{ApiError, Empty, Operation};
 use std::collections::BTreeSet;
 
 use super::filters::Predicate;
-use super::{Fleet, Node, filters};
+use super::{Fleet, Node, filters, secret_aad};
 use crate::gate::{Ctx, Handler};
 use crate::store::Change;
 use crate::{Event, Inner, paging, validate};
@@ -134,6 +134,12 @@ impl Handler for RegisterNode {
             }
             let mut tags = activation.tags.clone();
             tags.sort();
+            let mut access_key_id = b.ids.access_key_id();
+            while state.by_access_key.contains_key(&access_key_id) {
+                access_key_id = b.ids.access_key_id();
+            }
+            let aad = secret_aad(&instance_id, &access_key_id);
+            let secret_sealed = b.kms.seal_credential(secret.as_bytes(), &aad);
             let node = Node {
                 instance_id,
                 activation_id: Some(activation.activation_id.clone()),
@@ -148,8 +154,9 @@ impl Handler for RegisterNode {
                 computer_name: self.computer_name,
                 name: activation.default_instance_name.clone(),
                 tags,
-                access_key_id: b.ids.access_key_id(),
-                secret_sha256: hex::encode(Sha256::digest(secret.as_bytes())),
+                access_key_id,
+                secret_sealed: Some(secret_sealed),
+                secret_sha256: None,
             };
             let commit = ctx.commit(&b.store, vec![node.change(), activation.change()]);
             state

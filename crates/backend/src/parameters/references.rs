@@ -2,8 +2,8 @@
 //! references, resolved when a command is delivered to a node (never
 //! stored resolved), as Run Command will call it.
 
-use sysman_api::ApiError;
 use sysman_api::parameters::ParameterType;
+use sysman_api::{ApiError, Prefix};
 
 use super::ops::lookup_value;
 use super::rules;
@@ -36,7 +36,9 @@ pub(crate) fn resolve(b: &Inner, caller: &Caller, text: &str) -> Result<String, 
         // The caller must be allowed to read each parameter it pulls in.
         let bare = rules::strip_arn(name.split(':').next().unwrap_or(name));
         auth::authorize(
+            b,
             caller,
+            Prefix::AmazonSsm,
             "GetParameter",
             &format!("parameter/{}", bare.trim_start_matches('/')),
         )?;
