@@ -40,6 +40,15 @@ pub struct Args {
     /// Config file (default: $SYSMAN_CONFIG, then the user config directory).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum Command {
+    /// Serve the AWS SSM API over HTTP for the aws CLI, boto3, agents and
+    /// remote consoles.
+    Serve(crate::serve::ServeArgs),
 }
 
 /// The simulated fleet a data directory was created with, kept beside the
@@ -51,7 +60,7 @@ struct SimFile {
 
 const SIM_FILE: &str = "simulator.json";
 
-fn project_dirs() -> Option<ProjectDirs> {
+pub(crate) fn project_dirs() -> Option<ProjectDirs> {
     ProjectDirs::from("", "", "sysman")
 }
 
@@ -66,6 +75,9 @@ fn tilde(path: &Path) -> String {
 }
 
 pub fn main(args: Args) -> Result<(), String> {
+    if let Some(Command::Serve(serve)) = args.command {
+        return crate::serve::main(serve);
+    }
     let dirs = project_dirs();
     let config_path = dirs.as_ref().map(|d| d.config_dir().join("config.toml"));
     let config = Config::load(args.config.as_deref(), config_path.as_deref())?;

@@ -15,6 +15,7 @@ pub mod palette;
 pub mod panes;
 pub mod runtime;
 pub mod screenshot;
+pub mod serve;
 pub mod table;
 pub mod theme;
 pub mod ui;

@@ -1,0 +1,183 @@
+//! Who sent a request: SigV4 verification against the backend's access
+//! keys, by recomputing the signature with the very function the client
+//! signs with and comparing in constant time.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use axum::http::HeaderMap;
+use subtle::ConstantTimeEq;
+use sysman_api::ApiError;
+use sysman_api::sigv4::{self, AccessKey, Authorization};
+use sysman_backend::{Backend, Caller};
+
+/// The one operation an agent may call before it has a key.
+const UNSIGNED_OPERATION: &str = "Sysman.RegisterNode";
+
+fn invalid_signature(message: impl Into<String>) -> ApiError {
+    ApiError::new("InvalidSignatureException", message)
+}
+
+/// Refuses an unsigned request before its body is read, so strangers
+/// cannot make the server buffer large bodies.
+pub fn require_signature(target: &str, headers: &HeaderMap) -> Result<(), ApiError> {
+    if headers.contains_key("authorization") || target == UNSIGNED_OPERATION {
+        return Ok(());
+    }
+    Err(ApiError::new(
+        "MissingAuthenticationTokenException",
+        "Missing Authentication Token: the request is not signed. Sign it with an access \
+         key (SigV4), e.g. from the credentials file the server wrote on first start.",
+    ))
+}
+
+/// The caller of a request to `target`, or why it is refused.
+pub fn authenticate(
+    backend: &Backend,
+    target: &str,
+    host_url: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Caller, ApiError> {
+    require_signature(target, headers)?;
+    let Some(value) = headers.get("authorization") else {
+        return Ok(Caller::Anonymous);
+    };
+    let value = value
+        .to_str()
+        .map_err(|_| invalid_signature("The Authorization header is not ASCII."))?;
+    let auth = Authorization::parse(value)?;
+    if auth.service != sigv4::SERVICE {
+        return Err(invalid_signature(format!(
+            "Credential should be scoped to correct service: '{}', not '{}'.",
+            sigv4::SERVICE,
+            auth.service
+        )));
+    }
+    let date_text = header_text(headers, "x-amz-date").ok_or_else(|| {
+        ApiError::new(
+            "IncompleteSignatureException",
+            "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' \
+             header.",
+        )
+    })?;
+    let time = sigv4::parse_amz_date(date_text).ok_or_else(|| {
+        invalid_signature(format!(
+            "X-Amz-Date '{date_text}' is not a date of the form 20261123T120000Z."
+        ))
+    })?;
+    if !date_text.starts_with(&auth.date) {
+        return Err(invalid_signature(format!(
+            "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date \
+             from HTTP: '{}' != '{}'.",
+            auth.date,
+            &date_text[..8]
+        )));
+    }
+    check_skew(time, backend.now().millis())?;
+    let Some((caller, secret)) = backend.access_key(&auth.access_key_id) else {
+        return Err(ApiError::new(
+            "UnrecognizedClientException",
+            "The security token included in the request is invalid: no access key has \
+             this id.",
+        ));
+    };
+    let mut signed: Vec<(&str, &str)> = Vec::with_capacity(auth.signed_headers.len());
+    for name in &auth.signed_headers {
+        // The signer adds these two itself, from the time and the key.
+        if name == "x-amz-date" || name == "x-amz-security-token" {
+            continue;
+        }
+        let value = header_text(headers, name).ok_or_else(|| {
+            invalid_signature(format!(
+                "The request signature names the header '{name}', which was not sent."
+            ))
+        })?;
+        signed.push((name.as_str(), value));
+    }
+    let key = AccessKey {
+        access_key_id: auth.access_key_id.clone(),
+        secret_access_key: secret,
+        session_token: header_text(headers, "x-amz-security-token")
+            .filter(|_| {
+                auth.signed_headers
+                    .iter()
+                    .any(|h| h == "x-amz-security-token")
+            })
+            .map(str::to_owned),
+    };
+    let expected = sigv4::signature(
+        &sigv4::Request {
+            method: "POST",
+            url: host_url,
+            headers: &signed,
+            body,
+        },
+        &key,
+        &auth.region,
+        time,
+        Some(Vec::new()),
+    )
+    .map_err(invalid_signature)?;
+    let matches: bool = expected
+        .signature
+        .as_bytes()
+        .ct_eq(auth.signature.as_bytes())
+        .into();
+    if !matches {
+        return Err(invalid_signature(
+            "The request signature we calculated does not match the signature you \
+             provided. Check your AWS Secret Access Key and signing method.",
+        ));
+    }
+    Ok(caller)
+}
+
+fn header_text<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// Refuses a request dated more than 15 minutes from `now_ms`, in AWS's
+/// words.
+fn check_skew(time: SystemTime, now_ms: i64) -> Result<(), ApiError> {
+    let now = UNIX_EPOCH + Duration::from_millis(u64::try_from(now_ms).unwrap_or(0));
+    let skew = match time.duration_since(now) {
+        Ok(ahead) => ahead,
+        Err(behind) => behind.duration(),
+    };
+    if skew <= sigv4::MAX_SKEW {
+        return Ok(());
+    }
+    let (earliest, latest) = (now - sigv4::MAX_SKEW, now + sigv4::MAX_SKEW);
+    let at = sigv4::format_amz_date(time);
+    Err(invalid_signature(if time < now {
+        format!(
+            "Signature expired: {at} is now earlier than {} ({} - 15 min.)",
+            sigv4::format_amz_date(earliest),
+            sigv4::format_amz_date(now)
+        )
+    } else {
+        format!(
+            "Signature not yet current: {at} is still later than {} ({} + 15 min.)",
+            sigv4::format_amz_date(latest),
+            sigv4::format_amz_date(now)
+        )
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requests_more_than_15_minutes_off_are_expired() {
+        let now = 1_795_000_000_000;
+        let at = |secs: i64| UNIX_EPOCH + Duration::from_secs(u64::try_from(secs).unwrap());
+        assert!(check_skew(at(now / 1000 - 899), now).is_ok());
+        assert!(check_skew(at(now / 1000 + 899), now).is_ok());
+        let e = check_skew(at(now / 1000 - 901), now).unwrap_err();
+        assert_eq!(e.code, "InvalidSignatureException");
+        assert!(e.message.starts_with("Signature expired"), "{}", e.message);
+        let e = check_skew(at(now / 1000 + 901), now).unwrap_err();
+        assert!(e.message.contains("not yet current"), "{}", e.message);
+    }
+}

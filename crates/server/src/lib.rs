@@ -1,0 +1,211 @@
+//! sysman's HTTP front: the AWS JSON 1.1 protocol that the `aws` CLI and
+//! boto3 speak, SigV4 authentication, health and metrics.
+//!
+//! Every request goes through the backend's one gate; this crate only
+//! decodes, authenticates and encodes. It knows no operation by hand: the
+//! dispatch table is generated from sysman-api's list.
+
+mod authn;
+mod dispatch;
+mod metrics;
+pub mod serve;
+mod wire;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use sysman_api::ApiError;
+use sysman_backend::Backend;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+pub use metrics::Metrics;
+
+/// The largest request body accepted. The largest legitimate one is an
+/// agent's reply carrying output, far below this.
+pub const MAX_BODY: usize = 16 * 1024 * 1024;
+
+/// How the front behaves, beyond the backend it serves.
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    /// Enables `Sysman.ResetState`.
+    pub allow_reset: bool,
+}
+
+struct Shared {
+    backend: Backend,
+    routes: HashMap<String, dispatch::Route>,
+    metrics: Metrics,
+    #[allow(dead_code)]
+    settings: Settings,
+}
+
+/// The routes: `POST /` for every operation, `GET /healthz`, `GET /metrics`.
+pub fn router(backend: Backend, settings: Settings) -> Router {
+    let shared = Arc::new(Shared {
+        backend,
+        routes: dispatch::table(),
+        metrics: Metrics::default(),
+        settings,
+    });
+    Router::new()
+        .route("/", axum::routing::post(api))
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(render_metrics))
+        .fallback(fallback)
+        .with_state(shared)
+}
+
+async fn render_metrics(State(shared): State<Arc<Shared>>) -> metrics::Rendered {
+    shared.metrics.render(&[])
+}
+
+async fn healthz() -> &'static str {
+    "ok\n"
+}
+
+async fn fallback(method: Method, uri: Uri) -> Response {
+    let error = ApiError::new(
+        "UnknownOperationException",
+        format!(
+            "{method} {uri} is not served here: operations are POST / with an X-Amz-Target \
+             header; GET /healthz and GET /metrics are the other routes."
+        ),
+    );
+    let mut response = wire::error_response(&error, &request_id());
+    *response.status_mut() = StatusCode::NOT_FOUND;
+    response
+}
+
+fn request_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+/// One operation: target, body, authentication, the gate, the answer.
+async fn api(
+    State(shared): State<Arc<Shared>>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let started = Instant::now();
+    let request_id = request_id();
+    let target = headers
+        .get("x-amz-target")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    let result = handle(&shared, &target, &uri, &headers, body).await;
+    let (label, outcome) = match shared.routes.contains_key(&target) {
+        true => (
+            target.as_str(),
+            result.as_ref().err().map(|e| e.code.as_ref()),
+        ),
+        false => ("unknown", result.as_ref().err().map(|e| e.code.as_ref())),
+    };
+    shared
+        .metrics
+        .observe(label, outcome.unwrap_or("Success"), started.elapsed());
+    match result {
+        Ok(bytes) => wire::ok_response(bytes, &request_id),
+        Err(error) => {
+            if error.http_status() >= 500 {
+                tracing::error!(%request_id, %target, "internal error: {}", error.message);
+            }
+            wire::error_response(&error, &request_id)
+        }
+    }
+}
+
+async fn handle(
+    shared: &Shared,
+    target: &str,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<Vec<u8>, ApiError> {
+    let Some(route) = shared.routes.get(target) else {
+        return Err(ApiError::new(
+            "UnknownOperationException",
+            if target.is_empty() {
+                "The request has no X-Amz-Target header naming its operation \
+                 (AmazonSSM.<Operation> or Sysman.<Operation>)."
+                    .to_owned()
+            } else {
+                format!("'{target}' is not an operation sysman serves.")
+            },
+        ));
+    };
+    authn::require_signature(target, headers)?;
+    let body = axum::body::to_bytes(body, MAX_BODY).await.map_err(|_| {
+        ApiError::validation(format!(
+            "The request body is larger than {MAX_BODY} bytes, or broke off."
+        ))
+    })?;
+    let host = headers
+        .get("host")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("localhost");
+    let path = uri.path_and_query().map_or("/", |p| p.as_str());
+    let url = format!("http://{host}{path}");
+    let caller = authn::authenticate(&shared.backend, target, &url, headers, &body)?;
+    let _held = shared.metrics.hold(target);
+    route(&shared.backend, caller, &body).await
+}
+
+/// A server running on a listener, until [`Running::stop`].
+pub struct Running {
+    pub addr: SocketAddr,
+    stop: oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Running {
+    /// Stops accepting, lets in-flight requests finish, then returns.
+    pub async fn stop(self) -> Result<(), String> {
+        let _ = self.stop.send(());
+        match self.task.await {
+            Ok(result) => result.map_err(|e| format!("the server failed: {e}")),
+            Err(e) => Err(format!("the server task failed: {e}")),
+        }
+    }
+}
+
+/// Serves `backend` on `listener` in the background.
+pub fn start(
+    backend: Backend,
+    listener: TcpListener,
+    settings: Settings,
+) -> Result<Running, String> {
+    let addr = listener
+        .local_addr()
+        .map_err(|e| format!("cannot read the listening address: {e}"))?;
+    let (stop, stopped) = oneshot::channel::<()>();
+    let app = router(backend, settings);
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = stopped.await;
+            })
+            .await
+    });
+    Ok(Running { addr, stop, task })
+}
+
+impl IntoResponse for metrics::Rendered {
+    fn into_response(self) -> Response {
+        (
+            [("content-type", "text/plain; version=0.0.4; charset=utf-8")],
+            self.0,
+        )
+            .into_response()
+    }
+}

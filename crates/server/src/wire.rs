@@ -1,0 +1,175 @@
+//! The AWS JSON 1.1 protocol: request bodies in, answers and errors out.
+//!
+//! Every fault in a body gets a precise error naming where it is: malformed
+//! JSON and wrong types are `SerializationException`, a missing member is
+//! `ValidationException` in AWS's wording, and a member we do not know is
+//! refused by name rather than silently ignored.
+
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::de::DeserializeOwned;
+use sysman_api::ApiError;
+
+pub const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
+
+fn serialization(message: impl Into<String>) -> ApiError {
+    ApiError::new("SerializationException", message)
+}
+
+/// `Name` as AWS's validation messages spell member names: `name`.
+fn member(path: &str) -> String {
+    let mut chars = path.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => path.to_owned(),
+    }
+}
+
+/// Reads `body` as the input shape of `operation`.
+pub fn decode<T: DeserializeOwned>(operation: &str, body: &[u8]) -> Result<T, ApiError> {
+    // An empty body is an empty input, as clients send `{}` for.
+    let body: &[u8] = if body.iter().all(u8::is_ascii_whitespace) {
+        b"{}"
+    } else {
+        body
+    };
+    let text = std::str::from_utf8(body).map_err(|e| {
+        serialization(format!(
+            "The request body is not valid UTF-8 (at byte {}).",
+            e.valid_up_to()
+        ))
+    })?;
+    let mut unknown = Vec::new();
+    let mut json = serde_json::Deserializer::from_str(text);
+    let mut note = |path: serde_ignored::Path<'_>| unknown.push(path.to_string());
+    let ignoring = serde_ignored::Deserializer::new(&mut json, &mut note);
+    let result: Result<T, _> = serde_path_to_error::deserialize(ignoring);
+    let value = match result {
+        Ok(value) => value,
+        Err(e) => return Err(decode_error(operation, &e)),
+    };
+    json.end()
+        .map_err(|e| serialization(format!("Unexpected content after the request body: {e}")))?;
+    if let Some(path) = unknown.first() {
+        return Err(serialization(format!(
+            "{operation} has no member '{path}'; check its spelling against the \
+             {operation} request shape (member names are PascalCase)."
+        )));
+    }
+    Ok(value)
+}
+
+fn decode_error(operation: &str, e: &serde_path_to_error::Error<serde_json::Error>) -> ApiError {
+    let inner = e.inner();
+    let path = e.path().to_string();
+    let text = inner.to_string();
+    if inner.is_syntax() || inner.is_eof() || inner.is_io() {
+        return serialization(format!("The request body is not valid JSON: {text}"));
+    }
+    // serde says "missing field `Name` at line 1 column 2".
+    if let Some(rest) = text.strip_prefix("missing field `")
+        && let Some((field, _)) = rest.split_once('`')
+    {
+        let at = if path == "." || path.is_empty() {
+            member(field)
+        } else {
+            format!("{}.{}", member_path(&path), member(field))
+        };
+        return ApiError::validation(format!(
+            "1 validation error detected: Value null at '{at}' failed to satisfy \
+             constraint: Member must not be null"
+        ));
+    }
+    let text = text.split(" at line ").next().unwrap_or(&text);
+    let at = if path == "." || path.is_empty() {
+        String::new()
+    } else {
+        format!(" at '{}'", member_path(&path))
+    };
+    serialization(format!("Cannot read the {operation} request{at}: {text}."))
+}
+
+/// `Parameters.commands[0]` with each member name as AWS spells it.
+fn member_path(path: &str) -> String {
+    path.split('.').map(member).collect::<Vec<_>>().join(".")
+}
+
+/// An error as the wire carries it: 400 (500 for our faults), the name in
+/// `__type` and in `x-amzn-ErrorType`.
+pub fn error_response(error: &ApiError, request_id: &str) -> Response {
+    let status = StatusCode::from_u16(error.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
+    let body = serde_json::json!({ "__type": error.code, "message": error.message });
+    let mut response = (status, body.to_string()).into_response();
+    let headers = response.headers_mut();
+    set(headers, header::CONTENT_TYPE.as_str(), CONTENT_TYPE);
+    set(headers, "x-amzn-errortype", &error.code);
+    set(headers, "x-amzn-requestid", request_id);
+    response
+}
+
+/// A successful answer.
+pub fn ok_response(body: Vec<u8>, request_id: &str) -> Response {
+    let mut response = (StatusCode::OK, body).into_response();
+    let headers = response.headers_mut();
+    set(headers, header::CONTENT_TYPE.as_str(), CONTENT_TYPE);
+    set(headers, "x-amzn-requestid", request_id);
+    response
+}
+
+fn set(headers: &mut HeaderMap, name: &'static str, value: &str) {
+    if let Ok(value) = HeaderValue::from_str(value) {
+        headers.insert(name, value);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sysman_api::parameters::{GetParameter, PutParameter};
+
+    #[test]
+    fn faults_in_a_body_are_named_precisely() {
+        let e = decode::<GetParameter>("GetParameter", b"{\"Name\": \"x\"").unwrap_err();
+        assert_eq!(e.code, "SerializationException");
+        assert!(e.message.contains("not valid JSON"), "{}", e.message);
+
+        let e = decode::<GetParameter>("GetParameter", b"{}").unwrap_err();
+        assert_eq!(e.code, "ValidationException");
+        assert_eq!(
+            e.message,
+            "1 validation error detected: Value null at 'name' failed to satisfy \
+             constraint: Member must not be null"
+        );
+
+        let e = decode::<GetParameter>("GetParameter", b"{\"Name\": 42}").unwrap_err();
+        assert_eq!(e.code, "SerializationException");
+        assert!(e.message.contains("at 'name'"), "{}", e.message);
+
+        let e = decode::<GetParameter>("GetParameter", b"{\"Name\":\"x\",\"Nmae\":1}").unwrap_err();
+        assert_eq!(e.code, "SerializationException");
+        assert!(e.message.contains("'Nmae'"), "{}", e.message);
+
+        let e = decode::<GetParameter>("GetParameter", b"{\"Name\":\"\xff\"}").unwrap_err();
+        assert_eq!(e.code, "SerializationException");
+        assert!(e.message.contains("UTF-8"), "{}", e.message);
+
+        let e = decode::<GetParameter>("GetParameter", b"{\"Name\":\"x\"} {}").unwrap_err();
+        assert_eq!(e.code, "SerializationException");
+
+        let e = decode::<PutParameter>("PutParameter", b"{\"Name\":\"x\",\"Tags\":[{\"Key\":1}]}")
+            .unwrap_err();
+        assert!(
+            e.message.contains("tags[0].key") || e.message.contains("tags"),
+            "{}",
+            e.message
+        );
+    }
+
+    #[test]
+    fn an_empty_body_is_an_empty_input() {
+        let e = decode::<GetParameter>("GetParameter", b"").unwrap_err();
+        assert_eq!(e.code, "ValidationException");
+        let ok = decode::<GetParameter>("GetParameter", b"{\"Name\":\"/a\"}").unwrap();
+        assert_eq!(ok.name, "/a");
+    }
+}

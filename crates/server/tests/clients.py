@@ -1,0 +1,173 @@
+"""The real `aws` CLI and boto3 against a running sysman server.
+
+Run by tests/aws_clients.rs, which starts the server with a simulated fleet
+and passes, in the environment:
+  SYSMAN_ENDPOINT        http://127.0.0.1:PORT
+  AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY   the administrator's key
+  SYSMAN_DENIED_KEY_ID / SYSMAN_DENIED_SECRET  a user with no policy
+  SYSMAN_PROD_NODES      how many simulated nodes carry Environment=prod
+Every check prints what it checked; the first failure exits non-zero.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+import boto3
+import botocore.config
+from botocore.exceptions import ClientError
+
+ENDPOINT = os.environ["SYSMAN_ENDPOINT"]
+REGION = "us-east-1"
+
+
+def aws(*args, env=None, expect_error=None):
+    """Runs the aws CLI; returns its parsed JSON output, or its stderr when
+    an error is expected (and then checks the error's name and exit code)."""
+    cmd = ["aws", "--endpoint-url", ENDPOINT, "--region", REGION, "--output", "json", "ssm"]
+    cmd += list(args)
+    full_env = dict(os.environ)
+    full_env.update(env or {})
+    full_env["AWS_MAX_ATTEMPTS"] = "1"
+    done = subprocess.run(cmd, capture_output=True, text=True, env=full_env, timeout=120)
+    if expect_error:
+        assert done.returncode == 255, f"{args}: exit {done.returncode}, stderr {done.stderr}"
+        wanted = f"An error occurred ({expect_error})"
+        assert wanted in done.stderr, f"{args}: wanted {wanted}, got {done.stderr!r}"
+        return done.stderr
+    assert done.returncode == 0, f"{args}: exit {done.returncode}, stderr {done.stderr}"
+    return json.loads(done.stdout) if done.stdout.strip() else {}
+
+
+def check(name):
+    print(f"ok  {name}", flush=True)
+
+
+def cli():
+    aws("put-parameter", "--name", "/cli/db/password", "--value", "s3cret-cli",
+        "--type", "SecureString")
+    got = aws("get-parameter", "--name", "/cli/db/password", "--with-decryption")
+    assert got["Parameter"]["Value"] == "s3cret-cli", got
+    assert got["Parameter"]["Type"] == "SecureString", got
+    hidden = aws("get-parameter", "--name", "/cli/db/password")
+    assert hidden["Parameter"]["Value"] != "s3cret-cli", hidden
+    check("cli: put-parameter and get-parameter with a SecureString")
+
+    # /cli/many/p00..p22 were put by the test that runs this script.
+    every = aws("get-parameters-by-path", "--path", "/cli/many", "--recursive")
+    names = sorted(p["Name"] for p in every["Parameters"])
+    assert names == [f"/cli/many/p{i:02}" for i in range(23)], names
+    first = aws("get-parameters-by-path", "--path", "/cli/many", "--max-items", "7")
+    assert len(first["Parameters"]) == 7 and "NextToken" in first, first
+    rest = aws("get-parameters-by-path", "--path", "/cli/many",
+               "--starting-token", first["NextToken"])
+    assert len(rest["Parameters"]) == 16, len(rest["Parameters"])
+    check("cli: get-parameters-by-path across pages (CLI-driven and --starting-token)")
+
+    prod = int(os.environ["SYSMAN_PROD_NODES"])
+    tagged = aws("describe-instance-information",
+                 "--filters", "Key=tag:Environment,Values=prod")
+    nodes = tagged["InstanceInformationList"]
+    assert len(nodes) == prod, (len(nodes), prod)
+    assert all(n["PingStatus"] == "Online" for n in nodes), nodes[0]
+    check(f"cli: describe-instance-information with a tag filter ({prod} prod nodes)")
+
+    target = next(n for n in nodes if n["PlatformType"] == "Linux")["InstanceId"]
+    sent = aws("send-command", "--instance-ids", target,
+               "--document-name", "AWS-RunShellScript",
+               "--parameters", "commands=['echo hello from sysman']")
+    command_id = sent["Command"]["CommandId"]
+    deadline = time.time() + 60
+    while True:
+        try:
+            inv = aws("get-command-invocation", "--command-id", command_id,
+                      "--instance-id", target)
+        except AssertionError:
+            inv = {"Status": "Pending"}
+        if inv["Status"] not in ("Pending", "InProgress", "Delayed"):
+            break
+        assert time.time() < deadline, f"still {inv['Status']} after 60 s"
+        time.sleep(0.5)
+    assert inv["Status"] == "Success", inv
+    assert "hello from sysman" in inv["StandardOutputContent"], inv
+    check("cli: send-command then get-command-invocation until Success")
+
+    aws("get-parameter", "--name", "/cli/none", expect_error="ParameterNotFound")
+    err = aws("get-parameters", "--names", *[f"/n{i}" for i in range(11)],
+              expect_error="ValidationException")
+    assert "1 validation error detected" in err, err
+    aws("send-command", "--instance-ids", target, "--document-name", "AWS-RunShellScript",
+        "--max-concurrency", "abc", "--parameters", "commands=['true']",
+        expect_error="ValidationException")
+    aws("get-parameter", "--name", "/cli/db/password",
+        env={"AWS_SECRET_ACCESS_KEY": "wrong" + os.environ["AWS_SECRET_ACCESS_KEY"][5:]},
+        expect_error="InvalidSignatureException")
+    aws("get-parameter", "--name", "/cli/db/password",
+        env={"AWS_ACCESS_KEY_ID": "AKIAAAAAAAAAAAAAAAAA"},
+        expect_error="UnrecognizedClientException")
+    aws("--no-sign-request", "get-parameter", "--name", "/cli/db/password",
+        expect_error="MissingAuthenticationTokenException")
+    aws("get-parameter", "--name", "/cli/db/password",
+        env={"AWS_ACCESS_KEY_ID": os.environ["SYSMAN_DENIED_KEY_ID"],
+             "AWS_SECRET_ACCESS_KEY": os.environ["SYSMAN_DENIED_SECRET"]},
+        expect_error="AccessDeniedException")
+    check("cli: ParameterNotFound, ValidationException, InvalidSignatureException, "
+          "UnrecognizedClientException, MissingAuthenticationTokenException, "
+          "AccessDeniedException")
+    return target
+
+
+def sdk(target):
+    ssm = boto3.client(
+        "ssm", endpoint_url=ENDPOINT, region_name=REGION,
+        config=botocore.config.Config(retries={"max_attempts": 1}),
+    )
+    ssm.put_parameter(Name="/sdk/token", Value="tok-123", Type="SecureString")
+    got = ssm.get_parameter(Name="/sdk/token", WithDecryption=True)["Parameter"]
+    assert got["Value"] == "tok-123" and got["Version"] == 1, got
+    assert hasattr(got["LastModifiedDate"], "year"), got  # a datetime, from epoch seconds
+    check("boto3: SecureString round trip, timestamps as datetimes")
+
+    pages = ssm.get_paginator("get_parameters_by_path").paginate(
+        Path="/cli/many", PaginationConfig={"PageSize": 5})
+    counts = [len(page["Parameters"]) for page in pages]
+    assert sum(counts) == 23 and len(counts) >= 5, counts
+    check(f"boto3: paginator over get_parameters_by_path, pages {counts}")
+
+    try:
+        ssm.get_parameter(Name="/sdk/none")
+        raise AssertionError("no error")
+    except ssm.exceptions.ParameterNotFound as e:
+        assert e.response["Error"]["Code"] == "ParameterNotFound"
+    try:
+        ssm.get_parameters(Names=[f"/n{i}" for i in range(11)])
+        raise AssertionError("no error")
+    except ClientError as e:
+        assert e.response["Error"]["Code"] == "ValidationException", e.response
+    check("boto3: modelled exceptions are raised by name")
+
+    sent = ssm.send_command(InstanceIds=[target], DocumentName="AWS-RunShellScript",
+                            Parameters={"commands": ["echo from boto3"]})
+    command_id = sent["Command"]["CommandId"]
+    ssm.get_waiter("command_executed").wait(
+        CommandId=command_id, InstanceId=target,
+        WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+    inv = ssm.get_command_invocation(CommandId=command_id, InstanceId=target)
+    assert inv["Status"] == "Success" and "from boto3" in inv["StandardOutputContent"], inv
+    check("boto3: send_command and the command_executed waiter")
+
+
+def main():
+    target = cli()
+    sdk(target)
+    print("all client checks passed")
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except AssertionError as e:
+        print(f"FAILED: {e}", file=sys.stderr)
+        sys.exit(1)

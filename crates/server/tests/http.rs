@@ -1,0 +1,457 @@
+//! The HTTP front through the real client over 127.0.0.1: every operation
+//! family, node credentials, authentication failures and bad input.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use sysman_api::client::Client;
+use sysman_api::commands::{
+    AcknowledgeMessage, GetCommandInvocation, ReceiveMessages, SendCommand, SendReply, StepReport,
+};
+use sysman_api::documents::ListDocuments;
+use sysman_api::fleet::{
+    CreateActivation, DescribeInstanceInformation, PlatformType, RegisterNode,
+    UpdateInstanceInformation,
+};
+use sysman_api::kms::ListKeys;
+use sysman_api::parameters::{GetParameter, PutParameter};
+use sysman_api::sigv4::{self, AccessKey};
+use sysman_api::{ApiError, Timestamp};
+use sysman_backend::{Backend, ManualClock, Options, SystemClock};
+use sysman_server::{Running, Settings};
+
+struct Server {
+    backend: Backend,
+    running: Running,
+    admin: Client,
+    key: AccessKey,
+}
+
+impl Server {
+    fn url(&self) -> String {
+        format!("http://{}", self.running.addr)
+    }
+
+    fn client(&self, key: Option<AccessKey>) -> Client {
+        Client::new(&self.url(), "us-east-1", key).unwrap()
+    }
+}
+
+async fn server_with(options: Options) -> Server {
+    let backend = Backend::open_in_memory(options).unwrap();
+    let (access_key_id, secret_access_key) =
+        backend.bootstrap_admin("admin").await.unwrap().unwrap();
+    let key = AccessKey {
+        access_key_id,
+        secret_access_key,
+        session_token: None,
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let running = sysman_server::start(backend.clone(), listener, Settings::default()).unwrap();
+    let admin = Client::new(
+        &format!("http://{}", running.addr),
+        "us-east-1",
+        Some(key.clone()),
+    )
+    .unwrap();
+    Server {
+        backend,
+        running,
+        admin,
+        key,
+    }
+}
+
+async fn server() -> Server {
+    server_with(Options {
+        clock: Arc::new(SystemClock),
+        ..Options::default()
+    })
+    .await
+}
+
+/// Posts `body` under `target`, signed over `signed_body` (the same body
+/// unless a test tampers), at `time`; returns status, error type header
+/// and body.
+async fn raw(
+    server: &Server,
+    target: &str,
+    body: &[u8],
+    signing: Option<(&AccessKey, &[u8], SystemTime)>,
+) -> (u16, Option<String>, serde_json::Value) {
+    let url = format!("{}/", server.url());
+    let mut request = reqwest::Client::new()
+        .post(&url)
+        .header("content-type", "application/x-amz-json-1.1")
+        .header("x-amz-target", target);
+    if let Some((key, signed_body, time)) = signing {
+        let headers = [
+            ("content-type", "application/x-amz-json-1.1"),
+            ("x-amz-target", target),
+        ];
+        let signature = sigv4::signature(
+            &sigv4::Request {
+                method: "POST",
+                url: &url,
+                headers: &headers,
+                body: signed_body,
+            },
+            key,
+            "us-east-1",
+            time,
+            None,
+        )
+        .unwrap();
+        for (name, value) in signature.headers {
+            request = request.header(name, value);
+        }
+    }
+    let response = request.body(body.to_vec()).send().await.unwrap();
+    let status = response.status().as_u16();
+    assert!(
+        response.headers().contains_key("x-amzn-requestid"),
+        "every answer carries a request id"
+    );
+    let error_type = response
+        .headers()
+        .get("x-amzn-errortype")
+        .map(|v| v.to_str().unwrap().to_owned());
+    let text = response.text().await.unwrap();
+    let json = serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text));
+    (status, error_type, json)
+}
+
+fn code(result: &Result<impl std::fmt::Debug, ApiError>) -> &str {
+    match result {
+        Ok(v) => panic!("expected an error, got {v:?}"),
+        Err(e) => e.code.as_ref(),
+    }
+}
+
+#[tokio::test]
+async fn every_operation_family_answers_over_http() {
+    let s = server().await;
+    // Parameters, with a SecureString through kms.
+    s.admin
+        .call(&PutParameter {
+            name: "/app/db/password".into(),
+            value: "hunter2-over-http".into(),
+            r#type: Some("SecureString".into()),
+            ..PutParameter::default()
+        })
+        .await
+        .unwrap();
+    let got = s
+        .admin
+        .call(&GetParameter {
+            name: "/app/db/password".into(),
+            with_decryption: Some(true),
+        })
+        .await
+        .unwrap();
+    assert_eq!(got.parameter.value, "hunter2-over-http");
+    let missing = s
+        .admin
+        .call(&GetParameter {
+            name: "/nope".into(),
+            with_decryption: None,
+        })
+        .await;
+    assert_eq!(code(&missing), "ParameterNotFound");
+    // Keys, documents.
+    let keys = s.admin.call(&ListKeys::default()).await.unwrap();
+    assert!(
+        !keys.keys.is_empty(),
+        "the default key exists after a SecureString"
+    );
+    let docs = s.admin.call(&ListDocuments::default()).await.unwrap();
+    assert!(
+        docs.document_identifiers
+            .iter()
+            .any(|d| d.name == "AWS-RunShellScript")
+    );
+
+    // Fleet: an activation, and an agent registering unsigned, then
+    // acting with its own key.
+    let activation = s
+        .admin
+        .call(&CreateActivation {
+            iam_role: "SSMServiceRole".into(),
+            ..CreateActivation::default()
+        })
+        .await
+        .unwrap();
+    let anonymous = s.client(None);
+    let registered = anonymous
+        .call(&RegisterNode {
+            activation_id: activation.activation_id.clone(),
+            activation_code: activation.activation_code.clone(),
+            computer_name: Some("web-1".into()),
+            platform_type: Some(PlatformType::Linux),
+            platform_name: None,
+            platform_version: None,
+            agent_version: Some("0.1.0".into()),
+            ip_address: None,
+        })
+        .await
+        .unwrap();
+    let node = s.client(Some(AccessKey {
+        access_key_id: registered.access_key_id.clone(),
+        secret_access_key: registered.secret_access_key.clone(),
+        session_token: None,
+    }));
+    let id = registered.instance_id.clone();
+    node.call(&UpdateInstanceInformation {
+        instance_id: id.clone(),
+        agent_version: Some("0.1.0".into()),
+        platform_type: Some(PlatformType::Linux),
+        platform_name: Some("Debian GNU/Linux".into()),
+        platform_version: Some("13".into()),
+        ip_address: None,
+        computer_name: Some("web-1".into()),
+    })
+    .await
+    .unwrap();
+    let described = s
+        .admin
+        .call(&DescribeInstanceInformation::default())
+        .await
+        .unwrap();
+    assert_eq!(described.instance_information_list.len(), 1);
+    // A node may not read parameters or act for another node.
+    let denied = node
+        .call(&GetParameter {
+            name: "/app/db/password".into(),
+            with_decryption: Some(true),
+        })
+        .await;
+    assert_eq!(code(&denied), "AccessDeniedException");
+
+    // Run Command: the admin sends, the node takes it over the channel and
+    // replies, the admin reads the result.
+    let sent = s
+        .admin
+        .call(&SendCommand {
+            instance_ids: Some(vec![id.clone()]),
+            document_name: "AWS-RunShellScript".into(),
+            parameters: Some([("commands".to_owned(), vec!["echo hi".to_owned()])].into()),
+            ..SendCommand::default()
+        })
+        .await
+        .unwrap();
+    let command_id = sent.command.command_id.clone();
+    let mail = node
+        .call(&ReceiveMessages {
+            instance_id: id.clone(),
+            wait_seconds: Some(5),
+            max_messages: None,
+        })
+        .await
+        .unwrap();
+    assert_eq!(mail.messages.len(), 1);
+    let message_id = mail.messages[0].message_id.clone();
+    node.call(&AcknowledgeMessage {
+        instance_id: id.clone(),
+        message_id: message_id.clone(),
+    })
+    .await
+    .unwrap();
+    let now = Timestamp::from_secs(
+        SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64,
+    );
+    node.call(&SendReply {
+        instance_id: id.clone(),
+        message_id,
+        sequence: 1,
+        steps: vec![StepReport {
+            name: "runShellScript".into(),
+            status: "Success".into(),
+            response_code: 0,
+            started: Some(now),
+            finished: Some(now),
+            stdout: "hi\n".into(),
+            stderr: String::new(),
+        }],
+    })
+    .await
+    .unwrap();
+    let invocation = s
+        .admin
+        .call(&GetCommandInvocation {
+            command_id,
+            instance_id: id.clone(),
+            plugin_name: None,
+        })
+        .await
+        .unwrap();
+    assert_eq!(invocation.standard_output_content, "hi\n");
+    s.running.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn authentication_failures_get_the_right_error_and_change_nothing() {
+    let s = server().await;
+    let put = br#"{"Name":"/auth/x","Value":"v","Type":"String"}"#;
+    let now = SystemTime::now();
+
+    let (status, header, body) = raw(&s, "AmazonSSM.PutParameter", put, None).await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        header.as_deref(),
+        Some("MissingAuthenticationTokenException")
+    );
+    assert_eq!(body["__type"], "MissingAuthenticationTokenException");
+
+    let wrong = AccessKey {
+        secret_access_key: "not-the-secret".into(),
+        ..s.key.clone()
+    };
+    let (_, header, _) = raw(&s, "AmazonSSM.PutParameter", put, Some((&wrong, put, now))).await;
+    assert_eq!(header.as_deref(), Some("InvalidSignatureException"));
+
+    let unknown = AccessKey {
+        access_key_id: "AKIAUNKNOWNUNKNOWN00".into(),
+        ..s.key.clone()
+    };
+    let (_, header, _) = raw(
+        &s,
+        "AmazonSSM.PutParameter",
+        put,
+        Some((&unknown, put, now)),
+    )
+    .await;
+    assert_eq!(header.as_deref(), Some("UnrecognizedClientException"));
+
+    let stale = now - Duration::from_secs(16 * 60);
+    let (_, header, body) = raw(
+        &s,
+        "AmazonSSM.PutParameter",
+        put,
+        Some((&s.key, put, stale)),
+    )
+    .await;
+    assert_eq!(header.as_deref(), Some("InvalidSignatureException"));
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Signature expired"),
+        "{body}"
+    );
+
+    let tampered = br#"{"Name":"/auth/x","Value":"evil","Type":"String"}"#;
+    let (_, header, _) = raw(
+        &s,
+        "AmazonSSM.PutParameter",
+        tampered,
+        Some((&s.key, put, now)),
+    )
+    .await;
+    assert_eq!(header.as_deref(), Some("InvalidSignatureException"));
+
+    // None of them wrote anything.
+    let got = s
+        .admin
+        .call(&GetParameter {
+            name: "/auth/x".into(),
+            with_decryption: None,
+        })
+        .await;
+    assert_eq!(code(&got), "ParameterNotFound");
+
+    // The signed original goes through.
+    let (status, _, _) = raw(&s, "AmazonSSM.PutParameter", put, Some((&s.key, put, now))).await;
+    assert_eq!(status, 200);
+}
+
+#[tokio::test]
+async fn the_clock_that_judges_signatures_is_the_backends() {
+    // A server whose clock runs 20 minutes ahead of this machine's finds
+    // every fresh signature expired.
+    let ahead = SystemTime::now() + Duration::from_secs(20 * 60);
+    let secs = ahead
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let s = server_with(Options {
+        clock: Arc::new(ManualClock::new(Timestamp::from_secs(secs as i64))),
+        ..Options::default()
+    })
+    .await;
+    let result = s.admin.call(&ListKeys::default()).await;
+    assert_eq!(code(&result), "InvalidSignatureException");
+    let _ = &s.backend;
+}
+
+#[tokio::test]
+async fn bad_input_gets_a_precise_error_and_never_a_500() {
+    let s = server().await;
+    let now = SystemTime::now();
+    let signed = |body: &'static [u8]| Some((&s.key, body, now));
+    let cases: [(&str, &[u8], &str); 7] = [
+        (
+            "AmazonSSM.GetParameter",
+            b"{\"Name\": \"/x\"",
+            "SerializationException",
+        ),
+        (
+            "AmazonSSM.GetParameter",
+            b"{\"Name\": 7}",
+            "SerializationException",
+        ),
+        (
+            "AmazonSSM.GetParameter",
+            b"{\"Name\":\"/x\",\"Bogus\":1}",
+            "SerializationException",
+        ),
+        (
+            "AmazonSSM.GetParameter",
+            b"{\"Name\":\"\xc3\x28\"}",
+            "SerializationException",
+        ),
+        ("AmazonSSM.GetParameter", b"{}", "ValidationException"),
+        ("AmazonSSM.NoSuchThing", b"{}", "UnknownOperationException"),
+        ("", b"{}", "UnknownOperationException"),
+    ];
+    for (target, body, expected) in cases {
+        let (status, header, json) = raw(&s, target, body, signed(body)).await;
+        assert_eq!(status, 400, "{target} {body:?}: {json}");
+        assert_eq!(
+            header.as_deref(),
+            Some(expected),
+            "{target} {body:?}: {json}"
+        );
+        assert_eq!(json["__type"], expected);
+        assert!(!json["message"].as_str().unwrap().is_empty());
+    }
+    // A body over the limit is refused before it is read whole.
+    let huge = vec![b' '; sysman_server::MAX_BODY + 1];
+    let (status, header, _) = raw(&s, "AmazonSSM.GetParameter", &huge, None).await;
+    assert_eq!(status, 400);
+    assert!(header.is_some());
+    // A missing field uses AWS's wording.
+    let (_, _, json) = raw(&s, "AmazonSSM.GetParameter", b"{}", signed(b"{}")).await;
+    assert_eq!(
+        json["message"],
+        "1 validation error detected: Value null at 'name' failed to satisfy constraint: \
+         Member must not be null"
+    );
+    // Health and metrics.
+    let health = reqwest::get(format!("{}/healthz", s.url())).await.unwrap();
+    assert_eq!(health.status().as_u16(), 200);
+    let metrics = reqwest::get(format!("{}/metrics", s.url()))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains(
+            "sysman_requests_total{operation=\"AmazonSSM.GetParameter\",outcome=\"SerializationException\"} 4"
+        ),
+        "{metrics}"
+    );
+}
