@@ -7,6 +7,9 @@ use std::sync::Arc;
 use clap::Parser;
 use directories::ProjectDirs;
 use serde::{Deserialize, Serialize};
+use sysman_api::client::Client;
+use sysman_api::credentials;
+use sysman_api::fleet::ListNodes;
 use sysman_backend::sim::{FleetSpec, Simulator};
 use sysman_backend::{Backend, Caller, Options, SystemClock};
 
@@ -40,6 +43,16 @@ pub struct Args {
     /// Config file (default: $SYSMAN_CONFIG, then the user config directory).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Drive a sysman server at this URL instead of an embedded backend.
+    #[arg(long, value_name = "URL", conflicts_with_all = ["fleet", "seed", "data_dir", "ephemeral"])]
+    pub endpoint: Option<String>,
+    /// Credentials profile for --endpoint (default: $AWS_PROFILE, else
+    /// `sysman`); environment keys win, as with the aws CLI.
+    #[arg(long, value_name = "NAME", requires = "endpoint")]
+    pub profile: Option<String>,
+    /// Region to sign requests for (default: $AWS_REGION, else us-east-1).
+    #[arg(long, value_name = "REGION", requires = "endpoint")]
+    pub region: Option<String>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -97,55 +110,170 @@ pub fn main(args: Args) -> Result<(), String> {
         ),
     };
     let _log_guard = init_logging(dirs.as_ref(), data_dir.as_deref());
+    if let Some(endpoint) = &args.endpoint {
+        let client = remote_client(endpoint, &args, dirs.as_ref())?;
+        return run_console(
+            keymap,
+            theme,
+            args.readonly,
+            RemoteOrEmbedded::Remote(client),
+        );
+    }
 
+    run_console(
+        keymap,
+        theme,
+        args.readonly,
+        RemoteOrEmbedded::Embedded {
+            data_dir,
+            spec_args: Box::new(args),
+            config,
+        },
+    )
+}
+
+enum RemoteOrEmbedded {
+    Remote(Client),
+    Embedded {
+        data_dir: Option<PathBuf>,
+        spec_args: Box<Args>,
+        config: Config,
+    },
+}
+
+/// Opens the backend (or checks the server answers), then runs the
+/// console until the user quits.
+fn run_console(
+    keymap: crate::keys::KeyMap,
+    theme: Theme,
+    readonly: bool,
+    side: RemoteOrEmbedded,
+) -> Result<(), String> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the async runtime: {e}"))?;
     runtime.block_on(async move {
-        let options = Options {
-            clock: Arc::new(SystemClock),
-            id_seed: None,
-            fleet: config.fleet.to_fleet_config(),
-            ..Options::default()
+        let (connection, label, backend) = match side {
+            RemoteOrEmbedded::Remote(client) => {
+                // A wrong URL or key is said here, plainly, before the
+                // terminal is taken over.
+                client
+                    .call(&ListNodes {
+                        max_results: Some(1),
+                        next_token: None,
+                    })
+                    .await
+                    .map_err(|e| format!("cannot use {}: {e}", client.endpoint()))?;
+                let label = format!("remote {}", client.endpoint().trim_end_matches('/'));
+                (Connection::remote(client), label, None)
+            }
+            RemoteOrEmbedded::Embedded {
+                data_dir,
+                spec_args,
+                config,
+            } => {
+                let (backend, label) = open_embedded(&spec_args, &config, data_dir).await?;
+                let user = std::env::var("USER").unwrap_or_else(|_| "console".to_owned());
+                let connection = Connection::embedded(backend.clone(), Caller::admin(user));
+                (connection, label, Some(backend))
+            }
         };
-        // Decided before the store is opened: a new store means a new fleet.
-        let spec = fleet_spec(&args, &config, data_dir.as_deref())?;
-        let (backend, label) = match &data_dir {
-            Some(dir) => (
-                Backend::open(dir, options)?,
-                format!("embedded {}", tilde(dir)),
-            ),
-            None => (
-                Backend::open_in_memory(options)?,
-                "embedded (ephemeral)".to_owned(),
-            ),
-        };
-        tracing::info!("sysman {} opened {label}", env!("CARGO_PKG_VERSION"));
-        if let Some(spec) = spec.filter(|s| s.nodes > 0) {
-            let sim = Simulator::start(backend.clone(), &spec)
-                .await
-                .map_err(|e| format!("cannot start the simulated fleet: {e}"))?;
-            tracing::info!("simulating {} nodes (seed {})", sim.len(), spec.seed);
-            tokio::spawn(sim.run());
-        }
-        let user = std::env::var("USER").unwrap_or_else(|_| "console".to_owned());
-        let connection = Connection::embedded(backend.clone(), Caller::admin(user));
         let mut terminal = ratatui::init();
         let size = terminal
             .size()
             .map(|s| (s.width, s.height))
             .unwrap_or((80, 24));
-        let (app, effects) = App::new(keymap, theme, args.readonly, label, backend.now(), size);
+        let now = connection.clock().now();
+        let (app, effects) = App::new(keymap, theme, readonly, label, now, size);
         let result = crate::runtime::run(&mut terminal, app, effects, connection).await;
         ratatui::restore();
-        backend.flush().await;
+        if let Some(backend) = backend {
+            backend.flush().await;
+        }
         tracing::info!("console closed");
         result.map_err(|e| format!("terminal error: {e}"))
     })?;
     // Terminal input is read on a thread blocked in read(); don't wait for it.
     runtime.shutdown_background();
     Ok(())
+}
+
+/// The embedded backend of `data_dir` (in memory without one), with its
+/// simulated fleet started.
+async fn open_embedded(
+    args: &Args,
+    config: &Config,
+    data_dir: Option<PathBuf>,
+) -> Result<(Backend, String), String> {
+    let options = Options {
+        clock: Arc::new(SystemClock),
+        id_seed: None,
+        fleet: config.fleet.to_fleet_config(),
+        ..Options::default()
+    };
+    // Decided before the store is opened: a new store means a new fleet.
+    let spec = fleet_spec(args, config, data_dir.as_deref())?;
+    let (backend, label) = match &data_dir {
+        Some(dir) => (
+            Backend::open(dir, options)?,
+            format!("embedded {}", tilde(dir)),
+        ),
+        None => (
+            Backend::open_in_memory(options)?,
+            "embedded (ephemeral)".to_owned(),
+        ),
+    };
+    tracing::info!("sysman {} opened {label}", env!("CARGO_PKG_VERSION"));
+    if let Some(spec) = spec.filter(|s| s.nodes > 0) {
+        let sim = Simulator::start(backend.clone(), &spec)
+            .await
+            .map_err(|e| format!("cannot start the simulated fleet: {e}"))?;
+        tracing::info!("simulating {} nodes (seed {})", sim.len(), spec.seed);
+        tokio::spawn(sim.run());
+    }
+    Ok((backend, label))
+}
+
+/// A client for `endpoint` with credentials found as the aws CLI finds
+/// them: environment keys, then the profile in the AWS credentials file,
+/// then in sysman's own (where `sysman serve` writes its first key).
+fn remote_client(
+    endpoint: &str,
+    args: &Args,
+    dirs: Option<&ProjectDirs>,
+) -> Result<Client, String> {
+    let profile = args
+        .profile
+        .clone()
+        .or_else(|| std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty()))
+        .unwrap_or_else(|| credentials::SYSMAN_PROFILE.to_owned());
+    let region = args
+        .region
+        .clone()
+        .or_else(|| std::env::var("AWS_REGION").ok().filter(|r| !r.is_empty()))
+        .or_else(|| {
+            std::env::var("AWS_DEFAULT_REGION")
+                .ok()
+                .filter(|r| !r.is_empty())
+        })
+        .unwrap_or_else(|| sysman_backend::DEFAULT_REGION.to_owned());
+    let mut files: Vec<PathBuf> = credentials::aws_credentials_file().into_iter().collect();
+    files.extend(dirs.map(|d| d.config_dir().join("credentials")));
+    let key = match credentials::from_environment() {
+        Some(key) => key,
+        None => credentials::from_files(&files, &profile)
+            .map(|(_, key)| key)
+            .ok_or_else(|| {
+                let looked: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+                format!(
+                    "no credentials for {endpoint}: set AWS_ACCESS_KEY_ID and \
+                         AWS_SECRET_ACCESS_KEY, or add profile '{profile}' to one of: {}",
+                    looked.join(", ")
+                )
+            })?,
+    };
+    Client::new(endpoint, &region, Some(key))
 }
 
 /// The simulated fleet to run: the one this data directory was made with,

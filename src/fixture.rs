@@ -4,9 +4,11 @@
 use std::sync::Arc;
 
 use sysman_api::Timestamp;
+use sysman_api::client::Client;
 use sysman_api::commands::{
     AcknowledgeMessage, MessageBody, ReceiveMessages, SendReply, StepReport,
 };
+use sysman_api::sigv4::AccessKey;
 use sysman_backend::sim::{FleetSpec, Simulator};
 use sysman_backend::{Backend, Caller, Clock, ManualClock, Options};
 
@@ -74,6 +76,18 @@ impl Fixture {
 
     /// A console over this fleet at `size`, with its initial loads done.
     pub async fn app(&self, size: (u16, u16), theme: &str, readonly: bool) -> App {
+        self.app_on(&self.connection, size, theme, readonly).await
+    }
+
+    /// The same over another connection to this fixture's backend (the
+    /// remote one of [`Fixture::serve`]).
+    pub async fn app_on(
+        &self,
+        connection: &Connection,
+        size: (u16, u16),
+        theme: &str,
+        readonly: bool,
+    ) -> App {
         let keymap = Config::default().keymap().expect("built-in keys are valid");
         let theme = Theme::load(theme, None, false).expect("built-in themes load");
         let (mut app, effects) = App::new(
@@ -84,18 +98,53 @@ impl Fixture {
             self.clock.now(),
             size,
         );
-        self.drive(&mut app, effects).await;
+        self.drive_on(connection, &mut app, effects).await;
         app
     }
 
     /// Carries out `effects` and feeds their results back, until the app
     /// asks for nothing more.
-    pub async fn drive(&self, app: &mut App, mut effects: Vec<Effect>) {
+    pub async fn drive(&self, app: &mut App, effects: Vec<Effect>) {
+        self.drive_on(&self.connection, app, effects).await;
+    }
+
+    /// [`Fixture::drive`] over another connection.
+    pub async fn drive_on(&self, connection: &Connection, app: &mut App, mut effects: Vec<Effect>) {
         while let Some(effect) = effects.pop() {
-            let msg = self.connection.perform(effect).await;
+            let msg = connection.perform(effect).await;
             effects.extend(app.update(Msg::Backend(msg)));
         }
         app.settle();
+    }
+
+    /// Serves this fixture's backend over HTTP on 127.0.0.1 and connects to
+    /// it as its administrator, signing on the fixture's clock: the remote
+    /// side of the console's seam, over the very same state.
+    pub async fn serve(&self) -> (Connection, sysman_server::Running) {
+        let (access_key_id, secret_access_key) = self
+            .backend
+            .bootstrap_admin("admin")
+            .await
+            .expect("the administrator is created")
+            .expect("the fixture has no administrator yet");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("loopback listens");
+        let running = sysman_server::start(self.backend.clone(), listener, Default::default())
+            .expect("the server starts");
+        let key = AccessKey {
+            access_key_id,
+            secret_access_key,
+            session_token: None,
+        };
+        let clock = self.clock.clone();
+        let client = Client::new(&format!("http://{}", running.addr), "us-east-1", Some(key))
+            .expect("the endpoint is a URL")
+            .with_clock(Arc::new(move || {
+                let millis = u64::try_from(clock.now().millis()).unwrap_or(0);
+                std::time::UNIX_EPOCH + std::time::Duration::from_millis(millis)
+            }));
+        (Connection::remote(client), running)
     }
 
     /// Plays the agent of `node`: takes the run message waiting for it, if

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use ratatui::DefaultTerminal;
 use ratatui::crossterm::event::{self, Event as TermEvent};
+use std::sync::Arc;
 use sysman_api::ApiError;
 use sysman_api::commands::{
     CancelCommand, Command as RunCommand, CommandInvocation, GetCommandOutput,
@@ -24,7 +25,9 @@ use sysman_api::parameters::{
     DeleteParameter, DescribeParameters, GetParameter, GetParameterHistory, LabelParameterVersion,
     Parameter, ParameterHistory, ParameterMetadata,
 };
-use sysman_backend::{Backend, Caller, Handler};
+
+use sysman_api::client::{Client, StreamItem};
+use sysman_backend::{Backend, Caller, Clock, Handler, SystemClock};
 use tokio::sync::{broadcast, mpsc};
 
 use crate::app::{App, BackendMsg, Effect, Msg};
@@ -34,25 +37,99 @@ const TICK: Duration = Duration::from_secs(1);
 /// How often marks left by events are acted on, at most.
 const FLUSH: Duration = Duration::from_millis(100);
 
-/// The console's side of the seam to a backend. Embedded for now; the
-/// remote side (the API client over HTTP) arrives with the server.
+/// Longest wait between attempts to reopen a remote event stream.
+const MAX_RECONNECT: Duration = Duration::from_secs(30);
+
+/// The console's side of the seam to a backend: in-process, or a server
+/// over HTTP. Both offer the same typed `call` and the same events.
 #[derive(Clone)]
 pub struct Connection {
-    backend: Backend,
-    caller: Caller,
+    side: Side,
+}
+
+#[derive(Clone)]
+enum Side {
+    Embedded { backend: Backend, caller: Caller },
+    Remote { client: Client },
 }
 
 impl Connection {
     pub fn embedded(backend: Backend, caller: Caller) -> Self {
-        Self { backend, caller }
+        Self {
+            side: Side::Embedded { backend, caller },
+        }
     }
 
-    pub fn backend(&self) -> &Backend {
-        &self.backend
+    pub fn remote(client: Client) -> Self {
+        Self {
+            side: Side::Remote { client },
+        }
     }
 
     pub async fn call<O: Handler>(&self, op: O) -> Result<O::Output, ApiError> {
-        self.backend.call(&self.caller, op).await
+        match &self.side {
+            Side::Embedded { backend, caller } => backend.call(caller, op).await,
+            Side::Remote { client } => client.call(&op).await,
+        }
+    }
+
+    /// The clock the console's "now" comes from: the backend's, or this
+    /// machine's for a server far away.
+    pub fn clock(&self) -> Arc<dyn Clock> {
+        match &self.side {
+            Side::Embedded { backend, .. } => backend.clock(),
+            Side::Remote { .. } => Arc::new(SystemClock),
+        }
+    }
+
+    /// Forwards change events to `tx` until it closes: from the bus in
+    /// process, or from the server's stream, reopened with backoff when it
+    /// breaks (and then `Lagged`, so panes reload what they missed).
+    pub fn forward_events(&self, tx: mpsc::UnboundedSender<Msg>) {
+        match &self.side {
+            Side::Embedded { backend, .. } => {
+                let mut events = backend.subscribe();
+                tokio::spawn(async move {
+                    loop {
+                        let msg = match events.recv().await {
+                            Ok(event) => BackendMsg::Event(event),
+                            Err(broadcast::error::RecvError::Lagged(_)) => BackendMsg::Lagged,
+                            Err(broadcast::error::RecvError::Closed) => break,
+                        };
+                        if tx.send(Msg::Backend(msg)).is_err() {
+                            break;
+                        }
+                    }
+                });
+            }
+            Side::Remote { client } => {
+                let client = client.clone();
+                tokio::spawn(async move {
+                    let mut wait = Duration::from_millis(500);
+                    let mut first = true;
+                    while !tx.is_closed() {
+                        if let Ok(mut stream) = client.subscribe().await {
+                            wait = Duration::from_millis(500);
+                            if !first && tx.send(Msg::Backend(BackendMsg::Lagged)).is_err() {
+                                break;
+                            }
+                            while let Some(item) = stream.next().await {
+                                let msg = match item {
+                                    StreamItem::Event(event) => BackendMsg::Event(event),
+                                    StreamItem::Lagged => BackendMsg::Lagged,
+                                };
+                                if tx.send(Msg::Backend(msg)).is_err() {
+                                    return;
+                                }
+                            }
+                        }
+                        first = false;
+                        tokio::time::sleep(wait).await;
+                        wait = (wait * 2).min(MAX_RECONNECT);
+                    }
+                });
+            }
+        }
     }
 
     /// Every item of a paged list: `request` builds the call for a page
@@ -516,22 +593,9 @@ pub async fn run(
             }
         })?;
 
-    let mut events = connection.backend().subscribe();
-    let events_tx = tx.clone();
-    tokio::spawn(async move {
-        loop {
-            let msg = match events.recv().await {
-                Ok(event) => BackendMsg::Event(event),
-                Err(broadcast::error::RecvError::Lagged(_)) => BackendMsg::Lagged,
-                Err(broadcast::error::RecvError::Closed) => break,
-            };
-            if events_tx.send(Msg::Backend(msg)).is_err() {
-                break;
-            }
-        }
-    });
+    connection.forward_events(tx.clone());
 
-    let clock = connection.backend().clock();
+    let clock = connection.clock();
     let tick_tx = tx.clone();
     tokio::spawn(async move {
         let mut interval = tokio::time::interval(TICK);

@@ -3,6 +3,9 @@
 
 use std::time::{Duration, SystemTime};
 
+use std::sync::Arc;
+
+use crate::events::Event;
 use crate::sigv4::{self, AccessKey};
 use crate::{ApiError, Operation};
 
@@ -18,14 +21,28 @@ pub const TRANSPORT_ERROR: &str = "RequestFailed";
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// What time a client signs with.
+pub type ClockFn = Arc<dyn Fn() -> SystemTime + Send + Sync>;
+
 /// A connection to one sysman server; cheap to clone.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Client {
     http: reqwest::Client,
     /// The endpoint with its path, always ending in `/`.
     url: String,
     region: String,
     key: Option<AccessKey>,
+    clock: ClockFn,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("url", &self.url)
+            .field("region", &self.region)
+            .field("key", &self.key)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Client {
@@ -46,7 +63,6 @@ impl Client {
         }
         let http = reqwest::Client::builder()
             .connect_timeout(CONNECT_TIMEOUT)
-            .timeout(REQUEST_TIMEOUT)
             .build()
             .map_err(|e| format!("cannot build an HTTP client: {e}"))?;
         Ok(Client {
@@ -54,7 +70,17 @@ impl Client {
             url,
             region: region.to_owned(),
             key,
+            clock: Arc::new(SystemTime::now),
         })
+    }
+
+    /// The same client signing at the times `clock` gives: for a server
+    /// whose clock is not this machine's (tests on a manual clock).
+    pub fn with_clock(&self, clock: ClockFn) -> Client {
+        Client {
+            clock,
+            ..self.clone()
+        }
     }
 
     pub fn endpoint(&self) -> &str {
@@ -87,13 +113,40 @@ impl Client {
         })
     }
 
+    /// Opens the live stream of change events (`Sysman.Subscribe`).
+    pub async fn subscribe(&self) -> Result<Subscription, ApiError> {
+        let response = self.send("Sysman.Subscribe", b"{}".to_vec(), None).await?;
+        Ok(Subscription {
+            response,
+            buffer: Vec::new(),
+        })
+    }
+
     /// Posts a raw body under `target` and returns the raw success body;
     /// an error answer becomes its [`ApiError`].
     pub async fn post(&self, target: &str, body: Vec<u8>) -> Result<Vec<u8>, ApiError> {
+        let response = self.send(target, body, Some(REQUEST_TIMEOUT)).await?;
+        response.bytes().await.map(|b| b.to_vec()).map_err(|e| {
+            ApiError::new(
+                TRANSPORT_ERROR,
+                format!("the answer from {} broke off: {e}", self.url),
+            )
+        })
+    }
+
+    /// Sends a signed request; a success answer is returned unread, an
+    /// error answer is read into its [`ApiError`].
+    async fn send(
+        &self,
+        target: &str,
+        body: Vec<u8>,
+        timeout: Option<Duration>,
+    ) -> Result<reqwest::Response, ApiError> {
         let transport = |e: String| ApiError::new(TRANSPORT_ERROR, e);
         let mut request = self
             .http
             .post(&self.url)
+            .timeout(timeout.unwrap_or(Duration::from_secs(365 * 86_400)))
             .header("content-type", CONTENT_TYPE)
             .header("x-amz-target", target);
         if let Some(key) = &self.key {
@@ -107,7 +160,7 @@ impl Client {
                 },
                 key,
                 &self.region,
-                SystemTime::now(),
+                (self.clock)(),
                 None,
             )
             .map_err(transport)?;
@@ -126,14 +179,71 @@ impl Client {
             .get("x-amzn-errortype")
             .and_then(|v| v.to_str().ok())
             .map(|v| v.split(':').next().unwrap_or(v).to_owned());
+        if status.is_success() {
+            return Ok(response);
+        }
         let bytes = response
             .bytes()
             .await
             .map_err(|e| transport(format!("the answer from {} broke off: {e}", self.url)))?;
-        if status.is_success() {
-            return Ok(bytes.to_vec());
-        }
         Err(error_from(status.as_u16(), header_code, &bytes))
+    }
+}
+
+/// What an event stream carries.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StreamItem {
+    Event(Event),
+    /// The server dropped events for this listener: reload what is shown.
+    Lagged,
+}
+
+/// An open event stream.
+pub struct Subscription {
+    response: reqwest::Response,
+    buffer: Vec<u8>,
+}
+
+impl Subscription {
+    /// The next item; `None` when the stream ended (the server stopped or
+    /// the connection broke).
+    pub async fn next(&mut self) -> Option<StreamItem> {
+        loop {
+            while let Some(end) = find_blank_line(&self.buffer) {
+                let block: Vec<u8> = self.buffer.drain(..end + 2).collect();
+                if let Some(item) = parse_block(&block) {
+                    return Some(item);
+                }
+            }
+            match self.response.chunk().await {
+                Ok(Some(bytes)) => self.buffer.extend_from_slice(&bytes),
+                Ok(None) | Err(_) => return None,
+            }
+        }
+    }
+}
+
+fn find_blank_line(buffer: &[u8]) -> Option<usize> {
+    buffer.windows(2).position(|w| w == b"\n\n")
+}
+
+/// One server-sent event block: `event:` and `data:` lines; comments and
+/// blocks we cannot read are skipped.
+fn parse_block(block: &[u8]) -> Option<StreamItem> {
+    let text = std::str::from_utf8(block).ok()?;
+    let mut kind = "message";
+    let mut data = String::new();
+    for line in text.lines() {
+        if let Some(v) = line.strip_prefix("event:") {
+            kind = v.trim();
+        } else if let Some(v) = line.strip_prefix("data:") {
+            data.push_str(v.trim_start());
+        }
+    }
+    match kind {
+        "lagged" => Some(StreamItem::Lagged),
+        "message" if !data.is_empty() => serde_json::from_str(&data).ok().map(StreamItem::Event),
+        _ => None,
     }
 }
 
@@ -201,6 +311,21 @@ mod tests {
         let e = error_from(502, None, b"<html>bad gateway</html>");
         assert!(e.is_transport());
         assert!(e.message.contains("502"));
+    }
+
+    #[test]
+    fn server_sent_events_are_read_block_by_block() {
+        assert_eq!(parse_block(b": keepalive\n\n"), None);
+        assert_eq!(
+            parse_block(b"event: lagged\ndata: {}\n\n"),
+            Some(StreamItem::Lagged)
+        );
+        assert_eq!(
+            parse_block(b"data: {\"Type\":\"ActivationsChanged\"}\n\n"),
+            Some(StreamItem::Event(Event::ActivationsChanged))
+        );
+        assert_eq!(parse_block(b"data: {not json}\n\n"), None);
+        assert_eq!(find_blank_line(b"data: x\n\ndata"), Some(7));
     }
 
     #[test]

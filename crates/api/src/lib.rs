@@ -14,6 +14,7 @@ pub mod commands;
 pub mod credentials;
 pub mod documents;
 mod error;
+pub mod events;
 pub mod fleet;
 pub mod iam;
 pub mod kms;
@@ -83,6 +84,7 @@ macro_rules! for_each_operation {
             $crate::commands::ReceiveMessages,
             $crate::commands::AcknowledgeMessage,
             $crate::commands::SendReply,
+            $crate::events::Subscribe,
             $crate::iam::CreateUser,
             $crate::iam::ListUsers,
             $crate::iam::DeleteUser,

@@ -2,56 +2,8 @@
 //! process (or through the server's stream when remote), so panes update
 //! live instead of polling.
 
-use sysman_api::commands::InvocationStatus;
-use sysman_api::fleet::NodeSummary;
+pub use sysman_api::events::Event;
 use tokio::sync::broadcast;
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum Event {
-    /// A node was registered or changed, or its ping status moved on because
-    /// heartbeats stopped arriving. Carries the whole node so listeners need
-    /// not ask.
-    NodeChanged(Box<NodeSummary>),
-    /// A node was deregistered.
-    NodeRemoved {
-        instance_id: String,
-    },
-    ActivationsChanged,
-    /// A parameter was created, got a new version, labels or tags.
-    ParameterChanged {
-        name: String,
-    },
-    /// A parameter was deleted.
-    ParameterDeleted {
-        name: String,
-    },
-    /// A document was created, got a new version, default or tags.
-    DocumentChanged {
-        name: String,
-    },
-    /// A document, or one version of it, was deleted.
-    DocumentDeleted {
-        name: String,
-    },
-    /// A command was sent, or its counts or status moved.
-    CommandChanged {
-        command_id: String,
-    },
-    /// One invocation of a command moved on.
-    InvocationChanged {
-        command_id: String,
-        instance_id: String,
-        status: InvocationStatus,
-        /// `Undeliverable`, `Terminated`, `Delivery Timed Out`, ...
-        status_details: String,
-    },
-    /// A parameter policy fell due: an expiry or a notification.
-    ParameterPolicy {
-        name: String,
-        policy: String,
-        message: String,
-    },
-}
 
 /// How many events a slow listener may fall behind before it is told it
 /// lagged (and should reload).
@@ -78,5 +30,44 @@ impl Bus {
     pub fn publish(&self, event: Event) {
         // No listener is not an error.
         let _ = self.tx.send(event);
+    }
+}
+
+/// The read that showing `event` amounts to, as (operation, resource): a
+/// listener sees an event only if it could have made that read itself.
+pub(crate) fn read_needed(event: &Event) -> (&'static str, String) {
+    use sysman_api::documents::document_resource;
+    use sysman_api::parameters::parameter_resource;
+    match event {
+        Event::NodeChanged(node) => (
+            "DescribeInstanceInformation",
+            format!("managed-instance/{}", node.info.instance_id),
+        ),
+        Event::NodeRemoved { instance_id } => (
+            "DescribeInstanceInformation",
+            format!("managed-instance/{instance_id}"),
+        ),
+        Event::ActivationsChanged => ("DescribeActivations", "*".to_owned()),
+        Event::ParameterChanged { name }
+        | Event::ParameterDeleted { name }
+        | Event::ParameterPolicy { name, .. } => ("GetParameter", parameter_resource(name)),
+        Event::DocumentChanged { name } | Event::DocumentDeleted { name } => {
+            ("DescribeDocument", document_resource(name))
+        }
+        Event::CommandChanged { .. } | Event::InvocationChanged { .. } => {
+            ("ListCommandInvocations", "*".to_owned())
+        }
+    }
+}
+
+/// Subscribing only has to pass the gate (authorized and audited); the
+/// stream itself is the server's, filtered with [`crate::Backend::may_see`].
+impl crate::gate::Handler for sysman_api::events::Subscribe {
+    async fn handle(
+        self,
+        _b: &crate::Inner,
+        _ctx: &mut crate::gate::Ctx,
+    ) -> Result<Self::Output, sysman_api::ApiError> {
+        Ok(sysman_api::Empty {})
     }
 }

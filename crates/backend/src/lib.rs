@@ -170,6 +170,20 @@ impl Backend {
         self.inner.bus.subscribe()
     }
 
+    /// Whether `caller` may see `event`: whether it could have read what
+    /// the event tells. The server filters each listener's stream with it.
+    pub fn may_see(&self, caller: &Caller, event: &Event) -> bool {
+        let (operation, resource) = events::read_needed(event);
+        auth::authorize(
+            &self.inner,
+            caller,
+            sysman_api::Prefix::AmazonSsm,
+            operation,
+            &resource,
+        )
+        .is_ok()
+    }
+
     pub fn now(&self) -> Timestamp {
         self.inner.clock.now()
     }

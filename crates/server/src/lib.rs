@@ -9,6 +9,7 @@ mod authn;
 mod dispatch;
 mod metrics;
 pub mod serve;
+mod stream;
 mod wire;
 
 use std::collections::HashMap;
@@ -42,6 +43,9 @@ pub struct Settings {
 
 struct Shared {
     backend: Backend,
+    /// Turns true when the server stops, ending event streams so graceful
+    /// shutdown is not held up by listeners that never hang up.
+    stopping: tokio::sync::watch::Receiver<bool>,
     routes: HashMap<String, dispatch::Route>,
     metrics: Metrics,
     #[allow(dead_code)]
@@ -49,9 +53,15 @@ struct Shared {
 }
 
 /// The routes: `POST /` for every operation, `GET /healthz`, `GET /metrics`.
-pub fn router(backend: Backend, settings: Settings) -> Router {
+/// Event streams end when `stopping` turns true.
+pub fn router(
+    backend: Backend,
+    settings: Settings,
+    stopping: tokio::sync::watch::Receiver<bool>,
+) -> Router {
     let shared = Arc::new(Shared {
         backend,
+        stopping,
         routes: dispatch::table(),
         metrics: Metrics::default(),
         settings,
@@ -115,7 +125,8 @@ async fn api(
         .metrics
         .observe(label, outcome.unwrap_or("Success"), started.elapsed());
     match result {
-        Ok(bytes) => wire::ok_response(bytes, &request_id),
+        Ok(Answer::Body(bytes)) => wire::ok_response(bytes, &request_id),
+        Ok(Answer::Stream(response)) => response,
         Err(error) => {
             if error.http_status() >= 500 {
                 tracing::error!(%request_id, %target, "internal error: {}", error.message);
@@ -125,13 +136,18 @@ async fn api(
     }
 }
 
+enum Answer {
+    Body(Vec<u8>),
+    Stream(Response),
+}
+
 async fn handle(
     shared: &Shared,
     target: &str,
     uri: &Uri,
     headers: &HeaderMap,
     body: Body,
-) -> Result<Vec<u8>, ApiError> {
+) -> Result<Answer, ApiError> {
     let Some(route) = shared.routes.get(target) else {
         return Err(ApiError::new(
             "UnknownOperationException",
@@ -157,8 +173,15 @@ async fn handle(
     let path = uri.path_and_query().map_or("/", |p| p.as_str());
     let url = format!("http://{host}{path}");
     let caller = authn::authenticate(&shared.backend, target, &url, headers, &body)?;
+    if target == stream::TARGET {
+        return stream::open(&shared.backend, caller, shared.stopping.clone())
+            .await
+            .map(Answer::Stream);
+    }
     let _held = shared.metrics.hold(target);
-    route(&shared.backend, caller, &body).await
+    route(&shared.backend, caller, &body)
+        .await
+        .map(Answer::Body)
 }
 
 /// A server running on a listener, until [`Running::stop`].
@@ -189,11 +212,13 @@ pub fn start(
         .local_addr()
         .map_err(|e| format!("cannot read the listening address: {e}"))?;
     let (stop, stopped) = oneshot::channel::<()>();
-    let app = router(backend, settings);
+    let (stopping_tx, stopping) = tokio::sync::watch::channel(false);
+    let app = router(backend, settings, stopping);
     let task = tokio::spawn(async move {
         axum::serve(listener, app)
             .with_graceful_shutdown(async move {
                 let _ = stopped.await;
+                let _ = stopping_tx.send(true);
             })
             .await
     });

@@ -455,3 +455,88 @@ async fn bad_input_gets_a_precise_error_and_never_a_500() {
         "{metrics}"
     );
 }
+
+async fn next(
+    stream: &mut sysman_api::client::Subscription,
+) -> Option<sysman_api::client::StreamItem> {
+    tokio::time::timeout(Duration::from_secs(5), stream.next())
+        .await
+        .expect("an event arrives")
+}
+
+#[tokio::test]
+async fn the_event_stream_shows_each_listener_what_it_may_read() {
+    use sysman_api::client::StreamItem;
+    use sysman_api::events::Event;
+    use sysman_api::iam::{CreateAccessKey, CreateUser, PutUserPolicy};
+
+    let s = server().await;
+    s.admin
+        .call(&CreateUser {
+            user_name: "app-reader".into(),
+            tags: None,
+        })
+        .await
+        .unwrap();
+    s.admin
+        .call(&PutUserPolicy {
+            user_name: "app-reader".into(),
+            policy_name: "app".into(),
+            policy_document: r#"{"Version":"2012-10-17","Statement":[
+                {"Effect":"Allow","Action":"sysman:Subscribe","Resource":"*"},
+                {"Effect":"Allow","Action":"ssm:Get*","Resource":"arn:aws:ssm:*:*:parameter/app/*"}]}"#
+                .into(),
+        })
+        .await
+        .unwrap();
+    let key = s
+        .admin
+        .call(&CreateAccessKey {
+            user_name: "app-reader".into(),
+        })
+        .await
+        .unwrap()
+        .access_key;
+    let reader = s.client(Some(AccessKey {
+        access_key_id: key.access_key_id,
+        secret_access_key: key.secret_access_key,
+        session_token: None,
+    }));
+    let mut admin_stream = s.admin.subscribe().await.unwrap();
+    let mut reader_stream = reader.subscribe().await.unwrap();
+    for name in ["/other/y", "/app/x"] {
+        s.admin
+            .call(&PutParameter {
+                name: name.into(),
+                value: "v".into(),
+                r#type: Some("String".into()),
+                ..PutParameter::default()
+            })
+            .await
+            .unwrap();
+    }
+    let changed = |name: &str| {
+        Some(StreamItem::Event(Event::ParameterChanged {
+            name: name.into(),
+        }))
+    };
+    assert_eq!(next(&mut admin_stream).await, changed("/other/y"));
+    assert_eq!(next(&mut admin_stream).await, changed("/app/x"));
+    assert_eq!(
+        next(&mut reader_stream).await,
+        changed("/app/x"),
+        "the reader never sees /other/y"
+    );
+    // A node may not subscribe at all.
+    let unsigned = s.client(None).subscribe().await;
+    assert_eq!(
+        unsigned.err().map(|e| e.code.to_string()).as_deref(),
+        Some("MissingAuthenticationTokenException")
+    );
+    // Stopping the server ends open streams rather than waiting on them.
+    tokio::time::timeout(Duration::from_secs(5), s.running.stop())
+        .await
+        .expect("graceful shutdown does not wait for listeners")
+        .unwrap();
+    assert_eq!(next(&mut admin_stream).await, None);
+}
