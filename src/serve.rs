@@ -75,10 +75,9 @@ pub fn main(args: ServeArgs) -> Result<(), String> {
         data_dir,
         region: args.region,
         account_id: args.account_id,
+        allow_reset: args.allow_reset,
         fleet: args.fleet.map(|n| FleetSpec::new(n, args.seed)),
-        settings: Settings {
-            allow_reset: args.allow_reset,
-        },
+        settings: Settings::default(),
         credentials_file,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -7,6 +7,7 @@
 //!
 //! This crate depends on nothing of ours, so the agent can stay small.
 
+pub mod admin;
 #[cfg(feature = "client")]
 pub mod client;
 pub mod commands;
@@ -85,6 +86,7 @@ macro_rules! for_each_operation {
             $crate::commands::AcknowledgeMessage,
             $crate::commands::SendReply,
             $crate::events::Subscribe,
+            $crate::admin::ResetState,
             $crate::iam::CreateUser,
             $crate::iam::ListUsers,
             $crate::iam::DeleteUser,

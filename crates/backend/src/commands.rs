@@ -249,6 +249,12 @@ impl Drop for Commands {
 }
 
 impl Commands {
+    /// Forgets every command, invocation and mailbox (`Sysman.ResetState`).
+    pub fn forget_all(&self) {
+        *self.state.lock() = CmdState::default();
+        self.wake.notify_one();
+    }
+
     pub fn load(snapshot: &Snapshot) -> Result<Commands, String> {
         let mut state = CmdState::default();
         let mut recs = BTreeMap::new();

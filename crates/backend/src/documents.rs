@@ -254,6 +254,13 @@ pub(crate) struct Documents {
 }
 
 impl Documents {
+    /// Forgets every document but the built-in ones (`Sysman.ResetState`).
+    pub fn forget_all(&self, account_id: &str) -> Result<(), String> {
+        let fresh = Documents::load(&Snapshot::new(), account_id)?;
+        *self.state.write() = fresh.state.into_inner();
+        Ok(())
+    }
+
     pub fn load(snapshot: &Snapshot, account_id: &str) -> Result<Documents, String> {
         let mut docs: BTreeMap<String, Doc> = builtin::documents()?
             .into_iter()

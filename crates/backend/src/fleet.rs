@@ -283,6 +283,12 @@ pub(crate) struct Fleet {
 }
 
 impl Fleet {
+    /// Forgets every node and activation (`Sysman.ResetState`).
+    pub fn forget_all(&self) {
+        *self.state.write() = FleetState::default();
+        self.wake.notify_one();
+    }
+
     pub fn load(snapshot: &Snapshot, config: FleetConfig, now: Timestamp) -> Result<Fleet, String> {
         let mut state = FleetState::default();
         for (id, body) in snapshot.get(NODE_KIND).into_iter().flatten() {

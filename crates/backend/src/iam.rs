@@ -25,6 +25,8 @@ pub(crate) use policy::{Decision, Policy};
 const USER_KIND: &str = "iam_user";
 const ACCESS_KEY_KIND: &str = "iam_access_key";
 const POLICY_KIND: &str = "iam_user_policy";
+/// Every kind of record this module keeps: what a reset leaves alone.
+pub(crate) const KINDS: [&str; 3] = [USER_KIND, ACCESS_KEY_KIND, POLICY_KIND];
 
 /// Most access keys one user may hold, as in IAM.
 pub const MAX_KEYS_PER_USER: usize = 2;

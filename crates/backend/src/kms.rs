@@ -153,6 +153,12 @@ fn invalid_key(message: impl Into<String>) -> ApiError {
 }
 
 impl Kms {
+    /// Forgets every key (`Sysman.ResetState`); the master key and the
+    /// internal key that seals access-key secrets stay.
+    pub fn forget_all(&self) {
+        *self.state.write() = KmsState::default();
+    }
+
     pub fn load(snapshot: &Snapshot, master_bytes: [u8; 32]) -> Result<Kms, String> {
         let master = Aes256Gcm::new_from_slice(&master_bytes).map_err(|e| e.to_string())?;
         let credentials = credentials_cipher(&master_bytes)?;

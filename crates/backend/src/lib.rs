@@ -15,6 +15,7 @@ mod ids;
 mod kms;
 mod paging;
 pub mod parameters;
+mod reset;
 pub mod sim;
 mod store;
 mod tags;
@@ -48,6 +49,8 @@ pub struct Options {
     /// Shown in every ARN.
     pub region: String,
     pub account_id: String,
+    /// Lets `Sysman.ResetState` wipe the service state (`--allow-reset`).
+    pub allow_reset: bool,
 }
 
 /// The account id in ARNs unless configured otherwise.
@@ -63,6 +66,7 @@ impl Default for Options {
             parameters: ParameterLimits::default(),
             region: DEFAULT_REGION.to_owned(),
             account_id: DEFAULT_ACCOUNT_ID.to_owned(),
+            allow_reset: false,
         }
     }
 }
@@ -88,6 +92,7 @@ pub struct Inner {
     commands: commands::Commands,
     region: String,
     account_id: String,
+    allow_reset: bool,
 }
 
 impl Backend {
@@ -131,6 +136,7 @@ impl Backend {
             commands,
             region: options.region,
             account_id: options.account_id,
+            allow_reset: options.allow_reset,
         });
         runtime.spawn(fleet::run_ping_scheduler(Arc::downgrade(&inner)));
         runtime.spawn(parameters::policies::run_scheduler(Arc::downgrade(&inner)));
@@ -168,6 +174,50 @@ impl Backend {
     /// Change events from now on.
     pub fn subscribe(&self) -> broadcast::Receiver<Event> {
         self.inner.bus.subscribe()
+    }
+
+    /// Nodes by ping status now, every status present (zeros too), for
+    /// the server's metrics.
+    pub fn nodes_by_ping_status(&self) -> Vec<(&'static str, u64)> {
+        let now = self.inner.clock.now();
+        let config = self.inner.fleet.config();
+        let state = self.inner.fleet.state.read();
+        let mut counts = [0u64; sysman_api::fleet::PingStatus::ALL.len()];
+        for node in state.nodes.values() {
+            let status = config.ping_status(node.last_ping, now);
+            if let Some(i) = sysman_api::fleet::PingStatus::ALL
+                .iter()
+                .position(|s| *s == status)
+            {
+                counts[i] += 1;
+            }
+        }
+        sysman_api::fleet::PingStatus::ALL
+            .iter()
+            .zip(counts)
+            .map(|(s, n)| (s.as_str(), n))
+            .collect()
+    }
+
+    /// Command invocations by status, every status present, for the
+    /// server's metrics.
+    pub fn invocations_by_status(&self) -> Vec<(&'static str, u64)> {
+        use sysman_api::commands::InvocationStatus;
+        let state = self.inner.commands.state.lock();
+        let mut counts = [0u64; InvocationStatus::ALL.len()];
+        for invocation in state.invocations.values() {
+            if let Some(i) = InvocationStatus::ALL
+                .iter()
+                .position(|s| *s == invocation.status)
+            {
+                counts[i] += 1;
+            }
+        }
+        InvocationStatus::ALL
+            .iter()
+            .zip(counts)
+            .map(|(s, n)| (s.as_str(), n))
+            .collect()
     }
 
     /// Whether `caller` may see `event`: whether it could have read what

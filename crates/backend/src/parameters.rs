@@ -208,6 +208,12 @@ impl Drop for Parameters {
 }
 
 impl Parameters {
+    /// Forgets every parameter (`Sysman.ResetState`).
+    pub fn forget_all(&self) {
+        *self.state.write() = ParamState::default();
+        self.wake.notify_one();
+    }
+
     pub fn load(snapshot: &Snapshot, limits: ParameterLimits) -> Result<Parameters, String> {
         let mut state = ParamState::default();
         for (key, body) in snapshot.get(HEAD_KIND).into_iter().flatten() {

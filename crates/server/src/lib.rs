@@ -30,15 +30,21 @@ use tokio::sync::oneshot;
 
 pub use metrics::Metrics;
 
-/// The largest request body accepted. The largest legitimate one is an
-/// agent's reply carrying output, far below this.
+/// The largest request body accepted by default. The largest legitimate
+/// one is an agent's reply carrying output, far below this.
 pub const MAX_BODY: usize = 16 * 1024 * 1024;
 
 /// How the front behaves, beyond the backend it serves.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Settings {
-    /// Enables `Sysman.ResetState`.
-    pub allow_reset: bool,
+    /// The largest request body accepted, in bytes.
+    pub max_body: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self { max_body: MAX_BODY }
+    }
 }
 
 struct Shared {
@@ -48,7 +54,6 @@ struct Shared {
     stopping: tokio::sync::watch::Receiver<bool>,
     routes: HashMap<String, dispatch::Route>,
     metrics: Metrics,
-    #[allow(dead_code)]
     settings: Settings,
 }
 
@@ -75,7 +80,26 @@ pub fn router(
 }
 
 async fn render_metrics(State(shared): State<Arc<Shared>>) -> metrics::Rendered {
-    shared.metrics.render(&[])
+    let owned = |counts: Vec<(&'static str, u64)>| {
+        counts
+            .into_iter()
+            .map(|(label, n)| (label.to_owned(), n))
+            .collect()
+    };
+    shared.metrics.render(&[
+        metrics::Gauge {
+            name: "sysman_nodes",
+            help: "Managed nodes by ping status.",
+            label: "ping_status",
+            values: owned(shared.backend.nodes_by_ping_status()),
+        },
+        metrics::Gauge {
+            name: "sysman_command_invocations",
+            help: "Run Command invocations kept, by status.",
+            label: "status",
+            values: owned(shared.backend.invocations_by_status()),
+        },
+    ])
 }
 
 async fn healthz() -> &'static str {
@@ -161,9 +185,10 @@ async fn handle(
         ));
     };
     authn::require_signature(target, headers)?;
-    let body = axum::body::to_bytes(body, MAX_BODY).await.map_err(|_| {
+    let limit = shared.settings.max_body;
+    let body = axum::body::to_bytes(body, limit).await.map_err(|_| {
         ApiError::validation(format!(
-            "The request body is larger than {MAX_BODY} bytes, or broke off."
+            "The request body is larger than {limit} bytes, or broke off."
         ))
     })?;
     let host = headers

@@ -26,6 +26,8 @@ pub struct ServeConfig {
     pub data_dir: Option<PathBuf>,
     pub region: String,
     pub account_id: String,
+    /// Enables `Sysman.ResetState`.
+    pub allow_reset: bool,
     /// A simulated fleet to run inside the server.
     pub fleet: Option<FleetSpec>,
     pub settings: Settings,
@@ -50,6 +52,7 @@ pub async fn run(
         clock: Arc::new(SystemClock),
         region: config.region.clone(),
         account_id: config.account_id.clone(),
+        allow_reset: config.allow_reset,
         ..Options::default()
     };
     let backend = match &config.data_dir {

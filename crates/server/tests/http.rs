@@ -288,6 +288,20 @@ async fn every_operation_family_answers_over_http() {
         .await
         .unwrap();
     assert_eq!(invocation.standard_output_content, "hi\n");
+    let metrics = reqwest::get(format!("{}/metrics", s.url()))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("sysman_nodes{ping_status=\"Online\"} 1"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("sysman_command_invocations{status=\"Success\"} 1"),
+        "{metrics}"
+    );
     s.running.stop().await.unwrap();
 }
 
@@ -454,6 +468,15 @@ async fn bad_input_gets_a_precise_error_and_never_a_500() {
         ),
         "{metrics}"
     );
+    assert!(
+        metrics.contains("sysman_nodes{ping_status=\"Online\"} 0"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("sysman_command_invocations{status=\"Success\"} 0"),
+        "{metrics}"
+    );
+    assert!(metrics.contains("sysman_long_polls_held 0"), "{metrics}");
 }
 
 async fn next(
@@ -539,4 +562,67 @@ async fn the_event_stream_shows_each_listener_what_it_may_read() {
         .expect("graceful shutdown does not wait for listeners")
         .unwrap();
     assert_eq!(next(&mut admin_stream).await, None);
+}
+
+#[tokio::test]
+async fn reset_state_wipes_the_service_but_keeps_users_and_is_off_by_default() {
+    use sysman_api::admin::ResetState;
+    use sysman_api::fleet::DescribeActivations;
+
+    let off = server().await;
+    let refused = off.admin.call(&ResetState {}).await;
+    assert_eq!(code(&refused), "UnsupportedOperationException");
+
+    let s = server_with(Options {
+        clock: Arc::new(SystemClock),
+        allow_reset: true,
+        ..Options::default()
+    })
+    .await;
+    s.admin
+        .call(&PutParameter {
+            name: "/app/x".into(),
+            value: "v".into(),
+            r#type: Some("SecureString".into()),
+            ..PutParameter::default()
+        })
+        .await
+        .unwrap();
+    s.admin
+        .call(&CreateActivation {
+            iam_role: "SSMServiceRole".into(),
+            ..CreateActivation::default()
+        })
+        .await
+        .unwrap();
+    s.admin.call(&ResetState {}).await.unwrap();
+
+    // The same key still signs: users and access keys stay.
+    let gone = s
+        .admin
+        .call(&GetParameter {
+            name: "/app/x".into(),
+            with_decryption: Some(true),
+        })
+        .await;
+    assert_eq!(code(&gone), "ParameterNotFound");
+    let activations = s.admin.call(&DescribeActivations::default()).await.unwrap();
+    assert!(activations.activation_list.is_empty());
+    let keys = s.admin.call(&ListKeys::default()).await.unwrap();
+    assert!(keys.keys.is_empty(), "customer keys are service state");
+    let docs = s.admin.call(&ListDocuments::default()).await.unwrap();
+    assert!(
+        docs.document_identifiers
+            .iter()
+            .any(|d| d.name == "AWS-RunShellScript"),
+        "built-in documents remain"
+    );
+    // The store agrees after a flush: nothing but users and keys is left.
+    s.backend.flush().await;
+    let records = s.backend.audit_records().await.unwrap();
+    assert!(
+        records
+            .iter()
+            .any(|r| r.operation == "ResetState" && r.outcome == "Success")
+    );
 }
