@@ -11,12 +11,33 @@
 //! `cargo bench -p sysman-server --bench http -- [CONNECTIONS] [SECONDS]`
 //! (default 64 connections for 20 s).
 
+// The allocator of the `sysman` binary, which serves in production.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::sync::Arc;
 use std::time::SystemTime;
 
 use sysman_api::parameters::PutParameter;
 use sysman_api::sigv4::{self, AccessKey};
 use sysman_backend::{Backend, Caller, Options, SystemClock};
+
+/// CPU time (user + system) of this process, all threads, not children:
+/// the server's share, wrk excluded. Clock ticks are 100 a second on Linux.
+fn process_cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name, which is in parentheses.
+    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 here.
+    (ticks(11) + ticks(12)) / 100.0
+}
 
 fn main() {
     let args: Vec<String> = std::env::args()
@@ -25,6 +46,9 @@ fn main() {
         .collect();
     let connections: usize = args.first().and_then(|a| a.parse().ok()).unwrap_or(64);
     let seconds: u64 = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(20);
+    // `healthz` measures the floor instead: HTTP and loopback alone, no
+    // signature, no gate.
+    let floor = args.get(2).is_some_and(|a| a == "healthz");
     if std::process::Command::new("wrk")
         .arg("--version")
         .output()
@@ -40,13 +64,17 @@ fn main() {
         .expect("a runtime");
     let dir = tempfile::tempdir().expect("a temporary directory");
     let (addr, key) = runtime.block_on(async {
-        let backend = Backend::open(
-            dir.path(),
-            Options {
-                clock: Arc::new(SystemClock),
-                ..Options::default()
-            },
-        )
+        let options = Options {
+            clock: Arc::new(SystemClock),
+            ..Options::default()
+        };
+        // SYSMAN_BENCH_MEMORY=1 keeps the store in memory, to see what the
+        // durable audit trail costs.
+        let backend = if std::env::var_os("SYSMAN_BENCH_MEMORY").is_some() {
+            Backend::open_in_memory(options)
+        } else {
+            Backend::open(dir.path(), options)
+        }
         .expect("the backend opens");
         let (access_key_id, secret_access_key) = backend
             .bootstrap_admin("admin")
@@ -122,21 +150,36 @@ fn main() {
     println!(
         "GetParameter over HTTP + SigV4, {connections} connections, {seconds} s, server on {addr}"
     );
-    let output = std::process::Command::new("wrk")
-        .args([
-            "-t2",
-            &format!("-c{connections}"),
-            &format!("-d{seconds}s"),
-            "--latency",
-            "-s",
-        ])
-        .arg(&script)
-        .arg(&url)
-        .output()
-        .expect("wrk runs");
+    let cpu_before = process_cpu_seconds();
+    let mut wrk = std::process::Command::new("wrk");
+    wrk.args([
+        "-t1",
+        &format!("-c{connections}"),
+        &format!("-d{seconds}s"),
+        "--latency",
+    ]);
+    if floor {
+        println!("(the floor: GET /healthz, no signature, no gate)");
+        wrk.arg(format!("{url}healthz"));
+    } else {
+        wrk.arg("-s").arg(&script).arg(&url);
+    }
+    let output = wrk.output().expect("wrk runs");
+    let server_cpu = process_cpu_seconds() - cpu_before;
     let report = String::from_utf8_lossy(&output.stdout);
     println!("{report}");
-    if !report.contains("non-200 answers: 0") {
+    let requests: f64 = report
+        .lines()
+        .find_map(|l| l.trim().split_once(" requests in "))
+        .and_then(|(n, _)| n.trim().parse().ok())
+        .unwrap_or(0.0);
+    if requests > 0.0 {
+        println!(
+            "server CPU: {server_cpu:.2} s for {requests} requests = {:.1} µs per request",
+            server_cpu * 1e6 / requests
+        );
+    }
+    if !floor && !report.contains("non-200 answers: 0") {
         eprintln!("some answers were errors: the run does not count");
         std::process::exit(1);
     }

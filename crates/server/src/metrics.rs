@@ -24,7 +24,9 @@ struct Latency {
 
 #[derive(Default)]
 struct State {
-    requests: BTreeMap<(String, String), u64>,
+    /// By operation, then outcome: nested so that counting a request
+    /// allocates nothing once its labels were seen.
+    requests: BTreeMap<String, BTreeMap<String, u64>>,
     latency: BTreeMap<String, Latency>,
     in_flight: BTreeMap<String, i64>,
 }
@@ -60,23 +62,35 @@ impl Metrics {
             .position(|&b| secs <= b)
             .unwrap_or(BUCKETS.len());
         let mut state = self.state.lock();
-        *state
-            .requests
-            .entry((operation.to_owned(), outcome.to_owned()))
-            .or_default() += 1;
-        let latency = state.latency.entry(operation.to_owned()).or_default();
+        let state = &mut *state;
+        let outcomes = match state.requests.get_mut(operation) {
+            Some(outcomes) => outcomes,
+            None => state.requests.entry(operation.to_owned()).or_default(),
+        };
+        match outcomes.get_mut(outcome) {
+            Some(n) => *n += 1,
+            None => {
+                outcomes.insert(outcome.to_owned(), 1);
+            }
+        }
+        let latency = match state.latency.get_mut(operation) {
+            Some(latency) => latency,
+            None => state.latency.entry(operation.to_owned()).or_default(),
+        };
         latency.buckets[bucket] += 1;
         latency.sum += secs;
         latency.count += 1;
     }
 
     pub fn hold(&self, target: &str) -> Held {
-        *self
-            .state
-            .lock()
-            .in_flight
-            .entry(target.to_owned())
-            .or_default() += 1;
+        let mut state = self.state.lock();
+        match state.in_flight.get_mut(target) {
+            Some(n) => *n += 1,
+            None => {
+                state.in_flight.insert(target.to_owned(), 1);
+            }
+        }
+        drop(state);
         Held {
             metrics: self.clone(),
             target: target.to_owned(),
@@ -89,11 +103,13 @@ impl Metrics {
         let mut out = String::new();
         out.push_str("# HELP sysman_requests_total Requests by operation and outcome.\n");
         out.push_str("# TYPE sysman_requests_total counter\n");
-        for ((op, outcome), n) in &state.requests {
-            let _ = writeln!(
-                out,
-                "sysman_requests_total{{operation=\"{op}\",outcome=\"{outcome}\"}} {n}"
-            );
+        for (op, outcomes) in &state.requests {
+            for (outcome, n) in outcomes {
+                let _ = writeln!(
+                    out,
+                    "sysman_requests_total{{operation=\"{op}\",outcome=\"{outcome}\"}} {n}"
+                );
+            }
         }
         out.push_str("# HELP sysman_request_duration_seconds Time to answer, by operation.\n");
         out.push_str("# TYPE sysman_request_duration_seconds histogram\n");
