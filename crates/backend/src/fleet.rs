@@ -28,6 +28,10 @@ use crate::store::{Change, Snapshot};
 use crate::{Event, Inner};
 
 const NODE_KIND: &str = "node";
+/// The version of the sysman-agent released with this server (the
+/// workspace shares one version), which is the latest of its kind even
+/// though the simulated fleet reports SSM agent versions.
+const SYSMAN_AGENT_VERSION: &str = env!("CARGO_PKG_VERSION");
 const ACTIVATION_KIND: &str = "activation";
 
 /// How the fleet judges liveness.
@@ -134,7 +138,7 @@ impl Node {
             is_latest_version: self
                 .agent_version
                 .as_ref()
-                .map(|v| *v == config.latest_agent_version),
+                .map(|v| *v == config.latest_agent_version || v == SYSMAN_AGENT_VERSION),
             platform_type: self.platform_type,
             platform_name: self.platform_name.clone(),
             platform_version: self.platform_version.clone(),

@@ -1163,13 +1163,34 @@ async fn registering_gives_an_id_and_credentials_and_copies_the_activation() {
     assert_eq!(info.ip_address.as_deref(), Some("10.0.0.7"));
     assert_eq!(info.is_latest_version, Some(false));
 
+    // A sysman-agent of this release is the latest of its kind, though
+    // the simulated fleet's newest SSM agent is another version.
+    let ours = fx
+        .register(
+            &activation,
+            RegisterNode {
+                agent_version: Some(env!("CARGO_PKG_VERSION").into()),
+                ..report.clone()
+            },
+        )
+        .await;
+    let ours = fx.node(&ours.instance_id).await.unwrap().info;
+    assert_eq!(ours.is_latest_version, Some(true));
+
+    let activation = fx
+        .ok(CreateActivation {
+            registration_limit: Some(2),
+            ..role("SSMServiceRole")
+        })
+        .await;
+    let first = fx.register(&activation, report.clone()).await;
     let second = fx.register(&activation, report).await;
     assert_ne!(second.instance_id, first.instance_id);
     assert_ne!(second.access_key_id, first.access_key_id);
     assert_ne!(second.secret_access_key, first.secret_access_key);
     let count = fx.activation(&activation.activation_id).await;
     assert_eq!(count.registrations_count, 2);
-    assert_eq!(fx.nodes().await.len(), 2);
+    assert_eq!(fx.nodes().await.len(), 4);
 }
 
 #[tokio::test]
