@@ -26,10 +26,10 @@ use crate::runner::{self, Job, Stop};
 use crate::seen::SeenList;
 use crate::spool::Spool;
 
-/// How often the agent reports in unless told otherwise. The server's
-/// default expects a heartbeat a minute and calls a node ConnectionLost
-/// after three missed ones.
-pub const DEFAULT_HEARTBEAT: Duration = Duration::from_secs(60);
+/// How often the agent reports its platform unless told otherwise, as
+/// AWS's agent does. Between heartbeats its long polls keep it Online: the
+/// server counts a poll as a ping.
+pub const DEFAULT_HEARTBEAT: Duration = Duration::from_secs(300);
 /// The long poll's wait: the most the server allows.
 const WAIT_SECONDS: i64 = 20;
 /// The file a running agent holds locked in its state directory.

@@ -172,7 +172,7 @@ mod tests {
                 allow_root,
             } => {
                 assert_eq!(state_dir, PathBuf::from(DEFAULT_STATE_DIR));
-                assert_eq!(heartbeat_seconds, 60);
+                assert_eq!(heartbeat_seconds, 300);
                 assert!(!allow_root);
             }
             other => panic!("{other:?}"),

@@ -9,6 +9,8 @@
 mod activations;
 mod filters;
 mod nodes;
+
+pub(crate) use nodes::heard_from;
 pub(crate) mod tags;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};

@@ -1722,3 +1722,36 @@ async fn refused_calls_leave_nothing_on_disk() {
     let reopened = Fx::open(Some(dir.path()), clock);
     assert_eq!(reopened.state().await, before);
 }
+
+#[tokio::test]
+async fn an_agent_that_long_polls_stays_online_between_sparse_heartbeats() {
+    use sysman_api::commands::ReceiveMessages;
+
+    let fx = Fx::new();
+    let polling = fx.one_node().await;
+    let silent = fx.one_node().await;
+    let poll = |id: &str| ReceiveMessages {
+        instance_id: id.into(),
+        wait_seconds: Some(0),
+        max_messages: None,
+    };
+    // Registered at START, then only polls: every 100 s, for 10 minutes,
+    // far past the 180 s after which a node without heartbeats is lost.
+    for _ in 0..6 {
+        fx.advance_secs(100);
+        fx.ok_as(&Caller::node(polling.clone()), poll(&polling))
+            .await;
+    }
+    let polled = fx.node(&polling).await.unwrap().info;
+    assert_eq!(polled.ping_status, PingStatus::Online);
+    assert_eq!(polled.last_ping_date_time, Some(START.plus_secs(600)));
+    let quiet = fx.node(&silent).await.unwrap().info;
+    assert_eq!(quiet.ping_status, PingStatus::ConnectionLost);
+
+    // A poll right after another records nothing new.
+    fx.advance_secs(10);
+    fx.ok_as(&Caller::node(polling.clone()), poll(&polling))
+        .await;
+    let again = fx.node(&polling).await.unwrap().info;
+    assert_eq!(again.last_ping_date_time, Some(START.plus_secs(600)));
+}

@@ -131,6 +131,7 @@ impl Handler for ReceiveMessages {
                 format!("No managed node with id {}", self.instance_id),
             ));
         }
+        crate::fleet::heard_from(b, ctx, &self.instance_id).await?;
         let deadline = ctx.now.plus_secs(wait);
         let notify = b.commands.mail_notify(&self.instance_id);
         let picked = loop {

@@ -243,6 +243,40 @@ impl Handler for UpdateInstanceInformation {
     }
 }
 
+/// A node's agent was heard from without a heartbeat (it long-polled its
+/// mailbox): that counts as a ping, as it does for AWS's agents, so an agent
+/// may heartbeat only every few minutes and still stay Online. Recorded at
+/// most once per half heartbeat interval, so polls cost no write each.
+pub(crate) async fn heard_from(
+    b: &Inner,
+    ctx: &mut Ctx,
+    instance_id: &str,
+) -> Result<(), ApiError> {
+    let config = b.fleet.config();
+    let refresh_ms = i64::try_from(config.heartbeat_interval.as_millis() / 2).unwrap_or(i64::MAX);
+    let (commit, summary, earliest) = {
+        let mut state = b.fleet.state.write();
+        let Some(node) = state.nodes.get(instance_id) else {
+            return Ok(());
+        };
+        if ctx.now.millis_since(node.last_ping) < refresh_ms {
+            return Ok(());
+        }
+        let mut node = node.clone();
+        node.last_ping = ctx.now;
+        let commit = ctx.commit(&b.store, vec![node.change()]);
+        let summary = node.summary(config, ctx.now);
+        let earliest = state.upsert(node, config, ctx.now);
+        (commit, summary, earliest)
+    };
+    if earliest {
+        b.fleet.wake.notify_one();
+    }
+    commit.await?;
+    ctx.publish(Event::NodeChanged(Box::new(summary)));
+    Ok(())
+}
+
 impl Handler for DeregisterManagedInstance {
     async fn handle(self, b: &Inner, ctx: &mut Ctx) -> Result<Self::Output, ApiError> {
         if !validate::is_managed_instance_id(&self.instance_id) {
