@@ -32,15 +32,22 @@ impl Tmux {
 
     /// Waits until the screen shows `text`, or fails showing what it shows.
     fn wait_for(&self, text: &str) -> String {
+        self.wait_until(text, |screen| screen.contains(text))
+    }
+
+    /// Waits until the whole screen is as `ok` wants it. A capture can
+    /// catch a frame half drawn on a busy machine, so every check of a
+    /// screen is waited for, never asserted on one capture.
+    fn wait_until(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             let screen = self.screen();
-            if screen.contains(text) {
+            if ok(&screen) {
                 return screen;
             }
             assert!(
                 Instant::now() < deadline,
-                "never saw {text:?}; the screen shows:\n{screen}"
+                "never saw {what}; the screen shows:\n{screen}"
             );
             std::thread::sleep(Duration::from_millis(50));
         }
@@ -82,34 +89,31 @@ fn a_new_user_browses_the_fleet_in_a_real_terminal() {
         &command,
     ]);
 
-    let screen = tmux.wait_for("Nodes [60]");
-    assert!(
-        screen.contains("online") && screen.contains("ID▲"),
-        "{screen}"
-    );
-    assert!(
-        screen.contains("? help"),
-        "the footer names the keys:\n{screen}"
+    tmux.wait_until(
+        "the fleet, sorted by id, with the keys in the footer",
+        |screen| {
+            screen.contains("Nodes [60]")
+                && screen.contains("online")
+                && screen.contains("ID▲")
+                && screen.contains("? help")
+        },
     );
 
     tmux.keys(&["/", "Environment=prod", "Enter"]);
-    let screen = tmux.wait_for(" of 60]");
-    assert!(screen.contains("/ Environment=prod"), "{screen}");
-    assert!(
-        !screen.contains("staging"),
-        "only prod nodes are left:\n{screen}"
-    );
+    tmux.wait_until("only prod nodes, filtered by Environment=prod", |screen| {
+        screen.contains(" of 60]")
+            && screen.contains("/ Environment=prod")
+            && !screen.contains("staging")
+    });
 
     // An escape followed at once by a key reads as Alt+key, as in any
     // terminal: wait for the screen to answer before the next key.
     tmux.keys(&["Escape"]);
     tmux.wait_for("Nodes [60]");
     tmux.keys(&["j", "Enter"]);
-    let screen = tmux.wait_for("Instance ID");
-    assert!(
-        screen.contains("Tags (3)") && screen.contains("Fleet ›"),
-        "{screen}"
-    );
+    tmux.wait_until("the node's details with its three tags", |screen| {
+        screen.contains("Instance ID") && screen.contains("Tags (3)") && screen.contains("Fleet ›")
+    });
 
     tmux.keys(&["Escape"]);
     tmux.wait_for("Nodes [60]");
@@ -120,10 +124,13 @@ fn a_new_user_browses_the_fleet_in_a_real_terminal() {
     tmux.keys(&[":", "run", "Enter"]);
     tmux.wait_for("No commands yet");
     tmux.keys(&["n"]);
-    let screen = tmux.wait_for("choose a document");
-    assert!(
-        screen.contains("AWS-RunShellScript") && screen.contains("AWS-RunPowerShellScript"),
-        "{screen}"
+    tmux.wait_until(
+        "the document picker with both built-in documents",
+        |screen| {
+            screen.contains("choose a document")
+                && screen.contains("AWS-RunShellScript")
+                && screen.contains("AWS-RunPowerShellScript")
+        },
     );
     tmux.keys(&["Escape"]);
     tmux.wait_for("nothing sent");
