@@ -87,10 +87,6 @@ impl Client {
         &self.url
     }
 
-    pub fn access_key_id(&self) -> Option<&str> {
-        self.key.as_ref().map(|k| k.access_key_id.as_str())
-    }
-
     /// The same client signing with another key.
     pub fn with_key(&self, key: Option<AccessKey>) -> Client {
         Client {
