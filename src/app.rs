@@ -1118,6 +1118,13 @@ impl App {
                 }
                 return self.reload_parameters();
             }
+            // No pane shows patch baselines or compliance yet.
+            BackendMsg::Event(
+                Event::PatchBaselineChanged { .. }
+                | Event::PatchBaselineDeleted { .. }
+                | Event::PatchStateChanged { .. }
+                | Event::ComplianceChanged { .. },
+            ) => {}
             BackendMsg::Lagged => {
                 let mut effects = vec![
                     self.load_nodes(),

@@ -160,7 +160,7 @@ async fn filter_open_yaml_versions_and_back() {
     app.update(key(KeyCode::Enter));
     let shown = screen(&mut app);
     assert!(
-        shown.contains("Documents [1 of 3]") && !shown.contains("AWS-RunShellScript"),
+        shown.contains("Documents [1 of 4]") && !shown.contains("AWS-RunShellScript"),
         "{shown}"
     );
     let effects = app.update(key(KeyCode::Enter));
@@ -211,7 +211,7 @@ async fn filter_open_yaml_versions_and_back() {
     assert!(app.documents.detail.is_none());
     assert_eq!(app.documents.table.filter.text(), "restart");
     app.update(key(KeyCode::Esc));
-    assert!(screen(&mut app).contains("Documents [3]"));
+    assert!(screen(&mut app).contains("Documents [4]"));
 }
 
 #[tokio::test]

@@ -48,6 +48,24 @@ pub enum Event {
         /// `Undeliverable`, `Terminated`, `Delivery Timed Out`, ...
         status_details: String,
     },
+    /// A patch baseline was created or changed, became a default, or got
+    /// or lost a patch group.
+    PatchBaselineChanged {
+        baseline_id: String,
+    },
+    /// A patch baseline was deleted.
+    PatchBaselineDeleted {
+        baseline_id: String,
+    },
+    /// A node reported a patch scan or install.
+    PatchStateChanged {
+        instance_id: String,
+    },
+    /// A resource's compliance items of one type were written.
+    ComplianceChanged {
+        resource_id: String,
+        compliance_type: String,
+    },
     /// A parameter policy fell due: an expiry or a notification.
     ParameterPolicy {
         name: String,

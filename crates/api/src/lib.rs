@@ -11,6 +11,7 @@ pub mod admin;
 #[cfg(feature = "client")]
 pub mod client;
 pub mod commands;
+pub mod compliance;
 #[cfg(feature = "sigv4")]
 pub mod credentials;
 pub mod documents;
@@ -21,6 +22,7 @@ pub mod iam;
 pub mod kms;
 mod operation;
 pub mod parameters;
+pub mod patch;
 #[cfg(feature = "sigv4")]
 pub mod sigv4;
 mod time;
@@ -82,6 +84,32 @@ macro_rules! for_each_operation {
             $crate::commands::GetCommandInvocation,
             $crate::commands::CancelCommand,
             $crate::commands::GetCommandOutput,
+            $crate::compliance::PutComplianceItems,
+            $crate::compliance::ListComplianceItems,
+            $crate::compliance::ListComplianceSummaries,
+            $crate::compliance::ListResourceComplianceSummaries,
+            $crate::patch::CreatePatchBaseline,
+            $crate::patch::GetPatchBaseline,
+            $crate::patch::UpdatePatchBaseline,
+            $crate::patch::DeletePatchBaseline,
+            $crate::patch::DescribePatchBaselines,
+            $crate::patch::RegisterDefaultPatchBaseline,
+            $crate::patch::GetDefaultPatchBaseline,
+            $crate::patch::RegisterPatchBaselineForPatchGroup,
+            $crate::patch::DeregisterPatchBaselineForPatchGroup,
+            $crate::patch::GetPatchBaselineForPatchGroup,
+            $crate::patch::DescribePatchGroups,
+            $crate::patch::DescribeAvailablePatches,
+            $crate::patch::DescribeEffectivePatchesForPatchBaseline,
+            $crate::patch::DescribePatchProperties,
+            $crate::patch::DescribeInstancePatchStates,
+            $crate::patch::DescribeInstancePatchStatesForPatchGroup,
+            $crate::patch::DescribeInstancePatches,
+            $crate::patch::DescribePatchGroupState,
+            $crate::patch::GetDeployablePatchSnapshotForInstance,
+            $crate::patch::EvaluatePatches,
+            $crate::patch::PutPatchReport,
+            $crate::patch::DescribePatchCounts,
             $crate::commands::ReceiveMessages,
             $crate::commands::AcknowledgeMessage,
             $crate::commands::SendReply,

@@ -64,11 +64,14 @@ impl fmt::Display for Caller {
 
 /// What a node's agent may do, each only about itself: report, and take
 /// its work from the node channel.
-const NODE_OPERATIONS: [&str; 4] = [
+const NODE_OPERATIONS: [&str; 7] = [
     "UpdateInstanceInformation",
     "ReceiveMessages",
     "AcknowledgeMessage",
     "SendReply",
+    "GetDeployablePatchSnapshotForInstance",
+    "EvaluatePatches",
+    "PutPatchReport",
 ];
 
 /// The IAM action of an operation: `ssm:GetParameter` for the operations

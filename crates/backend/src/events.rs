@@ -57,6 +57,16 @@ pub(crate) fn read_needed(event: &Event) -> (&'static str, String) {
         Event::CommandChanged { .. } | Event::InvocationChanged { .. } => {
             ("ListCommandInvocations", "*".to_owned())
         }
+        Event::PatchBaselineChanged { baseline_id }
+        | Event::PatchBaselineDeleted { baseline_id } => (
+            "GetPatchBaseline",
+            sysman_api::patch::baseline_resource(baseline_id),
+        ),
+        Event::PatchStateChanged { instance_id } => (
+            "DescribeInstancePatches",
+            format!("managed-instance/{instance_id}"),
+        ),
+        Event::ComplianceChanged { .. } => ("ListComplianceItems", "*".to_owned()),
     }
 }
 

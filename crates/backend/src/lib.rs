@@ -6,6 +6,7 @@
 mod auth;
 pub mod clock;
 mod commands;
+mod compliance;
 mod documents;
 mod events;
 pub mod fleet;
@@ -15,6 +16,7 @@ mod ids;
 mod kms;
 mod paging;
 pub mod parameters;
+mod patch;
 mod reset;
 pub mod sim;
 mod store;
@@ -90,6 +92,8 @@ pub struct Inner {
     parameters: parameters::Parameters,
     documents: documents::Documents,
     commands: commands::Commands,
+    compliance: compliance::Compliance,
+    patch: patch::Patches,
     region: String,
     account_id: String,
     allow_reset: bool,
@@ -122,6 +126,8 @@ impl Backend {
         let parameters = parameters::Parameters::load(&snapshot, options.parameters)?;
         let documents = documents::Documents::load(&snapshot, &options.account_id)?;
         let commands = commands::Commands::load(&snapshot)?;
+        let compliance = compliance::Compliance::load(&snapshot)?;
+        let patch = patch::Patches::load(&snapshot, &options.region, &options.account_id)?;
         let inner = Arc::new(Inner {
             clock: options.clock,
             store,
@@ -134,6 +140,8 @@ impl Backend {
             parameters,
             documents,
             commands,
+            compliance,
+            patch,
             region: options.region,
             account_id: options.account_id,
             allow_reset: options.allow_reset,
@@ -169,6 +177,12 @@ impl Backend {
             .filter(|(_, waiting)| !waiting.is_empty())
             .map(|(id, _)| id.clone())
             .collect()
+    }
+
+    /// The patch catalogue Patch Manager judges baselines against: a
+    /// simulated fleet's, set when the simulator starts.
+    pub fn set_patch_catalogue(&self, catalogue: Arc<sim::patches::Catalogue>) {
+        *self.inner.patch.catalogue.write() = Some(catalogue);
     }
 
     /// Change events from now on.

@@ -32,6 +32,8 @@ impl Handler for ResetState {
         b.kms.forget_all();
         b.parameters.forget_all();
         b.commands.forget_all();
+        b.compliance.forget_all();
+        b.patch.forget_all();
         b.documents
             .forget_all(&b.account_id)
             .map_err(ApiError::internal)?;

@@ -10,10 +10,13 @@
 //! realistic output, and reply; a silent node never picks up its mail.
 
 mod agent;
+pub mod patches;
+mod patching;
 pub(crate) mod shell;
 
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap, HashMap};
+use std::sync::Arc;
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -104,6 +107,23 @@ pub struct FleetSpec {
     /// Share of nodes (0.0–1.0) on which every command fails (a full disk).
     #[serde(default)]
     pub command_failure_rate: f64,
+    /// Share of nodes (0.0–1.0) on which patch installs fail now and then.
+    #[serde(default)]
+    pub patch_failure_rate: f64,
+    /// How long a patch scan takes, in milliseconds: a draw per scan.
+    #[serde(default = "default_scan_ms")]
+    pub scan_ms: (u64, u64),
+    /// How long a patch install takes, in milliseconds.
+    #[serde(default = "default_install_ms")]
+    pub install_ms: (u64, u64),
+}
+
+fn default_scan_ms() -> (u64, u64) {
+    (15_000, 60_000)
+}
+
+fn default_install_ms() -> (u64, u64) {
+    (90_000, 300_000)
 }
 
 fn default_pickup_ms() -> (u64, u64) {
@@ -130,6 +150,9 @@ impl FleetSpec {
             flakiness: 0.05,
             pickup_ms: default_pickup_ms(),
             command_failure_rate: 0.0,
+            patch_failure_rate: 0.03,
+            scan_ms: default_scan_ms(),
+            install_ms: default_install_ms(),
         }
     }
 
@@ -137,13 +160,23 @@ impl FleetSpec {
     /// the fleet's own draws, so the same seed gives the same fleet whatever
     /// the failure rate.
     fn fails_commands(&self, index: usize) -> bool {
-        if self.command_failure_rate <= 0.0 {
+        self.draw(index, 0xC0DE_FA11, self.command_failure_rate)
+    }
+
+    /// Whether patch installs fail now and then on the node at `index`.
+    fn fails_installs(&self, index: usize) -> bool {
+        self.draw(index, 0x0BAD_9A7C, self.patch_failure_rate)
+    }
+
+    /// A per-node draw with `rate`, apart from the fleet's own draws.
+    fn draw(&self, index: usize, salt: u64, rate: f64) -> bool {
+        if rate <= 0.0 {
             return false;
         }
         let mut rng = ChaCha8Rng::seed_from_u64(
-            self.seed ^ 0xC0DE_FA11 ^ (index as u64).wrapping_mul(0xD1B5_4A32_D192_ED03),
+            self.seed ^ salt ^ (index as u64).wrapping_mul(0xD1B5_4A32_D192_ED03),
         );
-        rng.random_bool(self.command_failure_rate.clamp(0.0, 1.0))
+        rng.random_bool(rate.clamp(0.0, 1.0))
     }
 
     /// Expands the spec into node descriptions, deterministically.
@@ -261,12 +294,17 @@ struct SimNode {
     poll_planned: bool,
     /// Commands running, by command id: the job that replies.
     running: HashMap<String, u64>,
+    /// Patch installs fail now and then on this node.
+    installs_fail: bool,
+    /// Its packages and what it installed.
+    patching: patching::PatchMemory,
 }
 
 /// Something a node does at a time of its own: look at its mail, or reply.
 enum Job {
     Poll(usize),
     Reply(usize, agent::PendingReply),
+    Patch(usize, patching::PatchJob),
 }
 
 /// How many registrations are in flight at once; they share commits.
@@ -289,12 +327,19 @@ pub struct Simulator {
     spec: FleetSpec,
     /// Draws of pickup latency.
     rng: ChaCha8Rng,
+    /// The patches the nodes' packages come from.
+    catalogue: Arc<patches::Catalogue>,
+    /// When the fleet's software stood as `NodePackages::generate` makes
+    /// it: when its first node registered, so a restart finds it the same.
+    anchor: Timestamp,
 }
 
 impl SimNode {
     fn new(spec: SimNodeSpec, instance_id: String, rng: ChaCha8Rng, fleet: &FleetSpec) -> Self {
         SimNode {
             failing: fleet.fails_commands(spec.index),
+            installs_fail: fleet.fails_installs(spec.index),
+            patching: patching::PatchMemory::default(),
             spec,
             instance_id,
             rng,
@@ -313,6 +358,7 @@ impl Simulator {
     pub async fn start(backend: Backend, spec: &FleetSpec) -> Result<Simulator, ApiError> {
         let admin = Caller::admin("simulator");
         let mut known: BTreeMap<String, String> = BTreeMap::new();
+        let mut first_registered: Option<Timestamp> = None;
         let mut token = None;
         loop {
             let page = backend
@@ -325,6 +371,9 @@ impl Simulator {
                 )
                 .await?;
             for node in page.nodes {
+                if let Some(at) = node.info.registration_date {
+                    first_registered = Some(first_registered.map_or(at, |f| f.min(at)));
+                }
                 if let Some(name) = node.info.computer_name {
                     known.insert(name, node.info.instance_id);
                 }
@@ -363,6 +412,9 @@ impl Simulator {
             .map(|(slot, n)| (n.instance_id.clone(), slot))
             .collect();
         let mail = Some(backend.watch_mail());
+        let anchor = first_registered.unwrap_or(now);
+        let catalogue = Arc::new(patches::Catalogue::generate(spec.seed, anchor));
+        backend.set_patch_catalogue(catalogue.clone());
         let mut sim = Simulator {
             backend,
             nodes,
@@ -374,6 +426,8 @@ impl Simulator {
             mail,
             spec: spec.clone(),
             rng: ChaCha8Rng::seed_from_u64(spec.seed ^ 0x5EED_0FA1),
+            catalogue,
+            anchor,
         };
         // Mail sent before the simulator started (or before a restart)
         // waits: each such node looks at its next heartbeat.
@@ -538,6 +592,7 @@ impl Simulator {
     async fn run_jobs(&mut self, batch: Vec<(u64, Timestamp)>) -> Result<(), ApiError> {
         let mut polls = Vec::new();
         let mut replies = Vec::new();
+        let mut patch_jobs = Vec::new();
         for (number, at) in batch {
             match self.job_list.remove(&number) {
                 Some(Job::Poll(slot)) => {
@@ -552,6 +607,10 @@ impl Simulator {
                 Some(Job::Reply(slot, pending)) => {
                     self.nodes[slot].running.remove(&pending.command_id);
                     replies.push((slot, pending.reply));
+                }
+                Some(Job::Patch(slot, job)) => {
+                    self.nodes[slot].running.remove(&job.command_id);
+                    patch_jobs.push((slot, job, at));
                 }
                 None => {}
             }
@@ -586,13 +645,36 @@ impl Simulator {
                         let Some(job) = self.nodes[slot].running.remove(&command_id) else {
                             continue;
                         };
-                        if let Some(Job::Reply(_, pending)) = self.job_list.remove(&job) {
-                            replies.push((slot, agent::cancelled(pending, at)));
+                        match self.job_list.remove(&job) {
+                            Some(Job::Reply(_, pending)) => {
+                                replies.push((slot, agent::cancelled(pending, at)));
+                            }
+                            Some(Job::Patch(_, patch)) => {
+                                replies.push((
+                                    slot,
+                                    patching::cancelled(&patch, &self.nodes[slot].instance_id, at),
+                                ));
+                            }
+                            _ => {}
                         }
+                    }
+                    agent::Work::Patch(job) => {
+                        let command_id = job.command_id.clone();
+                        let (low, high) = if job.install {
+                            self.spec.install_ms
+                        } else {
+                            self.spec.scan_ms
+                        };
+                        let took = self.nodes[slot]
+                            .rng
+                            .random_range(low.min(high)..=high.max(low));
+                        let number = self.plan(at.plus_millis(took as i64), Job::Patch(slot, job));
+                        self.nodes[slot].running.insert(command_id, number);
                     }
                 }
             }
         }
+        replies.extend(self.run_patch_jobs(patch_jobs).await?);
         let sends = replies
             .into_iter()
             .map(|(slot, reply)| self.reply(slot, reply));
@@ -600,6 +682,87 @@ impl Simulator {
             result?;
         }
         Ok(())
+    }
+
+    /// Runs patch operations that finish now, many nodes at once, and
+    /// returns their replies. A node that reboots falls silent meanwhile.
+    async fn run_patch_jobs(
+        &mut self,
+        jobs: Vec<(usize, patching::PatchJob, Timestamp)>,
+    ) -> Result<Vec<(usize, sysman_api::commands::SendReply)>, ApiError> {
+        if jobs.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut runs = Vec::with_capacity(jobs.len());
+        for (slot, job, at) in jobs {
+            let node = &mut self.nodes[slot];
+            let mut memory = std::mem::take(&mut node.patching);
+            if memory.packages.is_none() {
+                let mut packages = patches::NodePackages::generate(
+                    &self.catalogue,
+                    self.spec.seed,
+                    node.spec.platform,
+                    node.spec.index,
+                    self.anchor,
+                );
+                // What earlier runs of the simulator installed.
+                for id in crate::patch::installed_ids(&self.backend.inner, &node.instance_id) {
+                    if let Some(patch) = self.catalogue.get(&id) {
+                        packages.install(patch);
+                    }
+                }
+                memory.packages = Some(packages);
+            }
+            let rng = ChaCha8Rng::seed_from_u64(node.rng.random());
+            runs.push((
+                slot,
+                job,
+                at,
+                memory,
+                rng,
+                node.installs_fail,
+                node.instance_id.clone(),
+            ));
+        }
+        let backend = self.backend.clone();
+        let catalogue = self.catalogue.clone();
+        let results = futures_util::future::join_all(runs.into_iter().map(
+            |(slot, job, at, mut memory, mut rng, fails, instance_id)| {
+                let backend = backend.clone();
+                let catalogue = catalogue.clone();
+                async move {
+                    let outcome = patching::run(
+                        &backend,
+                        &instance_id,
+                        &catalogue,
+                        &mut memory,
+                        &job,
+                        fails,
+                        &mut rng,
+                        at,
+                    )
+                    .await;
+                    (slot, at, memory, rng, outcome)
+                }
+            },
+        ))
+        .await;
+        let mut replies = Vec::with_capacity(results.len());
+        for (slot, at, memory, mut rng, outcome) in results {
+            self.nodes[slot].patching = memory;
+            let outcome = match outcome {
+                Ok(outcome) => outcome,
+                // Deregistered meanwhile.
+                Err(e) if e.code == "InvalidInstanceId" => continue,
+                Err(e) => return Err(e),
+            };
+            if outcome.reboot {
+                let down = rng.random_range(45_000..150_000);
+                self.nodes[slot].silent_until = Some(at.plus_millis(down));
+            }
+            replies.push((slot, outcome.reply));
+        }
+        Ok(replies)
     }
 
     async fn reply(

@@ -22,7 +22,7 @@ const TAGGABLE: [&str; 9] = [
 ];
 
 /// The resource types sysman can tag so far; the others say so plainly.
-const TAGGABLE_NOW: [&str; 3] = ["Document", "ManagedInstance", "Parameter"];
+const TAGGABLE_NOW: [&str; 4] = ["Document", "ManagedInstance", "Parameter", "PatchBaseline"];
 
 fn check_resource_type(resource_type: &str) -> Result<(), ApiError> {
     if TAGGABLE_NOW.contains(&resource_type) {
@@ -32,7 +32,7 @@ fn check_resource_type(resource_type: &str) -> Result<(), ApiError> {
             "InvalidResourceType",
             format!(
                 "sysman cannot tag {resource_type} resources yet; only Document, \
-                 ManagedInstance and Parameter can be tagged"
+                 ManagedInstance, Parameter and PatchBaseline can be tagged"
             ),
         ))
     } else {
@@ -58,6 +58,7 @@ async fn edit_tags(
     match resource_type {
         "Parameter" => crate::parameters::edit_tags(b, ctx, id, edit).await,
         "Document" => crate::documents::edit_tags(b, ctx, id, edit).await,
+        "PatchBaseline" => crate::patch::edit_tags(b, ctx, id, edit).await,
         _ => crate::fleet::tags::edit_tags(b, ctx, id, edit).await,
     }
 }
@@ -116,6 +117,7 @@ impl Handler for ListTagsForResource {
         let tag_list = match self.resource_type.as_str() {
             "Parameter" => crate::parameters::list_tags(b, &self.resource_id)?,
             "Document" => crate::documents::list_tags(b, &self.resource_id)?,
+            "PatchBaseline" => crate::patch::list_tags(b, &self.resource_id)?,
             _ => crate::fleet::tags::list_tags(b, &self.resource_id)?,
         };
         Ok(ListTagsForResourceResult { tag_list })

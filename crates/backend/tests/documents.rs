@@ -31,7 +31,8 @@ const START: Timestamp = Timestamp::from_secs(1_795_435_200); // 2026-11-23T12:0
 const ACCOUNT: &str = "000000000000";
 const SHELL: &str = "AWS-RunShellScript";
 const POWERSHELL: &str = "AWS-RunPowerShellScript";
-const BUILT_INS: [&str; 2] = [POWERSHELL, SHELL];
+const PATCH_BASELINE: &str = "AWS-RunPatchBaseline";
+const BUILT_INS: [&str; 3] = [PATCH_BASELINE, POWERSHELL, SHELL];
 
 /// A Command document in JSON, written by hand (odd spacing and all) so
 /// that reading it back exactly is a real check.
@@ -1623,7 +1624,14 @@ async fn list_documents_shows_built_in_and_own_documents_sorted_by_name() {
     let names = names_of(&all);
     assert_eq!(
         names,
-        [POWERSHELL, SHELL, "Backup-DB", "Win-Patch", "deploy-web"]
+        [
+            PATCH_BASELINE,
+            POWERSHELL,
+            SHELL,
+            "Backup-DB",
+            "Win-Patch",
+            "deploy-web"
+        ]
     );
     let mut sorted = names.clone();
     sorted.sort();
@@ -1653,7 +1661,14 @@ async fn list_documents_filters_in_both_forms() {
     let fx = Fx::new();
     three_documents(&fx).await;
     let own = ["Backup-DB", "Win-Patch", "deploy-web"];
-    let everything = [POWERSHELL, SHELL, "Backup-DB", "Win-Patch", "deploy-web"];
+    let everything = [
+        PATCH_BASELINE,
+        POWERSHELL,
+        SHELL,
+        "Backup-DB",
+        "Win-Patch",
+        "deploy-web",
+    ];
 
     // Owner.
     for (owner, expected) in [
@@ -1694,7 +1709,7 @@ async fn list_documents_filters_in_both_forms() {
     // PlatformTypes.
     assert_eq!(
         fx.names(by_list(&[("PlatformTypes", "Windows")])).await,
-        [POWERSHELL, "Win-Patch"]
+        [PATCH_BASELINE, POWERSHELL, "Win-Patch"]
     );
     assert_eq!(
         fx.names(by_filters(&[
@@ -1702,11 +1717,11 @@ async fn list_documents_filters_in_both_forms() {
             ("Owner", &["Amazon"])
         ]))
         .await,
-        [POWERSHELL]
+        [PATCH_BASELINE, POWERSHELL]
     );
     assert_eq!(
         fx.names(by_filters(&[("PlatformTypes", &["MacOS"])])).await,
-        [SHELL, "Backup-DB", "deploy-web"]
+        [PATCH_BASELINE, SHELL, "Backup-DB", "deploy-web"]
     );
 
     // Tags: by key, or by key and value.
@@ -1731,7 +1746,7 @@ async fn list_documents_filters_in_both_forms() {
     // SearchKeyword: the name or the description.
     assert_eq!(
         fx.names(by_filters(&[("SearchKeyword", &["patch"])])).await,
-        ["Win-Patch"]
+        [PATCH_BASELINE, "Win-Patch"]
     );
 
     // Refused filters.
@@ -1819,7 +1834,7 @@ async fn list_documents_pages_over_sixty_documents() {
         })
         .await;
     assert_eq!(pages, 2);
-    assert_eq!(all.len(), 62, "60 own and 2 built-in, none twice");
+    assert_eq!(all.len(), 63, "60 own and 3 built-in, none twice");
     let mut expected: Vec<String> = (0..60).map(|i| format!("doc-{i:02}")).collect();
     expected.splice(0..0, BUILT_INS.map(str::to_owned));
     assert_eq!(names_of(&all), expected);
@@ -1861,7 +1876,7 @@ async fn list_documents_pages_over_sixty_documents() {
             ..Default::default()
         })
         .await;
-    assert_eq!(second.document_identifiers.len(), 12);
+    assert_eq!(second.document_identifiers.len(), 13);
     assert_eq!(second.next_token, None);
 }
 
@@ -2177,7 +2192,7 @@ async fn an_account_holds_at_most_five_hundred_documents() {
     fx.refused(describe("doc-500"), "InvalidDocument", &["doc-500"])
         .await;
     // The built-in documents do not count, and a deletion makes room.
-    assert_eq!(fx.walk(ListDocuments::default()).await.0.len(), 502);
+    assert_eq!(fx.walk(ListDocuments::default()).await.0.len(), 503);
     fx.ok(delete("doc-000")).await;
     fx.create("doc-500", &good).await;
 }

@@ -119,6 +119,65 @@ def cli():
     return target
 
 
+def patching(target):
+    created = aws("create-patch-baseline", "--name", "cli-prod-linux",
+                  "--operating-system", "AMAZON_LINUX_2023",
+                  "--approval-rules",
+                  "PatchRules=[{PatchFilterGroup={PatchFilters=[{Key=SEVERITY,"
+                  "Values=[Critical,Important]},{Key=CLASSIFICATION,Values=[Security]}]},"
+                  "ApproveAfterDays=7,ComplianceLevel=CRITICAL}]",
+                  "--rejected-patches", "telnet", "--rejected-patches-action", "BLOCK",
+                  "--tags", "Key=Team,Value=ops")
+    baseline = created["BaselineId"]
+    got = aws("get-patch-baseline", "--baseline-id", baseline)
+    assert got["Name"] == "cli-prod-linux", got
+    assert got["ApprovalRules"]["PatchRules"][0]["ApproveAfterDays"] == 7, got
+    assert got["RejectedPatchesAction"] == "BLOCK", got
+    aws("register-patch-baseline-for-patch-group", "--baseline-id", baseline,
+        "--patch-group", "prod-linux")
+    group = aws("get-patch-baseline-for-patch-group", "--patch-group", "prod-linux",
+                "--operating-system", "AMAZON_LINUX_2023")
+    assert group["BaselineId"] == baseline, group
+    mine = aws("describe-patch-baselines", "--filters", "Key=OWNER,Values=Self")
+    assert [b["BaselineName"] for b in mine["BaselineIdentities"]] == ["cli-prod-linux"], mine
+    err = aws("create-patch-baseline", "--name", "msrc-on-linux",
+              "--operating-system", "AMAZON_LINUX_2023", "--approval-rules",
+              "PatchRules=[{PatchFilterGroup={PatchFilters=[{Key=MSRC_SEVERITY,"
+              "Values=[Critical]}]},ApproveAfterDays=7}]",
+              expect_error="ValidationException")
+    assert "does not apply to AMAZON_LINUX_2023" in err, err
+    aws("delete-patch-baseline", "--baseline-id", baseline,
+        expect_error="ResourceInUseException")
+    check("cli: create, get and register a patch baseline; errors by name")
+
+    patches = aws("describe-available-patches", "--filters",
+                  "Key=PRODUCT,Values=AmazonLinux2023", "Key=SEVERITY,Values=Critical",
+                  "--max-items", "20")
+    assert patches["Patches"], patches
+    assert all(p["Severity"] == "Critical" for p in patches["Patches"]), patches
+    effective = aws("describe-effective-patches-for-patch-baseline", "--baseline-id", baseline,
+                    "--max-items", "10")
+    assert effective["EffectivePatches"], effective
+    statuses = {e["PatchStatus"]["DeploymentStatus"] for e in effective["EffectivePatches"]}
+    assert statuses <= {"APPROVED", "PENDING_APPROVAL"}, statuses
+    check(f"cli: describe-available-patches and effective patches ({statuses})")
+
+    states = aws("describe-instance-patch-states", "--instance-ids", target)
+    assert states["InstancePatchStates"] == [], states
+    aws("put-compliance-items", "--resource-id", target, "--resource-type", "ManagedInstance",
+        "--compliance-type", "Custom:Antivirus",
+        "--execution-summary", "ExecutionTime=2026-11-23T12:00:00Z",
+        "--items", "Id=av-1,Title=Definitions,Severity=HIGH,Status=NON_COMPLIANT")
+    items = aws("list-compliance-items", "--resource-ids", target,
+                "--resource-types", "ManagedInstance")
+    assert [i["Id"] for i in items["ComplianceItems"]] == ["av-1"], items
+    summaries = aws("list-compliance-summaries")
+    custom = [s for s in summaries["ComplianceSummaryItems"]
+              if s["ComplianceType"] == "Custom:Antivirus"]
+    assert custom and custom[0]["NonCompliantSummary"]["NonCompliantCount"] == 1, summaries
+    check("cli: put-compliance-items, list-compliance-items and -summaries")
+
+
 def sdk(target):
     ssm = boto3.client(
         "ssm", endpoint_url=ENDPOINT, region_name=REGION,
@@ -158,9 +217,19 @@ def sdk(target):
     assert inv["Status"] == "Success" and "from boto3" in inv["StandardOutputContent"], inv
     check("boto3: send_command and the command_executed waiter")
 
+    pages = ssm.get_paginator("describe_available_patches").paginate(
+        Filters=[{"Key": "PRODUCT", "Values": ["WindowsServer2022"]}],
+        PaginationConfig={"PageSize": 30, "MaxItems": 100})
+    patches = [p for page in pages for p in page["Patches"]]
+    assert len(patches) == 100, len(patches)
+    assert all(p["KbNumber"].startswith("KB") for p in patches), patches[0]
+    assert hasattr(patches[0]["ReleaseDate"], "year"), patches[0]
+    check("boto3: paginator over describe_available_patches")
+
 
 def main():
     target = cli()
+    patching(target)
     sdk(target)
     print("all client checks passed")
 

@@ -83,11 +83,60 @@ const RUN_POWERSHELL_SCRIPT: &str = r#"{
 }
 "#;
 
+const RUN_PATCH_BASELINE: &str = r#"{
+  "schemaVersion": "2.2",
+  "description": "Scan for or install patches by the node's patch baseline (its patch group's, or the default for its operating system).",
+  "parameters": {
+    "Operation": {
+      "type": "String",
+      "description": "(Required) Scan reports what is missing; Install installs the approved patches that are missing, then reports.",
+      "allowedValues": ["Scan", "Install"]
+    },
+    "SnapshotId": {
+      "type": "String",
+      "default": "",
+      "description": "(Optional) A UUID naming the snapshot of the baseline to use; nodes make one when empty.",
+      "allowedPattern": "(^$)|^[a-fA-F0-9]{8}-[a-fA-F0-9]{4}-[a-fA-F0-9]{4}-[a-fA-F0-9]{4}-[a-fA-F0-9]{12}$"
+    },
+    "InstallOverrideList": {
+      "type": "String",
+      "default": "",
+      "description": "(Optional) Not supported by sysman yet: leave empty."
+    },
+    "RebootOption": {
+      "type": "String",
+      "default": "RebootIfNeeded",
+      "description": "(Optional) RebootIfNeeded reboots after installing; NoReboot leaves patches pending a reboot.",
+      "allowedValues": ["RebootIfNeeded", "NoReboot"]
+    },
+    "BaselineOverride": {
+      "type": "String",
+      "default": "",
+      "description": "(Optional) Not supported by sysman yet: leave empty."
+    }
+  },
+  "mainSteps": [
+    {
+      "action": "aws:runPatchBaseline",
+      "name": "PatchBaselineOperation",
+      "inputs": {
+        "Operation": "{{ Operation }}",
+        "SnapshotId": "{{ SnapshotId }}",
+        "InstallOverrideList": "{{ InstallOverrideList }}",
+        "RebootOption": "{{ RebootOption }}",
+        "BaselineOverride": "{{ BaselineOverride }}"
+      }
+    }
+  ]
+}
+"#;
+
 /// The built-in documents, checked like any other.
 pub(crate) fn documents() -> Result<Vec<Doc>, String> {
     [
         ("AWS-RunShellScript", RUN_SHELL_SCRIPT),
         ("AWS-RunPowerShellScript", RUN_POWERSHELL_SCRIPT),
+        ("AWS-RunPatchBaseline", RUN_PATCH_BASELINE),
     ]
     .into_iter()
     .map(|(name, content)| {

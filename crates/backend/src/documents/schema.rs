@@ -27,6 +27,17 @@ const SCHEMA_VERSION: &str = "2.2";
 const MAX_STEPS: usize = 100;
 const RUN_SHELL_SCRIPT: &str = "aws:runShellScript";
 const RUN_POWERSHELL_SCRIPT: &str = "aws:runPowerShellScript";
+/// Patch Manager's scan or install by the node's baseline. AWS's
+/// AWS-RunPatchBaseline runs a script it downloads; sysman's agents run
+/// this action instead.
+pub(crate) const RUN_PATCH_BASELINE: &str = "aws:runPatchBaseline";
+const PATCH_INPUT_KEYS: &[&str] = &[
+    "Operation",
+    "SnapshotId",
+    "InstallOverrideList",
+    "RebootOption",
+    "BaselineOverride",
+];
 /// The longest `timeoutSeconds` a step may ask for: two days, as AWS allows.
 const MAX_TIMEOUT_SECONDS: u64 = 172_800;
 /// Compiled `allowedPattern` programs stay below this many bytes.
@@ -344,6 +355,11 @@ pub(crate) fn action_platforms(action: &str) -> &'static [PlatformType] {
     match action {
         RUN_SHELL_SCRIPT => &[PlatformType::Linux, PlatformType::MacOS],
         RUN_POWERSHELL_SCRIPT => &[PlatformType::Windows],
+        RUN_PATCH_BASELINE => &[
+            PlatformType::Linux,
+            PlatformType::MacOS,
+            PlatformType::Windows,
+        ],
         _ => &[],
     }
 }
@@ -678,11 +694,16 @@ fn step(index: usize, raw: &Value, declared: &BTreeSet<&str>) -> Result<Step, Ap
                  {RUN_POWERSHELL_SCRIPT} (Windows)."
             )));
         }
-        Some(Value::String(a)) if a == RUN_SHELL_SCRIPT || a == RUN_POWERSHELL_SCRIPT => a.clone(),
+        Some(Value::String(a))
+            if a == RUN_SHELL_SCRIPT || a == RUN_POWERSHELL_SCRIPT || a == RUN_PATCH_BASELINE =>
+        {
+            a.clone()
+        }
         Some(other) => {
             return Err(content_err(format!(
                 "{path}.action {} is not an action sysman runs; Command documents here use \
-                 {RUN_SHELL_SCRIPT} (Linux, macOS) or {RUN_POWERSHELL_SCRIPT} (Windows).",
+                 {RUN_SHELL_SCRIPT} (Linux, macOS), {RUN_POWERSHELL_SCRIPT} (Windows) or \
+                 {RUN_PATCH_BASELINE} (patching, everywhere).",
                 shown(other)
             )));
         }
@@ -714,6 +735,10 @@ fn step(index: usize, raw: &Value, declared: &BTreeSet<&str>) -> Result<Step, Ap
                 "{path} has no inputs; add inputs with at least runCommand (the lines of the \
                  script to run)."
             )));
+        }
+        Some(inputs @ Value::Object(map)) if action == RUN_PATCH_BASELINE => {
+            patch_inputs(map, &inputs_path)?;
+            inputs
         }
         Some(inputs @ Value::Object(map)) => {
             run_inputs(map, &inputs_path)?;
@@ -749,6 +774,35 @@ fn step(index: usize, raw: &Value, declared: &BTreeSet<&str>) -> Result<Step, Ap
         inputs: inputs.clone(),
         precondition,
     })
+}
+
+/// Checks the inputs of `aws:runPatchBaseline`: an Operation, and strings
+/// (or parameter references) for the rest.
+fn patch_inputs(inputs: &Map<String, Value>, path: &str) -> Result<(), ApiError> {
+    check_keys(inputs, path, PATCH_INPUT_KEYS)?;
+    match inputs.get("Operation") {
+        Some(Value::String(op)) if op == "Scan" || op == "Install" || PARAM_REF.is_match(op) => {}
+        Some(other) => {
+            return Err(content_err(format!(
+                "{path}.Operation {} is not Scan or Install.",
+                shown(other)
+            )));
+        }
+        None => {
+            return Err(content_err(format!(
+                "{path} has no Operation; add Operation: Scan or Install."
+            )));
+        }
+    }
+    for key in [
+        "SnapshotId",
+        "InstallOverrideList",
+        "RebootOption",
+        "BaselineOverride",
+    ] {
+        optional_string(inputs, path, key)?;
+    }
+    Ok(())
 }
 
 /// Checks the inputs of `aws:runShellScript` and `aws:runPowerShellScript`.

@@ -24,6 +24,8 @@ pub(crate) enum Work {
     Finish { at: Timestamp, reply: PendingReply },
     /// Stop a command, if it still runs.
     Cancel { command_id: String },
+    /// Scan or install patches: the simulator plans when it finishes.
+    Patch(super::patching::PatchJob),
 }
 
 /// Takes the node's messages and acknowledges each.
@@ -58,6 +60,14 @@ pub(crate) async fn poll(
                 },
             )
             .await?;
+        if let MessageBody::RunCommand {
+            command_id, steps, ..
+        } = &message.body
+            && let Some(job) = super::patching::job_of(command_id, &message.message_id, steps, now)
+        {
+            work.push(Work::Patch(job));
+            continue;
+        }
         match message.body {
             MessageBody::CancelCommand { command_id } => work.push(Work::Cancel { command_id }),
             MessageBody::RunCommand {

@@ -1,0 +1,1193 @@
+//! The handlers of Patch Manager's baseline operations, and the checks
+//! that turn a baseline's members into an [`Evaluator`].
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use sha2::{Digest, Sha256};
+use sysman_api::patch::{
+    BaselineIdResult, BaselineRules, CreatePatchBaseline, DeletePatchBaseline,
+    DeregisterPatchBaselineForPatchGroup, DescribeAvailablePatches, DescribeAvailablePatchesResult,
+    DescribeEffectivePatchesForPatchBaseline, DescribeEffectivePatchesForPatchBaselineResult,
+    DescribePatchBaselines, DescribePatchBaselinesResult, DescribePatchGroups,
+    DescribePatchGroupsResult, DescribePatchProperties, DescribePatchPropertiesResult,
+    EffectivePatch, GetDefaultPatchBaseline, GetDefaultPatchBaselineResult, GetPatchBaseline,
+    GetPatchBaselineForPatchGroup, GetPatchBaselineForPatchGroupResult, Patch,
+    PatchBaselineDescription, PatchFilterGroup, PatchGroupBaseline, PatchGroupPatchBaselineMapping,
+    PatchOrchestratorFilter, PatchStatus, RegisterDefaultPatchBaseline,
+    RegisterPatchBaselineForPatchGroup, UpdatePatchBaseline, limits,
+};
+use sysman_api::{ApiError, Operation, Timestamp};
+
+use super::facts::{FilterKey, PatchFacts};
+use super::rules::{Approval, Evaluator, Filter, Rule, Verdict};
+use super::{Baseline, PatchState, StoredBaseline, changed, default_change, group_change};
+use crate::gate::{Ctx, Handler};
+use crate::sim::patches::CatalogPatch;
+use crate::{Event, Inner, validate};
+
+const DAY_MS: i64 = 86_400_000;
+
+pub(crate) fn not_found(id: &str) -> ApiError {
+    ApiError::new(
+        "DoesNotExistException",
+        format!(
+            "Patch baseline {id} does not exist; DescribePatchBaselines lists the baselines there are"
+        ),
+    )
+}
+
+fn owned_by_aws(baseline: &Baseline) -> ApiError {
+    ApiError::new(
+        "InvalidResourceId",
+        format!(
+            "{} is a predefined baseline owned by AWS and cannot be changed; create a baseline \
+             of your own (CreatePatchBaseline) and register it as the default instead",
+            baseline.stored.name
+        ),
+    )
+}
+
+fn check_baseline_id(id: &str) -> Result<(), ApiError> {
+    let ok = (20..=128).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_-:/".contains(&b));
+    if ok {
+        Ok(())
+    } else {
+        Err(ApiError::constraint(
+            "baselineId",
+            id,
+            "Member must satisfy regular expression pattern: ^[a-zA-Z0-9_\\-:/]{20,128}$",
+        ))
+    }
+}
+
+fn check_name(name: &str, field: &str) -> Result<(), ApiError> {
+    let ok = (limits::NAME_MIN..=limits::NAME_MAX).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_-.".contains(&b));
+    if ok {
+        Ok(())
+    } else {
+        Err(ApiError::constraint(
+            field,
+            name,
+            "Member must satisfy regular expression pattern: ^[a-zA-Z0-9_\\-.]{3,128}$",
+        ))
+    }
+}
+
+pub(crate) fn check_patch_group(group: &str) -> Result<(), ApiError> {
+    validate::length(Some(group), "patchGroup", 1, limits::PATCH_GROUP_MAX)?;
+    let ok = group
+        .chars()
+        .all(|c| c.is_alphanumeric() || c.is_whitespace() || "_.:/=+-@".contains(c));
+    if ok {
+        Ok(())
+    } else {
+        Err(ApiError::constraint(
+            "patchGroup",
+            group,
+            "Member must satisfy regular expression pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
+        ))
+    }
+}
+
+fn check_enum(value: &str, field: &str, allowed: &[&str]) -> Result<(), ApiError> {
+    if allowed.contains(&value) {
+        Ok(())
+    } else {
+        Err(ApiError::constraint(
+            field,
+            value,
+            &format!(
+                "Member must satisfy enum value set: [{}]",
+                allowed.join(", ")
+            ),
+        ))
+    }
+}
+
+/// `OperatingSystem`, `WINDOWS` when absent (as AWS).
+fn operating_system(os: Option<&str>) -> Result<String, ApiError> {
+    let os = os.unwrap_or("WINDOWS");
+    check_enum(os, "operatingSystem", &sysman_api::patch::OPERATING_SYSTEMS)?;
+    Ok(os.to_owned())
+}
+
+/// The filter keys a baseline for `os` may use. Debian's family also takes
+/// CLASSIFICATION and SEVERITY, which sysman's catalogue carries for it.
+fn filter_keys_for(os: &str) -> &'static [FilterKey] {
+    use FilterKey::*;
+    match os {
+        "WINDOWS" => &[
+            PatchSet,
+            Product,
+            ProductFamily,
+            Classification,
+            MsrcSeverity,
+            PatchId,
+        ],
+        "UBUNTU" | "DEBIAN" | "RASPBIAN" => {
+            &[Product, Priority, Section, Classification, Severity, Name]
+        }
+        "MACOS" => &[Product, Classification, Severity],
+        _ => &[
+            Product,
+            Classification,
+            Severity,
+            Arch,
+            AdvisoryId,
+            BugzillaId,
+            CveId,
+            Epoch,
+            Name,
+            Release,
+            Repository,
+            Security,
+            Version,
+        ],
+    }
+}
+
+fn is_linux(os: &str) -> bool {
+    !matches!(os, "WINDOWS" | "MACOS")
+}
+
+fn compile_filters(
+    os: &str,
+    group: &PatchFilterGroup,
+    field: &str,
+) -> Result<Vec<Filter>, ApiError> {
+    validate::count(
+        group.patch_filters.len(),
+        &format!("{field}.patchFilters"),
+        0,
+        limits::FILTERS_MAX,
+    )?;
+    let allowed = filter_keys_for(os);
+    let mut filters: Vec<Filter> = Vec::with_capacity(group.patch_filters.len());
+    for (i, f) in group.patch_filters.iter().enumerate() {
+        let at = format!("{field}.patchFilters.{}.member", i + 1);
+        let key = FilterKey::parse(&f.key).ok_or_else(|| {
+            ApiError::constraint(
+                &format!("{at}.key"),
+                &f.key,
+                &format!(
+                    "Member must satisfy enum value set: [{}]",
+                    sysman_api::patch::PATCH_FILTER_KEYS.join(", ")
+                ),
+            )
+        })?;
+        if !allowed.contains(&key) {
+            return Err(ApiError::validation(format!(
+                "Patch filter key {} does not apply to {os} baselines; {os} takes {}",
+                f.key,
+                allowed
+                    .iter()
+                    .map(|k| k.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        }
+        if filters.iter().any(|g| g.key == key) {
+            return Err(ApiError::validation(format!(
+                "Patch filter key {} appears twice in {field}; give each key once, with all \
+                 its values",
+                f.key
+            )));
+        }
+        validate::count(
+            f.values.len(),
+            &format!("{at}.values"),
+            1,
+            limits::FILTER_VALUES_MAX,
+        )?;
+        for v in &f.values {
+            validate::length(Some(v), &format!("{at}.values"), 1, 64)?;
+        }
+        filters.push(Filter {
+            key,
+            values: f.values.clone(),
+        });
+    }
+    Ok(filters)
+}
+
+/// `YYYY-MM-DD` as the end of that day (UTC).
+fn parse_until_date(text: &str, field: &str) -> Result<Timestamp, ApiError> {
+    Timestamp::parse_iso8601(&format!("{text}T00:00:00Z"))
+        .filter(|_| text.len() == 10)
+        .map(|t| t.plus_millis(DAY_MS - 1))
+        .ok_or_else(|| {
+            ApiError::validation(format!(
+                "{field} must be a date as YYYY-MM-DD, such as 2026-07-14; {text} is not"
+            ))
+        })
+}
+
+fn compliance_level(level: Option<&str>, field: &str) -> Result<&'static str, ApiError> {
+    let level = level.unwrap_or("UNSPECIFIED");
+    sysman_api::patch::COMPLIANCE_LEVELS
+        .iter()
+        .find(|l| **l == level)
+        .copied()
+        .ok_or_else(|| {
+            ApiError::constraint(
+                field,
+                level,
+                &format!(
+                    "Member must satisfy enum value set: [{}]",
+                    sysman_api::patch::COMPLIANCE_LEVELS.join(", ")
+                ),
+            )
+        })
+}
+
+fn check_patch_ids(ids: Option<&Vec<String>>, field: &str) -> Result<Vec<String>, ApiError> {
+    let ids = ids.cloned().unwrap_or_default();
+    validate::count(ids.len(), field, 0, limits::PATCH_IDS_MAX)?;
+    for id in &ids {
+        validate::length(
+            Some(id),
+            &format!("{field}.member"),
+            1,
+            limits::PATCH_ID_MAX,
+        )?;
+    }
+    Ok(ids)
+}
+
+/// Checks a baseline's members for `os` and compiles them.
+pub(crate) fn compile(os: &str, rules: &BaselineRules) -> Result<Evaluator, ApiError> {
+    let global = match &rules.global_filters {
+        Some(g) => compile_filters(os, g, "globalFilters")?,
+        None => Vec::new(),
+    };
+    let mut compiled = Vec::new();
+    if let Some(group) = &rules.approval_rules {
+        validate::count(
+            group.patch_rules.len(),
+            "approvalRules.patchRules",
+            0,
+            limits::RULES_MAX,
+        )?;
+        for (i, rule) in group.patch_rules.iter().enumerate() {
+            let at = format!("approvalRules.patchRules.{}.member", i + 1);
+            let filters = compile_filters(
+                os,
+                &rule.patch_filter_group,
+                &format!("{at}.patchFilterGroup"),
+            )?;
+            let approval = match (rule.approve_after_days, &rule.approve_until_date) {
+                (Some(days), None) => {
+                    if !(0..=limits::APPROVE_AFTER_DAYS_MAX).contains(&days) {
+                        return Err(ApiError::constraint(
+                            &format!("{at}.approveAfterDays"),
+                            days,
+                            "Member must have value between 0 and 360",
+                        ));
+                    }
+                    Approval::AfterDays(days)
+                }
+                (None, Some(date)) => {
+                    Approval::UntilEndOf(parse_until_date(date, &format!("{at}.approveUntilDate"))?)
+                }
+                (Some(_), Some(_)) => {
+                    return Err(ApiError::validation(format!(
+                        "Rule {} gives both ApproveAfterDays and ApproveUntilDate; a rule \
+                         approves by one of them",
+                        i + 1
+                    )));
+                }
+                (None, None) => {
+                    return Err(ApiError::validation(format!(
+                        "Rule {} says neither ApproveAfterDays nor ApproveUntilDate; give one, \
+                         such as ApproveAfterDays 7",
+                        i + 1
+                    )));
+                }
+            };
+            compiled.push(Rule {
+                filters,
+                approval,
+                compliance_level: compliance_level(
+                    rule.compliance_level.as_deref(),
+                    &format!("{at}.complianceLevel"),
+                )?,
+                enable_non_security: rule.enable_non_security.unwrap_or(false),
+            });
+        }
+    }
+    let approved = check_patch_ids(rules.approved_patches.as_ref(), "approvedPatches")?;
+    let rejected = check_patch_ids(rules.rejected_patches.as_ref(), "rejectedPatches")?;
+    let action = rules
+        .rejected_patches_action
+        .as_deref()
+        .unwrap_or("ALLOW_AS_DEPENDENCY");
+    check_enum(
+        action,
+        "rejectedPatchesAction",
+        &sysman_api::patch::PATCH_ACTIONS,
+    )?;
+    if let Some(status) = &rules.available_security_updates_compliance_status {
+        check_enum(
+            status,
+            "availableSecurityUpdatesComplianceStatus",
+            &["COMPLIANT", "NON_COMPLIANT"],
+        )?;
+    }
+    if let Some(sources) = &rules.sources {
+        validate::count(sources.len(), "sources", 0, limits::SOURCES_MAX)?;
+        if !sources.is_empty() && !is_linux(os) {
+            return Err(ApiError::validation(format!(
+                "Sources are alternative package repositories for Linux; a {os} baseline \
+                 cannot have them"
+            )));
+        }
+        for (i, source) in sources.iter().enumerate() {
+            let at = format!("sources.{}.member", i + 1);
+            check_name(&source.name, &format!("{at}.name"))?;
+            validate::count(source.products.len(), &format!("{at}.products"), 1, 20)?;
+            validate::length(
+                Some(&source.configuration),
+                &format!("{at}.configuration"),
+                1,
+                1024,
+            )?;
+        }
+    }
+    Ok(Evaluator {
+        linux: is_linux(os),
+        global,
+        rules: compiled,
+        approved,
+        approved_level: compliance_level(
+            rules.approved_patches_compliance_level.as_deref(),
+            "approvedPatchesComplianceLevel",
+        )?,
+        approved_non_security: rules.approved_patches_enable_non_security.unwrap_or(false),
+        rejected,
+        block_rejected: action == "BLOCK",
+    })
+}
+
+fn describe(
+    state: &PatchState,
+    baseline: &Baseline,
+    with_groups: bool,
+) -> PatchBaselineDescription {
+    let s = &baseline.stored;
+    let mut out = PatchBaselineDescription {
+        baseline_id: s.id.clone(),
+        name: s.name.clone(),
+        operating_system: s.operating_system.clone(),
+        patch_groups: with_groups.then(|| state.groups_of(&s.id)),
+        created_date: s.created,
+        modified_date: s.modified,
+        description: s.description.clone(),
+        global_filters: None,
+        approval_rules: None,
+        approved_patches: None,
+        approved_patches_compliance_level: None,
+        approved_patches_enable_non_security: None,
+        rejected_patches: None,
+        rejected_patches_action: None,
+        sources: None,
+        available_security_updates_compliance_status: None,
+    };
+    // AWS answers with every member, its defaults filled in.
+    let mut rules = s.rules.clone();
+    rules
+        .global_filters
+        .get_or_insert_with(PatchFilterGroup::default);
+    rules.approval_rules.get_or_insert_with(Default::default);
+    rules.approved_patches.get_or_insert_with(Vec::new);
+    rules
+        .approved_patches_compliance_level
+        .get_or_insert_with(|| "UNSPECIFIED".to_owned());
+    rules
+        .approved_patches_enable_non_security
+        .get_or_insert(false);
+    rules.rejected_patches.get_or_insert_with(Vec::new);
+    rules
+        .rejected_patches_action
+        .get_or_insert_with(|| "ALLOW_AS_DEPENDENCY".to_owned());
+    rules.sources.get_or_insert_with(Vec::new);
+    out.set_rules(rules);
+    out
+}
+
+fn check_description(description: Option<&str>) -> Result<(), ApiError> {
+    validate::length(description, "description", 1, limits::DESCRIPTION_MAX)
+}
+
+fn request_digest(req: &CreatePatchBaseline) -> String {
+    let mut unkeyed = req.clone();
+    unkeyed.client_token = None;
+    hex::encode(Sha256::digest(
+        serde_json::to_vec(&unkeyed).unwrap_or_default(),
+    ))
+}
+
+impl Handler for CreatePatchBaseline {
+    async fn handle(self, b: &Inner, ctx: &mut Ctx) -> Result<Self::Output, ApiError> {
+        let os = operating_system(self.operating_system.as_deref())?;
+        check_name(&self.name, "name")?;
+        check_description(self.description.as_deref())?;
+        validate::length(self.client_token.as_deref(), "clientToken", 1, 64)?;
+        let tags = self.tags.clone().unwrap_or_default();
+        validate::tags(&tags, "tags")?;
+        let rules = self.rules();
+        let evaluator = compile(&os, &rules)?;
+        let digest = request_digest(&self);
+        let commit = {
+            let mut state = b.patch.state.write();
+            if let Some(token) = &self.client_token {
+                let earlier = state.baselines.values().find(|b| {
+                    b.stored
+                        .client_token
+                        .as_ref()
+                        .is_some_and(|(t, _)| t == token)
+                });
+                if let Some(earlier) = earlier {
+                    let same = earlier
+                        .stored
+                        .client_token
+                        .as_ref()
+                        .is_some_and(|(_, d)| *d == digest);
+                    return if same {
+                        Ok(BaselineIdResult {
+                            baseline_id: earlier.stored.id.clone(),
+                        })
+                    } else {
+                        Err(ApiError::new(
+                            "IdempotentParameterMismatch",
+                            format!(
+                                "ClientToken {token} was used for another request; use a new \
+                                 token for a new baseline"
+                            ),
+                        ))
+                    };
+                }
+            }
+            let own = state
+                .baselines
+                .values()
+                .filter(|b| !b.is_predefined())
+                .count();
+            if own >= limits::BASELINES_MAX {
+                return Err(ApiError::new(
+                    "ResourceLimitExceededException",
+                    format!(
+                        "An account can have at most {} patch baselines; delete one first",
+                        limits::BASELINES_MAX
+                    ),
+                ));
+            }
+            let id = format!("pb-{}", &b.ids.uuid().replace('-', "")[..17]);
+            let baseline = Baseline {
+                stored: StoredBaseline {
+                    id: id.clone(),
+                    name: self.name.clone(),
+                    operating_system: os,
+                    description: self.description.clone(),
+                    rules,
+                    created: ctx.now,
+                    modified: ctx.now,
+                    tags,
+                    client_token: self.client_token.clone().map(|t| (t, digest)),
+                },
+                evaluator: Arc::new(evaluator),
+                owner: b.account_id.clone(),
+            };
+            let change = baseline.change();
+            state.baselines.insert(id.clone(), baseline);
+            (ctx.commit(&b.store, vec![change]), id)
+        };
+        let (commit, id) = commit;
+        commit.await?;
+        ctx.publish(changed(&id));
+        Ok(BaselineIdResult { baseline_id: id })
+    }
+}
+
+impl Handler for GetPatchBaseline {
+    async fn handle(self, b: &Inner, _ctx: &mut Ctx) -> Result<Self::Output, ApiError> {
+        check_baseline_id(&self.baseline_id)?;
+        let state = b.patch.state.read();
+        let baseline = state
+            .baselines
+            .get(&self.baseline_id)
+            .ok_or_else(|| not_found(&self.baseline_id))?;
+        Ok(describe(&state, baseline, true))
+    }
+}
+
+impl Handler for UpdatePatchBaseline {
+    async fn handle(self, b: &Inner, ctx: &mut Ctx) -> Result<Self::Output, ApiError> {
+        check_baseline_id(&self.baseline_id)?;
+        if let Some(name) = &self.name {
+            check_name(name, "name")?;
+        }
+        check_description(self.description.as_deref())?;
+        let given = self.rules();
+        let (commit, out) = {
+            let mut state = b.patch.state.write();
+            let current = state
+                .baselines
+                .get(&self.baseline_id)
+                .ok_or_else(|| not_found(&self.baseline_id))?;
+            if current.is_predefined() {
+                return Err(owned_by_aws(current));
+            }
+            let replace = self.replace.unwrap_or(false);
+            let mut rules = if replace {
+                BaselineRules::default()
+            } else {
+                current.stored.rules.clone()
+            };
+            macro_rules! take {
+                ($($field:ident),*) => {
+                    $(if given.$field.is_some() { rules.$field = given.$field.clone(); })*
+                };
+            }
+            take!(
+                global_filters,
+                approval_rules,
+                approved_patches,
+                approved_patches_compliance_level,
+                approved_patches_enable_non_security,
+                rejected_patches,
+                rejected_patches_action,
+                sources,
+                available_security_updates_compliance_status
+            );
+            let evaluator = compile(&current.stored.operating_system, &rules)?;
+            let mut updated = current.clone();
+            if let Some(name) = &self.name {
+                updated.stored.name = name.clone();
+            }
+            if self.description.is_some() || replace {
+                updated.stored.description = self.description.clone();
+            }
+            updated.stored.rules = rules;
+            updated.stored.modified = ctx.now;
+            updated.evaluator = Arc::new(evaluator);
+            let change = updated.change();
+            let out = describe(&state, &updated, false);
+            state.baselines.insert(self.baseline_id.clone(), updated);
+            (ctx.commit(&b.store, vec![change]), out)
+        };
+        commit.await?;
+        ctx.publish(changed(&self.baseline_id));
+        Ok(out)
+    }
+}
+
+impl Handler for DeletePatchBaseline {
+    async fn handle(self, b: &Inner, ctx: &mut Ctx) -> Result<Self::Output, ApiError> {
+        check_baseline_id(&self.baseline_id)?;
+        let commit = {
+            let mut state = b.patch.state.write();
+            let baseline = state
+                .baselines
+                .get(&self.baseline_id)
+                .ok_or_else(|| not_found(&self.baseline_id))?;
+            if baseline.is_predefined() {
+                return Err(owned_by_aws(baseline));
+            }
+            if state.is_default(baseline) {
+                return Err(ApiError::new(
+                    "ResourceInUseException",
+                    format!(
+                        "{} is the default baseline for {}; register another default \
+                         (RegisterDefaultPatchBaseline) before deleting it",
+                        self.baseline_id, baseline.stored.operating_system
+                    ),
+                ));
+            }
+            let groups = state.groups_of(&self.baseline_id);
+            if !groups.is_empty() {
+                return Err(ApiError::new(
+                    "ResourceInUseException",
+                    format!(
+                        "{} is registered for patch groups {}; deregister them \
+                         (DeregisterPatchBaselineForPatchGroup) before deleting it",
+                        self.baseline_id,
+                        groups.join(", ")
+                    ),
+                ));
+            }
+            state.baselines.remove(&self.baseline_id);
+            ctx.commit(
+                &b.store,
+                vec![crate::store::Change::Delete {
+                    kind: super::BASELINE_KIND,
+                    id: self.baseline_id.clone(),
+                }],
+            )
+        };
+        commit.await?;
+        ctx.publish(Event::PatchBaselineDeleted {
+            baseline_id: self.baseline_id.clone(),
+        });
+        Ok(BaselineIdResult {
+            baseline_id: self.baseline_id,
+        })
+    }
+}
+
+/// `PatchOrchestratorFilter`s of DescribePatchBaselines and
+/// DescribePatchGroups: every filter must hold.
+fn orchestrator_filters(
+    filters: Option<&Vec<PatchOrchestratorFilter>>,
+    keys: &[&str],
+) -> Result<Vec<(String, Vec<String>)>, ApiError> {
+    let filters = filters.cloned().unwrap_or_default();
+    validate::count(
+        filters.len(),
+        "filters",
+        0,
+        limits::ORCHESTRATOR_FILTERS_MAX,
+    )?;
+    filters
+        .into_iter()
+        .map(|f| {
+            let key = f.key.unwrap_or_default();
+            if !keys.contains(&key.as_str()) {
+                return Err(ApiError::validation(format!(
+                    "Filter key {key:?} is not one this operation takes; use {}",
+                    keys.join(", ")
+                )));
+            }
+            Ok((key, f.values.unwrap_or_default()))
+        })
+        .collect()
+}
+
+fn page_token(
+    b: &Inner,
+    operation: &str,
+    filters: &impl serde::Serialize,
+    more: bool,
+    last: Option<String>,
+) -> Option<String> {
+    if more {
+        last.map(|k| b.pager.issue(operation, filters, &k))
+    } else {
+        None
+    }
+}
+
+impl Handler for DescribePatchBaselines {
+    async fn handle(self, b: &Inner, _ctx: &mut Ctx) -> Result<Self::Output, ApiError> {
+        let limit = validate::max_results(self.max_results, 1, limits::BASELINE_MAX_RESULTS, 100)?;
+        let filters = orchestrator_filters(
+            self.filters.as_ref(),
+            &["NAME_PREFIX", "OWNER", "OPERATING_SYSTEM"],
+        )?;
+        for (key, values) in &filters {
+            if key == "OWNER" {
+                for v in values {
+                    check_enum(v, "filters.OWNER", &["AWS", "Self", "All"])?;
+                }
+            }
+        }
+        let start = b
+            .pager
+            .start(Self::NAME, &filters, self.next_token.as_deref())?;
+        let state = b.patch.state.read();
+        let keep = |baseline: &Baseline| {
+            filters.iter().all(|(key, values)| {
+                let s = &baseline.stored;
+                match key.as_str() {
+                    "NAME_PREFIX" => values.iter().any(|p| s.name.starts_with(p.as_str())),
+                    "OPERATING_SYSTEM" => values.contains(&s.operating_system),
+                    _ => values.iter().any(|v| match v.as_str() {
+                        "AWS" => baseline.is_predefined(),
+                        "Self" => !baseline.is_predefined(),
+                        _ => true,
+                    }),
+                }
+            })
+        };
+        let mut last = None;
+        let (page, more) = crate::paging::collect(
+            state.baselines.range::<str, _>(start.range()),
+            limit,
+            |(id, baseline)| {
+                last = Some(id.clone());
+                keep(baseline).then(|| baseline.identity(state.is_default(baseline)))
+            },
+        );
+        Ok(DescribePatchBaselinesResult {
+            baseline_identities: page,
+            next_token: page_token(b, Self::NAME, &filters, more, last),
+        })
+    }
+}
+
+impl Handler for RegisterDefaultPatchBaseline {
+    async fn handle(self, b: &Inner, ctx: &mut Ctx) -> Result<Self::Output, ApiError> {
+        check_baseline_id(&self.baseline_id)?;
+        let commit = {
+            let mut state = b.patch.state.write();
+            let baseline = state
+                .baselines
+                .get(&self.baseline_id)
+                .ok_or_else(|| not_found(&self.baseline_id))?;
+            let os = baseline.stored.operating_system.clone();
+            state.defaults.insert(os.clone(), self.baseline_id.clone());
+            ctx.commit(&b.store, vec![default_change(&os, &self.baseline_id)])
+        };
+        commit.await?;
+        ctx.publish(changed(&self.baseline_id));
+        Ok(BaselineIdResult {
+            baseline_id: self.baseline_id,
+        })
+    }
+}
+
+impl Handler for GetDefaultPatchBaseline {
+    async fn handle(self, b: &Inner, _ctx: &mut Ctx) -> Result<Self::Output, ApiError> {
+        let os = operating_system(self.operating_system.as_deref())?;
+        let state = b.patch.state.read();
+        let baseline = state
+            .default_for(&os)
+            .ok_or_else(|| ApiError::internal(format!("{os} has no default baseline")))?;
+        Ok(GetDefaultPatchBaselineResult {
+            baseline_id: baseline.stored.id.clone(),
+            operating_system: os,
+        })
+    }
+}
+
+impl Handler for RegisterPatchBaselineForPatchGroup {
+    async fn handle(self, b: &Inner, ctx: &mut Ctx) -> Result<Self::Output, ApiError> {
+        check_baseline_id(&self.baseline_id)?;
+        check_patch_group(&self.patch_group)?;
+        let commit = {
+            let mut state = b.patch.state.write();
+            let baseline = state
+                .baselines
+                .get(&self.baseline_id)
+                .ok_or_else(|| not_found(&self.baseline_id))?;
+            let os = baseline.stored.operating_system.clone();
+            let key = (self.patch_group.clone(), os.clone());
+            if let Some(existing) = state.groups.get(&key) {
+                return Err(ApiError::new(
+                    "AlreadyExistsException",
+                    format!(
+                        "Patch group {} already has {existing} as its {os} baseline; deregister \
+                         it first",
+                        self.patch_group
+                    ),
+                ));
+            }
+            if state.groups_of(&self.baseline_id).len() >= limits::PATCH_GROUPS_PER_BASELINE {
+                return Err(ApiError::new(
+                    "ResourceLimitExceededException",
+                    format!(
+                        "A baseline can serve at most {} patch groups; {} already does",
+                        limits::PATCH_GROUPS_PER_BASELINE,
+                        self.baseline_id
+                    ),
+                ));
+            }
+            state.groups.insert(key, self.baseline_id.clone());
+            ctx.commit(
+                &b.store,
+                vec![group_change(
+                    &self.patch_group,
+                    &os,
+                    Some(&self.baseline_id),
+                )],
+            )
+        };
+        commit.await?;
+        ctx.publish(changed(&self.baseline_id));
+        Ok(PatchGroupBaseline {
+            baseline_id: self.baseline_id,
+            patch_group: self.patch_group,
+        })
+    }
+}
+
+impl Handler for DeregisterPatchBaselineForPatchGroup {
+    async fn handle(self, b: &Inner, ctx: &mut Ctx) -> Result<Self::Output, ApiError> {
+        check_baseline_id(&self.baseline_id)?;
+        check_patch_group(&self.patch_group)?;
+        let commit = {
+            let mut state = b.patch.state.write();
+            let key = state
+                .groups
+                .iter()
+                .find(|((group, _), id)| *group == self.patch_group && **id == self.baseline_id)
+                .map(|(key, _)| key.clone())
+                .ok_or_else(|| {
+                    ApiError::new(
+                        "InvalidResourceId",
+                        format!(
+                            "Patch group {} is not registered with baseline {}; \
+                             DescribePatchGroups lists the registrations",
+                            self.patch_group, self.baseline_id
+                        ),
+                    )
+                })?;
+            state.groups.remove(&key);
+            ctx.commit(&b.store, vec![group_change(&key.0, &key.1, None)])
+        };
+        commit.await?;
+        ctx.publish(changed(&self.baseline_id));
+        Ok(PatchGroupBaseline {
+            baseline_id: self.baseline_id,
+            patch_group: self.patch_group,
+        })
+    }
+}
+
+impl Handler for GetPatchBaselineForPatchGroup {
+    async fn handle(self, b: &Inner, _ctx: &mut Ctx) -> Result<Self::Output, ApiError> {
+        check_patch_group(&self.patch_group)?;
+        let os = operating_system(self.operating_system.as_deref())?;
+        let state = b.patch.state.read();
+        // A group with no baseline of its own patches by the default.
+        let baseline = state
+            .baseline_for(&os, Some(&self.patch_group))
+            .ok_or_else(|| ApiError::internal(format!("{os} has no default baseline")))?;
+        Ok(GetPatchBaselineForPatchGroupResult {
+            baseline_id: baseline.stored.id.clone(),
+            patch_group: self.patch_group,
+            operating_system: os,
+        })
+    }
+}
+
+impl Handler for DescribePatchGroups {
+    async fn handle(self, b: &Inner, _ctx: &mut Ctx) -> Result<Self::Output, ApiError> {
+        let limit = validate::max_results(self.max_results, 1, limits::BASELINE_MAX_RESULTS, 100)?;
+        let filters =
+            orchestrator_filters(self.filters.as_ref(), &["NAME_PREFIX", "OPERATING_SYSTEM"])?;
+        let start = b
+            .pager
+            .start(Self::NAME, &filters, self.next_token.as_deref())?;
+        let state = b.patch.state.read();
+        let keyed: BTreeMap<String, (&String, &String, &String)> = state
+            .groups
+            .iter()
+            .map(|((group, os), id)| (format!("{group}\u{0}{os}"), (group, os, id)))
+            .collect();
+        let mut last = None;
+        let (mappings, more) = crate::paging::collect(
+            keyed.range::<str, _>(start.range()),
+            limit,
+            |(key, (group, os, id))| {
+                last = Some(key.clone());
+                let keep = filters.iter().all(|(k, values)| match k.as_str() {
+                    "NAME_PREFIX" => values.iter().any(|p| group.starts_with(p.as_str())),
+                    _ => values.contains(os),
+                });
+                let baseline = state.baselines.get(*id)?;
+                keep.then(|| PatchGroupPatchBaselineMapping {
+                    patch_group: (*group).clone(),
+                    baseline_identity: baseline.identity(state.is_default(baseline)),
+                })
+            },
+        );
+        Ok(DescribePatchGroupsResult {
+            mappings,
+            next_token: page_token(b, Self::NAME, &filters, more, last),
+        })
+    }
+}
+
+/// A catalogue patch as the wire describes it.
+pub(crate) fn wire_patch(p: &CatalogPatch) -> Patch {
+    let some = |s: &str| (!s.is_empty()).then(|| s.to_owned());
+    Patch {
+        id: p.id.clone(),
+        release_date: Some(p.released),
+        title: Some(p.title.clone()),
+        description: some(&p.description),
+        content_url: some(&p.content_url),
+        vendor: some(p.vendor),
+        product_family: Some(p.product_family.to_owned()),
+        product: Some(p.product.to_owned()),
+        classification: Some(p.classification.to_owned()),
+        msrc_severity: p.msrc_severity.map(str::to_owned),
+        kb_number: p.kb_number.clone(),
+        msrc_number: p.msrc_number.clone(),
+        language: some(&p.language),
+        advisory_ids: p.advisory_ids.clone(),
+        bugzilla_ids: p.bugzilla_ids.clone(),
+        cve_ids: p.cve_ids.clone(),
+        name: some(&p.name),
+        epoch: (p.operating_system != "WINDOWS").then_some(i64::from(p.epoch)),
+        version: some(&p.version),
+        release: some(&p.release),
+        arch: some(&p.arch),
+        severity: Some(p.severity.to_owned()),
+        repository: some(&p.repository),
+    }
+}
+
+/// Filters of DescribeAvailablePatches: patch filter keys, with values
+/// matched as baselines match them.
+fn patch_filters(filters: Option<&Vec<PatchOrchestratorFilter>>) -> Result<Vec<Filter>, ApiError> {
+    let filters = filters.cloned().unwrap_or_default();
+    validate::count(
+        filters.len(),
+        "filters",
+        0,
+        limits::ORCHESTRATOR_FILTERS_MAX,
+    )?;
+    filters
+        .into_iter()
+        .map(|f| {
+            let key = f.key.unwrap_or_default();
+            let parsed = FilterKey::parse(&key).ok_or_else(|| {
+                ApiError::validation(format!(
+                    "Filter key {key:?} is not a patch property; use one of {}",
+                    sysman_api::patch::PATCH_FILTER_KEYS.join(", ")
+                ))
+            })?;
+            Ok(Filter {
+                key: parsed,
+                values: f.values.unwrap_or_default(),
+            })
+        })
+        .collect()
+}
+
+fn filter_matches(filter: &Filter, patch: &CatalogPatch) -> bool {
+    filter.values.is_empty()
+        || patch.any_value(filter.key, &mut |have| {
+            filter
+                .values
+                .iter()
+                .any(|want| super::rules::glob_matches(want, have))
+        })
+}
+
+impl Handler for DescribeAvailablePatches {
+    async fn handle(self, b: &Inner, ctx: &mut Ctx) -> Result<Self::Output, ApiError> {
+        let limit = validate::max_results(self.max_results, 1, limits::BASELINE_MAX_RESULTS, 100)?;
+        let filters = patch_filters(self.filters.as_ref())?;
+        let digest: Vec<(&str, &Vec<String>)> = filters
+            .iter()
+            .map(|f| (f.key.as_str(), &f.values))
+            .collect();
+        let after = self
+            .next_token
+            .as_deref()
+            .map(|t| b.pager.resume(Self::NAME, &digest, t))
+            .transpose()?;
+        let Some(catalogue) = b.patch.catalogue() else {
+            return Ok(DescribeAvailablePatchesResult {
+                patches: Vec::new(),
+                next_token: None,
+            });
+        };
+        let mut seen_start = after.is_none();
+        let mut last = None;
+        let (patches, more) = crate::paging::collect(
+            catalogue.all_released(ctx.now).filter(|p| {
+                if seen_start {
+                    return true;
+                }
+                seen_start = after.as_deref() == Some(p.id.as_str());
+                false
+            }),
+            limit,
+            |p| {
+                last = Some(p.id.clone());
+                filters
+                    .iter()
+                    .all(|f| filter_matches(f, p))
+                    .then(|| wire_patch(p))
+            },
+        );
+        Ok(DescribeAvailablePatchesResult {
+            patches,
+            next_token: page_token(b, Self::NAME, &digest, more, last),
+        })
+    }
+}
+
+pub(crate) fn wire_status(verdict: &Verdict) -> PatchStatus {
+    PatchStatus {
+        deployment_status: verdict.deployment.as_str().to_owned(),
+        compliance_level: Some(verdict.compliance_level.to_owned()),
+        approval_date: verdict.approval_date,
+    }
+}
+
+impl Handler for DescribeEffectivePatchesForPatchBaseline {
+    async fn handle(self, b: &Inner, ctx: &mut Ctx) -> Result<Self::Output, ApiError> {
+        check_baseline_id(&self.baseline_id)?;
+        let limit = validate::max_results(self.max_results, 1, limits::BASELINE_MAX_RESULTS, 100)?;
+        let after = self
+            .next_token
+            .as_deref()
+            .map(|t| b.pager.resume(Self::NAME, &self.baseline_id, t))
+            .transpose()?;
+        let (os, evaluator) = {
+            let state = b.patch.state.read();
+            let baseline = state
+                .baselines
+                .get(&self.baseline_id)
+                .ok_or_else(|| not_found(&self.baseline_id))?;
+            (
+                baseline.stored.operating_system.clone(),
+                baseline.evaluator.clone(),
+            )
+        };
+        let Some(catalogue) = b.patch.catalogue() else {
+            return Ok(DescribeEffectivePatchesForPatchBaselineResult {
+                effective_patches: Vec::new(),
+                next_token: None,
+            });
+        };
+        let mut seen_start = after.is_none();
+        let mut last = None;
+        let (effective_patches, more) = crate::paging::collect(
+            catalogue
+                .all_released(ctx.now)
+                .filter(|p| p.operating_system == os)
+                .filter(|p| {
+                    if seen_start {
+                        return true;
+                    }
+                    seen_start = after.as_deref() == Some(p.id.as_str());
+                    false
+                }),
+            limit,
+            |p| {
+                last = Some(p.id.clone());
+                evaluator.verdict(p, ctx.now).map(|v| EffectivePatch {
+                    patch: wire_patch(p),
+                    patch_status: wire_status(&v),
+                })
+            },
+        );
+        Ok(DescribeEffectivePatchesForPatchBaselineResult {
+            effective_patches,
+            next_token: page_token(b, Self::NAME, &self.baseline_id, more, last),
+        })
+    }
+}
+
+/// The values a patch property takes on `os`, as AWS lists them.
+fn property_values(os: &str, property: &str) -> Vec<BTreeMap<String, String>> {
+    let names: &[&str] = match (property, os) {
+        ("PRODUCT", "WINDOWS") => &[
+            "WindowsServer2016",
+            "WindowsServer2019",
+            "WindowsServer2022",
+            "WindowsServer2025",
+        ],
+        ("PRODUCT", "AMAZON_LINUX_2023") => &["AmazonLinux2023"],
+        ("PRODUCT", "UBUNTU") => &["Ubuntu20.04", "Ubuntu22.04", "Ubuntu24.04"],
+        ("PRODUCT", "REDHAT_ENTERPRISE_LINUX") => &[
+            "RedhatEnterpriseLinux8.10",
+            "RedhatEnterpriseLinux9.4",
+            "RedhatEnterpriseLinux9.5",
+        ],
+        ("PRODUCT", "DEBIAN") => &["Debian11", "Debian12"],
+        ("PRODUCT", "MACOS") => &["MacOS13", "MacOS14", "MacOS15"],
+        ("PRODUCT_FAMILY", "WINDOWS") => &["Windows"],
+        ("PRODUCT_FAMILY", "MACOS") => &["macOS"],
+        ("CLASSIFICATION", "WINDOWS") => &[
+            "CriticalUpdates",
+            "DefinitionUpdates",
+            "Drivers",
+            "FeaturePacks",
+            "SecurityUpdates",
+            "ServicePacks",
+            "Tools",
+            "UpdateRollups",
+            "Updates",
+            "Upgrades",
+        ],
+        ("CLASSIFICATION", _) => &[
+            "Bugfix",
+            "Enhancement",
+            "Newpackage",
+            "Recommended",
+            "Security",
+        ],
+        ("MSRC_SEVERITY", "WINDOWS") => {
+            &["Critical", "Important", "Low", "Moderate", "Unspecified"]
+        }
+        ("SEVERITY", "WINDOWS") => &["Critical", "Important", "Low", "Moderate", "Unspecified"],
+        // Red Hat's errata, and the distributions built from them, say Moderate.
+        (
+            "SEVERITY",
+            "REDHAT_ENTERPRISE_LINUX" | "CENTOS" | "ORACLE_LINUX" | "ROCKY_LINUX" | "ALMA_LINUX",
+        ) => &["Critical", "Important", "Low", "Moderate", "None"],
+        ("SEVERITY", _) => &["Critical", "Important", "Low", "Medium", "None"],
+        ("PRIORITY", "UBUNTU" | "DEBIAN" | "RASPBIAN") => {
+            &["Extra", "Important", "Optional", "Required", "Standard"]
+        }
+        _ => &[],
+    };
+    names
+        .iter()
+        .map(|n| {
+            let mut entry = BTreeMap::new();
+            entry.insert("Name".to_owned(), (*n).to_owned());
+            if property == "PRODUCT" {
+                let family = match os {
+                    "WINDOWS" => "Windows",
+                    "MACOS" => "macOS",
+                    _ => "Linux",
+                };
+                entry.insert("ProductFamily".to_owned(), family.to_owned());
+            }
+            entry
+        })
+        .collect()
+}
+
+impl Handler for DescribePatchProperties {
+    async fn handle(self, b: &Inner, _ctx: &mut Ctx) -> Result<Self::Output, ApiError> {
+        let os = operating_system(Some(&self.operating_system))?;
+        check_enum(
+            &self.property,
+            "property",
+            &sysman_api::patch::PATCH_PROPERTIES,
+        )?;
+        if let Some(set) = &self.patch_set {
+            check_enum(set, "patchSet", &["OS", "APPLICATION"])?;
+        }
+        let limit = validate::max_results(self.max_results, 1, 50, 50)?;
+        let key = (&os, &self.property, &self.patch_set);
+        let skip = match self.next_token.as_deref() {
+            Some(t) => b
+                .pager
+                .resume(Self::NAME, &key, t)?
+                .parse::<usize>()
+                .unwrap_or(0),
+            None => 0,
+        };
+        // Applications are patched on Windows only, and sysman's catalogue
+        // has none.
+        let values = if self.patch_set.as_deref() == Some("APPLICATION") {
+            Vec::new()
+        } else {
+            property_values(&os, &self.property)
+        };
+        let end = (skip + limit).min(values.len());
+        let properties = values.get(skip..end).unwrap_or_default().to_vec();
+        let next_token =
+            (end < values.len()).then(|| b.pager.issue(Self::NAME, &key, &end.to_string()));
+        Ok(DescribePatchPropertiesResult {
+            properties,
+            next_token,
+        })
+    }
+}
