@@ -19,7 +19,9 @@ use sysman_api::fleet::UpdateInstanceInformation;
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinSet;
 
+use crate::apt::Host;
 use crate::backoff::{self, Backoff};
+use crate::patching::Patcher;
 use crate::platform::{self, Facts};
 use crate::registration::{Registration, private_dir};
 use crate::runner::{self, Job, Stop};
@@ -54,6 +56,11 @@ pub struct RunConfig {
     pub allow_root: bool,
     /// The longest wait between two tries of an unreachable server.
     pub retry_max: Duration,
+    /// Let `aws:runPatchBaseline` Install operations install packages
+    /// (`--allow-patch-install`); without it they only scan, and fail.
+    pub allow_patch_install: bool,
+    /// Where the machine's operating system and package tools are found.
+    pub host: Host,
 }
 
 impl RunConfig {
@@ -63,6 +70,8 @@ impl RunConfig {
             heartbeat: DEFAULT_HEARTBEAT,
             allow_root: false,
             retry_max: backoff::MAX,
+            allow_patch_install: false,
+            host: Host::default(),
         }
     }
 }
@@ -94,6 +103,7 @@ struct Agent {
     seen: Mutex<SeenList>,
     /// The stop switch of each command running, by command id.
     running: Mutex<HashMap<String, watch::Sender<Option<Stop>>>>,
+    patcher: Arc<Patcher>,
 }
 
 /// A lock that a panic elsewhere does not poison for good: each value
@@ -127,9 +137,17 @@ pub async fn run(config: RunConfig, shutdown: impl Future<Output = ()>) -> Resul
         instance_id = %registration.instance_id,
         endpoint = %registration.endpoint,
         spooled = spool.len(),
+        allow_patch_install = config.allow_patch_install,
         "sysman-agent {} started",
         platform::AGENT_VERSION
     );
+    let patcher = Arc::new(Patcher {
+        client: client.clone(),
+        instance_id: registration.instance_id.clone(),
+        state_dir: config.state_dir.clone(),
+        host: config.host.clone(),
+        allow_install: config.allow_patch_install,
+    });
     let agent = Arc::new(Agent {
         client,
         instance_id: registration.instance_id.clone(),
@@ -140,6 +158,7 @@ pub async fn run(config: RunConfig, shutdown: impl Future<Output = ()>) -> Resul
         spooled: Notify::new(),
         seen: Mutex::new(seen),
         running: Mutex::new(HashMap::new()),
+        patcher,
     });
     agent.close_interrupted();
 
@@ -209,7 +228,7 @@ async fn poll_loop(agent: &Arc<Agent>, runners: &mut JoinSet<()>) {
 async fn heartbeat_loop(agent: Arc<Agent>, every: Duration) {
     let mut backoff = Backoff::new(agent.retry_max);
     loop {
-        let facts = Facts::gather();
+        let facts = Facts::gather_from(&agent.patcher.host.os_release);
         let sent = agent
             .client
             .call(&UpdateInstanceInformation {
@@ -347,6 +366,7 @@ impl Agent {
                         ("AWS_SSM_INSTANCE_ID".to_owned(), self.instance_id.clone()),
                         ("AWS_SSM_REGION_NAME".to_owned(), self.region.clone()),
                     ],
+                    patcher: Some(Arc::clone(&self.patcher)),
                 };
                 let (switch, mut stop) = watch::channel(None);
                 lock(&self.running).insert(command_id.clone(), switch);

@@ -55,6 +55,13 @@ pub enum Command {
         /// Run as root, so every command sent to this node runs as root.
         #[arg(long)]
         allow_root: bool,
+        /// Let AWS-RunPatchBaseline with Operation=Install install the
+        /// approved patches (apt-get install --only-upgrade, as root only).
+        /// Without it an Install only scans, reports the scan, and fails
+        /// saying so. sysman-agent never reboots the machine: patches that
+        /// need a reboot are reported pending one.
+        #[arg(long)]
+        allow_patch_install: bool,
     },
 }
 
@@ -123,10 +130,12 @@ async fn execute(command: Command) -> Result<(), String> {
             state_dir,
             heartbeat_seconds,
             allow_root,
+            allow_patch_install,
         } => {
             let config = RunConfig {
                 heartbeat: Duration::from_secs(heartbeat_seconds),
                 allow_root,
+                allow_patch_install,
                 ..RunConfig::new(state_dir)
             };
             channel::run(config, termination()).await
@@ -170,14 +179,36 @@ mod tests {
                 state_dir,
                 heartbeat_seconds,
                 allow_root,
+                allow_patch_install,
             } => {
                 assert_eq!(state_dir, PathBuf::from(DEFAULT_STATE_DIR));
                 assert_eq!(heartbeat_seconds, 300);
                 assert!(!allow_root);
+                assert!(!allow_patch_install);
             }
             other => panic!("{other:?}"),
         }
         assert!(Cli::try_parse_from(["sysman-agent", "run", "--heartbeat-seconds", "0"]).is_err());
+    }
+
+    #[test]
+    fn installing_patches_takes_its_own_flag() {
+        let cli = Cli::try_parse_from(["sysman-agent", "run", "--allow-patch-install"]).unwrap();
+        assert!(matches!(
+            cli.command,
+            Command::Run {
+                allow_patch_install: true,
+                allow_root: false,
+                ..
+            }
+        ));
+        let help = Cli::command()
+            .find_subcommand_mut("run")
+            .unwrap()
+            .render_long_help()
+            .to_string();
+        assert!(help.contains("--allow-patch-install"), "{help}");
+        assert!(help.contains("never reboots"), "{help}");
     }
 
     #[test]

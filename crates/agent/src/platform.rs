@@ -2,6 +2,7 @@
 //! system from os-release, the host name and the primary IPv4 address.
 
 use std::net::{IpAddr, Ipv4Addr, UdpSocket};
+use std::path::PathBuf;
 
 use sysman_api::fleet::PlatformType;
 
@@ -22,7 +23,13 @@ pub struct Facts {
 impl Facts {
     /// Reads the facts now; each one that cannot be found is left out.
     pub fn gather() -> Facts {
-        let (platform_name, platform_version) = os_release()
+        Facts::gather_from(&crate::apt::Host::default().os_release)
+    }
+
+    /// [`Facts::gather`], with the operating system read from the first
+    /// of `os_release` that exists.
+    pub fn gather_from(os_release: &[PathBuf]) -> Facts {
+        let (platform_name, platform_version) = read_os_release(os_release)
             .map(|text| parse_os_release(&text))
             .unwrap_or_default();
         Facts {
@@ -36,10 +43,10 @@ impl Facts {
     }
 }
 
-/// The os-release file: `/etc/os-release`, else `/usr/lib/os-release`, as
-/// os-release(5) says to look.
-fn os_release() -> Option<String> {
-    ["/etc/os-release", "/usr/lib/os-release"]
+/// The first of `paths` that can be read: `/etc/os-release`, else
+/// `/usr/lib/os-release`, as os-release(5) says to look.
+pub fn read_os_release(paths: &[PathBuf]) -> Option<String> {
+    paths
         .iter()
         .find_map(|path| std::fs::read_to_string(path).ok())
 }

@@ -1,7 +1,8 @@
 //! Running a command's steps on this machine: each `aws:runShellScript`
 //! step is a script run by `/bin/sh` in a process group of its own, so a
 //! timeout or a cancel can kill everything it started. Output is reported
-//! as it grows.
+//! as it grows. An `aws:runPatchBaseline` step is run by
+//! [`crate::patching`] and reports once, at its end.
 //!
 //! The rules follow the simulated agent's (`sysman-backend`'s
 //! `sim/agent.rs`): steps run in order and a failed step does not stop the
@@ -14,6 +15,7 @@ use std::os::unix::fs::DirBuilderExt;
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::{ExitStatus, Stdio};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use nix::errno::Errno;
@@ -27,7 +29,9 @@ use tokio::process::Command;
 use tokio::sync::watch;
 use tokio::time::Instant;
 
-/// The one action this agent runs.
+use crate::patching::{self, Patcher, RUN_PATCH_BASELINE};
+
+/// The action of scripts.
 pub const RUN_SHELL_SCRIPT: &str = "aws:runShellScript";
 /// Output sent per stream of a step, as much as the server keeps; the
 /// rest is read and dropped so the script never blocks on a full pipe.
@@ -64,6 +68,8 @@ pub struct Job {
     pub work_dir: PathBuf,
     /// Set for every script, besides the agent's own environment.
     pub env: Vec<(String, String)>,
+    /// What `aws:runPatchBaseline` steps need; without it they fail.
+    pub patcher: Option<Arc<Patcher>>,
 }
 
 /// How one step ended.
@@ -205,12 +211,16 @@ async fn run_step(
     report: &mut (dyn FnMut(Vec<StepReport>) + Send),
 ) -> (StepReport, Ending) {
     let started = now();
+    if step.action == RUN_PATCH_BASELINE {
+        return run_patch_step(job, step, started, deadline, stop).await;
+    }
     if step.action != RUN_SHELL_SCRIPT {
         return failed_early(
             step,
             started,
             format!(
-                "The action {} is not supported by this agent; it runs {RUN_SHELL_SCRIPT} steps",
+                "The action {} is not supported by this agent; it runs {RUN_SHELL_SCRIPT} and \
+                 {RUN_PATCH_BASELINE} steps",
                 step.action
             ),
         );
@@ -237,11 +247,7 @@ async fn run_step(
         Some(dir) => dir,
         None => job.work_dir.clone(),
     };
-    let step_deadline = step_timeout(step).map(|t| Instant::now() + t);
-    let (limit, limit_ending) = match step_deadline {
-        Some(at) if at < deadline => (at, Ending::StepTimedOut),
-        _ => (deadline, Ending::TimedOut),
-    };
+    let (limit, limit_ending) = limit_of(step, deadline);
 
     let mut child = match Command::new("/bin/sh")
         .arg(&script_path)
@@ -343,6 +349,63 @@ async fn run_step(
         finished: Some(now()),
         stdout: out.take(),
         stderr: err.take(),
+    };
+    (report, ending)
+}
+
+/// When a step must end, and how it ends then: its own `timeoutSeconds`
+/// if that comes first, else the command's deadline.
+fn limit_of(step: &AgentStep, deadline: Instant) -> (Instant, Ending) {
+    match step_timeout(step).map(|t| Instant::now() + t) {
+        Some(at) if at < deadline => (at, Ending::StepTimedOut),
+        _ => (deadline, Ending::TimedOut),
+    }
+}
+
+/// An `aws:runPatchBaseline` step: one report at its end. Stopped or out
+/// of time, it ends at once; an apt-get it started is left to finish
+/// (killing dpkg midway would leave packages half-configured), and the
+/// next Scan reports what it did.
+async fn run_patch_step(
+    job: &Job,
+    step: &AgentStep,
+    started: Timestamp,
+    deadline: Instant,
+    stop: &mut watch::Receiver<Option<Stop>>,
+) -> (StepReport, Ending) {
+    let Some(patcher) = job.patcher.as_deref() else {
+        return failed_early(
+            step,
+            started,
+            format!("This agent is not set up to run {RUN_PATCH_BASELINE} steps"),
+        );
+    };
+    let (limit, limit_ending) = limit_of(step, deadline);
+    let work = patching::run(patcher, &job.command_id, &job.work_dir, step, started);
+    let (status, ending, why) = tokio::select! {
+        report = work => return (report, Ending::Done),
+        () = tokio::time::sleep_until(limit) => ("TimedOut", limit_ending, "ran out of time"),
+        why = stopped(stop) => match why {
+            Stop::Cancel => ("Cancelled", Ending::Stopped(why), "was cancelled"),
+            Stop::Shutdown => ("Failed", Ending::Stopped(why), "stopped with the agent"),
+        },
+    };
+    let install = step.inputs.get("Operation").and_then(|v| v.as_str()) == Some("Install");
+    let mut stderr = format!("sysman-agent: the patch operation {why}");
+    if install {
+        stderr.push_str(
+            "; an apt-get it had started runs to its end, and the next Scan reports what it \
+             installed",
+        );
+    }
+    let report = StepReport {
+        name: step.name.clone(),
+        status: status.to_owned(),
+        response_code: -1,
+        started: Some(started),
+        finished: Some(now()),
+        stdout: String::new(),
+        stderr,
     };
     (report, ending)
 }
@@ -532,6 +595,7 @@ mod tests {
             execution_timeout: timeout,
             work_dir: dir.join("work").join("c"),
             env: vec![("SYSMAN_TEST_VAR".into(), "from-agent".into())],
+            patcher: None,
         }
     }
 
@@ -766,6 +830,93 @@ mod tests {
         let seen = run_job(&job).await;
         assert_eq!(seen.step("slow").2, "TimedOut");
         assert_eq!(seen.step("after"), ("ran\n", "", "Success", 0));
+    }
+
+    /// A job whose first step is `aws:runPatchBaseline` on a machine
+    /// whose dpkg-query hangs (writing its pid first), against a server
+    /// that is not there.
+    fn hanging_patch_job(dir: &Path, pid_file: &Path, timeout: Duration) -> Job {
+        let script = dir.join("dpkg-query");
+        std::fs::write(
+            &script,
+            format!("echo $$ > {}; exec sleep 30\n", pid_file.display()),
+        )
+        .unwrap();
+        let patcher = Patcher {
+            client: sysman_api::client::Client::new("http://127.0.0.1:9", "us-east-1", None)
+                .unwrap(),
+            instance_id: "mi-0123456789abcdef0".into(),
+            state_dir: dir.to_path_buf(),
+            host: crate::apt::Host {
+                dpkg_query: vec!["/bin/sh".into(), script.display().to_string()],
+                ..crate::apt::Host::default()
+            },
+            allow_install: false,
+        };
+        let patch = AgentStep {
+            name: "patch".into(),
+            action: RUN_PATCH_BASELINE.into(),
+            inputs: serde_json::json!({ "Operation": "Scan" }),
+        };
+        Job {
+            patcher: Some(Arc::new(patcher)),
+            ..job(dir, vec![patch, step("after", &["echo never"])], timeout)
+        }
+    }
+
+    #[tokio::test]
+    async fn a_patch_step_is_cancelled_at_once_and_its_reading_stopped() {
+        let dir = tempfile::tempdir().unwrap();
+        let pid_file = dir.path().join("pid");
+        let job = hanging_patch_job(dir.path(), &pid_file, Duration::from_secs(60));
+        let (tx, mut rx) = watch::channel(None);
+        let pid_seen = pid_file.clone();
+        let canceller = tokio::spawn(async move {
+            while !pid_seen.exists() {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            let _ = tx.send(Some(Stop::Cancel));
+            tx
+        });
+        let seen = run_with(&job, &mut rx).await;
+        drop(canceller.await.unwrap());
+        let (out, err, status, code) = seen.step("patch");
+        assert_eq!((out, status, code), ("", "Cancelled", -1));
+        assert!(err.contains("the patch operation was cancelled"), "{err}");
+        assert_eq!(seen.step("after").2, "Cancelled");
+        assert_gone(&pid_file).await;
+    }
+
+    #[tokio::test]
+    async fn a_patch_step_ends_with_the_execution_timeout() {
+        let dir = tempfile::tempdir().unwrap();
+        let pid_file = dir.path().join("pid");
+        let job = hanging_patch_job(dir.path(), &pid_file, Duration::from_secs(1));
+        let began = Instant::now();
+        let seen = run_job(&job).await;
+        assert!(began.elapsed() < Duration::from_secs(5));
+        let (_, err, status, code) = seen.step("patch");
+        assert_eq!((status, code), ("TimedOut", -1));
+        assert!(err.contains("ran out of time"), "{err}");
+        assert_eq!(seen.step("after").2, "Cancelled");
+        assert_gone(&pid_file).await;
+    }
+
+    #[tokio::test]
+    async fn a_patch_step_without_a_patcher_fails_with_a_reason() {
+        let dir = tempfile::tempdir().unwrap();
+        let patch = AgentStep {
+            name: "patch".into(),
+            action: RUN_PATCH_BASELINE.into(),
+            inputs: serde_json::json!({ "Operation": "Scan" }),
+        };
+        let seen = run_job(&job(dir.path(), vec![patch], Duration::from_secs(5))).await;
+        let (_, err, status, code) = seen.step("patch");
+        assert_eq!((status, code), ("Failed", 1));
+        assert!(
+            err.contains("not set up to run aws:runPatchBaseline"),
+            "{err}"
+        );
     }
 
     #[tokio::test]
