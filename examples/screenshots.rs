@@ -163,10 +163,47 @@ async fn run_command(fixture: &Fixture) -> std::io::Result<()> {
     press(&mut app, "\u{1b}:docs");
     let effects = app.update(Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
     settle(fixture, &mut app, effects).await;
-    press(&mut app, "j");
+    // AWS-RunShellScript, after AWS-RunPatchBaseline and the PowerShell one.
+    press(&mut app, "jj");
     let effects = app.update(Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
     settle(fixture, &mut app, effects).await;
     save(&mut app, "document.svg")?;
+    Ok(())
+}
+
+/// Presses `keys` as [`press`] does, carrying out what they ask.
+async fn go(fixture: &Fixture, app: &mut App, keys: &str) {
+    for c in keys.chars() {
+        let code = match c {
+            '\n' => KeyCode::Enter,
+            '\u{1b}' => KeyCode::Esc,
+            c => KeyCode::Char(c),
+        };
+        let effects = app.update(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+        settle(fixture, app, effects).await;
+    }
+}
+
+/// Patch Manager and Compliance over a scanned fleet: the baselines and
+/// patch groups, a baseline's matrix with two pending patches selected,
+/// the approval preview, and compliance by type and for one node.
+async fn patching() -> std::io::Result<()> {
+    let fixture = Fixture::patched(200, 7).await;
+    let mut app = fixture.app((120, 40), "dark", false).await;
+    go(&fixture, &mut app, ":patch\n").await;
+    save(&mut app, "patch.svg")?;
+    go(&fixture, &mut app, "\nj  ").await;
+    save(&mut app, "patch-matrix.svg")?;
+    go(&fixture, &mut app, "a").await;
+    save(&mut app, "patch-approve.svg")?;
+    go(&fixture, &mut app, "n\u{1b}\u{1b}:compliance\n").await;
+    // Let the status line ("unselected 2 patches") time out.
+    for _ in 0..10 {
+        app.update(Msg::Tick(app.now));
+    }
+    save(&mut app, "compliance.svg")?;
+    go(&fixture, &mut app, "\n").await;
+    save(&mut app, "compliance-node.svg")?;
     Ok(())
 }
 
@@ -204,5 +241,6 @@ async fn main() -> std::io::Result<()> {
     let mut light = fixture.app((120, 40), "light", false).await;
     save(&mut light, "fleet-light.svg")?;
     run_command(&fixture).await?;
+    patching().await?;
     Ok(())
 }

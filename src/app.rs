@@ -6,7 +6,9 @@
 //! `update` never awaits and `render` (in `ui`) never changes anything, so
 //! every screen can be reproduced from a sequence of messages.
 
+mod compliance;
 mod docs;
+mod patch;
 mod run;
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
@@ -14,11 +16,16 @@ use sysman_api::Timestamp;
 use sysman_api::commands::{
     Command as RunCommand, CommandInvocation, GetCommandOutputResult, SendCommand,
 };
+use sysman_api::compliance::ComplianceItem;
 use sysman_api::documents::{
     DocumentDescription, DocumentFormat, DocumentIdentifier, DocumentVersionInfo, GetDocumentResult,
 };
 use sysman_api::fleet::{Activation, NodeSummary};
 use sysman_api::parameters::{Parameter, ParameterHistory, ParameterMetadata, PutParameter};
+use sysman_api::patch::{
+    DescribePatchCountsResult, DescribePatchGroupStateResult, PatchBaselineDescription,
+    PatchBaselineIdentity, PatchGroupPatchBaselineMapping, UpdatePatchBaseline,
+};
 use sysman_backend::Event;
 
 use crate::form::ParamForm;
@@ -30,9 +37,13 @@ use crate::panes::activations::ActivationsPane;
 use crate::panes::commands::output::Stream;
 use crate::panes::commands::send::SendForm;
 use crate::panes::commands::{CommandsPane, RunView};
+use crate::panes::compliance::{ComplianceData, CompliancePane};
 use crate::panes::documents::DocumentsPane;
 use crate::panes::fleet::{FleetPane, FleetView};
 use crate::panes::parameters::{Detail, ParametersPane, ParametersView};
+use crate::panes::patch::PatchPane;
+use crate::panes::patch::approval::{Approval, SelectBy, Verdict};
+use crate::panes::patch::matrix::{CountScope, MatrixData};
 use crate::theme::Theme;
 
 /// Something that happened.
@@ -122,6 +133,40 @@ pub enum BackendMsg {
         request: u64,
         result: Result<Box<GetDocumentResult>, String>,
     },
+    /// Every patch baseline, and which patch group has which.
+    BaselinesLoaded {
+        request: u64,
+        result: Result<Box<BaselineLists>, String>,
+    },
+    /// How the nodes of each patch group stand.
+    GroupStatesLoaded {
+        request: u64,
+        result: Result<Vec<(String, DescribePatchGroupStateResult)>, String>,
+    },
+    /// A baseline's matrix.
+    MatrixLoaded {
+        request: u64,
+        result: Result<Box<MatrixData>, String>,
+    },
+    /// The open matrix's counts, after nodes reported.
+    MatrixCountsLoaded {
+        request: u64,
+        result: Result<Box<DescribePatchCountsResult>, String>,
+    },
+    /// An approval or rejection applied.
+    BaselineUpdated {
+        request: u64,
+        result: Result<Box<PatchBaselineDescription>, String>,
+    },
+    ComplianceLoaded {
+        request: u64,
+        result: Result<Box<ComplianceData>, String>,
+    },
+    /// One node's compliance items.
+    ComplianceItemsLoaded {
+        request: u64,
+        result: Result<Vec<ComplianceItem>, String>,
+    },
     Event(Event),
     /// The event stream dropped events: reload everything.
     Lagged,
@@ -131,6 +176,12 @@ pub enum BackendMsg {
         result: Result<String, String>,
     },
 }
+
+/// Every patch baseline, and each patch group's registrations.
+pub type BaselineLists = (
+    Vec<PatchBaselineIdentity>,
+    Vec<PatchGroupPatchBaselineMapping>,
+);
 
 /// A backend call for the runtime to make.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -226,6 +277,38 @@ pub enum Effect {
         version: Option<String>,
         format: Option<DocumentFormat>,
     },
+    /// Every patch baseline and patch group registration.
+    LoadBaselines {
+        request: u64,
+    },
+    /// How the nodes of each of `groups` stand.
+    LoadGroupStates {
+        request: u64,
+        groups: Vec<String>,
+    },
+    /// Everything a baseline's matrix shows.
+    LoadMatrix {
+        request: u64,
+        baseline_id: String,
+    },
+    /// The patch counts of the nodes `scope` covers.
+    LoadMatrixCounts {
+        request: u64,
+        scope: CountScope,
+    },
+    UpdateBaseline {
+        request: u64,
+        update: Box<UpdatePatchBaseline>,
+    },
+    /// The summaries by type and every non-compliant node.
+    LoadCompliance {
+        request: u64,
+    },
+    /// Every compliance item of one node.
+    LoadComplianceItems {
+        request: u64,
+        resource_id: String,
+    },
 }
 
 /// What sits on top of the pane and takes keys first.
@@ -246,6 +329,10 @@ pub enum Layer {
     },
     /// The Run Command send form.
     Send(Box<SendForm>),
+    /// What approving or rejecting patches would change, before it does.
+    Approval(Box<Approval>),
+    /// The chooser that selects patches by severity or classification.
+    SelectBy(SelectBy),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -272,6 +359,8 @@ pub struct App {
     pub parameters: ParametersPane,
     pub commands: CommandsPane,
     pub documents: DocumentsPane,
+    pub patch: PatchPane,
+    pub compliance: CompliancePane,
     pub layer: Option<Layer>,
     /// The filter text while it is being typed.
     pub filter_input: Option<String>,
@@ -321,6 +410,8 @@ impl App {
             parameters: ParametersPane::default(),
             commands: CommandsPane::default(),
             documents: DocumentsPane::default(),
+            patch: PatchPane::default(),
+            compliance: CompliancePane::default(),
             layer: None,
             filter_input: None,
             pending_keys: Vec::new(),
@@ -421,6 +512,8 @@ impl App {
         self.activations.settle();
         self.parameters.settle();
         self.settle_commands(page);
+        self.settle_patch();
+        self.settle_compliance();
     }
 
     pub fn set_status(&mut self, text: impl Into<String>, error: bool) {
@@ -442,6 +535,8 @@ impl App {
                 None => self.commands.table.filter.text(),
             },
             PaneId::Documents => self.documents.table.filter.text(),
+            PaneId::Patch => self.patch.table().filter.text(),
+            PaneId::Compliance => self.compliance.table().filter.text(),
         }
     }
 
@@ -456,6 +551,7 @@ impl App {
             PaneId::Activations => true,
             PaneId::Commands => self.commands.view() != RunView::Output,
             PaneId::Documents => self.documents.detail.is_none(),
+            PaneId::Patch | PaneId::Compliance => true,
         }
     }
 
@@ -470,6 +566,12 @@ impl App {
         }
         if self.pane == PaneId::Documents && self.documents.detail.is_some() {
             return vec![Scope::Document, Scope::Global];
+        }
+        if self.pane == PaneId::Patch && self.patch.matrix.is_some() {
+            return vec![Scope::Baseline, Scope::Table, Scope::Global];
+        }
+        if self.pane == PaneId::Compliance && self.compliance.node.is_some() {
+            return vec![Scope::Table, Scope::Global];
         }
         match (self.pane, &self.fleet.view, &self.parameters.view) {
             (PaneId::Fleet, FleetView::Node { .. }, _) => vec![Scope::Node, Scope::Global],
@@ -502,6 +604,12 @@ impl App {
         }
         if let (PaneId::Documents, Some(d)) = (self.pane, &self.documents.detail) {
             crumbs.push(d.name.clone());
+        }
+        if let (PaneId::Patch, Some(m)) = (self.pane, &self.patch.matrix) {
+            crumbs.push(m.name.clone());
+        }
+        if let (PaneId::Compliance, Some(n)) = (self.pane, &self.compliance.node) {
+            crumbs.push(n.resource_id.clone());
         }
         if self.pane == PaneId::Commands {
             if let Some(d) = &self.commands.detail {
@@ -624,6 +732,8 @@ impl App {
                 self.layer = Some(Layer::Form(form));
             }
             Layer::Send(form) => return self.on_send_key(*form, event),
+            Layer::Approval(approval) => return self.on_approval_key(approval, event),
+            Layer::SelectBy(chooser) => self.on_select_by_key(chooser, event),
             Layer::Palette(mut palette) => match event.code {
                 KeyCode::Esc => {}
                 KeyCode::Enter => return self.run_palette(&palette),
@@ -690,6 +800,8 @@ impl App {
                 None => self.commands.table.set_filter(text),
             },
             PaneId::Documents => self.documents.table.set_filter(text),
+            PaneId::Patch => self.patch.table_mut().set_filter(text),
+            PaneId::Compliance => self.compliance.table_mut().set_filter(text),
         }
     }
 
@@ -705,9 +817,7 @@ impl App {
                 if !args.is_empty() {
                     self.set_filter(&args);
                 }
-                if pane == PaneId::Documents {
-                    return self.enter_documents();
-                }
+                return self.enter_pane(pane);
             }
             Some((PaletteTarget::Quit, _)) => self.quit = true,
             None => {
@@ -719,6 +829,16 @@ impl App {
             }
         }
         Vec::new()
+    }
+
+    /// Loads what a pane shows the first time it comes into view.
+    fn enter_pane(&mut self, pane: PaneId) -> Vec<Effect> {
+        match pane {
+            PaneId::Documents => self.enter_documents(),
+            PaneId::Patch => self.enter_patch(),
+            PaneId::Compliance => self.enter_compliance(),
+            _ => Vec::new(),
+        }
     }
 
     pub fn switch_to(&mut self, pane: PaneId) {
@@ -771,6 +891,13 @@ impl App {
             }
             Command::ToggleFormat => return self.toggle_format(),
             Command::RunDocument => return self.run_document(),
+            Command::SwitchList => self.switch_patch_list(),
+            Command::TogglePatch => self.toggle_patch(),
+            Command::SelectPatchesBy => self.open_select_by(),
+            Command::ApprovePatches => self.preview_approval(Verdict::Approve),
+            Command::RejectPatches => self.preview_approval(Verdict::Reject),
+            Command::ScanPatches => return self.patch_now("Scan"),
+            Command::InstallPatches => return self.patch_now("Install"),
             Command::ToggleSelect => self.fleet.toggle_mark(),
             Command::RunOnNodes => return self.run_on_nodes(),
             Command::Top | Command::Bottom if self.commands_output_focused() => {
@@ -861,6 +988,8 @@ impl App {
             PaneId::Activations => {}
             PaneId::Commands => return self.open_command(),
             PaneId::Documents => return self.open_document(),
+            PaneId::Patch => return self.open_patch(),
+            PaneId::Compliance => return self.open_compliance(),
         }
         Vec::new()
     }
@@ -890,6 +1019,8 @@ impl App {
                 None => &mut self.commands.table,
             },
             PaneId::Documents => &mut self.documents.table,
+            PaneId::Patch => self.patch.table_mut(),
+            PaneId::Compliance => self.compliance.table_mut(),
         }
     }
 
@@ -943,6 +1074,16 @@ impl App {
             self.fleet.view = FleetView::Table;
         } else if self.pane == PaneId::Documents && self.documents.detail.is_some() {
             self.documents.detail = None;
+        } else if self.pane == PaneId::Patch
+            && self.current_filter().is_empty()
+            && self.patch.matrix.is_some()
+        {
+            self.back_in_matrix();
+        } else if self.pane == PaneId::Compliance
+            && self.current_filter().is_empty()
+            && self.compliance.node.is_some()
+        {
+            self.compliance.node = None;
         } else if self.pane == PaneId::Commands && self.commands.output.is_some() {
             self.commands.output = None;
         } else if self.pane == PaneId::Commands
@@ -1118,13 +1259,14 @@ impl App {
                 }
                 return self.reload_parameters();
             }
-            // No pane shows patch baselines or compliance yet.
             BackendMsg::Event(
-                Event::PatchBaselineChanged { .. }
+                event @ (Event::PatchBaselineChanged { .. }
                 | Event::PatchBaselineDeleted { .. }
-                | Event::PatchStateChanged { .. }
-                | Event::ComplianceChanged { .. },
-            ) => {}
+                | Event::PatchStateChanged { .. }),
+            ) => self.on_patch_event(&event),
+            BackendMsg::Event(Event::ComplianceChanged { resource_id, .. }) => {
+                self.on_compliance_event(&resource_id)
+            }
             BackendMsg::Lagged => {
                 let mut effects = vec![
                     self.load_nodes(),
@@ -1133,6 +1275,8 @@ impl App {
                 ];
                 effects.extend(self.reload_commands_after_lag());
                 effects.extend(self.reload_documents_after_lag());
+                effects.extend(self.reload_patch_after_lag());
+                effects.extend(self.reload_compliance_after_lag());
                 return effects;
             }
             BackendMsg::Event(
@@ -1155,6 +1299,15 @@ impl App {
             msg @ (BackendMsg::AllDocumentsLoaded { .. }
             | BackendMsg::DocumentDetailLoaded { .. }
             | BackendMsg::DocumentContentLoaded { .. }) => return self.on_documents_msg(msg),
+            msg @ (BackendMsg::BaselinesLoaded { .. }
+            | BackendMsg::GroupStatesLoaded { .. }
+            | BackendMsg::MatrixLoaded { .. }
+            | BackendMsg::MatrixCountsLoaded { .. }
+            | BackendMsg::BaselineUpdated { .. }) => return self.on_patch_msg(msg),
+            msg @ (BackendMsg::ComplianceLoaded { .. }
+            | BackendMsg::ComplianceItemsLoaded { .. }) => {
+                return self.on_compliance_msg(msg);
+            }
             BackendMsg::Done { request, result } if matches!(&self.layer, Some(Layer::Form(f)) if f.pending == Some(request)) => {
                 match result {
                     Ok(text) => {

@@ -3,12 +3,21 @@
 
 use std::sync::Arc;
 
-use sysman_api::Timestamp;
+use std::collections::BTreeMap;
+use std::time::Duration;
+
 use sysman_api::client::Client;
 use sysman_api::commands::{
-    AcknowledgeMessage, MessageBody, ReceiveMessages, SendReply, StepReport,
+    AcknowledgeMessage, Command, CommandStatus, ListCommands, MessageBody, ReceiveMessages,
+    SendCommand, SendReply, StepReport,
+};
+use sysman_api::compliance::{ComplianceExecutionSummary, ComplianceItemEntry, PutComplianceItems};
+use sysman_api::patch::{
+    CreatePatchBaseline, PatchFilter, PatchFilterGroup, PatchRule, PatchRuleGroup,
+    RegisterPatchBaselineForPatchGroup,
 };
 use sysman_api::sigv4::AccessKey;
+use sysman_api::{Target, Timestamp};
 use sysman_backend::sim::{FleetSpec, Simulator};
 use sysman_backend::{Backend, Caller, Clock, ManualClock, Options};
 
@@ -72,6 +81,162 @@ impl Fixture {
             connection,
             sim,
         }
+    }
+
+    /// The patch scenario of the Patch Manager and Compliance tests and
+    /// screenshots: [`Fixture::new`], then a baseline of our own,
+    /// `prod-linux`, for Amazon Linux 2023 (security patches approved some
+    /// days after release, by severity), registered for the patch group
+    /// `prod-linux`; every node scanned; and an antivirus check reported as
+    /// the custom compliance type `Custom:AntiVirus` by a few nodes.
+    pub async fn patched(nodes: usize, seed: u64) -> Fixture {
+        let mut fx = Self::new(nodes, seed).await;
+        let admin = Caller::admin("fixture");
+        let rule = |severity: &str, days: i64, level: &str| PatchRule {
+            patch_filter_group: PatchFilterGroup {
+                patch_filters: vec![
+                    PatchFilter {
+                        key: "CLASSIFICATION".into(),
+                        values: vec!["Security".into()],
+                    },
+                    PatchFilter {
+                        key: "SEVERITY".into(),
+                        values: vec![severity.into()],
+                    },
+                ],
+            },
+            compliance_level: Some(level.into()),
+            approve_after_days: Some(days),
+            approve_until_date: None,
+            enable_non_security: None,
+        };
+        let baseline_id = fx
+            .backend
+            .call(
+                &admin,
+                CreatePatchBaseline {
+                    name: "prod-linux".into(),
+                    operating_system: Some("AMAZON_LINUX_2023".into()),
+                    description: Some(
+                        "Production Amazon Linux: security patches by severity".into(),
+                    ),
+                    approval_rules: Some(PatchRuleGroup {
+                        patch_rules: vec![
+                            rule("Critical", 3, "CRITICAL"),
+                            rule("Important", 7, "HIGH"),
+                            rule("Medium", 14, "MEDIUM"),
+                        ],
+                    }),
+                    ..CreatePatchBaseline::default()
+                },
+            )
+            .await
+            .expect("the baseline is valid")
+            .baseline_id;
+        fx.backend
+            .call(
+                &admin,
+                RegisterPatchBaselineForPatchGroup {
+                    baseline_id,
+                    patch_group: "prod-linux".into(),
+                },
+            )
+            .await
+            .expect("the group registers");
+        let every_group = Target {
+            key: "tag-key".into(),
+            values: vec![crate::panes::patch::PATCH_GROUP_TAG.into()],
+        };
+        fx.run_patch_baseline(vec![every_group], "Scan").await;
+        let ids: Vec<String> = fx.sim.instance_ids().map(str::to_owned).collect();
+        let now = fx.clock.now();
+        for (i, id) in ids.iter().enumerate().filter(|(i, _)| i % 7 == 0) {
+            let item = |id: &str, title: &str, severity: &str, ok: bool| ComplianceItemEntry {
+                id: Some(id.into()),
+                title: Some(title.into()),
+                severity: severity.into(),
+                status: if ok { "COMPLIANT" } else { "NON_COMPLIANT" }.into(),
+                details: None,
+            };
+            let put = PutComplianceItems {
+                resource_id: id.clone(),
+                resource_type: "ManagedInstance".into(),
+                compliance_type: "Custom:AntiVirus".into(),
+                execution_summary: ComplianceExecutionSummary::at(now),
+                items: vec![
+                    item(
+                        "Definitions",
+                        "Virus definitions under a day old",
+                        "HIGH",
+                        i % 3 != 0,
+                    ),
+                    item(
+                        "RealTime",
+                        "Real-time protection on",
+                        "CRITICAL",
+                        i % 5 != 0,
+                    ),
+                ],
+                item_content_hash: None,
+                upload_type: None,
+            };
+            fx.backend
+                .call(&admin, put)
+                .await
+                .expect("the items are valid");
+        }
+        fx
+    }
+
+    /// Runs AWS-RunPatchBaseline (`operation`: `Scan` or `Install`) on the
+    /// nodes `targets` name, moving the clock on in ten-second steps (the
+    /// simulated nodes scan and report) until the command ends.
+    pub async fn run_patch_baseline(&mut self, targets: Vec<Target>, operation: &str) -> Command {
+        let admin = Caller::admin("fixture");
+        let send = SendCommand {
+            targets: Some(targets),
+            document_name: crate::panes::commands::send::PATCH_DOCUMENT.into(),
+            parameters: Some(BTreeMap::from([(
+                "Operation".to_owned(),
+                vec![operation.to_owned()],
+            )])),
+            max_concurrency: Some("100%".into()),
+            ..SendCommand::default()
+        };
+        let id = self
+            .backend
+            .call(&admin, send)
+            .await
+            .expect("the patch command is sent")
+            .command
+            .command_id;
+        // Run Command ramps up, and an install takes minutes: an hour in
+        // ten-second steps is plenty.
+        for _ in 0..360 {
+            self.clock.advance(Duration::from_secs(10));
+            self.sim
+                .step_until(self.clock.now())
+                .await
+                .expect("the nodes report");
+            let list = ListCommands {
+                command_id: Some(id.clone()),
+                ..ListCommands::default()
+            };
+            let command = self
+                .backend
+                .call(&admin, list)
+                .await
+                .expect("the command is listed")
+                .commands
+                .remove(0);
+            if !matches!(
+                command.status,
+                CommandStatus::Pending | CommandStatus::InProgress
+            ) {
+                return command;
+            }
+        }
+        panic!("the patch command {id} did not end in an hour");
     }
 
     /// A console over this fleet at `size`, with its initial loads done.

@@ -164,10 +164,16 @@ pub enum Scope {
     Documents,
     /// One document: its description and content.
     Document,
+    /// Patch Manager's baselines and patch groups.
+    Patch,
+    /// One baseline's patches: the approval matrix.
+    Baseline,
+    /// Compliance: the summary and the non-compliant nodes.
+    Compliance,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 12] = [
+    pub const ALL: [Scope; 15] = [
         Scope::Global,
         Scope::Table,
         Scope::Fleet,
@@ -180,6 +186,9 @@ impl Scope {
         Scope::Output,
         Scope::Documents,
         Scope::Document,
+        Scope::Patch,
+        Scope::Baseline,
+        Scope::Compliance,
     ];
 
     pub fn name(self) -> &'static str {
@@ -196,6 +205,9 @@ impl Scope {
             Scope::Output => "output",
             Scope::Documents => "documents",
             Scope::Document => "document",
+            Scope::Patch => "patch",
+            Scope::Baseline => "baseline",
+            Scope::Compliance => "compliance",
         }
     }
 
@@ -263,6 +275,13 @@ commands! {
     PrevVersion => "prev_version", "show the previous version of the document", false;
     ToggleFormat => "toggle_format", "show the content as JSON or YAML", false;
     RunDocument => "run_document", "run this document on nodes (the send form)", true;
+    SwitchList => "switch_list", "move between baselines and patch groups", false;
+    TogglePatch => "toggle_patch", "select or unselect the patch", false;
+    SelectPatchesBy => "select_patches_by", "select shown patches by severity or class", false;
+    ApprovePatches => "approve_patches", "approve selected patches, after a preview", true;
+    RejectPatches => "reject_patches", "reject selected patches, after a preview", true;
+    ScanPatches => "scan_patches", "scan for missing patches now", true;
+    InstallPatches => "install_patches", "install approved patches now", true;
     Palette => "palette", "open the command palette", false;
     Help => "help", "show the keys of this pane", false;
     Back => "back", "go back / clear the filter", false;
@@ -365,6 +384,19 @@ pub const DEFAULT_BINDINGS: &[(Scope, &str, Command)] = &[
     (Scope::Document, "[", Command::PrevVersion),
     (Scope::Document, "y", Command::ToggleFormat),
     (Scope::Document, "R", Command::RunDocument),
+    (Scope::Patch, "enter", Command::Open),
+    (Scope::Patch, "tab", Command::SwitchList),
+    (Scope::Patch, "s", Command::ScanPatches),
+    (Scope::Patch, "i", Command::InstallPatches),
+    (Scope::Patch, "o", Command::SortNext),
+    (Scope::Baseline, "space", Command::TogglePatch),
+    (Scope::Baseline, "v", Command::SelectPatchesBy),
+    (Scope::Baseline, "a", Command::ApprovePatches),
+    (Scope::Baseline, "x", Command::RejectPatches),
+    (Scope::Baseline, "s", Command::ScanPatches),
+    (Scope::Baseline, "i", Command::InstallPatches),
+    (Scope::Baseline, "o", Command::SortNext),
+    (Scope::Compliance, "enter", Command::Open),
 ];
 
 /// Bindings by scope.

@@ -3,9 +3,11 @@
 
 pub mod activations;
 pub mod commands;
+pub mod compliance;
 pub mod documents;
 pub mod fleet;
 pub mod parameters;
+pub mod patch;
 pub mod tree;
 
 use std::fmt;
@@ -20,15 +22,19 @@ pub enum PaneId {
     Parameters,
     Commands,
     Documents,
+    Patch,
+    Compliance,
 }
 
 impl PaneId {
-    pub const ALL: [PaneId; 5] = [
+    pub const ALL: [PaneId; 7] = [
         PaneId::Fleet,
         PaneId::Activations,
         PaneId::Parameters,
         PaneId::Commands,
         PaneId::Documents,
+        PaneId::Patch,
+        PaneId::Compliance,
     ];
 
     pub fn title(self) -> &'static str {
@@ -38,6 +44,8 @@ impl PaneId {
             PaneId::Parameters => "Parameters",
             PaneId::Commands => "Run Command",
             PaneId::Documents => "Documents",
+            PaneId::Patch => "Patch Manager",
+            PaneId::Compliance => "Compliance",
         }
     }
 
@@ -49,6 +57,8 @@ impl PaneId {
             PaneId::Parameters => &["params", "parameters", "ps", "parameter-store"],
             PaneId::Commands => &["run", "commands", "rc", "run-command"],
             PaneId::Documents => &["docs", "documents"],
+            PaneId::Patch => &["patch", "patches", "pm", "patch-manager", "baselines"],
+            PaneId::Compliance => &["compliance", "comp"],
         }
     }
 
@@ -59,6 +69,8 @@ impl PaneId {
             PaneId::Parameters => Scope::Parameters,
             PaneId::Commands => Scope::Commands,
             PaneId::Documents => Scope::Documents,
+            PaneId::Patch => Scope::Patch,
+            PaneId::Compliance => Scope::Compliance,
         }
     }
 }

@@ -3,6 +3,9 @@
 //! its effects in the background, and redraws at most ~60 times a second,
 //! only when something changed.
 
+mod compliance;
+mod patch;
+
 use std::time::{Duration, Instant};
 
 use ratatui::DefaultTerminal;
@@ -541,6 +544,40 @@ impl Connection {
                     .map_err(text);
                 BackendMsg::Done { request, result }
             }
+            Effect::LoadBaselines { request } => BackendMsg::BaselinesLoaded {
+                request,
+                result: self.baselines().await.map(Box::new).map_err(text),
+            },
+            Effect::LoadGroupStates { request, groups } => BackendMsg::GroupStatesLoaded {
+                request,
+                result: self.group_states(groups).await.map_err(text),
+            },
+            Effect::LoadMatrix {
+                request,
+                baseline_id,
+            } => BackendMsg::MatrixLoaded {
+                request,
+                result: self.matrix(&baseline_id).await.map(Box::new).map_err(text),
+            },
+            Effect::LoadMatrixCounts { request, scope } => BackendMsg::MatrixCountsLoaded {
+                request,
+                result: self.counts(&scope).await.map(Box::new).map_err(text),
+            },
+            Effect::UpdateBaseline { request, update } => BackendMsg::BaselineUpdated {
+                request,
+                result: self.call(*update).await.map(Box::new).map_err(text),
+            },
+            Effect::LoadCompliance { request } => BackendMsg::ComplianceLoaded {
+                request,
+                result: self.compliance().await.map(Box::new).map_err(text),
+            },
+            Effect::LoadComplianceItems {
+                request,
+                resource_id,
+            } => BackendMsg::ComplianceItemsLoaded {
+                request,
+                result: self.compliance_items(&resource_id).await.map_err(text),
+            },
             Effect::DeleteActivation {
                 request,
                 activation_id,

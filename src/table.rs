@@ -6,9 +6,14 @@
 
 use std::cmp::Ordering;
 
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::style::Style;
 use ratatui::text::Line;
+use ratatui::widgets::{Block, Row, Table};
 
 use crate::filter::Query;
+use crate::theme::Theme;
 
 #[derive(Debug)]
 pub struct TableView {
@@ -158,6 +163,79 @@ pub fn fit_columns(columns: &[(u16, u8)], width: u16) -> Vec<usize> {
     }
     chosen.sort_unstable();
     chosen
+}
+
+/// A column of a drawn table: its title, minimum width, priority (lower
+/// stays longer on narrow terminals), and whether it takes spare width.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Column {
+    pub title: &'static str,
+    pub width: u16,
+    pub priority: u8,
+    pub grows: bool,
+}
+
+impl Column {
+    pub const fn new(title: &'static str, width: u16, priority: u8) -> Self {
+        Self {
+            title,
+            width,
+            priority,
+            grows: false,
+        }
+    }
+
+    /// A column that takes the width the others leave.
+    pub const fn growing(title: &'static str, width: u16, priority: u8) -> Self {
+        Self {
+            title,
+            width,
+            priority,
+            grows: true,
+        }
+    }
+}
+
+/// Draws the visible rows of `view` inside `block`, with the columns that
+/// fit. `cell(row, column)` gives a cell's text and its style when the row
+/// is not the selected one; the selected row is highlighted when the table
+/// has the focus, and merely marked when it has not.
+#[allow(clippy::too_many_arguments)]
+pub fn draw(
+    frame: &mut Frame,
+    area: Rect,
+    block: Block<'static>,
+    view: &TableView,
+    columns: &[Column],
+    theme: &Theme,
+    focused: bool,
+    cell: impl Fn(usize, usize) -> (String, Style),
+) {
+    let fit: Vec<(u16, u8)> = columns.iter().map(|c| (c.width, c.priority)).collect();
+    let shown = fit_columns(&fit, area.width.saturating_sub(2));
+    let header =
+        Row::new(shown.iter().map(|&c| view.heading(c, columns[c].title))).style(theme.header);
+    let rows = view.visible().iter().enumerate().map(|(i, &r)| {
+        let selected = view.offset + i == view.selected;
+        let highlight = selected && focused;
+        Row::new(shown.iter().map(|&c| {
+            let (text, style) = cell(r, c);
+            Line::styled(text, if highlight { Style::default() } else { style })
+        }))
+        .style(match (selected, focused) {
+            (true, true) => theme.selection,
+            (true, false) => theme.accent,
+            _ => Style::default(),
+        })
+    });
+    let widths = shown.iter().map(|&c| {
+        if columns[c].grows {
+            Constraint::Min(columns[c].width)
+        } else {
+            Constraint::Length(columns[c].width)
+        }
+    });
+    frame.render_widget(Table::new(rows, widths).header(header).block(block), area);
 }
 
 #[cfg(test)]

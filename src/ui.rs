@@ -40,8 +40,14 @@ fn layout(area: Rect, filter_visible: bool) -> Areas {
 /// Data rows a table shows at this terminal size: the body less its
 /// borders and column header.
 pub fn table_rows(size: (u16, u16), filter_visible: bool) -> usize {
-    let areas = layout(Rect::new(0, 0, size.0, size.1), filter_visible);
-    usize::from(areas.body.height.saturating_sub(3))
+    usize::from(body_height(size, filter_visible).saturating_sub(3))
+}
+
+/// The height of the pane's body at this terminal size.
+pub fn body_height(size: (u16, u16), filter_visible: bool) -> u16 {
+    layout(Rect::new(0, 0, size.0, size.1), filter_visible)
+        .body
+        .height
 }
 
 pub fn render(frame: &mut Frame, app: &App) {
@@ -67,6 +73,8 @@ pub fn render(frame: &mut Frame, app: &App) {
         (PaneId::Parameters, _) => app.parameters.render(frame, areas.body, theme, app.now),
         (PaneId::Commands, _) => app.commands.render(frame, areas.body, theme, app.now),
         (PaneId::Documents, _) => app.documents.render(frame, areas.body, theme, app.now),
+        (PaneId::Patch, _) => app.patch.render(frame, areas.body, theme, app.now),
+        (PaneId::Compliance, _) => app.compliance.render(frame, areas.body, theme, app.now),
     }
     if let Some(filter) = areas.filter {
         render_filter(frame, app, filter);
@@ -85,6 +93,8 @@ pub fn render(frame: &mut Frame, app: &App) {
             &app.commands.documents,
             app.commands.documents_loaded,
         ),
+        Some(Layer::Approval(approval)) => approval.render(frame, area, theme),
+        Some(Layer::SelectBy(chooser)) => chooser.render(frame, area, theme),
         Some(Layer::Label {
             name,
             version,
@@ -175,8 +185,15 @@ fn render_filter(frame: &mut Frame, app: &App, area: Rect) {
 }
 
 /// Commands worth a place in the footer, in this order.
-const FOOTER: [Command; 24] = [
+const FOOTER: [Command; 31] = [
     Command::Open,
+    Command::ApprovePatches,
+    Command::RejectPatches,
+    Command::TogglePatch,
+    Command::SelectPatchesBy,
+    Command::ScanPatches,
+    Command::InstallPatches,
+    Command::SwitchList,
     Command::RunDocument,
     Command::ToggleFormat,
     Command::NextVersion,
@@ -222,6 +239,13 @@ fn footer_label(command: Command) -> &'static str {
         Command::RunDocument => "run",
         Command::NextVersion => "version",
         Command::ToggleFormat => "json/yaml",
+        Command::ApprovePatches => "approve",
+        Command::RejectPatches => "reject",
+        Command::TogglePatch => "select",
+        Command::SelectPatchesBy => "select by",
+        Command::ScanPatches => "scan",
+        Command::InstallPatches => "install",
+        Command::SwitchList => "groups",
         Command::NextPage => "next page",
         Command::Back => "back",
         Command::Palette => "panes",
@@ -287,7 +311,8 @@ fn render_footer(frame: &mut Frame, app: &App, area: Rect) {
     frame.render_widget(Paragraph::new(Line::from(spans)).style(theme.bar), area);
 }
 
-fn centered(area: Rect, width: u16, height: u16) -> Rect {
+/// A `width` x `height` rectangle in the middle of `area`.
+pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
     let [row] = Layout::vertical([Constraint::Length(height.min(area.height))])
         .flex(Flex::Center)
         .areas(area);
@@ -295,6 +320,52 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
         .flex(Flex::Center)
         .areas(row);
     cell
+}
+
+/// The frame of a dialog over a pane.
+pub fn popup_block(theme: &Theme, title: &str) -> Block<'static> {
+    Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.accent)
+        .title(Span::styled(format!(" {title} "), theme.title))
+        .style(theme.overlay)
+}
+
+/// `text` cut to `width` characters, with an ellipsis when cut.
+pub fn fit(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        text.to_owned()
+    } else {
+        let mut s: String = text.chars().take(width.saturating_sub(1)).collect();
+        s.push('…');
+        s
+    }
+}
+
+/// `text` in lines of at most `width` characters, broken between words, at
+/// most `max` lines (the last one cut with an ellipsis).
+pub fn wrap_words(text: &str, width: usize, max: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        let len = line.chars().count();
+        if len > 0 && len + 1 + word.chars().count() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    if lines.len() > max {
+        let rest = lines[max - 1..].join(" ");
+        lines.truncate(max - 1);
+        lines.push(rest);
+    }
+    lines.into_iter().map(|l| fit(&l, width)).collect()
 }
 
 /// The bordered frame of a pane's table or view, with its title.
@@ -322,11 +393,7 @@ pub fn placeholder(
 }
 
 fn popup(app: &App, title: &str) -> Block<'static> {
-    Block::default()
-        .borders(Borders::ALL)
-        .border_style(app.theme.accent)
-        .title(Span::styled(format!(" {title} "), app.theme.title))
-        .style(app.theme.overlay)
+    popup_block(&app.theme, title)
 }
 
 fn render_help(frame: &mut Frame, app: &App, area: Rect) {

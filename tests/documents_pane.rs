@@ -1,6 +1,6 @@
 //! The Documents pane as a person uses it: `:docs`, filter, open, switch
 //! to YAML and between versions, hand the document to the send form —
-//! over a real backend with the two built-in documents and one of our own.
+//! over a real backend with the built-in documents and one of our own.
 
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;

@@ -164,3 +164,42 @@ async fn a_remote_console_updates_live_from_the_event_stream() {
     assert!(!shown.contains(&gone), "{shown}");
     running.stop().await.unwrap();
 }
+
+/// Presses `keys` (`\n` is enter, `\u{1b}` escape) over `connection`,
+/// carrying out what they ask.
+async fn keys_on(fx: &Fixture, connection: &Connection, app: &mut App, keys: &str) {
+    for c in keys.chars() {
+        let code = match c {
+            '\n' => KeyCode::Enter,
+            '\u{1b}' => KeyCode::Esc,
+            c => KeyCode::Char(c),
+        };
+        let effects = app.update(key(code));
+        fx.drive_on(connection, app, effects).await;
+    }
+}
+
+#[tokio::test]
+async fn patch_manager_and_compliance_render_the_same_embedded_and_remote() {
+    let fx = Fixture::patched(40, 3).await;
+    let (remote, running) = fx.serve().await;
+    let mut embedded = fx.app((120, 40), "dark", false).await;
+    let mut over_http = fx.app_on(&remote, (120, 40), "dark", false).await;
+    for (keys, view, shows) in [
+        (":patch\n", "the baselines", "Patch groups ["),
+        ("\n", "a baseline's matrix", "reporting in prod-linux"),
+        (
+            "\u{1b}\u{1b}:compliance\n",
+            "compliance",
+            "Compliance by type",
+        ),
+        ("\n", "a node's items", "Compliance of mi-"),
+    ] {
+        keys_on(&fx, &fx.connection, &mut embedded, keys).await;
+        keys_on(&fx, &remote, &mut over_http, keys).await;
+        let shown = screen(&mut embedded);
+        assert!(shown.contains(shows), "{view}: {shown}");
+        assert_eq!(shown, screen(&mut over_http), "{view}");
+    }
+    running.stop().await.unwrap();
+}

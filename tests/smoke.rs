@@ -135,6 +135,18 @@ fn a_new_user_browses_the_fleet_in_a_real_terminal() {
     tmux.keys(&["Escape"]);
     tmux.wait_for("nothing sent");
 
+    // Patch Manager: AWS's baselines and the fleet's patch groups, none
+    // scanned yet; Compliance says how to get some.
+    tmux.keys(&[":", "patch", "Enter"]);
+    tmux.wait_until("the baselines and the patch groups", |screen| {
+        screen.contains("Patch baselines [15]")
+            && screen.contains("AWS-AmazonLinux2023DefaultPatchBaseline")
+            && screen.contains("Patch groups [")
+            && screen.contains("s scan")
+    });
+    tmux.keys(&[":", "compliance", "Enter"]);
+    tmux.wait_for("No node has reported compliance yet");
+
     tmux.keys(&["q"]);
     let screen = tmux.wait_for("SYSMAN-EXIT=");
     assert!(screen.contains("SYSMAN-EXIT=0"), "{screen}");

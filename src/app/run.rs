@@ -167,7 +167,7 @@ impl App {
         self.open_form(SendForm::new(targets))
     }
 
-    fn open_form(&mut self, mut form: SendForm) -> Vec<Effect> {
+    pub(super) fn open_form(&mut self, mut form: SendForm) -> Vec<Effect> {
         let mut effects = Vec::new();
         match form.stage {
             Stage::Picking => {
@@ -335,6 +335,16 @@ impl App {
                     KeyCode::Tab | KeyCode::Down => form.next_field(true),
                     KeyCode::BackTab | KeyCode::Up => form.next_field(false),
                     KeyCode::Enter if form.focus_is_list() && !ctrl => form.newline(),
+                    KeyCode::Char(' ') | KeyCode::Right
+                        if form.choices_of(form.focus).is_some() =>
+                    {
+                        form.cycle_choice(true)
+                    }
+                    KeyCode::Left if form.choices_of(form.focus).is_some() => {
+                        form.cycle_choice(false)
+                    }
+                    KeyCode::Char(_) | KeyCode::Backspace
+                        if !ctrl && form.choices_of(form.focus).is_some() => {}
                     KeyCode::Enter => self.review(&mut form),
                     KeyCode::Char('s') if ctrl => self.review(&mut form),
                     KeyCode::Char('u') if ctrl => form.clear(),
@@ -452,7 +462,12 @@ impl App {
             .output
             .as_ref()
             .is_some_and(|o| o.stale && o.request.is_none());
-        history || detail || output || self.documents_need_flush()
+        history
+            || detail
+            || output
+            || self.documents_need_flush()
+            || self.patch_needs_flush()
+            || self.compliance_needs_flush()
     }
 
     fn full_reload(&self, d: &CommandDetail) -> bool {
@@ -505,6 +520,8 @@ impl App {
         }
         effects.extend(self.output_fetch());
         effects.extend(self.flush_documents());
+        effects.extend(self.flush_patch());
+        effects.extend(self.flush_compliance());
         effects
     }
 

@@ -267,6 +267,21 @@ impl Operation for PutComplianceItems {
     fn resource(&self) -> String {
         format!("managed-instance/{}", self.resource_id)
     }
+
+    /// Uploads carry up to 10,000 items; the audit trail keeps what was
+    /// uploaded where and how many, not every item (1 MB a call at most).
+    fn audit_view(&self) -> String {
+        serde_json::json!({
+            "ResourceId": self.resource_id,
+            "ResourceType": self.resource_type,
+            "ComplianceType": self.compliance_type,
+            "ExecutionSummary": self.execution_summary,
+            "UploadType": self.upload_type,
+            "ItemContentHash": self.item_content_hash,
+            "Items": self.items.len(),
+        })
+        .to_string()
+    }
 }
 
 /// `ComplianceStringFilter`. `Type` is `EQUAL` unless given.

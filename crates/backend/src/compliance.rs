@@ -760,8 +760,6 @@ impl Writer<'_> {
 
     /// Clears every compliance type of a resource, e.g. when its node is
     /// deregistered.
-    // For the fleet's DeregisterManagedInstance, which is to call it.
-    #[allow(dead_code)]
     pub(crate) fn remove_resource(&mut self, resource_id: &str) -> Vec<Change> {
         let types: Vec<Arc<str>> = self
             .state

@@ -1332,6 +1332,10 @@ async fn a_put_is_announced_and_audited_against_its_node() {
         .unwrap();
     assert_eq!(put_record.resource, format!("managed-instance/{}", n[0]));
     assert_eq!(put_record.outcome, "Success");
+    // The record says how many items went where, not each item.
+    let request: serde_json::Value = serde_json::from_str(&put_record.request).unwrap();
+    assert_eq!(request["Items"], 1, "{request}");
+    assert_eq!(request["ComplianceType"], AV, "{request}");
     let list_record = audit
         .iter()
         .find(|r| r.operation == "ListComplianceItems")

@@ -32,12 +32,21 @@ struct Fx {
 impl Fx {
     /// `nodes` Amazon Linux 2023 nodes in the standard tag scheme.
     async fn new(nodes: usize, patch_failure_rate: f64) -> Fx {
+        Self::open(None, nodes, patch_failure_rate).await
+    }
+
+    /// The same, with the store in `dir` (or in memory).
+    async fn open(dir: Option<&std::path::Path>, nodes: usize, patch_failure_rate: f64) -> Fx {
         let clock = ManualClock::new(START);
-        let backend = Backend::open_in_memory(Options {
+        let options = Options {
             clock: Arc::new(clock.clone()),
             id_seed: Some(11),
             ..Options::default()
-        })
+        };
+        let backend = match dir {
+            Some(dir) => Backend::open(dir, options),
+            None => Backend::open_in_memory(options),
+        }
         .unwrap();
         let mut spec = FleetSpec::new(nodes, 5);
         spec.platform_mix = vec![(SimPlatform::AmazonLinux2023, 1)];
@@ -253,6 +262,7 @@ async fn a_scan_records_each_nodes_patch_state_by_its_groups_baseline() {
     let counts = fx
         .ok(sysman_api::patch::DescribePatchCounts {
             patch_group: Some("prod-linux".into()),
+            ..Default::default()
         })
         .await;
     assert_eq!(counts.instances, prod.len() as i64);
@@ -390,4 +400,53 @@ async fn a_node_without_a_group_patches_by_the_default_baseline() {
         .await
         .unwrap_err();
     assert_eq!(err.code, "ValidationException");
+}
+
+#[tokio::test]
+async fn a_deregistered_node_takes_its_patch_state_and_compliance_with_it() {
+    let mut fx = Fx::new(12, 0.0).await;
+    approve_all_security(&fx, "prod-linux").await;
+    fx.patch("prod-linux", "Scan", "RebootIfNeeded").await;
+    let states = fx.states().await;
+    let gone = states[0].instance_id.clone();
+    fx.ok(sysman_api::fleet::DeregisterManagedInstance {
+        instance_id: gone.clone(),
+    })
+    .await;
+    let after = fx.states().await;
+    assert_eq!(after.len(), states.len() - 1);
+    assert!(after.iter().all(|s| s.instance_id != gone));
+    let summaries = fx
+        .ok(ListResourceComplianceSummaries::default())
+        .await
+        .resource_compliance_summary_items;
+    assert_eq!(summaries.len(), after.len());
+    assert!(summaries.iter().all(|s| s.resource_id != gone));
+    let group = fx
+        .ok(DescribePatchGroupState {
+            patch_group: "prod-linux".into(),
+        })
+        .await;
+    assert_eq!(group.instances, after.len() as i64);
+}
+
+#[tokio::test]
+async fn patch_states_and_what_nodes_installed_survive_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let before = {
+        let mut fx = Fx::open(Some(dir.path()), 8, 0.0).await;
+        approve_all_security(&fx, "prod-linux").await;
+        fx.patch("prod-linux", "Install", "RebootIfNeeded").await;
+        let states = fx.states().await;
+        fx.backend.flush().await;
+        states
+    };
+    assert!(!before.is_empty());
+    let mut fx = Fx::open(Some(dir.path()), 8, 0.0).await;
+    assert_eq!(fx.states().await, before);
+    // The simulator restores what its nodes installed: a new scan finds
+    // nothing missing.
+    fx.clock.advance(Duration::from_secs(60));
+    fx.patch("prod-linux", "Scan", "RebootIfNeeded").await;
+    assert!(fx.states().await.iter().all(|s| s.missing_count == 0));
 }

@@ -11,10 +11,10 @@ use std::collections::BTreeMap;
 use nucleo_matcher::pattern::{AtomKind, CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config, Matcher, Utf32Str};
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Clear, Paragraph, Wrap};
 use sysman_api::Target;
 use sysman_api::commands::{Command, SendCommand, limits};
 use sysman_api::documents::{DocumentDescription, DocumentIdentifier};
@@ -22,11 +22,19 @@ use sysman_api::fleet::PlatformType;
 
 use crate::panes::fleet::FleetRow;
 use crate::theme::Theme;
+use crate::ui::{centered, fit, popup_block as popup, wrap_words};
 
 /// MaxConcurrency when none is given.
 pub const DEFAULT_CONCURRENCY: &str = "50";
 /// MaxErrors when none is given.
 pub const DEFAULT_ERRORS: &str = "0";
+
+/// The document Patch Manager scans and installs with.
+pub const PATCH_DOCUMENT: &str = "AWS-RunPatchBaseline";
+/// MaxConcurrency and MaxErrors of a scan or install from Patch Manager:
+/// a fifth of the group at a time, stopping once a tenth has failed.
+pub const PATCH_CONCURRENCY: &str = "20%";
+pub const PATCH_ERRORS: &str = "10%";
 
 /// Where the form is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -382,6 +390,14 @@ pub struct SendForm {
     /// Values to put in the parameter fields once the definition arrives
     /// (a re-run).
     pub prefill: Option<BTreeMap<String, Vec<String>>>,
+    /// What the form is for, when it is more than "Run a command" (a patch
+    /// scan): its title and the first words of the confirmation.
+    pub title: Option<String>,
+    /// Parameters the form fills in itself and does not show.
+    pub hidden: Vec<String>,
+    /// Parameters that take one of a few values, chosen with space or
+    /// the arrows rather than typed.
+    pub choices: BTreeMap<String, Vec<String>>,
 }
 
 impl SendForm {
@@ -405,7 +421,45 @@ impl SendForm {
             describe: None,
             pending: None,
             prefill: None,
+            title: None,
+            hidden: Vec::new(),
+            choices: BTreeMap::new(),
         }
+    }
+
+    /// A Patch Manager scan or install (`operation`) of the nodes `targets`
+    /// name: AWS-RunPatchBaseline with only what matters showing — the
+    /// reboot option of an install, the targets and the rate.
+    pub fn patch(operation: &str, targets: String, comment: String) -> Self {
+        let mut form = Self::new(targets);
+        form.document = PATCH_DOCUMENT.to_owned();
+        form.stage = Stage::Loading;
+        form.concurrency = PATCH_CONCURRENCY.to_owned();
+        form.errors = PATCH_ERRORS.to_owned();
+        form.comment = comment;
+        form.prefill = Some(BTreeMap::from([(
+            "Operation".to_owned(),
+            vec![operation.to_owned()],
+        )]));
+        form.hidden = [
+            "Operation",
+            "SnapshotId",
+            "InstallOverrideList",
+            "BaselineOverride",
+        ]
+        .map(str::to_owned)
+        .to_vec();
+        if operation == "Install" {
+            form.title = Some("Install approved patches".to_owned());
+            form.choices.insert(
+                "RebootOption".to_owned(),
+                vec!["RebootIfNeeded".to_owned(), "NoReboot".to_owned()],
+            );
+        } else {
+            form.title = Some("Scan for missing patches".to_owned());
+            form.hidden.push("RebootOption".to_owned());
+        }
+        form
     }
 
     /// A form for `command` sent again: same document, parameters,
@@ -446,15 +500,12 @@ impl SendForm {
             })
             .collect();
         self.stage = Stage::Editing;
-        self.focus = if self.params.is_empty() {
-            Field::Targets
-        } else {
-            Field::Param(0)
-        };
+        self.focus = self.fields()[0];
     }
 
     pub fn fields(&self) -> Vec<Field> {
         (0..self.params.len())
+            .filter(|&i| !self.hidden.contains(&self.params[i].name))
             .map(Field::Param)
             .chain([
                 Field::Targets,
@@ -517,9 +568,39 @@ impl SendForm {
         }
     }
 
+    /// The dialog's title.
+    pub fn popup_title(&self) -> &str {
+        self.title.as_deref().unwrap_or("Run a command")
+    }
+
     /// Whether the focused field takes several lines (enter adds one).
     pub fn focus_is_list(&self) -> bool {
         matches!(self.focus, Field::Param(i) if self.params[i].is_list())
+    }
+
+    /// The values `field` takes, if it is chosen rather than typed.
+    pub fn choices_of(&self, field: Field) -> Option<&[String]> {
+        match field {
+            Field::Param(i) => self.choices.get(&self.params[i].name).map(Vec::as_slice),
+            _ => None,
+        }
+    }
+
+    /// Moves the focused choice field to its next (or previous) value.
+    pub fn cycle_choice(&mut self, forward: bool) {
+        let Some(values) = self.choices_of(self.focus).map(<[String]>::to_vec) else {
+            return;
+        };
+        let Field::Param(i) = self.focus else { return };
+        let at = values.iter().position(|v| *v == self.params[i].value);
+        let n = values.len();
+        let next = match (at, forward) {
+            (None, _) => 0,
+            (Some(at), true) => (at + 1) % n,
+            (Some(at), false) => (at + n - 1) % n,
+        };
+        self.params[i].value = values[next].clone();
+        self.edited();
     }
 
     pub fn type_char(&mut self, c: char) {
@@ -562,6 +643,10 @@ impl SendForm {
         for (i, p) in self.params.iter().enumerate() {
             if let Some(problem) = p.problem() {
                 out.push((Field::Param(i), problem));
+            } else if let Some(values) = self.choices.get(&p.name)
+                && !values.contains(&p.value)
+            {
+                out.push((Field::Param(i), format!("one of {}", values.join(", "))));
             }
         }
         match parse_targets(&self.targets) {
@@ -693,9 +778,23 @@ impl SendForm {
         } else {
             self.timeout.trim().to_owned()
         };
+        let what = match &self.title {
+            Some(title) => title.clone(),
+            None => format!("Run {}", self.document),
+        };
+        let chosen: Vec<String> = self
+            .params
+            .iter()
+            .filter(|p| self.choices.contains_key(&p.name))
+            .map(|p| format!("{}: {}", p.name, p.value))
+            .collect();
+        let mut targets = format!("Targets: {}", self.targets.trim());
+        if !chosen.is_empty() {
+            targets.push_str(&format!(" · {}", chosen.join(" · ")));
+        }
         vec![
-            format!("Run {} on {reach}?", self.document),
-            format!("Targets: {}", self.targets.trim()),
+            format!("{what} on {reach}?"),
+            targets,
             format!(
                 "{} at a time · stop after {} errors · delivery timeout {timeout}s",
                 self.concurrency.trim(),
@@ -703,61 +802,6 @@ impl SendForm {
             ),
         ]
     }
-}
-
-fn centered(area: Rect, width: u16, height: u16) -> Rect {
-    let [row] = Layout::vertical([Constraint::Length(height.min(area.height))])
-        .flex(Flex::Center)
-        .areas(area);
-    let [cell] = Layout::horizontal([Constraint::Length(width.min(area.width))])
-        .flex(Flex::Center)
-        .areas(row);
-    cell
-}
-
-fn popup(theme: &Theme, title: &str) -> Block<'static> {
-    Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.accent)
-        .title(Span::styled(format!(" {title} "), theme.title))
-        .style(theme.overlay)
-}
-
-/// `text` cut to `width` characters, with an ellipsis when cut.
-fn fit(text: &str, width: usize) -> String {
-    if text.chars().count() <= width {
-        text.to_owned()
-    } else {
-        let mut s: String = text.chars().take(width.saturating_sub(1)).collect();
-        s.push('…');
-        s
-    }
-}
-
-/// `text` in lines of at most `width` characters, broken between words, at
-/// most `max` lines (the last one cut with an ellipsis).
-fn wrap_words(text: &str, width: usize, max: usize) -> Vec<String> {
-    let mut lines: Vec<String> = Vec::new();
-    let mut line = String::new();
-    for word in text.split_whitespace() {
-        let len = line.chars().count();
-        if len > 0 && len + 1 + word.chars().count() > width {
-            lines.push(std::mem::take(&mut line));
-        }
-        if !line.is_empty() {
-            line.push(' ');
-        }
-        line.push_str(word);
-    }
-    if !line.is_empty() {
-        lines.push(line);
-    }
-    if lines.len() > max {
-        let rest = lines[max - 1..].join(" ");
-        lines.truncate(max - 1);
-        lines.push(rest);
-    }
-    lines.into_iter().map(|l| fit(&l, width)).collect()
 }
 
 pub fn render(
@@ -775,7 +819,7 @@ pub fn render(
             frame.render_widget(Clear, rect);
             let text = Paragraph::new(format!("Reading the parameters of {}…", form.document))
                 .style(theme.muted)
-                .block(popup(theme, "Run a command"));
+                .block(popup(theme, form.popup_title()));
             frame.render_widget(text, rect);
         }
         Stage::Editing | Stage::Confirm => {
@@ -884,7 +928,8 @@ fn render_fields(frame: &mut Frame, area: Rect, theme: &Theme, form: &SendForm) 
     }
     lines.push(Line::raw(""));
     for field in form.fields() {
-        if field == Field::Targets {
+        // Targets and the rest apart from the document's parameters.
+        if field == Field::Targets && form.fields()[0] != Field::Targets {
             lines.push(Line::raw(""));
         }
         let focused = form.focus == field;
@@ -914,8 +959,14 @@ fn render_fields(frame: &mut Frame, area: Rect, theme: &Theme, form: &SendForm) 
             } else {
                 Span::raw(indent.clone())
             };
-            let mut spans = vec![lead, Span::raw(fit(value, value_width))];
-            if focused && n + 1 == values.len() {
+            let chosen = form.choices_of(field).is_some();
+            let shown = if chosen {
+                format!("‹ {value} ›")
+            } else {
+                (*value).to_owned()
+            };
+            let mut spans = vec![lead, Span::raw(fit(&shown, value_width))];
+            if focused && n + 1 == values.len() && !chosen {
                 spans.push(Span::styled("█", theme.accent));
             }
             if n == 0
@@ -988,6 +1039,8 @@ fn render_fields(frame: &mut Frame, area: Rect, theme: &Theme, form: &SendForm) 
         _ => {
             let enter = if form.focus_is_list() {
                 "enter new line · "
+            } else if form.choices_of(form.focus).is_some() {
+                "space or ←→ change · enter review · "
             } else {
                 "enter review · "
             };
@@ -1004,7 +1057,7 @@ fn render_fields(frame: &mut Frame, area: Rect, theme: &Theme, form: &SendForm) 
     let rect = centered(area, width, height);
     frame.render_widget(Clear, rect);
     frame.render_widget(
-        Paragraph::new(lines).block(popup(theme, "Run a command")),
+        Paragraph::new(lines).block(popup(theme, form.popup_title())),
         rect,
     );
 }

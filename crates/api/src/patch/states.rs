@@ -360,6 +360,13 @@ fn summary_view(instance_id: &str, snapshot_id: &str, patches: usize) -> String 
 pub struct DescribePatchCounts {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub patch_group: Option<String>,
+    /// Only patches of this operating system (`AMAZON_LINUX_2023`, ...).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub operating_system: Option<String>,
+    /// Patches to count the nodes lacking any of (`InstancesLackingAny`),
+    /// such as those about to be approved together.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub patch_ids: Option<Vec<String>>,
 }
 
 /// One patch across the fleet.
@@ -372,6 +379,8 @@ pub struct PatchCount {
     pub title: String,
     pub classification: String,
     pub severity: String,
+    /// The operating system whose nodes reported it.
+    pub operating_system: String,
     /// Nodes that lack the patch, whether or not it is approved yet.
     pub missing: i64,
     /// Of those, nodes whose baseline does not approve it (yet).
@@ -391,6 +400,8 @@ pub struct DescribePatchCountsResult {
     pub patches: Vec<PatchCount>,
     /// Nodes counted.
     pub instances: i64,
+    /// Of those, nodes lacking at least one of `PatchIds`.
+    pub instances_lacking_any: i64,
 }
 
 impl Operation for DescribePatchCounts {

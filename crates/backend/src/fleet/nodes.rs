@@ -313,6 +313,12 @@ impl Handler for DeregisterManagedInstance {
                     id: self.instance_id.clone(),
                 },
             );
+            // What the node reported of its patches and compliance goes
+            // with it (locks in the order fleet, patch states, compliance).
+            fx.changes
+                .extend(b.patch.states.write().forget_node(&self.instance_id));
+            fx.changes
+                .extend(b.compliance.write().remove_resource(&self.instance_id));
             crate::commands::queue(b, ctx, fx)
         };
         crate::commands::announce(b, commit.await?);

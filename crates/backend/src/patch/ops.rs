@@ -111,6 +111,11 @@ fn check_enum(value: &str, field: &str, allowed: &[&str]) -> Result<(), ApiError
     }
 }
 
+/// Checks an `OperatingSystem` value.
+pub(crate) fn check_operating_system(os: &str) -> Result<(), ApiError> {
+    check_enum(os, "operatingSystem", &sysman_api::patch::OPERATING_SYSTEMS)
+}
+
 /// `OperatingSystem`, `WINDOWS` when absent (as AWS).
 fn operating_system(os: Option<&str>) -> Result<String, ApiError> {
     let os = os.unwrap_or("WINDOWS");

@@ -243,10 +243,10 @@ impl Facts<'_> {
         self.get().id()
     }
 
-    fn info(&self) -> PatchInfo {
+    fn info(&self, operating_system: &str) -> PatchInfo {
         match self {
-            Facts::Known(p) => PatchInfo::of(*p, &wire_patch(p)),
-            Facts::Given(p) => PatchInfo::of(*p, p),
+            Facts::Known(p) => PatchInfo::of(*p, &wire_patch(p), p.operating_system),
+            Facts::Given(p) => PatchInfo::of(*p, p, operating_system),
         }
     }
 }
@@ -404,17 +404,20 @@ impl Handler for PutPatchReport {
             other_non_compliant_count: 0,
         };
         let commit = {
-            let mut states = b.patch.states.write();
-            if !b.fleet.state.read().nodes.contains_key(&self.instance_id) {
+            // The fleet, then patch states, then compliance: the order
+            // DeregisterManagedInstance takes them in too.
+            let fleet = b.fleet.state.read();
+            if !fleet.nodes.contains_key(&self.instance_id) {
                 return Err(no_such_node(&self.instance_id));
             }
+            let mut states = b.patch.states.write();
             // Each patch's index if it is known, or its facts to intern;
             // nothing is interned until compliance has taken the batch.
             let slots: Vec<Slot> = judged
                 .iter()
                 .map(|(facts, ..)| match states.by_id.get(facts.id()) {
                     Some(&i) => Slot::Known(i),
-                    None => Slot::New(Box::new(facts.info())),
+                    None => Slot::New(Box::new(facts.info(&snapshot.operating_system))),
                 })
                 .collect();
             fn info_of<'a>(infos: &'a [PatchInfo], slot: &'a Slot) -> &'a PatchInfo {
@@ -435,12 +438,15 @@ impl Handler for PutPatchReport {
                     continue;
                 }
                 let compliant = !states::is_non_compliant(*state, evaluator.block_rejected);
-                let details = BTreeMap::from([
+                let mut details = BTreeMap::from([
                     ("PatchState".to_owned(), state.as_str().to_owned()),
                     ("Classification".to_owned(), info.classification.clone()),
                     ("PatchSeverity".to_owned(), info.severity.clone()),
-                    ("InstalledTime".to_owned(), installed.iso8601()),
                 ]);
+                // Only what is installed has an install time.
+                if installed.millis() > 0 {
+                    details.insert("InstalledTime".to_owned(), installed.iso8601());
+                }
                 items.push(compliance::Entry {
                     id: info.kb_id.clone(),
                     title: info.title.clone(),
@@ -510,7 +516,7 @@ impl Handler for PutPatchReport {
                 .insert(self.instance_id.clone(), NodeState { summary, entries });
             changes.push(states.state_change(&self.instance_id));
             let commit = ctx.commit(&b.store, changes);
-            drop(compliance);
+            drop((compliance, fleet));
             commit
         };
         commit.await?;
@@ -805,9 +811,19 @@ impl Handler for sysman_api::patch::DescribePatchCounts {
         if let Some(group) = &self.patch_group {
             check_patch_group(group)?;
         }
+        if let Some(os) = &self.operating_system {
+            super::ops::check_operating_system(os)?;
+        }
+        let wanted = self.patch_ids.clone().unwrap_or_default();
+        validate::count(wanted.len(), "patchIds", 0, limits::PATCH_IDS_MAX * 2)?;
         let states = b.patch.states.read();
+        let wanted: std::collections::HashSet<u32> = wanted
+            .iter()
+            .filter_map(|id| states.by_id.get(id).copied())
+            .collect();
         let mut counts: BTreeMap<u32, PatchCount> = BTreeMap::new();
         let mut instances = 0;
+        let mut lacking_any = 0;
         for node in states.nodes.values() {
             if self
                 .patch_group
@@ -817,7 +833,30 @@ impl Handler for sysman_api::patch::DescribePatchCounts {
                 continue;
             }
             instances += 1;
+            let lacks = |e: &Entry| {
+                matches!(
+                    e.state,
+                    State::Missing
+                        | State::AvailableSecurityUpdate
+                        | State::NotApproved
+                        | State::Failed
+                )
+            };
+            if node
+                .entries
+                .iter()
+                .any(|e| wanted.contains(&e.patch) && lacks(e))
+            {
+                lacking_any += 1;
+            }
             for e in &node.entries {
+                if self
+                    .operating_system
+                    .as_ref()
+                    .is_some_and(|os| *os != states.infos[e.patch as usize].operating_system)
+                {
+                    continue;
+                }
                 let c = counts.entry(e.patch).or_insert_with(|| {
                     let info = &states.infos[e.patch as usize];
                     PatchCount {
@@ -826,6 +865,7 @@ impl Handler for sysman_api::patch::DescribePatchCounts {
                         title: info.title.clone(),
                         classification: info.classification.clone(),
                         severity: info.severity.clone(),
+                        operating_system: info.operating_system.clone(),
                         ..PatchCount::default()
                     }
                 });
@@ -849,6 +889,10 @@ impl Handler for sysman_api::patch::DescribePatchCounts {
         }
         let mut patches: Vec<PatchCount> = counts.into_values().collect();
         patches.sort_by(|a, b| b.missing.cmp(&a.missing).then_with(|| a.id.cmp(&b.id)));
-        Ok(DescribePatchCountsResult { patches, instances })
+        Ok(DescribePatchCountsResult {
+            patches,
+            instances,
+            instances_lacking_any: lacking_any,
+        })
     }
 }

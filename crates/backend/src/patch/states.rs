@@ -32,10 +32,13 @@ pub(crate) struct PatchInfo {
     pub severity: String,
     pub cve_ids: String,
     pub security: bool,
+    /// The operating system whose nodes reported it.
+    #[serde(default)]
+    pub operating_system: String,
 }
 
 impl PatchInfo {
-    pub fn of(patch: &dyn PatchFacts, wire: &Patch) -> PatchInfo {
+    pub fn of(patch: &dyn PatchFacts, wire: &Patch, operating_system: &str) -> PatchInfo {
         PatchInfo {
             id: wire.id.clone(),
             title: wire.title.clone().unwrap_or_else(|| wire.id.clone()),
@@ -48,6 +51,7 @@ impl PatchInfo {
                 .unwrap_or_default(),
             cve_ids: wire.cve_ids.join(","),
             security: patch.is_security(),
+            operating_system: operating_system.to_owned(),
         }
     }
 }
@@ -233,6 +237,22 @@ impl States {
             LiveSnapshot { stored, evaluator },
         );
         old
+    }
+
+    /// Forgets a deregistered node's state and snapshot.
+    pub fn forget_node(&mut self, instance_id: &str) -> Vec<Change> {
+        let mut changes = Vec::new();
+        if self.nodes.remove(instance_id).is_some() {
+            changes.push(self.state_change(instance_id));
+        }
+        if let Some(snapshot) = self.snapshot_of.remove(instance_id) {
+            self.snapshots.remove(&snapshot);
+            changes.push(Change::Delete {
+                kind: SNAPSHOT_KIND,
+                id: snapshot,
+            });
+        }
+        changes
     }
 
     pub fn state_change(&self, instance_id: &str) -> Change {

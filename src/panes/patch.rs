@@ -1,0 +1,509 @@
+//! Patch Manager: the patch baselines (AWS's predefined ones and the
+//! account's own) and the patch groups the fleet's `PatchGroup` tags make,
+//! with how their nodes stand since their last scan or install. A baseline
+//! opens into its approval matrix.
+
+pub mod approval;
+pub mod matrix;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use nucleo_matcher::Utf32String;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use sysman_api::Timestamp;
+use sysman_api::patch::{
+    DescribePatchGroupStateResult, PatchBaselineIdentity, PatchGroupPatchBaselineMapping,
+};
+
+use crate::filter;
+use crate::table::{Column, TableView};
+use crate::theme::Theme;
+use matrix::Matrix;
+
+pub const BASELINE_COLUMNS: [Column; 6] = [
+    Column::growing("NAME", 26, 0),
+    Column::new("OPERATING SYSTEM", 23, 1),
+    Column::new("OWNER", 5, 0),
+    Column::new("DEFAULT", 7, 2),
+    Column::new("PATCH GROUPS", 16, 3),
+    Column::new("ID", 20, 4),
+];
+/// The owner column: the baselines' natural order, own ones first.
+const OWNER: usize = 2;
+
+pub const GROUP_COLUMNS: [Column; 8] = [
+    Column::new("PATCH GROUP", 16, 0),
+    Column::new("NODES", 5, 0),
+    Column::new("REPORTED", 8, 1),
+    Column::new("MISSING", 7, 0),
+    Column::new("FAILED", 6, 2),
+    Column::new("REBOOT", 6, 3),
+    Column::new("CRITICAL", 8, 2),
+    Column::growing("BASELINES", 14, 4),
+];
+
+/// The tag whose value names a node's patch group.
+pub const PATCH_GROUP_TAG: &str = "PatchGroup";
+
+/// A predefined baseline's id is an ARN (`arn:aws:ssm:…:aws:patchbaseline/…`),
+/// an own one's a plain `pb-…`, as in AWS.
+pub fn owned_by_aws(baseline_id: &str) -> bool {
+    baseline_id.starts_with("arn:")
+}
+
+#[derive(Debug, Clone)]
+pub struct BaselineRow {
+    pub identity: PatchBaselineIdentity,
+    pub aws: bool,
+    /// The patch groups it is registered for.
+    pub groups: Vec<String>,
+    haystack: Utf32String,
+}
+
+impl BaselineRow {
+    pub fn cells(&self) -> [String; 6] {
+        let i = &self.identity;
+        [
+            i.baseline_name.clone(),
+            i.operating_system.clone(),
+            if self.aws { "AWS" } else { "Self" }.to_owned(),
+            if i.default_baseline { "✓" } else { "" }.to_owned(),
+            self.groups.join(", "),
+            i.baseline_id
+                .rsplit('/')
+                .next()
+                .unwrap_or(&i.baseline_id)
+                .to_owned(),
+        ]
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct GroupRow {
+    pub name: String,
+    /// Nodes tagged with it, in the fleet the console holds.
+    pub nodes: usize,
+    /// How its nodes stand, once one reported.
+    pub state: Option<DescribePatchGroupStateResult>,
+    /// The baselines registered for it, by name.
+    pub baselines: Vec<String>,
+    haystack: Utf32String,
+}
+
+impl GroupRow {
+    pub fn cells(&self) -> [String; 8] {
+        let n = |f: fn(&DescribePatchGroupStateResult) -> i64| {
+            self.state
+                .as_ref()
+                .filter(|s| s.instances > 0)
+                .map_or("—".to_owned(), |s| f(s).to_string())
+        };
+        [
+            self.name.clone(),
+            self.nodes.to_string(),
+            n(|s| s.instances),
+            n(|s| s.instances_with_missing_patches),
+            n(|s| s.instances_with_failed_patches),
+            n(|s| s.instances_with_installed_pending_reboot_patches),
+            n(|s| s.instances_with_critical_non_compliant_patches),
+            if self.baselines.is_empty() {
+                "the defaults".to_owned()
+            } else {
+                self.baselines.join(", ")
+            },
+        ]
+    }
+}
+
+/// Which list the keys move in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Focus {
+    Baselines,
+    Groups,
+}
+
+pub struct PatchPane {
+    pub baselines: Vec<BaselineRow>,
+    pub baseline_table: TableView,
+    pub groups: Vec<GroupRow>,
+    pub group_table: TableView,
+    pub focus: Focus,
+    /// Which baseline each patch group has, per operating system.
+    pub mappings: Vec<PatchGroupPatchBaselineMapping>,
+    /// Nodes per patch group, from the fleet's tags.
+    pub group_nodes: BTreeMap<String, usize>,
+    pub states: BTreeMap<String, DescribePatchGroupStateResult>,
+    pub loaded: bool,
+    pub matrix: Option<Box<Matrix>>,
+    /// The baselines and mappings loading, and whether they must again.
+    pub request: Option<u64>,
+    pub stale: bool,
+    /// The groups' states loading, and whether they must again.
+    pub states_request: Option<u64>,
+    pub states_stale: bool,
+    matcher: filter::Matcher,
+}
+
+impl Default for PatchPane {
+    fn default() -> Self {
+        let mut baseline_table = TableView::new(BASELINE_COLUMNS.len());
+        baseline_table.sort_column = OWNER;
+        Self {
+            baselines: Vec::new(),
+            baseline_table,
+            groups: Vec::new(),
+            group_table: TableView::new(GROUP_COLUMNS.len()),
+            focus: Focus::Baselines,
+            mappings: Vec::new(),
+            group_nodes: BTreeMap::new(),
+            states: BTreeMap::new(),
+            loaded: false,
+            matrix: None,
+            request: None,
+            stale: false,
+            states_request: None,
+            states_stale: false,
+            matcher: filter::matcher(),
+        }
+    }
+}
+
+/// The heights of the baselines and the groups in a body of `height`.
+pub fn split(height: u16) -> (u16, u16) {
+    let top = (height * 11 / 20).max(3);
+    (top, height.saturating_sub(top))
+}
+
+impl PatchPane {
+    /// The table the keys move in: the matrix's when one is open.
+    pub fn table_mut(&mut self) -> &mut TableView {
+        match (&mut self.matrix, self.focus) {
+            (Some(m), _) => &mut m.table,
+            (None, Focus::Baselines) => &mut self.baseline_table,
+            (None, Focus::Groups) => &mut self.group_table,
+        }
+    }
+
+    pub fn table(&self) -> &TableView {
+        match (&self.matrix, self.focus) {
+            (Some(m), _) => &m.table,
+            (None, Focus::Baselines) => &self.baseline_table,
+            (None, Focus::Groups) => &self.group_table,
+        }
+    }
+
+    pub fn set_lists(
+        &mut self,
+        identities: Vec<PatchBaselineIdentity>,
+        mappings: Vec<PatchGroupPatchBaselineMapping>,
+    ) {
+        self.baselines = identities
+            .into_iter()
+            .map(|identity| {
+                let groups: Vec<String> = mappings
+                    .iter()
+                    .filter(|m| m.baseline_identity.baseline_id == identity.baseline_id)
+                    .map(|m| m.patch_group.clone())
+                    .collect::<BTreeSet<_>>()
+                    .into_iter()
+                    .collect();
+                let aws = owned_by_aws(&identity.baseline_id);
+                let haystack = filter::haystack(&[
+                    &identity.baseline_name,
+                    &identity.operating_system,
+                    if aws { "AWS" } else { "Self" },
+                    &groups.join(" "),
+                    identity.baseline_description.as_deref().unwrap_or_default(),
+                ]);
+                BaselineRow {
+                    identity,
+                    aws,
+                    groups,
+                    haystack,
+                }
+            })
+            .collect();
+        self.mappings = mappings;
+        self.loaded = true;
+        self.rebuild_groups();
+        self.baseline_table.dirty = true;
+    }
+
+    pub fn set_states(&mut self, states: Vec<(String, DescribePatchGroupStateResult)>) {
+        self.states = states.into_iter().collect();
+        self.rebuild_groups();
+    }
+
+    /// The patch groups there are: those nodes are tagged with and those
+    /// baselines are registered for.
+    pub fn group_names(&self) -> Vec<String> {
+        let mut names: BTreeSet<String> = self.group_nodes.keys().cloned().collect();
+        names.extend(self.mappings.iter().map(|m| m.patch_group.clone()));
+        names.into_iter().collect()
+    }
+
+    fn rebuild_groups(&mut self) {
+        self.groups = self
+            .group_names()
+            .into_iter()
+            .map(|name| {
+                let baselines: Vec<String> = self
+                    .mappings
+                    .iter()
+                    .filter(|m| m.patch_group == name)
+                    .map(|m| m.baseline_identity.baseline_name.clone())
+                    .collect();
+                let haystack = filter::haystack(&[&name, &baselines.join(" ")]);
+                GroupRow {
+                    nodes: self.group_nodes.get(&name).copied().unwrap_or(0),
+                    state: self.states.get(&name).cloned(),
+                    baselines,
+                    name,
+                    haystack,
+                }
+            })
+            .collect();
+        self.group_table.dirty = true;
+    }
+
+    pub fn selected_baseline(&self) -> Option<&BaselineRow> {
+        self.baseline_table
+            .selected_row()
+            .and_then(|i| self.baselines.get(i))
+    }
+
+    pub fn selected_group(&self) -> Option<&GroupRow> {
+        self.group_table
+            .selected_row()
+            .and_then(|i| self.groups.get(i))
+    }
+
+    pub fn settle(&mut self, now: Timestamp) {
+        if let Some(m) = &mut self.matrix {
+            m.settle(now);
+        }
+        if self.baseline_table.dirty {
+            self.baseline_table.dirty = false;
+            let keep = self.baseline_table.selected_row();
+            let query = &self.baseline_table.filter;
+            let matcher = &mut self.matcher;
+            let rows = &self.baselines;
+            let mut order: Vec<usize> = (0..rows.len())
+                .filter(|&i| query.matches(matcher, &rows[i].haystack, std::iter::empty()))
+                .collect();
+            let column = self.baseline_table.sort_column;
+            order.sort_by(|&x, &y| {
+                let (a, b) = (&rows[x], &rows[y]);
+                let (ai, bi) = (&a.identity, &b.identity);
+                let by = match column {
+                    1 => ai.operating_system.cmp(&bi.operating_system),
+                    2 => a.aws.cmp(&b.aws),
+                    3 => bi.default_baseline.cmp(&ai.default_baseline),
+                    4 => b.groups.len().cmp(&a.groups.len()),
+                    5 => ai.baseline_id.cmp(&bi.baseline_id),
+                    _ => std::cmp::Ordering::Equal,
+                };
+                self.baseline_table
+                    .directed(by.then_with(|| ai.baseline_name.cmp(&bi.baseline_name)))
+            });
+            self.baseline_table.set_order(order, keep);
+        }
+        if self.group_table.dirty {
+            self.group_table.dirty = false;
+            let keep = self.group_table.selected_row();
+            let query = &self.group_table.filter;
+            let matcher = &mut self.matcher;
+            let rows = &self.groups;
+            let mut order: Vec<usize> = (0..rows.len())
+                .filter(|&i| query.matches(matcher, &rows[i].haystack, std::iter::empty()))
+                .collect();
+            let column = self.group_table.sort_column;
+            let stat = |r: &GroupRow, f: fn(&DescribePatchGroupStateResult) -> i64| {
+                r.state.as_ref().map_or(-1, f)
+            };
+            order.sort_by(|&x, &y| {
+                let (a, b) = (&rows[x], &rows[y]);
+                // Counts sort most first: the group that needs work on top.
+                let by = match column {
+                    1 => b.nodes.cmp(&a.nodes),
+                    2 => stat(b, |s| s.instances).cmp(&stat(a, |s| s.instances)),
+                    3 => stat(b, |s| s.instances_with_missing_patches)
+                        .cmp(&stat(a, |s| s.instances_with_missing_patches)),
+                    4 => stat(b, |s| s.instances_with_failed_patches)
+                        .cmp(&stat(a, |s| s.instances_with_failed_patches)),
+                    5 => stat(b, |s| s.instances_with_installed_pending_reboot_patches)
+                        .cmp(&stat(a, |s| {
+                            s.instances_with_installed_pending_reboot_patches
+                        })),
+                    6 => stat(b, |s| s.instances_with_critical_non_compliant_patches)
+                        .cmp(&stat(a, |s| {
+                            s.instances_with_critical_non_compliant_patches
+                        })),
+                    7 => a.baselines.cmp(&b.baselines),
+                    _ => std::cmp::Ordering::Equal,
+                };
+                self.group_table
+                    .directed(by.then_with(|| a.name.cmp(&b.name)))
+            });
+            self.group_table.set_order(order, keep);
+        }
+    }
+
+    pub fn render(&self, frame: &mut Frame, area: Rect, theme: &Theme, now: Timestamp) {
+        if let Some(m) = &self.matrix {
+            return m.render(frame, area, theme, now);
+        }
+        let (top, _) = split(area.height);
+        let [top, bottom] =
+            Layout::vertical([Constraint::Length(top), Constraint::Min(0)]).areas(area);
+        self.render_baselines(frame, top, theme);
+        self.render_groups(frame, bottom, theme);
+    }
+
+    fn title(name: &str, table: &TableView, total: usize) -> String {
+        if table.filter.is_empty() {
+            format!(" {name} [{total}] ")
+        } else {
+            format!(" {name} [{} of {total}] ", table.order.len())
+        }
+    }
+
+    fn block(
+        &self,
+        theme: &Theme,
+        title: String,
+        focus: Focus,
+    ) -> ratatui::widgets::Block<'static> {
+        let block = crate::ui::pane_block(theme, title);
+        if self.focus == focus {
+            block.border_style(theme.accent)
+        } else {
+            block
+        }
+    }
+
+    fn render_baselines(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
+        let title = Self::title(
+            "Patch baselines",
+            &self.baseline_table,
+            self.baselines.len(),
+        );
+        let block = self.block(theme, title, Focus::Baselines);
+        if !self.loaded {
+            crate::ui::placeholder(frame, area, block, "Loading patch baselines…", theme);
+            return;
+        }
+        crate::table::draw(
+            frame,
+            area,
+            block,
+            &self.baseline_table,
+            &BASELINE_COLUMNS,
+            theme,
+            self.focus == Focus::Baselines,
+            |r, c| {
+                let row = &self.baselines[r];
+                let style = match c {
+                    2 if row.aws => theme.muted,
+                    2 => theme.accent,
+                    3 => theme.online,
+                    5 => theme.muted,
+                    _ => Style::default(),
+                };
+                (row.cells()[c].clone(), style)
+            },
+        );
+    }
+
+    fn render_groups(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
+        let title = Self::title("Patch groups", &self.group_table, self.groups.len());
+        let block = self.block(theme, title, Focus::Groups);
+        if !self.loaded || self.groups.is_empty() {
+            let text = if self.loaded {
+                "No patch groups: tag nodes PatchGroup=NAME to make one."
+            } else {
+                "Loading patch groups…"
+            };
+            crate::ui::placeholder(frame, area, block, text, theme);
+            return;
+        }
+        crate::table::draw(
+            frame,
+            area,
+            block,
+            &self.group_table,
+            &GROUP_COLUMNS,
+            theme,
+            self.focus == Focus::Groups,
+            |r, c| {
+                let row = &self.groups[r];
+                let cells = row.cells();
+                let style = match c {
+                    3..=6 if cells[c] == "—" || cells[c] == "0" => theme.muted,
+                    3 | 5 => theme.warn,
+                    4 | 6 => theme.error,
+                    2 if row.state.as_ref().is_none_or(|s| s.instances == 0) => theme.muted,
+                    7 if row.baselines.is_empty() => theme.muted,
+                    _ => Style::default(),
+                };
+                (cells[c].clone(), style)
+            },
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn identity(id: &str, name: &str) -> PatchBaselineIdentity {
+        PatchBaselineIdentity {
+            baseline_id: id.into(),
+            baseline_name: name.into(),
+            operating_system: "AMAZON_LINUX_2023".into(),
+            baseline_description: None,
+            default_baseline: false,
+        }
+    }
+
+    #[test]
+    fn own_baselines_come_first_and_groups_join_tags_and_registrations() {
+        let mut pane = PatchPane {
+            group_nodes: BTreeMap::from([("prod-linux".to_owned(), 12)]),
+            ..PatchPane::default()
+        };
+        let own = identity("pb-0123456789abcdef0", "prod-linux");
+        pane.set_lists(
+            vec![
+                identity(
+                    "arn:aws:ssm:us-east-1:aws:patchbaseline/pb-1",
+                    "AWS-Default",
+                ),
+                own.clone(),
+            ],
+            vec![
+                PatchGroupPatchBaselineMapping {
+                    patch_group: "prod-linux".into(),
+                    baseline_identity: own.clone(),
+                },
+                PatchGroupPatchBaselineMapping {
+                    patch_group: "empty".into(),
+                    baseline_identity: own,
+                },
+            ],
+        );
+        pane.settle(Timestamp(0));
+        let first = pane.selected_baseline().unwrap();
+        assert_eq!(first.identity.baseline_name, "prod-linux");
+        assert_eq!(first.cells()[2], "Self");
+        assert_eq!(first.cells()[4], "empty, prod-linux");
+        let names: Vec<&str> = pane.groups.iter().map(|g| g.name.as_str()).collect();
+        assert_eq!(names, ["empty", "prod-linux"]);
+        assert_eq!(pane.groups[1].cells()[1], "12");
+        assert_eq!(pane.groups[1].cells()[2], "—");
+        assert!(owned_by_aws("arn:aws:ssm:us-east-1:aws:patchbaseline/pb-1"));
+        assert!(!owned_by_aws("pb-0123456789abcdef0"));
+    }
+}

@@ -1,0 +1,193 @@
+//! The backend calls behind Patch Manager's effects: the lists, the
+//! groups' states, and everything a baseline's matrix shows.
+
+use sysman_api::ApiError;
+use sysman_api::patch::{
+    DescribeAvailablePatches, DescribeEffectivePatchesForPatchBaseline, DescribePatchBaselines,
+    DescribePatchCounts, DescribePatchCountsResult, DescribePatchGroupState,
+    DescribePatchGroupStateResult, DescribePatchGroups, DescribePatchProperties,
+    GetDefaultPatchBaseline, GetPatchBaseline, Patch, PatchBaselineIdentity,
+    PatchGroupPatchBaselineMapping, PatchOrchestratorFilter, limits,
+};
+
+use super::Connection;
+use crate::panes::patch::matrix::{CountScope, MatrixData, add_counts, subtract_counts};
+
+/// Values one patch filter takes.
+const FILTER_VALUES: usize = 20;
+
+impl Connection {
+    /// Every baseline, and every patch group registration.
+    pub(super) async fn baselines(
+        &self,
+    ) -> Result<
+        (
+            Vec<PatchBaselineIdentity>,
+            Vec<PatchGroupPatchBaselineMapping>,
+        ),
+        ApiError,
+    > {
+        let identities = self
+            .every_page(
+                |next_token| DescribePatchBaselines {
+                    filters: None,
+                    max_results: Some(limits::BASELINE_MAX_RESULTS),
+                    next_token,
+                },
+                |page| (page.baseline_identities, page.next_token),
+            )
+            .await?;
+        Ok((identities, self.mappings().await?))
+    }
+
+    async fn mappings(&self) -> Result<Vec<PatchGroupPatchBaselineMapping>, ApiError> {
+        self.every_page(
+            |next_token| DescribePatchGroups {
+                max_results: Some(limits::BASELINE_MAX_RESULTS),
+                filters: None,
+                next_token,
+            },
+            |page| (page.mappings, page.next_token),
+        )
+        .await
+    }
+
+    pub(super) async fn group_states(
+        &self,
+        groups: Vec<String>,
+    ) -> Result<Vec<(String, DescribePatchGroupStateResult)>, ApiError> {
+        let mut out = Vec::with_capacity(groups.len());
+        for patch_group in groups {
+            let state = self
+                .call(DescribePatchGroupState {
+                    patch_group: patch_group.clone(),
+                })
+                .await?;
+            out.push((patch_group, state));
+        }
+        Ok(out)
+    }
+
+    /// Everything a baseline's matrix shows.
+    pub(super) async fn matrix(&self, baseline_id: &str) -> Result<MatrixData, ApiError> {
+        let baseline = self
+            .call(GetPatchBaseline {
+                baseline_id: baseline_id.to_owned(),
+            })
+            .await?;
+        let os = baseline.operating_system.clone();
+        let default = self
+            .call(GetDefaultPatchBaseline {
+                operating_system: Some(os.clone()),
+            })
+            .await?
+            .baseline_id
+            == baseline.baseline_id;
+        let groups = baseline.patch_groups.clone().unwrap_or_default();
+        let scope = if default {
+            let except = self
+                .mappings()
+                .await?
+                .into_iter()
+                .filter(|m| {
+                    m.baseline_identity.operating_system == os
+                        && m.baseline_identity.baseline_id != baseline.baseline_id
+                })
+                .map(|m| m.patch_group)
+                .collect();
+            CountScope::Default { groups, except }
+        } else if !groups.is_empty() {
+            CountScope::Groups(groups)
+        } else {
+            CountScope::Unused
+        };
+        let effective = self
+            .every_page(
+                |next_token| DescribeEffectivePatchesForPatchBaseline {
+                    baseline_id: baseline_id.to_owned(),
+                    max_results: Some(limits::BASELINE_MAX_RESULTS),
+                    next_token,
+                },
+                |page| (page.effective_patches, page.next_token),
+            )
+            .await?;
+        let available = self.patches_of(&os).await?;
+        let counts = self.counts(&scope).await?;
+        Ok(MatrixData {
+            baseline,
+            default,
+            scope,
+            effective,
+            available,
+            counts,
+        })
+    }
+
+    /// Every released patch of an operating system: those of its products.
+    async fn patches_of(&self, os: &str) -> Result<Vec<Patch>, ApiError> {
+        let products: Vec<String> = self
+            .every_page(
+                |next_token| DescribePatchProperties {
+                    operating_system: os.to_owned(),
+                    property: "PRODUCT".to_owned(),
+                    patch_set: None,
+                    max_results: None,
+                    next_token,
+                },
+                |page| (page.properties, page.next_token),
+            )
+            .await?
+            .into_iter()
+            .filter_map(|p| p.get("Name").cloned())
+            .collect();
+        let mut patches = Vec::new();
+        for chunk in products.chunks(FILTER_VALUES) {
+            let filter = PatchOrchestratorFilter {
+                key: Some("PRODUCT".to_owned()),
+                values: Some(chunk.to_vec()),
+            };
+            patches.extend(
+                self.every_page(
+                    |next_token| DescribeAvailablePatches {
+                        filters: Some(vec![filter.clone()]),
+                        max_results: Some(limits::BASELINE_MAX_RESULTS),
+                        next_token,
+                    },
+                    |page| (page.patches, page.next_token),
+                )
+                .await?,
+            );
+        }
+        Ok(patches)
+    }
+
+    /// The patch counts of the nodes `scope` covers.
+    pub(super) async fn counts(
+        &self,
+        scope: &CountScope,
+    ) -> Result<DescribePatchCountsResult, ApiError> {
+        let of = |patch_group: Option<String>| {
+            self.call(DescribePatchCounts {
+                patch_group,
+                ..DescribePatchCounts::default()
+            })
+        };
+        match scope {
+            CountScope::Groups(groups) => {
+                let mut total = DescribePatchCountsResult::default();
+                for g in groups {
+                    add_counts(&mut total, of(Some(g.clone())).await?);
+                }
+                Ok(total)
+            }
+            CountScope::Default { except, .. } => {
+                let mut total = of(None).await?;
+                for g in except {
+                    subtract_counts(&mut total, &of(Some(g.clone())).await?);
+                }
+                Ok(total)
+            }
+            CountScope::Unused => of(None).await,
+        }
+    }
+}

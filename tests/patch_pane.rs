@@ -1,0 +1,549 @@
+//! The Patch Manager pane as an operator uses it: the baselines and patch
+//! groups, a baseline's matrix, keyboard approval through a preview, and
+//! scans and installs through the Run Command form — over a simulated
+//! fleet whose nodes really scan (AWS-RunPatchBaseline) on a manual clock.
+
+mod support;
+
+use std::collections::BTreeSet;
+
+use ratatui::crossterm::event::KeyCode;
+use support::{SIZES, chars, ctrl, key, open, press, run, screen};
+use sysman::app::{App, Effect, Layer};
+use sysman::fixture::Fixture;
+use sysman::panes::PaneId;
+use sysman::panes::commands::send::Stage;
+use sysman::panes::patch::Focus;
+use sysman::panes::patch::approval::Verdict;
+use sysman::panes::patch::matrix::Deployment;
+use sysman_api::commands::{CommandStatus, ListCommands};
+use sysman_api::patch::{GetPatchBaseline, PatchBaselineDescription};
+use sysman_backend::{Caller, Event};
+use tokio::sync::broadcast::Receiver;
+
+/// The fleet of every Patch Manager test: 60 nodes, scanned.
+async fn fleet() -> Fixture {
+    Fixture::patched(60, 7).await
+}
+
+/// A console at `size` on `:patch`.
+async fn patch_app(fx: &Fixture, size: (u16, u16), readonly: bool) -> (App, Receiver<Event>) {
+    let mut events = fx.backend.subscribe();
+    let mut app = fx.app(size, "dark", readonly).await;
+    open(fx, &mut app, &mut events, "patch").await;
+    assert_eq!(app.pane, PaneId::Patch);
+    (app, events)
+}
+
+/// The baseline `prod-linux`, as the backend has it now.
+async fn prod_linux(fx: &Fixture, app: &App) -> PatchBaselineDescription {
+    let id = app
+        .patch
+        .baselines
+        .iter()
+        .find(|b| b.identity.baseline_name == "prod-linux")
+        .expect("the fixture's baseline is listed")
+        .identity
+        .baseline_id
+        .clone();
+    fx.backend
+        .call(&Caller::admin("test"), GetPatchBaseline { baseline_id: id })
+        .await
+        .unwrap()
+}
+
+/// Opens the baseline under the cursor (our own, listed first).
+async fn open_matrix(fx: &Fixture, app: &mut App, events: &mut Receiver<Event>) {
+    press(fx, app, events, KeyCode::Enter).await;
+    let m = app.patch.matrix.as_ref().expect("the matrix opens");
+    assert!(m.loaded(), "{:?}", m.error);
+}
+
+#[tokio::test]
+async fn baselines_matrix_and_preview_at_both_sizes() {
+    let fx = fleet().await;
+    for size in SIZES {
+        let (mut app, mut events) = patch_app(&fx, size, false).await;
+        let list = screen(&mut app);
+        assert!(
+            list.contains("Patch baselines [16]")
+                && list.contains("prod-linux")
+                && list.contains("Patch groups [8]"),
+            "{list}"
+        );
+        insta::assert_snapshot!(format!("patch_baselines_{}x{}", size.0, size.1), list);
+
+        open_matrix(&fx, &mut app, &mut events).await;
+        let matrix = screen(&mut app);
+        assert!(
+            matrix.contains("Baseline prod-linux · AMAZON_LINUX_2023")
+                && matrix.contains("reporting in prod-linux")
+                && matrix.contains("MISSING"),
+            "{matrix}"
+        );
+        insta::assert_snapshot!(format!("patch_matrix_{}x{}", size.0, size.1), matrix);
+
+        app.update(key(KeyCode::Char('v')));
+        let chooser = screen(&mut app);
+        assert!(chooser.contains("Select patches by"), "{chooser}");
+        insta::assert_snapshot!(format!("patch_select_by_{}x{}", size.0, size.1), chooser);
+
+        // Two patches pending approval that nodes lack: the second and
+        // third rows.
+        app.update(key(KeyCode::Esc));
+        for c in ['j', ' ', ' '] {
+            app.update(key(KeyCode::Char(c)));
+        }
+        app.update(key(KeyCode::Char('a')));
+        let Some(Layer::Approval(approval)) = &app.layer else {
+            panic!("the preview opens: {:?}", app.layer)
+        };
+        assert!(
+            approval
+                .headline
+                .starts_with("Approve 2 patches on baseline prod-linux: krb5-libs")
+                && approval
+                    .headline
+                    .ends_with("lack them and will install them at the next Install."),
+            "{}",
+            approval.headline
+        );
+        let preview = screen(&mut app);
+        assert!(preview.contains("Approve patches"), "{preview}");
+        insta::assert_snapshot!(format!("patch_preview_{}x{}", size.0, size.1), preview);
+    }
+}
+
+#[tokio::test]
+async fn approving_by_severity_lists_exactly_the_chosen_patches() {
+    let fx = fleet().await;
+    let (mut app, mut events) = patch_app(&fx, (120, 40), false).await;
+    open_matrix(&fx, &mut app, &mut events).await;
+    assert!(
+        prod_linux(&fx, &app)
+            .await
+            .approved_patches
+            .unwrap_or_default()
+            .is_empty()
+    );
+
+    // v, then Important: every shown Important patch.
+    app.update(key(KeyCode::Char('v')));
+    let Some(Layer::SelectBy(chooser)) = &app.layer else {
+        panic!("the chooser opens: {:?}", app.layer)
+    };
+    let important = chooser
+        .entries
+        .iter()
+        .position(|(c, _)| c.name() == "Important")
+        .expect("some patch is Important");
+    for _ in 0..important {
+        app.update(key(KeyCode::Char('j')));
+    }
+    app.update(key(KeyCode::Enter));
+    let m = app.patch.matrix.as_ref().unwrap();
+    let chosen: BTreeSet<String> = m.marked.clone();
+    let expected: BTreeSet<String> = m
+        .rows
+        .iter()
+        .filter(|r| r.severity() == "Important")
+        .map(|r| r.patch.id.clone())
+        .collect();
+    assert_eq!(chosen, expected);
+    assert!(!chosen.is_empty() && chosen.len() <= 50, "{}", chosen.len());
+    assert!(screen(&mut app).contains(&format!("{} selected", chosen.len())));
+
+    // a: the preview says what will change, and nothing has yet.
+    app.update(key(KeyCode::Char('a')));
+    let Some(Layer::Approval(preview)) = &app.layer else {
+        panic!("the preview opens: {:?}", app.layer)
+    };
+    assert_eq!(preview.verdict, Verdict::Approve);
+    assert!(
+        preview.headline.starts_with(&format!(
+            "Approve {} patches on baseline prod-linux: ",
+            chosen.len()
+        )),
+        "{}",
+        preview.headline
+    );
+    assert!(
+        preview
+            .headline
+            .contains("nodes in prod-linux lack them and will install them at the next Install"),
+        "{}",
+        preview.headline
+    );
+    assert!(
+        prod_linux(&fx, &app)
+            .await
+            .approved_patches
+            .unwrap_or_default()
+            .is_empty()
+    );
+
+    // y: UpdatePatchBaseline with exactly those patches.
+    let effects = app.update(key(KeyCode::Char('y')));
+    assert!(
+        matches!(effects.as_slice(), [Effect::UpdateBaseline { .. }]),
+        "{effects:?}"
+    );
+    run(&fx, &mut app, &mut events, effects).await;
+    let approved: BTreeSet<String> = prod_linux(&fx, &app)
+        .await
+        .approved_patches
+        .unwrap_or_default()
+        .into_iter()
+        .collect();
+    assert_eq!(approved, chosen);
+    let shown = screen(&mut app);
+    assert!(
+        shown.contains(&format!("approved {} patches on prod-linux", chosen.len())),
+        "{shown}"
+    );
+    let m = app.patch.matrix.as_ref().unwrap();
+    assert!(m.marked.is_empty(), "the selection is spent");
+    // The event reloaded the matrix: the patches are listed now.
+    for row in m.rows.iter().filter(|r| chosen.contains(&r.patch.id)) {
+        assert_eq!(
+            row.deployment,
+            Deployment::ExplicitApproved,
+            "{}",
+            row.patch.id
+        );
+    }
+}
+
+#[tokio::test]
+async fn rejecting_asks_first_and_n_cancels() {
+    let fx = fleet().await;
+    let (mut app, mut events) = patch_app(&fx, (120, 40), false).await;
+    open_matrix(&fx, &mut app, &mut events).await;
+    let first = app.patch.matrix.as_ref().unwrap().selected().unwrap();
+    let id = first.patch.id.clone();
+
+    // x on the row under the cursor: a preview, then n changes nothing.
+    assert!(app.update(key(KeyCode::Char('x'))).is_empty());
+    let Some(Layer::Approval(preview)) = &app.layer else {
+        panic!("reject asks first: {:?}", app.layer)
+    };
+    assert_eq!(preview.verdict, Verdict::Reject);
+    assert!(
+        preview
+            .headline
+            .starts_with("Reject 1 patch on baseline prod-linux: "),
+        "{}",
+        preview.headline
+    );
+    let shown = screen(&mut app);
+    assert!(
+        shown.contains("y reject") && shown.contains("n / esc cancel"),
+        "{shown}"
+    );
+    assert!(app.update(key(KeyCode::Char('n'))).is_empty());
+    assert!(app.layer.is_none());
+    assert_eq!(app.status.as_ref().unwrap().text, "nothing changed");
+    assert!(
+        prod_linux(&fx, &app)
+            .await
+            .rejected_patches
+            .unwrap_or_default()
+            .is_empty()
+    );
+
+    // x and y reject it.
+    app.update(key(KeyCode::Char('x')));
+    let effects = app.update(key(KeyCode::Char('y')));
+    run(&fx, &mut app, &mut events, effects).await;
+    assert_eq!(
+        prod_linux(&fx, &app).await.rejected_patches,
+        Some(vec![id.clone()])
+    );
+    let row = app
+        .patch
+        .matrix
+        .as_ref()
+        .unwrap()
+        .rows
+        .iter()
+        .find(|r| r.patch.id == id)
+        .unwrap();
+    assert_eq!(row.deployment, Deployment::ExplicitRejected);
+}
+
+#[tokio::test]
+async fn an_aws_baseline_says_plainly_that_it_cannot_be_changed() {
+    let fx = fleet().await;
+    let (mut app, mut events) = patch_app(&fx, (120, 40), false).await;
+    chars(&mut app, "/AmazonLinux2023");
+    app.update(key(KeyCode::Enter));
+    open_matrix(&fx, &mut app, &mut events).await;
+    let shown = screen(&mut app);
+    assert!(
+        shown.contains("AWS-AmazonLinux2023DefaultPatchBaseline") && shown.contains("predefined"),
+        "{shown}"
+    );
+    app.update(key(KeyCode::Char('a')));
+    assert!(app.layer.is_none());
+    let status = app.status.clone().unwrap();
+    assert!(status.error, "{status:?}");
+    assert!(
+        status.text.contains("owned by AWS") && status.text.contains("cannot be changed"),
+        "{}",
+        status.text
+    );
+}
+
+#[tokio::test]
+async fn read_only_hides_approve_reject_scan_and_install() {
+    let fx = fleet().await;
+    let (mut app, mut events) = patch_app(&fx, (120, 40), true).await;
+    let list = screen(&mut app);
+    assert!(
+        !list.contains("s scan") && !list.contains("i install"),
+        "{list}"
+    );
+    open_matrix(&fx, &mut app, &mut events).await;
+    let matrix = screen(&mut app);
+    assert!(
+        matrix.contains("space select")
+            && !matrix.contains("a approve")
+            && !matrix.contains("x reject")
+            && matrix.contains("read-only"),
+        "{matrix}"
+    );
+    app.update(key(KeyCode::Char('?')));
+    let help = screen(&mut app);
+    assert!(
+        help.contains("select or unselect the patch")
+            && !help.contains("approve selected")
+            && !help.contains("reject selected")
+            && !help.contains("install approved"),
+        "{help}"
+    );
+    app.update(key(KeyCode::Esc));
+    for c in ['a', 'x', 'i', 's'] {
+        assert!(app.update(key(KeyCode::Char(c))).is_empty());
+        assert!(app.layer.is_none(), "{c}: {:?}", app.layer);
+        assert!(app.status.as_ref().unwrap().text.contains("read-only"));
+    }
+}
+
+/// Moves to the patch group `name` in the groups list.
+fn focus_group(app: &mut App, name: &str) {
+    app.update(key(KeyCode::Tab));
+    assert_eq!(app.patch.focus, Focus::Groups);
+    chars(app, &format!("/{name}"));
+    app.update(key(KeyCode::Enter));
+    app.settle();
+    assert_eq!(app.patch.selected_group().unwrap().name, name);
+}
+
+#[tokio::test]
+async fn scan_now_sends_the_patch_command_with_the_concurrency_given() {
+    let mut fx = fleet().await;
+    let (mut app, mut events) = patch_app(&fx, (120, 40), false).await;
+    focus_group(&mut app, "prod-linux");
+    press(&fx, &mut app, &mut events, KeyCode::Char('s')).await;
+    let Some(Layer::Send(form)) = &app.layer else {
+        panic!("the form opens: {:?}", app.layer)
+    };
+    assert_eq!(form.stage, Stage::Editing);
+    assert_eq!(form.targets, "tag:PatchGroup=prod-linux");
+    assert_eq!(form.concurrency, "20%");
+    let shown = screen(&mut app);
+    assert!(
+        shown.contains("Scan for missing patches")
+            && shown.contains("→ 27 nodes")
+            && !shown.contains("RebootOption")
+            && !shown.contains("SnapshotId"),
+        "{shown}"
+    );
+    insta::assert_snapshot!("patch_scan_form_120x40", shown);
+
+    // To the concurrency, 5 at a time, review, send.
+    app.update(key(KeyCode::Tab));
+    app.update(ctrl('u'));
+    chars(&mut app, "5");
+    app.update(key(KeyCode::Enter));
+    let shown = screen(&mut app);
+    assert!(
+        shown.contains("Scan for missing patches on 27 nodes?") && shown.contains("5 at a time"),
+        "{shown}"
+    );
+    let effects = app.update(key(KeyCode::Char('y')));
+    let Some(Effect::SendCommand { send, .. }) = effects.first() else {
+        panic!("y sends: {effects:?}")
+    };
+    assert_eq!(send.max_concurrency.as_deref(), Some("5"));
+    run(&fx, &mut app, &mut events, effects).await;
+
+    // The command opens in Run Command and follows the scan live.
+    assert_eq!(app.pane, PaneId::Commands);
+    let id = app.commands.detail.as_ref().unwrap().command_id.clone();
+    let admin = Caller::admin("test");
+    let list = ListCommands {
+        command_id: Some(id.clone()),
+        ..ListCommands::default()
+    };
+    let command = fx
+        .backend
+        .call(&admin, list.clone())
+        .await
+        .unwrap()
+        .commands
+        .remove(0);
+    assert_eq!(command.document_name, "AWS-RunPatchBaseline");
+    assert_eq!(command.max_concurrency, "5");
+    assert_eq!(command.parameters["Operation"], ["Scan"]);
+    assert_eq!(command.targets[0].key, "tag:PatchGroup");
+    assert_eq!(command.targets[0].values, ["prod-linux"]);
+    assert_eq!(
+        command.comment.as_deref(),
+        Some("Patch Manager: Scan prod-linux")
+    );
+
+    for _ in 0..120 {
+        fx.clock.advance(std::time::Duration::from_secs(10));
+        fx.sim
+            .step_until(sysman_backend::Clock::now(&fx.clock))
+            .await
+            .unwrap();
+        app.update(sysman::app::Msg::Tick(sysman_backend::Clock::now(
+            &fx.clock,
+        )));
+        run(&fx, &mut app, &mut events, Vec::new()).await;
+        let c = app
+            .commands
+            .detail
+            .as_ref()
+            .unwrap()
+            .command
+            .clone()
+            .unwrap();
+        if c.status.is_terminal() {
+            break;
+        }
+    }
+    let detail = app.commands.detail.as_ref().unwrap();
+    assert_eq!(
+        detail.command.as_ref().unwrap().status,
+        CommandStatus::Success
+    );
+    assert_eq!(detail.rows.len(), 27);
+    let shown = screen(&mut app);
+    assert!(shown.contains("27/27 (100%)"), "{shown}");
+
+    // esc twice: back to Patch Manager, where the group reports anew.
+    app.update(key(KeyCode::Esc));
+    app.update(key(KeyCode::Esc));
+    assert_eq!(app.pane, PaneId::Patch);
+}
+
+#[tokio::test]
+async fn install_now_offers_the_reboot_option() {
+    let fx = fleet().await;
+    let (mut app, mut events) = patch_app(&fx, (120, 40), false).await;
+    focus_group(&mut app, "prod-linux");
+    press(&fx, &mut app, &mut events, KeyCode::Char('i')).await;
+    let shown = screen(&mut app);
+    assert!(
+        shown.contains("Install approved patches") && shown.contains("‹ RebootIfNeeded ›"),
+        "{shown}"
+    );
+    // The reboot option is chosen, not typed.
+    chars(&mut app, "zz");
+    app.update(key(KeyCode::Char(' ')));
+    let Some(Layer::Send(form)) = &app.layer else {
+        panic!("the form stays: {:?}", app.layer)
+    };
+    let reboot = form
+        .params
+        .iter()
+        .find(|p| p.name == "RebootOption")
+        .unwrap();
+    assert_eq!(reboot.value, "NoReboot");
+    app.update(key(KeyCode::Enter));
+    let shown = screen(&mut app);
+    assert!(
+        shown.contains("Install approved patches on 27 nodes?")
+            && shown.contains("RebootOption: NoReboot"),
+        "{shown}"
+    );
+    let effects = app.update(key(KeyCode::Char('y')));
+    let Some(Effect::SendCommand { send, .. }) = effects.first() else {
+        panic!("y sends: {effects:?}")
+    };
+    let parameters = send.parameters.clone().unwrap();
+    assert_eq!(parameters["Operation"], ["Install"]);
+    assert_eq!(parameters["RebootOption"], ["NoReboot"]);
+    assert_eq!(send.max_errors.as_deref(), Some("10%"));
+}
+
+#[tokio::test]
+async fn an_install_updates_the_groups_and_the_matrix_live() {
+    let mut fx = fleet().await;
+    let (mut app, mut events) = patch_app(&fx, (120, 40), false).await;
+    let before = app
+        .patch
+        .groups
+        .iter()
+        .find(|g| g.name == "prod-linux")
+        .unwrap()
+        .state
+        .clone()
+        .unwrap();
+    assert!(before.instances_with_missing_patches > 0);
+    open_matrix(&fx, &mut app, &mut events).await;
+    let missing = |app: &App| -> i64 {
+        app.patch
+            .matrix
+            .as_ref()
+            .unwrap()
+            .rows
+            .iter()
+            .filter(|r| r.deployment.approved())
+            .map(|r| r.missing())
+            .sum()
+    };
+    assert!(missing(&app) > 0);
+
+    let group = sysman_api::Target {
+        key: "tag:PatchGroup".into(),
+        values: vec!["prod-linux".into()],
+    };
+    let before_install = missing(&app);
+    fx.run_patch_baseline(vec![group], "Install").await;
+    run(&fx, &mut app, &mut events, Vec::new()).await;
+    // The counts reloaded from the nodes' reports alone; only what failed
+    // to install is still missing.
+    assert!(missing(&app) < before_install, "{}", missing(&app));
+    app.update(key(KeyCode::Esc));
+    let after = app
+        .patch
+        .groups
+        .iter()
+        .find(|g| g.name == "prod-linux")
+        .unwrap()
+        .state
+        .clone()
+        .unwrap();
+    assert!(
+        after.instances_with_missing_patches < before.instances_with_missing_patches,
+        "{after:?}"
+    );
+}
+
+#[tokio::test]
+async fn enter_on_a_group_shows_its_nodes_in_the_fleet() {
+    let fx = fleet().await;
+    let (mut app, mut events) = patch_app(&fx, (120, 40), false).await;
+    focus_group(&mut app, "prod-linux");
+    press(&fx, &mut app, &mut events, KeyCode::Enter).await;
+    assert_eq!(app.pane, PaneId::Fleet);
+    let shown = screen(&mut app);
+    assert!(shown.contains("27 of 60"), "{shown}");
+    app.update(key(KeyCode::Esc));
+    app.update(key(KeyCode::Esc));
+    assert_eq!(app.pane, PaneId::Patch);
+}
