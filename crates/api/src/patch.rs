@@ -6,8 +6,6 @@
 //! requests are plain strings, so an unknown value gets a
 //! `ValidationException` in AWS's wording rather than a decoding failure.
 
-mod states;
-
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -233,28 +231,13 @@ macro_rules! with_rules {
     };
 }
 
-/// A baseline's rule members: what decides which patches it approves.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct BaselineRules {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub global_filters: Option<PatchFilterGroup>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub approval_rules: Option<PatchRuleGroup>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub approved_patches: Option<Vec<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub approved_patches_compliance_level: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub approved_patches_enable_non_security: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub rejected_patches: Option<Vec<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub rejected_patches_action: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub sources: Option<Vec<PatchSource>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub available_security_updates_compliance_status: Option<String>,
+// After the macro, which it uses.
+mod states;
+
+with_rules! {
+    /// A baseline's rule members: what decides which patches it approves.
+    #[derive(Default)]
+    pub struct BaselineRules {}
 }
 
 with_rules! {

@@ -23,6 +23,8 @@ use sysman_backend::{Backend, Caller, Handler, Options};
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+mod support;
+
 const SEED: u64 = 42;
 const ITEMS: usize = 50;
 /// Distinct patches the items are drawn from.
@@ -35,16 +37,6 @@ const SEVERITIES: [&str; 6] = [
     "INFORMATIONAL",
     "UNSPECIFIED",
 ];
-
-/// Resident memory of this process, in KiB.
-fn rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .unwrap_or_default()
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.split_whitespace().next()?.parse().ok())
-        .unwrap_or(0)
-}
 
 /// Node `n`'s items: 50 patches, a few of them missing.
 fn items(n: usize) -> Vec<ComplianceItemEntry> {
@@ -133,7 +125,7 @@ fn main() {
                 None => break,
             }
         }
-        let before = rss_kib();
+        let before = support::memory_kib().0;
         let started = Instant::now();
         for (chunk_no, chunk) in ids.chunks(1000).enumerate() {
             let puts = chunk.iter().enumerate().map(|(i, id)| {
@@ -159,7 +151,7 @@ fn main() {
         println!(
             "{nodes} nodes x {ITEMS} items put in {:.1} s; {} MiB more resident",
             started.elapsed().as_secs_f64(),
-            rss_kib().saturating_sub(before) / 1024
+            support::memory_kib().0.saturating_sub(before) / 1024
         );
 
         let filter = |key: &str, value: &str| ComplianceStringFilter {

@@ -19,20 +19,11 @@ use sysman_backend::{Backend, Caller, Options};
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-const SEED: u64 = 42;
+mod support;
 
-/// Resident and peak memory of this process, in KiB.
-fn memory_kib() -> (u64, u64) {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let field = |name: &str| {
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix(name))
-            .and_then(|v| v.split_whitespace().next()?.parse().ok())
-            .unwrap_or(0)
-    };
-    (field("VmRSS:"), field("VmHWM:"))
-}
+use support::memory_kib;
+
+const SEED: u64 = 42;
 
 fn fleet(nodes: usize) -> FleetSpec {
     let mut spec = FleetSpec::new(nodes, SEED);

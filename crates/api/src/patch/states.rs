@@ -11,7 +11,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Patch, PatchOrchestratorFilter, PatchRuleGroup};
+use super::{
+    BaselineRules, Patch, PatchFilterGroup, PatchOrchestratorFilter, PatchRuleGroup, PatchSource,
+};
 use crate::{Operation, Prefix, Timestamp};
 
 /// `PatchComplianceDataState`.
@@ -191,31 +193,14 @@ impl Operation for DescribePatchGroupState {
     type Output = DescribePatchGroupStateResult;
 }
 
-/// `BaselineOverride`: a baseline given with the request instead of the
-/// node's own. Only the members sysman judges by are taken.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct BaselineOverride {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub operating_system: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub global_filters: Option<super::PatchFilterGroup>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub approval_rules: Option<PatchRuleGroup>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub approved_patches: Option<Vec<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub approved_patches_compliance_level: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub rejected_patches: Option<Vec<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub rejected_patches_action: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub approved_patches_enable_non_security: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub sources: Option<Vec<super::PatchSource>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub available_security_updates_compliance_status: Option<String>,
+with_rules! {
+    /// `BaselineOverride`: a baseline given with the request instead of the
+    /// node's own.
+    #[derive(Default)]
+    pub struct BaselineOverride {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub operating_system: Option<String>,
+    }
 }
 
 /// Fixes the baseline a node patches by for one operation: the node's own

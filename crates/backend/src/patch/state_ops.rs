@@ -105,19 +105,7 @@ impl Handler for GetDeployablePatchSnapshotForInstance {
                     .operating_system
                     .clone()
                     .unwrap_or_else(|| facts.operating_system.to_owned());
-                let rules = sysman_api::patch::BaselineRules {
-                    global_filters: o.global_filters.clone(),
-                    approval_rules: o.approval_rules.clone(),
-                    approved_patches: o.approved_patches.clone(),
-                    approved_patches_compliance_level: o.approved_patches_compliance_level.clone(),
-                    approved_patches_enable_non_security: o.approved_patches_enable_non_security,
-                    rejected_patches: o.rejected_patches.clone(),
-                    rejected_patches_action: o.rejected_patches_action.clone(),
-                    sources: o.sources.clone(),
-                    available_security_updates_compliance_status: o
-                        .available_security_updates_compliance_status
-                        .clone(),
-                };
+                let rules = o.rules();
                 ("BaselineOverride".to_owned(), os, rules)
             }
             None => {
