@@ -5,6 +5,7 @@
 //! A baseline is stored as given; its checked form (an [`Evaluator`]) is
 //! kept beside it, so judging a patch never re-parses a rule.
 
+mod catalogue_ops;
 pub(crate) mod facts;
 mod ops;
 pub(crate) mod rules;

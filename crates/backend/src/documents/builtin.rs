@@ -106,7 +106,7 @@ const RUN_PATCH_BASELINE: &str = r#"{
     "RebootOption": {
       "type": "String",
       "default": "RebootIfNeeded",
-      "description": "(Optional) RebootIfNeeded reboots after installing; NoReboot leaves patches pending a reboot.",
+      "description": "(Optional) RebootIfNeeded reboots after installing (simulated nodes; sysman-agent does not reboot machines yet); NoReboot leaves patches pending a reboot.",
       "allowedValues": ["RebootIfNeeded", "NoReboot"]
     },
     "BaselineOverride": {

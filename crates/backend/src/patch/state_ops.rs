@@ -16,8 +16,9 @@ use sysman_api::patch::{
 };
 use sysman_api::{ApiError, Empty, Operation};
 
+use super::catalogue_ops::wire_patch;
 use super::facts::PatchFacts;
-use super::ops::{check_patch_group, compile, wire_patch};
+use super::ops::{check_patch_group, compile};
 use super::rules::Evaluator;
 use super::states::{self, Entry, NodeState, PatchInfo, State, StoredSnapshot};
 use super::{operating_system_of, patch_group_of};
