@@ -43,6 +43,7 @@ use crate::panes::fleet::{FleetPane, FleetView};
 use crate::panes::parameters::{Detail, ParametersPane, ParametersView};
 use crate::panes::patch::PatchPane;
 use crate::panes::patch::approval::{Approval, SelectBy, Verdict};
+use crate::panes::patch::create::{BaselineForm, CreateBaseline, CreateError};
 use crate::panes::patch::matrix::{CountScope, MatrixData};
 use crate::theme::Theme;
 
@@ -152,6 +153,17 @@ pub enum BackendMsg {
     MatrixCountsLoaded {
         request: u64,
         result: Result<Box<DescribePatchCountsResult>, String>,
+    },
+    /// A baseline created (and registered for its group): its id, or why
+    /// not.
+    BaselineCreated {
+        request: u64,
+        result: Result<String, CreateError>,
+    },
+    /// The nodes in scope lacking any of the patches an approval chooses.
+    LackingCounted {
+        request: u64,
+        result: Result<i64, String>,
     },
     /// An approval or rejection applied.
     BaselineUpdated {
@@ -300,6 +312,28 @@ pub enum Effect {
         request: u64,
         update: Box<UpdatePatchBaseline>,
     },
+    /// CreatePatchBaseline, copying rules, then registering for a group.
+    CreateBaseline {
+        request: u64,
+        create: Box<CreateBaseline>,
+    },
+    /// RegisterDefaultPatchBaseline.
+    SetDefaultBaseline {
+        request: u64,
+        baseline_id: String,
+        name: String,
+    },
+    DeleteBaseline {
+        request: u64,
+        baseline_id: String,
+        name: String,
+    },
+    /// How many nodes `scope` covers lack any of `patch_ids`.
+    CountLacking {
+        request: u64,
+        scope: CountScope,
+        patch_ids: Vec<String>,
+    },
     /// The summaries by type and every non-compliant node.
     LoadCompliance {
         request: u64,
@@ -333,6 +367,8 @@ pub enum Layer {
     Approval(Box<Approval>),
     /// The chooser that selects patches by severity or classification.
     SelectBy(SelectBy),
+    /// The new-baseline form.
+    BaselineForm(Box<BaselineForm>),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -734,6 +770,7 @@ impl App {
             Layer::Send(form) => return self.on_send_key(*form, event),
             Layer::Approval(approval) => return self.on_approval_key(approval, event),
             Layer::SelectBy(chooser) => self.on_select_by_key(chooser, event),
+            Layer::BaselineForm(form) => return self.on_baseline_form_key(*form, event),
             Layer::Palette(mut palette) => match event.code {
                 KeyCode::Esc => {}
                 KeyCode::Enter => return self.run_palette(&palette),
@@ -894,10 +931,13 @@ impl App {
             Command::SwitchList => self.switch_patch_list(),
             Command::TogglePatch => self.toggle_patch(),
             Command::SelectPatchesBy => self.open_select_by(),
-            Command::ApprovePatches => self.preview_approval(Verdict::Approve),
-            Command::RejectPatches => self.preview_approval(Verdict::Reject),
+            Command::ApprovePatches => return self.preview_approval(Verdict::Approve),
+            Command::RejectPatches => return self.preview_approval(Verdict::Reject),
             Command::ScanPatches => return self.patch_now("Scan"),
             Command::InstallPatches => return self.patch_now("Install"),
+            Command::NewBaseline => self.new_baseline(),
+            Command::SetDefaultBaseline => self.confirm_default_baseline(),
+            Command::DeleteBaseline => self.confirm_delete_baseline(),
             Command::ToggleSelect => self.fleet.toggle_mark(),
             Command::RunOnNodes => return self.run_on_nodes(),
             Command::Top | Command::Bottom if self.commands_output_focused() => {
@@ -1303,6 +1343,8 @@ impl App {
             | BackendMsg::GroupStatesLoaded { .. }
             | BackendMsg::MatrixLoaded { .. }
             | BackendMsg::MatrixCountsLoaded { .. }
+            | BackendMsg::BaselineCreated { .. }
+            | BackendMsg::LackingCounted { .. }
             | BackendMsg::BaselineUpdated { .. }) => return self.on_patch_msg(msg),
             msg @ (BackendMsg::ComplianceLoaded { .. }
             | BackendMsg::ComplianceItemsLoaded { .. }) => {

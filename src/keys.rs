@@ -282,6 +282,9 @@ commands! {
     RejectPatches => "reject_patches", "reject selected patches, after a preview", true;
     ScanPatches => "scan_patches", "scan for missing patches now", true;
     InstallPatches => "install_patches", "install approved patches now", true;
+    NewBaseline => "new_baseline", "create a baseline (copying the one under the cursor)", true;
+    SetDefaultBaseline => "set_default_baseline", "make the baseline the default for its OS", true;
+    DeleteBaseline => "delete_baseline", "delete the baseline", true;
     Palette => "palette", "open the command palette", false;
     Help => "help", "show the keys of this pane", false;
     Back => "back", "go back / clear the filter", false;
@@ -389,6 +392,9 @@ pub const DEFAULT_BINDINGS: &[(Scope, &str, Command)] = &[
     (Scope::Patch, "s", Command::ScanPatches),
     (Scope::Patch, "i", Command::InstallPatches),
     (Scope::Patch, "o", Command::SortNext),
+    (Scope::Patch, "n", Command::NewBaseline),
+    (Scope::Patch, "D", Command::SetDefaultBaseline),
+    (Scope::Patch, "ctrl-d", Command::DeleteBaseline),
     (Scope::Baseline, "space", Command::TogglePatch),
     (Scope::Baseline, "v", Command::SelectPatchesBy),
     (Scope::Baseline, "a", Command::ApprovePatches),

@@ -30,6 +30,7 @@ use sysman_api::parameters::{
 };
 
 use sysman_api::client::{Client, StreamItem};
+use sysman_api::patch::{DeletePatchBaseline, RegisterDefaultPatchBaseline};
 use sysman_backend::{Backend, Caller, Clock, Handler, SystemClock};
 use tokio::sync::{broadcast, mpsc};
 
@@ -566,6 +567,44 @@ impl Connection {
             Effect::UpdateBaseline { request, update } => BackendMsg::BaselineUpdated {
                 request,
                 result: self.call(*update).await.map(Box::new).map_err(text),
+            },
+            Effect::CreateBaseline { request, create } => BackendMsg::BaselineCreated {
+                request,
+                result: self.create_baseline(*create).await,
+            },
+            Effect::SetDefaultBaseline {
+                request,
+                baseline_id,
+                name,
+            } => {
+                let result = self
+                    .call(RegisterDefaultPatchBaseline { baseline_id })
+                    .await
+                    .map(|_| format!("{name} is the default baseline for its OS now"))
+                    .map_err(|e| e.message);
+                BackendMsg::Done { request, result }
+            }
+            Effect::DeleteBaseline {
+                request,
+                baseline_id,
+                name,
+            } => {
+                // The server's refusal (a default, or registered for a
+                // group) says what to do; it is shown as it is.
+                let result = self
+                    .call(DeletePatchBaseline { baseline_id })
+                    .await
+                    .map(|_| format!("deleted baseline {name}"))
+                    .map_err(|e| e.message);
+                BackendMsg::Done { request, result }
+            }
+            Effect::CountLacking {
+                request,
+                scope,
+                patch_ids,
+            } => BackendMsg::LackingCounted {
+                request,
+                result: self.lacking_any(&scope, patch_ids).await.map_err(text),
             },
             Effect::LoadCompliance { request } => BackendMsg::ComplianceLoaded {
                 request,

@@ -95,6 +95,7 @@ pub fn render(frame: &mut Frame, app: &App) {
         ),
         Some(Layer::Approval(approval)) => approval.render(frame, area, theme),
         Some(Layer::SelectBy(chooser)) => chooser.render(frame, area, theme),
+        Some(Layer::BaselineForm(form)) => form.render(frame, area, theme),
         Some(Layer::Label {
             name,
             version,

@@ -547,3 +547,268 @@ async fn enter_on_a_group_shows_its_nodes_in_the_fleet() {
     app.update(key(KeyCode::Esc));
     assert_eq!(app.pane, PaneId::Patch);
 }
+
+/// Selects the baseline called `name` in the baselines list.
+fn select_baseline(app: &mut App, name: &str) {
+    assert_eq!(app.patch.focus, Focus::Baselines);
+    chars(app, &format!("/{name}"));
+    app.update(key(KeyCode::Enter));
+    app.settle();
+    assert_eq!(
+        app.patch
+            .selected_baseline()
+            .unwrap()
+            .identity
+            .baseline_name,
+        name
+    );
+    // esc clears the filter; the cursor stays on it.
+    app.update(key(KeyCode::Esc));
+    app.settle();
+    assert_eq!(
+        app.patch
+            .selected_baseline()
+            .unwrap()
+            .identity
+            .baseline_name,
+        name
+    );
+}
+
+const AWS_AL2023: &str = "AWS-AmazonLinux2023DefaultPatchBaseline";
+
+#[tokio::test]
+async fn the_new_baseline_form_at_both_sizes() {
+    let fx = fleet().await;
+    for size in SIZES {
+        let (mut app, _events) = patch_app(&fx, size, false).await;
+        select_baseline(&mut app, AWS_AL2023);
+        focus_group(&mut app, "prod-linux");
+        app.update(key(KeyCode::Char('n')));
+        let Some(Layer::BaselineForm(form)) = &app.layer else {
+            panic!("n opens the form: {:?}", app.layer)
+        };
+        assert_eq!(form.group, "prod-linux");
+        assert_eq!(form.operating_system(), "AMAZON_LINUX_2023");
+        assert!(form.copy);
+        chars(&mut app, "prod al2023");
+        let shown = screen(&mut app);
+        assert!(
+            shown.contains("New patch baseline")
+                && shown.contains("' ' is not allowed")
+                && shown.contains("prod-linux patches by prod-linux now"),
+            "{shown}"
+        );
+        insta::assert_snapshot!(format!("patch_new_baseline_{}x{}", size.0, size.1), shown);
+        app.update(key(KeyCode::Esc));
+        assert!(app.layer.is_none());
+        assert_eq!(app.status.as_ref().unwrap().text, "nothing created");
+    }
+}
+
+#[tokio::test]
+async fn a_new_baseline_copies_the_aws_default_and_approves_two_patches() {
+    let fx = fleet().await;
+    let (mut app, mut events) = patch_app(&fx, (120, 40), false).await;
+    select_baseline(&mut app, AWS_AL2023);
+    focus_group(&mut app, "prod-linux");
+    app.update(key(KeyCode::Char('n')));
+    chars(&mut app, "prod-al2023");
+    press(&fx, &mut app, &mut events, KeyCode::Enter).await;
+    assert!(app.layer.is_none(), "{:?}", app.layer);
+    let status = app.status.clone().unwrap();
+    assert_eq!(
+        status.text,
+        "created baseline prod-al2023 for prod-linux: enter opens it"
+    );
+    assert_eq!(app.patch.focus, Focus::Baselines);
+    let created = app.patch.selected_baseline().unwrap().clone();
+    assert_eq!(created.identity.baseline_name, "prod-al2023");
+    assert_eq!(created.groups, ["prod-linux"]);
+    assert!(!created.aws);
+
+    // The same rules as AWS's default: Critical and Important after 7 days.
+    let admin = Caller::admin("test");
+    let id = created.identity.baseline_id.clone();
+    let get = |id: String| GetPatchBaseline { baseline_id: id };
+    let ours = fx.backend.call(&admin, get(id.clone())).await.unwrap();
+    let aws_id = app
+        .patch
+        .baselines
+        .iter()
+        .find(|b| b.identity.baseline_name == AWS_AL2023)
+        .unwrap()
+        .identity
+        .baseline_id
+        .clone();
+    let aws = fx.backend.call(&admin, get(aws_id)).await.unwrap();
+    assert_eq!(ours.approval_rules, aws.approval_rules);
+    assert_eq!(ours.global_filters, aws.global_filters);
+    assert_eq!(ours.operating_system, "AMAZON_LINUX_2023");
+    assert_eq!(ours.patch_groups, Some(vec!["prod-linux".to_owned()]));
+
+    // Its matrix: the two worst patches nodes lack, chosen with space
+    // (the 60-node fixture has no missing Critical one: Important, then).
+    open_matrix(&fx, &mut app, &mut events).await;
+    let m = app.patch.matrix.as_ref().unwrap();
+    assert_eq!(m.name, "prod-al2023");
+    let worst = |r: &sysman::panes::patch::matrix::PatchRow| {
+        sysman::panes::patch::matrix::severity_rank(r.severity())
+    };
+    let rank = m
+        .shown()
+        .filter(|r| r.missing() > 0)
+        .map(worst)
+        .min()
+        .unwrap();
+    assert!(rank <= 1, "{rank}");
+    let positions: Vec<usize> = m
+        .shown()
+        .enumerate()
+        .filter(|(_, r)| worst(r) == rank && r.missing() > 0)
+        .map(|(i, _)| i)
+        .take(2)
+        .collect();
+    assert_eq!(positions.len(), 2);
+    let mut chosen = BTreeSet::new();
+    for at in positions {
+        app.update(key(KeyCode::Home));
+        for _ in 0..at {
+            app.update(key(KeyCode::Char('j')));
+        }
+        app.settle();
+        let m = app.patch.matrix.as_ref().unwrap();
+        chosen.insert(m.selected().unwrap().patch.id.clone());
+        app.update(key(KeyCode::Char(' ')));
+    }
+    assert_eq!(app.patch.matrix.as_ref().unwrap().marked, chosen);
+
+    // a: the preview counts exactly the nodes that lack either.
+    press(&fx, &mut app, &mut events, KeyCode::Char('a')).await;
+    let lacking = fx
+        .backend
+        .call(
+            &admin,
+            sysman_api::patch::DescribePatchCounts {
+                patch_group: Some("prod-linux".into()),
+                operating_system: None,
+                patch_ids: Some(chosen.iter().cloned().collect()),
+            },
+        )
+        .await
+        .unwrap()
+        .instances_lacking_any;
+    assert!(lacking > 0);
+    let Some(Layer::Approval(preview)) = &app.layer else {
+        panic!("the preview opens: {:?}", app.layer)
+    };
+    assert!(
+        preview.headline.contains(&format!(
+            "— {lacking} nodes in prod-linux lack them and will install them"
+        )) && !preview.headline.contains("at least"),
+        "{}",
+        preview.headline
+    );
+    let effects = app.update(key(KeyCode::Char('y')));
+    run(&fx, &mut app, &mut events, effects).await;
+    let approved: BTreeSet<String> = fx
+        .backend
+        .call(&admin, get(id))
+        .await
+        .unwrap()
+        .approved_patches
+        .unwrap_or_default()
+        .into_iter()
+        .collect();
+    assert_eq!(approved, chosen);
+}
+
+#[tokio::test]
+async fn deleting_a_registered_baseline_shows_the_refusal_and_d_makes_a_default() {
+    let fx = fleet().await;
+    let (mut app, mut events) = patch_app(&fx, (120, 40), false).await;
+    select_baseline(&mut app, "prod-linux");
+
+    // ctrl-d asks first; n cancels.
+    app.update(ctrl('d'));
+    assert!(
+        matches!(app.layer, Some(Layer::Confirm { .. })),
+        "{:?}",
+        app.layer
+    );
+    assert!(screen(&mut app).contains("Delete baseline prod-linux"));
+    app.update(key(KeyCode::Char('n')));
+    assert!(app.layer.is_none());
+
+    // y: the server refuses, and says why.
+    app.update(ctrl('d'));
+    let effects = app.update(key(KeyCode::Char('y')));
+    run(&fx, &mut app, &mut events, effects).await;
+    let status = app.status.clone().unwrap();
+    assert!(status.error, "{status:?}");
+    assert!(
+        status.text.contains("prod-linux") && !status.text.contains("Exception"),
+        "{}",
+        status.text
+    );
+    let shown = screen(&mut app);
+    assert!(shown.contains(&status.text[..40]), "{shown}");
+    assert!(
+        app.patch
+            .baselines
+            .iter()
+            .any(|b| b.identity.baseline_name == "prod-linux")
+    );
+
+    // D: the default for Amazon Linux 2023 now.
+    app.update(key(KeyCode::Char('D')));
+    let effects = app.update(key(KeyCode::Char('y')));
+    run(&fx, &mut app, &mut events, effects).await;
+    let default = fx
+        .backend
+        .call(
+            &Caller::admin("test"),
+            sysman_api::patch::GetDefaultPatchBaseline {
+                operating_system: Some("AMAZON_LINUX_2023".into()),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(default.baseline_id, prod_linux(&fx, &app).await.baseline_id);
+    assert!(
+        app.patch
+            .selected_baseline()
+            .unwrap()
+            .identity
+            .default_baseline
+    );
+}
+
+#[tokio::test]
+async fn read_only_hides_creating_deleting_and_defaults() {
+    let fx = fleet().await;
+    let (mut app, _events) = patch_app(&fx, (120, 40), true).await;
+    app.update(key(KeyCode::Char('?')));
+    let help = screen(&mut app);
+    assert!(
+        help.contains("move between baselines")
+            && !help.contains("create a baseline")
+            && !help.contains("delete the baseline")
+            && !help.contains("default for its OS"),
+        "{help}"
+    );
+    app.update(key(KeyCode::Esc));
+    for msg in [key(KeyCode::Char('n')), key(KeyCode::Char('D')), ctrl('d')] {
+        assert!(app.update(msg).is_empty());
+        assert!(app.layer.is_none(), "{:?}", app.layer);
+        assert!(app.status.as_ref().unwrap().text.contains("read-only"));
+    }
+    let (mut rw, _events) = patch_app(&fx, (120, 40), false).await;
+    app.update(key(KeyCode::Char('?')));
+    rw.update(key(KeyCode::Char('?')));
+    let help = screen(&mut rw);
+    assert!(
+        help.contains("create a baseline") && help.contains("delete the baseline"),
+        "{help}"
+    );
+}

@@ -18,6 +18,7 @@ use crate::panes::PaneId;
 use crate::panes::commands::send::SendForm;
 use crate::panes::fleet::FleetView;
 use crate::panes::patch::approval::{Approval, Choice, SelectBy, Verdict, preview};
+use crate::panes::patch::create::{BaselineForm, Field, Source};
 use crate::panes::patch::matrix::{Matrix, split_body};
 use crate::panes::patch::{Focus, PATCH_GROUP_TAG, split};
 
@@ -242,9 +243,9 @@ impl App {
 
     /// `a` or `x`: the preview of what approving or rejecting the chosen
     /// patches changes.
-    pub(super) fn preview_approval(&mut self, verdict: Verdict) {
+    pub(super) fn preview_approval(&mut self, verdict: Verdict) -> Vec<Effect> {
         let Some(m) = &self.patch.matrix else {
-            return;
+            return Vec::new();
         };
         if m.aws {
             let os = m
@@ -257,16 +258,169 @@ impl App {
                 m.name
             );
             self.set_status(text, true);
-            return;
+            return Vec::new();
         }
         if m.update.is_some() {
             self.set_status("the last change is still being applied", false);
+            return Vec::new();
+        }
+        let scope = m.data.as_ref().map(|d| d.scope.clone());
+        match preview(m, verdict, None) {
+            Ok(mut approval) => {
+                // Several patches: the backend counts the nodes lacking any.
+                let mut effects = Vec::new();
+                if let (Some(patch_ids), Some(scope)) = (approval.count_lacking.clone(), scope) {
+                    let request = self.request_id();
+                    approval.counting = Some(request);
+                    effects.push(Effect::CountLacking {
+                        request,
+                        scope,
+                        patch_ids,
+                    });
+                }
+                self.layer = Some(Layer::Approval(Box::new(approval)));
+                effects
+            }
+            Err(e) => {
+                self.set_status(e, false);
+                Vec::new()
+            }
+        }
+    }
+
+    /// `n` in the baselines: the new-baseline form, copying the baseline
+    /// under the cursor and registering for the group under it, if the
+    /// groups are in focus.
+    pub(super) fn new_baseline(&mut self) {
+        if self.patch.matrix.is_some() {
             return;
         }
-        match preview(m, verdict) {
-            Ok(approval) => self.layer = Some(Layer::Approval(Box::new(approval))),
-            Err(e) => self.set_status(e, false),
+        let source = self.patch.selected_baseline().map(|b| Source {
+            baseline_id: b.identity.baseline_id.clone(),
+            name: b.identity.baseline_name.clone(),
+            operating_system: b.identity.operating_system.clone(),
+        });
+        let group = match self.patch.focus {
+            Focus::Groups => self.patch.selected_group().map(|g| g.name.clone()),
+            Focus::Baselines => None,
+        };
+        let form = BaselineForm::new(source, group, self.patch.mappings.clone());
+        self.layer = Some(Layer::BaselineForm(Box::new(form)));
+    }
+
+    pub(super) fn on_baseline_form_key(
+        &mut self,
+        mut form: BaselineForm,
+        event: KeyEvent,
+    ) -> Vec<Effect> {
+        use ratatui::crossterm::event::KeyModifiers;
+        match event.code {
+            KeyCode::Esc => {
+                let text = match &form.created {
+                    Some(_) => format!("created {}, not registered for a patch group", form.name),
+                    None => "nothing created".to_owned(),
+                };
+                self.set_status(text, false);
+                return Vec::new();
+            }
+            KeyCode::Tab | KeyCode::Down => form.next_field(true),
+            KeyCode::BackTab | KeyCode::Up => form.next_field(false),
+            KeyCode::Left => form.cycle(false),
+            KeyCode::Right => form.cycle(true),
+            KeyCode::Backspace => form.backspace(),
+            KeyCode::Enter => {
+                if let Some((field, problem)) = form.problems().into_iter().next() {
+                    form.focus = field;
+                    form.error = Some((Some(field), problem));
+                } else if form.pending.is_none() {
+                    let request = self.request_id();
+                    form.pending = Some(request);
+                    let create = Box::new(form.request());
+                    self.layer = Some(Layer::BaselineForm(Box::new(form)));
+                    return vec![Effect::CreateBaseline { request, create }];
+                }
+            }
+            KeyCode::Char(c) if !event.modifiers.contains(KeyModifiers::CONTROL) => {
+                form.type_char(c)
+            }
+            _ => {}
         }
+        self.layer = Some(Layer::BaselineForm(Box::new(form)));
+        Vec::new()
+    }
+
+    /// `D`: make the baseline under the cursor its OS's default, after a
+    /// confirmation.
+    pub(super) fn confirm_default_baseline(&mut self) {
+        if self.patch.matrix.is_some() || self.patch.focus != Focus::Baselines {
+            return;
+        }
+        let Some(b) = self.patch.selected_baseline() else {
+            return;
+        };
+        let i = &b.identity;
+        if i.default_baseline {
+            let text = format!(
+                "{} is the default for {} already",
+                i.baseline_name, i.operating_system
+            );
+            self.set_status(text, false);
+            return;
+        }
+        let current = self
+            .patch
+            .baselines
+            .iter()
+            .find(|o| {
+                o.identity.default_baseline && o.identity.operating_system == i.operating_system
+            })
+            .map_or("none".to_owned(), |o| o.identity.baseline_name.clone());
+        let prompt = format!(
+            "Make {} the default baseline for {}? Every {} node in no patch group of its own \
+             patches by it from the next scan or install (now: {current}).",
+            i.baseline_name, i.operating_system, i.operating_system
+        );
+        let (baseline_id, name) = (i.baseline_id.clone(), i.baseline_name.clone());
+        let request = self.request_id();
+        self.layer = Some(Layer::Confirm {
+            prompt,
+            effect: Effect::SetDefaultBaseline {
+                request,
+                baseline_id,
+                name,
+            },
+        });
+    }
+
+    /// `ctrl-d`: delete the baseline under the cursor, after a confirmation.
+    /// The server refuses a default or registered one, and says why.
+    pub(super) fn confirm_delete_baseline(&mut self) {
+        if self.patch.matrix.is_some() || self.patch.focus != Focus::Baselines {
+            return;
+        }
+        let Some(b) = self.patch.selected_baseline() else {
+            return;
+        };
+        let i = &b.identity;
+        if b.aws {
+            let text = format!("{} is owned by AWS and cannot be deleted", i.baseline_name);
+            self.set_status(text, true);
+            return;
+        }
+        let prompt = format!(
+            "Delete baseline {} ({})? Its rules and lists go with it; this can't be undone.",
+            i.baseline_name, i.operating_system
+        );
+        let (baseline_id, name) = (i.baseline_id.clone(), i.baseline_name.clone());
+        let request = self.request_id();
+        self.layer = Some(Layer::Confirm {
+            prompt,
+            effect: Effect::DeleteBaseline {
+                request,
+                baseline_id,
+                name,
+            },
+        });
     }
 
     pub(super) fn on_approval_key(
@@ -433,6 +587,68 @@ impl App {
                 match result {
                     Ok(counts) => m.set_counts(*counts),
                     Err(e) => self.set_status(format!("could not count patches: {e}"), true),
+                }
+            }
+            BackendMsg::BaselineCreated { request, result } => {
+                let Some(Layer::BaselineForm(form)) = &mut self.layer else {
+                    return Vec::new();
+                };
+                if form.pending != Some(request) {
+                    return Vec::new();
+                }
+                form.pending = None;
+                match result {
+                    Ok(baseline_id) => {
+                        let group = form.request().patch_group;
+                        let text = match group {
+                            Some(g) => {
+                                format!("created baseline {} for {g}: enter opens it", form.name)
+                            }
+                            None => format!("created baseline {}: enter opens it", form.name),
+                        };
+                        self.layer = None;
+                        self.set_status(text, false);
+                        self.patch.select = Some(baseline_id);
+                        self.patch.focus = Focus::Baselines;
+                        self.patch.baseline_table.set_filter("");
+                        if self.filter_input.is_some() {
+                            self.filter_input = None;
+                        }
+                        return vec![self.load_baselines()];
+                    }
+                    Err(e) => {
+                        if e.created.is_some() {
+                            form.created = e.created;
+                            form.focus = Field::Group;
+                        } else if let Some(field) = e.field {
+                            form.focus = field;
+                        }
+                        form.error = Some((e.field, e.text));
+                    }
+                }
+            }
+            BackendMsg::LackingCounted { request, result } => {
+                let Some(Layer::Approval(approval)) = &self.layer else {
+                    return Vec::new();
+                };
+                if approval.counting != Some(request) {
+                    return Vec::new();
+                }
+                let verdict = approval.verdict;
+                match result {
+                    Ok(n) => {
+                        if let Some(m) = &self.patch.matrix
+                            && let Ok(exact) = preview(m, verdict, Some(n))
+                        {
+                            self.layer = Some(Layer::Approval(Box::new(exact)));
+                        }
+                    }
+                    Err(e) => {
+                        if let Some(Layer::Approval(approval)) = &mut self.layer {
+                            approval.counting = None;
+                        }
+                        self.set_status(format!("could not count the nodes: {e}"), true);
+                    }
                 }
             }
             BackendMsg::BaselineUpdated { request, result } => {

@@ -4,6 +4,7 @@
 //! opens into its approval matrix.
 
 pub mod approval;
+pub mod create;
 pub mod matrix;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -143,6 +144,8 @@ pub struct PatchPane {
     /// The groups' states loading, and whether they must again.
     pub states_request: Option<u64>,
     pub states_stale: bool,
+    /// A baseline to select once the list has it: one just created.
+    pub select: Option<String>,
     matcher: filter::Matcher,
 }
 
@@ -165,6 +168,7 @@ impl Default for PatchPane {
             stale: false,
             states_request: None,
             states_stale: false,
+            select: None,
             matcher: filter::matcher(),
         }
     }
@@ -286,7 +290,15 @@ impl PatchPane {
         }
         if self.baseline_table.dirty {
             self.baseline_table.dirty = false;
-            let keep = self.baseline_table.selected_row();
+            let wanted = self.select.as_ref().and_then(|id| {
+                self.baselines
+                    .iter()
+                    .position(|b| b.identity.baseline_id == *id)
+            });
+            if wanted.is_some() {
+                self.select = None;
+            }
+            let keep = wanted.or(self.baseline_table.selected_row());
             let query = &self.baseline_table.filter;
             let matcher = &mut self.matcher;
             let rows = &self.baselines;

@@ -3,14 +3,16 @@
 
 use sysman_api::ApiError;
 use sysman_api::patch::{
-    DescribeAvailablePatches, DescribeEffectivePatchesForPatchBaseline, DescribePatchBaselines,
-    DescribePatchCounts, DescribePatchCountsResult, DescribePatchGroupState,
-    DescribePatchGroupStateResult, DescribePatchGroups, DescribePatchProperties,
-    GetDefaultPatchBaseline, GetPatchBaseline, Patch, PatchBaselineIdentity,
-    PatchGroupPatchBaselineMapping, PatchOrchestratorFilter, limits,
+    CreatePatchBaseline, DeregisterPatchBaselineForPatchGroup, DescribeAvailablePatches,
+    DescribeEffectivePatchesForPatchBaseline, DescribePatchBaselines, DescribePatchCounts,
+    DescribePatchCountsResult, DescribePatchGroupState, DescribePatchGroupStateResult,
+    DescribePatchGroups, DescribePatchProperties, GetDefaultPatchBaseline, GetPatchBaseline, Patch,
+    PatchBaselineIdentity, PatchGroupPatchBaselineMapping, PatchOrchestratorFilter,
+    RegisterPatchBaselineForPatchGroup, limits,
 };
 
 use super::Connection;
+use crate::panes::patch::create::{CreateBaseline, CreateError, Field};
 use crate::panes::patch::matrix::{CountScope, MatrixData, add_counts, subtract_counts};
 
 /// Values one patch filter takes.
@@ -189,5 +191,93 @@ impl Connection {
             }
             CountScope::Unused => of(None).await,
         }
+    }
+
+    /// The nodes `scope` covers that lack any of `patch_ids`.
+    pub(super) async fn lacking_any(
+        &self,
+        scope: &CountScope,
+        patch_ids: Vec<String>,
+    ) -> Result<i64, ApiError> {
+        let of = |patch_group: Option<String>| {
+            self.call(DescribePatchCounts {
+                patch_group,
+                operating_system: None,
+                patch_ids: Some(patch_ids.clone()),
+            })
+        };
+        // A node is in one patch group: the groups' counts add up.
+        Ok(match scope {
+            CountScope::Groups(groups) => {
+                let mut total = 0;
+                for g in groups {
+                    total += of(Some(g.clone())).await?.instances_lacking_any;
+                }
+                total
+            }
+            CountScope::Default { except, .. } => {
+                let mut total = of(None).await?.instances_lacking_any;
+                for g in except {
+                    total -= of(Some(g.clone())).await?.instances_lacking_any;
+                }
+                total
+            }
+            CountScope::Unused => of(None).await?.instances_lacking_any,
+        })
+    }
+
+    /// A new baseline: the rules of `copy_from`, if any; then registered
+    /// for its patch group, moving the group from the baseline it had.
+    pub(super) async fn create_baseline(
+        &self,
+        create: CreateBaseline,
+    ) -> Result<String, CreateError> {
+        let fail = |e: ApiError, field: Option<Field>, created: Option<String>| CreateError {
+            field: field.or_else(|| Field::named_by(&e.code, &e.message)),
+            text: e.message,
+            created,
+        };
+        let baseline_id = match create.existing {
+            Some(id) => id,
+            None => {
+                let mut op = CreatePatchBaseline {
+                    name: create.name.clone(),
+                    operating_system: Some(create.operating_system.clone()),
+                    ..CreatePatchBaseline::default()
+                };
+                if let Some(source) = &create.copy_from {
+                    let from = self
+                        .call(GetPatchBaseline {
+                            baseline_id: source.clone(),
+                        })
+                        .await
+                        .map_err(|e| fail(e, Some(Field::Copy), None))?;
+                    op.set_rules(from.rules());
+                    op.description = Some(format!("Rules copied from {}", from.name));
+                }
+                self.call(op)
+                    .await
+                    .map_err(|e| fail(e, None, None))?
+                    .baseline_id
+            }
+        };
+        if let Some(patch_group) = create.patch_group {
+            let created = Some(baseline_id.clone());
+            if let Some(old) = create.replaces {
+                self.call(DeregisterPatchBaselineForPatchGroup {
+                    baseline_id: old,
+                    patch_group: patch_group.clone(),
+                })
+                .await
+                .map_err(|e| fail(e, Some(Field::Group), created.clone()))?;
+            }
+            self.call(RegisterPatchBaselineForPatchGroup {
+                baseline_id: baseline_id.clone(),
+                patch_group,
+            })
+            .await
+            .map_err(|e| fail(e, Some(Field::Group), created))?;
+        }
+        Ok(baseline_id)
     }
 }

@@ -169,6 +169,11 @@ pub struct Approval {
     pub update: UpdatePatchBaseline,
     /// The status line once applied: `approved 2 patches on prod-linux`.
     pub done: String,
+    /// The patch ids chosen, when only the backend can say how many nodes
+    /// lack any of them (several patches, some node lacking one).
+    pub count_lacking: Option<Vec<String>>,
+    /// That count in flight.
+    pub counting: Option<u64>,
 }
 
 fn plural(n: usize, one: &str, many: &str) -> String {
@@ -206,9 +211,14 @@ fn nodes(n: i64) -> String {
     plural(n as usize, "node", "nodes")
 }
 
-/// The preview of approving (or rejecting) what the matrix has chosen.
+/// The preview of approving (or rejecting) what the matrix has chosen,
+/// with `lacking`, the nodes lacking any of them, once the backend said.
 /// `Err` says why there is nothing to preview.
-pub fn preview(matrix: &Matrix, verdict: Verdict) -> Result<Approval, String> {
+pub fn preview(
+    matrix: &Matrix,
+    verdict: Verdict,
+    lacking: Option<i64>,
+) -> Result<Approval, String> {
     let Some(data) = &matrix.data else {
         return Err("the baseline is still loading".to_owned());
     };
@@ -240,12 +250,16 @@ pub fn preview(matrix: &Matrix, verdict: Verdict) -> Result<Approval, String> {
     let where_nodes = data.scope.where_nodes();
     let no_node = data.scope.no_node();
     let instances = data.counts.instances;
-    let (low, high) = lacking(&rows, instances);
+    let (low, high) = match lacking {
+        Some(n) => (n, n),
+        None => self::lacking(&rows, instances),
+    };
     let how_many = if low == high {
         nodes(low)
     } else {
         format!("at least {low} and up to {high} nodes")
     };
+    let count_lacking = (lacking.is_none() && low != high).then(|| ids.clone());
     let consequence = match verdict {
         _ if instances == 0 => {
             format!("{no_node} has reported yet: scan to see which nodes lack {them}")
@@ -362,6 +376,8 @@ pub fn preview(matrix: &Matrix, verdict: Verdict) -> Result<Approval, String> {
             plural(n, "patch", "patches"),
             matrix.name
         ),
+        count_lacking,
+        counting: None,
     })
 }
 

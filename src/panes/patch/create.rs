@@ -1,0 +1,454 @@
+//! The new-baseline form (`n` in the baselines): a name, an operating
+//! system, a patch group to register it for, and the baseline whose rules
+//! it starts from — so a fleet of predefined baselines gets one of its own
+//! that approvals can change.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Clear, Paragraph, Wrap};
+use sysman_api::patch::{OPERATING_SYSTEMS, PatchGroupPatchBaselineMapping, limits};
+
+use crate::theme::Theme;
+use crate::ui::{centered, popup_block, wrap_words};
+
+/// The operating system a new baseline has when nothing says otherwise.
+pub const DEFAULT_OS: &str = "AMAZON_LINUX_2023";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    Name,
+    Os,
+    Group,
+    Copy,
+}
+
+impl Field {
+    pub const ORDER: [Field; 4] = [Field::Name, Field::Os, Field::Group, Field::Copy];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Field::Name => "Name",
+            Field::Os => "OS",
+            Field::Group => "Patch group",
+            Field::Copy => "Rules",
+        }
+    }
+
+    /// The field a server error names, if it names one.
+    pub fn named_by(code: &str, message: &str) -> Option<Field> {
+        let text = format!("{code} {message}").to_ascii_lowercase();
+        if text.contains("patch group") || text.contains("patchgroup") {
+            Some(Field::Group)
+        } else if text.contains("operatingsystem") || text.contains("operating system") {
+            Some(Field::Os)
+        } else if text.contains("name") {
+            Some(Field::Name)
+        } else {
+            None
+        }
+    }
+}
+
+/// The baseline whose rules a new one can copy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Source {
+    pub baseline_id: String,
+    pub name: String,
+    pub operating_system: String,
+}
+
+/// What the runtime does when the form is saved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CreateBaseline {
+    pub name: String,
+    pub operating_system: String,
+    /// Copy the rules and lists of this baseline.
+    pub copy_from: Option<String>,
+    /// Register the new baseline for this patch group.
+    pub patch_group: Option<String>,
+    /// The baseline the group has for this OS now, deregistered first.
+    pub replaces: Option<String>,
+    /// Created by an earlier save whose registration failed: only register.
+    pub existing: Option<String>,
+}
+
+/// Why a save failed, and what it did before failing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CreateError {
+    pub field: Option<Field>,
+    pub text: String,
+    /// The baseline, if it was created before the failure.
+    pub created: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct BaselineForm {
+    pub name: String,
+    /// Index into [`OPERATING_SYSTEMS`].
+    pub os: usize,
+    pub group: String,
+    pub source: Option<Source>,
+    pub copy: bool,
+    pub focus: Field,
+    /// Every registration, to say what the group has now.
+    pub mappings: Vec<PatchGroupPatchBaselineMapping>,
+    /// The request in flight.
+    pub pending: Option<u64>,
+    /// What the server said, and under which field.
+    pub error: Option<(Option<Field>, String)>,
+    /// Created already by a save whose registration failed.
+    pub created: Option<String>,
+}
+
+fn os_index(os: &str) -> usize {
+    OPERATING_SYSTEMS
+        .iter()
+        .position(|o| *o == os)
+        .or_else(|| OPERATING_SYSTEMS.iter().position(|o| *o == DEFAULT_OS))
+        .unwrap_or(0)
+}
+
+impl BaselineForm {
+    pub fn new(
+        source: Option<Source>,
+        group: Option<String>,
+        mappings: Vec<PatchGroupPatchBaselineMapping>,
+    ) -> Self {
+        let os = os_index(source.as_ref().map_or(DEFAULT_OS, |s| &s.operating_system));
+        Self {
+            name: String::new(),
+            os,
+            group: group.unwrap_or_default(),
+            copy: source.is_some(),
+            source,
+            focus: Field::Name,
+            mappings,
+            pending: None,
+            error: None,
+            created: None,
+        }
+    }
+
+    pub fn operating_system(&self) -> &'static str {
+        OPERATING_SYSTEMS[self.os]
+    }
+
+    fn fields(&self) -> Vec<Field> {
+        Field::ORDER
+            .into_iter()
+            .filter(|f| !(self.created.is_some() && matches!(f, Field::Name | Field::Os)))
+            .collect()
+    }
+
+    pub fn next_field(&mut self, forward: bool) {
+        let order = self.fields();
+        let at = order.iter().position(|f| *f == self.focus).unwrap_or(0);
+        let len = order.len();
+        self.focus = order[if forward {
+            (at + 1) % len
+        } else {
+            (at + len - 1) % len
+        }];
+    }
+
+    /// Left or right on a choice: the OS, or whether to copy the rules.
+    pub fn cycle(&mut self, forward: bool) {
+        match self.focus {
+            Field::Os if self.created.is_none() => {
+                let n = OPERATING_SYSTEMS.len();
+                self.os = if forward {
+                    (self.os + 1) % n
+                } else {
+                    (self.os + n - 1) % n
+                };
+            }
+            Field::Copy if self.created.is_none() => self.copy = !self.copy,
+            _ => return,
+        }
+        self.error = None;
+    }
+
+    fn text_mut(&mut self) -> Option<&mut String> {
+        match self.focus {
+            Field::Name if self.created.is_none() => Some(&mut self.name),
+            Field::Group => Some(&mut self.group),
+            _ => None,
+        }
+    }
+
+    pub fn type_char(&mut self, c: char) {
+        if matches!(self.focus, Field::Os | Field::Copy) {
+            if c == ' ' {
+                self.cycle(true);
+            }
+            return;
+        }
+        if let Some(text) = self.text_mut() {
+            text.push(c);
+            self.error = None;
+        }
+    }
+
+    pub fn backspace(&mut self) {
+        if let Some(text) = self.text_mut() {
+            text.pop();
+            self.error = None;
+        }
+    }
+
+    /// The copy applies: asked for, and of a baseline of the OS chosen.
+    fn copies(&self) -> Option<&Source> {
+        self.source
+            .as_ref()
+            .filter(|s| self.copy && s.operating_system == self.operating_system())
+    }
+
+    /// The baseline the group has for the OS chosen, other than ours.
+    pub fn replaces(&self) -> Option<&PatchGroupPatchBaselineMapping> {
+        let group = self.group.trim();
+        self.mappings.iter().find(|m| {
+            m.patch_group == group
+                && m.baseline_identity.operating_system == self.operating_system()
+                && Some(&m.baseline_identity.baseline_id) != self.created.as_ref()
+        })
+    }
+
+    /// Problems the user can fix before saving, field by field.
+    pub fn problems(&self) -> Vec<(Field, String)> {
+        let mut out = Vec::new();
+        let n = self.name.len();
+        if !(limits::NAME_MIN..=limits::NAME_MAX).contains(&n) {
+            out.push((
+                Field::Name,
+                format!(
+                    "{}–{} characters, {n} now",
+                    limits::NAME_MIN,
+                    limits::NAME_MAX
+                ),
+            ));
+        } else if let Some(c) = self
+            .name
+            .chars()
+            .find(|c| !(c.is_ascii_alphanumeric() || "_-.".contains(*c)))
+        {
+            out.push((
+                Field::Name,
+                format!("'{c}' is not allowed: letters, digits, '_', '-' and '.'"),
+            ));
+        }
+        let group = self.group.trim();
+        if group.len() > limits::PATCH_GROUP_MAX {
+            out.push((
+                Field::Group,
+                format!("at most {} characters", limits::PATCH_GROUP_MAX),
+            ));
+        } else if let Some(c) = group
+            .chars()
+            .find(|c| !(c.is_alphanumeric() || c.is_whitespace() || "_.:/=+-@".contains(*c)))
+        {
+            out.push((
+                Field::Group,
+                format!("'{c}' is not allowed in a patch group"),
+            ));
+        }
+        if self.copy
+            && let Some(s) = &self.source
+            && s.operating_system != self.operating_system()
+        {
+            out.push((
+                Field::Copy,
+                format!(
+                    "{} is for {}: choose that OS, or start empty",
+                    s.name, s.operating_system
+                ),
+            ));
+        }
+        out
+    }
+
+    /// A note under a field that is not a problem: what saving also does.
+    fn note(&self, field: Field) -> Option<String> {
+        match field {
+            Field::Group if self.group.trim().is_empty() => {
+                Some("optional: no node patches by it until a group or default does".to_owned())
+            }
+            Field::Group => self.replaces().map(|m| {
+                format!(
+                    "{} patches by {} now; saving moves it here",
+                    m.patch_group, m.baseline_identity.baseline_name
+                )
+            }),
+            Field::Copy if self.source.is_none() => {
+                Some("no baseline under the cursor to copy".to_owned())
+            }
+            _ => None,
+        }
+    }
+
+    pub fn request(&self) -> CreateBaseline {
+        let group = self.group.trim();
+        CreateBaseline {
+            name: self.name.clone(),
+            operating_system: self.operating_system().to_owned(),
+            copy_from: self.copies().map(|s| s.baseline_id.clone()),
+            patch_group: (!group.is_empty()).then(|| group.to_owned()),
+            replaces: self
+                .replaces()
+                .map(|m| m.baseline_identity.baseline_id.clone()),
+            existing: self.created.clone(),
+        }
+    }
+
+    fn value(&self, field: Field) -> String {
+        match field {
+            Field::Name => self.name.clone(),
+            Field::Os => format!("‹ {} ›", self.operating_system()),
+            Field::Group => self.group.clone(),
+            Field::Copy => match (&self.source, self.copy) {
+                (Some(s), true) => format!("‹ copy {} ›", s.name),
+                _ => "‹ start empty: approve only what I list ›".to_owned(),
+            },
+        }
+    }
+
+    pub fn render(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
+        let width = area.width.saturating_sub(4).min(84);
+        let indent = " ".repeat(14);
+        let problems = self.problems();
+        let mut lines = Vec::new();
+        for field in Field::ORDER {
+            let focused = self.focus == field;
+            let fixed = self.created.is_some() && matches!(field, Field::Name | Field::Os);
+            let label_style = if focused { theme.key } else { theme.muted };
+            let mut spans = vec![
+                Span::styled(format!(" {:<13}", field.label()), label_style),
+                if fixed {
+                    Span::styled(self.value(field), theme.muted)
+                } else {
+                    Span::raw(self.value(field))
+                },
+            ];
+            if focused && matches!(field, Field::Name | Field::Group) {
+                spans.push(Span::styled("█", theme.accent));
+            }
+            lines.push(Line::from(spans));
+            // An empty name is not worth a warning until the user types.
+            let problem = problems
+                .iter()
+                .find(|(f, _)| *f == field)
+                .filter(|_| !(field == Field::Name && self.name.is_empty()));
+            let server = self
+                .error
+                .as_ref()
+                .filter(|(f, _)| *f == Some(field))
+                .map(|(_, e)| e);
+            let under = match (server, problem, self.note(field)) {
+                (Some(e), _, _) => Some((e.clone(), theme.error)),
+                (None, Some((_, p)), _) => Some((p.clone(), theme.warn)),
+                (None, None, Some(note)) => Some((note, theme.muted)),
+                _ => None,
+            };
+            // Wrapped under the value, not under the label.
+            if let Some((text, style)) = under {
+                let room = usize::from(width.saturating_sub(2)).saturating_sub(indent.len());
+                for line in wrap_words(&text, room.max(10), usize::MAX) {
+                    lines.push(Line::styled(format!("{indent}{line}"), style));
+                }
+            }
+        }
+        lines.push(Line::raw(""));
+        match (&self.error, self.pending) {
+            (_, Some(_)) => lines.push(Line::styled(" creating…", theme.muted)),
+            (Some((None, error)), None) => {
+                lines.push(Line::styled(format!(" {error}"), theme.error))
+            }
+            _ => lines.push(Line::styled(
+                " tab next field · ←→ or space change a choice · enter create · esc cancel",
+                theme.muted,
+            )),
+        }
+        // Long notes wrap: count the rows they take.
+        let inner = usize::from(width.saturating_sub(2)).max(1);
+        let rows: usize = lines.iter().map(|l| l.width().div_ceil(inner).max(1)).sum();
+        let rect = centered(area, width, rows as u16 + 2);
+        frame.render_widget(Clear, rect);
+        let title = if self.created.is_some() {
+            "New patch baseline (created; register it)"
+        } else {
+            "New patch baseline"
+        };
+        frame.render_widget(
+            Paragraph::new(lines)
+                .wrap(Wrap { trim: false })
+                .block(popup_block(theme, title)),
+            rect,
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sysman_api::patch::PatchBaselineIdentity;
+
+    fn mapping(group: &str, os: &str, name: &str) -> PatchGroupPatchBaselineMapping {
+        PatchGroupPatchBaselineMapping {
+            patch_group: group.into(),
+            baseline_identity: PatchBaselineIdentity {
+                baseline_id: format!("pb-{name}"),
+                baseline_name: name.into(),
+                operating_system: os.into(),
+                baseline_description: None,
+                default_baseline: false,
+            },
+        }
+    }
+
+    #[test]
+    fn the_form_checks_names_and_says_what_a_group_has_now() {
+        let source = Source {
+            baseline_id: "arn:aws:ssm:us-east-1:aws:patchbaseline/pb-x".into(),
+            name: "AWS-AmazonLinux2023DefaultPatchBaseline".into(),
+            operating_system: "AMAZON_LINUX_2023".into(),
+        };
+        let mut form = BaselineForm::new(
+            Some(source.clone()),
+            Some("prod-linux".into()),
+            vec![mapping("prod-linux", "AMAZON_LINUX_2023", "old")],
+        );
+        assert_eq!(form.operating_system(), "AMAZON_LINUX_2023");
+        for c in "my base".chars() {
+            form.type_char(c);
+        }
+        assert!(
+            form.problems()
+                .iter()
+                .any(|(f, m)| *f == Field::Name && m.contains("' '"))
+        );
+        form.name = "my-base".into();
+        assert!(form.problems().is_empty());
+        let request = form.request();
+        assert_eq!(
+            request.copy_from.as_deref(),
+            Some(source.baseline_id.as_str())
+        );
+        assert_eq!(request.patch_group.as_deref(), Some("prod-linux"));
+        assert_eq!(request.replaces.as_deref(), Some("pb-old"));
+
+        // Another OS: the copy no longer fits, and the group has none.
+        form.focus = Field::Os;
+        form.cycle(true);
+        assert_ne!(form.operating_system(), "AMAZON_LINUX_2023");
+        assert!(form.problems().iter().any(|(f, _)| *f == Field::Copy));
+        form.focus = Field::Copy;
+        form.type_char(' ');
+        assert!(form.problems().is_empty());
+        assert_eq!(form.request().copy_from, None);
+        assert_eq!(form.request().replaces, None);
+        assert_eq!(
+            Field::named_by("AlreadyExistsException", "Patch group g already has x"),
+            Some(Field::Group)
+        );
+    }
+}
