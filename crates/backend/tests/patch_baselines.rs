@@ -746,6 +746,15 @@ async fn available_patches_come_from_the_catalogue_and_filter_by_property() {
     unique.dedup();
     assert_eq!(unique.len(), ids.len());
     assert!(ids.len() > 100, "only {} patches", ids.len());
+    fx.refused(
+        DescribeAvailablePatches {
+            filters: Some(vec![filter("COLOUR", &["red"])]),
+            ..Default::default()
+        },
+        "ValidationException",
+        &["COLOUR", "PRODUCT", "SEVERITY"],
+    )
+    .await;
 }
 
 #[tokio::test]

@@ -14,7 +14,9 @@ use sysman_api::patch::{
 use sysman_api::{ApiError, Operation};
 
 use super::facts::{FilterKey, PatchFacts};
-use super::ops::{check_baseline_id, check_enum, not_found, operating_system, page_token};
+use super::ops::{
+    check_baseline_id, check_enum, not_found, operating_system, orchestrator_filters, page_token,
+};
 use super::rules::{Filter, Verdict};
 use crate::gate::{Ctx, Handler};
 use crate::sim::patches::CatalogPatch;
@@ -53,29 +55,17 @@ pub(crate) fn wire_patch(p: &CatalogPatch) -> Patch {
 /// Filters of DescribeAvailablePatches: patch filter keys, with values
 /// matched as baselines match them.
 fn patch_filters(filters: Option<&Vec<PatchOrchestratorFilter>>) -> Result<Vec<Filter>, ApiError> {
-    let filters = filters.cloned().unwrap_or_default();
-    validate::count(
-        filters.len(),
-        "filters",
-        0,
-        limits::ORCHESTRATOR_FILTERS_MAX,
-    )?;
-    filters
-        .into_iter()
-        .map(|f| {
-            let key = f.key.unwrap_or_default();
-            let parsed = FilterKey::parse(&key).ok_or_else(|| {
-                ApiError::validation(format!(
-                    "Filter key {key:?} is not a patch property; use one of {}",
-                    sysman_api::patch::PATCH_FILTER_KEYS.join(", ")
-                ))
-            })?;
-            Ok(Filter {
-                key: parsed,
-                values: f.values.unwrap_or_default(),
+    Ok(
+        orchestrator_filters(filters, &sysman_api::patch::PATCH_FILTER_KEYS)?
+            .into_iter()
+            .filter_map(|(key, values)| {
+                Some(Filter {
+                    key: FilterKey::parse(&key)?,
+                    values,
+                })
             })
-        })
-        .collect()
+            .collect(),
+    )
 }
 
 fn filter_matches(filter: &Filter, patch: &CatalogPatch) -> bool {

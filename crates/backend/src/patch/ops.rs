@@ -642,9 +642,10 @@ impl Handler for DeletePatchBaseline {
     }
 }
 
-/// `PatchOrchestratorFilter`s of DescribePatchBaselines and
-/// DescribePatchGroups: every filter must hold.
-fn orchestrator_filters(
+/// `PatchOrchestratorFilter`s, each with one of `keys`: at most five, every
+/// one of which must hold (DescribePatchBaselines, DescribePatchGroups,
+/// DescribeAvailablePatches).
+pub(super) fn orchestrator_filters(
     filters: Option<&Vec<PatchOrchestratorFilter>>,
     keys: &[&str],
 ) -> Result<Vec<(String, Vec<String>)>, ApiError> {
