@@ -5,6 +5,8 @@
 //! Run with `cargo bench -p sysman-backend --bench patching` (10,000 nodes)
 //! or `-- 2000` for another fleet size; results and targets are in
 //! BENCHMARKS.md. Each size is run three times and every run is printed.
+//! The store is in memory, as `--ephemeral` keeps it; with
+//! `SYSMAN_BENCH_DISK=1` it is a durable store in a temporary directory.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -59,17 +61,25 @@ fn row(nodes: usize) {
         .build()
         .expect("a tokio runtime");
     rt.block_on(async {
-        let backend = Backend::open_in_memory(Options {
+        let options = Options {
             id_seed: Some(SEED),
             ..Options::default()
-        })
+        };
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let on_disk = std::env::var_os("SYSMAN_BENCH_DISK").is_some();
+        let backend = if on_disk {
+            Backend::open(dir.path(), options)
+        } else {
+            Backend::open_in_memory(options)
+        }
         .expect("a backend");
         let sim = Simulator::start(backend.clone(), &fleet(nodes))
             .await
             .expect("the fleet registers");
         tokio::spawn(sim.run());
         let admin = Caller::admin("bench");
-        println!("{nodes} nodes, Scan at MaxConcurrency 100%:");
+        let store = if on_disk { "on disk" } else { "in memory" };
+        println!("{nodes} nodes, Scan at MaxConcurrency 100%, the store {store}:");
         for _ in 0..3 {
             let started = Instant::now();
             let id = backend

@@ -25,20 +25,23 @@
 //!
 //! # Writing compliance from another module
 //!
-//! Patch Manager (type `Patch`) and State Manager (`Association`) record
-//! compliance through [`Compliance::write`], in the same transaction as
-//! their own state:
+//! State Manager (`Association`) records compliance through
+//! [`Compliance::write`], in the same transaction as its own state:
 //!
 //! ```ignore
 //! let commit = {
-//!     let mut patch_state = b.patch.state.lock();     // your own lock first
+//!     let mut own_state = b.associations.state.lock(); // your own lock first
 //!     // ... decide and apply your own changes, collecting `changes` ...
-//!     let mut compliance = b.compliance.write();      // the compliance lock last
-//!     changes.extend(compliance.stage(&node_id, PATCH, batch)?);
-//!     ctx.commit(&b.store, changes)                   // queued under both locks
+//!     let mut compliance = b.compliance.write();       // the compliance lock last
+//!     changes.extend(compliance.stage(&node_id, ASSOCIATION, batch)?);
+//!     ctx.commit(&b.store, changes)                    // queued under both locks
 //! };
 //! commit.await?;
 //! ```
+//!
+//! Patch Manager's `Patch` items are its patch states seen as compliance:
+//! it hands them over with [`Writer::derive`] under the same locks, which
+//! stores nothing, and again from its stored states on every load.
 //!
 //! Stage after every check of your own that can fail: a successful `stage`
 //! has already changed memory. Queue the commit before dropping the
@@ -106,6 +109,14 @@ pub(crate) fn is_custom(compliance_type: &str) -> bool {
 /// Whether sysman writes this type itself.
 pub(crate) fn is_reserved(compliance_type: &str) -> bool {
     compliance_type == PATCH || compliance_type == ASSOCIATION
+}
+
+/// Whether the items of this type are derived from another module's
+/// records, which keeps them durable and hands them back on every load
+/// through [`Writer::derive`]: `Patch` items are a node's patch state seen
+/// as compliance, so storing them too would write each scan twice.
+fn is_derived(compliance_type: &str) -> bool {
+    compliance_type == PATCH
 }
 
 /// Counts by status (COMPLIANT, NON_COMPLIANT) and severity (worst first):
@@ -686,7 +697,11 @@ impl Compliance {
         for (id, body) in snapshot.get(KIND).into_iter().flatten() {
             let stored: Stored = serde_json::from_str(body)
                 .map_err(|e| format!("stored compliance {id} cannot be read: {e}"))?;
-            state.install(&stored);
+            // Stores written before Patch compliance was derived hold
+            // copies; the patch states are the truth.
+            if !is_derived(&stored.compliance_type) {
+                state.install(&stored);
+            }
         }
         Ok(Compliance {
             state: RwLock::new(state),
@@ -732,6 +747,10 @@ impl Writer<'_> {
         compliance_type: &str,
         batch: Batch,
     ) -> Result<Vec<Change>, ApiError> {
+        debug_assert!(
+            !is_derived(compliance_type),
+            "derived types go through derive"
+        );
         let Some(stored) = self.state.prepare(resource_id, compliance_type, batch)? else {
             return Ok(Vec::new());
         };
@@ -745,10 +764,27 @@ impl Writer<'_> {
         }])
     }
 
+    /// Records `batch` as `resource_id`'s items of a derived type (`Patch`)
+    /// in memory only: the caller's own records are what the store keeps,
+    /// and the caller derives the batch again from them on every load.
+    /// Checks the batch as [`Writer::stage`] does; an error changes nothing.
+    pub(crate) fn derive(
+        &mut self,
+        resource_id: &str,
+        compliance_type: &str,
+        batch: Batch,
+    ) -> Result<(), ApiError> {
+        debug_assert!(is_derived(compliance_type), "stored types go through stage");
+        if let Some(stored) = self.state.prepare(resource_id, compliance_type, batch)? {
+            self.state.install(&stored);
+        }
+        Ok(())
+    }
+
     /// Clears `resource_id`'s items of `compliance_type`: the type no longer
     /// shows for the resource. No changes when it had none.
     pub(crate) fn remove(&mut self, resource_id: &str, compliance_type: &str) -> Vec<Change> {
-        if self.state.uninstall(resource_id, compliance_type) {
+        if self.state.uninstall(resource_id, compliance_type) && !is_derived(compliance_type) {
             vec![Change::Delete {
                 kind: KIND,
                 id: record_id(resource_id, compliance_type),
@@ -809,7 +845,7 @@ mod tests {
         let compliance = Compliance::default();
         let mut w = compliance.write();
         for node in ["mi-00000000000000001", "mi-00000000000000002"] {
-            w.stage(
+            w.derive(
                 node,
                 PATCH,
                 batch(

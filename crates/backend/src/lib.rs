@@ -127,7 +127,8 @@ impl Backend {
         let documents = documents::Documents::load(&snapshot, &options.account_id)?;
         let commands = commands::Commands::load(&snapshot)?;
         let compliance = compliance::Compliance::load(&snapshot)?;
-        let patch = patch::Patches::load(&snapshot, &options.region, &options.account_id)?;
+        let patch =
+            patch::Patches::load(&snapshot, &options.region, &options.account_id, &compliance)?;
         let inner = Arc::new(Inner {
             clock: options.clock,
             store,

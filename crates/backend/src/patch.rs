@@ -18,11 +18,13 @@ use std::sync::Arc;
 use parking_lot::RwLock;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use sysman_api::compliance::PATCH;
 use sysman_api::patch::{
     BaselineRules, PatchBaselineIdentity, PatchFilter, PatchFilterGroup, PatchRule, PatchRuleGroup,
 };
 use sysman_api::{ApiError, Tag, Timestamp};
 
+use crate::compliance::Compliance;
 use crate::sim::patches::Catalogue;
 use crate::store::{Change, Snapshot};
 use crate::{Event, Inner};
@@ -145,7 +147,14 @@ pub(crate) struct Patches {
 }
 
 impl Patches {
-    pub fn load(snapshot: &Snapshot, region: &str, account_id: &str) -> Result<Patches, String> {
+    /// Loads baselines and patch states, and hands the states to
+    /// `compliance` as its `Patch` items (which it does not store).
+    pub fn load(
+        snapshot: &Snapshot,
+        region: &str,
+        account_id: &str,
+        compliance: &Compliance,
+    ) -> Result<Patches, String> {
         let mut state = PatchState::default();
         for baseline in predefined(region) {
             state.baselines.insert(baseline.stored.id.clone(), baseline);
@@ -178,6 +187,13 @@ impl Patches {
         let states = states::States::load(snapshot, |os, rules| {
             ops::compile(os, rules).map_err(|e| e.to_string())
         })?;
+        let mut writer = compliance.write();
+        for (node, state) in &states.nodes {
+            writer
+                .derive(node, PATCH, state.compliance(&states.infos))
+                .map_err(|e| format!("patch state of {node} is not valid compliance: {e}"))?;
+        }
+        drop(writer);
         Ok(Patches {
             state: RwLock::new(state),
             catalogue: RwLock::new(None),

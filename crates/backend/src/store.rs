@@ -9,6 +9,10 @@
 //! its transaction committed and synced, yet thousands of writes a second
 //! share a handful of syncs. Audit records of reads ride along in the same
 //! batches, so a read costs no sync of its own.
+//!
+//! An in-memory store keeps the audit trail (it is read back) but no
+//! records: records exist to be read back when a store reopens, which an
+//! in-memory one never does, and every module holds its own state anyway.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -167,6 +171,7 @@ impl Store {
             conn,
             last_hash,
             failed: failed.clone(),
+            keep_records: path.is_some(),
         };
         std::thread::Builder::new()
             .name("sysman-store".into())
@@ -319,6 +324,8 @@ struct Writer {
     conn: Connection,
     last_hash: String,
     failed: Arc<AtomicBool>,
+    /// False in memory, where no one would ever read them back.
+    keep_records: bool,
 }
 
 impl Writer {
@@ -378,7 +385,11 @@ impl Writer {
         // batch commits whole: a registration burst rewrites its activation
         // once per batch, not once per node.
         let mut last: HashMap<(&str, &str), &Change> = HashMap::new();
-        for change in records.iter().flat_map(|(changes, _)| changes) {
+        let kept = records
+            .iter()
+            .filter(|_| self.keep_records)
+            .flat_map(|(changes, _)| changes);
+        for change in kept {
             let key = match change {
                 Change::Put { kind, id, .. } | Change::Delete { kind, id } => (*kind, id.as_str()),
             };

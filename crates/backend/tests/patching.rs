@@ -9,7 +9,9 @@ use std::time::Duration;
 
 use sysman_api::Target;
 use sysman_api::commands::{CommandStatus, ListCommands, SendCommand};
-use sysman_api::compliance::{ComplianceStringFilter, ListResourceComplianceSummaries};
+use sysman_api::compliance::{
+    ComplianceStringFilter, ListComplianceItems, ListResourceComplianceSummaries,
+};
 use sysman_api::patch::{
     CreatePatchBaseline, DescribeInstancePatchStates, DescribeInstancePatchStatesForPatchGroup,
     DescribeInstancePatches, DescribePatchGroupState, InstancePatchState, InstancePatchStateFilter,
@@ -432,18 +434,55 @@ async fn a_deregistered_node_takes_its_patch_state_and_compliance_with_it() {
 
 #[tokio::test]
 async fn patch_states_and_what_nodes_installed_survive_a_restart() {
+    /// Every node's Patch compliance, summaries and items, as JSON.
+    async fn compliance(fx: &Fx) -> String {
+        let summaries = fx
+            .ok(ListResourceComplianceSummaries {
+                max_results: Some(50),
+                ..Default::default()
+            })
+            .await
+            .resource_compliance_summary_items;
+        let mut items = Vec::new();
+        for s in &summaries {
+            let mut next_token = None;
+            loop {
+                let page = fx
+                    .ok(ListComplianceItems {
+                        resource_ids: Some(vec![s.resource_id.clone()]),
+                        resource_types: Some(vec!["ManagedInstance".into()]),
+                        max_results: Some(50),
+                        next_token,
+                        ..Default::default()
+                    })
+                    .await;
+                items.extend(page.compliance_items);
+                next_token = page.next_token;
+                if next_token.is_none() {
+                    break;
+                }
+            }
+        }
+        assert!(!items.is_empty());
+        serde_json::to_string(&(summaries, items)).unwrap()
+    }
+
     let dir = tempfile::tempdir().unwrap();
-    let before = {
+    let (before, compliance_before) = {
         let mut fx = Fx::open(Some(dir.path()), 8, 0.0).await;
         approve_all_security(&fx, "prod-linux").await;
         fx.patch("prod-linux", "Install", "RebootIfNeeded").await;
         let states = fx.states().await;
+        let compliance = compliance(&fx).await;
         fx.backend.flush().await;
-        states
+        (states, compliance)
     };
     assert!(!before.is_empty());
     let mut fx = Fx::open(Some(dir.path()), 8, 0.0).await;
     assert_eq!(fx.states().await, before);
+    // Patch compliance is not stored apart: it is derived again from the
+    // patch states, the same to the last detail.
+    assert_eq!(compliance(&fx).await, compliance_before);
     // The simulator restores what its nodes installed: a new scan finds
     // nothing missing.
     fx.clock.advance(Duration::from_secs(60));

@@ -4,9 +4,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use sysman_api::compliance::{
-    ComplianceExecutionSummary, ComplianceSeverity, ComplianceStatus, ComplianceUploadType, PATCH,
-};
+use sysman_api::compliance::{ComplianceExecutionSummary, PATCH};
 use sysman_api::patch::{
     DescribeInstancePatchStates, DescribeInstancePatchStatesForPatchGroup,
     DescribeInstancePatchStatesResult, DescribeInstancePatches, DescribeInstancePatchesResult,
@@ -22,7 +20,6 @@ use super::ops::{check_patch_group, compile};
 use super::rules::Evaluator;
 use super::states::{self, Entry, NodeState, PatchInfo, State, StoredSnapshot};
 use super::{operating_system_of, patch_group_of};
-use crate::compliance;
 use crate::gate::{Ctx, Handler};
 use crate::sim::patches::{CatalogPatch, Catalogue};
 use crate::{Event, Inner, validate};
@@ -281,20 +278,6 @@ enum Slot {
     New(Box<PatchInfo>),
 }
 
-fn level_index(level: &str) -> u8 {
-    sysman_api::patch::COMPLIANCE_LEVELS
-        .iter()
-        .position(|l| *l == level)
-        .unwrap_or(5) as u8
-}
-
-fn severity_of(level: u8) -> ComplianceSeverity {
-    ComplianceSeverity::ALL
-        .get(usize::from(level))
-        .copied()
-        .unwrap_or(ComplianceSeverity::Unspecified)
-}
-
 impl Handler for PutPatchReport {
     async fn handle(self, b: &Inner, ctx: &mut Ctx) -> Result<Self::Output, ApiError> {
         check_snapshot_id(&self.snapshot_id)?;
@@ -359,7 +342,7 @@ impl Handler for PutPatchReport {
             ) else {
                 continue;
             };
-            let level = level_index(
+            let level = states::level_index(
                 verdict
                     .as_ref()
                     .map_or("UNSPECIFIED", |v| v.compliance_level),
@@ -415,57 +398,29 @@ impl Handler for PutPatchReport {
                     Slot::New(info) => info,
                 }
             }
-            let mut items = Vec::with_capacity(judged.len());
-            let mut seen = std::collections::HashSet::new();
-            for ((_, state, level, installed), slot) in judged.iter().zip(&slots) {
-                if !state.is_reported() {
-                    continue;
-                }
-                let info = info_of(&states.infos, slot);
-                // A KB can name several patches: one item each.
-                if !seen.insert(info.kb_id.clone()) {
-                    continue;
-                }
-                let compliant = !states::is_non_compliant(*state, evaluator.block_rejected);
-                let mut details = BTreeMap::from([
-                    ("PatchState".to_owned(), state.as_str().to_owned()),
-                    ("Classification".to_owned(), info.classification.clone()),
-                    ("PatchSeverity".to_owned(), info.severity.clone()),
-                ]);
-                // Only what is installed has an install time.
-                if installed.millis() > 0 {
-                    details.insert("InstalledTime".to_owned(), installed.iso8601());
-                }
-                items.push(compliance::Entry {
-                    id: info.kb_id.clone(),
-                    title: info.title.clone(),
-                    severity: severity_of(*level),
-                    status: if compliant {
-                        ComplianceStatus::Compliant
-                    } else {
-                        ComplianceStatus::NonCompliant
-                    },
-                    details,
-                });
-            }
-            let batch = compliance::Batch {
-                execution: ComplianceExecutionSummary {
+            let execution_id = self
+                .command_id
+                .clone()
+                .unwrap_or_else(|| self.snapshot_id.clone());
+            let batch = states::compliance_batch(
+                judged
+                    .iter()
+                    .zip(&slots)
+                    .map(|((_, state, level, installed), slot)| {
+                        (info_of(&states.infos, slot), *state, *level, *installed)
+                    }),
+                evaluator.block_rejected,
+                ComplianceExecutionSummary {
                     execution_time: self.operation_end_time,
-                    execution_id: Some(
-                        self.command_id
-                            .clone()
-                            .unwrap_or_else(|| self.snapshot_id.clone()),
-                    ),
+                    execution_id: Some(execution_id.clone()),
                     execution_type: Some("Command".to_owned()),
                 },
-                items,
-                upload: ComplianceUploadType::Complete,
-                content_hash: None,
-            };
+            );
             // Compliance first: if it refuses the batch, nothing has
             // changed. Its lock is held until the commit is queued.
             let mut compliance = b.compliance.write();
-            let mut changes = compliance.stage(&self.instance_id, PATCH, batch)?;
+            compliance.derive(&self.instance_id, PATCH, batch)?;
+            let mut changes = Vec::new();
             let mut entries = Vec::with_capacity(judged.len());
             for ((_, state, level, installed), slot) in judged.into_iter().zip(slots) {
                 let patch = match slot {
@@ -500,9 +455,15 @@ impl Handler for PutPatchReport {
             } else {
                 previous
             };
-            states
-                .nodes
-                .insert(self.instance_id.clone(), NodeState { summary, entries });
+            states.nodes.insert(
+                self.instance_id.clone(),
+                NodeState {
+                    summary,
+                    entries,
+                    execution_id,
+                    block_rejected: evaluator.block_rejected,
+                },
+            );
             changes.push(states.state_change(&self.instance_id));
             let commit = ctx.commit(&b.store, changes);
             drop((compliance, fleet));

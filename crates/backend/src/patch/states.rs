@@ -1,19 +1,23 @@
 //! Each node's patch state: the snapshots of baselines nodes patch by, the
 //! reports of their scans and installs judged against those snapshots,
-//! and the `Patch` compliance every report writes.
+//! and the `Patch` compliance those states amount to.
 //!
 //! Patches are interned: a node's state is a list of (patch, state, time)
 //! triples of 16 bytes, so 100,000 nodes with 50 patches each stay small.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use sysman_api::Timestamp;
+use sysman_api::compliance::{
+    ComplianceExecutionSummary, ComplianceSeverity, ComplianceStatus, ComplianceUploadType,
+};
 use sysman_api::patch::{InstancePatchState, Patch, PatchComplianceData};
 
 use super::facts::PatchFacts;
 use super::rules::{Deployment, Evaluator, Verdict};
+use crate::compliance;
 use crate::store::{Change, Snapshot};
 
 pub(crate) const STATE_KIND: &str = "patch_state";
@@ -117,6 +121,94 @@ pub(crate) struct Entry {
 pub(crate) struct NodeState {
     pub summary: InstancePatchState,
     pub entries: Vec<Entry>,
+    /// The command the operation ran under (the snapshot's id when it ran
+    /// under none): the execution its `Patch` compliance names.
+    pub execution_id: String,
+    /// Whether its baseline blocked rejected patches, which makes
+    /// InstalledRejected non-compliant.
+    pub block_rejected: bool,
+}
+
+impl NodeState {
+    /// The node's `Patch` compliance: the state as compliance items.
+    pub fn compliance(&self, infos: &[PatchInfo]) -> compliance::Batch {
+        compliance_batch(
+            self.entries
+                .iter()
+                .map(|e| (&infos[e.patch as usize], e.state, e.level, e.installed)),
+            self.block_rejected,
+            ComplianceExecutionSummary {
+                execution_time: self.summary.operation_end_time,
+                execution_id: Some(self.execution_id.clone()),
+                execution_type: Some("Command".to_owned()),
+            },
+        )
+    }
+}
+
+/// The `Patch` compliance of a node's patches, each given as its facts,
+/// state, compliance level and install time: an item per KB id (the first
+/// patch of a KB that names several stands for it) with the details AWS
+/// reports, for every state AWS reports.
+pub(crate) fn compliance_batch<'a>(
+    patches: impl IntoIterator<Item = (&'a PatchInfo, State, u8, Timestamp)>,
+    block_rejected: bool,
+    execution: ComplianceExecutionSummary,
+) -> compliance::Batch {
+    let mut items = Vec::new();
+    let mut seen = HashSet::new();
+    // A node installs many patches at once: format each time once.
+    let mut times: HashMap<Timestamp, String> = HashMap::new();
+    for (info, state, level, installed) in patches {
+        if !state.is_reported() || !seen.insert(info.kb_id.as_str()) {
+            continue;
+        }
+        let mut details = BTreeMap::from([
+            ("PatchState".to_owned(), state.as_str().to_owned()),
+            ("Classification".to_owned(), info.classification.clone()),
+            ("PatchSeverity".to_owned(), info.severity.clone()),
+        ]);
+        // Only what is installed has an install time.
+        if installed.millis() > 0 {
+            let time = times
+                .entry(installed)
+                .or_insert_with(|| installed.iso8601());
+            details.insert("InstalledTime".to_owned(), time.clone());
+        }
+        items.push(compliance::Entry {
+            id: info.kb_id.clone(),
+            title: info.title.clone(),
+            severity: severity_of(level),
+            status: if is_non_compliant(state, block_rejected) {
+                ComplianceStatus::NonCompliant
+            } else {
+                ComplianceStatus::Compliant
+            },
+            details,
+        });
+    }
+    compliance::Batch {
+        execution,
+        items,
+        upload: ComplianceUploadType::Complete,
+        content_hash: None,
+    }
+}
+
+/// The index of a compliance level in `COMPLIANCE_LEVELS` (UNSPECIFIED for
+/// none it knows).
+pub(crate) fn level_index(level: &str) -> u8 {
+    sysman_api::patch::COMPLIANCE_LEVELS
+        .iter()
+        .position(|l| *l == level)
+        .unwrap_or(5) as u8
+}
+
+fn severity_of(level: u8) -> ComplianceSeverity {
+    ComplianceSeverity::ALL
+        .get(usize::from(level))
+        .copied()
+        .unwrap_or(ComplianceSeverity::Unspecified)
 }
 
 /// A baseline fixed for one node's operation.
@@ -143,6 +235,11 @@ pub(crate) struct LiveSnapshot {
 struct StoredState {
     summary: InstancePatchState,
     entries: Vec<(String, State, u8, Timestamp)>,
+    /// Absent from states stored before compliance was derived from them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    execution_id: Option<String>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    block_rejected: bool,
 }
 
 #[derive(Default)]
@@ -187,11 +284,17 @@ impl States {
                     })
                 })
                 .collect();
+            let execution_id = stored
+                .execution_id
+                .or_else(|| stored.summary.snapshot_id.clone())
+                .unwrap_or_default();
             states.nodes.insert(
                 id.clone(),
                 NodeState {
                     summary: stored.summary,
                     entries,
+                    execution_id,
+                    block_rejected: stored.block_rejected,
                 },
             );
         }
@@ -274,6 +377,8 @@ impl States {
                             )
                         })
                         .collect(),
+                    execution_id: Some(node.execution_id.clone()),
+                    block_rejected: node.block_rejected,
                 })
                 .unwrap_or_default(),
             },
