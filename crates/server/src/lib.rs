@@ -55,6 +55,7 @@ struct Shared {
     routes: HashMap<String, dispatch::Route>,
     metrics: Metrics,
     settings: Settings,
+    signing_keys: authn::SigningKeys,
 }
 
 /// The routes: `POST /` for every operation, `GET /healthz`, `GET /metrics`.
@@ -70,6 +71,7 @@ pub fn router(
         routes: dispatch::table(),
         metrics: Metrics::default(),
         settings,
+        signing_keys: authn::SigningKeys::default(),
     });
     Router::new()
         .route("/", axum::routing::post(api))
@@ -199,13 +201,15 @@ async fn handle(
             "The request body is larger than {limit} bytes, or broke off."
         ))
     })?;
-    let host = headers
-        .get("host")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("localhost");
     let path = uri.path_and_query().map_or("/", |p| p.as_str());
-    let url = format!("http://{host}{path}");
-    let caller = authn::authenticate(&shared.backend, target, &url, headers, &body)?;
+    let caller = authn::authenticate(
+        &shared.backend,
+        &shared.signing_keys,
+        target,
+        path,
+        headers,
+        &body,
+    )?;
     if target == stream::TARGET {
         return stream::open(&shared.backend, caller, shared.stopping.clone())
             .await
