@@ -277,8 +277,23 @@ fn remote_client(
 }
 
 /// The simulated fleet to run: the one this data directory was made with,
-/// or, for a new one, the one the flags and config describe.
+/// or, for a new one, the one the flags and config describe. How long
+/// patch operations take is the config's, read at every start.
 fn fleet_spec(
+    args: &Args,
+    config: &Config,
+    data_dir: Option<&Path>,
+) -> Result<Option<FleetSpec>, String> {
+    let timed = |mut spec: FleetSpec| {
+        let ms = |[low, high]: [u64; 2]| (low * 1000, high * 1000);
+        spec.scan_ms = ms(config.simulator.patch_scan_secs);
+        spec.install_ms = ms(config.simulator.patch_install_secs);
+        spec
+    };
+    fleet_spec_kept(args, config, data_dir).map(|spec| spec.map(timed))
+}
+
+fn fleet_spec_kept(
     args: &Args,
     config: &Config,
     data_dir: Option<&Path>,

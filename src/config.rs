@@ -29,6 +29,10 @@ pub struct SimulatorConfig {
     pub nodes: usize,
     pub seed: u64,
     pub flakiness: f64,
+    /// Seconds a simulated patch scan takes: a draw from `[low, high]`.
+    pub patch_scan_secs: [u64; 2],
+    /// Seconds a simulated patch install takes, before any reboot.
+    pub patch_install_secs: [u64; 2],
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -52,10 +56,14 @@ impl Default for Config {
 
 impl Default for SimulatorConfig {
     fn default() -> Self {
+        let spec = sysman_backend::sim::FleetSpec::new(0, 0);
+        let secs = |(low, high): (u64, u64)| [low / 1000, high / 1000];
         Self {
             nodes: 500,
             seed: 1,
             flakiness: 0.05,
+            patch_scan_secs: secs(spec.scan_ms),
+            patch_install_secs: secs(spec.install_ms),
         }
     }
 }
@@ -96,6 +104,17 @@ impl Config {
                 "simulator.flakiness is {}; give a share between 0.0 and 1.0",
                 self.simulator.flakiness
             ));
+        }
+        for (key, [low, high]) in [
+            ("patch_scan_secs", self.simulator.patch_scan_secs),
+            ("patch_install_secs", self.simulator.patch_install_secs),
+        ] {
+            if low > high || high > 86_400 {
+                return Err(format!(
+                    "simulator.{key} is [{low}, {high}]; give [low, high] seconds with low <= \
+                     high <= 86400"
+                ));
+            }
         }
         if self.fleet.heartbeat_interval_secs == 0 || self.fleet.missed_heartbeats == 0 {
             return Err(
@@ -163,6 +182,9 @@ mod tests {
         assert!(err.contains("c.toml") && err.contains("explode"), "{err}");
         let err = Config::parse("[simulator]\nflakiness = 2.0\n", "c.toml").unwrap_err();
         assert!(err.contains("simulator.flakiness"), "{err}");
+        let err =
+            Config::parse("[simulator]\npatch_install_secs = [60, 5]\n", "c.toml").unwrap_err();
+        assert!(err.contains("simulator.patch_install_secs"), "{err}");
     }
 
     #[test]

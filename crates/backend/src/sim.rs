@@ -118,12 +118,14 @@ pub struct FleetSpec {
     pub install_ms: (u64, u64),
 }
 
+// A package database read; a handful of package updates. Reboots take
+// another 45-150 s.
 fn default_scan_ms() -> (u64, u64) {
-    (15_000, 60_000)
+    (10_000, 40_000)
 }
 
 fn default_install_ms() -> (u64, u64) {
-    (90_000, 300_000)
+    (30_000, 120_000)
 }
 
 fn default_pickup_ms() -> (u64, u64) {
