@@ -724,6 +724,50 @@ async fn a_new_baseline_copies_the_aws_default_and_approves_two_patches() {
 }
 
 #[tokio::test]
+async fn a_new_baseline_can_start_empty_and_list_patches_at_a_level() {
+    let fx = fleet().await;
+    let (mut app, mut events) = patch_app(&fx, (120, 40), false).await;
+    select_baseline(&mut app, AWS_AL2023);
+    focus_group(&mut app, "prod-linux");
+    app.update(key(KeyCode::Char('n')));
+    chars(&mut app, "prod-strict");
+    // Name, OS, Patch group, Rules: start empty; Listed at: CRITICAL.
+    for _ in 0..3 {
+        app.update(key(KeyCode::Tab));
+    }
+    app.update(key(KeyCode::Char(' ')));
+    app.update(key(KeyCode::Tab));
+    app.update(key(KeyCode::Char(' ')));
+    press(&fx, &mut app, &mut events, KeyCode::Enter).await;
+    assert!(app.layer.is_none(), "{:?}", app.layer);
+    let id = app
+        .patch
+        .selected_baseline()
+        .unwrap()
+        .identity
+        .baseline_id
+        .clone();
+    let ours = fx
+        .backend
+        .call(&Caller::admin("test"), GetPatchBaseline { baseline_id: id })
+        .await
+        .unwrap();
+    assert_eq!(ours.name, "prod-strict");
+    assert!(
+        ours.approval_rules
+            .as_ref()
+            .is_none_or(|r| r.patch_rules.is_empty()),
+        "{:?}",
+        ours.approval_rules
+    );
+    assert_eq!(
+        ours.approved_patches_compliance_level.as_deref(),
+        Some("CRITICAL")
+    );
+    assert_eq!(ours.patch_groups, Some(vec!["prod-linux".to_owned()]));
+}
+
+#[tokio::test]
 async fn deleting_a_registered_baseline_shows_the_refusal_and_d_makes_a_default() {
     let fx = fleet().await;
     let (mut app, mut events) = patch_app(&fx, (120, 40), false).await;

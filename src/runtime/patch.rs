@@ -255,6 +255,9 @@ impl Connection {
                     op.set_rules(from.rules());
                     op.description = Some(format!("Rules copied from {}", from.name));
                 }
+                if let Some(level) = create.approved_level {
+                    op.approved_patches_compliance_level = Some(level);
+                }
                 self.call(op)
                     .await
                     .map_err(|e| fail(e, None, None))?

@@ -1,13 +1,16 @@
 //! The new-baseline form (`n` in the baselines): a name, an operating
-//! system, a patch group to register it for, and the baseline whose rules
-//! it starts from — so a fleet of predefined baselines gets one of its own
-//! that approvals can change.
+//! system, a patch group to register it for, the baseline whose rules it
+//! starts from — so a fleet of predefined baselines gets one of its own
+//! that approvals can change — and the compliance level of the patches it
+//! will list.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph, Wrap};
-use sysman_api::patch::{OPERATING_SYSTEMS, PatchGroupPatchBaselineMapping, limits};
+use sysman_api::patch::{
+    COMPLIANCE_LEVELS, OPERATING_SYSTEMS, PatchGroupPatchBaselineMapping, limits,
+};
 
 use crate::theme::Theme;
 use crate::ui::{centered, popup_block, wrap_words};
@@ -21,10 +24,17 @@ pub enum Field {
     Os,
     Group,
     Copy,
+    Level,
 }
 
 impl Field {
-    pub const ORDER: [Field; 4] = [Field::Name, Field::Os, Field::Group, Field::Copy];
+    pub const ORDER: [Field; 5] = [
+        Field::Name,
+        Field::Os,
+        Field::Group,
+        Field::Copy,
+        Field::Level,
+    ];
 
     pub fn label(self) -> &'static str {
         match self {
@@ -32,7 +42,14 @@ impl Field {
             Field::Os => "OS",
             Field::Group => "Patch group",
             Field::Copy => "Rules",
+            Field::Level => "Listed at",
         }
+    }
+
+    /// Whether the field shapes the baseline itself, which a save whose
+    /// registration failed has created already.
+    fn fixed_once_created(self) -> bool {
+        matches!(self, Field::Name | Field::Os | Field::Copy | Field::Level)
     }
 
     /// The field a server error names, if it names one.
@@ -67,6 +84,9 @@ pub struct CreateBaseline {
     pub copy_from: Option<String>,
     /// Register the new baseline for this patch group.
     pub patch_group: Option<String>,
+    /// ApprovedPatchesComplianceLevel; `None` keeps the copied one (or
+    /// AWS's default, UNSPECIFIED).
+    pub approved_level: Option<String>,
     /// The baseline the group has for this OS now, deregistered first.
     pub replaces: Option<String>,
     /// Created by an earlier save whose registration failed: only register.
@@ -90,6 +110,9 @@ pub struct BaselineForm {
     pub group: String,
     pub source: Option<Source>,
     pub copy: bool,
+    /// Index into [`COMPLIANCE_LEVELS`] of the listed patches' level;
+    /// `None` keeps the copied baseline's (or UNSPECIFIED).
+    pub level: Option<usize>,
     pub focus: Field,
     /// Every registration, to say what the group has now.
     pub mappings: Vec<PatchGroupPatchBaselineMapping>,
@@ -122,6 +145,7 @@ impl BaselineForm {
             group: group.unwrap_or_default(),
             copy: source.is_some(),
             source,
+            level: None,
             focus: Field::Name,
             mappings,
             pending: None,
@@ -137,7 +161,7 @@ impl BaselineForm {
     fn fields(&self) -> Vec<Field> {
         Field::ORDER
             .into_iter()
-            .filter(|f| !(self.created.is_some() && matches!(f, Field::Name | Field::Os)))
+            .filter(|f| !(self.created.is_some() && f.fixed_once_created()))
             .collect()
     }
 
@@ -164,6 +188,17 @@ impl BaselineForm {
                 };
             }
             Field::Copy if self.created.is_none() => self.copy = !self.copy,
+            Field::Level if self.created.is_none() => {
+                // None, then each level in turn, then None again.
+                let n = COMPLIANCE_LEVELS.len() + 1;
+                let at = self.level.map_or(0, |i| i + 1);
+                let next = if forward {
+                    (at + 1) % n
+                } else {
+                    (at + n - 1) % n
+                };
+                self.level = next.checked_sub(1);
+            }
             _ => return,
         }
         self.error = None;
@@ -178,7 +213,7 @@ impl BaselineForm {
     }
 
     pub fn type_char(&mut self, c: char) {
-        if matches!(self.focus, Field::Os | Field::Copy) {
+        if matches!(self.focus, Field::Os | Field::Copy | Field::Level) {
             if c == ' ' {
                 self.cycle(true);
             }
@@ -282,6 +317,10 @@ impl BaselineForm {
             Field::Copy if self.source.is_none() => {
                 Some("no baseline under the cursor to copy".to_owned())
             }
+            Field::Level => Some(
+                "the compliance severity of a node that lacks a patch the baseline lists"
+                    .to_owned(),
+            ),
             _ => None,
         }
     }
@@ -293,6 +332,7 @@ impl BaselineForm {
             operating_system: self.operating_system().to_owned(),
             copy_from: self.copies().map(|s| s.baseline_id.clone()),
             patch_group: (!group.is_empty()).then(|| group.to_owned()),
+            approved_level: self.level.map(|i| COMPLIANCE_LEVELS[i].to_owned()),
             replaces: self
                 .replaces()
                 .map(|m| m.baseline_identity.baseline_id.clone()),
@@ -309,6 +349,11 @@ impl BaselineForm {
                 (Some(s), true) => format!("‹ copy {} ›", s.name),
                 _ => "‹ start empty: approve only what I list ›".to_owned(),
             },
+            Field::Level => match (self.level, self.copies()) {
+                (Some(i), _) => format!("‹ {} ›", COMPLIANCE_LEVELS[i]),
+                (None, Some(s)) => format!("‹ as in {} ›", s.name),
+                (None, None) => "‹ UNSPECIFIED ›".to_owned(),
+            },
         }
     }
 
@@ -319,7 +364,7 @@ impl BaselineForm {
         let mut lines = Vec::new();
         for field in Field::ORDER {
             let focused = self.focus == field;
-            let fixed = self.created.is_some() && matches!(field, Field::Name | Field::Os);
+            let fixed = self.created.is_some() && field.fixed_once_created();
             let label_style = if focused { theme.key } else { theme.muted };
             let mut spans = vec![
                 Span::styled(format!(" {:<13}", field.label()), label_style),
@@ -446,6 +491,14 @@ mod tests {
         assert!(form.problems().is_empty());
         assert_eq!(form.request().copy_from, None);
         assert_eq!(form.request().replaces, None);
+
+        // The listed patches' level: AWS's default until chosen.
+        assert_eq!(form.request().approved_level, None);
+        form.focus = Field::Level;
+        form.type_char(' ');
+        assert_eq!(form.request().approved_level.as_deref(), Some("CRITICAL"));
+        form.cycle(false);
+        assert_eq!(form.request().approved_level, None);
         assert_eq!(
             Field::named_by("AlreadyExistsException", "Patch group g already has x"),
             Some(Field::Group)
