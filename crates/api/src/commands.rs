@@ -202,6 +202,19 @@ impl Operation for SendCommand {
     fn resource(&self) -> String {
         crate::documents::document_resource(&self.document_name)
     }
+
+    /// The document and every node named by id, as AWS authorizes it; nodes
+    /// found by tag are authorized once they are found.
+    fn resources(&self) -> Vec<String> {
+        let mut out = vec![self.resource()];
+        out.extend(
+            self.instance_ids
+                .iter()
+                .flatten()
+                .map(|id| crate::fleet::node_resource(id)),
+        );
+        out
+    }
 }
 
 /// `CommandFilter`: lower-case member names, as the model has them.
@@ -460,7 +473,7 @@ impl Operation for ReceiveMessages {
     type Output = ReceiveMessagesResult;
 
     fn resource(&self) -> String {
-        format!("managed-instance/{}", self.instance_id)
+        crate::fleet::node_resource(&self.instance_id)
     }
 }
 
@@ -480,7 +493,7 @@ impl Operation for AcknowledgeMessage {
     type Output = Empty;
 
     fn resource(&self) -> String {
-        format!("managed-instance/{}", self.instance_id)
+        crate::fleet::node_resource(&self.instance_id)
     }
 }
 
@@ -525,6 +538,6 @@ impl Operation for SendReply {
     type Output = Empty;
 
     fn resource(&self) -> String {
-        format!("managed-instance/{}", self.instance_id)
+        crate::fleet::node_resource(&self.instance_id)
     }
 }

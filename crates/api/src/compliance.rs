@@ -265,7 +265,7 @@ impl Operation for PutComplianceItems {
     type Output = Empty;
 
     fn resource(&self) -> String {
-        format!("managed-instance/{}", self.resource_id)
+        crate::fleet::node_resource(&self.resource_id)
     }
 
     /// Uploads carry up to 10,000 items; the audit trail keeps what was

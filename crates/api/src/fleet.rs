@@ -134,6 +134,12 @@ pub struct DescribeInstanceInformationResult {
     pub next_token: Option<String>,
 }
 
+/// The resource a managed node is to policies and the audit trail
+/// (`managed-instance/mi-...`, as in its ARN).
+pub fn node_resource(instance_id: &str) -> String {
+    format!("managed-instance/{instance_id}")
+}
+
 impl Operation for DescribeInstanceInformation {
     const NAME: &'static str = "DescribeInstanceInformation";
     const READ_ONLY: bool = true;
@@ -258,7 +264,7 @@ impl Operation for DeregisterManagedInstance {
     type Output = Empty;
 
     fn resource(&self) -> String {
-        format!("managed-instance/{}", self.instance_id)
+        crate::fleet::node_resource(&self.instance_id)
     }
 }
 
@@ -323,7 +329,7 @@ impl Operation for ListTagsForResource {
 
 fn tagged_resource(resource_type: &str, resource_id: &str) -> String {
     match resource_type {
-        "ManagedInstance" => format!("managed-instance/{resource_id}"),
+        "ManagedInstance" => crate::fleet::node_resource(resource_id),
         "Document" => crate::documents::document_resource(resource_id),
         other => format!("{other}/{resource_id}"),
     }
@@ -356,7 +362,7 @@ impl Operation for UpdateInstanceInformation {
     type Output = Empty;
 
     fn resource(&self) -> String {
-        format!("managed-instance/{}", self.instance_id)
+        crate::fleet::node_resource(&self.instance_id)
     }
 }
 

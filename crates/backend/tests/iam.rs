@@ -1066,6 +1066,62 @@ async fn a_user_sends_commands_whose_references_resolve_with_their_rights() {
         && r.outcome == "Success"));
 }
 
+#[tokio::test]
+async fn sending_a_command_needs_every_node_allowed_by_id_or_by_tag() {
+    let b = open(None);
+    let (allowed, _, _) = register_node(&b).await;
+    let (other, _, _) = register_node(&b).await;
+    create_user(&b, "alice").await;
+    put_policy(
+        &b,
+        "alice",
+        "run",
+        policy(
+            "Allow",
+            &["ssm:SendCommand"],
+            &[
+                "arn:aws:ssm:*:*:document/AWS-RunShellScript",
+                &format!("arn:aws:ssm:*:*:managed-instance/{allowed}"),
+            ],
+        ),
+    )
+    .await;
+    let send =
+        |instance_ids: Option<Vec<String>>, targets: Option<Vec<sysman_api::Target>>| SendCommand {
+            instance_ids,
+            targets,
+            document_name: "AWS-RunShellScript".into(),
+            parameters: Some(
+                [("commands".to_owned(), vec!["uptime".to_owned()])]
+                    .into_iter()
+                    .collect(),
+            ),
+            ..SendCommand::default()
+        };
+    ok(&b, &alice(), send(Some(vec![allowed.clone()]), None)).await;
+    let err = refused(
+        &b,
+        &alice(),
+        send(Some(vec![allowed.clone(), other.clone()]), None),
+    )
+    .await;
+    assert_eq!(err.code, "AccessDeniedException");
+    assert!(err.message.contains(&other), "{err}");
+    // Both nodes carry Role=web: found by tag, the one not allowed refuses
+    // the whole command, and nothing is sent.
+    let by_tag = Some(vec![sysman_api::Target {
+        key: "tag:Role".into(),
+        values: vec!["web".into()],
+    }]);
+    let err = refused(&b, &alice(), send(None, by_tag)).await;
+    assert_eq!(err.code, "AccessDeniedException");
+    assert!(err.message.contains(&other), "{err}");
+    let sent = ok(&b, &admin(), sysman_api::commands::ListCommands::default())
+        .await
+        .commands;
+    assert_eq!(sent.len(), 1, "only the allowed send: {sent:?}");
+}
+
 // ---------------------------------------------------------------------------
 // Access keys for the server
 

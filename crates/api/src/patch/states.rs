@@ -157,7 +157,7 @@ impl Operation for DescribeInstancePatches {
     const READ_ONLY: bool = true;
     type Output = DescribeInstancePatchesResult;
     fn resource(&self) -> String {
-        format!("managed-instance/{}", self.instance_id)
+        crate::fleet::node_resource(&self.instance_id)
     }
 }
 
@@ -233,7 +233,7 @@ impl Operation for GetDeployablePatchSnapshotForInstance {
     const READ_ONLY: bool = false;
     type Output = GetDeployablePatchSnapshotForInstanceResult;
     fn resource(&self) -> String {
-        format!("managed-instance/{}", self.instance_id)
+        crate::fleet::node_resource(&self.instance_id)
     }
 }
 
@@ -273,7 +273,7 @@ impl Operation for EvaluatePatches {
     const READ_ONLY: bool = true;
     type Output = EvaluatePatchesResult;
     fn resource(&self) -> String {
-        format!("managed-instance/{}", self.instance_id)
+        crate::fleet::node_resource(&self.instance_id)
     }
     fn audit_view(&self) -> String {
         summary_view(&self.instance_id, &self.snapshot_id, self.patches.len())
@@ -320,7 +320,7 @@ impl Operation for PutPatchReport {
     const READ_ONLY: bool = false;
     type Output = crate::Empty;
     fn resource(&self) -> String {
-        format!("managed-instance/{}", self.instance_id)
+        crate::fleet::node_resource(&self.instance_id)
     }
     fn audit_view(&self) -> String {
         summary_view(&self.instance_id, &self.snapshot_id, self.patches.len())

@@ -303,6 +303,19 @@ impl Handler for SendCommand {
             .collect();
 
         let order = resolve_targets(b, &instance_ids, &targets)?;
+        // Ids given were checked by the gate (`resources`); nodes found by
+        // tag must each be allowed too, or nothing is sent.
+        if !targets.is_empty() {
+            for id in &order {
+                crate::auth::authorize(
+                    b,
+                    &ctx.caller,
+                    Self::PREFIX,
+                    Self::NAME,
+                    &sysman_api::fleet::node_resource(id),
+                )?;
+            }
+        }
         let mut invocations = Vec::with_capacity(order.len());
         {
             let fleet = b.fleet.state.read();
