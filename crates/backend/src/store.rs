@@ -10,9 +10,12 @@
 //! share a handful of syncs. Audit records of reads ride along in the same
 //! batches, so a read costs no sync of its own.
 //!
-//! An in-memory store keeps the audit trail (it is read back) but no
-//! records: records exist to be read back when a store reopens, which an
-//! in-memory one never does, and every module holds its own state anyway.
+//! An in-memory store keeps no records: records exist to be read back when
+//! a store reopens, which an in-memory one never does, and every module
+//! holds its own state anyway. It keeps the newest [`AUDIT_WINDOW`] audit
+//! records, so a long-lived `--ephemeral` server (agents' empty polls are
+//! audited too) does not grow without end; its chain is verified from the
+//! oldest record kept.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -55,6 +58,16 @@ const READ_AUDIT_LINGER: Duration = Duration::from_millis(5);
 const LINGER_NAP: Duration = Duration::from_millis(1);
 /// Most jobs one transaction takes.
 const MAX_BATCH: usize = 20_000;
+/// Audit records an in-memory store keeps, and how many it appends between
+/// trims.
+#[cfg(not(test))]
+pub const AUDIT_WINDOW: i64 = 100_000;
+#[cfg(not(test))]
+const TRIM_EVERY: usize = 10_000;
+#[cfg(test)]
+pub const AUDIT_WINDOW: i64 = 100;
+#[cfg(test)]
+const TRIM_EVERY: usize = 10;
 
 /// One change to a record.
 #[derive(Debug, Clone)]
@@ -122,6 +135,8 @@ pub type Snapshot = BTreeMap<String, BTreeMap<String, String>>;
 pub struct Store {
     jobs: mpsc::Sender<Job>,
     failed: Arc<AtomicBool>,
+    /// In memory: the audit trail holds the newest records only.
+    windowed: bool,
 }
 
 impl Store {
@@ -171,13 +186,22 @@ impl Store {
             conn,
             last_hash,
             failed: failed.clone(),
-            keep_records: path.is_some(),
+            in_memory: path.is_none(),
+            since_trim: 0,
         };
         std::thread::Builder::new()
             .name("sysman-store".into())
             .spawn(move || writer.run(rx))
             .map_err(|e| format!("cannot start the store writer: {e}"))?;
-        Ok((Store { jobs, failed }, snapshot))
+        let windowed = path.is_none();
+        Ok((
+            Store {
+                jobs,
+                failed,
+                windowed,
+            },
+            snapshot,
+        ))
     }
 
     /// Queues `changes` and their audit record as one atomic unit. The
@@ -254,7 +278,7 @@ impl Store {
         }
     }
 
-    /// Every audit record, oldest first.
+    /// Every audit record kept, oldest first.
     pub async fn audit_records(&self) -> Result<Vec<AuditRecord>, ApiError> {
         self.query(|conn| {
             let mut stmt = conn.prepare(
@@ -277,9 +301,12 @@ impl Store {
     }
 
     /// Recomputes the audit hash chain; returns how many records it holds,
-    /// or the sequence number of the first record that does not match.
+    /// or the sequence number of the first record that does not match. In
+    /// memory, where older records are trimmed, the chain starts at the
+    /// oldest one kept.
     pub async fn verify_audit_chain(&self) -> Result<Result<u64, i64>, ApiError> {
-        self.query(|conn| {
+        let windowed = self.windowed;
+        self.query(move |conn| {
             let mut stmt = conn.prepare(
                 "SELECT seq, time_ms, principal, operation, resource, outcome, request, hash
                  FROM audit ORDER BY seq",
@@ -297,7 +324,8 @@ impl Store {
                     request: r.get(6)?,
                 };
                 let stored: String = r.get(7)?;
-                if record.chain_hash(&previous) != stored {
+                let trimmed_before = windowed && count == 0 && r.get::<_, i64>(0)? > 1;
+                if !trimmed_before && record.chain_hash(&previous) != stored {
                     return Ok(Err(r.get(0)?));
                 }
                 previous = stored;
@@ -324,8 +352,10 @@ struct Writer {
     conn: Connection,
     last_hash: String,
     failed: Arc<AtomicBool>,
-    /// False in memory, where no one would ever read them back.
-    keep_records: bool,
+    /// Keeps no records, and a window of the audit trail.
+    in_memory: bool,
+    /// Audit records appended since the last trim.
+    since_trim: usize,
 }
 
 impl Writer {
@@ -387,7 +417,7 @@ impl Writer {
         let mut last: HashMap<(&str, &str), &Change> = HashMap::new();
         let kept = records
             .iter()
-            .filter(|_| self.keep_records)
+            .filter(|_| !self.in_memory)
             .flat_map(|(changes, _)| changes);
         for change in kept {
             let key = match change {
@@ -413,6 +443,18 @@ impl Writer {
         });
         for done in dones {
             let _ = done.send(outcome.clone());
+        }
+        if self.in_memory && outcome.is_ok() {
+            self.since_trim += records.len();
+            if self.since_trim >= TRIM_EVERY {
+                self.since_trim = 0;
+                if let Err(e) = self.conn.execute(
+                    "DELETE FROM audit WHERE seq <= (SELECT MAX(seq) FROM audit) - ?1",
+                    [AUDIT_WINDOW],
+                ) {
+                    tracing::warn!("cannot trim the in-memory audit trail: {e}");
+                }
+            }
         }
         for job in after {
             match job {
@@ -507,6 +549,58 @@ mod tests {
             .collect();
         assert_eq!(ops, ["Put", "Get"]);
         assert_eq!(store.verify_audit_chain().await.unwrap(), Ok(2));
+    }
+
+    #[tokio::test]
+    async fn an_in_memory_store_keeps_a_window_of_the_audit_trail_whose_chain_holds() {
+        let (store, _) = Store::open(None).unwrap();
+        for i in 0..(AUDIT_WINDOW * 3) {
+            store
+                .commit(vec![], audit(&format!("op{i}")))
+                .await
+                .unwrap();
+        }
+        store.flush().await;
+        let kept = store.audit_records().await.unwrap();
+        let window = usize::try_from(AUDIT_WINDOW).unwrap();
+        assert!(
+            (window..window + TRIM_EVERY).contains(&kept.len()),
+            "{}",
+            kept.len()
+        );
+        assert_eq!(
+            kept.last().unwrap().operation,
+            format!("op{}", AUDIT_WINDOW * 3 - 1)
+        );
+        assert_eq!(
+            store.verify_audit_chain().await.unwrap(),
+            Ok(kept.len() as u64)
+        );
+        // Tampering inside the window is still found.
+        store
+            .query(|c| {
+                c.execute(
+                    "UPDATE audit SET principal = 'mallory' WHERE seq = (SELECT MAX(seq) FROM audit) - 5",
+                    [],
+                )
+            })
+            .await
+            .unwrap();
+        assert!(store.verify_audit_chain().await.unwrap().is_err());
+    }
+
+    #[tokio::test]
+    async fn a_durable_store_missing_its_first_audit_records_fails_the_chain() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, _) = Store::open(Some(&dir.path().join("sysman.db"))).unwrap();
+        for op in ["A", "B", "C"] {
+            store.commit(vec![], audit(op)).await.unwrap();
+        }
+        store
+            .query(|c| c.execute("DELETE FROM audit WHERE seq = 1", []))
+            .await
+            .unwrap();
+        assert_eq!(store.verify_audit_chain().await.unwrap(), Err(2));
     }
 
     #[tokio::test]
