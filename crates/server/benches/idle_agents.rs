@@ -73,6 +73,10 @@ fn main() -> ExitCode {
         println!("idle_agents: run with `cargo bench -p sysman-server --bench idle_agents`");
         return ExitCode::SUCCESS;
     }
+    // This process plays every agent: one socket each, as the server holds.
+    if let Err(e) = sysman_server::serve::raise_open_file_limit() {
+        eprintln!("idle_agents: {e}");
+    }
     let args: Vec<&str> = raw
         .iter()
         .map(String::as_str)

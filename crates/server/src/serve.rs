@@ -35,6 +35,21 @@ pub struct ServeConfig {
     pub credentials_file: PathBuf,
 }
 
+/// Raises this process's soft limit on open files to its hard limit: each
+/// agent holds a long poll, so a fleet of 1,000 needs over 1,000 sockets,
+/// and a soft limit of 1,024 (the usual default) would stop the server
+/// accepting. Returns the limits before and after, or why it could not.
+pub fn raise_open_file_limit() -> Result<(u64, u64), String> {
+    use nix::sys::resource::{Resource, getrlimit, setrlimit};
+    let (soft, hard) = getrlimit(Resource::RLIMIT_NOFILE)
+        .map_err(|e| format!("cannot read the open-file limit: {e}"))?;
+    if soft < hard {
+        setrlimit(Resource::RLIMIT_NOFILE, hard, hard)
+            .map_err(|e| format!("cannot raise the open-file limit from {soft} to {hard}: {e}"))?;
+    }
+    Ok((soft, hard.max(soft)))
+}
+
 /// Runs the server until `shutdown` resolves. `ready` hears the address
 /// once it listens (the port is known only then when asked for port 0).
 pub async fn run(
@@ -47,6 +62,13 @@ pub async fn run(
             "--account-id must be 12 digits, not '{}'",
             config.account_id
         ));
+    }
+    match raise_open_file_limit() {
+        Ok((before, after)) if after > before => {
+            tracing::info!("raised the open-file limit from {before} to {after}")
+        }
+        Ok((_, limit)) => tracing::info!("open-file limit: {limit}"),
+        Err(e) => tracing::warn!("{e}; each agent's long poll holds a socket"),
     }
     let options = Options {
         clock: Arc::new(SystemClock),
@@ -121,5 +143,22 @@ pub async fn shutdown_signal() {
     tokio::select! {
         () = ctrl_c => {}
         () = terminate => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use nix::sys::resource::{Resource, getrlimit, setrlimit};
+
+    use super::*;
+
+    #[test]
+    fn the_open_file_soft_limit_is_raised_to_the_hard_one() {
+        let (_, hard) = getrlimit(Resource::RLIMIT_NOFILE).unwrap();
+        // Lower the soft limit as a default system would have it.
+        setrlimit(Resource::RLIMIT_NOFILE, hard.min(1024), hard).unwrap();
+        let (before, after) = raise_open_file_limit().unwrap();
+        assert_eq!((before, after), (hard.min(1024), hard));
+        assert_eq!(getrlimit(Resource::RLIMIT_NOFILE).unwrap(), (hard, hard));
     }
 }
