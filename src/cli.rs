@@ -62,6 +62,10 @@ pub enum Command {
     /// Serve the AWS SSM API over HTTP for the aws CLI, boto3, agents and
     /// remote consoles.
     Serve(crate::serve::ServeArgs),
+    /// Call one operation of the server at --endpoint and print its answer
+    /// as JSON, e.g. `sysman --endpoint URL call Sysman.CreateUser
+    /// '{"UserName":"alice"}'`.
+    Call(crate::call::CallArgs),
 }
 
 /// The simulated fleet a data directory was created with, kept beside the
@@ -92,6 +96,15 @@ pub fn main(args: Args) -> Result<(), String> {
         return crate::serve::main(serve);
     }
     let dirs = project_dirs();
+    if let Some(Command::Call(call)) = &args.command {
+        let endpoint = args
+            .endpoint
+            .as_deref()
+            .ok_or("call needs the server: sysman --endpoint URL call TARGET [JSON]")?;
+        let client = remote_client(endpoint, &args, dirs.as_ref())?;
+        println!("{}", crate::call::run(&client, call)?);
+        return Ok(());
+    }
     let config_path = dirs.as_ref().map(|d| d.config_dir().join("config.toml"));
     let config = Config::load(args.config.as_deref(), config_path.as_deref())?;
     let keymap = config.keymap()?;

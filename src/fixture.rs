@@ -286,6 +286,12 @@ impl Fixture {
     /// it as its administrator, signing on the fixture's clock: the remote
     /// side of the console's seam, over the very same state.
     pub async fn serve(&self) -> (Connection, sysman_server::Running) {
+        let (client, running) = self.serve_client().await;
+        (Connection::remote(client), running)
+    }
+
+    /// [`Fixture::serve`], with the signed client itself.
+    pub async fn serve_client(&self) -> (Client, sysman_server::Running) {
         let (access_key_id, secret_access_key) = self
             .backend
             .bootstrap_admin("admin")
@@ -309,7 +315,7 @@ impl Fixture {
                 let millis = u64::try_from(clock.now().millis()).unwrap_or(0);
                 std::time::UNIX_EPOCH + std::time::Duration::from_millis(millis)
             }));
-        (Connection::remote(client), running)
+        (client, running)
     }
 
     /// Plays the agent of `node`: takes the run message waiting for it, if

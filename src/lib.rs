@@ -4,6 +4,7 @@
 //! can drive the whole app with keys and render it into a test terminal.
 
 pub mod app;
+pub mod call;
 pub mod cli;
 pub mod config;
 pub mod filter;

@@ -203,3 +203,39 @@ async fn patch_manager_and_compliance_render_the_same_embedded_and_remote() {
     }
     running.stop().await.unwrap();
 }
+
+#[tokio::test]
+async fn sysman_call_reaches_operations_the_aws_cli_does_not_know() {
+    use sysman::call::{CallArgs, answer};
+    let fx = Fixture::new(4, 3).await;
+    let (remote, _running) = fx.serve_client().await;
+    let call = |target: &str, body: &str| CallArgs {
+        target: target.into(),
+        body: Some(body.into()),
+    };
+    let created = answer(
+        &remote,
+        &call("Sysman.CreateUser", r#"{"UserName":"alice"}"#),
+    )
+    .await
+    .unwrap();
+    assert!(created.contains("\"UserName\": \"alice\""), "{created}");
+    let users = answer(&remote, &call("Sysman.ListUsers", "{}"))
+        .await
+        .unwrap();
+    assert!(users.contains("alice"), "{users}");
+    let again = answer(
+        &remote,
+        &call("Sysman.CreateUser", r#"{"UserName":"alice"}"#),
+    )
+    .await
+    .unwrap_err();
+    assert!(again.starts_with("EntityAlreadyExists: "), "{again}");
+    let unknown = answer(&remote, &call("Sysman.NoSuchThing", "{}"))
+        .await
+        .unwrap_err();
+    assert!(
+        unknown.starts_with("UnknownOperationException"),
+        "{unknown}"
+    );
+}
