@@ -162,6 +162,27 @@ impl Operation for DeleteAccessKey {
     }
 }
 
+/// Turns a key off (`Inactive`: it signs nothing, but stays to be turned
+/// back on) or on again, as when rotating keys.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct UpdateAccessKey {
+    pub user_name: String,
+    pub access_key_id: String,
+    pub status: AccessKeyStatus,
+}
+
+impl Operation for UpdateAccessKey {
+    const NAME: &'static str = "UpdateAccessKey";
+    const PREFIX: Prefix = Prefix::Sysman;
+    const READ_ONLY: bool = false;
+    type Output = Empty;
+
+    fn resource(&self) -> String {
+        user_resource(&self.user_name)
+    }
+}
+
 /// A user's keys, without their secrets.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]

@@ -120,6 +120,7 @@ macro_rules! for_each_operation {
             $crate::iam::DeleteUser,
             $crate::iam::CreateAccessKey,
             $crate::iam::DeleteAccessKey,
+            $crate::iam::UpdateAccessKey,
             $crate::iam::ListAccessKeys,
             $crate::iam::PutUserPolicy,
             $crate::iam::GetUserPolicy,

@@ -73,6 +73,9 @@ struct AccessKeyRecord {
     user_name: String,
     created: Timestamp,
     secret_sealed: String,
+    /// Turned off with UpdateAccessKey: it signs nothing.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    inactive: bool,
 }
 
 impl AccessKeyRecord {
@@ -80,7 +83,11 @@ impl AccessKeyRecord {
         AccessKeyMetadata {
             user_name: self.user_name.clone(),
             access_key_id: self.access_key_id.clone(),
-            status: AccessKeyStatus::Active,
+            status: if self.inactive {
+                AccessKeyStatus::Inactive
+            } else {
+                AccessKeyStatus::Active
+            },
             create_date: self.created,
         }
     }
@@ -210,6 +217,7 @@ impl IamState {
             user_name: user_name.to_owned(),
             created: now,
             secret_sealed,
+            inactive: false,
         };
         (record, secret)
     }
@@ -278,13 +286,14 @@ impl Iam {
         let state = self.state.read();
         let owner = state.by_key.get(access_key_id)?;
         let key = state.users.get(owner)?.keys.get(access_key_id)?;
-        Some((owner.clone(), key.secret_sealed.clone()))
+        (!key.inactive).then(|| (owner.clone(), key.secret_sealed.clone()))
     }
 }
 
 /// The caller an access key acts for and its plaintext secret: a user's
-/// key, or a node's. `None` for keys that do not exist (any more) and for
-/// nodes registered before node secrets were kept sealed.
+/// key, or a node's. `None` for keys that do not exist (any more), for
+/// inactive keys, and for nodes registered before node secrets were kept
+/// sealed.
 pub(crate) fn access_key(b: &Inner, access_key_id: &str) -> Option<(Caller, String)> {
     let (caller, sealed, aad) = if let Some((user, sealed)) = b.iam.key(access_key_id) {
         let aad = secret_aad(&user, access_key_id);

@@ -10,7 +10,7 @@ use sysman_api::commands::{MessageBody, ReceiveMessages, SendCommand};
 use sysman_api::fleet::{CreateActivation, DeregisterManagedInstance, PlatformType, RegisterNode};
 use sysman_api::iam::{
     AccessKeyStatus, CreateAccessKey, CreateUser, DeleteAccessKey, DeleteUser, DeleteUserPolicy,
-    GetUserPolicy, ListAccessKeys, ListUserPolicies, ListUsers, PutUserPolicy,
+    GetUserPolicy, ListAccessKeys, ListUserPolicies, ListUsers, PutUserPolicy, UpdateAccessKey,
 };
 use sysman_api::kms::ListKeys;
 use sysman_api::parameters::{DeleteParameters, GetParameter, GetParameters, PutParameter};
@@ -1120,6 +1120,65 @@ async fn sending_a_command_needs_every_node_allowed_by_id_or_by_tag() {
         .await
         .commands;
     assert_eq!(sent.len(), 1, "only the allowed send: {sent:?}");
+}
+
+#[tokio::test]
+async fn an_inactive_key_signs_nothing_until_it_is_turned_back_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = {
+        let b = open(Some(dir.path()));
+        create_user(&b, "alice").await;
+        let (key, secret) = create_key(&b, "alice").await;
+        let found = b
+            .access_key(&key)
+            .map(|(caller, s)| (caller.to_string(), s));
+        assert_eq!(found, Some(("user:alice".to_owned(), secret)));
+        let update = |status| UpdateAccessKey {
+            user_name: "alice".into(),
+            access_key_id: key.clone(),
+            status,
+        };
+        ok(&b, &admin(), update(AccessKeyStatus::Inactive)).await;
+        assert!(b.access_key(&key).is_none());
+        let listed = ok(
+            &b,
+            &admin(),
+            ListAccessKeys {
+                user_name: "alice".into(),
+            },
+        )
+        .await
+        .access_key_metadata;
+        assert_eq!(listed[0].status, AccessKeyStatus::Inactive);
+        // Another user's key, or none: NoSuchEntity, and nothing changes.
+        let err = refused(
+            &b,
+            &admin(),
+            UpdateAccessKey {
+                user_name: "admin-nobody".into(),
+                ..update(AccessKeyStatus::Active)
+            },
+        )
+        .await;
+        assert_eq!(err.code, "NoSuchEntity");
+        assert!(b.access_key(&key).is_none());
+        b.flush().await;
+        key
+    };
+    // Inactive across a restart, then active again.
+    let b = open(Some(dir.path()));
+    assert!(b.access_key(&key).is_none());
+    ok(
+        &b,
+        &admin(),
+        UpdateAccessKey {
+            user_name: "alice".into(),
+            access_key_id: key.clone(),
+            status: AccessKeyStatus::Active,
+        },
+    )
+    .await;
+    assert!(b.access_key(&key).is_some());
 }
 
 // ---------------------------------------------------------------------------

@@ -120,8 +120,8 @@ pub fn authenticate(
     let Some((caller, secret)) = backend.access_key(&auth.access_key_id) else {
         return Err(ApiError::new(
             "UnrecognizedClientException",
-            "The security token included in the request is invalid: no access key has \
-             this id.",
+            "The security token included in the request is invalid: no active access key \
+             has this id.",
         ));
     };
     if path == "/" {

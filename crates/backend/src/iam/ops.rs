@@ -4,7 +4,7 @@ use sysman_api::iam::{
     AccessKey, AccessKeyStatus, CreateAccessKey, CreateAccessKeyResult, CreateUser,
     CreateUserResult, DeleteAccessKey, DeleteUser, DeleteUserPolicy, GetUserPolicy,
     GetUserPolicyResult, ListAccessKeys, ListAccessKeysResult, ListUserPolicies,
-    ListUserPoliciesResult, ListUsers, ListUsersResult, PutUserPolicy,
+    ListUserPoliciesResult, ListUsers, ListUsersResult, PutUserPolicy, UpdateAccessKey,
 };
 use sysman_api::{ApiError, Empty};
 
@@ -192,21 +192,42 @@ impl Handler for DeleteAccessKey {
                 .user_mut(&self.user_name)?
                 .keys
                 .remove(&self.access_key_id)
-                .ok_or_else(|| {
-                    ApiError::new(
-                        "NoSuchEntity",
-                        format!(
-                            "The Access Key with id {} cannot be found for user {}.",
-                            self.access_key_id, self.user_name
-                        ),
-                    )
-                })?;
+                .ok_or_else(|| no_such_key(&self.access_key_id, &self.user_name))?;
             state.by_key.remove(&self.access_key_id);
             ctx.commit(&b.store, vec![key.delete()])
         };
         commit.await?;
         Ok(Empty {})
     }
+}
+
+impl Handler for UpdateAccessKey {
+    async fn handle(self, b: &Inner, ctx: &mut Ctx) -> Result<Self::Output, ApiError> {
+        check_user_name(&self.user_name)?;
+        let commit = {
+            let mut state = b.iam.state.write();
+            let key = state
+                .user_mut(&self.user_name)?
+                .keys
+                .get_mut(&self.access_key_id)
+                .ok_or_else(|| no_such_key(&self.access_key_id, &self.user_name))?;
+            let inactive = self.status == AccessKeyStatus::Inactive;
+            if key.inactive == inactive {
+                return Ok(Empty {});
+            }
+            key.inactive = inactive;
+            ctx.commit(&b.store, vec![key.change()])
+        };
+        commit.await?;
+        Ok(Empty {})
+    }
+}
+
+fn no_such_key(access_key_id: &str, user_name: &str) -> ApiError {
+    ApiError::new(
+        "NoSuchEntity",
+        format!("The Access Key with id {access_key_id} cannot be found for user {user_name}."),
+    )
 }
 
 impl Handler for ListAccessKeys {
