@@ -892,3 +892,51 @@ async fn a_node_not_heard_from_is_delayed_until_it_picks_up() {
         InvocationStatus::InProgress
     );
 }
+
+#[tokio::test]
+async fn finished_commands_are_forgotten_after_30_days_as_aws_keeps_history() {
+    let fx = Fx::new();
+    let nodes = fx.nodes(2, PlatformType::Linux, "web").await;
+    let old = fx.send(to_role("web", "2", "0")).await;
+    // The ramp sends to one node, then to the next when it is done.
+    for _ in 0..nodes.len() {
+        for (node, message) in fx.in_flight(&nodes).await {
+            fx.ack(&node, &message).await;
+            fx.reply(&node, &message, 1, "Success", 0, "ok").await;
+        }
+    }
+    assert_eq!(fx.command(&old).await.status, CommandStatus::Success);
+    // 29 days on, a new command leaves the old one be.
+    fx.clock.advance(Duration::from_secs(29 * 86_400));
+    let recent = fx.send(to_role("web", "2", "0")).await;
+    assert_eq!(listed(&fx).await, [recent.clone(), old.clone()]);
+    // Past 30 days, the next one makes room: the old command and its
+    // invocations are gone, the recent one stays.
+    fx.clock.advance(Duration::from_secs(2 * 86_400));
+    let newest = fx.send(to_role("web", "2", "0")).await;
+    assert_eq!(listed(&fx).await, [newest, recent]);
+    let gone = fx
+        .backend
+        .call(
+            &fx.admin,
+            GetCommandInvocation {
+                command_id: old.clone(),
+                instance_id: nodes[0].clone(),
+                plugin_name: None,
+            },
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(gone.code, "InvalidCommandId", "{gone}");
+}
+
+async fn listed(fx: &Fx) -> Vec<String> {
+    fx.backend
+        .call(&fx.admin, ListCommands::default())
+        .await
+        .unwrap()
+        .commands
+        .into_iter()
+        .map(|c| c.command_id)
+        .collect()
+}

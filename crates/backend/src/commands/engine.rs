@@ -455,6 +455,61 @@ pub(crate) fn expire(
     }
 }
 
+/// How long a command is kept after it was sent, as AWS keeps command
+/// history: 30 days.
+pub(crate) const RETENTION_MILLIS: i64 = 30 * 86_400_000;
+
+/// Forgets the finished commands sent more than [`RETENTION_MILLIS`]
+/// before `now`, with their invocations and any mail left for them. A
+/// command still running is kept until it ends.
+pub(crate) fn forget_expired(state: &mut CmdState, now: Timestamp, fx: &mut Effects) {
+    let cutoff = now.millis() - RETENTION_MILLIS;
+    // `by_time` is newest first: the expired ones are at its end.
+    let expired: Vec<(i64, String)> = state
+        .by_time
+        .iter()
+        .rev()
+        .take_while(|(key, _)| i64::MAX - key < cutoff)
+        .filter(|(_, id)| {
+            state
+                .commands
+                .get(id)
+                .is_none_or(|live| status(live).0.is_terminal())
+        })
+        .cloned()
+        .collect();
+    for entry in expired {
+        let command_id = entry.1.clone();
+        state.by_time.remove(&entry);
+        state.commands.remove(&command_id);
+        fx.changes.push(Change::Delete {
+            kind: super::COMMAND_KIND,
+            id: command_id.clone(),
+        });
+        let from = (command_id.clone(), String::new());
+        let nodes: Vec<String> = state
+            .invocations
+            .range(from..)
+            .take_while(|((c, _), _)| *c == command_id)
+            .map(|((_, node), _)| node.clone())
+            .collect();
+        let prefix = format!("{command_id}.");
+        for node in nodes {
+            state
+                .invocations
+                .remove(&(command_id.clone(), node.clone()));
+            fx.changes.push(Change::Delete {
+                kind: super::INVOCATION_KIND,
+                id: super::invocation_id(&command_id, &node),
+            });
+            if let Some(mail) = state.mailboxes.get_mut(&node) {
+                mail.retain(|w| !w.message_id.starts_with(&prefix));
+            }
+        }
+        fx.events.push(Event::CommandChanged { command_id });
+    }
+}
+
 /// Queues the effects' changes with this call's audit record. Called under
 /// the commands lock, so commits reach the store in the order they were
 /// decided; the returned future is awaited after it.

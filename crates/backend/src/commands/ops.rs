@@ -405,6 +405,8 @@ impl Handler for SendCommand {
         let mut fx = Effects::default();
         let (pending, command) = {
             let mut state = b.commands.state.lock();
+            // Each new command makes room: history older than 30 days goes.
+            engine::forget_expired(&mut state, ctx.now, &mut fx);
             fx.changes.push(rec.change());
             for inv in invocations {
                 fx.changes.push(inv.change());
