@@ -1405,3 +1405,86 @@ async fn bootstrap_admin_does_nothing_once_a_user_exists() {
     let bad = open(None).bootstrap_admin("no/slash").await.unwrap_err();
     assert_eq!(bad.code, "ValidationException");
 }
+
+/// Every way of naming a parameter in a reference is held to the same
+/// Deny as GetParameter: by name, with a version or label, by ARN, and by
+/// ARN with a version. An ARN used to be authorized as the parameter
+/// `arn`, so a denied secret came back in the command's output.
+#[tokio::test]
+async fn a_reference_in_any_form_is_held_to_an_explicit_deny() {
+    let b = open(None);
+    let (node, _, _) = register_node(&b).await;
+    create_user(&b, "alice").await;
+    put_policy(&b, "alice", "all", policy("Allow", &["ssm:*"], &["*"])).await;
+    put_policy(
+        &b,
+        "alice",
+        "no-prod",
+        policy(
+            "Deny",
+            &["ssm:GetParameter*"],
+            &["arn:aws:ssm:*:*:parameter/prod/*"],
+        ),
+    )
+    .await;
+    ok(
+        &b,
+        &admin(),
+        PutParameter {
+            name: "/prod/db".into(),
+            value: "TOPSECRET-123".into(),
+            r#type: Some("SecureString".into()),
+            ..PutParameter::default()
+        },
+    )
+    .await;
+    ok(
+        &b,
+        &admin(),
+        sysman_api::parameters::LabelParameterVersion {
+            name: "/prod/db".into(),
+            parameter_version: Some(1),
+            labels: vec!["live".into()],
+        },
+    )
+    .await;
+    let arn = format!("arn:aws:ssm:us-east-1:{ACCOUNT}:parameter/prod/db");
+    let forms = [
+        "/prod/db".to_owned(),
+        "/prod/db:1".to_owned(),
+        "/prod/db:live".to_owned(),
+        arn.clone(),
+        format!("{arn}:1"),
+        format!("{arn}:live"),
+    ];
+    for form in &forms {
+        let text = format!("echo {{{{ssm-secure:{form}}}}}");
+        let err = b.resolve_references(&alice(), &text).await.unwrap_err();
+        assert_eq!(err.code, "AccessDeniedException", "{form}: {err}");
+        assert!(
+            err.message
+                .contains("parameter/prod/db with an explicit deny"),
+            "{form}: {err}"
+        );
+        let err = refused(
+            &b,
+            &alice(),
+            SendCommand {
+                instance_ids: Some(vec![node.clone()]),
+                document_name: "AWS-RunShellScript".into(),
+                parameters: Some([("commands".to_owned(), vec![text])].into_iter().collect()),
+                ..SendCommand::default()
+            },
+        )
+        .await;
+        assert!(
+            err.message
+                .contains("parameter/prod/db with an explicit deny"),
+            "{form}: {err}"
+        );
+        // The admin, who may read it, gets the secret by every form.
+        let reference = format!("{{{{ssm-secure:{form}}}}}");
+        let resolved = b.resolve_references(&admin(), &reference).await;
+        assert_eq!(resolved.unwrap(), "TOPSECRET-123", "{form}");
+    }
+}

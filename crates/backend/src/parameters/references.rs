@@ -2,11 +2,10 @@
 //! references, resolved when a command is delivered to a node (never
 //! stored resolved), as Run Command will call it.
 
-use sysman_api::parameters::ParameterType;
+use sysman_api::parameters::{ParameterType, parameter_resource};
 use sysman_api::{ApiError, Prefix};
 
 use super::ops::lookup_value;
-use super::rules;
 use crate::{Caller, Inner, auth};
 
 /// Replaces every reference in `text` with the parameter's value.
@@ -33,14 +32,15 @@ pub(crate) fn resolve(b: &Inner, caller: &Caller, text: &str) -> Result<String, 
             rest = &after[end + 2..];
             continue;
         };
-        // The caller must be allowed to read each parameter it pulls in.
-        let bare = rules::strip_arn(name.split(':').next().unwrap_or(name));
+        // The caller must be allowed to read each parameter it pulls in,
+        // named exactly as GetParameter's gate names it: a reference by ARN
+        // or with a version or label stands for the same parameter.
         auth::authorize(
             b,
             caller,
             Prefix::AmazonSsm,
             "GetParameter",
-            &format!("parameter/{}", bare.trim_start_matches('/')),
+            &parameter_resource(name),
         )?;
         let (kind, value) = lookup_value(b, name, secure)?;
         match (kind, secure) {
