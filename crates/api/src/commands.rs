@@ -540,4 +540,30 @@ impl Operation for SendReply {
     fn resource(&self) -> String {
         crate::fleet::node_resource(&self.instance_id)
     }
+
+    /// Output may hold resolved `{{ssm-secure:...}}` values, and the audit
+    /// trail outlives the 30 days of command history: it records how much
+    /// each step wrote, never what.
+    fn audit_view(&self) -> String {
+        let steps: Vec<serde_json::Value> = self
+            .steps
+            .iter()
+            .map(|s| {
+                serde_json::json!({
+                    "Name": s.name,
+                    "Status": s.status,
+                    "ResponseCode": s.response_code,
+                    "StdoutLength": s.stdout.len(),
+                    "StderrLength": s.stderr.len(),
+                })
+            })
+            .collect();
+        serde_json::json!({
+            "InstanceId": self.instance_id,
+            "MessageId": self.message_id,
+            "Sequence": self.sequence,
+            "Steps": steps,
+        })
+        .to_string()
+    }
 }

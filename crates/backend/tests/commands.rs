@@ -400,8 +400,36 @@ async fn secrets_are_resolved_only_on_delivery() {
         steps[0].inputs["runCommand"][0],
         "deploy --token s3cr3t-value"
     );
+    // The node echoes the secret: its output keeps it, as AWS's does, but
+    // the audit trail, which outlives the command, records only lengths.
+    let node = &nodes[0];
+    fx.ack(node, &messages[0].message_id).await;
+    fx.backend
+        .call(
+            &Caller::node(node),
+            SendReply {
+                instance_id: node.clone(),
+                message_id: messages[0].message_id.clone(),
+                sequence: 1,
+                steps: vec![StepReport {
+                    name: "runShellScript".into(),
+                    status: "Success".into(),
+                    response_code: 0,
+                    started: None,
+                    finished: None,
+                    stdout: "token is s3cr3t-value\n".into(),
+                    stderr: "warning: s3cr3t-value on the command line\n".into(),
+                }],
+            },
+        )
+        .await
+        .unwrap();
+    let inv = fx.invocation(&id, node).await;
+    assert_eq!(inv.standard_output_content, "token is s3cr3t-value\n");
     fx.backend.flush().await;
     let audit = fx.backend.audit_records().await.unwrap();
+    let reply = audit.iter().find(|r| r.operation == "SendReply").unwrap();
+    assert!(reply.request.contains("\"StdoutLength\":22"), "{reply:?}");
     assert!(audit.iter().all(|r| !r.request.contains("s3cr3t-value")));
 }
 
