@@ -24,6 +24,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+mod bound;
+
 use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
 use sysman_api::{ApiError, Timestamp};
@@ -216,7 +218,7 @@ impl Store {
             self.jobs
                 .send(Job::Write {
                     changes,
-                    audit,
+                    audit: bound::bound(audit),
                     done,
                 })
                 .map_err(|_| ApiError::internal("the store writer has stopped"))
@@ -236,7 +238,7 @@ impl Store {
     /// Appends the audit record of a call that changed nothing. It commits
     /// with the next batch; the caller does not wait for it.
     pub fn append_audit(&self, audit: AuditRecord) {
-        let _ = self.jobs.send(Job::Audit(audit));
+        let _ = self.jobs.send(Job::Audit(bound::bound(audit)));
     }
 
     /// Resolves once everything queued before it is committed.
