@@ -72,18 +72,48 @@ impl SigningKeys {
     }
 }
 
-/// The caller of a request to `target` at `path`, or why it is refused.
-pub fn authenticate(
+/// Headers every signature must cover. Without `x-amz-target` a request
+/// signed over other headers could have its operation swapped in flight
+/// (GetParameter for DeleteParameter); `host` and `x-amz-date` pin where
+/// and when it was meant for.
+const REQUIRED_SIGNED: [(&str, &str); 3] = [
+    ("host", "'Host' or ':authority'"),
+    ("x-amz-date", "'X-Amz-Date'"),
+    ("x-amz-target", "'X-Amz-Target'"),
+];
+
+/// A request whose headers passed every check that needs no body.
+pub enum Pending {
+    /// Unsigned, to the one operation that may be.
+    Anonymous,
+    /// Signed with a known, active key, dated within the skew.
+    Signed(Box<Signed>),
+}
+
+pub struct Signed {
+    auth: Authorization,
+    caller: Caller,
+    secret: String,
+    time: SystemTime,
+}
+
+impl Pending {
+    pub fn is_anonymous(&self) -> bool {
+        matches!(self, Pending::Anonymous)
+    }
+}
+
+/// Checks everything the headers alone can tell: the signature's form,
+/// its scope, its date and its key. Runs before the body is read, so a
+/// caller without a valid key never makes the server buffer a body.
+pub fn check_headers(
     backend: &Backend,
-    keys: &SigningKeys,
     target: &str,
-    path: &str,
     headers: &HeaderMap,
-    body: &[u8],
-) -> Result<Caller, ApiError> {
+) -> Result<Pending, ApiError> {
     require_signature(target, headers)?;
     let Some(value) = headers.get("authorization") else {
-        return Ok(Caller::Anonymous);
+        return Ok(Pending::Anonymous);
     };
     let value = value
         .to_str()
@@ -95,6 +125,14 @@ pub fn authenticate(
             sigv4::SERVICE,
             auth.service
         )));
+    }
+    for (name, spelled) in REQUIRED_SIGNED {
+        if !auth.signed_headers.iter().any(|h| h == name) {
+            return Err(ApiError::new(
+                "IncompleteSignatureException",
+                format!("{spelled} must be a 'SignedHeader' in the AWS Authorization."),
+            ));
+        }
     }
     let date_text = header_text(headers, "x-amz-date").ok_or_else(|| {
         ApiError::new(
@@ -124,6 +162,34 @@ pub fn authenticate(
              has this id.",
         ));
     };
+    Ok(Pending::Signed(Box::new(Signed {
+        auth,
+        caller,
+        secret,
+        time,
+    })))
+}
+
+/// The caller of a request at `path` whose headers passed
+/// [`check_headers`], once its body has been read.
+pub fn authenticate(
+    pending: Pending,
+    keys: &SigningKeys,
+    path: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Caller, ApiError> {
+    let Pending::Signed(signed) = pending else {
+        return Ok(Caller::Anonymous);
+    };
+    let Signed {
+        auth,
+        caller,
+        secret,
+        time,
+    } = *signed;
+    // Present: check_headers read it.
+    let date_text = header_text(headers, "x-amz-date").unwrap_or_default();
     if path == "/" && quick_check(keys, &auth, &secret, time, date_text, headers, body)? {
         return Ok(caller);
     }

@@ -7,6 +7,7 @@
 
 mod authn;
 mod dispatch;
+mod guard;
 mod metrics;
 pub mod serve;
 mod stream;
@@ -19,12 +20,12 @@ use std::time::Instant;
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::State;
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use sysman_api::ApiError;
-use sysman_backend::Backend;
+use sysman_backend::{Backend, Caller};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
@@ -33,17 +34,31 @@ pub use metrics::Metrics;
 /// The largest request body accepted by default. The largest legitimate
 /// one is an agent's reply carrying output, far below this.
 pub const MAX_BODY: usize = 16 * 1024 * 1024;
+/// The largest body of the one unsigned operation, RegisterNode, whose
+/// members are a few short strings.
+pub const MAX_UNSIGNED_BODY: usize = 64 * 1024;
+/// The bytes of request bodies held at once by default, across all
+/// requests: four of the largest.
+pub const MAX_BUFFERED: usize = 4 * MAX_BODY;
 
 /// How the front behaves, beyond the backend it serves.
 #[derive(Debug, Clone)]
 pub struct Settings {
     /// The largest request body accepted, in bytes.
     pub max_body: usize,
+    /// The largest body of an unsigned request, in bytes.
+    pub max_unsigned_body: usize,
+    /// The bytes of request bodies buffered at once; more wait their turn.
+    pub max_buffered: usize,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Self { max_body: MAX_BODY }
+        Self {
+            max_body: MAX_BODY,
+            max_unsigned_body: MAX_UNSIGNED_BODY,
+            max_buffered: MAX_BUFFERED,
+        }
     }
 }
 
@@ -56,6 +71,8 @@ struct Shared {
     metrics: Metrics,
     settings: Settings,
     signing_keys: authn::SigningKeys,
+    bodies: guard::BodyBudget,
+    strangers: guard::Strangers,
 }
 
 /// The routes: `POST /` for every operation, `GET /healthz`, `GET /metrics`.
@@ -70,8 +87,10 @@ pub fn router(
         stopping,
         routes: dispatch::table(),
         metrics: Metrics::default(),
+        bodies: guard::BodyBudget::new(settings.max_buffered),
         settings,
         signing_keys: authn::SigningKeys::default(),
+        strangers: guard::Strangers::default(),
     });
     Router::new()
         .route("/", axum::routing::post(api))
@@ -134,20 +153,36 @@ fn request_id() -> String {
 }
 
 /// One operation: target, body, authentication, the gate, the answer.
-async fn api(
-    State(shared): State<Arc<Shared>>,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Body,
-) -> Response {
+async fn api(State(shared): State<Arc<Shared>>, request: Request) -> Response {
     let started = Instant::now();
     let request_id = request_id();
-    let target = headers
+    // Known when served through `start`; a router driven in-process has
+    // no peer, and no peer is ever throttled.
+    let peer = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip());
+    let (parts, body) = request.into_parts();
+    let target = parts
+        .headers
         .get("x-amz-target")
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_owned();
-    let result = handle(&shared, &target, &uri, &headers, body).await;
+    let mut stranger = true;
+    let result = handle(
+        &shared,
+        &target,
+        &parts.uri,
+        &parts.headers,
+        body,
+        peer,
+        &mut stranger,
+    )
+    .await;
+    if stranger && result.is_err() {
+        shared.strangers.refused(peer, Instant::now());
+    }
     let (label, outcome) = match shared.routes.contains_key(&target) {
         true => (
             target.as_str(),
@@ -175,12 +210,16 @@ enum Answer {
     Stream(Response),
 }
 
+/// Serves one request. `stranger` stays true until the caller proves a
+/// key; a stranger's refusals count against its address.
 async fn handle(
     shared: &Shared,
     target: &str,
     uri: &Uri,
     headers: &HeaderMap,
     body: Body,
+    peer: Option<std::net::IpAddr>,
+    stranger: &mut bool,
 ) -> Result<Answer, ApiError> {
     let Some(route) = shared.routes.get(target) else {
         return Err(ApiError::new(
@@ -194,22 +233,36 @@ async fn handle(
             },
         ));
     };
-    authn::require_signature(target, headers)?;
-    let limit = shared.settings.max_body;
-    let body = axum::body::to_bytes(body, limit).await.map_err(|_| {
+    // Everything the headers can tell is checked before the body is read.
+    let pending = authn::check_headers(&shared.backend, target, headers)?;
+    if pending.is_anonymous() {
+        // A caller with a key is never held up by a stranger that shares
+        // its address.
+        shared.strangers.admit(peer, Instant::now())?;
+    }
+    let limit = match pending.is_anonymous() {
+        true => shared.settings.max_unsigned_body,
+        false => shared.settings.max_body,
+    };
+    let too_large = || {
         ApiError::validation(format!(
             "The request body is larger than {limit} bytes, or broke off."
         ))
-    })?;
+    };
+    let declared = headers
+        .get("content-length")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return Err(too_large());
+    }
+    let _share = shared.bodies.reserve(declared.unwrap_or(limit)).await?;
+    let body = axum::body::to_bytes(body, limit)
+        .await
+        .map_err(|_| too_large())?;
     let path = uri.path_and_query().map_or("/", |p| p.as_str());
-    let caller = authn::authenticate(
-        &shared.backend,
-        &shared.signing_keys,
-        target,
-        path,
-        headers,
-        &body,
-    )?;
+    let caller = authn::authenticate(pending, &shared.signing_keys, path, headers, &body)?;
+    *stranger = caller == Caller::Anonymous;
     if target == stream::TARGET {
         return stream::open(&shared.backend, caller, shared.stopping.clone())
             .await
@@ -252,12 +305,15 @@ pub fn start(
     let (stopping_tx, stopping) = tokio::sync::watch::channel(false);
     let app = router(backend, settings, stopping);
     let task = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                let _ = stopped.await;
-                let _ = stopping_tx.send(true);
-            })
-            .await
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            let _ = stopped.await;
+            let _ = stopping_tx.send(true);
+        })
+        .await
     });
     Ok(Running { addr, stop, task })
 }

@@ -39,9 +39,15 @@ pub fn decode<T: DeserializeOwned>(operation: &str, body: &[u8]) -> Result<T, Ap
             e.valid_up_to()
         ))
     })?;
-    let mut unknown = Vec::new();
+    // Only the first unknown member is named, so a body of a million
+    // unknown members costs no more memory than one.
+    let mut unknown = None;
     let mut json = serde_json::Deserializer::from_str(text);
-    let mut note = |path: serde_ignored::Path<'_>| unknown.push(path.to_string());
+    let mut note = |path: serde_ignored::Path<'_>| {
+        if unknown.is_none() {
+            unknown = Some(path.to_string());
+        }
+    };
     let ignoring = serde_ignored::Deserializer::new(&mut json, &mut note);
     let result: Result<T, _> = serde_path_to_error::deserialize(ignoring);
     let value = match result {
@@ -50,7 +56,7 @@ pub fn decode<T: DeserializeOwned>(operation: &str, body: &[u8]) -> Result<T, Ap
     };
     json.end()
         .map_err(|e| serialization(format!("Unexpected content after the request body: {e}")))?;
-    if let Some(path) = unknown.first() {
+    if let Some(path) = unknown {
         return Err(serialization(format!(
             "{operation} has no member '{path}'; check its spelling against the \
              {operation} request shape (member names are PascalCase)."

@@ -626,3 +626,142 @@ async fn reset_state_wipes_the_service_but_keeps_users_and_is_off_by_default() {
             .any(|r| r.operation == "ResetState" && r.outcome == "Success")
     );
 }
+
+// ---------------------------------------------------------------------------
+// The attack on the front (issue 13): each hole found, kept as a test.
+
+/// Sends raw `head` and `body` on a fresh connection; the status line and
+/// the rest of the answer, or `None` if none came within `wait`.
+async fn raw_tcp(server: &Server, head: &str, body: &[u8], wait: Duration) -> Option<String> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(server.running.addr)
+        .await
+        .unwrap();
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(body).await.unwrap();
+    let mut answer = vec![0u8; 4096];
+    match tokio::time::timeout(wait, stream.read(&mut answer)).await {
+        Ok(Ok(n)) if n > 0 => Some(String::from_utf8_lossy(&answer[..n]).into_owned()),
+        _ => None,
+    }
+}
+
+#[tokio::test]
+async fn a_signature_must_cover_the_host_the_date_and_the_operation() {
+    let s = server().await;
+    s.admin
+        .call(&PutParameter {
+            name: "/app/keep".into(),
+            value: "v".into(),
+            r#type: Some("String".into()),
+            ..PutParameter::default()
+        })
+        .await
+        .unwrap();
+    // A valid signature over content-type alone, made for a GetParameter;
+    // the unsigned X-Amz-Target is then switched to DeleteParameter.
+    let body = br#"{"Name":"/app/keep"}"#;
+    let time = SystemTime::now();
+    let amz_date = sigv4::format_amz_date(time);
+    let key = sigv4::signing_key(&s.key.secret_access_key, time, "us-east-1");
+    let content_type = "application/x-amz-json-1.1";
+    let signature = sigv4::signature_with_key(
+        &key,
+        &amz_date,
+        "us-east-1",
+        &[("content-type", vec![content_type])],
+        body,
+    );
+    let authorization = format!(
+        "AWS4-HMAC-SHA256 Credential={}/{}/us-east-1/ssm/aws4_request, \
+         SignedHeaders=content-type, Signature={signature}",
+        s.key.access_key_id,
+        &amz_date[..8]
+    );
+    let response = reqwest::Client::new()
+        .post(format!("{}/", s.url()))
+        .header("content-type", content_type)
+        .header("x-amz-target", "AmazonSSM.DeleteParameter")
+        .header("x-amz-date", &amz_date)
+        .header("authorization", authorization)
+        .body(body.to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 400);
+    let text = response.text().await.unwrap();
+    assert!(text.contains("IncompleteSignatureException"), "{text}");
+    assert!(text.contains("must be a 'SignedHeader'"), "{text}");
+    let kept = s
+        .admin
+        .call(&GetParameter {
+            name: "/app/keep".into(),
+            with_decryption: None,
+        })
+        .await;
+    assert_eq!(kept.unwrap().parameter.value, "v");
+}
+
+#[tokio::test]
+async fn a_body_is_not_read_before_its_key_and_date_are_known() {
+    let s = server().await;
+    let amz_date = sigv4::format_amz_date(SystemTime::now());
+    // An unknown key announcing 15 MB and sending none of it is answered
+    // at once; the server never waits for, nor holds, the body.
+    let head = format!(
+        "POST / HTTP/1.1\r\nhost: {}\r\ncontent-type: application/x-amz-json-1.1\r\n\
+         x-amz-target: AmazonSSM.GetParameter\r\nx-amz-date: {amz_date}\r\n\
+         authorization: AWS4-HMAC-SHA256 Credential=AKIANOBODY/{}/us-east-1/ssm/aws4_request, \
+         SignedHeaders=content-type;host;x-amz-date;x-amz-target, Signature=00\r\n\
+         content-length: 15000000\r\n\r\n",
+        s.running.addr,
+        &amz_date[..8]
+    );
+    let answer = raw_tcp(&s, &head, b"{", Duration::from_secs(5)).await;
+    let answer = answer.expect("an answer before the body");
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    assert!(answer.contains("UnrecognizedClientException"), "{answer}");
+    // The unsigned operation takes small bodies only, refused unread.
+    let head = format!(
+        "POST / HTTP/1.1\r\nhost: {}\r\ncontent-type: application/x-amz-json-1.1\r\n\
+         x-amz-target: Sysman.RegisterNode\r\ncontent-length: 7000000\r\n\r\n",
+        s.running.addr
+    );
+    let answer = raw_tcp(&s, &head, b"{", Duration::from_secs(5)).await;
+    let answer = answer.expect("an answer before the body");
+    assert!(answer.contains("larger than 65536 bytes"), "{answer}");
+}
+
+#[tokio::test]
+async fn what_a_stranger_sends_is_stored_bounded_and_its_refusals_are_throttled() {
+    let s = server().await;
+    // Under the unsigned body limit but far over what a field may keep.
+    let id = "A".repeat(60_000);
+    let body = serde_json::json!({ "ActivationId": id, "ActivationCode": "x" }).to_string();
+    let (status, kind, _) = raw(&s, "Sysman.RegisterNode", body.as_bytes(), None).await;
+    assert_eq!(status, 400, "{kind:?}");
+    s.backend.flush().await;
+    let audit = s.backend.audit_records().await.unwrap();
+    let record = audit
+        .iter()
+        .find(|r| r.operation == "RegisterNode")
+        .expect("the refusal is audited");
+    assert!(record.resource.len() < 200, "{}", record.resource.len());
+    assert!(record.request.len() < 400, "{}", record.request.len());
+    assert!(
+        record.resource.contains("60011 bytes, sha256"),
+        "{}",
+        record.resource
+    );
+    // Refused again and again from one address, it is turned away unheard.
+    let mut throttled = 0;
+    for _ in 0..40 {
+        let body = br#"{"ActivationId":"nope","ActivationCode":"nope"}"#;
+        let (_, kind, _) = raw(&s, "Sysman.RegisterNode", body, None).await;
+        throttled += usize::from(kind.as_deref() == Some("ThrottlingException"));
+    }
+    assert!((15..40).contains(&throttled), "{throttled} of 40 throttled");
+    // A caller with a key, from the same address, is served as ever.
+    let keys = s.admin.call(&ListKeys::default()).await;
+    assert!(keys.is_ok(), "{keys:?}");
+}
