@@ -216,15 +216,17 @@ impl Kms {
         (wrapped, Aes256Gcm::new(&material))
     }
 
-    /// Creates a key, in memory now, and returns the change that stores it.
-    pub fn create_key(
+    /// Creates a key, in memory now, and hands `commit` the change that
+    /// stores it while the lock is held.
+    pub fn create_key<C>(
         &self,
         key_id: String,
         arn: String,
         aliases: Vec<String>,
         description: String,
         now: Timestamp,
-    ) -> (KeyRecord, Change) {
+        commit: impl FnOnce(Change) -> C,
+    ) -> (KeyRecord, C) {
         let (wrapped, cipher) = self.wrap_new_material(&key_id, 0);
         let record = KeyRecord {
             key_id: key_id.clone(),
@@ -238,12 +240,15 @@ impl Kms {
         let mut state = self.state.write();
         state.ciphers.insert(key_id.clone(), vec![cipher]);
         state.keys.insert(key_id, record.clone());
-        let change = key_change(&record);
-        (record, change)
+        let committed = commit(key_change(&record));
+        (record, committed)
     }
 
-    /// Adds new material to a key; later seals use it.
-    pub fn rotate(&self, key_id: &str) -> Result<Change, ApiError> {
+    /// Adds new material to a key; later seals use it. `commit` queues the
+    /// change while the lock is held (so is every method that changes a
+    /// key): each queued record is the whole key, so two changes queued
+    /// out of order would leave the older one on disk.
+    pub fn rotate<C>(&self, key_id: &str, commit: impl FnOnce(Change) -> C) -> Result<C, ApiError> {
         let mut state = self.state.write();
         let version = state
             .keys
@@ -261,22 +266,32 @@ impl Kms {
             .get_mut(key_id)
             .ok_or_else(|| invalid_key(key_id.to_owned()))?;
         record.materials.push(wrapped);
-        Ok(key_change(record))
+        Ok(commit(key_change(record)))
     }
 
     /// Turns a key on or off; a disabled key neither seals nor opens.
-    pub fn set_enabled(&self, key_id: &str, enabled: bool) -> Result<Change, ApiError> {
+    pub fn set_enabled<C>(
+        &self,
+        key_id: &str,
+        enabled: bool,
+        commit: impl FnOnce(Change) -> C,
+    ) -> Result<C, ApiError> {
         let mut state = self.state.write();
         let record = state
             .keys
             .get_mut(key_id)
             .ok_or_else(|| invalid_key(format!("No key with id {key_id}")))?;
         record.enabled = enabled;
-        Ok(key_change(record))
+        Ok(commit(key_change(record)))
     }
 
     /// Adds an alias to a key.
-    pub fn add_alias(&self, key_id: &str, alias: &str) -> Result<Change, ApiError> {
+    pub fn add_alias<C>(
+        &self,
+        key_id: &str,
+        alias: &str,
+        commit: impl FnOnce(Change) -> C,
+    ) -> Result<C, ApiError> {
         let mut state = self.state.write();
         if state
             .keys
@@ -293,7 +308,7 @@ impl Kms {
             .get_mut(key_id)
             .ok_or_else(|| invalid_key(format!("No key with id {key_id}")))?;
         record.aliases.push(alias.to_owned());
-        Ok(key_change(record))
+        Ok(commit(key_change(record)))
     }
 
     pub fn keys(&self) -> Vec<KeyRecord> {
@@ -476,8 +491,12 @@ mod ops {
             let key_id = b.ids.uuid();
             let arn = format!("arn:aws:kms:{}:{}:key/{key_id}", b.region, b.account_id);
             let description = self.description.unwrap_or_default();
-            let (record, change) = b.kms.create_key(key_id, arn, aliases, description, ctx.now);
-            ctx.commit(&b.store, vec![change]).await?;
+            let (record, commit) =
+                b.kms
+                    .create_key(key_id, arn, aliases, description, ctx.now, |change| {
+                        ctx.commit(&b.store, vec![change])
+                    });
+            commit.await?;
             Ok(KeyMetadataResult {
                 key_metadata: Some(metadata(&record)),
             })
@@ -504,8 +523,10 @@ mod ops {
         async fn handle(self, b: &Inner, ctx: &mut Ctx) -> Result<Self::Output, ApiError> {
             check_alias(&self.alias_name)?;
             let key = find(b, &self.target_key_id)?;
-            let change = b.kms.add_alias(&key.key_id, &self.alias_name)?;
-            ctx.commit(&b.store, vec![change]).await?;
+            let commit = b.kms.add_alias(&key.key_id, &self.alias_name, |change| {
+                ctx.commit(&b.store, vec![change])
+            })?;
+            commit.await?;
             Ok(Empty {})
         }
     }
@@ -513,8 +534,10 @@ mod ops {
     impl Handler for RotateKey {
         async fn handle(self, b: &Inner, ctx: &mut Ctx) -> Result<Self::Output, ApiError> {
             let key = find(b, &self.key_id)?;
-            let change = b.kms.rotate(&key.key_id)?;
-            ctx.commit(&b.store, vec![change]).await?;
+            let commit = b
+                .kms
+                .rotate(&key.key_id, |change| ctx.commit(&b.store, vec![change]))?;
+            commit.await?;
             Ok(KeyMetadataResult {
                 key_metadata: Some(metadata(&find(b, &key.key_id)?)),
             })
@@ -528,8 +551,10 @@ mod ops {
         enabled: bool,
     ) -> Result<Empty, ApiError> {
         let key = find(b, reference)?;
-        let change = b.kms.set_enabled(&key.key_id, enabled)?;
-        ctx.commit(&b.store, vec![change]).await?;
+        let commit = b.kms.set_enabled(&key.key_id, enabled, |change| {
+            ctx.commit(&b.store, vec![change])
+        })?;
+        commit.await?;
         Ok(Empty {})
     }
 
@@ -558,8 +583,29 @@ mod tests {
             vec![DEFAULT_ALIAS.into()],
             String::new(),
             Timestamp(0),
+            drop,
         );
         kms
+    }
+
+    /// Each change stores the whole key, so it must be queued before any
+    /// other change to the key can be made: while the lock is held.
+    #[test]
+    fn every_change_is_handed_to_commit_while_the_key_is_locked() {
+        let kms = kms();
+        let locked = |_: Change| kms.state.try_read().is_none();
+        assert!(kms.rotate("k1", locked).unwrap());
+        assert!(kms.set_enabled("k1", false, locked).unwrap());
+        assert!(kms.add_alias("k1", "alias/other", locked).unwrap());
+        let (_, held) = kms.create_key(
+            "k2".into(),
+            "arn:k2".into(),
+            vec![],
+            String::new(),
+            Timestamp(0),
+            locked,
+        );
+        assert!(held);
     }
 
     #[test]
@@ -589,11 +635,11 @@ mod tests {
     fn rotation_keeps_old_values_readable_and_disabling_stops_both_ways() {
         let kms = kms();
         let old = kms.seal("k1", b"v1", b"aad").unwrap();
-        kms.rotate("k1").unwrap();
+        kms.rotate("k1", drop).unwrap();
         let new = kms.seal("k1", b"v2", b"aad").unwrap();
         assert_eq!(kms.open(&old, b"aad").unwrap(), b"v1");
         assert_eq!(kms.open(&new, b"aad").unwrap(), b"v2");
-        kms.set_enabled("k1", false).unwrap();
+        kms.set_enabled("k1", false, drop).unwrap();
         assert_eq!(kms.open(&old, b"aad").unwrap_err().code, "InvalidKeyId");
         assert_eq!(
             kms.seal("k1", b"v3", b"aad").unwrap_err().code,
@@ -611,6 +657,7 @@ mod tests {
             vec![],
             String::new(),
             Timestamp(0),
+            |change| change,
         );
         let sealed = kms.seal("k1", b"secret", b"aad").unwrap();
         let Change::Put { kind, id, body } = change else {

@@ -417,3 +417,70 @@ async fn keys_can_be_made_rotated_and_disabled() {
         .unwrap_err();
     assert_eq!(missing.code, "InvalidKeyId");
 }
+
+/// Rotations, disables and enables of one key, raced from many tasks:
+/// each stores the whole key, so the store must receive them in the order
+/// they changed memory, or an older record lands last and a restart loses
+/// material that sealed values need.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn raced_key_changes_reach_the_disk_in_the_order_they_were_made() {
+    use sysman_api::kms::{CreateKey, DescribeKey, DisableKey, EnableKey, RotateKey};
+    let dir = tempfile::tempdir().unwrap();
+    let admin = Caller::admin("ops");
+    let b = backend_in(Some(dir.path())).await;
+    let key = b
+        .call(
+            &admin,
+            CreateKey {
+                description: None,
+                alias: Some("alias/raced".into()),
+            },
+        )
+        .await
+        .unwrap()
+        .key_metadata
+        .unwrap()
+        .key_id;
+    let mut sealed = Vec::new();
+    for round in 0..20 {
+        let mut tasks = Vec::new();
+        for i in 0..16 {
+            let (b, admin, key) = (b.clone(), admin.clone(), key.clone());
+            tasks.push(tokio::spawn(async move {
+                match i % 4 {
+                    0 => b.call(&admin, DisableKey { key_id: key }).await.map(drop),
+                    1 => b.call(&admin, EnableKey { key_id: key }).await.map(drop),
+                    _ => b.call(&admin, RotateKey { key_id: key }).await.map(drop),
+                }
+            }));
+        }
+        for task in tasks {
+            task.await.unwrap().unwrap();
+        }
+        b.call(&admin, EnableKey { key_id: key.clone() }).await.unwrap();
+        let name = format!("/raced/{round}");
+        let put = PutParameter {
+            key_id: Some("alias/raced".into()),
+            ..put(&name, &format!("value {round}"), "SecureString")
+        };
+        b.call(&admin, put).await.unwrap();
+        sealed.push(name);
+    }
+    let described = |b: Backend, key: String| async move {
+        b.call(&Caller::admin("ops"), DescribeKey { key_id: key })
+            .await
+            .unwrap()
+            .key_metadata
+            .unwrap()
+    };
+    let before = described(b.clone(), key.clone()).await;
+    assert_eq!(before.material_versions, 1 + 20 * 8);
+    b.flush().await;
+    drop(b);
+    let reopened = backend_in(Some(dir.path())).await;
+    assert_eq!(described(reopened.clone(), key).await, before);
+    for (round, name) in sealed.iter().enumerate() {
+        let got = reopened.call(&admin, get(name, true)).await.unwrap();
+        assert_eq!(got.parameter.value, format!("value {round}"));
+    }
+}

@@ -538,12 +538,19 @@ pub(crate) fn announce(b: &Inner, mail: Vec<String>) {
     }
 }
 
-/// Commits and announces what a change brought about, outside any call.
-pub(crate) async fn settle(b: &Inner, fx: Effects, why: &str) -> Result<(), ApiError> {
+/// Queues what a change brought about, outside any call, with an audit
+/// record of `why`. Called under the commands lock, as [`queue`] is, so
+/// commits reach the store in the order they were decided; the returned
+/// future commits, then publishes and announces.
+pub(crate) fn settle<'b>(
+    b: &'b Inner,
+    fx: Effects,
+    why: &str,
+) -> impl Future<Output = Result<(), ApiError>> + Send + use<'b> {
     if fx.earliest {
         b.commands.wake.notify_one();
     }
-    if !fx.changes.is_empty() {
+    let commit = (!fx.changes.is_empty()).then(|| {
         let audit = AuditRecord {
             time: b.clock.now(),
             principal: "sysman".to_owned(),
@@ -552,13 +559,18 @@ pub(crate) async fn settle(b: &Inner, fx: Effects, why: &str) -> Result<(), ApiE
             outcome: "Success".to_owned(),
             request: String::new(),
         };
-        b.store.commit(fx.changes, audit).await?;
+        b.store.commit(fx.changes, audit)
+    });
+    async move {
+        if let Some(commit) = commit {
+            commit.await?;
+        }
+        for event in fx.events {
+            b.bus.publish(event);
+        }
+        announce(b, fx.mail);
+        Ok(())
     }
-    for event in fx.events {
-        b.bus.publish(event);
-    }
-    announce(b, fx.mail);
-    Ok(())
 }
 
 /// Ends invocations as their timeouts pass, until the backend goes away.
@@ -580,8 +592,8 @@ pub(crate) async fn run_scheduler(inner: Weak<Inner>) {
             Woke::Due => {}
         }
         let Some(b) = inner.upgrade() else { return };
-        let mut fx = Effects::default();
-        {
+        let settled = {
+            let mut fx = Effects::default();
             let mut state = b.commands.state.lock();
             let fleet = b.fleet.state.read();
             let view = FleetView {
@@ -589,8 +601,9 @@ pub(crate) async fn run_scheduler(inner: Weak<Inner>) {
                 config: b.fleet.config(),
             };
             expire(&mut state, &view, b.clock.now(), &mut fx);
-        }
-        if let Err(e) = settle(&b, fx, "Sysman.CommandTimeouts").await {
+            settle(&b, fx, "Sysman.CommandTimeouts")
+        };
+        if let Err(e) = settled.await {
             tracing::warn!("command timeouts could not be committed: {e}");
         }
     }

@@ -560,14 +560,16 @@ fn resolve_key(
     }
     let key_id = b.ids.uuid();
     let arn = format!("arn:aws:kms:{}:{}:key/{key_id}", b.region, b.account_id);
-    let (record, change) = b.kms.create_key(
+    // The key's record commits with the first parameter sealed by it, so
+    // neither reaches the disk without the other.
+    let (record, ()) = b.kms.create_key(
         key_id,
         arn,
         vec![kms::DEFAULT_ALIAS.to_owned()],
         "Default key for SecureString parameters".to_owned(),
         ctx.now,
+        |change| changes.push(change),
     );
-    changes.push(change);
     Ok(record.key_id)
 }
 

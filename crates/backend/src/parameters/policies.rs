@@ -243,11 +243,11 @@ async fn fire_due(b: &Inner) {
                 continue;
             };
             let name = param.head.name.clone();
-            if kind == "Expiration" {
+            let (changes, deleted) = if kind == "Expiration" {
                 let Some((_, changes)) = super::ops::remove(&mut state, &key) else {
                     continue;
                 };
-                (name, kind, changes, true)
+                (changes, true)
             } else {
                 let mut version = param.current().clone();
                 for p in version.policies.iter_mut().filter(|p| p.kind == kind) {
@@ -257,19 +257,23 @@ async fn fire_due(b: &Inner) {
                 if let Some(p) = state.params.get_mut(&key) {
                     p.versions.insert(version.version, version);
                 }
-                (name, kind, vec![change], false)
-            }
+                (vec![change], false)
+            };
+            let audit = AuditRecord {
+                time: now,
+                principal: "sysman:policy-scheduler".to_owned(),
+                operation: format!("ParameterPolicy.{kind}"),
+                resource: format!("parameter/{}", name.trim_start_matches('/')),
+                outcome: "Success".to_owned(),
+                request: serde_json::json!({ "Name": name, "Type": kind }).to_string(),
+            };
+            // Queued under the lock, so a PutParameter racing the policy
+            // reaches the store after it, as it did in memory.
+            let commit = b.store.commit(changes, audit);
+            (name, kind, deleted, commit)
         };
-        let (name, kind, changes, deleted) = fired;
-        let audit = AuditRecord {
-            time: now,
-            principal: "sysman:policy-scheduler".to_owned(),
-            operation: format!("ParameterPolicy.{kind}"),
-            resource: format!("parameter/{}", name.trim_start_matches('/')),
-            outcome: "Success".to_owned(),
-            request: serde_json::json!({ "Name": name, "Type": kind }).to_string(),
-        };
-        if let Err(e) = b.store.commit(changes, audit).await {
+        let (name, kind, deleted, commit) = fired;
+        if let Err(e) = commit.await {
             tracing::error!("parameter policy {kind} on {name} could not be recorded: {e}");
             return;
         }
