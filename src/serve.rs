@@ -2,9 +2,10 @@
 //! remote consoles talk to.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::Args;
+use sysman_api::credentials;
 use sysman_backend::sim::FleetSpec;
 use sysman_server::Settings;
 use sysman_server::serve::ServeConfig;
@@ -43,6 +44,42 @@ pub struct ServeArgs {
     /// `credentials` file in the user config directory).
     #[arg(long, value_name = "FILE")]
     pub credentials_file: Option<PathBuf>,
+    /// The profile the first administrator key is written under (default:
+    /// `sysman` for the default data directory, `sysman-ephemeral` with
+    /// --ephemeral, else `sysman-` and the data directory's name). A
+    /// profile that already holds another key is never overwritten.
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+}
+
+/// The profile a server's first key goes to: one per data directory, so a
+/// second server (or a throwaway `--ephemeral` one) never replaces the key
+/// of the first.
+fn default_profile(data_dir: Option<&Path>, default_dir: Option<&Path>) -> String {
+    let Some(dir) = data_dir else {
+        return format!("{}-ephemeral", credentials::SYSMAN_PROFILE);
+    };
+    if Some(dir) == default_dir {
+        return credentials::SYSMAN_PROFILE.to_owned();
+    }
+    let name: String = dir
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    format!(
+        "{}-{}",
+        credentials::SYSMAN_PROFILE,
+        if name.is_empty() { "data" } else { &name }
+    )
 }
 
 pub fn main(args: ServeArgs) -> Result<(), String> {
@@ -56,6 +93,10 @@ pub fn main(args: ServeArgs) -> Result<(), String> {
                 .ok_or("cannot find a home directory; pass --data-dir DIR or --ephemeral")?,
         ),
     };
+    let default_dir = dirs.as_ref().map(|d| d.data_dir().to_owned());
+    let profile = args
+        .profile
+        .unwrap_or_else(|| default_profile(data_dir.as_deref(), default_dir.as_deref()));
     let credentials_file = match args.credentials_file {
         Some(path) => path,
         None => dirs
@@ -79,6 +120,7 @@ pub fn main(args: ServeArgs) -> Result<(), String> {
         fleet: args.fleet.map(|n| FleetSpec::new(n, args.seed)),
         settings: Settings::default(),
         credentials_file,
+        profile,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -89,4 +131,21 @@ pub fn main(args: ServeArgs) -> Result<(), String> {
         sysman_server::serve::shutdown_signal(),
         |addr| eprintln!("sysman: listening on http://{addr}"),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_data_directory_gets_a_profile_of_its_own() {
+        let default = Path::new("/home/op/.local/share/sysman");
+        assert_eq!(default_profile(Some(default), Some(default)), "sysman");
+        assert_eq!(default_profile(None, Some(default)), "sysman-ephemeral");
+        assert_eq!(
+            default_profile(Some(Path::new("/srv/lab one")), Some(default)),
+            "sysman-lab-one"
+        );
+        assert_eq!(default_profile(Some(Path::new("/")), None), "sysman-data");
+    }
 }

@@ -180,6 +180,7 @@ async fn start_server(paths: &Paths, port: Option<u16>, name: &str) -> ServerPro
             .arg(&paths.data_dir)
             .arg("--credentials-file")
             .arg(&paths.credentials)
+            .args(["--profile", "sysman"])
             .env("SYSMAN_LOG", "info")
             .stdin(Stdio::null())
             .stdout(Stdio::null())

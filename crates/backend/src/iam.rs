@@ -318,6 +318,7 @@ pub(crate) fn access_key(b: &Inner, access_key_id: &str) -> Option<(Caller, Stri
 pub(crate) async fn bootstrap_admin(
     b: &Inner,
     user_name: &str,
+    keep: impl FnOnce(&str, &str) -> Result<(), String>,
 ) -> Result<Option<(String, String)>, ApiError> {
     ops::check_user_name(user_name)?;
     b.store.check()?;
@@ -341,6 +342,7 @@ pub(crate) async fn bootstrap_admin(
             document: ADMINISTRATOR_ACCESS.to_owned(),
         };
         let (key, secret) = state.new_key(b, user_name, now);
+        keep(&key.access_key_id, &secret).map_err(ApiError::internal)?;
         let audit = AuditRecord {
             time: now,
             principal: "system".to_owned(),

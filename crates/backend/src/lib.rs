@@ -317,7 +317,19 @@ impl Backend {
         &self,
         user_name: &str,
     ) -> Result<Option<(String, String)>, ApiError> {
-        iam::bootstrap_admin(&self.inner, user_name).await
+        iam::bootstrap_admin(&self.inner, user_name, |_, _| Ok(())).await
+    }
+
+    /// [`Backend::bootstrap_admin`], handing the new key's id and secret to
+    /// `keep` (which writes them where the operator finds them) before
+    /// anything is committed: if `keep` fails, no administrator is made,
+    /// so a first start never leaves a key that nobody holds.
+    pub async fn bootstrap_admin_keeping(
+        &self,
+        user_name: &str,
+        keep: impl FnOnce(&str, &str) -> Result<(), String>,
+    ) -> Result<Option<(String, String)>, ApiError> {
+        iam::bootstrap_admin(&self.inner, user_name, keep).await
     }
 
     /// Name of the operation for logs and the console, e.g. `AmazonSSM.PutParameter`.

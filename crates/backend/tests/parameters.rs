@@ -457,7 +457,14 @@ async fn raced_key_changes_reach_the_disk_in_the_order_they_were_made() {
         for task in tasks {
             task.await.unwrap().unwrap();
         }
-        b.call(&admin, EnableKey { key_id: key.clone() }).await.unwrap();
+        b.call(
+            &admin,
+            EnableKey {
+                key_id: key.clone(),
+            },
+        )
+        .await
+        .unwrap();
         let name = format!("/raced/{round}");
         let put = PutParameter {
             key_id: Some("alias/raced".into()),

@@ -329,6 +329,7 @@ async fn start_server(dir: &Path, durable: bool) -> Result<Server, String> {
         command.arg("--ephemeral");
     }
     command.arg("--credentials-file").arg(&credentials_file);
+    command.args(["--profile", SYSMAN_PROFILE]);
     let (mut process, listening) = spawn(command, "sysman serve", "listening on http://")?;
     let started = Instant::now();
     let line = loop {

@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use sysman_api::credentials::{self, SYSMAN_PROFILE};
+use sysman_api::credentials;
 use sysman_api::sigv4::AccessKey;
 use sysman_backend::sim::{FleetSpec, Simulator};
 use sysman_backend::{Backend, Options, SystemClock};
@@ -31,8 +31,10 @@ pub struct ServeConfig {
     /// A simulated fleet to run inside the server.
     pub fleet: Option<FleetSpec>,
     pub settings: Settings,
-    /// Where the first administrator key is written (profile `sysman`).
+    /// Where the first administrator key is written, and under which
+    /// profile.
     pub credentials_file: PathBuf,
+    pub profile: String,
 }
 
 /// Raises this process's soft limit on open files to its hard limit: each
@@ -81,23 +83,49 @@ pub async fn run(
         Some(dir) => Backend::open(dir, options)?,
         None => Backend::open_in_memory(options)?,
     };
-    if let Some((access_key_id, secret_access_key)) = backend
-        .bootstrap_admin(ADMIN_USER)
-        .await
-        .map_err(|e| format!("cannot create the administrator: {e}"))?
-    {
-        let key = AccessKey {
-            access_key_id,
-            secret_access_key,
-            session_token: None,
-        };
-        credentials::write_profile(&config.credentials_file, SYSMAN_PROFILE, &key)?;
-        // Printed once, and only where the key is, never the key.
-        eprintln!(
-            "sysman: created the administrator '{ADMIN_USER}'; its access key is in {} \
-             (profile '{SYSMAN_PROFILE}')",
-            config.credentials_file.display()
-        );
+    let (file, profile) = (&config.credentials_file, config.profile.as_str());
+    let before = read_credentials(file)?;
+    // The key is written before the administrator is committed; if the
+    // commit fails, the file is put back as it was.
+    let made = backend
+        .bootstrap_admin_keeping(ADMIN_USER, |access_key_id, secret_access_key| {
+            if let Some(held) = credentials::parse_profile(&before, profile)
+                && config.data_dir.is_some()
+            {
+                return Err(format!(
+                    "profile '{profile}' in {} already holds the key {} (another \
+                     server's?); pass --profile NAME to write this server's first key under \
+                     another name, or remove that profile",
+                    file.display(),
+                    held.access_key_id
+                ));
+            }
+            let key = AccessKey {
+                access_key_id: access_key_id.to_owned(),
+                secret_access_key: secret_access_key.to_owned(),
+                session_token: None,
+            };
+            credentials::write_profile(file, profile, &key)
+        })
+        .await;
+    match made {
+        Ok(Some(_)) => {
+            // Printed once, and only where the key is, never the key.
+            eprintln!(
+                "sysman: created the administrator '{ADMIN_USER}'; its access key is in {} \
+                 (profile '{profile}')",
+                file.display()
+            );
+        }
+        Ok(None) => {}
+        Err(e) => {
+            if credentials::parse_profile(&read_credentials(file)?, profile)
+                != credentials::parse_profile(&before, profile)
+            {
+                credentials::write_private(file, before.as_bytes())?;
+            }
+            return Err(format!("cannot create the administrator: {}", e.message));
+        }
     }
     if let Some(spec) = config.fleet.as_ref().filter(|s| s.nodes > 0) {
         let sim = Simulator::start(backend.clone(), spec)
@@ -118,6 +146,15 @@ pub async fn run(
     backend.flush().await;
     tracing::info!("store closed");
     result
+}
+
+/// The text of the credentials file, empty if there is none yet.
+fn read_credentials(path: &std::path::Path) -> Result<String, String> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => Ok(text),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(String::new()),
+        Err(e) => Err(format!("cannot read {}: {e}", path.display())),
+    }
 }
 
 fn valid_account_id(id: &str) -> bool {
