@@ -726,6 +726,9 @@ impl App {
                     KeyCode::Backspace => {
                         input.pop();
                     }
+                    KeyCode::Char('u') if event.modifiers.contains(KeyModifiers::CONTROL) => {
+                        input.clear()
+                    }
                     KeyCode::Char(c) if !event.modifiers.contains(KeyModifiers::CONTROL) => {
                         input.push(c)
                     }
@@ -749,6 +752,9 @@ impl App {
                         form.cycle_type()
                     }
                     KeyCode::Backspace => form.backspace(),
+                    KeyCode::Char('u') if event.modifiers.contains(KeyModifiers::CONTROL) => {
+                        form.clear()
+                    }
                     KeyCode::Enter => {
                         if let Some((field, problem)) = form.problems().into_iter().next() {
                             form.error = Some(format!("{}: {problem}", field.label()));
@@ -788,6 +794,11 @@ impl App {
                 }
                 KeyCode::Backspace => {
                     palette.input.pop();
+                    palette.refresh();
+                    self.layer = Some(Layer::Palette(palette));
+                }
+                KeyCode::Char('u') if event.modifiers.contains(KeyModifiers::CONTROL) => {
+                    palette.input.clear();
                     palette.refresh();
                     self.layer = Some(Layer::Palette(palette));
                 }
@@ -956,14 +967,8 @@ impl App {
                 if let ParametersView::Detail(d) = &self.parameters.view
                     && let Some(p) = &d.parameter
                 {
-                    let value = match (&d.revealed, p.r#type) {
-                        (Some(plain), _) => plain.clone(),
-                        (None, sysman_api::parameters::ParameterType::SecureString) => {
-                            String::new()
-                        }
-                        (None, _) => p.value.clone(),
-                    };
-                    self.layer = Some(Layer::Form(ParamForm::edit(&d.name, p.r#type, value)));
+                    let form = ParamForm::edit(&d.name, p.r#type, &p.value);
+                    self.layer = Some(Layer::Form(form));
                 }
             }
             Command::AddLabel => {
