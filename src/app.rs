@@ -618,13 +618,23 @@ impl App {
         }
     }
 
-    /// Bindings shown in the footer and help: read-only hides dangerous ones.
+    /// Bindings shown in the footer and help: read-only hides the ones
+    /// that change something.
     pub fn visible_bindings(&self) -> Vec<(crate::keys::Chord, Command)> {
         self.keymap
             .bindings(&self.scopes())
             .into_iter()
-            .filter(|(_, c)| !(self.readonly && c.dangerous()))
+            .filter(|(_, c)| !(self.readonly && c.writes()))
             .collect()
+    }
+
+    /// Says in the status line that `what` is refused: the console is
+    /// read-only.
+    pub(crate) fn refuse_write(&mut self, what: &str) {
+        self.set_status(
+            format!("read-only console (--readonly): cannot {what}"),
+            true,
+        );
     }
 
     /// Breadcrumbs for the header.
@@ -898,11 +908,11 @@ impl App {
     }
 
     fn run(&mut self, command: Command) -> Vec<Effect> {
-        if command.dangerous() && self.readonly {
-            self.set_status(
-                format!("read-only: {} is disabled", command.description()),
-                true,
-            );
+        if command.writes() && self.readonly {
+            // The gist of the description, without its asides.
+            let what = command.description();
+            let what = what.split([',', '(']).next().unwrap_or(what).trim_end();
+            self.refuse_write(what);
             return Vec::new();
         }
         self.settle();
