@@ -467,6 +467,9 @@ impl App {
             docs_request: None,
             docs_stale: false,
         };
+        app.parameters.readonly = readonly;
+        app.commands.readonly = readonly;
+        app.patch.readonly = readonly;
         let effects = vec![
             app.load_nodes(),
             app.load_activations(),

@@ -606,3 +606,22 @@ async fn a_read_only_connection_refuses_every_write_and_reads() {
         other => panic!("a read goes through: {other:?}"),
     }
 }
+
+/// An empty pane does not point at a key that read-only refuses.
+#[tokio::test]
+async fn empty_panes_offer_no_refused_key() {
+    let fx = Fixture::new(5, 1).await;
+    for readonly in [false, true] {
+        let mut events = fx.backend.subscribe();
+        let mut app = fx.app((120, 40), "dark", readonly).await;
+        for (pane, empty) in [
+            ("params", "No parameters yet."),
+            ("run", "No commands yet."),
+        ] {
+            support::open(&fx, &mut app, &mut events, pane).await;
+            let shown = support::screen(&mut app);
+            assert!(shown.contains(empty), "{shown}");
+            assert_eq!(shown.contains("Press n"), !readonly, "{shown}");
+        }
+    }
+}
