@@ -467,6 +467,9 @@ impl App {
             docs_request: None,
             docs_stale: false,
         };
+        app.parameters.readonly = readonly;
+        app.commands.readonly = readonly;
+        app.patch.readonly = readonly;
         let effects = vec![
             app.load_nodes(),
             app.load_activations(),
@@ -618,13 +621,23 @@ impl App {
         }
     }
 
-    /// Bindings shown in the footer and help: read-only hides dangerous ones.
+    /// Bindings shown in the footer and help: read-only hides the ones
+    /// that change something.
     pub fn visible_bindings(&self) -> Vec<(crate::keys::Chord, Command)> {
         self.keymap
             .bindings(&self.scopes())
             .into_iter()
-            .filter(|(_, c)| !(self.readonly && c.dangerous()))
+            .filter(|(_, c)| !(self.readonly && c.writes()))
             .collect()
+    }
+
+    /// Says in the status line that `what` is refused: the console is
+    /// read-only.
+    pub(crate) fn refuse_write(&mut self, what: &str) {
+        self.set_status(
+            format!("read-only console (--readonly): cannot {what}"),
+            true,
+        );
     }
 
     /// Breadcrumbs for the header.
@@ -726,6 +739,9 @@ impl App {
                     KeyCode::Backspace => {
                         input.pop();
                     }
+                    KeyCode::Char('u') if event.modifiers.contains(KeyModifiers::CONTROL) => {
+                        input.clear()
+                    }
                     KeyCode::Char(c) if !event.modifiers.contains(KeyModifiers::CONTROL) => {
                         input.push(c)
                     }
@@ -749,6 +765,9 @@ impl App {
                         form.cycle_type()
                     }
                     KeyCode::Backspace => form.backspace(),
+                    KeyCode::Char('u') if event.modifiers.contains(KeyModifiers::CONTROL) => {
+                        form.clear()
+                    }
                     KeyCode::Enter => {
                         if let Some((field, problem)) = form.problems().into_iter().next() {
                             form.error = Some(format!("{}: {problem}", field.label()));
@@ -788,6 +807,11 @@ impl App {
                 }
                 KeyCode::Backspace => {
                     palette.input.pop();
+                    palette.refresh();
+                    self.layer = Some(Layer::Palette(palette));
+                }
+                KeyCode::Char('u') if event.modifiers.contains(KeyModifiers::CONTROL) => {
+                    palette.input.clear();
                     palette.refresh();
                     self.layer = Some(Layer::Palette(palette));
                 }
@@ -887,11 +911,11 @@ impl App {
     }
 
     fn run(&mut self, command: Command) -> Vec<Effect> {
-        if command.dangerous() && self.readonly {
-            self.set_status(
-                format!("read-only: {} is disabled", command.description()),
-                true,
-            );
+        if command.writes() && self.readonly {
+            // The gist of the description, without its asides.
+            let what = command.description();
+            let what = what.split([',', '(']).next().unwrap_or(what).trim_end();
+            self.refuse_write(what);
             return Vec::new();
         }
         self.settle();
@@ -956,14 +980,8 @@ impl App {
                 if let ParametersView::Detail(d) = &self.parameters.view
                     && let Some(p) = &d.parameter
                 {
-                    let value = match (&d.revealed, p.r#type) {
-                        (Some(plain), _) => plain.clone(),
-                        (None, sysman_api::parameters::ParameterType::SecureString) => {
-                            String::new()
-                        }
-                        (None, _) => p.value.clone(),
-                    };
-                    self.layer = Some(Layer::Form(ParamForm::edit(&d.name, p.r#type, value)));
+                    let form = ParamForm::edit(&d.name, p.r#type, &p.value);
+                    self.layer = Some(Layer::Form(form));
                 }
             }
             Command::AddLabel => {

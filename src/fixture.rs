@@ -273,8 +273,10 @@ impl Fixture {
         self.drive_on(&self.connection, app, effects).await;
     }
 
-    /// [`Fixture::drive`] over another connection.
+    /// [`Fixture::drive`] over another connection, read-only for a
+    /// read-only console, as [`crate::runtime::run`] makes it.
     pub async fn drive_on(&self, connection: &Connection, app: &mut App, mut effects: Vec<Effect>) {
+        let connection = connection.clone().read_only(app.readonly);
         while let Some(effect) = effects.pop() {
             let msg = connection.perform(effect).await;
             effects.extend(app.update(Msg::Backend(msg)));

@@ -54,8 +54,15 @@ impl ParamForm {
         }
     }
 
-    /// A form that adds a version to `name`.
-    pub fn edit(name: &str, kind: ParameterType, value: String) -> Self {
+    /// A form that adds a version to `name`, whose value is `current`. A
+    /// SecureString starts empty: its old value would sit behind the mask,
+    /// and whatever is typed would be added to it unseen.
+    pub fn edit(name: &str, kind: ParameterType, current: &str) -> Self {
+        let value = if kind == ParameterType::SecureString {
+            String::new()
+        } else {
+            current.to_owned()
+        };
         Self {
             editing: true,
             name: name.to_owned(),
@@ -64,6 +71,11 @@ impl ParamForm {
             focus: Field::Value,
             ..Self::new()
         }
+    }
+
+    /// The value is shown as dots, not as typed.
+    pub fn masked(&self) -> bool {
+        self.kind == ParameterType::SecureString
     }
 
     pub fn next_field(&mut self, forward: bool) {
@@ -112,6 +124,14 @@ impl ParamForm {
     pub fn backspace(&mut self) {
         if let Some(text) = self.text_mut() {
             text.pop();
+        }
+        self.error = None;
+    }
+
+    /// Empties the focused text field (`ctrl-u`).
+    pub fn clear(&mut self) {
+        if let Some(text) = self.text_mut() {
+            text.clear();
         }
         self.error = None;
     }
@@ -196,12 +216,37 @@ mod tests {
         form.next_field(false);
         form.next_field(false);
         assert_eq!(form.focus, Field::Description);
-        let edit = ParamForm::edit("/x", ParameterType::String, "v".into());
+        let edit = ParamForm::edit("/x", ParameterType::String, "v");
         let mut e = edit.clone();
         e.next_field(true);
         e.next_field(true);
         e.next_field(true);
         assert_ne!(e.focus, Field::Name, "an edit never focuses the fixed name");
         assert!(e.request().overwrite == Some(true));
+    }
+
+    #[test]
+    fn a_secret_is_typed_whole_and_ctrl_u_clears_the_field() {
+        let mut secret = ParamForm::edit("/db/pw", ParameterType::SecureString, "hunter2");
+        assert!(secret.masked());
+        assert_eq!(
+            secret.value, "",
+            "the old secret is not kept behind the mask"
+        );
+        for c in "hunter3".chars() {
+            secret.type_char(c);
+        }
+        assert_eq!(secret.request().value, "hunter3");
+
+        let mut plain = ParamForm::edit("/db/host", ParameterType::String, "db-1");
+        assert_eq!(plain.value, "db-1", "a plain value is there to edit");
+        plain.clear();
+        assert_eq!(plain.value, "");
+        let mut new = ParamForm::new();
+        for c in "/a".chars() {
+            new.type_char(c);
+        }
+        new.clear();
+        assert_eq!(new.name, "", "ctrl-u clears whichever text field has focus");
     }
 }

@@ -234,7 +234,8 @@ macro_rules! commands {
                 match self { $(Command::$variant => $desc),* }
             }
 
-            /// Destructive: asks for confirmation, hidden under `--readonly`.
+            /// Destructive: asks for confirmation or shows what it will do
+            /// first.
             pub fn dangerous(self) -> bool {
                 match self { $(Command::$variant => $dangerous),* }
             }
@@ -294,6 +295,18 @@ commands! {
 impl Command {
     pub fn parse(name: &str) -> Option<Command> {
         Self::ALL.iter().copied().find(|c| c.name() == name)
+    }
+
+    /// Leads to a change on the backend: hidden and refused under
+    /// `--readonly`, where the connection refuses the write as well.
+    /// Every destructive command writes, and so do the quiet ones that
+    /// add a parameter, a version or a label.
+    pub fn writes(self) -> bool {
+        self.dangerous()
+            || matches!(
+                self,
+                Command::NewParameter | Command::EditParameter | Command::AddLabel
+            )
     }
 }
 

@@ -49,7 +49,13 @@ const MAX_RECONNECT: Duration = Duration::from_secs(30);
 #[derive(Clone)]
 pub struct Connection {
     side: Side,
+    /// Every call passes here, so a read-only console is read-only here,
+    /// whatever key led to the call.
+    readonly: bool,
 }
+
+/// The error code of a write a read-only console did not send.
+const READ_ONLY_CODE: &str = "ReadOnlyConsole";
 
 #[derive(Clone)]
 enum Side {
@@ -61,16 +67,34 @@ impl Connection {
     pub fn embedded(backend: Backend, caller: Caller) -> Self {
         Self {
             side: Side::Embedded { backend, caller },
+            readonly: false,
         }
     }
 
     pub fn remote(client: Client) -> Self {
         Self {
             side: Side::Remote { client },
+            readonly: false,
         }
     }
 
+    /// This connection, refusing every operation that changes something
+    /// if `readonly` (a read-only connection stays read-only).
+    pub fn read_only(mut self, readonly: bool) -> Self {
+        self.readonly |= readonly;
+        self
+    }
+
     pub async fn call<O: Handler>(&self, op: O) -> Result<O::Output, ApiError> {
+        if self.readonly && !O::READ_ONLY {
+            return Err(ApiError::new(
+                READ_ONLY_CODE,
+                format!(
+                    "the console is read-only (started with --readonly): {} was not sent",
+                    O::NAME
+                ),
+            ));
+        }
         match &self.side {
             Side::Embedded { backend, caller } => backend.call(caller, op).await,
             Side::Remote { client } => client.call(&op).await,
@@ -650,6 +674,8 @@ pub async fn run(
     initial: Vec<Effect>,
     connection: Connection,
 ) -> std::io::Result<()> {
+    // Whatever the keys let through, a read-only console sends no write.
+    let connection = connection.read_only(app.readonly);
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
 
     // Terminal input blocks, so it gets a thread of its own.

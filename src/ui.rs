@@ -474,7 +474,6 @@ fn render_palette(frame: &mut Frame, app: &App, palette: &crate::app::Palette, a
 
 fn render_form(frame: &mut Frame, app: &App, form: &crate::form::ParamForm, area: Rect) {
     use crate::form::Field;
-    use sysman_api::parameters::ParameterType;
     let theme = &app.theme;
     let problems = form.problems();
     let mut lines = Vec::new();
@@ -484,9 +483,7 @@ fn render_form(frame: &mut Frame, app: &App, form: &crate::form::ParamForm, area
             Field::Name => form.name.clone(),
             Field::Type => format!("‹ {} ›", form.kind.as_str()),
             // A secret being typed is not shown on screen.
-            Field::Value if form.kind == ParameterType::SecureString => {
-                "•".repeat(form.value.chars().count())
-            }
+            Field::Value if form.masked() => "•".repeat(form.value.chars().count()),
             Field::Value => form.value.clone(),
             Field::Description => form.description.clone(),
         };
@@ -497,6 +494,16 @@ fn render_form(frame: &mut Frame, app: &App, form: &crate::form::ParamForm, area
         ];
         if focused && field != Field::Type {
             spans.push(Span::styled("█", theme.accent));
+        }
+        // Dots hide what will be saved; its length at least shows.
+        if field == Field::Value && form.masked() {
+            let n = form.value.chars().count();
+            let plural = if n == 1 { "" } else { "s" };
+            let mut note = format!("  {n} character{plural}");
+            if n == 0 && form.editing {
+                note.push_str(": type the whole new value");
+            }
+            spans.push(Span::styled(note, theme.muted));
         }
         lines.push(Line::from(spans));
         // An empty value is not worth a warning until the user saves.
@@ -511,7 +518,7 @@ fn render_form(frame: &mut Frame, app: &App, form: &crate::form::ParamForm, area
         (_, Some(_)) => lines.push(Line::styled(" saving…", theme.muted)),
         (Some(error), None) => lines.push(Line::styled(format!(" {error}"), theme.error)),
         (None, None) => lines.push(Line::styled(
-            " tab next field · space or ←→ change the type · enter save · esc cancel",
+            " tab next field · space/←→ type · ctrl-u clear · enter save · esc cancel",
             theme.muted,
         )),
     }

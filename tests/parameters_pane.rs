@@ -304,3 +304,85 @@ async fn the_pane_at_the_standard_sizes() {
         insta::assert_snapshot!(format!("parameter_form_{w}x{h}"), screen(&mut app));
     }
 }
+
+fn ctrl(c: char) -> Msg {
+    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
+}
+
+/// `ctrl-u` in the new-version form once did nothing, so a secret typed
+/// after it was added to the old one, unseen behind the mask.
+#[tokio::test]
+async fn a_new_secret_replaces_the_old_one_and_is_not_appended_to_it() {
+    let (fixture, mut app, mut events) = params_app().await;
+    let admin = sysman_backend::Caller::admin("ops");
+    let hunter2 = PutParameter {
+        name: "/app/db/password".into(),
+        value: "hunter2".into(),
+        r#type: Some("SecureString".into()),
+        overwrite: Some(true),
+        ..Default::default()
+    };
+    fixture.backend.call(&admin, hunter2).await.unwrap();
+    run(&fixture, &mut app, &mut events, Vec::new()).await;
+    let effects = app.update(key(KeyCode::Enter));
+    run(&fixture, &mut app, &mut events, effects).await;
+    assert_eq!(app.parameters.open_name(), Some("/app/db/password"));
+    // Revealed first, to see what it is: the form then starts from it.
+    let effects = chars(&mut app, "v");
+    run(&fixture, &mut app, &mut events, effects).await;
+    assert!(screen(&mut app).contains("hunter2"));
+
+    chars(&mut app, "e");
+    app.update(ctrl('u'));
+    chars(&mut app, "hunter3");
+    let form = screen(&mut app);
+    assert!(
+        form.contains("│ Value       •••••••█  7 characters"),
+        "the form shows how long the secret is, not what it is: {form}"
+    );
+    let effects = app.update(key(KeyCode::Enter));
+    run(&fixture, &mut app, &mut events, effects).await;
+    assert!(app.layer.is_none(), "the new version is saved");
+    let effects = chars(&mut app, "v");
+    run(&fixture, &mut app, &mut events, effects).await;
+    let shown = screen(&mut app);
+    assert!(
+        shown.contains("hunter3") && !shown.contains("hunter2hunter3"),
+        "{shown}"
+    );
+}
+
+/// `ctrl-u` empties the text being typed wherever text is typed, as it
+/// does in a shell.
+#[tokio::test]
+async fn ctrl_u_clears_the_label_the_palette_and_the_form() {
+    let (fixture, mut app, mut events) = params_app().await;
+    chars(&mut app, "n");
+    chars(&mut app, "/typo");
+    app.update(ctrl('u'));
+    chars(&mut app, "/app/x");
+    match &app.layer {
+        Some(Layer::Form(form)) => assert_eq!(form.name, "/app/x"),
+        other => panic!("expected the form, got {other:?}"),
+    }
+    app.update(key(KeyCode::Esc));
+
+    let effects = app.update(key(KeyCode::Enter));
+    run(&fixture, &mut app, &mut events, effects).await;
+    chars(&mut app, "l");
+    chars(&mut app, "typo");
+    app.update(ctrl('u'));
+    chars(&mut app, "stable");
+    let effects = app.update(key(KeyCode::Enter));
+    assert!(
+        matches!(&effects[..], [Effect::LabelVersion { label, .. }] if label == "stable"),
+        "{effects:?}"
+    );
+
+    chars(&mut app, ":");
+    chars(&mut app, "qqq");
+    app.update(ctrl('u'));
+    chars(&mut app, "fleet");
+    app.update(key(KeyCode::Enter));
+    assert_eq!(app.pane, PaneId::Fleet);
+}

@@ -328,6 +328,7 @@ impl App {
             KeyCode::Left => form.cycle(false),
             KeyCode::Right => form.cycle(true),
             KeyCode::Backspace => form.backspace(),
+            KeyCode::Char('u') if event.modifiers.contains(KeyModifiers::CONTROL) => form.clear(),
             KeyCode::Enter => {
                 if let Some((field, problem)) = form.problems().into_iter().next() {
                     form.focus = field;

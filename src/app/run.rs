@@ -195,7 +195,7 @@ impl App {
     /// `:run NAME`: the form for that document, past the picker.
     pub(super) fn open_send_form_for(&mut self, document: &str) -> Vec<Effect> {
         if self.readonly {
-            self.set_status("read-only: sending commands is disabled", true);
+            self.refuse_write(Command::NewCommand.description());
             return Vec::new();
         }
         let targets = self

@@ -485,6 +485,8 @@ pub struct CommandsPane {
     pub documents: Vec<DocumentIdentifier>,
     pub documents_loaded: bool,
     matcher: filter::Matcher,
+    /// The console changes nothing: the empty history offers no `n`.
+    pub readonly: bool,
 }
 
 impl Default for CommandsPane {
@@ -504,6 +506,7 @@ impl Default for CommandsPane {
             documents: Vec::new(),
             documents_loaded: false,
             matcher: filter::matcher(),
+            readonly: false,
         }
     }
 }
@@ -629,10 +632,12 @@ impl CommandsPane {
         };
         let block = crate::ui::pane_block(theme, title);
         if !self.loaded || self.list.is_empty() {
-            let text = if self.loaded {
-                "No commands yet. Press n to send one, or select nodes in :fleet (space) and press R."
-            } else {
+            let text = if !self.loaded {
                 "Loading commands…"
+            } else if self.readonly {
+                "No commands yet."
+            } else {
+                "No commands yet. Press n to send one, or select nodes in :fleet (space) and press R."
             };
             crate::ui::placeholder(frame, area, block, text, theme);
             return;

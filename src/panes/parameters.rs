@@ -115,6 +115,8 @@ pub struct ParametersPane {
     pub tree: PathTree,
     /// Keys move in the tree rather than the list.
     pub tree_focus: bool,
+    /// The console changes nothing: the empty list offers no `n`.
+    pub readonly: bool,
 }
 
 impl Default for ParametersPane {
@@ -128,6 +130,7 @@ impl Default for ParametersPane {
             matcher: filter::matcher(),
             tree: PathTree::default(),
             tree_focus: false,
+            readonly: false,
         }
     }
 }
@@ -293,10 +296,12 @@ impl ParametersPane {
         };
         let block = crate::ui::pane_block(theme, title);
         if !self.loaded || self.list.is_empty() {
-            let text = if self.loaded {
-                "No parameters yet. Press n to create one."
-            } else {
+            let text = if !self.loaded {
                 "Loading parameters…"
+            } else if self.readonly {
+                "No parameters yet."
+            } else {
+                "No parameters yet. Press n to create one."
             };
             crate::ui::placeholder(frame, area, block, text, theme);
             return;

@@ -147,6 +147,8 @@ pub struct PatchPane {
     /// A baseline to select once the list has it: one just created.
     pub select: Option<String>,
     matcher: filter::Matcher,
+    /// The console changes nothing: an empty matrix offers no scan.
+    pub readonly: bool,
 }
 
 impl Default for PatchPane {
@@ -170,6 +172,7 @@ impl Default for PatchPane {
             states_stale: false,
             select: None,
             matcher: filter::matcher(),
+            readonly: false,
         }
     }
 }
@@ -365,7 +368,7 @@ impl PatchPane {
 
     pub fn render(&self, frame: &mut Frame, area: Rect, theme: &Theme, now: Timestamp) {
         if let Some(m) = &self.matrix {
-            return m.render(frame, area, theme, now);
+            return m.render(frame, area, theme, now, self.readonly);
         }
         let (top, _) = split(area.height);
         let [top, bottom] =

@@ -232,6 +232,14 @@ impl BaselineForm {
         }
     }
 
+    /// Empties the focused text field (`ctrl-u`).
+    pub fn clear(&mut self) {
+        if let Some(text) = self.text_mut() {
+            text.clear();
+            self.error = None;
+        }
+    }
+
     /// The copy applies: asked for, and of a baseline of the OS chosen.
     fn copies(&self) -> Option<&Source> {
         self.source
@@ -503,5 +511,22 @@ mod tests {
             Field::named_by("AlreadyExistsException", "Patch group g already has x"),
             Some(Field::Group)
         );
+    }
+
+    #[test]
+    fn ctrl_u_clears_the_focused_text_and_leaves_choices_alone() {
+        let mut form = BaselineForm::new(None, Some("prod".into()), Vec::new());
+        for c in "web".chars() {
+            form.type_char(c);
+        }
+        form.clear();
+        assert_eq!(form.name, "");
+        form.focus = Field::Group;
+        form.clear();
+        assert_eq!(form.group, "");
+        form.focus = Field::Os;
+        let os = form.operating_system();
+        form.clear();
+        assert_eq!(form.operating_system(), os);
     }
 }

@@ -533,7 +533,14 @@ impl Matrix {
         self.table.set_order(order, keep);
     }
 
-    pub fn render(&self, frame: &mut Frame, area: Rect, theme: &Theme, now: Timestamp) {
+    pub fn render(
+        &self,
+        frame: &mut Frame,
+        area: Rect,
+        theme: &Theme,
+        now: Timestamp,
+        readonly: bool,
+    ) {
         let os = self
             .data
             .as_ref()
@@ -575,6 +582,11 @@ impl Matrix {
         if self.rows.is_empty() {
             let text = if self.reported() {
                 "No node in scope reports a patch of this operating system.".to_owned()
+            } else if readonly {
+                format!(
+                    "{} has reported patches yet, and the baseline approves none.",
+                    capitalised(&data.scope.no_node())
+                )
             } else {
                 format!(
                     "{} has reported patches yet, and the baseline approves none: press s \
