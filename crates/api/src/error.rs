@@ -46,6 +46,8 @@ impl ApiError {
     pub fn http_status(&self) -> u16 {
         match self.code.as_ref() {
             "InternalServerError" => 500,
+            // botocore retries a 503 with backoff, as it does throttling.
+            "ServiceUnavailable" => 503,
             _ => 400,
         }
     }

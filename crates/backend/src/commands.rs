@@ -255,6 +255,13 @@ impl Commands {
         self.wake.notify_one();
     }
 
+    /// Takes `fresh`'s commands, invocations and mailboxes (a reload from
+    /// the store); long polls and the mail watcher stay.
+    pub fn replace_with(&self, fresh: Commands) {
+        *self.state.lock() = std::mem::take(&mut *fresh.state.lock());
+        self.wake.notify_one();
+    }
+
     pub fn load(snapshot: &Snapshot) -> Result<Commands, String> {
         let mut state = CmdState::default();
         let mut recs = BTreeMap::new();

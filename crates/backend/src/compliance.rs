@@ -708,6 +708,11 @@ impl Compliance {
         })
     }
 
+    /// Takes `fresh`'s items (a reload from the store).
+    pub(crate) fn replace_with(&self, fresh: Compliance) {
+        *self.state.write() = fresh.state.into_inner();
+    }
+
     /// Forgets everything, for `Sysman.ResetState`.
     pub(crate) fn forget_all(&self) {
         *self.state.write() = State::default();

@@ -261,6 +261,11 @@ impl Documents {
         Ok(())
     }
 
+    /// Takes `fresh`'s documents (a reload from the store).
+    pub fn replace_with(&self, fresh: Documents) {
+        *self.state.write() = fresh.state.into_inner();
+    }
+
     pub fn load(snapshot: &Snapshot, account_id: &str) -> Result<Documents, String> {
         let mut docs: BTreeMap<String, Doc> = builtin::documents()?
             .into_iter()

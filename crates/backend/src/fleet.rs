@@ -314,6 +314,12 @@ impl Fleet {
         })
     }
 
+    /// Takes `fresh`'s nodes and activations (a reload from the store).
+    pub fn replace_with(&self, fresh: Fleet) {
+        *self.state.write() = std::mem::take(&mut *fresh.state.write());
+        self.wake.notify_one();
+    }
+
     pub fn config(&self) -> &FleetConfig {
         &self.config
     }

@@ -61,6 +61,9 @@ pub(crate) async fn call<O: Handler>(
     caller: &Caller,
     op: O,
 ) -> Result<O::Output, ApiError> {
+    // A store whose last commit failed may hold in memory what is not on
+    // disk: nothing is served until it takes writes again.
+    crate::recovery::ensure_healthy(inner).await?;
     let now = inner.clock.now();
     let resource = op.resource();
     let audit = AuditRecord {

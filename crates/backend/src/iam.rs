@@ -239,6 +239,11 @@ pub(crate) struct Iam {
 }
 
 impl Iam {
+    /// Takes `fresh`'s users, keys and policies (a reload from the store).
+    pub fn replace_with(&self, fresh: Iam) {
+        *self.state.write() = fresh.state.into_inner();
+    }
+
     pub fn load(snapshot: &Snapshot) -> Result<Iam, String> {
         let mut state = IamState::default();
         for (id, body) in snapshot.get(USER_KIND).into_iter().flatten() {

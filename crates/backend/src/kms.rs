@@ -148,6 +148,35 @@ fn credentials_cipher(master: &[u8; 32]) -> Result<Aes256Gcm, String> {
     Aes256Gcm::new_from_slice(&mac.finalize().into_bytes()).map_err(|e| e.to_string())
 }
 
+/// The keys in `snapshot`, their material unwrapped with `master`.
+fn load_state(snapshot: &Snapshot, master: &Aes256Gcm) -> Result<KmsState, String> {
+    let mut state = KmsState::default();
+    for (id, body) in snapshot.get(KEY_KIND).into_iter().flatten() {
+        let record: KeyRecord = serde_json::from_str(body)
+            .map_err(|e| format!("stored key {id} cannot be read: {e}"))?;
+        let ciphers = record
+            .materials
+            .iter()
+            .enumerate()
+            .map(|(version, wrapped)| {
+                let bytes = unb64(wrapped).unwrap_or_default();
+                let (nonce, sealed) = bytes.split_at(bytes.len().min(12));
+                let material =
+                    open_with(master, nonce, sealed, &key_aad(id, version)).ok_or_else(|| {
+                        format!(
+                            "key {id} cannot be unwrapped: the master key does not match \
+                                 this store"
+                        )
+                    })?;
+                Aes256Gcm::new_from_slice(&material).map_err(|e| e.to_string())
+            })
+            .collect::<Result<Vec<_>, String>>()?;
+        state.ciphers.insert(id.clone(), ciphers);
+        state.keys.insert(id.clone(), record);
+    }
+    Ok(state)
+}
+
 fn invalid_key(message: impl Into<String>) -> ApiError {
     ApiError::new("InvalidKeyId", message)
 }
@@ -162,35 +191,18 @@ impl Kms {
     pub fn load(snapshot: &Snapshot, master_bytes: [u8; 32]) -> Result<Kms, String> {
         let master = Aes256Gcm::new_from_slice(&master_bytes).map_err(|e| e.to_string())?;
         let credentials = credentials_cipher(&master_bytes)?;
-        let mut state = KmsState::default();
-        for (id, body) in snapshot.get(KEY_KIND).into_iter().flatten() {
-            let record: KeyRecord = serde_json::from_str(body)
-                .map_err(|e| format!("stored key {id} cannot be read: {e}"))?;
-            let ciphers = record
-                .materials
-                .iter()
-                .enumerate()
-                .map(|(version, wrapped)| {
-                    let bytes = unb64(wrapped).unwrap_or_default();
-                    let (nonce, sealed) = bytes.split_at(bytes.len().min(12));
-                    let material = open_with(&master, nonce, sealed, &key_aad(id, version))
-                        .ok_or_else(|| {
-                            format!(
-                                "key {id} cannot be unwrapped: the master key does not match \
-                                 this store"
-                            )
-                        })?;
-                    Aes256Gcm::new_from_slice(&material).map_err(|e| e.to_string())
-                })
-                .collect::<Result<Vec<_>, String>>()?;
-            state.ciphers.insert(id.clone(), ciphers);
-            state.keys.insert(id.clone(), record);
-        }
+        let state = load_state(snapshot, &master)?;
         Ok(Kms {
             master,
             credentials,
             state: RwLock::new(state),
         })
+    }
+
+    /// Reads the keys in `snapshot` again (a reload from the store).
+    pub fn reload(&self, snapshot: &Snapshot) -> Result<(), String> {
+        *self.state.write() = load_state(snapshot, &self.master)?;
+        Ok(())
     }
 
     /// Seals an access-key secret under the internal credentials key,

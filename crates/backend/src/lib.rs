@@ -17,6 +17,7 @@ mod kms;
 mod paging;
 pub mod parameters;
 mod patch;
+mod recovery;
 mod reset;
 pub mod sim;
 mod store;
@@ -94,6 +95,7 @@ pub struct Inner {
     commands: commands::Commands,
     compliance: compliance::Compliance,
     patch: patch::Patches,
+    recovery: recovery::Recovery,
     region: String,
     account_id: String,
     allow_reset: bool,
@@ -143,6 +145,7 @@ impl Backend {
             commands,
             compliance,
             patch,
+            recovery: recovery::Recovery::default(),
             region: options.region,
             account_id: options.account_id,
             allow_reset: options.allow_reset,
@@ -330,6 +333,21 @@ impl Backend {
         keep: impl FnOnce(&str, &str) -> Result<(), String>,
     ) -> Result<Option<(String, String)>, ApiError> {
         iam::bootstrap_admin(&self.inner, user_name, keep).await
+    }
+
+    /// Whether the store takes writes, trying it again if a commit had
+    /// failed; the error says why not.
+    pub async fn health(&self) -> Result<(), String> {
+        recovery::ensure_healthy(&self.inner)
+            .await
+            .map_err(|e| e.message)
+    }
+
+    /// Caps the store's size in pages as a full disk would, for fault
+    /// tests; `None` lifts the cap.
+    #[doc(hidden)]
+    pub async fn limit_store_pages(&self, pages: Option<u64>) -> Result<(), ApiError> {
+        self.inner.store.limit_pages(pages).await
     }
 
     /// Name of the operation for logs and the console, e.g. `AmazonSSM.PutParameter`.

@@ -214,6 +214,12 @@ impl Parameters {
         self.wake.notify_one();
     }
 
+    /// Takes `fresh`'s parameters (a reload from the store).
+    pub fn replace_with(&self, fresh: Parameters) {
+        *self.state.write() = std::mem::take(&mut *fresh.state.write());
+        self.wake.notify_one();
+    }
+
     pub fn load(snapshot: &Snapshot, limits: ParameterLimits) -> Result<Parameters, String> {
         let mut state = ParamState::default();
         for (key, body) in snapshot.get(HEAD_KIND).into_iter().flatten() {

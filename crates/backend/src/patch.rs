@@ -205,6 +205,13 @@ impl Patches {
         })
     }
 
+    /// Takes `fresh`'s baselines and patch states (a reload from the
+    /// store); the catalogue stays.
+    pub fn replace_with(&self, fresh: Patches) {
+        *self.state.write() = fresh.state.into_inner();
+        *self.states.write() = fresh.states.into_inner();
+    }
+
     /// Forgets the account's baselines, defaults and groups
     /// (`Sysman.ResetState`); the predefined baselines stay.
     pub fn forget_all(&self) {

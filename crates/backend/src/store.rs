@@ -128,15 +128,35 @@ enum Job {
     Audit(AuditRecord),
     Query(Query),
     Flush(oneshot::Sender<()>),
+    /// Commits `audit` alone as a probe of whether the store takes writes
+    /// again; if it does, answers with every record on disk.
+    Recover {
+        audit: AuditRecord,
+        done: oneshot::Sender<Result<Option<Snapshot>, String>>,
+    },
 }
 
 /// Every record the store held when it opened, by kind and id.
 pub type Snapshot = BTreeMap<String, BTreeMap<String, String>>;
 
+/// Whether the last commit failed, and why.
+#[derive(Default)]
+struct Health {
+    failed: AtomicBool,
+    reason: parking_lot::Mutex<String>,
+}
+
+impl Health {
+    fn fail(&self, reason: String) {
+        *self.reason.lock() = reason;
+        self.failed.store(true, Ordering::Release);
+    }
+}
+
 #[derive(Clone)]
 pub struct Store {
     jobs: mpsc::Sender<Job>,
-    failed: Arc<AtomicBool>,
+    health: Arc<Health>,
     /// In memory: the audit trail holds the newest records only.
     windowed: bool,
 }
@@ -156,20 +176,7 @@ impl Store {
             conn.pragma_update(None, "foreign_keys", "ON")?;
             conn.pragma_update(None, "temp_store", "MEMORY")?;
             migrate(&conn)?;
-            let mut snapshot = Snapshot::new();
-            let mut stmt = conn.prepare("SELECT kind, id, body FROM records")?;
-            let rows = stmt.query_map([], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                ))
-            })?;
-            for row in rows {
-                let (kind, id, body) = row?;
-                snapshot.entry(kind).or_default().insert(id, body);
-            }
-            Ok(snapshot)
+            read_snapshot(&conn)
         };
         let snapshot = setup().map_err(|e| format!("cannot prepare the store: {e}"))?;
         let last_hash: String = conn
@@ -183,11 +190,11 @@ impl Store {
             .unwrap_or_default();
 
         let (jobs, rx) = mpsc::channel();
-        let failed = Arc::new(AtomicBool::new(false));
+        let health = Arc::new(Health::default());
         let writer = Writer {
             conn,
             last_hash,
-            failed: failed.clone(),
+            health: health.clone(),
             in_memory: path.is_none(),
             since_trim: 0,
         };
@@ -199,7 +206,7 @@ impl Store {
         Ok((
             Store {
                 jobs,
-                failed,
+                health,
                 windowed,
             },
             snapshot,
@@ -267,17 +274,51 @@ impl Store {
             .map_err(|e| ApiError::internal(format!("store query failed: {e}")))
     }
 
-    /// Errors once a commit has failed: memory and disk may then disagree,
-    /// and only a restart (which reloads from disk) makes them one again.
+    /// Errors once a commit has failed, until [`Store::recover`] succeeds:
+    /// memory may then hold changes the disk does not.
     pub fn check(&self) -> Result<(), ApiError> {
-        if self.failed.load(Ordering::Acquire) {
-            Err(ApiError::internal(
-                "the store failed to commit an earlier change and refuses further writes; \
-                 check the disk and restart sysman",
-            ))
-        } else {
-            Ok(())
+        match self.failure() {
+            None => Ok(()),
+            Some(reason) => Err(unavailable(&reason)),
         }
+    }
+
+    /// Why the store refuses work, if it does.
+    pub fn failure(&self) -> Option<String> {
+        self.health
+            .failed
+            .load(Ordering::Acquire)
+            .then(|| self.health.reason.lock().clone())
+    }
+
+    /// Tries a write again after a failed commit. If the store takes it,
+    /// returns every record on disk (`None` in memory, where memory is the
+    /// only copy), for the caller to reload memory from; the store accepts
+    /// writes again once the caller says [`Store::recovered`].
+    pub async fn recover(&self, audit: AuditRecord) -> Result<Option<Snapshot>, String> {
+        let (done, wait) = oneshot::channel();
+        self.jobs
+            .send(Job::Recover {
+                audit: bound::bound(audit),
+                done,
+            })
+            .map_err(|_| "the store writer has stopped".to_owned())?;
+        wait.await
+            .unwrap_or_else(|_| Err("the store writer has stopped".to_owned()))
+    }
+
+    /// Accepts writes again, after memory was reloaded from the records
+    /// [`Store::recover`] returned.
+    pub fn recovered(&self) {
+        self.health.failed.store(false, Ordering::Release);
+    }
+
+    /// Caps the store's size in pages, as a full disk would: for fault
+    /// tests. `None` lifts the cap.
+    pub async fn limit_pages(&self, pages: Option<u64>) -> Result<(), ApiError> {
+        let pages = pages.map_or(i64::from(u32::MAX - 1), |p| p as i64);
+        self.query(move |conn| conn.pragma_update(None, "max_page_count", pages))
+            .await
     }
 
     /// Every audit record kept, oldest first.
@@ -339,6 +380,36 @@ impl Store {
     }
 }
 
+/// The error of a call the failed store cannot serve, with why.
+fn unavailable(reason: &str) -> ApiError {
+    ApiError::new(
+        "ServiceUnavailable",
+        format!(
+            "the store could not commit a change ({reason}); sysman serves nothing until a \
+             write succeeds again, which it tries by itself: free disk space or fix the data \
+             directory"
+        ),
+    )
+}
+
+/// Every record in the store, by kind and id.
+fn read_snapshot(conn: &Connection) -> rusqlite::Result<Snapshot> {
+    let mut snapshot = Snapshot::new();
+    let mut stmt = conn.prepare("SELECT kind, id, body FROM records")?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+        ))
+    })?;
+    for row in rows {
+        let (kind, id, body) = row?;
+        snapshot.entry(kind).or_default().insert(id, body);
+    }
+    Ok(snapshot)
+}
+
 fn migrate(conn: &Connection) -> rusqlite::Result<()> {
     let done: usize = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(done) {
@@ -353,7 +424,7 @@ fn migrate(conn: &Connection) -> rusqlite::Result<()> {
 struct Writer {
     conn: Connection,
     last_hash: String,
-    failed: Arc<AtomicBool>,
+    health: Arc<Health>,
     /// Keeps no records, and a window of the audit trail.
     in_memory: bool,
     /// Audit records appended since the last trim.
@@ -410,7 +481,7 @@ impl Writer {
                     records.push((changes, audit));
                 }
                 Job::Audit(audit) => records.push((Vec::new(), audit)),
-                Job::Query(_) | Job::Flush(_) => after.push(job),
+                Job::Query(_) | Job::Flush(_) | Job::Recover { .. } => after.push(job),
             }
         }
         // Only the last change to a record in a batch matters, since the
@@ -440,7 +511,7 @@ impl Writer {
         let outcome = result.map_err(|e| {
             tracing::error!("store commit failed: {e}");
             self.last_hash = start_hash;
-            self.failed.store(true, Ordering::Release);
+            self.health.fail(e.to_string());
             e.to_string()
         });
         for done in dones {
@@ -464,9 +535,33 @@ impl Writer {
                 Job::Flush(done) => {
                     let _ = done.send(());
                 }
+                Job::Recover { audit, done } => {
+                    let _ = done.send(self.probe(&audit));
+                }
                 Job::Write { .. } | Job::Audit(_) => {}
             }
         }
+    }
+}
+
+impl Writer {
+    /// Commits `audit` on its own; if that works, every record on disk.
+    fn probe(&mut self, audit: &AuditRecord) -> Result<Option<Snapshot>, String> {
+        let hash = audit.chain_hash(&self.last_hash);
+        let tx = self
+            .conn
+            .unchecked_transaction()
+            .map_err(|e| e.to_string())?;
+        insert_audit(&tx, audit, &hash)
+            .and_then(|()| tx.commit())
+            .map_err(|e| e.to_string())?;
+        self.last_hash = hash;
+        if self.in_memory {
+            return Ok(None);
+        }
+        read_snapshot(&self.conn)
+            .map(Some)
+            .map_err(|e| e.to_string())
     }
 }
 

@@ -491,3 +491,67 @@ async fn raced_key_changes_reach_the_disk_in_the_order_they_were_made() {
         assert_eq!(got.parameter.value, format!("value {round}"));
     }
 }
+
+/// A full disk, as SQLite's page cap makes one: the write that does not
+/// fit fails, nothing it changed is ever served, every acknowledged write
+/// stays, and once there is room the backend serves again by itself.
+#[tokio::test]
+async fn a_failed_commit_is_never_served_and_the_store_recovers_by_itself() {
+    let dir = tempfile::tempdir().unwrap();
+    let admin = Caller::admin("ops");
+    let b = backend_in(Some(dir.path())).await;
+    b.call(&admin, put("/kept/0", "before", "String"))
+        .await
+        .unwrap();
+    // No room beyond the pages the store has now.
+    b.limit_store_pages(Some(1)).await.unwrap();
+    let big = "x".repeat(4000);
+    let mut acknowledged = vec!["/kept/0".to_owned()];
+    let mut failed = None;
+    for i in 1..500 {
+        let name = format!("/kept/{i}");
+        match b.call(&admin, put(&name, &big, "String")).await {
+            Ok(_) => acknowledged.push(name),
+            Err(e) => {
+                assert_eq!(e.code, "InternalServerError", "{e}");
+                failed = Some(name);
+                break;
+            }
+        }
+    }
+    let failed = failed.expect("the page cap stops a write");
+    // The write that failed is not served, and neither is anything else
+    // while memory may be ahead of the disk.
+    let refused = b.call(&admin, get(&failed, false)).await.unwrap_err();
+    assert_eq!(refused.code, "ServiceUnavailable");
+    assert!(refused.message.contains("full"), "{refused}");
+    let refused = b.call(&admin, get("/kept/0", false)).await.unwrap_err();
+    assert_eq!(refused.code, "ServiceUnavailable");
+    assert!(b.health().await.unwrap_err().contains("full"));
+    // Room again: the next call after a second finds the store working,
+    // with every acknowledged write and without the failed one.
+    b.limit_store_pages(None).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    assert_eq!(b.health().await, Ok(()));
+    let gone = b.call(&admin, get(&failed, false)).await.unwrap_err();
+    assert_eq!(gone.code, "ParameterNotFound");
+    for name in &acknowledged {
+        assert!(b.call(&admin, get(name, false)).await.is_ok(), "{name}");
+    }
+    b.call(&admin, put(&failed, "after", "String"))
+        .await
+        .unwrap();
+    // And a restart agrees with what was served.
+    b.flush().await;
+    drop(b);
+    let reopened = backend_in(Some(dir.path())).await;
+    let got = reopened.call(&admin, get(&failed, false)).await.unwrap();
+    assert_eq!(got.parameter.value, "after");
+    assert_eq!(got.parameter.version, 1);
+    assert!(
+        reopened
+            .call(&admin, get(&acknowledged[acknowledged.len() - 1], false))
+            .await
+            .is_ok()
+    );
+}

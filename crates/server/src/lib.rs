@@ -123,8 +123,16 @@ async fn render_metrics(State(shared): State<Arc<Shared>>) -> metrics::Rendered 
     ])
 }
 
-async fn healthz() -> &'static str {
-    "ok\n"
+/// `ok`, or 503 with why the store refuses work (it retries by itself).
+async fn healthz(State(shared): State<Arc<Shared>>) -> Response {
+    match shared.backend.health().await {
+        Ok(()) => "ok\n".into_response(),
+        Err(reason) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("store failing: {reason}\n"),
+        )
+            .into_response(),
+    }
 }
 
 async fn fallback(method: Method, uri: Uri) -> Response {

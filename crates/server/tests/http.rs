@@ -765,3 +765,56 @@ async fn what_a_stranger_sends_is_stored_bounded_and_its_refusals_are_throttled(
     let keys = s.admin.call(&ListKeys::default()).await;
     assert!(keys.is_ok(), "{keys:?}");
 }
+
+#[tokio::test]
+async fn healthz_reports_a_failing_store_and_its_recovery() {
+    let dir = tempfile::tempdir().unwrap();
+    let backend = Backend::open(dir.path(), Options::default()).unwrap();
+    let (access_key_id, secret_access_key) =
+        backend.bootstrap_admin("admin").await.unwrap().unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let running = sysman_server::start(backend.clone(), listener, Settings::default()).unwrap();
+    let url = format!("http://{}", running.addr);
+    let admin = Client::new(
+        &url,
+        "us-east-1",
+        Some(AccessKey {
+            access_key_id,
+            secret_access_key,
+            session_token: None,
+        }),
+    )
+    .unwrap();
+    let health = || async {
+        let response = reqwest::get(format!("{url}/healthz")).await.unwrap();
+        (response.status().as_u16(), response.text().await.unwrap())
+    };
+    assert_eq!(health().await, (200, "ok\n".to_owned()));
+    backend.limit_store_pages(Some(1)).await.unwrap();
+    let mut failure = None;
+    for i in 0..500 {
+        let put = PutParameter {
+            name: format!("/fill/{i}"),
+            value: "x".repeat(4000),
+            r#type: Some("String".into()),
+            ..PutParameter::default()
+        };
+        if let Err(e) = admin.call(&put).await {
+            failure = Some(e);
+            break;
+        }
+    }
+    assert_eq!(failure.expect("the disk fills").code, "InternalServerError");
+    let (status, text) = health().await;
+    assert_eq!(status, 503, "{text}");
+    assert!(
+        text.starts_with("store failing:") && text.contains("full"),
+        "{text}"
+    );
+    let refused = admin.call(&ListKeys::default()).await.unwrap_err();
+    assert_eq!(refused.code, "ServiceUnavailable");
+    backend.limit_store_pages(None).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    assert_eq!(health().await, (200, "ok\n".to_owned()));
+    assert!(admin.call(&ListKeys::default()).await.is_ok());
+}
