@@ -122,6 +122,23 @@ pub(crate) fn authorize(
     )))
 }
 
+/// Whether a policy of `caller` explicitly denies `operation` on
+/// `resource`: what a call that reaches beyond the resource it was allowed
+/// on (a recursive read of a path) checks for each thing it would return.
+pub(crate) fn explicitly_denied(
+    b: &Inner,
+    caller: &Caller,
+    prefix: Prefix,
+    operation: &str,
+    resource: &str,
+) -> bool {
+    let Caller::User(name) = caller else {
+        return false;
+    };
+    let arn = resource_arn(&b.region, &b.account_id, resource);
+    b.iam.decide(name, &action(prefix, operation), &arn) == Decision::ExplicitDeny
+}
+
 /// The rules of the principals that have no policies.
 fn fixed_rule(caller: &Caller, operation: &str, resource: &str) -> Result<(), ApiError> {
     let allowed = match caller {

@@ -1488,3 +1488,45 @@ async fn a_reference_in_any_form_is_held_to_an_explicit_deny() {
         assert_eq!(resolved.unwrap(), "TOPSECRET-123", "{form}");
     }
 }
+
+/// A recursive read of "/" reaches everything, but a parameter that a Deny
+/// names is left out: here an explicit Deny always wins (AWS would return
+/// it, since it authorizes the path alone).
+#[tokio::test]
+async fn a_recursive_read_leaves_out_what_a_deny_names() {
+    use sysman_api::parameters::GetParametersByPath;
+    let b = open(None);
+    create_user(&b, "alice").await;
+    put_policy(&b, "alice", "all", policy("Allow", &["ssm:*"], &["*"])).await;
+    put_policy(
+        &b,
+        "alice",
+        "no-prod",
+        policy(
+            "Deny",
+            &["ssm:GetParameter*"],
+            &["arn:aws:ssm:*:*:parameter/prod/*"],
+        ),
+    )
+    .await;
+    for name in ["/app/x", "/prod/db", "/prod/deep/key", "/top"] {
+        ok(&b, &admin(), put(name, "v")).await;
+    }
+    let by_path = |path: &str| GetParametersByPath {
+        path: path.into(),
+        recursive: Some(true),
+        ..GetParametersByPath::default()
+    };
+    let names = |out: sysman_api::parameters::GetParametersByPathResult| -> Vec<String> {
+        out.parameters.into_iter().map(|p| p.name).collect()
+    };
+    assert_eq!(
+        names(ok(&b, &alice(), by_path("/")).await),
+        ["/app/x", "/top"]
+    );
+    // The admin, with no Deny, sees all four.
+    assert_eq!(names(ok(&b, &admin(), by_path("/")).await).len(), 4);
+    // The denied path itself is refused by the gate, as ever.
+    let err = refused(&b, &alice(), by_path("/prod/deep")).await;
+    assert_eq!(err.code, "AccessDeniedException");
+}

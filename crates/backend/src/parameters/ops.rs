@@ -11,6 +11,7 @@ use sysman_api::parameters::{
     GetParametersResult, LabelParameterVersion, LabelParameterVersionResult, Parameter,
     ParameterHistory, ParameterMetadata, ParameterStringFilter, ParameterTier, ParameterType,
     PutParameter, PutParameterResult, UnlabelParameterVersion, UnlabelParameterVersionResult,
+    parameter_resource,
 };
 use sysman_api::{ApiError, Empty, Operation};
 
@@ -771,7 +772,7 @@ impl Filter {
 }
 
 impl Handler for GetParametersByPath {
-    async fn handle(self, b: &Inner, _ctx: &mut Ctx) -> Result<Self::Output, ApiError> {
+    async fn handle(self, b: &Inner, ctx: &mut Ctx) -> Result<Self::Output, ApiError> {
         let limit = validate::max_results(self.max_results, 1, 10, 10)?;
         if !self.path.starts_with('/') {
             return Err(ApiError::validation(format!(
@@ -806,8 +807,18 @@ impl Handler for GetParametersByPath {
             state.params.range::<str, _>((from, to)),
             limit,
             |(key, param)| {
+                // Access to a path is access to what is under it, as in
+                // AWS, except where a Deny names a parameter: unlike AWS,
+                // that Deny wins here too, so the parameter is left out.
                 let wanted = under_path(&param.head.name, &self.path, recursive)
-                    && filters.iter().all(|f| f.matches(param));
+                    && filters.iter().all(|f| f.matches(param))
+                    && !crate::auth::explicitly_denied(
+                        b,
+                        &ctx.caller,
+                        Self::PREFIX,
+                        Self::NAME,
+                        &parameter_resource(&param.head.name),
+                    );
                 if !wanted {
                     return None;
                 }
