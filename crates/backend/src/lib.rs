@@ -7,6 +7,7 @@ mod auth;
 pub mod clock;
 mod commands;
 mod compliance;
+mod data_dir;
 mod documents;
 mod events;
 pub mod fleet;
@@ -96,6 +97,8 @@ pub struct Inner {
     compliance: compliance::Compliance,
     patch: patch::Patches,
     recovery: recovery::Recovery,
+    /// The data directory's lock, released when the backend goes.
+    _lock: Option<data_dir::DataDirLock>,
     region: String,
     account_id: String,
     allow_reset: bool,
@@ -105,18 +108,24 @@ impl Backend {
     /// Opens the backend whose store lives in `dir`, creating both if needed.
     /// Must be called inside a tokio runtime: the scheduler starts with it.
     pub fn open(dir: &Path, options: Options) -> Result<Backend, String> {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| format!("cannot create the data directory {}: {e}", dir.display()))?;
+        let lock = data_dir::open(dir)?;
         let master = kms::load_or_create_master_key(&dir.join(kms::MASTER_KEY_FILE))?;
-        Self::start(Some(&dir.join(STORE_FILE)), master, options)
+        let store = dir.join(STORE_FILE);
+        data_dir::make_private(&store)?;
+        Self::start(Some(&store), master, options, Some(lock))
     }
 
     /// A backend that keeps everything in memory, for tests and `--ephemeral`.
     pub fn open_in_memory(options: Options) -> Result<Backend, String> {
-        Self::start(None, kms::ephemeral_master_key(), options)
+        Self::start(None, kms::ephemeral_master_key(), options, None)
     }
 
-    fn start(path: Option<&Path>, master: [u8; 32], options: Options) -> Result<Backend, String> {
+    fn start(
+        path: Option<&Path>,
+        master: [u8; 32],
+        options: Options,
+        lock: Option<data_dir::DataDirLock>,
+    ) -> Result<Backend, String> {
         let runtime = tokio::runtime::Handle::try_current()
             .map_err(|_| "the backend must be opened inside a tokio runtime".to_owned())?;
         let (store, snapshot) = store::Store::open(path)?;
@@ -146,6 +155,7 @@ impl Backend {
             compliance,
             patch,
             recovery: recovery::Recovery::default(),
+            _lock: lock,
             region: options.region,
             account_id: options.account_id,
             allow_reset: options.allow_reset,
