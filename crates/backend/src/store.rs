@@ -60,6 +60,14 @@ const READ_AUDIT_LINGER: Duration = Duration::from_millis(5);
 const LINGER_NAP: Duration = Duration::from_millis(1);
 /// Most jobs one transaction takes.
 const MAX_BATCH: usize = 20_000;
+/// Most jobs waiting for the writer. A caller that finds the queue full
+/// waits for room (with the lock under which it decided its change, so
+/// order is kept): when the disk falls behind, the backend slows down
+/// instead of holding an ever longer queue in memory.
+#[cfg(not(test))]
+const QUEUE_BOUND: usize = 4 * MAX_BATCH;
+#[cfg(test)]
+const QUEUE_BOUND: usize = 64;
 /// Audit records an in-memory store keeps, and how many it appends between
 /// trims.
 #[cfg(not(test))]
@@ -155,7 +163,7 @@ impl Health {
 
 #[derive(Clone)]
 pub struct Store {
-    jobs: mpsc::Sender<Job>,
+    jobs: mpsc::SyncSender<Job>,
     health: Arc<Health>,
     /// In memory: the audit trail holds the newest records only.
     windowed: bool,
@@ -189,7 +197,7 @@ impl Store {
             .map_err(|e| format!("cannot read the audit trail: {e}"))?
             .unwrap_or_default();
 
-        let (jobs, rx) = mpsc::channel();
+        let (jobs, rx) = mpsc::sync_channel(QUEUE_BOUND);
         let health = Arc::new(Health::default());
         let writer = Writer {
             conn,
@@ -617,6 +625,51 @@ mod tests {
             outcome: "Success".into(),
             request: "{}".into(),
         }
+    }
+
+    /// A writer that falls behind holds back whoever queues work, rather
+    /// than letting the queue grow without end.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_full_queue_holds_back_whoever_queues() {
+        use std::sync::atomic::AtomicUsize;
+        let (store, _) = Store::open(None).unwrap();
+        // Stall the writer until told to go on.
+        let (go, wait) = std::sync::mpsc::channel::<()>();
+        let writer = store.clone();
+        let stalled = tokio::spawn(async move {
+            writer
+                .query(move |_| {
+                    let _ = wait.recv();
+                    Ok(())
+                })
+                .await
+        });
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let queued = Arc::new(AtomicUsize::new(0));
+        let producer = {
+            let (store, queued) = (store.clone(), queued.clone());
+            std::thread::spawn(move || {
+                for _ in 0..QUEUE_BOUND * 3 {
+                    store.append_audit(audit("GetParameter"));
+                    queued.fetch_add(1, Ordering::SeqCst);
+                }
+            })
+        };
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let held_at = queued.load(Ordering::SeqCst);
+        assert!(
+            held_at <= QUEUE_BOUND + 1,
+            "{held_at} queued past a bound of {QUEUE_BOUND}"
+        );
+        assert!(!producer.is_finished());
+        go.send(()).unwrap();
+        stalled.await.unwrap().unwrap();
+        producer.join().unwrap();
+        store.flush().await;
+        assert_eq!(
+            store.audit_records().await.unwrap().len(),
+            AUDIT_WINDOW as usize
+        );
     }
 
     #[tokio::test]
