@@ -1320,6 +1320,20 @@ async fn heartbeats_are_refused_for_other_nodes_unknown_nodes_and_bad_reports() 
             }),
             ["between 1 and 255", "computerName"],
         ),
+        (
+            bad(UpdateInstanceInformation {
+                platform_name: Some("p".repeat(64 * 1024)),
+                ..Default::default()
+            }),
+            ["between 1 and 255", "platformName"],
+        ),
+        (
+            bad(UpdateInstanceInformation {
+                platform_version: Some("9".repeat(256)),
+                ..Default::default()
+            }),
+            ["between 1 and 255", "platformVersion"],
+        ),
     ];
     for (req, names) in cases {
         fx.refused(&node, req, "ValidationException", &names).await;

@@ -855,21 +855,26 @@ impl Handler for GetCommandOutput {
             ));
         }
         let max = validate::max_results(self.max_chars, 1, 1_048_576, 65_536)?;
-        let state = b.commands.state.lock();
-        let (_, inv) = invocation(&state, &self.command_id, &self.instance_id)?;
-        let plugin = match self.plugin_name.as_deref() {
-            None => inv.plugins.first().ok_or_else(|| {
-                ApiError::new("InvalidPluginName", "This invocation has no steps")
-            })?,
-            name => plugin(inv, name)?,
-        };
-        let text = match self.stream.as_deref().unwrap_or("Stdout") {
-            "Stdout" => &plugin.stdout,
-            "Stderr" => &plugin.stderr,
-            other => {
-                return Err(ApiError::validation(format!(
-                    "Stream '{other}' is not an output stream; use Stdout or Stderr"
-                )));
+        // The output is copied under the lock (a memcpy) and counted
+        // outside it: counting 8 MiB of characters would hold every
+        // command and reply up for milliseconds.
+        let text = {
+            let state = b.commands.state.lock();
+            let (_, inv) = invocation(&state, &self.command_id, &self.instance_id)?;
+            let plugin = match self.plugin_name.as_deref() {
+                None => inv.plugins.first().ok_or_else(|| {
+                    ApiError::new("InvalidPluginName", "This invocation has no steps")
+                })?,
+                name => plugin(inv, name)?,
+            };
+            match self.stream.as_deref().unwrap_or("Stdout") {
+                "Stdout" => plugin.stdout.clone(),
+                "Stderr" => plugin.stderr.clone(),
+                other => {
+                    return Err(ApiError::validation(format!(
+                        "Stream '{other}' is not an output stream; use Stdout or Stderr"
+                    )));
+                }
             }
         };
         let total = text.chars().count();

@@ -90,11 +90,23 @@ fn invalid_activation(message: impl Into<String>) -> ApiError {
 
 impl Handler for RegisterNode {
     async fn handle(self, b: &Inner, ctx: &mut Ctx) -> Result<Self::Output, ApiError> {
-        check_reported(
-            self.agent_version.as_deref(),
-            self.ip_address.as_deref(),
-            self.computer_name.as_deref(),
-        )?;
+        // Checked before anything else, so a stranger's oversized id goes
+        // no further.
+        if !validate::is_activation_id(&self.activation_id) {
+            return Err(ApiError::new(
+                "InvalidActivationId",
+                "The activation id is not an activation id; activation ids are lowercase \
+                 UUIDs",
+            ));
+        }
+        validate::length(Some(&self.activation_code), "activationCode", 20, 250)?;
+        check_reported(Reported {
+            agent_version: self.agent_version.as_deref(),
+            ip_address: self.ip_address.as_deref(),
+            computer_name: self.computer_name.as_deref(),
+            platform_name: self.platform_name.as_deref(),
+            platform_version: self.platform_version.as_deref(),
+        })?;
         let mismatch = || {
             invalid_activation(
                 "The activation id and code do not match any activation; check both, \
@@ -183,30 +195,41 @@ impl Handler for RegisterNode {
     }
 }
 
-/// Checks what an agent reports about its node.
-fn check_reported(
-    agent_version: Option<&str>,
-    ip_address: Option<&str>,
-    computer_name: Option<&str>,
-) -> Result<(), ApiError> {
-    if let Some(v) = agent_version.filter(|v| !validate::is_agent_version(v)) {
+/// What an agent reports about its node.
+struct Reported<'a> {
+    agent_version: Option<&'a str>,
+    ip_address: Option<&'a str>,
+    computer_name: Option<&'a str>,
+    platform_name: Option<&'a str>,
+    platform_version: Option<&'a str>,
+}
+
+/// Checks what an agent reports, with AWS's limits: the agent version's
+/// pattern, an IP address of up to 46 characters, and a computer name (and,
+/// by the same rule, a platform's name and version) of up to 255.
+fn check_reported(r: Reported<'_>) -> Result<(), ApiError> {
+    if let Some(v) = r.agent_version.filter(|v| !validate::is_agent_version(v)) {
         return Err(ApiError::constraint(
             "agentVersion",
             v,
             r"Member must satisfy regular expression pattern: ^[0-9]{1,6}(\.[0-9]{1,6}){2,3}$",
         ));
     }
-    validate::length(ip_address, "iPAddress", 1, 46)?;
-    validate::length(computer_name, "computerName", 1, 255)
+    validate::length(r.ip_address, "iPAddress", 1, 46)?;
+    validate::length(r.computer_name, "computerName", 1, 255)?;
+    validate::length(r.platform_name, "platformName", 1, 255)?;
+    validate::length(r.platform_version, "platformVersion", 1, 255)
 }
 
 impl Handler for UpdateInstanceInformation {
     async fn handle(self, b: &Inner, ctx: &mut Ctx) -> Result<Self::Output, ApiError> {
-        check_reported(
-            self.agent_version.as_deref(),
-            self.ip_address.as_deref(),
-            self.computer_name.as_deref(),
-        )?;
+        check_reported(Reported {
+            agent_version: self.agent_version.as_deref(),
+            ip_address: self.ip_address.as_deref(),
+            computer_name: self.computer_name.as_deref(),
+            platform_name: self.platform_name.as_deref(),
+            platform_version: self.platform_version.as_deref(),
+        })?;
         let config = b.fleet.config();
         let (commit, summary, earliest) = {
             let mut state = b.fleet.state.write();
