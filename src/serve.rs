@@ -50,6 +50,24 @@ pub struct ServeArgs {
     /// profile that already holds another key is never overwritten.
     #[arg(long, value_name = "NAME")]
     pub profile: Option<String>,
+    /// Require `Authorization: Bearer TOKEN` on GET /metrics, with the
+    /// token read from FILE (a file, so it shows in no process list).
+    #[arg(long, value_name = "FILE")]
+    pub metrics_token_file: Option<PathBuf>,
+}
+
+/// The token in `path`, without surrounding white space.
+fn read_token(path: &Path) -> Result<String, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read the metrics token {}: {e}", path.display()))?;
+    let token = text.trim();
+    if token.is_empty() {
+        return Err(format!(
+            "the metrics token file {} is empty",
+            path.display()
+        ));
+    }
+    Ok(token.to_owned())
 }
 
 /// The profile a server's first key goes to: one per data directory, so a
@@ -118,7 +136,13 @@ pub fn main(args: ServeArgs) -> Result<(), String> {
         account_id: args.account_id,
         allow_reset: args.allow_reset,
         fleet: args.fleet.map(|n| FleetSpec::new(n, args.seed)),
-        settings: Settings::default(),
+        settings: Settings {
+            metrics_token: match &args.metrics_token_file {
+                Some(path) => Some(read_token(path)?),
+                None => None,
+            },
+            ..Settings::default()
+        },
         credentials_file,
         profile,
     };

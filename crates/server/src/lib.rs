@@ -50,6 +50,8 @@ pub struct Settings {
     pub max_unsigned_body: usize,
     /// The bytes of request bodies buffered at once; more wait their turn.
     pub max_buffered: usize,
+    /// When set, `GET /metrics` needs `Authorization: Bearer TOKEN`.
+    pub metrics_token: Option<String>,
 }
 
 impl Default for Settings {
@@ -58,6 +60,7 @@ impl Default for Settings {
             max_body: MAX_BODY,
             max_unsigned_body: MAX_UNSIGNED_BODY,
             max_buffered: MAX_BUFFERED,
+            metrics_token: None,
         }
     }
 }
@@ -73,6 +76,8 @@ struct Shared {
     signing_keys: authn::SigningKeys,
     bodies: guard::BodyBudget,
     strangers: guard::Strangers,
+    /// The fleet and invocation gauges, and when they were worked out.
+    gauges: parking_lot::Mutex<Option<(Instant, Vec<metrics::Gauge>)>>,
 }
 
 /// The routes: `POST /` for every operation, `GET /healthz`, `GET /metrics`.
@@ -91,6 +96,7 @@ pub fn router(
         settings,
         signing_keys: authn::SigningKeys::default(),
         strangers: guard::Strangers::default(),
+        gauges: parking_lot::Mutex::new(None),
     });
     Router::new()
         .route("/", axum::routing::post(api))
@@ -100,27 +106,66 @@ pub fn router(
         .with_state(shared)
 }
 
-async fn render_metrics(State(shared): State<Arc<Shared>>) -> metrics::Rendered {
+/// How long the fleet and invocation gauges are reused. Working them out
+/// walks every node and invocation under their locks, so however often
+/// `/metrics` is asked (by a scraper, or by anyone who can reach it), that
+/// walk happens once a period at most.
+const GAUGES_FRESH_FOR: std::time::Duration = std::time::Duration::from_secs(5);
+
+async fn render_metrics(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
+    if let Some(token) = &shared.settings.metrics_token {
+        let given = headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "));
+        let allowed = given.is_some_and(|g| {
+            use subtle::ConstantTimeEq;
+            bool::from(g.as_bytes().ct_eq(token.as_bytes()))
+        });
+        if !allowed {
+            return (
+                StatusCode::UNAUTHORIZED,
+                [("www-authenticate", "Bearer")],
+                "/metrics needs the token this server was given: Authorization: Bearer TOKEN\n",
+            )
+                .into_response();
+        }
+    }
+    let gauges = {
+        let mut cached = shared.gauges.lock();
+        match &*cached {
+            Some((at, gauges)) if at.elapsed() < GAUGES_FRESH_FOR => gauges.clone(),
+            _ => {
+                let gauges = gauges(&shared.backend);
+                *cached = Some((Instant::now(), gauges.clone()));
+                gauges
+            }
+        }
+    };
+    shared.metrics.render(&gauges).into_response()
+}
+
+fn gauges(backend: &Backend) -> Vec<metrics::Gauge> {
     let owned = |counts: Vec<(&'static str, u64)>| {
         counts
             .into_iter()
             .map(|(label, n)| (label.to_owned(), n))
             .collect()
     };
-    shared.metrics.render(&[
+    vec![
         metrics::Gauge {
             name: "sysman_nodes",
             help: "Managed nodes by ping status.",
             label: "ping_status",
-            values: owned(shared.backend.nodes_by_ping_status()),
+            values: owned(backend.nodes_by_ping_status()),
         },
         metrics::Gauge {
             name: "sysman_command_invocations",
             help: "Run Command invocations kept, by status.",
             label: "status",
-            values: owned(shared.backend.invocations_by_status()),
+            values: owned(backend.invocations_by_status()),
         },
-    ])
+    ]
 }
 
 /// `ok`, or 503 with why the store refuses work (it retries by itself).

@@ -165,6 +165,7 @@ impl Metrics {
 }
 
 /// A gauge with one label, as the backend's counts give them.
+#[derive(Clone)]
 pub struct Gauge {
     pub name: &'static str,
     pub help: &'static str,

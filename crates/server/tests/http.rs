@@ -818,3 +818,35 @@ async fn healthz_reports_a_failing_store_and_its_recovery() {
     assert_eq!(health().await, (200, "ok\n".to_owned()));
     assert!(admin.call(&ListKeys::default()).await.is_ok());
 }
+
+#[tokio::test]
+async fn metrics_can_be_kept_behind_a_token() {
+    let backend = Backend::open_in_memory(Options::default()).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let settings = Settings {
+        metrics_token: Some("s3cret-scrape".into()),
+        ..Settings::default()
+    };
+    let running = sysman_server::start(backend, listener, settings).unwrap();
+    let url = format!("http://{}/metrics", running.addr);
+    let scrape = |token: Option<&str>| {
+        let mut request = reqwest::Client::new().get(&url);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        async move {
+            let response = request.send().await.unwrap();
+            (response.status().as_u16(), response.text().await.unwrap())
+        }
+    };
+    let (status, text) = scrape(None).await;
+    assert_eq!(status, 401, "{text}");
+    assert!(text.contains("Bearer"), "{text}");
+    assert_eq!(scrape(Some("s3cret-scrap")).await.0, 401);
+    let (status, text) = scrape(Some("s3cret-scrape")).await;
+    assert_eq!(status, 200);
+    assert!(text.contains("sysman_nodes{"), "{text}");
+    // Health stays open to probes.
+    let health = reqwest::get(format!("http://{}/healthz", running.addr)).await;
+    assert_eq!(health.unwrap().status().as_u16(), 200);
+}
