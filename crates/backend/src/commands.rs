@@ -15,6 +15,7 @@
 mod channel;
 mod engine;
 mod ops;
+mod output;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
@@ -100,8 +101,15 @@ pub(crate) struct PluginRec {
     pub response_code: i64,
     pub started: Option<Timestamp>,
     pub finished: Option<Timestamp>,
+    /// Kept in memory; stored apart, in chunks (see `output`). Records
+    /// written before that hold it themselves, so it is still read.
+    #[serde(default, skip_serializing)]
     pub stdout: String,
+    #[serde(default, skip_serializing)]
     pub stderr: String,
+    /// Bytes of each stream stored so far.
+    #[serde(skip)]
+    pub stored: (usize, usize),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -123,6 +131,9 @@ pub(crate) struct InvocationRec {
     /// A cancel message waits in the mailbox.
     pub cancel_pending: bool,
     pub plugins: Vec<PluginRec>,
+    /// How many chunks of output are stored for it.
+    #[serde(default)]
+    pub output_chunks: u32,
 }
 
 impl InvocationRec {
@@ -145,7 +156,13 @@ impl InvocationRec {
         self.dispatched.is_some() && !self.status.is_terminal()
     }
 
-    fn change(&self) -> Change {
+    /// The changes that store this invocation, its new output included.
+    fn changes(&mut self) -> Vec<Change> {
+        output::store(self)
+    }
+
+    /// Its record alone, without output.
+    fn record_change(&self) -> Change {
         Change::Put {
             kind: INVOCATION_KIND,
             id: invocation_id(&self.command_id, &self.instance_id),
@@ -278,6 +295,7 @@ impl Commands {
             }
             state.invocations.insert(inv.key(), inv);
         }
+        output::load(snapshot, state.invocations.values_mut())?;
         for (id, rec) in recs {
             let live = engine::rebuild(rec, &state.invocations);
             state

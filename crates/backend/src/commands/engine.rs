@@ -42,8 +42,8 @@ pub(crate) struct Effects {
 }
 
 impl Effects {
-    pub fn invocation(&mut self, inv: &InvocationRec) {
-        self.changes.push(inv.change());
+    pub fn invocation(&mut self, inv: &mut InvocationRec) {
+        self.changes.extend(inv.changes());
         self.events.push(Event::InvocationChanged {
             command_id: inv.command_id.clone(),
             instance_id: inv.instance_id.clone(),
@@ -495,9 +495,12 @@ pub(crate) fn forget_expired(state: &mut CmdState, now: Timestamp, fx: &mut Effe
             .collect();
         let prefix = format!("{command_id}.");
         for node in nodes {
-            state
+            if let Some(inv) = state
                 .invocations
-                .remove(&(command_id.clone(), node.clone()));
+                .remove(&(command_id.clone(), node.clone()))
+            {
+                fx.changes.extend(super::output::forget(&inv));
+            }
             fx.changes.push(Change::Delete {
                 kind: super::INVOCATION_KIND,
                 id: super::invocation_id(&command_id, &node),

@@ -356,8 +356,10 @@ impl Handler for SendCommand {
                             finished: None,
                             stdout: String::new(),
                             stderr: String::new(),
+                            stored: (0, 0),
                         })
                         .collect(),
+                    output_chunks: 0,
                 });
             }
             if !unsupported.is_empty() {
@@ -408,8 +410,8 @@ impl Handler for SendCommand {
             // Each new command makes room: history older than 30 days goes.
             engine::forget_expired(&mut state, ctx.now, &mut fx);
             fx.changes.push(rec.change());
-            for inv in invocations {
-                fx.changes.push(inv.change());
+            for mut inv in invocations {
+                fx.changes.extend(inv.changes());
                 state.invocations.insert(inv.key(), inv);
             }
             let live = engine::rebuild(rec, &state.invocations);
