@@ -61,7 +61,7 @@ pub struct Args {
 pub enum Command {
     /// Serve the AWS SSM API over HTTP for the aws CLI, boto3, agents and
     /// remote consoles.
-    Serve(crate::serve::ServeArgs),
+    Serve(Box<crate::serve::ServeArgs>),
     /// Call one operation of the server at --endpoint and print its answer
     /// as JSON, e.g. `sysman --endpoint URL call Sysman.CreateUser
     /// '{"UserName":"alice"}'`.
@@ -93,7 +93,7 @@ fn tilde(path: &Path) -> String {
 
 pub fn main(args: Args) -> Result<(), String> {
     if let Some(Command::Serve(serve)) = args.command {
-        return crate::serve::main(serve);
+        return crate::serve::main(*serve);
     }
     let dirs = project_dirs();
     if let Some(Command::Call(call)) = &args.command {
