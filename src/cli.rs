@@ -53,6 +53,10 @@ pub struct Args {
     /// Region to sign requests for (default: $AWS_REGION, else us-east-1).
     #[arg(long, value_name = "REGION", requires = "endpoint")]
     pub region: Option<String>,
+    /// Also trust the certificates in this PEM file for an https://
+    /// --endpoint: a private CA, or the server's self-signed certificate.
+    #[arg(long, value_name = "FILE", requires = "endpoint")]
+    pub ca_file: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -286,7 +290,11 @@ fn remote_client(
                 )
             })?,
     };
-    Client::new(endpoint, &region, Some(key))
+    let client = Client::new(endpoint, &region, Some(key))?;
+    match &args.ca_file {
+        Some(path) => client.trusting_file(path),
+        None => Ok(client),
+    }
 }
 
 /// The simulated fleet to run: the one this data directory was made with,
