@@ -53,6 +53,10 @@ pub struct Args {
     /// Region to sign requests for (default: $AWS_REGION, else us-east-1).
     #[arg(long, value_name = "REGION", requires = "endpoint")]
     pub region: Option<String>,
+    /// Also trust the certificates in this PEM file for an https://
+    /// --endpoint: a private CA, or the server's self-signed certificate.
+    #[arg(long, value_name = "FILE", requires = "endpoint")]
+    pub ca_file: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -61,7 +65,7 @@ pub struct Args {
 pub enum Command {
     /// Serve the AWS SSM API over HTTP for the aws CLI, boto3, agents and
     /// remote consoles.
-    Serve(crate::serve::ServeArgs),
+    Serve(Box<crate::serve::ServeArgs>),
     /// Call one operation of the server at --endpoint and print its answer
     /// as JSON, e.g. `sysman --endpoint URL call Sysman.CreateUser
     /// '{"UserName":"alice"}'`.
@@ -93,7 +97,7 @@ fn tilde(path: &Path) -> String {
 
 pub fn main(args: Args) -> Result<(), String> {
     if let Some(Command::Serve(serve)) = args.command {
-        return crate::serve::main(serve);
+        return crate::serve::main(*serve);
     }
     let dirs = project_dirs();
     if let Some(Command::Call(call)) = &args.command {
@@ -286,7 +290,11 @@ fn remote_client(
                 )
             })?,
     };
-    Client::new(endpoint, &region, Some(key))
+    let client = Client::new(endpoint, &region, Some(key))?;
+    match &args.ca_file {
+        Some(path) => client.trusting_file(path),
+        None => Ok(client),
+    }
 }
 
 /// The simulated fleet to run: the one this data directory was made with,

@@ -8,7 +8,7 @@ use clap::Args;
 use sysman_api::credentials;
 use sysman_backend::sim::FleetSpec;
 use sysman_server::Settings;
-use sysman_server::serve::ServeConfig;
+use sysman_server::serve::{ServeConfig, TlsSource};
 
 /// Where `sysman serve` listens unless told otherwise.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:4580";
@@ -54,6 +54,37 @@ pub struct ServeArgs {
     /// token read from FILE (a file, so it shows in no process list).
     #[arg(long, value_name = "FILE")]
     pub metrics_token_file: Option<PathBuf>,
+    /// Serve HTTPS with this certificate chain (PEM, leaf first).
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The private key of --tls-cert (PEM).
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Serve HTTPS with a certificate made here for the listening address
+    /// and localhost, kept in the data directory; prints its fingerprint.
+    #[arg(long, conflicts_with = "tls_cert")]
+    pub tls_self_signed: bool,
+    /// Seconds a request's head may take to arrive (and a TLS handshake).
+    #[arg(long, value_name = "S", default_value_t = defaults().header_timeout.as_secs(),
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub header_timeout_secs: u64,
+    /// Seconds a request's body may take to arrive whole.
+    #[arg(long, value_name = "S", default_value_t = defaults().body_timeout.as_secs(),
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub body_timeout_secs: u64,
+    /// Seconds a kept-alive connection may sit with no request.
+    #[arg(long, value_name = "S", default_value_t = defaults().idle_timeout.as_secs(),
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub idle_timeout_secs: u64,
+    /// Connections served at once (each agent holds one); more wait.
+    #[arg(long, value_name = "N", default_value_t = defaults().max_connections as u64,
+          value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub max_connections: u64,
+    /// On SIGTERM or Ctrl-C, seconds requests in flight may take to finish
+    /// before their connections are dropped.
+    #[arg(long, value_name = "S", default_value_t = defaults().shutdown_grace.as_secs(),
+          value_parser = clap::value_parser!(u64).range(0..=3600))]
+    pub shutdown_grace_secs: u64,
 }
 
 /// The token in `path`, without surrounding white space.
@@ -68,6 +99,37 @@ fn read_token(path: &Path) -> Result<String, String> {
         ));
     }
     Ok(token.to_owned())
+}
+
+fn defaults() -> Settings {
+    Settings::default()
+}
+
+impl ServeArgs {
+    /// The front's settings the flags give.
+    pub fn settings(&self) -> Settings {
+        use std::time::Duration;
+        Settings {
+            header_timeout: Duration::from_secs(self.header_timeout_secs),
+            body_timeout: Duration::from_secs(self.body_timeout_secs),
+            idle_timeout: Duration::from_secs(self.idle_timeout_secs),
+            max_connections: usize::try_from(self.max_connections).unwrap_or(usize::MAX),
+            shutdown_grace: Duration::from_secs(self.shutdown_grace_secs),
+            ..Settings::default()
+        }
+    }
+
+    /// Where the HTTPS certificate comes from, if HTTPS is asked for.
+    pub fn tls(&self) -> Option<TlsSource> {
+        match (&self.tls_cert, &self.tls_key) {
+            (Some(cert), Some(key)) => Some(TlsSource::Files {
+                cert: cert.clone(),
+                key: key.clone(),
+            }),
+            _ if self.tls_self_signed => Some(TlsSource::SelfSigned),
+            _ => None,
+        }
+    }
 }
 
 /// The profile a server's first key goes to: one per data directory, so a
@@ -101,6 +163,8 @@ fn default_profile(data_dir: Option<&Path>, default_dir: Option<&Path>) -> Strin
 }
 
 pub fn main(args: ServeArgs) -> Result<(), String> {
+    let settings = args.settings();
+    let tls = args.tls();
     let dirs = crate::cli::project_dirs();
     let data_dir = match (&args.data_dir, args.ephemeral) {
         (_, true) => None,
@@ -141,10 +205,16 @@ pub fn main(args: ServeArgs) -> Result<(), String> {
                 Some(path) => Some(read_token(path)?),
                 None => None,
             },
-            ..Settings::default()
+            ..settings
         },
         credentials_file,
         profile,
+        tls,
+    };
+    let scheme = if config.tls.is_some() {
+        "https"
+    } else {
+        "http"
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -153,7 +223,7 @@ pub fn main(args: ServeArgs) -> Result<(), String> {
     runtime.block_on(sysman_server::serve::run(
         config,
         sysman_server::serve::shutdown_signal(),
-        |addr| eprintln!("sysman: listening on http://{addr}"),
+        |addr| eprintln!("sysman: listening on {scheme}://{addr}"),
     ))
 }
 

@@ -305,6 +305,7 @@ impl Setup {
             region: REGION.into(),
             state_dir: paths.state_dir.clone(),
             force: false,
+            ca_file: None,
         })
         .await
         .unwrap();

@@ -61,6 +61,9 @@ pub struct RunConfig {
     pub allow_patch_install: bool,
     /// Where the machine's operating system and package tools are found.
     pub host: Host,
+    /// Trust the certificates in this PEM file instead of the one named
+    /// at registration (`run --ca-file`).
+    pub ca_file: Option<PathBuf>,
 }
 
 impl RunConfig {
@@ -72,6 +75,7 @@ impl RunConfig {
             retry_max: backoff::MAX,
             allow_patch_install: false,
             host: Host::default(),
+            ca_file: None,
         }
     }
 }
@@ -122,7 +126,7 @@ pub async fn run(config: RunConfig, shutdown: impl Future<Output = ()>) -> Resul
     private_dir(&config.state_dir)?;
     // Held until this returns; the kernel lets go if the agent dies.
     let _lock = lock_state_dir(&config.state_dir)?;
-    let client = registration.client()?;
+    let client = registration.client_trusting(config.ca_file.as_deref())?;
     let spool = Spool::open(&config.state_dir.join("spool"))?;
     let seen = SeenList::open(&config.state_dir.join("seen"))?;
     // Nothing runs yet: what is in the work area was left by a run that

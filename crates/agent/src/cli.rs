@@ -40,6 +40,11 @@ pub enum Command {
         /// Register again as a new node, replacing the registration kept.
         #[arg(long)]
         force: bool,
+        /// Also trust the certificates in this PEM file for an https://
+        /// endpoint (a private CA, or the server's self-signed
+        /// certificate); `run` keeps using it.
+        #[arg(long, value_name = "FILE")]
+        ca_file: Option<PathBuf>,
     },
     /// Run the agent: report in, take commands, run them, reply.
     Run {
@@ -62,6 +67,10 @@ pub enum Command {
         /// need a reboot are reported pending one.
         #[arg(long)]
         allow_patch_install: bool,
+        /// Trust the certificates in this PEM file instead of the one given
+        /// at registration.
+        #[arg(long, value_name = "FILE")]
+        ca_file: Option<PathBuf>,
     },
 }
 
@@ -106,6 +115,7 @@ async fn execute(command: Command) -> Result<(), String> {
             region,
             state_dir,
             force,
+            ca_file,
         } => {
             let registration = registration::register(&RegisterOptions {
                 endpoint,
@@ -114,6 +124,7 @@ async fn execute(command: Command) -> Result<(), String> {
                 region,
                 state_dir: state_dir.clone(),
                 force,
+                ca_file,
             })
             .await?;
             println!(
@@ -131,11 +142,13 @@ async fn execute(command: Command) -> Result<(), String> {
             heartbeat_seconds,
             allow_root,
             allow_patch_install,
+            ca_file,
         } => {
             let config = RunConfig {
                 heartbeat: Duration::from_secs(heartbeat_seconds),
                 allow_root,
                 allow_patch_install,
+                ca_file,
                 ..RunConfig::new(state_dir)
             };
             channel::run(config, termination()).await
@@ -180,7 +193,9 @@ mod tests {
                 heartbeat_seconds,
                 allow_root,
                 allow_patch_install,
+                ca_file,
             } => {
+                assert_eq!(ca_file, None);
                 assert_eq!(state_dir, PathBuf::from(DEFAULT_STATE_DIR));
                 assert_eq!(heartbeat_seconds, 300);
                 assert!(!allow_root);
@@ -228,11 +243,15 @@ mod tests {
             "--state-dir",
             "/tmp/x",
             "--force",
+            "--ca-file",
+            "/etc/sysman/cert.pem",
         ])
         .unwrap();
         assert!(matches!(
             cli.command,
-            Command::Register { force: true, ref region, .. } if region == DEFAULT_REGION
+            Command::Register { force: true, ref region, ref ca_file, .. }
+                if region == DEFAULT_REGION
+                    && ca_file.as_deref() == Some(std::path::Path::new("/etc/sysman/cert.pem"))
         ));
     }
 }

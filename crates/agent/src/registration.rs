@@ -29,6 +29,10 @@ pub struct Registration {
     pub instance_id: String,
     pub access_key_id: String,
     pub secret_access_key: String,
+    /// Certificates (PEM) trusted for an https:// endpoint beyond the
+    /// system's: `register --ca-file`, read again at every start.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca_file: Option<PathBuf>,
 }
 
 impl std::fmt::Debug for Registration {
@@ -39,6 +43,7 @@ impl std::fmt::Debug for Registration {
             .field("region", &self.region)
             .field("instance_id", &self.instance_id)
             .field("access_key_id", &self.access_key_id)
+            .field("ca_file", &self.ca_file)
             .finish_non_exhaustive()
     }
 }
@@ -54,7 +59,17 @@ impl Registration {
 
     /// A client that signs as this node.
     pub fn client(&self) -> Result<Client, String> {
-        Client::new(&self.endpoint, &self.region, Some(self.access_key()))
+        self.client_trusting(None)
+    }
+
+    /// A client that signs as this node, trusting `ca_file` if given,
+    /// else the registration's.
+    pub fn client_trusting(&self, ca_file: Option<&Path>) -> Result<Client, String> {
+        let client = Client::new(&self.endpoint, &self.region, Some(self.access_key()))?;
+        match ca_file.or(self.ca_file.as_deref()) {
+            Some(path) => client.trusting_file(path),
+            None => Ok(client),
+        }
     }
 
     /// Reads the registration kept in `state_dir`.
@@ -123,6 +138,9 @@ pub struct RegisterOptions {
     pub state_dir: PathBuf,
     /// Replace an existing registration.
     pub force: bool,
+    /// Also trust the certificates in this PEM file (a private CA, or the
+    /// server's self-signed certificate); kept in the registration.
+    pub ca_file: Option<PathBuf>,
 }
 
 impl std::fmt::Debug for RegisterOptions {
@@ -134,6 +152,7 @@ impl std::fmt::Debug for RegisterOptions {
             .field("region", &self.region)
             .field("state_dir", &self.state_dir)
             .field("force", &self.force)
+            .field("ca_file", &self.ca_file)
             .finish_non_exhaustive()
     }
 }
@@ -154,7 +173,18 @@ pub async fn register(options: &RegisterOptions) -> Result<Registration, String>
             path.display()
         ));
     }
-    let client = Client::new(&options.endpoint, &options.region, None)?;
+    let mut client = Client::new(&options.endpoint, &options.region, None)?;
+    // An absolute path, so `run` finds it from any working directory.
+    let ca_file = match &options.ca_file {
+        Some(path) => {
+            client = client.trusting_file(path)?;
+            Some(
+                std::path::absolute(path)
+                    .map_err(|e| format!("cannot resolve the CA file {}: {e}", path.display()))?,
+            )
+        }
+        None => None,
+    };
     let facts = Facts::gather();
     let registered = client
         .call(&RegisterNode {
@@ -175,6 +205,7 @@ pub async fn register(options: &RegisterOptions) -> Result<Registration, String>
         instance_id: registered.instance_id,
         access_key_id: registered.access_key_id,
         secret_access_key: registered.secret_access_key,
+        ca_file,
     };
     registration.save(&options.state_dir).map_err(|e| {
         format!(
@@ -197,6 +228,7 @@ mod tests {
             instance_id: "mi-0123456789abcdef0".into(),
             access_key_id: "AKIAEXAMPLE".into(),
             secret_access_key: "very-secret-value".into(),
+            ca_file: None,
         }
     }
 
@@ -260,6 +292,7 @@ mod tests {
             region: DEFAULT_REGION.into(),
             state_dir: state.clone(),
             force: false,
+            ca_file: None,
         };
         let err = register(&options).await.unwrap_err();
         assert!(

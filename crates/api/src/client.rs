@@ -1,9 +1,9 @@
 //! The HTTP client: any [`Operation`] as an AWS JSON 1.1 request, signed
 //! with SigV4 exactly as the AWS CLI signs it.
 
-use std::time::{Duration, SystemTime};
-
+use std::path::Path;
 use std::sync::Arc;
+use std::time::{Duration, SystemTime};
 
 use crate::events::Event;
 use crate::sigv4::{self, AccessKey};
@@ -33,6 +33,8 @@ pub struct Client {
     region: String,
     key: Option<AccessKey>,
     clock: ClockFn,
+    /// Certificates trusted beyond the system's, for https:// endpoints.
+    extra_roots: Vec<reqwest::Certificate>,
 }
 
 impl std::fmt::Debug for Client {
@@ -61,17 +63,40 @@ impl Client {
         if !url.ends_with('/') {
             url.push('/');
         }
-        let http = reqwest::Client::builder()
-            .connect_timeout(CONNECT_TIMEOUT)
-            .build()
-            .map_err(|e| format!("cannot build an HTTP client: {e}"))?;
         Ok(Client {
-            http,
+            http: http_client(&[])?,
             url,
             region: region.to_owned(),
             key,
             clock: Arc::new(SystemTime::now),
+            extra_roots: Vec::new(),
         })
+    }
+
+    /// The same client, also trusting the certificates in `pem` (a private
+    /// CA, or a server's self-signed certificate) for https:// endpoints.
+    pub fn trusting(&self, pem: &[u8]) -> Result<Client, String> {
+        let certificates = reqwest::Certificate::from_pem_bundle(pem)
+            .map_err(|e| format!("not PEM certificates: {e}"))?;
+        if certificates.is_empty() {
+            return Err("no CERTIFICATE block in it".to_owned());
+        }
+        let mut extra_roots = self.extra_roots.clone();
+        extra_roots.extend(certificates);
+        Ok(Client {
+            http: http_client(&extra_roots)?,
+            extra_roots,
+            ..self.clone()
+        })
+    }
+
+    /// [`Client::trusting`] the certificates in the PEM file at `path`
+    /// (`--ca-file`).
+    pub fn trusting_file(&self, path: &Path) -> Result<Client, String> {
+        let pem = std::fs::read(path)
+            .map_err(|e| format!("cannot read the CA file {}: {e}", path.display()))?;
+        self.trusting(&pem)
+            .map_err(|e| format!("the CA file {} is unusable: {e}", path.display()))
     }
 
     /// The same client signing at the times `clock` gives: for a server
@@ -168,7 +193,7 @@ impl Client {
             .body(body)
             .send()
             .await
-            .map_err(|e| transport(format!("cannot reach {}: {e}", self.url)))?;
+            .map_err(|e| transport(format!("cannot reach {}: {}", self.url, causes(&e))))?;
         let status = response.status();
         let header_code = response
             .headers()
@@ -184,6 +209,38 @@ impl Client {
             .map_err(|e| transport(format!("the answer from {} broke off: {e}", self.url)))?;
         Err(error_from(status.as_u16(), header_code, &bytes))
     }
+}
+
+/// An HTTP client trusting the system's certificates and `extra_roots`.
+fn http_client(extra_roots: &[reqwest::Certificate]) -> Result<reqwest::Client, String> {
+    // reqwest's rustls asks for a process-wide provider: ring, the one the
+    // server uses. Already installed (by us or the program) is fine.
+    #[allow(deprecated)] // for want of post-quantum key exchange; see the server's tls.rs
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let mut builder = reqwest::Client::builder().connect_timeout(CONNECT_TIMEOUT);
+    for root in extra_roots {
+        builder = builder.add_root_certificate(root.clone());
+    }
+    builder
+        .build()
+        .map_err(|e| format!("cannot build an HTTP client: {e}"))
+}
+
+/// An error with the errors beneath it: reqwest's own text says only
+/// "error sending request", the reason (an untrusted certificate, a
+/// refused connection) is further down.
+fn causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(e) = source {
+        let next = e.to_string();
+        if !text.contains(&next) {
+            text.push_str(": ");
+            text.push_str(&next);
+        }
+        source = e.source();
+    }
+    text
 }
 
 /// What an event stream carries.

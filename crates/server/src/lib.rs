@@ -8,15 +8,17 @@
 mod authn;
 mod dispatch;
 mod guard;
+mod listen;
 mod metrics;
 pub mod serve;
 mod stream;
+pub mod tls;
 mod wire;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::body::Body;
@@ -30,6 +32,7 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
 pub use metrics::Metrics;
+pub use tls::Tls;
 
 /// The largest request body accepted by default. The largest legitimate
 /// one is an agent's reply carrying output, far below this.
@@ -52,8 +55,29 @@ pub struct Settings {
     pub max_buffered: usize,
     /// When set, `GET /metrics` needs `Authorization: Bearer TOKEN`.
     pub metrics_token: Option<String>,
+    /// How long a request's head may take to arrive, counted from the
+    /// connection opening or from the first byte after an idle spell; it
+    /// also bounds the TLS handshake. Slow-loris connections end here.
+    pub header_timeout: Duration,
+    /// How long a request's body may take to arrive whole, from when it
+    /// starts being read.
+    pub body_timeout: Duration,
+    /// How long a kept-alive connection may sit with no request.
+    pub idle_timeout: Duration,
+    /// Connections served at once; more wait to be accepted.
+    pub max_connections: usize,
+    /// On stop, how long requests in flight may take to finish before
+    /// their connections are dropped.
+    pub shutdown_grace: Duration,
+    /// Serve HTTPS with this certificate; plain HTTP without.
+    pub tls: Option<Tls>,
 }
 
+/// Defaults: a head within 10 s; a body within 60 s (16 MiB at 2 Mbit/s);
+/// 75 s idle between requests (clients keep pooled connections ~90 s and
+/// notice a close they see first); room for 10,000 agents' long polls
+/// (each holds a connection up to 20 s); a 25 s grace on stop, so long
+/// polls in flight end with an answer.
 impl Default for Settings {
     fn default() -> Self {
         Self {
@@ -61,6 +85,12 @@ impl Default for Settings {
             max_unsigned_body: MAX_UNSIGNED_BODY,
             max_buffered: MAX_BUFFERED,
             metrics_token: None,
+            header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(60),
+            idle_timeout: Duration::from_secs(75),
+            max_connections: 10_000,
+            shutdown_grace: Duration::from_secs(25),
+            tls: None,
         }
     }
 }
@@ -330,12 +360,26 @@ async fn handle(
 /// A server running on a listener, until [`Running::stop`].
 pub struct Running {
     pub addr: SocketAddr,
+    /// `http` or `https`.
+    pub scheme: &'static str,
     stop: oneshot::Sender<()>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
+    live: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 impl Running {
-    /// Stops accepting, lets in-flight requests finish, then returns.
+    /// `http://ADDR` or `https://ADDR`.
+    pub fn url(&self) -> String {
+        format!("{}://{}", self.scheme, self.addr)
+    }
+
+    /// Connections being served now (not those waiting to be accepted).
+    pub fn connections(&self) -> usize {
+        self.live.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Stops accepting and ends event streams; requests in flight have
+    /// the shutdown grace to finish, then their connections are dropped.
     pub async fn stop(self) -> Result<(), String> {
         let _ = self.stop.send(());
         match self.task.await {
@@ -354,21 +398,35 @@ pub fn start(
     let addr = listener
         .local_addr()
         .map_err(|e| format!("cannot read the listening address: {e}"))?;
+    if settings.max_connections == 0 {
+        return Err("the connection limit must be at least 1".to_owned());
+    }
     let (stop, stopped) = oneshot::channel::<()>();
     let (stopping_tx, stopping) = tokio::sync::watch::channel(false);
-    let app = router(backend, settings, stopping);
-    let task = tokio::spawn(async move {
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(async move {
-            let _ = stopped.await;
-            let _ = stopping_tx.send(true);
-        })
-        .await
-    });
-    Ok(Running { addr, stop, task })
+    let scheme = if settings.tls.is_some() {
+        "https"
+    } else {
+        "http"
+    };
+    let permits = Arc::new(tokio::sync::Semaphore::new(settings.max_connections));
+    let live = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let app = router(backend, settings.clone(), stopping);
+    let task = tokio::spawn(listen::serve(
+        listener,
+        app,
+        settings,
+        permits,
+        live.clone(),
+        stopped,
+        stopping_tx,
+    ));
+    Ok(Running {
+        addr,
+        scheme,
+        stop,
+        task,
+        live,
+    })
 }
 
 impl IntoResponse for metrics::Rendered {

@@ -14,6 +14,7 @@ use sysman_backend::{Backend, Options, SystemClock};
 use tokio::net::TcpListener;
 
 use crate::Settings;
+use crate::tls::Tls;
 
 /// The user created on first start.
 pub const ADMIN_USER: &str = "admin";
@@ -35,7 +36,27 @@ pub struct ServeConfig {
     /// profile.
     pub credentials_file: PathBuf,
     pub profile: String,
+    /// Serve HTTPS: with this certificate, or one made here.
+    pub tls: Option<TlsSource>,
 }
+
+/// Where the HTTPS certificate comes from.
+#[derive(Debug, Clone)]
+pub enum TlsSource {
+    /// A certificate chain and its private key, PEM files.
+    Files { cert: PathBuf, key: PathBuf },
+    /// A certificate signed by itself, for the listening address, kept in
+    /// the data directory (or in memory with no data directory).
+    SelfSigned,
+}
+
+/// The name of the certificate file an ephemeral self-signed server
+/// writes beside the credentials file, for clients to trust.
+pub const EPHEMERAL_CERT_FILE: &str = "ephemeral-cert.pem";
+
+/// Open files kept for the store, logs and the listener, beyond the
+/// connections.
+const FILES_KEPT: u64 = 64;
 
 /// Raises this process's soft limit on open files to its hard limit: each
 /// agent holds a long poll, so a fleet of 1,000 needs over 1,000 sockets,
@@ -65,12 +86,31 @@ pub async fn run(
             config.account_id
         ));
     }
+    let mut settings = config.settings.clone();
     match raise_open_file_limit() {
-        Ok((before, after)) if after > before => {
-            tracing::info!("raised the open-file limit from {before} to {after}")
+        Ok((before, after)) => {
+            if after > before {
+                tracing::info!("raised the open-file limit from {before} to {after}");
+            } else {
+                tracing::info!("open-file limit: {after}");
+            }
+            // Past the limit accept() fails; keep room for the store's files.
+            let room = usize::try_from(after.saturating_sub(FILES_KEPT)).unwrap_or(usize::MAX);
+            if settings.max_connections > room {
+                tracing::warn!(
+                    "serving at most {room} connections at once, not {}: the open-file limit \
+                     is {after}",
+                    settings.max_connections
+                );
+                settings.max_connections = room.max(1);
+            }
         }
-        Ok((_, limit)) => tracing::info!("open-file limit: {limit}"),
         Err(e) => tracing::warn!("{e}; each agent's long poll holds a socket"),
+    }
+    // Certificate files are read before the store opens, so a bad one
+    // changes nothing.
+    if let Some(source @ TlsSource::Files { .. }) = &config.tls {
+        settings.tls = Some(certificate(&config, source)?);
     }
     let options = Options {
         clock: Arc::new(SystemClock),
@@ -83,6 +123,11 @@ pub async fn run(
         Some(dir) => Backend::open(dir, options)?,
         None => Backend::open_in_memory(options)?,
     };
+    // A self-signed one is kept in the data directory, which is ours only
+    // once the store holds it.
+    if let Some(source @ TlsSource::SelfSigned) = &config.tls {
+        settings.tls = Some(certificate(&config, source)?);
+    }
     let (file, profile) = (&config.credentials_file, config.profile.as_str());
     let before = read_credentials(file)?;
     // The key is written before the administrator is committed; if the
@@ -137,11 +182,14 @@ pub async fn run(
     let listener = TcpListener::bind(config.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
-    let running = crate::start(backend.clone(), listener, config.settings.clone())?;
-    tracing::info!("listening on http://{}", running.addr);
+    let running = crate::start(backend.clone(), listener, settings)?;
+    tracing::info!("listening on {}", running.url());
     ready(running.addr);
     shutdown.await;
-    tracing::info!("shutting down: finishing requests in flight");
+    tracing::info!(
+        "shutting down: finishing requests in flight (for up to {:?})",
+        config.settings.shutdown_grace
+    );
     let result = running.stop().await;
     backend.flush().await;
     tracing::info!("store closed");
@@ -155,6 +203,83 @@ fn read_credentials(path: &std::path::Path) -> Result<String, String> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(String::new()),
         Err(e) => Err(format!("cannot read {}: {e}", path.display())),
     }
+}
+
+/// The certificate `source` names, or makes; for a self-signed one, says
+/// its fingerprint and the file clients trust it with.
+fn certificate(config: &ServeConfig, source: &TlsSource) -> Result<Tls, String> {
+    let (tls, cert_file, made) = match source {
+        TlsSource::Files { cert, key } => {
+            let tls = Tls::from_pem_files(cert, key)?;
+            tracing::info!(
+                "TLS certificate {}, SHA-256 fingerprint {}",
+                cert.display(),
+                tls.fingerprint()
+            );
+            return Ok(tls);
+        }
+        TlsSource::SelfSigned => {
+            let names = certificate_names(config.listen);
+            match &config.data_dir {
+                Some(dir) => {
+                    let kept = Tls::self_signed_in(dir, &names)?;
+                    (kept.tls, kept.cert_file, kept.made)
+                }
+                None => {
+                    // The key stays in memory; the certificate is public,
+                    // and a client needs it to trust this server.
+                    let tls = Tls::self_signed(&names)?;
+                    let dir = config
+                        .credentials_file
+                        .parent()
+                        .filter(|d| !d.as_os_str().is_empty())
+                        .unwrap_or(std::path::Path::new("."));
+                    std::fs::create_dir_all(dir)
+                        .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+                    let file = dir.join(EPHEMERAL_CERT_FILE);
+                    std::fs::write(&file, tls.certificate_pem())
+                        .map_err(|e| format!("cannot write {}: {e}", file.display()))?;
+                    (tls, file, true)
+                }
+            }
+        }
+    };
+    eprintln!(
+        "sysman: {} self-signed TLS certificate for {}, SHA-256 fingerprint\n  {}\n\
+         sysman: clients trust it with --ca-file {} (aws: --ca-bundle)",
+        if made { "made a" } else { "using the" },
+        certificate_names(config.listen).join(", "),
+        tls.fingerprint(),
+        cert_file.display()
+    );
+    Ok(tls)
+}
+
+/// What a self-signed certificate names: this machine by its loopback
+/// names, and the address listened on (or, listening on every address,
+/// the host name).
+fn certificate_names(listen: SocketAddr) -> Vec<String> {
+    let mut names = vec![
+        "localhost".to_owned(),
+        "127.0.0.1".to_owned(),
+        "::1".to_owned(),
+    ];
+    let ip = listen.ip();
+    if ip.is_unspecified() {
+        let host = nix::unistd::gethostname()
+            .ok()
+            .and_then(|h| h.into_string().ok())
+            .filter(|h| {
+                matches!(
+                    rustls::pki_types::ServerName::try_from(h.as_str()),
+                    Ok(rustls::pki_types::ServerName::DnsName(_))
+                )
+            });
+        names.extend(host);
+    } else if !names.contains(&ip.to_string()) {
+        names.push(ip.to_string());
+    }
+    names
 }
 
 fn valid_account_id(id: &str) -> bool {

@@ -13,8 +13,7 @@ use sysman_backend::sim::{FleetSpec, Simulator};
 use sysman_backend::{Backend, Caller, Options, SystemClock};
 use sysman_server::Settings;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_aws_cli_and_boto3_work_against_sysman() {
+fn require_clients() {
     let have = |program: &str, arg: &str| {
         Command::new(program)
             .arg(arg)
@@ -30,6 +29,58 @@ async fn the_aws_cli_and_boto3_work_against_sysman() {
         },
         "this test needs the aws CLI and boto3: pip install awscli boto3"
     );
+}
+
+/// Runs tests/clients.py with `args` against `endpoint`, signing with the
+/// given key, in a home of its own; returns what it printed.
+async fn clients_py(
+    args: &[&str],
+    endpoint: &str,
+    key: (&str, &str),
+    env: &[(&str, String)],
+) -> String {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/clients.py");
+    let home = tempfile::tempdir().unwrap();
+    let mut command = tokio::process::Command::new("python3");
+    command
+        .arg(script)
+        .args(args)
+        .env("SYSMAN_ENDPOINT", endpoint)
+        .env("AWS_ACCESS_KEY_ID", key.0)
+        .env("AWS_SECRET_ACCESS_KEY", key.1)
+        // Nothing of the user's own AWS setup may leak in.
+        .env("HOME", home.path())
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_SESSION_TOKEN")
+        .env_remove("AWS_ENDPOINT_URL")
+        .env_remove("AWS_ENDPOINT_URL_SSM")
+        .env_remove("AWS_CA_BUNDLE")
+        .env_remove("REQUESTS_CA_BUNDLE")
+        .env("AWS_CONFIG_FILE", home.path().join("config"))
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            home.path().join("credentials"),
+        );
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    let output = tokio::time::timeout(Duration::from_secs(300), command.output())
+        .await
+        .expect("the client checks finish within 5 minutes")
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    println!("{stdout}");
+    assert!(
+        output.status.success(),
+        "client checks failed:\n{stdout}\n{stderr}"
+    );
+    stdout
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_aws_cli_and_boto3_work_against_sysman() {
+    require_clients();
 
     let backend = Backend::open_in_memory(Options {
         clock: Arc::new(SystemClock),
@@ -95,42 +146,47 @@ async fn the_aws_cli_and_boto3_work_against_sysman() {
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let running = sysman_server::start(backend.clone(), listener, Settings::default()).unwrap();
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/clients.py");
-    let endpoint = format!("http://{}", running.addr);
-    let home = tempfile::tempdir().unwrap();
-    let output = tokio::time::timeout(
-        Duration::from_secs(300),
-        tokio::process::Command::new("python3")
-            .arg(script)
-            .env("SYSMAN_ENDPOINT", &endpoint)
-            .env("AWS_ACCESS_KEY_ID", &key_id)
-            .env("AWS_SECRET_ACCESS_KEY", &secret)
-            .env("SYSMAN_DENIED_KEY_ID", &denied.access_key_id)
-            .env("SYSMAN_DENIED_SECRET", &denied.secret_access_key)
-            .env("SYSMAN_PROD_NODES", prod.to_string())
-            // Nothing of the user's own AWS setup may leak in.
-            .env("HOME", home.path())
-            .env_remove("AWS_PROFILE")
-            .env_remove("AWS_SESSION_TOKEN")
-            .env_remove("AWS_ENDPOINT_URL")
-            .env_remove("AWS_ENDPOINT_URL_SSM")
-            .env("AWS_CONFIG_FILE", home.path().join("config"))
-            .env(
-                "AWS_SHARED_CREDENTIALS_FILE",
-                home.path().join("credentials"),
-            )
-            .output(),
+    let stdout = clients_py(
+        &[],
+        &running.url(),
+        (&key_id, &secret),
+        &[
+            ("SYSMAN_DENIED_KEY_ID", denied.access_key_id.clone()),
+            ("SYSMAN_DENIED_SECRET", denied.secret_access_key.clone()),
+            ("SYSMAN_PROD_NODES", prod.to_string()),
+        ],
     )
-    .await
-    .expect("the client checks finish within 5 minutes")
-    .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    println!("{stdout}");
-    assert!(
-        output.status.success(),
-        "client checks failed:\n{stdout}\n{stderr}"
-    );
+    .await;
     assert!(stdout.contains("all client checks passed"));
+    running.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_aws_cli_and_boto3_trust_a_self_signed_certificate_given_to_them() {
+    require_clients();
+    let backend = Backend::open_in_memory(Options {
+        clock: Arc::new(SystemClock),
+        ..Options::default()
+    })
+    .unwrap();
+    let (key_id, secret) = backend.bootstrap_admin("admin").await.unwrap().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let names = ["localhost".to_owned(), "127.0.0.1".to_owned()];
+    let made = sysman_server::Tls::self_signed_in(dir.path(), &names).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let settings = Settings {
+        tls: Some(made.tls),
+        ..Settings::default()
+    };
+    let running = sysman_server::start(backend, listener, settings).unwrap();
+    let bundle = made.cert_file.display().to_string();
+    let stdout = clients_py(
+        &["tls"],
+        &running.url(),
+        (&key_id, &secret),
+        &[("SYSMAN_CA_BUNDLE", bundle)],
+    )
+    .await;
+    assert!(stdout.contains("all TLS client checks passed"));
     running.stop().await.unwrap();
 }

@@ -2,7 +2,8 @@
 
 Run by tests/aws_clients.rs, which starts the server with a simulated fleet
 and passes, in the environment:
-  SYSMAN_ENDPOINT        http://127.0.0.1:PORT
+  SYSMAN_ENDPOINT        http://127.0.0.1:PORT (https:// for `clients.py tls`)
+  SYSMAN_CA_BUNDLE       for `tls`: the server's self-signed certificate
   AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY   the administrator's key
   SYSMAN_DENIED_KEY_ID / SYSMAN_DENIED_SECRET  a user with no policy
   SYSMAN_PROD_NODES      how many simulated nodes carry Environment=prod
@@ -21,13 +22,16 @@ from botocore.exceptions import ClientError
 
 ENDPOINT = os.environ["SYSMAN_ENDPOINT"]
 REGION = "us-east-1"
+CA_BUNDLE = os.environ.get("SYSMAN_CA_BUNDLE")
 
 
 def aws(*args, env=None, expect_error=None):
     """Runs the aws CLI; returns its parsed JSON output, or its stderr when
     an error is expected (and then checks the error's name and exit code)."""
-    cmd = ["aws", "--endpoint-url", ENDPOINT, "--region", REGION, "--output", "json", "ssm"]
-    cmd += list(args)
+    cmd = ["aws", "--endpoint-url", ENDPOINT, "--region", REGION, "--output", "json"]
+    if CA_BUNDLE:
+        cmd += ["--ca-bundle", CA_BUNDLE]
+    cmd += ["ssm"] + list(args)
     full_env = dict(os.environ)
     full_env.update(env or {})
     full_env["AWS_MAX_ATTEMPTS"] = "1"
@@ -227,7 +231,41 @@ def sdk(target):
     check("boto3: paginator over describe_available_patches")
 
 
+def tls():
+    """Over HTTPS with a self-signed certificate: trusted through
+    --ca-bundle and verify=, refused without."""
+    aws("put-parameter", "--name", "/tls/cli", "--value", "by-cli", "--type", "SecureString")
+    got = aws("get-parameter", "--name", "/tls/cli", "--with-decryption")
+    assert got["Parameter"]["Value"] == "by-cli", got
+    check("cli over https: --ca-bundle trusts sysman's certificate")
+
+    cmd = ["aws", "--endpoint-url", ENDPOINT, "--region", REGION, "ssm", "get-parameter",
+           "--name", "/tls/cli"]
+    env = dict(os.environ, AWS_MAX_ATTEMPTS="1")
+    done = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode != 0, done.stdout
+    assert "SSL validation failed" in done.stderr, done.stderr
+    check("cli over https: without --ca-bundle the certificate is refused")
+
+    config = botocore.config.Config(retries={"max_attempts": 1})
+    ssm = boto3.client("ssm", endpoint_url=ENDPOINT, region_name=REGION, verify=CA_BUNDLE,
+                       config=config)
+    got = ssm.get_parameter(Name="/tls/cli", WithDecryption=True)["Parameter"]
+    assert got["Value"] == "by-cli", got
+    wary = boto3.client("ssm", endpoint_url=ENDPOINT, region_name=REGION, config=config)
+    try:
+        wary.get_parameter(Name="/tls/cli")
+        raise AssertionError("an untrusted certificate was accepted")
+    except botocore.exceptions.SSLError:
+        pass
+    check("boto3 over https: verify= trusts the certificate, the default refuses it")
+
+
 def main():
+    if sys.argv[1:] == ["tls"]:
+        tls()
+        print("all TLS client checks passed")
+        return
     target = cli()
     patching(target)
     sdk(target)

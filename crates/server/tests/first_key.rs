@@ -22,6 +22,7 @@ fn config(data_dir: Option<&Path>, file: &Path, profile: &str) -> ServeConfig {
         settings: Settings::default(),
         credentials_file: file.to_owned(),
         profile: profile.into(),
+        tls: None,
     }
 }
 

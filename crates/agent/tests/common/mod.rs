@@ -29,10 +29,28 @@ pub struct Server {
     pub running: Option<Running>,
     pub addr: SocketAddr,
     pub admin: Client,
+    /// The certificate agents are told to trust, for a server on HTTPS.
+    pub ca_file: Option<PathBuf>,
+    settings: Settings,
 }
 
 impl Server {
     pub async fn start() -> Server {
+        Server::start_with(Settings::default(), None).await
+    }
+
+    /// A server on HTTPS with a self-signed certificate kept in `dir`.
+    pub async fn start_tls(dir: &Path) -> Server {
+        let names = ["localhost".to_owned(), "127.0.0.1".to_owned()];
+        let made = sysman_server::Tls::self_signed_in(dir, &names).unwrap();
+        let settings = Settings {
+            tls: Some(made.tls),
+            ..Settings::default()
+        };
+        Server::start_with(settings, Some(made.cert_file)).await
+    }
+
+    async fn start_with(settings: Settings, ca_file: Option<PathBuf>) -> Server {
         let backend = Backend::open_in_memory(Options::default()).expect("backend");
         let (access_key_id, secret_access_key) = backend
             .bootstrap_admin("admin")
@@ -40,10 +58,10 @@ impl Server {
             .expect("bootstrap")
             .expect("a fresh backend has no admin yet");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let running = sysman_server::start(backend.clone(), listener, Settings::default()).unwrap();
+        let running = sysman_server::start(backend.clone(), listener, settings.clone()).unwrap();
         let addr = running.addr;
-        let admin = Client::new(
-            &format!("http://{addr}"),
+        let mut admin = Client::new(
+            &running.url(),
             "us-east-1",
             Some(AccessKey {
                 access_key_id,
@@ -52,16 +70,26 @@ impl Server {
             }),
         )
         .unwrap();
+        if let Some(ca_file) = &ca_file {
+            admin = admin.trusting_file(ca_file).unwrap();
+        }
         Server {
             backend,
             running: Some(running),
             addr,
             admin,
+            ca_file,
+            settings,
         }
     }
 
     pub fn endpoint(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.settings.tls.is_some() {
+            "https"
+        } else {
+            "http"
+        };
+        format!("{scheme}://{}", self.addr)
     }
 
     pub async fn activation(&self) -> (String, String) {
@@ -88,6 +116,7 @@ impl Server {
             region: "us-east-1".into(),
             state_dir: state_dir.clone(),
             force: false,
+            ca_file: self.ca_file.clone(),
         })
         .await
         .unwrap();
@@ -163,7 +192,7 @@ impl Server {
     pub async fn restart_on_same_port(&mut self) {
         let listener = tokio::net::TcpListener::bind(self.addr).await.unwrap();
         self.running = Some(
-            sysman_server::start(self.backend.clone(), listener, Settings::default()).unwrap(),
+            sysman_server::start(self.backend.clone(), listener, self.settings.clone()).unwrap(),
         );
     }
 
