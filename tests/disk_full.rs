@@ -173,6 +173,7 @@ async fn value(client: &Client, name: &str) -> Result<String, String> {
 
 #[tokio::test]
 async fn a_full_or_read_only_data_directory_loses_nothing_and_recovers() {
+    sysman_api::client::install_crypto_provider();
     let root = tempfile::tempdir().unwrap();
     let Some(ns) = Namespace::new(&root.path().join("data"), "2m") else {
         return;

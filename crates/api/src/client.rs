@@ -211,12 +211,18 @@ impl Client {
     }
 }
 
-/// An HTTP client trusting the system's certificates and `extra_roots`.
-fn http_client(extra_roots: &[reqwest::Certificate]) -> Result<reqwest::Client, String> {
-    // reqwest's rustls asks for a process-wide provider: ring, the one the
-    // server uses. Already installed (by us or the program) is fine.
+/// Installs ring as the process's TLS crypto provider, which reqwest's
+/// rustls asks for before any client is built; sysman's [`Client`] does
+/// it itself, so only code building a bare `reqwest::Client` first (a test
+/// reading `/healthz`) needs to call this. Already installed is fine.
+pub fn install_crypto_provider() {
     #[allow(deprecated)] // for want of post-quantum key exchange; see the server's tls.rs
     let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+/// An HTTP client trusting the system's certificates and `extra_roots`.
+fn http_client(extra_roots: &[reqwest::Certificate]) -> Result<reqwest::Client, String> {
+    install_crypto_provider();
     let mut builder = reqwest::Client::builder().connect_timeout(CONNECT_TIMEOUT);
     for root in extra_roots {
         builder = builder.add_root_certificate(root.clone());

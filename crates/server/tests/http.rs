@@ -821,6 +821,7 @@ async fn healthz_reports_a_failing_store_and_its_recovery() {
 
 #[tokio::test]
 async fn metrics_can_be_kept_behind_a_token() {
+    sysman_api::client::install_crypto_provider();
     let backend = Backend::open_in_memory(Options::default()).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let settings = Settings {
