@@ -1406,18 +1406,12 @@ async fn bootstrap_admin_does_nothing_once_a_user_exists() {
     assert_eq!(bad.code, "ValidationException");
 }
 
-/// Every way of naming a parameter in a reference is held to the same
-/// Deny as GetParameter: by name, with a version or label, by ARN, and by
-/// ARN with a version. An ARN used to be authorized as the parameter
-/// `arn`, so a denied secret came back in the command's output.
-#[tokio::test]
-async fn a_reference_in_any_form_is_held_to_an_explicit_deny() {
-    let b = open(None);
-    let (node, _, _) = register_node(&b).await;
-    create_user(&b, "alice").await;
-    put_policy(&b, "alice", "all", policy("Allow", &["ssm:*"], &["*"])).await;
+/// alice, allowed every ssm action but denied reading `/prod/*`.
+async fn alice_denied_prod(b: &Backend) {
+    create_user(b, "alice").await;
+    put_policy(b, "alice", "all", policy("Allow", &["ssm:*"], &["*"])).await;
     put_policy(
-        &b,
+        b,
         "alice",
         "no-prod",
         policy(
@@ -1427,6 +1421,17 @@ async fn a_reference_in_any_form_is_held_to_an_explicit_deny() {
         ),
     )
     .await;
+}
+
+/// Every way of naming a parameter in a reference is held to the same
+/// Deny as GetParameter: by name, with a version or label, by ARN, and by
+/// ARN with a version. An ARN used to be authorized as the parameter
+/// `arn`, so a denied secret came back in the command's output.
+#[tokio::test]
+async fn a_reference_in_any_form_is_held_to_an_explicit_deny() {
+    let b = open(None);
+    let (node, _, _) = register_node(&b).await;
+    alice_denied_prod(&b).await;
     ok(
         &b,
         &admin(),
@@ -1496,19 +1501,7 @@ async fn a_reference_in_any_form_is_held_to_an_explicit_deny() {
 async fn a_recursive_read_leaves_out_what_a_deny_names() {
     use sysman_api::parameters::GetParametersByPath;
     let b = open(None);
-    create_user(&b, "alice").await;
-    put_policy(&b, "alice", "all", policy("Allow", &["ssm:*"], &["*"])).await;
-    put_policy(
-        &b,
-        "alice",
-        "no-prod",
-        policy(
-            "Deny",
-            &["ssm:GetParameter*"],
-            &["arn:aws:ssm:*:*:parameter/prod/*"],
-        ),
-    )
-    .await;
+    alice_denied_prod(&b).await;
     for name in ["/app/x", "/prod/db", "/prod/deep/key", "/top"] {
         ok(&b, &admin(), put(name, "v")).await;
     }

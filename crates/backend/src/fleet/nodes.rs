@@ -100,13 +100,7 @@ impl Handler for RegisterNode {
             ));
         }
         validate::length(Some(&self.activation_code), "activationCode", 20, 250)?;
-        check_reported(Reported {
-            agent_version: self.agent_version.as_deref(),
-            ip_address: self.ip_address.as_deref(),
-            computer_name: self.computer_name.as_deref(),
-            platform_name: self.platform_name.as_deref(),
-            platform_version: self.platform_version.as_deref(),
-        })?;
+        check_reported(reported!(self))?;
         let mismatch = || {
             invalid_activation(
                 "The activation id and code do not match any activation; check both, \
@@ -195,6 +189,21 @@ impl Handler for RegisterNode {
     }
 }
 
+/// What an agent reports about its node: the members of the same names of
+/// RegisterNode and UpdateInstanceInformation.
+macro_rules! reported {
+    ($op:expr) => {
+        Reported {
+            agent_version: $op.agent_version.as_deref(),
+            ip_address: $op.ip_address.as_deref(),
+            computer_name: $op.computer_name.as_deref(),
+            platform_name: $op.platform_name.as_deref(),
+            platform_version: $op.platform_version.as_deref(),
+        }
+    };
+}
+use reported;
+
 /// What an agent reports about its node.
 struct Reported<'a> {
     agent_version: Option<&'a str>,
@@ -223,13 +232,7 @@ fn check_reported(r: Reported<'_>) -> Result<(), ApiError> {
 
 impl Handler for UpdateInstanceInformation {
     async fn handle(self, b: &Inner, ctx: &mut Ctx) -> Result<Self::Output, ApiError> {
-        check_reported(Reported {
-            agent_version: self.agent_version.as_deref(),
-            ip_address: self.ip_address.as_deref(),
-            computer_name: self.computer_name.as_deref(),
-            platform_name: self.platform_name.as_deref(),
-            platform_version: self.platform_version.as_deref(),
-        })?;
+        check_reported(reported!(self))?;
         let config = b.fleet.config();
         let (commit, summary, earliest) = {
             let mut state = b.fleet.state.write();
