@@ -3,7 +3,8 @@
 //! than the cap, and a shutdown that must not wait for any of them. The
 //! limits are made small here so each test takes seconds.
 
-use std::sync::Arc;
+mod common;
+
 use std::time::Duration;
 
 use sysman_api::client::{Client, StreamItem};
@@ -12,7 +13,6 @@ use sysman_api::events::Event;
 use sysman_api::fleet::{CreateActivation, RegisterNode};
 use sysman_api::parameters::{GetParameter, PutParameter};
 use sysman_api::sigv4::AccessKey;
-use sysman_backend::{Backend, Options, SystemClock};
 use sysman_server::{Running, Settings};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -35,25 +35,8 @@ struct Server {
 }
 
 async fn server(settings: Settings) -> Server {
-    let backend = Backend::open_in_memory(Options {
-        clock: Arc::new(SystemClock),
-        ..Options::default()
-    })
-    .unwrap();
-    let (access_key_id, secret_access_key) =
-        backend.bootstrap_admin("admin").await.unwrap().unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let running = sysman_server::start(backend, listener, settings).unwrap();
-    let admin = Client::new(
-        &running.url(),
-        "us-east-1",
-        Some(AccessKey {
-            access_key_id,
-            secret_access_key,
-            session_token: None,
-        }),
-    )
-    .unwrap();
+    let (running, key) = common::serve(&common::in_memory(), settings).await;
+    let admin = common::client(&running, Some(key));
     Server { running, admin }
 }
 

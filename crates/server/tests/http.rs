@@ -1,6 +1,8 @@
 //! The HTTP front through the real client over 127.0.0.1: every operation
 //! family, node credentials, authentication failures and bad input.
 
+mod common;
+
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -29,31 +31,17 @@ struct Server {
 
 impl Server {
     fn url(&self) -> String {
-        format!("http://{}", self.running.addr)
+        self.running.url()
     }
 
     fn client(&self, key: Option<AccessKey>) -> Client {
-        Client::new(&self.url(), "us-east-1", key).unwrap()
+        common::client(&self.running, key)
     }
 }
 
-async fn server_with(options: Options) -> Server {
-    let backend = Backend::open_in_memory(options).unwrap();
-    let (access_key_id, secret_access_key) =
-        backend.bootstrap_admin("admin").await.unwrap().unwrap();
-    let key = AccessKey {
-        access_key_id,
-        secret_access_key,
-        session_token: None,
-    };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let running = sysman_server::start(backend.clone(), listener, Settings::default()).unwrap();
-    let admin = Client::new(
-        &format!("http://{}", running.addr),
-        "us-east-1",
-        Some(key.clone()),
-    )
-    .unwrap();
+async fn server_on(backend: Backend, settings: Settings) -> Server {
+    let (running, key) = common::serve(&backend, settings).await;
+    let admin = common::client(&running, Some(key.clone()));
     Server {
         backend,
         running,
@@ -62,12 +50,16 @@ async fn server_with(options: Options) -> Server {
     }
 }
 
-async fn server() -> Server {
-    server_with(Options {
-        clock: Arc::new(SystemClock),
-        ..Options::default()
-    })
+async fn server_with(options: Options) -> Server {
+    server_on(
+        Backend::open_in_memory(options).unwrap(),
+        Settings::default(),
+    )
     .await
+}
+
+async fn server() -> Server {
+    server_on(common::in_memory(), Settings::default()).await
 }
 
 /// Posts `body` under `target`, signed over `signed_body` (the same body
@@ -770,21 +762,8 @@ async fn what_a_stranger_sends_is_stored_bounded_and_its_refusals_are_throttled(
 async fn healthz_reports_a_failing_store_and_its_recovery() {
     let dir = tempfile::tempdir().unwrap();
     let backend = Backend::open(dir.path(), Options::default()).unwrap();
-    let (access_key_id, secret_access_key) =
-        backend.bootstrap_admin("admin").await.unwrap().unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let running = sysman_server::start(backend.clone(), listener, Settings::default()).unwrap();
-    let url = format!("http://{}", running.addr);
-    let admin = Client::new(
-        &url,
-        "us-east-1",
-        Some(AccessKey {
-            access_key_id,
-            secret_access_key,
-            session_token: None,
-        }),
-    )
-    .unwrap();
+    let s = server_on(backend.clone(), Settings::default()).await;
+    let (url, admin) = (s.url(), &s.admin);
     let health = || async {
         let response = reqwest::get(format!("{url}/healthz")).await.unwrap();
         (response.status().as_u16(), response.text().await.unwrap())
@@ -821,15 +800,15 @@ async fn healthz_reports_a_failing_store_and_its_recovery() {
 
 #[tokio::test]
 async fn metrics_can_be_kept_behind_a_token() {
-    sysman_api::client::install_crypto_provider();
-    let backend = Backend::open_in_memory(Options::default()).unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let settings = Settings {
-        metrics_token: Some("s3cret-scrape".into()),
-        ..Settings::default()
-    };
-    let running = sysman_server::start(backend, listener, settings).unwrap();
-    let url = format!("http://{}/metrics", running.addr);
+    let s = server_on(
+        common::in_memory(),
+        Settings {
+            metrics_token: Some("s3cret-scrape".into()),
+            ..Settings::default()
+        },
+    )
+    .await;
+    let url = format!("{}/metrics", s.url());
     let scrape = |token: Option<&str>| {
         let mut request = reqwest::Client::new().get(&url);
         if let Some(token) = token {
@@ -848,6 +827,6 @@ async fn metrics_can_be_kept_behind_a_token() {
     assert_eq!(status, 200);
     assert!(text.contains("sysman_nodes{"), "{text}");
     // Health stays open to probes.
-    let health = reqwest::get(format!("http://{}/healthz", running.addr)).await;
+    let health = reqwest::get(format!("{}/healthz", s.url())).await;
     assert_eq!(health.unwrap().status().as_u16(), 200);
 }

@@ -1,40 +1,22 @@
 //! HTTPS: the server with a self-signed certificate or one from PEM files,
 //! and the client that trusts it only when told to.
 
-use std::sync::Arc;
+mod common;
+
 use std::time::Duration;
 
 use sysman_api::client::Client;
 use sysman_api::parameters::{GetParameter, PutParameter};
 use sysman_api::sigv4::AccessKey;
-use sysman_backend::{Backend, Options, SystemClock};
 use sysman_server::{Running, Settings, Tls};
 use tokio::io::AsyncReadExt;
 
 async fn serve(tls: Tls, settings: Settings) -> (Running, AccessKey) {
-    let backend = Backend::open_in_memory(Options {
-        clock: Arc::new(SystemClock),
-        ..Options::default()
-    })
-    .unwrap();
-    let (access_key_id, secret_access_key) =
-        backend.bootstrap_admin("admin").await.unwrap().unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let running = sysman_server::start(
-        backend,
-        listener,
-        Settings {
-            tls: Some(tls),
-            ..settings
-        },
-    )
-    .unwrap();
-    let key = AccessKey {
-        access_key_id,
-        secret_access_key,
-        session_token: None,
+    let settings = Settings {
+        tls: Some(tls),
+        ..settings
     };
-    (running, key)
+    common::serve(&common::in_memory(), settings).await
 }
 
 fn names() -> Vec<String> {
