@@ -202,7 +202,7 @@ pub fn main(args: ServeArgs) -> Result<(), String> {
         fleet: args.fleet.map(|n| FleetSpec::new(n, args.seed)),
         settings: Settings {
             metrics_token: match &args.metrics_token_file {
-                Some(path) => Some(read_token(path)?),
+                Some(path) => Some(sysman_server::Token(read_token(path)?)),
                 None => None,
             },
             ..settings

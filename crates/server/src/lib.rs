@@ -54,7 +54,7 @@ pub struct Settings {
     /// The bytes of request bodies buffered at once; more wait their turn.
     pub max_buffered: usize,
     /// When set, `GET /metrics` needs `Authorization: Bearer TOKEN`.
-    pub metrics_token: Option<String>,
+    pub metrics_token: Option<Token>,
     /// How long a request's head may take to arrive, counted from the
     /// connection opening or from the first byte after an idle spell; it
     /// also bounds the TLS handshake. Slow-loris connections end here.
@@ -71,6 +71,16 @@ pub struct Settings {
     pub shutdown_grace: Duration,
     /// Serve HTTPS with this certificate; plain HTTP without.
     pub tls: Option<Tls>,
+}
+
+/// A bearer token, which never reaches a log line.
+#[derive(Clone)]
+pub struct Token(pub String);
+
+impl std::fmt::Debug for Token {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Token(..)")
+    }
 }
 
 /// Defaults: a head within 10 s; a body within 60 s (16 MiB at 2 Mbit/s);
@@ -140,7 +150,7 @@ pub fn router(
 /// walks every node and invocation under their locks, so however often
 /// `/metrics` is asked (by a scraper, or by anyone who can reach it), that
 /// walk happens once a period at most.
-const GAUGES_FRESH_FOR: std::time::Duration = std::time::Duration::from_secs(5);
+const GAUGES_FRESH_FOR: Duration = Duration::from_secs(5);
 
 async fn render_metrics(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
     if let Some(token) = &shared.settings.metrics_token {
@@ -150,7 +160,7 @@ async fn render_metrics(State(shared): State<Arc<Shared>>, headers: HeaderMap) -
             .and_then(|v| v.strip_prefix("Bearer "));
         let allowed = given.is_some_and(|g| {
             use subtle::ConstantTimeEq;
-            bool::from(g.as_bytes().ct_eq(token.as_bytes()))
+            bool::from(g.as_bytes().ct_eq(token.0.as_bytes()))
         });
         if !allowed {
             return (

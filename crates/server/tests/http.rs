@@ -803,7 +803,7 @@ async fn metrics_can_be_kept_behind_a_token() {
     let s = server_on(
         common::in_memory(),
         Settings {
-            metrics_token: Some("s3cret-scrape".into()),
+            metrics_token: Some(sysman_server::Token("s3cret-scrape".into())),
             ..Settings::default()
         },
     )
