@@ -11,6 +11,8 @@ mod data_dir;
 mod documents;
 mod events;
 pub mod fleet;
+#[doc(hidden)]
+pub mod fuzzing;
 mod gate;
 mod iam;
 mod ids;

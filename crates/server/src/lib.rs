@@ -15,6 +15,12 @@ mod stream;
 pub mod tls;
 mod wire;
 
+/// What the fuzz targets in `fuzz/` reach: not an API.
+#[doc(hidden)]
+pub mod fuzzing {
+    pub use crate::wire::decode;
+}
+
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
