@@ -60,3 +60,24 @@ pub fn run_script(platform: SimPlatform, script: &str) -> (String, String, i32) 
     };
     (outcome.stdout, outcome.stderr, outcome.exit_code)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Found by fuzz/document_parse: serde_json's default float parser
+    /// read this number one bit off, so a JSON document holding it, asked
+    /// for in YAML, showed a number its author never wrote.
+    #[test]
+    fn a_long_number_renders_as_the_same_number() {
+        let written = "9.999999999990001e+33";
+        let parsed = schema::parse(&format!("{{\"n\": {written}}}"), Format::Json).unwrap();
+        let yaml = schema::render(&parsed, Format::Yaml);
+        assert!(yaml.contains(written), "{yaml}");
+        assert_eq!(schema::parse(&yaml, Format::Yaml).unwrap(), parsed);
+        let from_yaml = schema::parse(&format!("n: {written}"), Format::Yaml).unwrap();
+        assert_eq!(from_yaml, parsed);
+        let json = schema::render(&from_yaml, Format::Json);
+        assert_eq!(schema::parse(&json, Format::Json).unwrap(), parsed);
+    }
+}
