@@ -1,7 +1,9 @@
 """The real `aws` CLI and boto3 against a running sysman server.
 
-Run by tests/aws_clients.rs, which starts the server with a simulated fleet
-and passes, in the environment:
+Run by tests/aws_clients.rs with the python of the virtual environment it
+makes (target/pyenv, with the aws CLI and boto3 of tests/requirements.txt,
+its bin/ first on PATH), after it starts the server with a simulated fleet.
+It passes, in the environment:
   SYSMAN_ENDPOINT        http://127.0.0.1:PORT (https:// for `clients.py tls`)
   SYSMAN_CA_BUNDLE       for `tls`: the server's self-signed certificate
   AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY   the administrator's key
