@@ -707,7 +707,8 @@ async fn through_a_faulty_link_every_invocation_ends_once_and_nothing_runs_twice
     // acknowledgement of an ended invocation is answered as a success, and
     // an agent runs what it took either way. Counted, not failed: see the
     // reliability notes in BENCHMARKS.md.
-    let mut ran_after_end = 0;
+    let mut ran_after_timeout = 0;
+    let mut ran_after_cancel = 0;
     let mut slowest = Duration::ZERO;
     let mut statuses: BTreeMap<String, usize> = BTreeMap::new();
     for (command_id, s) in &sent {
@@ -804,14 +805,14 @@ async fn through_a_faulty_link_every_invocation_ends_once_and_nothing_runs_twice
                 }
                 (InvocationStatus::TimedOut, "Delivery Timed Out") => {
                     if times == 1 {
-                        ran_after_end += 1;
+                        ran_after_timeout += 1;
                     }
                     times <= 1
                 }
                 (InvocationStatus::TimedOut, _) => s.kind == Kind::Overruns && times == 1,
                 (InvocationStatus::Cancelled, _) => {
                     if times == 1 && taken.is_none() {
-                        ran_after_end += 1;
+                        ran_after_cancel += 1;
                     }
                     s.kind == Kind::Cancelled
                 }
@@ -876,7 +877,8 @@ async fn through_a_faulty_link_every_invocation_ends_once_and_nothing_runs_twice
          invocations={invocation_count} ended={ended_by_then} requests={} faults={} \
          dropped_requests={} dropped_responses={} delayed={} duplicated={} reordered={} \
          held_alone={} cut_off={} stuck={stuck} double_runs={double_runs} ended_twice={ended_twice} \
-         ran_after_end={ran_after_end} slowest_end_s={:.1} seconds={:.1}",
+         ran_after_timeout={ran_after_timeout} \
+         ran_after_cancel={ran_after_cancel} slowest_end_s={:.1} seconds={:.1}",
         sent.len(),
         c.requests.load(Ordering::Relaxed),
         c.faults(),
