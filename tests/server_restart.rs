@@ -6,12 +6,7 @@
 //! The agent's own tests restart only the HTTP front over one in-memory
 //! backend; here nothing survives the kill but what the store synced.
 
-use std::fs::File;
-use std::future::Future;
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use sysman_agent::{RegisterOptions, Registration, RunConfig};
@@ -20,105 +15,24 @@ use sysman_api::commands::{
     CommandStatus, GetCommandInvocation, GetCommandInvocationResult, InvocationStatus,
     ListCommandInvocations, ListCommands, ReceiveMessages, SendCommand, SendReply,
 };
-use sysman_api::credentials;
 use sysman_api::fleet::{CreateActivation, DescribeInstanceInformation, PingStatus};
 use tempfile::TempDir;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
-use tokio::time::Instant;
 
-/// Every wait for something that should come quickly ends by then.
-const PATIENCE: Duration = Duration::from_secs(20);
+mod harness;
+
+use harness::{PATIENCE, REGION, ServerDirs, ServerProcess, eventually, start_server};
+
 /// The restarted server has this long to see the invocation through.
 const COMPLETION: Duration = Duration::from_secs(60);
 /// How long the command sleeps: long enough to kill the server in the
 /// middle of it.
 const SLEEP_SECS: u64 = 4;
-const REGION: &str = "us-east-1";
-
-/// `sysman serve` as a child process. Dropping it kills the process, so
-/// none is left behind even when an assertion fails.
-struct ServerProcess {
-    child: Child,
-    port: u16,
-    log: PathBuf,
-}
-
-impl ServerProcess {
-    /// SIGKILL: no shutdown, no flush, no goodbye.
-    fn kill(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-
-    fn endpoint(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
-
-    /// What the server wrote on stderr, for failure messages.
-    fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    /// Waits for `GET /healthz` to answer, or the process to end.
-    async fn healthy(&mut self) -> Result<(), String> {
-        let deadline = Instant::now() + PATIENCE;
-        loop {
-            if let Some(status) = self.child.try_wait().map_err(|e| e.to_string())? {
-                return Err(format!("the server exited ({status})"));
-            }
-            if healthz(self.port).await {
-                return Ok(());
-            }
-            if Instant::now() > deadline {
-                return Err(format!("no answer on /healthz for {PATIENCE:?}"));
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-}
-
-impl Drop for ServerProcess {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
-
-/// A port nobody listens on, as the kernel picks one.
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
-
-/// Whether `GET /healthz` on `port` answers `ok`.
-async fn healthz(port: u16) -> bool {
-    tokio::task::spawn_blocking(move || {
-        let addr = SocketAddr::from(([127, 0, 0, 1], port));
-        let Ok(mut stream) = TcpStream::connect_timeout(&addr, Duration::from_millis(500)) else {
-            return false;
-        };
-        let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
-        let _ = stream.set_write_timeout(Some(Duration::from_secs(2)));
-        let request =
-            format!("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n");
-        if stream.write_all(request.as_bytes()).is_err() {
-            return false;
-        }
-        let mut response = String::new();
-        let _ = stream.read_to_string(&mut response);
-        response.starts_with("HTTP/1.1 200") && response.ends_with("ok\n")
-    })
-    .await
-    .unwrap_or(false)
-}
 
 /// Where one test keeps everything.
 struct Paths {
-    root: PathBuf,
-    data_dir: PathBuf,
-    credentials: PathBuf,
+    server: ServerDirs,
     state_dir: PathBuf,
     /// One line per run of the command.
     ran: PathBuf,
@@ -129,9 +43,7 @@ struct Paths {
 impl Paths {
     fn new(dir: &Path) -> Paths {
         Paths {
-            root: dir.to_owned(),
-            data_dir: dir.join("data"),
-            credentials: dir.join("credentials"),
+            server: ServerDirs::new(dir),
             state_dir: dir.join("agent-state"),
             ran: dir.join("ran.log"),
             ended: dir.join("ended"),
@@ -161,65 +73,6 @@ impl Paths {
         self.spooled().iter().any(|reply| {
             !reply.steps.is_empty() && reply.steps.iter().all(|s| s.status != "InProgress")
         })
-    }
-}
-
-/// Starts the server binary on `port` (a free one if `None`) and waits
-/// until it answers. A port lost to someone else between picking and
-/// binding is tried again: another free one, or the same one a little
-/// later.
-async fn start_server(paths: &Paths, port: Option<u16>, name: &str) -> ServerProcess {
-    let mut failures = Vec::new();
-    for attempt in 0..5 {
-        let port = port.unwrap_or_else(free_port);
-        let log = paths.root.join(format!("{name}-{attempt}.log"));
-        let child = Command::new(env!("CARGO_BIN_EXE_sysman"))
-            .arg("serve")
-            .args(["--listen", &format!("127.0.0.1:{port}")])
-            .arg("--data-dir")
-            .arg(&paths.data_dir)
-            .arg("--credentials-file")
-            .arg(&paths.credentials)
-            .args(["--profile", "sysman"])
-            .env("SYSMAN_LOG", "info")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(File::create(&log).expect("the server's log file"))
-            .spawn()
-            .expect("cannot start the sysman binary");
-        let mut server = ServerProcess { child, port, log };
-        match server.healthy().await {
-            Ok(()) => return server,
-            Err(why) => {
-                server.kill();
-                let log = server.log();
-                let lost_port = log.contains("cannot listen");
-                failures.push(format!("attempt {attempt} on port {port}: {why}\n{log}"));
-                assert!(
-                    lost_port,
-                    "the server did not start:\n{}",
-                    failures.join("\n")
-                );
-                tokio::time::sleep(Duration::from_millis(200)).await;
-            }
-        }
-    }
-    panic!("the server never got a port:\n{}", failures.join("\n"));
-}
-
-/// Polls `check` every 50 ms until it gives a value, for `limit`.
-async fn eventually<T, F, Fut>(limit: Duration, what: &str, mut check: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Option<T>>,
-{
-    let deadline = Instant::now() + limit;
-    loop {
-        if let Some(value) = check().await {
-            return value;
-        }
-        assert!(Instant::now() < deadline, "waited {limit:?} for {what}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
 
@@ -280,16 +133,8 @@ impl Setup {
     async fn new() -> Setup {
         let dir = tempfile::tempdir().unwrap();
         let paths = Paths::new(dir.path());
-        let server = start_server(&paths, None, "server").await;
-        let (_, key) = credentials::from_files(std::slice::from_ref(&paths.credentials), "sysman")
-            .unwrap_or_else(|| {
-                panic!(
-                    "no admin key in {}:\n{}",
-                    paths.credentials.display(),
-                    server.log()
-                )
-            });
-        let admin = Client::new(&server.endpoint(), REGION, Some(key)).unwrap();
+        let server = start_server(&paths.server, None, "server").await;
+        let admin = paths.server.admin(&server);
         let activation = admin
             .call(&CreateActivation {
                 iam_role: "SSMServiceRole".into(),
@@ -408,7 +253,7 @@ impl Setup {
     /// The same binary on the same port and data dir.
     async fn restart_server(&mut self) {
         let port = self.server.port;
-        self.server = start_server(&self.paths, Some(port), "restarted").await;
+        self.server = start_server(&self.paths.server, Some(port), "restarted").await;
     }
 
     /// Waits for the invocation to end, and checks it ended well, once.

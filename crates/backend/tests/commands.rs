@@ -1047,3 +1047,40 @@ async fn progress_replies_store_only_their_own_output() {
     }
     assert_eq!(whole, expected);
 }
+
+#[tokio::test]
+async fn a_waiting_poll_takes_a_message_as_soon_as_it_is_visible_again() {
+    let fx = Fx::new();
+    let nodes = fx.nodes(1, PlatformType::Linux, "web").await;
+    fx.send(to_role("web", "1", "0")).await;
+    // Taken and never acknowledged: hidden for 30 s.
+    let first = fx.receive(&nodes[0]).await;
+    assert_eq!(first.len(), 1);
+    fx.clock.advance(Duration::from_secs(15));
+    let backend = fx.backend.clone();
+    let node = nodes[0].clone();
+    let poll = tokio::spawn(async move {
+        backend
+            .call(
+                &Caller::node(&node),
+                ReceiveMessages {
+                    instance_id: node.clone(),
+                    wait_seconds: Some(20),
+                    max_messages: None,
+                },
+            )
+            .await
+    });
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert!(!poll.is_finished(), "nothing is visible yet");
+    // Visible again 16 s later, 4 s before the poll's own deadline: the
+    // poll hands it out then, not when its wait ends.
+    fx.clock.advance(Duration::from_secs(16));
+    let got = tokio::time::timeout(Duration::from_secs(5), poll)
+        .await
+        .expect("the poll returns once the message is visible again")
+        .unwrap()
+        .unwrap();
+    assert_eq!(got.messages.len(), 1);
+    assert_eq!(got.messages[0].message_id, first[0].message_id);
+}

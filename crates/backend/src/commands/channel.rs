@@ -33,21 +33,30 @@ enum Picked {
 }
 
 /// Takes up to `max` visible messages of `instance_id`, hiding each for the
-/// visibility timeout.
-fn pick(b: &Inner, instance_id: &str, max: usize, now: Timestamp) -> Vec<Picked> {
+/// visibility timeout. Also says when the next hidden one shows again, so
+/// a long poll can wake for it.
+fn pick(
+    b: &Inner,
+    instance_id: &str,
+    max: usize,
+    now: Timestamp,
+) -> (Vec<Picked>, Option<Timestamp>) {
     let mut state = b.commands.state.lock();
     let state = &mut *state;
     let Some(mail) = state.mailboxes.get_mut(instance_id) else {
-        return Vec::new();
+        return (Vec::new(), None);
     };
     let fleet = b.fleet.state.read();
     let platform = fleet.nodes.get(instance_id).and_then(|n| n.platform_type);
     let mut picked = Vec::new();
+    let mut next_visible: Option<Timestamp> = None;
     for waiting in mail.iter_mut() {
         if picked.len() >= max {
             break;
         }
         if waiting.visible_at > now {
+            next_visible =
+                Some(next_visible.map_or(waiting.visible_at, |t| t.min(waiting.visible_at)));
             continue;
         }
         let Some((command_id, _, cancel)) = parse_message_id(&waiting.message_id) else {
@@ -83,7 +92,7 @@ fn pick(b: &Inner, instance_id: &str, max: usize, now: Timestamp) -> Vec<Picked>
             }
         });
     }
-    picked
+    (picked, next_visible)
 }
 
 /// Resolves `{{ssm:...}}` references in every string of `value`, as the
@@ -139,12 +148,16 @@ impl Handler for ReceiveMessages {
             tokio::pin!(notified);
             notified.as_mut().enable();
             let now = b.clock.now();
-            let picked = pick(b, &self.instance_id, max, now);
+            let (picked, next_visible) = pick(b, &self.instance_id, max, now);
             if !picked.is_empty() || now >= deadline {
                 break picked;
             }
+            // A message handed out and never acknowledged is due back in
+            // the mailbox without any notice: wake for it, not only at
+            // the deadline.
+            let wake = next_visible.map_or(deadline, |t| t.min(deadline));
             tokio::select! {
-                () = b.clock.sleep_until(deadline) => {}
+                () = b.clock.sleep_until(wake) => {}
                 () = &mut notified => {}
             }
         };
