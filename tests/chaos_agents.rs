@@ -536,6 +536,7 @@ async fn through_a_faulty_link_every_invocation_ends_once_and_nothing_runs_twice
             region: REGION.into(),
             state_dir: state_dir.clone(),
             force: false,
+            ca_file: None,
         })
         .await
         .unwrap();

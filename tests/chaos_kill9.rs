@@ -755,6 +755,7 @@ async fn register_nodes(
             region: REGION.into(),
             state_dir: dir.join(format!("node-{i}")),
             force: false,
+            ca_file: None,
         })
         .await
         .unwrap();
