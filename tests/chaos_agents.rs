@@ -19,6 +19,8 @@
 //! `SYSMAN_CHAOS_SEED` fixes the sender's choices and the proxy's draws
 //! (which request meets which fault still depends on timing).
 
+mod harness;
+
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -30,14 +32,12 @@ use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::{HeaderName, header};
 use axum::response::Response;
+use harness::{all_commands, all_invocations};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use sysman_agent::{RegisterOptions, RunConfig};
 use sysman_api::client::Client;
-use sysman_api::commands::{
-    CancelCommand, Command, CommandInvocation, InvocationStatus, ListCommandInvocations,
-    ListCommands, SendCommand,
-};
+use sysman_api::commands::{CancelCommand, CommandInvocation, InvocationStatus, SendCommand};
 use sysman_api::fleet::{CreateActivation, DescribeInstanceInformation, PingStatus, PlatformType};
 use sysman_api::sigv4::AccessKey;
 use sysman_backend::{Backend, Event, Options};
@@ -396,47 +396,6 @@ fn record_events(
 struct Agent {
     stop: oneshot::Sender<()>,
     task: JoinHandle<Result<(), String>>,
-}
-
-async fn all_invocations(admin: &Client) -> Vec<CommandInvocation> {
-    let mut out = Vec::new();
-    let mut next_token = None;
-    loop {
-        let page = admin
-            .call(&ListCommandInvocations {
-                max_results: Some(50),
-                next_token,
-                details: Some(true),
-                ..ListCommandInvocations::default()
-            })
-            .await
-            .expect("ListCommandInvocations");
-        out.extend(page.command_invocations);
-        match page.next_token {
-            Some(token) => next_token = Some(token),
-            None => return out,
-        }
-    }
-}
-
-async fn all_commands(admin: &Client) -> Vec<Command> {
-    let mut out = Vec::new();
-    let mut next_token = None;
-    loop {
-        let page = admin
-            .call(&ListCommands {
-                max_results: Some(50),
-                next_token,
-                ..ListCommands::default()
-            })
-            .await
-            .expect("ListCommands");
-        out.extend(page.commands);
-        match page.next_token {
-            Some(token) => next_token = Some(token),
-            None => return out,
-        }
-    }
 }
 
 fn env_number<T: std::str::FromStr>(name: &str) -> Option<T> {

@@ -24,15 +24,18 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use harness::{PATIENCE, REGION, ServerDirs, ServerProcess, eventually, start_server};
+use harness::{
+    PATIENCE, REGION, ServerDirs, ServerProcess, all_commands, all_invocations, eventually,
+    start_server,
+};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use sysman_agent::RegisterOptions;
 use sysman_api::ApiError;
 use sysman_api::client::Client;
 use sysman_api::commands::{
-    AcknowledgeMessage, Command, CommandInvocation, InvocationStatus, ListCommandInvocations,
-    ListCommands, MessageBody, ReceiveMessages, SendCommand, SendReply, StepReport,
+    AcknowledgeMessage, Command, CommandInvocation, InvocationStatus, MessageBody, ReceiveMessages,
+    SendCommand, SendReply, StepReport,
 };
 use sysman_api::fleet::{CreateActivation, PlatformType, UpdateInstanceInformation};
 use sysman_api::parameters::{
@@ -435,47 +438,6 @@ async fn history(admin: &Client, name: &str) -> Result<Vec<ParameterHistory>, Ap
         match page.next_token {
             Some(token) => next_token = Some(token),
             None => return Ok(out),
-        }
-    }
-}
-
-async fn all_commands(admin: &Client) -> Vec<Command> {
-    let mut out = Vec::new();
-    let mut next_token = None;
-    loop {
-        let page = admin
-            .call(&ListCommands {
-                max_results: Some(50),
-                next_token,
-                ..ListCommands::default()
-            })
-            .await
-            .expect("ListCommands");
-        out.extend(page.commands);
-        match page.next_token {
-            Some(token) => next_token = Some(token),
-            None => return out,
-        }
-    }
-}
-
-async fn all_invocations(admin: &Client) -> Vec<CommandInvocation> {
-    let mut out = Vec::new();
-    let mut next_token = None;
-    loop {
-        let page = admin
-            .call(&ListCommandInvocations {
-                max_results: Some(50),
-                next_token,
-                details: Some(true),
-                ..ListCommandInvocations::default()
-            })
-            .await
-            .expect("ListCommandInvocations");
-        out.extend(page.command_invocations);
-        match page.next_token {
-            Some(token) => next_token = Some(token),
-            None => return out,
         }
     }
 }

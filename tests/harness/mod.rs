@@ -191,3 +191,46 @@ where
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+/// Every invocation the server keeps, with its output, page by page.
+pub async fn all_invocations(admin: &Client) -> Vec<sysman_api::commands::CommandInvocation> {
+    let mut out = Vec::new();
+    let mut next_token = None;
+    loop {
+        let page = admin
+            .call(&sysman_api::commands::ListCommandInvocations {
+                max_results: Some(50),
+                next_token,
+                details: Some(true),
+                ..sysman_api::commands::ListCommandInvocations::default()
+            })
+            .await
+            .expect("ListCommandInvocations");
+        out.extend(page.command_invocations);
+        match page.next_token {
+            Some(token) => next_token = Some(token),
+            None => return out,
+        }
+    }
+}
+
+/// Every command the server keeps, page by page.
+pub async fn all_commands(admin: &Client) -> Vec<sysman_api::commands::Command> {
+    let mut out = Vec::new();
+    let mut next_token = None;
+    loop {
+        let page = admin
+            .call(&sysman_api::commands::ListCommands {
+                max_results: Some(50),
+                next_token,
+                ..sysman_api::commands::ListCommands::default()
+            })
+            .await
+            .expect("ListCommands");
+        out.extend(page.commands);
+        match page.next_token {
+            Some(token) => next_token = Some(token),
+            None => return out,
+        }
+    }
+}
