@@ -61,6 +61,26 @@ pub fn run_script(platform: SimPlatform, script: &str) -> (String, String, i32) 
     (outcome.stdout, outcome.stderr, outcome.exit_code)
 }
 
+/// The shells' cap on stdout and stderr together.
+const OUTPUT_MAX: usize = 4 * 1024 * 1024;
+
+/// One fuzz input for the shells: a byte picking one of `platforms`, then
+/// the script. Holds the properties both shell targets check: no panic or
+/// hang (the work budget stops any script), output within its cap, and the
+/// same outcome for the same script twice.
+pub fn check_script(platforms: &[SimPlatform], data: &[u8]) {
+    let Some((&pick, script)) = data.split_first() else {
+        return;
+    };
+    let Ok(script) = std::str::from_utf8(script) else {
+        return;
+    };
+    let platform = platforms[usize::from(pick) % platforms.len()];
+    let first = run_script(platform, script);
+    assert!(first.0.len() + first.1.len() <= OUTPUT_MAX);
+    assert_eq!(run_script(platform, script), first, "the same script twice");
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
