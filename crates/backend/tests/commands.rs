@@ -12,7 +12,7 @@ use sysman_api::commands::{
 };
 use sysman_api::fleet::{CreateActivation, PlatformType, RegisterNode};
 use sysman_api::parameters::PutParameter;
-use sysman_api::{Tag, Target, Timestamp};
+use sysman_api::{ApiError, Tag, Target, Timestamp};
 use sysman_backend::{Backend, Caller, ManualClock, Options};
 
 struct Fx {
@@ -105,6 +105,27 @@ impl Fx {
             .await
             .unwrap()
             .messages
+    }
+
+    /// A node's 20 s long poll, running in the background.
+    fn long_poll(
+        &self,
+        node: &str,
+    ) -> tokio::task::JoinHandle<Result<sysman_api::commands::ReceiveMessagesResult, ApiError>>
+    {
+        let (backend, node) = (self.backend.clone(), node.to_owned());
+        tokio::spawn(async move {
+            backend
+                .call(
+                    &Caller::node(&node),
+                    ReceiveMessages {
+                        instance_id: node.clone(),
+                        wait_seconds: Some(20),
+                        max_messages: None,
+                    },
+                )
+                .await
+        })
     }
 
     async fn ack(&self, node: &str, message_id: &str) {
@@ -741,20 +762,7 @@ async fn a_node_that_never_finishes_times_out_in_execution_and_counts_as_an_erro
 async fn a_long_poll_returns_as_soon_as_mail_arrives() {
     let fx = Fx::new();
     let nodes = fx.nodes(1, PlatformType::Linux, "web").await;
-    let backend = fx.backend.clone();
-    let node = nodes[0].clone();
-    let poll = tokio::spawn(async move {
-        backend
-            .call(
-                &Caller::node(&node),
-                ReceiveMessages {
-                    instance_id: node.clone(),
-                    wait_seconds: Some(20),
-                    max_messages: None,
-                },
-            )
-            .await
-    });
+    let poll = fx.long_poll(&nodes[0]);
     tokio::time::sleep(Duration::from_millis(50)).await;
     assert!(!poll.is_finished(), "an empty mailbox holds the poll");
     fx.send(to_role("web", "1", "0")).await;
@@ -1057,20 +1065,7 @@ async fn a_waiting_poll_takes_a_message_as_soon_as_it_is_visible_again() {
     let first = fx.receive(&nodes[0]).await;
     assert_eq!(first.len(), 1);
     fx.clock.advance(Duration::from_secs(15));
-    let backend = fx.backend.clone();
-    let node = nodes[0].clone();
-    let poll = tokio::spawn(async move {
-        backend
-            .call(
-                &Caller::node(&node),
-                ReceiveMessages {
-                    instance_id: node.clone(),
-                    wait_seconds: Some(20),
-                    max_messages: None,
-                },
-            )
-            .await
-    });
+    let poll = fx.long_poll(&nodes[0]);
     tokio::time::sleep(Duration::from_millis(50)).await;
     assert!(!poll.is_finished(), "nothing is visible yet");
     // Visible again 16 s later, 4 s before the poll's own deadline: the
