@@ -107,7 +107,7 @@ pub(crate) fn authorize(
         return fixed_rule(caller, operation, resource);
     };
     let action = action(prefix, operation);
-    let arn = resource_arn(&b.region, &b.account_id, resource);
+    let arn = resource_arn(&b.settings.region, &b.settings.account_id, resource);
     let why = match b.iam.decide(name, &action, &arn) {
         Decision::Allow => return Ok(()),
         Decision::ExplicitDeny => "with an explicit deny in an identity-based policy".to_owned(),
@@ -118,7 +118,7 @@ pub(crate) fn authorize(
     // AWS's wording, word for word.
     Err(ApiError::access_denied(format!(
         "User: {} is not authorized to perform: {action} on resource: {arn} {why}",
-        caller.arn(&b.account_id)
+        caller.arn(&b.settings.account_id)
     )))
 }
 
@@ -135,7 +135,7 @@ pub(crate) fn explicitly_denied(
     let Caller::User(name) = caller else {
         return false;
     };
-    let arn = resource_arn(&b.region, &b.account_id, resource);
+    let arn = resource_arn(&b.settings.region, &b.settings.account_id, resource);
     b.iam.decide(name, &action(prefix, operation), &arn) == Decision::ExplicitDeny
 }
 

@@ -27,9 +27,11 @@ use sysman_api::fleet::PlatformType;
 use sysman_api::{Target, Timestamp};
 use tokio::sync::{Notify, mpsc};
 
+use crate::Inner;
+use crate::capability::{Capability, Settings, Source};
 use crate::store::{Change, Snapshot};
 
-pub(crate) use engine::{Effects, FleetView, announce, node_removed, queue, run_scheduler};
+pub(crate) use engine::{Effects, FleetView, announce, node_removed, queue};
 
 const COMMAND_KIND: &str = "command";
 const INVOCATION_KIND: &str = "invocation";
@@ -251,35 +253,41 @@ pub(crate) struct CmdState {
 
 pub(crate) struct Commands {
     pub state: Mutex<CmdState>,
-    /// Wakes the timeout scheduler when a nearer timeout was filed.
-    pub wake: Arc<Notify>,
     /// Wakes long polls of a node when mail arrives for it.
     pub mail: Mutex<HashMap<String, Arc<Notify>>>,
     /// Tells the in-process simulator which nodes got mail.
     pub mail_watch: Mutex<Option<mpsc::UnboundedSender<String>>>,
 }
 
-impl Drop for Commands {
-    fn drop(&mut self) {
-        self.wake.notify_one();
+impl Capability for Commands {
+    fn load(from: &Source<'_>) -> Result<Commands, String> {
+        Commands::read(from.snapshot)
+    }
+
+    /// Takes `fresh`'s commands, invocations and mailboxes; long polls and
+    /// the mail watcher stay.
+    fn replace_with(&self, fresh: Commands) {
+        *self.state.lock() = fresh.state.into_inner();
+    }
+
+    /// Forgets every command, invocation and mailbox.
+    fn forget_all(&self, _: &Settings) -> Result<(), String> {
+        *self.state.lock() = CmdState::default();
+        Ok(())
+    }
+
+    /// The next timeout to check.
+    fn next_due(&self) -> Option<Timestamp> {
+        self.state.lock().due.first().map(|d| d.0)
+    }
+
+    async fn run_due(b: &Inner) {
+        engine::expire_due(b).await;
     }
 }
 
 impl Commands {
-    /// Forgets every command, invocation and mailbox (`Sysman.ResetState`).
-    pub fn forget_all(&self) {
-        *self.state.lock() = CmdState::default();
-        self.wake.notify_one();
-    }
-
-    /// Takes `fresh`'s commands, invocations and mailboxes (a reload from
-    /// the store); long polls and the mail watcher stay.
-    pub fn replace_with(&self, fresh: Commands) {
-        *self.state.lock() = std::mem::take(&mut *fresh.state.lock());
-        self.wake.notify_one();
-    }
-
-    pub fn load(snapshot: &Snapshot) -> Result<Commands, String> {
+    fn read(snapshot: &Snapshot) -> Result<Commands, String> {
         let mut state = CmdState::default();
         let mut recs = BTreeMap::new();
         for (id, body) in snapshot.get(COMMAND_KIND).into_iter().flatten() {
@@ -306,7 +314,6 @@ impl Commands {
         engine::refile(&mut state);
         Ok(Commands {
             state: Mutex::new(state),
-            wake: Arc::new(Notify::new()),
             mail: Mutex::new(HashMap::new()),
             mail_watch: Mutex::new(None),
         })

@@ -65,7 +65,8 @@ use sysman_api::compliance::{
     NonCompliantSummary, PATCH, ResourceComplianceSummaryItem, SeveritySummary, limits,
 };
 
-use crate::store::{Change, Snapshot};
+use crate::capability::{Capability, Settings, Source};
+use crate::store::Change;
 use pool::{Pool, Sym};
 
 const KIND: &str = "compliance";
@@ -691,10 +692,10 @@ pub(crate) struct Compliance {
     state: RwLock<State>,
 }
 
-impl Compliance {
-    pub(crate) fn load(snapshot: &Snapshot) -> Result<Compliance, String> {
+impl Capability for Compliance {
+    fn load(from: &Source<'_>) -> Result<Compliance, String> {
         let mut state = State::default();
-        for (id, body) in snapshot.get(KIND).into_iter().flatten() {
+        for (id, body) in from.snapshot.get(KIND).into_iter().flatten() {
             let stored: Stored = serde_json::from_str(body)
                 .map_err(|e| format!("stored compliance {id} cannot be read: {e}"))?;
             // Stores written before Patch compliance was derived hold
@@ -708,16 +709,19 @@ impl Compliance {
         })
     }
 
-    /// Takes `fresh`'s items (a reload from the store).
-    pub(crate) fn replace_with(&self, fresh: Compliance) {
+    /// Takes `fresh`'s items.
+    fn replace_with(&self, fresh: Compliance) {
         *self.state.write() = fresh.state.into_inner();
     }
 
-    /// Forgets everything, for `Sysman.ResetState`.
-    pub(crate) fn forget_all(&self) {
+    /// Forgets everything.
+    fn forget_all(&self, _: &Settings) -> Result<(), String> {
         *self.state.write() = State::default();
+        Ok(())
     }
+}
 
+impl Compliance {
     /// Locks compliance for writing. Keep the writer until the commit of
     /// what it staged is queued (see the module's documentation).
     pub(crate) fn write(&self) -> Writer<'_> {

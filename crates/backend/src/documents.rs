@@ -19,6 +19,7 @@ use sha2::{Digest, Sha256};
 use sysman_api::documents::{DocumentFormat, DocumentType};
 use sysman_api::{ApiError, Tag, Timestamp};
 
+use crate::capability::{Capability, Settings, Source};
 use crate::gate::Ctx;
 use crate::store::{Change, Snapshot};
 use crate::{Event, Inner};
@@ -253,20 +254,26 @@ pub(crate) struct Documents {
     pub limit: usize,
 }
 
-impl Documents {
-    /// Forgets every document but the built-in ones (`Sysman.ResetState`).
-    pub fn forget_all(&self, account_id: &str) -> Result<(), String> {
-        let fresh = Documents::load(&Snapshot::new(), account_id)?;
+impl Capability for Documents {
+    fn load(from: &Source<'_>) -> Result<Documents, String> {
+        Documents::read(from.snapshot, &from.settings.account_id)
+    }
+
+    /// Takes `fresh`'s documents.
+    fn replace_with(&self, fresh: Documents) {
+        *self.state.write() = fresh.state.into_inner();
+    }
+
+    /// Forgets every document but the built-in ones.
+    fn forget_all(&self, settings: &Settings) -> Result<(), String> {
+        let fresh = Documents::read(&Snapshot::new(), &settings.account_id)?;
         *self.state.write() = fresh.state.into_inner();
         Ok(())
     }
+}
 
-    /// Takes `fresh`'s documents (a reload from the store).
-    pub fn replace_with(&self, fresh: Documents) {
-        *self.state.write() = fresh.state.into_inner();
-    }
-
-    pub fn load(snapshot: &Snapshot, account_id: &str) -> Result<Documents, String> {
+impl Documents {
+    fn read(snapshot: &Snapshot, account_id: &str) -> Result<Documents, String> {
         let mut docs: BTreeMap<String, Doc> = builtin::documents()?
             .into_iter()
             .map(|d| (d.head.name.clone(), d))

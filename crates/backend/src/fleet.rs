@@ -14,7 +14,6 @@ pub(crate) use nodes::heard_from;
 pub(crate) mod tags;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use parking_lot::RwLock;
@@ -24,8 +23,8 @@ use sysman_api::fleet::{
     InstanceInformation, NodeSummary, PingStatus, PlatformType, RegistrationMetadataItem,
 };
 use sysman_api::{ApiError, Tag};
-use tokio::sync::Notify;
 
+use crate::capability::{Capability, Settings, Source};
 use crate::store::{Change, Snapshot};
 use crate::{Event, Inner};
 
@@ -284,18 +283,40 @@ impl FleetState {
 pub(crate) struct Fleet {
     config: FleetConfig,
     pub state: RwLock<FleetState>,
-    /// Wakes the ping scheduler when a nearer status change was filed.
-    wake: Arc<Notify>,
+}
+
+impl Capability for Fleet {
+    fn load(from: &Source<'_>) -> Result<Fleet, String> {
+        Fleet::read(from.snapshot, from.settings.fleet.clone(), from.now)
+    }
+
+    fn reread(&self, from: &Source<'_>) -> Result<Fleet, String> {
+        Fleet::read(from.snapshot, self.config.clone(), from.now)
+    }
+
+    /// Takes `fresh`'s nodes and activations.
+    fn replace_with(&self, fresh: Fleet) {
+        *self.state.write() = fresh.state.into_inner();
+    }
+
+    /// Forgets every node and activation.
+    fn forget_all(&self, _: &Settings) -> Result<(), String> {
+        *self.state.write() = FleetState::default();
+        Ok(())
+    }
+
+    /// The next ping status change.
+    fn next_due(&self) -> Option<Timestamp> {
+        self.state.read().decay.first().map(|(at, _)| *at)
+    }
+
+    async fn run_due(b: &Inner) {
+        announce_decayed(b);
+    }
 }
 
 impl Fleet {
-    /// Forgets every node and activation (`Sysman.ResetState`).
-    pub fn forget_all(&self) {
-        *self.state.write() = FleetState::default();
-        self.wake.notify_one();
-    }
-
-    pub fn load(snapshot: &Snapshot, config: FleetConfig, now: Timestamp) -> Result<Fleet, String> {
+    fn read(snapshot: &Snapshot, config: FleetConfig, now: Timestamp) -> Result<Fleet, String> {
         let mut state = FleetState::default();
         for (id, body) in snapshot.get(NODE_KIND).into_iter().flatten() {
             let node: Node = serde_json::from_str(body)
@@ -310,14 +331,7 @@ impl Fleet {
         Ok(Fleet {
             config,
             state: RwLock::new(state),
-            wake: Arc::new(Notify::new()),
         })
-    }
-
-    /// Takes `fresh`'s nodes and activations (a reload from the store).
-    pub fn replace_with(&self, fresh: Fleet) {
-        *self.state.write() = std::mem::take(&mut *fresh.state.write());
-        self.wake.notify_one();
     }
 
     pub fn config(&self) -> &FleetConfig {
@@ -340,41 +354,7 @@ impl Fleet {
     }
 }
 
-/// Announces ping status changes as they happen: sleeps until the next
-/// filed change on the clock (or until a nearer one is filed), then
-/// publishes the nodes whose status moved on.
-pub(crate) async fn run_ping_scheduler(inner: Weak<Inner>) {
-    let Some((wake, clock)) = inner
-        .upgrade()
-        .map(|i| (i.fleet.wake.clone(), i.clock.clone()))
-    else {
-        return;
-    };
-    loop {
-        let next_due = || {
-            inner
-                .upgrade()
-                .map(|i| i.fleet.state.read().decay.first().map(|(at, _)| *at))
-        };
-        match crate::clock::wait_for_due(&*clock, &wake, next_due).await {
-            crate::clock::Woke::Gone => return,
-            crate::clock::Woke::Nudged => continue,
-            crate::clock::Woke::Due => {}
-        }
-        let Some(strong) = inner.upgrade() else {
-            return;
-        };
-        announce_decayed(&strong);
-    }
-}
-
-/// Lets the ping scheduler see that its backend is gone.
-impl Drop for Fleet {
-    fn drop(&mut self) {
-        self.wake.notify_one();
-    }
-}
-
+/// Publishes the nodes whose ping status moved on by now.
 fn announce_decayed(inner: &Inner) {
     let fleet = &inner.fleet;
     let now = inner.clock.now();

@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use sysman_api::iam::{AccessKeyMetadata, AccessKeyStatus, User};
 use sysman_api::{ApiError, Tag, Timestamp};
 
+use crate::capability::{Capability, Settings, Source};
 use crate::store::{AuditRecord, Change, Snapshot};
 use crate::{Caller, Inner};
 
@@ -238,13 +239,27 @@ pub(crate) struct Iam {
     state: RwLock<IamState>,
 }
 
-impl Iam {
-    /// Takes `fresh`'s users, keys and policies (a reload from the store).
-    pub fn replace_with(&self, fresh: Iam) {
+impl Capability for Iam {
+    /// Users and access keys outlive a reset, so a test suite keeps its
+    /// credentials.
+    const KEPT_ON_RESET: &'static [&'static str] = &KINDS;
+
+    fn load(from: &Source<'_>) -> Result<Iam, String> {
+        Iam::read(from.snapshot)
+    }
+
+    /// Takes `fresh`'s users, keys and policies.
+    fn replace_with(&self, fresh: Iam) {
         *self.state.write() = fresh.state.into_inner();
     }
 
-    pub fn load(snapshot: &Snapshot) -> Result<Iam, String> {
+    fn forget_all(&self, _: &Settings) -> Result<(), String> {
+        Ok(())
+    }
+}
+
+impl Iam {
+    fn read(snapshot: &Snapshot) -> Result<Iam, String> {
         let mut state = IamState::default();
         for (id, body) in snapshot.get(USER_KIND).into_iter().flatten() {
             let record: UserRecord = serde_json::from_str(body)
@@ -337,7 +352,7 @@ pub(crate) async fn bootstrap_admin(
         let user = UserRecord {
             user_name: user_name.to_owned(),
             user_id: b.ids.user_id(),
-            arn: user_arn(&b.account_id, user_name),
+            arn: user_arn(&b.settings.account_id, user_name),
             created: now,
             tags: Vec::new(),
         };

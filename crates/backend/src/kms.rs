@@ -28,6 +28,7 @@ use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 use sysman_api::{ApiError, Timestamp};
 
+use crate::capability::{Capability, Settings, Source};
 use crate::store::{Change, Snapshot};
 
 const KEY_KIND: &str = "kms_key";
@@ -181,13 +182,36 @@ fn invalid_key(message: impl Into<String>) -> ApiError {
     ApiError::new("InvalidKeyId", message)
 }
 
-impl Kms {
-    /// Forgets every key (`Sysman.ResetState`); the master key and the
-    /// internal key that seals access-key secrets stay.
-    pub fn forget_all(&self) {
-        *self.state.write() = KmsState::default();
+impl Capability for Kms {
+    fn load(from: &Source<'_>) -> Result<Kms, String> {
+        let master = from
+            .master
+            .ok_or("the key service loads only when the backend opens")?;
+        Kms::load(from.snapshot, *master)
     }
 
+    /// Reads the keys again under the master key already in use.
+    fn reread(&self, from: &Source<'_>) -> Result<Kms, String> {
+        Ok(Kms {
+            master: self.master.clone(),
+            credentials: self.credentials.clone(),
+            state: RwLock::new(load_state(from.snapshot, &self.master)?),
+        })
+    }
+
+    fn replace_with(&self, fresh: Kms) {
+        *self.state.write() = fresh.state.into_inner();
+    }
+
+    /// Forgets every key; the master key and the internal key that seals
+    /// access-key secrets stay.
+    fn forget_all(&self, _: &Settings) -> Result<(), String> {
+        *self.state.write() = KmsState::default();
+        Ok(())
+    }
+}
+
+impl Kms {
     pub fn load(snapshot: &Snapshot, master_bytes: [u8; 32]) -> Result<Kms, String> {
         let master = Aes256Gcm::new_from_slice(&master_bytes).map_err(|e| e.to_string())?;
         let credentials = credentials_cipher(&master_bytes)?;
@@ -197,12 +221,6 @@ impl Kms {
             credentials,
             state: RwLock::new(state),
         })
-    }
-
-    /// Reads the keys in `snapshot` again (a reload from the store).
-    pub fn reload(&self, snapshot: &Snapshot) -> Result<(), String> {
-        *self.state.write() = load_state(snapshot, &self.master)?;
-        Ok(())
     }
 
     /// Seals an access-key secret under the internal credentials key,
@@ -501,7 +519,10 @@ mod ops {
                 None => Vec::new(),
             };
             let key_id = b.ids.uuid();
-            let arn = format!("arn:aws:kms:{}:{}:key/{key_id}", b.region, b.account_id);
+            let arn = format!(
+                "arn:aws:kms:{}:{}:key/{key_id}",
+                b.settings.region, b.settings.account_id
+            );
             let description = self.description.unwrap_or_default();
             let (record, commit) =
                 b.kms

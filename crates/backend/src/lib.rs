@@ -4,6 +4,7 @@
 //! This crate knows nothing of HTTP, terminals or the agent binary.
 
 mod auth;
+mod capability;
 pub mod clock;
 mod commands;
 mod compliance;
@@ -22,6 +23,7 @@ pub mod parameters;
 mod patch;
 mod recovery;
 mod reset;
+mod scheduler;
 pub mod sim;
 mod store;
 mod tags;
@@ -29,6 +31,9 @@ mod validate;
 
 use std::path::Path;
 use std::sync::Arc;
+
+use capability::{Capability, Settings, Source};
+use store::Snapshot;
 
 pub use auth::Caller;
 pub use clock::{Clock, ManualClock, SystemClock};
@@ -83,13 +88,57 @@ pub struct Backend {
     inner: Arc<Inner>,
 }
 
-#[doc(hidden)]
-pub struct Inner {
-    clock: Arc<dyn Clock>,
-    store: store::Store,
-    bus: events::Bus,
-    pager: paging::Pager,
-    ids: ids::Ids,
+/// Declares the capabilities once: their fields in [`Capabilities`], and
+/// loading, resetting, reloading and due times walking them in this order.
+macro_rules! capabilities {
+    ($($field:ident: $ty:ty),* $(,)?) => {
+        /// Every capability of the backend, each behind the
+        /// [`capability::Capability`] seam.
+        #[doc(hidden)]
+        pub struct Capabilities {
+            $(pub(crate) $field: $ty,)*
+        }
+
+        impl Capabilities {
+            fn load(from: &Source<'_>) -> Result<Self, String> {
+                Ok(Self { $($field: <$ty as Capability>::load(from)?,)* })
+            }
+
+            fn reread(&self, from: &Source<'_>) -> Result<Self, String> {
+                Ok(Self { $($field: self.$field.reread(from)?,)* })
+            }
+
+            fn replace_with(&self, fresh: Self) {
+                $(self.$field.replace_with(fresh.$field);)*
+            }
+
+            fn forget_all(&self, settings: &Settings) -> Result<(), String> {
+                $(self.$field.forget_all(settings)?;)*
+                Ok(())
+            }
+
+            fn loaded(b: &Inner) {
+                $(<$ty as Capability>::loaded(b);)*
+            }
+
+            fn kept_on_reset() -> Vec<&'static str> {
+                let mut kinds = Vec::new();
+                $(kinds.extend_from_slice(<$ty as Capability>::KEPT_ON_RESET);)*
+                kinds
+            }
+
+            fn next_due(&self) -> Option<Timestamp> {
+                [$(self.$field.next_due()),*].into_iter().flatten().min()
+            }
+
+            async fn run_due(b: &Inner) {
+                $(<$ty as Capability>::run_due(b).await;)*
+            }
+        }
+    };
+}
+
+capabilities! {
     fleet: fleet::Fleet,
     kms: kms::Kms,
     iam: iam::Iam,
@@ -98,12 +147,69 @@ pub struct Inner {
     commands: commands::Commands,
     compliance: compliance::Compliance,
     patch: patch::Patches,
+}
+
+#[doc(hidden)]
+pub struct Inner {
+    clock: Arc<dyn Clock>,
+    store: store::Store,
+    bus: events::Bus,
+    pager: paging::Pager,
+    ids: ids::Ids,
+    scheduler: scheduler::Scheduler,
+    settings: Settings,
+    capabilities: Capabilities,
     recovery: recovery::Recovery,
     /// The data directory's lock, released when the backend goes.
     _lock: Option<data_dir::DataDirLock>,
-    region: String,
-    account_id: String,
     allow_reset: bool,
+}
+
+/// Capabilities are reached as `b.fleet`, `b.parameters`, ...: the list
+/// lives in one place, and no handler spells out where it is kept.
+impl std::ops::Deref for Inner {
+    type Target = Capabilities;
+
+    fn deref(&self) -> &Capabilities {
+        &self.capabilities
+    }
+}
+
+impl Inner {
+    fn source<'a>(&'a self, snapshot: &'a Snapshot) -> Source<'a> {
+        Source {
+            snapshot,
+            settings: &self.settings,
+            now: self.clock.now(),
+            master: None,
+        }
+    }
+
+    /// Every capability read again from `snapshot`, all before any is
+    /// replaced, so a record that no longer reads changes nothing.
+    fn reload(&self, snapshot: &Snapshot) -> Result<(), String> {
+        let fresh = self.capabilities.reread(&self.source(snapshot))?;
+        self.capabilities.replace_with(fresh);
+        Capabilities::loaded(self);
+        self.scheduler.nudge();
+        Ok(())
+    }
+
+    /// Every capability forgets what `Sysman.ResetState` wipes.
+    fn forget_all(&self) -> Result<(), String> {
+        self.capabilities.forget_all(&self.settings)?;
+        Capabilities::loaded(self);
+        self.scheduler.nudge();
+        Ok(())
+    }
+
+    fn next_due(&self) -> Option<Timestamp> {
+        self.capabilities.next_due()
+    }
+
+    async fn run_due(&self) {
+        Capabilities::run_due(self).await;
+    }
 }
 
 impl Backend {
@@ -133,38 +239,33 @@ impl Backend {
         let (store, snapshot) = store::Store::open(path)?;
         let ids = ids::Ids::new(options.id_seed);
         let pager = paging::Pager::new(ids.key());
-        let fleet = fleet::Fleet::load(&snapshot, options.fleet, options.clock.now())?;
-        let kms = kms::Kms::load(&snapshot, master)?;
-        let iam = iam::Iam::load(&snapshot)?;
-        let parameters = parameters::Parameters::load(&snapshot, options.parameters)?;
-        let documents = documents::Documents::load(&snapshot, &options.account_id)?;
-        let commands = commands::Commands::load(&snapshot)?;
-        let compliance = compliance::Compliance::load(&snapshot)?;
-        let patch =
-            patch::Patches::load(&snapshot, &options.region, &options.account_id, &compliance)?;
+        let settings = Settings {
+            fleet: options.fleet,
+            parameters: options.parameters,
+            region: options.region,
+            account_id: options.account_id,
+        };
+        let capabilities = Capabilities::load(&Source {
+            snapshot: &snapshot,
+            settings: &settings,
+            now: options.clock.now(),
+            master: Some(&master),
+        })?;
         let inner = Arc::new(Inner {
             clock: options.clock,
             store,
             bus: events::Bus::default(),
             pager,
             ids,
-            fleet,
-            kms,
-            iam,
-            parameters,
-            documents,
-            commands,
-            compliance,
-            patch,
+            scheduler: scheduler::Scheduler::default(),
+            settings,
+            capabilities,
             recovery: recovery::Recovery::default(),
             _lock: lock,
-            region: options.region,
-            account_id: options.account_id,
             allow_reset: options.allow_reset,
         });
-        runtime.spawn(fleet::run_ping_scheduler(Arc::downgrade(&inner)));
-        runtime.spawn(parameters::policies::run_scheduler(Arc::downgrade(&inner)));
-        runtime.spawn(commands::run_scheduler(Arc::downgrade(&inner)));
+        Capabilities::loaded(&inner);
+        runtime.spawn(scheduler::run(Arc::downgrade(&inner)));
         Ok(Backend { inner })
     }
 

@@ -12,12 +12,12 @@ pub(crate) mod references;
 pub mod rules;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
 
 use parking_lot::RwLock;
 use serde::{Deserialize, Serialize};
 use sysman_api::{Tag, Timestamp};
 
+use crate::capability::{Capability, Settings, Source};
 use crate::gate::Ctx;
 use crate::store::{Change, Snapshot};
 use crate::{Event, Inner};
@@ -196,31 +196,40 @@ impl ParamState {
 pub(crate) struct Parameters {
     pub limits: ParameterLimits,
     pub state: RwLock<ParamState>,
-    /// Wakes the policy scheduler when a nearer policy was filed.
-    pub wake: Arc<tokio::sync::Notify>,
 }
 
-/// Lets the policy scheduler see that its backend is gone.
-impl Drop for Parameters {
-    fn drop(&mut self) {
-        self.wake.notify_one();
+impl Capability for Parameters {
+    fn load(from: &Source<'_>) -> Result<Parameters, String> {
+        Parameters::read(from.snapshot, from.settings.parameters.clone())
+    }
+
+    fn reread(&self, from: &Source<'_>) -> Result<Parameters, String> {
+        Parameters::read(from.snapshot, self.limits.clone())
+    }
+
+    /// Takes `fresh`'s parameters.
+    fn replace_with(&self, fresh: Parameters) {
+        *self.state.write() = fresh.state.into_inner();
+    }
+
+    /// Forgets every parameter.
+    fn forget_all(&self, _: &Settings) -> Result<(), String> {
+        *self.state.write() = ParamState::default();
+        Ok(())
+    }
+
+    /// The next policy to fire.
+    fn next_due(&self) -> Option<Timestamp> {
+        self.state.read().schedule.first().map(|(at, _, _)| *at)
+    }
+
+    async fn run_due(b: &Inner) {
+        policies::fire_due(b).await;
     }
 }
 
 impl Parameters {
-    /// Forgets every parameter (`Sysman.ResetState`).
-    pub fn forget_all(&self) {
-        *self.state.write() = ParamState::default();
-        self.wake.notify_one();
-    }
-
-    /// Takes `fresh`'s parameters (a reload from the store).
-    pub fn replace_with(&self, fresh: Parameters) {
-        *self.state.write() = std::mem::take(&mut *fresh.state.write());
-        self.wake.notify_one();
-    }
-
-    pub fn load(snapshot: &Snapshot, limits: ParameterLimits) -> Result<Parameters, String> {
+    fn read(snapshot: &Snapshot, limits: ParameterLimits) -> Result<Parameters, String> {
         let mut state = ParamState::default();
         for (key, body) in snapshot.get(HEAD_KIND).into_iter().flatten() {
             let head: Head = serde_json::from_str(body)
@@ -253,7 +262,6 @@ impl Parameters {
         Ok(Parameters {
             limits,
             state: RwLock::new(state),
-            wake: Arc::new(tokio::sync::Notify::new()),
         })
     }
 }

@@ -24,9 +24,9 @@ use sysman_api::patch::{
 };
 use sysman_api::{ApiError, Tag, Timestamp};
 
-use crate::compliance::Compliance;
+use crate::capability::{Capability, Settings, Source};
 use crate::sim::patches::Catalogue;
-use crate::store::{Change, Snapshot};
+use crate::store::Change;
 use crate::{Event, Inner};
 use rules::Evaluator;
 
@@ -146,15 +146,13 @@ pub(crate) struct Patches {
     region: String,
 }
 
-impl Patches {
-    /// Loads baselines and patch states, and hands the states to
-    /// `compliance` as its `Patch` items (which it does not store).
-    pub fn load(
-        snapshot: &Snapshot,
-        region: &str,
-        account_id: &str,
-        compliance: &Compliance,
-    ) -> Result<Patches, String> {
+impl Capability for Patches {
+    /// Loads baselines and patch states.
+    fn load(from: &Source<'_>) -> Result<Patches, String> {
+        let Settings {
+            region, account_id, ..
+        } = from.settings;
+        let snapshot = from.snapshot;
         let mut state = PatchState::default();
         for baseline in predefined(region) {
             state.baselines.insert(baseline.stored.id.clone(), baseline);
@@ -187,16 +185,6 @@ impl Patches {
         let states = states::States::load(snapshot, |os, rules| {
             ops::compile(os, rules).map_err(|e| e.to_string())
         })?;
-        let mut writer = compliance.write();
-        for (node, state) in &states.nodes {
-            // Each state passed these checks when it was reported; should a
-            // later version's limits refuse one, the node shows no Patch
-            // compliance until its next scan, and the store still opens.
-            if let Err(e) = writer.derive(node, PATCH, state.compliance(&states.infos)) {
-                tracing::warn!("the patch state of {node} is not valid compliance: {e}");
-            }
-        }
-        drop(writer);
         Ok(Patches {
             state: RwLock::new(state),
             catalogue: RwLock::new(None),
@@ -205,24 +193,41 @@ impl Patches {
         })
     }
 
-    /// Takes `fresh`'s baselines and patch states (a reload from the
-    /// store); the catalogue stays.
-    pub fn replace_with(&self, fresh: Patches) {
+    /// Takes `fresh`'s baselines and patch states; the catalogue stays.
+    fn replace_with(&self, fresh: Patches) {
         *self.state.write() = fresh.state.into_inner();
         *self.states.write() = fresh.states.into_inner();
     }
 
-    /// Forgets the account's baselines, defaults and groups
-    /// (`Sysman.ResetState`); the predefined baselines stay.
-    pub fn forget_all(&self) {
+    /// Forgets the account's baselines, defaults and groups; the
+    /// predefined baselines stay.
+    fn forget_all(&self, _: &Settings) -> Result<(), String> {
         let mut state = PatchState::default();
         for baseline in predefined(&self.region) {
             state.baselines.insert(baseline.stored.id.clone(), baseline);
         }
         *self.state.write() = state;
         *self.states.write() = states::States::default();
+        Ok(())
     }
 
+    /// Hands the patch states to compliance as its `Patch` items, which
+    /// compliance does not store.
+    fn loaded(b: &Inner) {
+        let states = b.patch.states.read();
+        let mut writer = b.compliance.write();
+        for (node, state) in &states.nodes {
+            // Each state passed these checks when it was reported; should a
+            // later version's limits refuse one, the node shows no Patch
+            // compliance until its next scan, and the store still opens.
+            if let Err(e) = writer.derive(node, PATCH, state.compliance(&states.infos)) {
+                tracing::warn!("the patch state of {node} is not valid compliance: {e}");
+            }
+        }
+    }
+}
+
+impl Patches {
     pub fn catalogue(&self) -> Option<Arc<Catalogue>> {
         self.catalogue.read().clone()
     }

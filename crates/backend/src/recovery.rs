@@ -5,15 +5,15 @@
 //! so from then on the backend serves nothing, reads included: it never
 //! shows what was not stored. Each call (and each health check) tries,
 //! at most once a second, to write again; once a write succeeds, every
-//! module reloads from the records on disk, dropping whatever never
+//! capability reloads from the records on disk, dropping whatever never
 //! reached them, and the backend serves again.
 
 use std::time::{Duration, Instant};
 
 use sysman_api::ApiError;
 
-use crate::store::{AuditRecord, Snapshot};
-use crate::{Inner, commands, compliance, documents, fleet, iam, parameters, patch};
+use crate::Inner;
+use crate::store::AuditRecord;
 
 /// How often a failed store is tried again.
 const RETRY_EVERY: Duration = Duration::from_secs(1);
@@ -61,7 +61,7 @@ pub(crate) async fn ensure_healthy(b: &Inner) -> Result<(), ApiError> {
         }
     };
     if let Some(snapshot) = snapshot
-        && let Err(e) = reload(b, &snapshot)
+        && let Err(e) = b.reload(&snapshot)
     {
         tracing::error!("the store takes writes again, but cannot be reloaded: {e}");
         return b.store.check();
@@ -69,26 +69,5 @@ pub(crate) async fn ensure_healthy(b: &Inner) -> Result<(), ApiError> {
     *last_try = None;
     b.store.recovered();
     tracing::info!("the store takes writes again; memory was reloaded from it");
-    Ok(())
-}
-
-/// Every module's state, read again from `snapshot`. All are read before
-/// any is replaced, so a record that no longer reads changes nothing.
-fn reload(b: &Inner, snapshot: &Snapshot) -> Result<(), String> {
-    let fleet = fleet::Fleet::load(snapshot, b.fleet.config().clone(), b.clock.now())?;
-    let iam = iam::Iam::load(snapshot)?;
-    let parameters = parameters::Parameters::load(snapshot, b.parameters.limits.clone())?;
-    let documents = documents::Documents::load(snapshot, &b.account_id)?;
-    let commands = commands::Commands::load(snapshot)?;
-    let compliance = compliance::Compliance::load(snapshot)?;
-    let patch = patch::Patches::load(snapshot, &b.region, &b.account_id, &compliance)?;
-    b.kms.reload(snapshot)?;
-    b.fleet.replace_with(fleet);
-    b.iam.replace_with(iam);
-    b.parameters.replace_with(parameters);
-    b.documents.replace_with(documents);
-    b.commands.replace_with(commands);
-    b.compliance.replace_with(compliance);
-    b.patch.replace_with(patch);
     Ok(())
 }

@@ -6,8 +6,8 @@
 use sysman_api::admin::ResetState;
 use sysman_api::{ApiError, Empty};
 
+use crate::Inner;
 use crate::gate::{Ctx, Handler};
-use crate::{Inner, iam};
 
 impl Handler for ResetState {
     async fn handle(self, b: &Inner, ctx: &mut Ctx) -> Result<Empty, ApiError> {
@@ -19,24 +19,18 @@ impl Handler for ResetState {
             ));
         }
         // On disk first, after every write queued before it.
+        let kept = crate::Capabilities::kept_on_reset();
         b.store
-            .query(|conn| {
+            .query(move |conn| {
+                let placeholders = vec!["?"; kept.len()].join(", ");
                 conn.execute(
-                    "DELETE FROM records WHERE kind NOT IN (?1, ?2, ?3)",
-                    iam::KINDS,
+                    &format!("DELETE FROM records WHERE kind NOT IN ({placeholders})"),
+                    rusqlite::params_from_iter(kept),
                 )
                 .map(|_| ())
             })
             .await?;
-        b.fleet.forget_all();
-        b.kms.forget_all();
-        b.parameters.forget_all();
-        b.commands.forget_all();
-        b.compliance.forget_all();
-        b.patch.forget_all();
-        b.documents
-            .forget_all(&b.account_id)
-            .map_err(ApiError::internal)?;
+        b.forget_all().map_err(ApiError::internal)?;
         // The reset's own audit record.
         ctx.commit(&b.store, Vec::new()).await?;
         Ok(Empty {})

@@ -6,7 +6,6 @@
 //! never started end `Terminated`.
 
 use std::collections::BTreeMap;
-use std::sync::Weak;
 
 use sysman_api::commands::{CommandStatus, InvocationStatus};
 use sysman_api::fleet::PingStatus;
@@ -18,7 +17,6 @@ use super::{
 };
 use std::future::Future;
 
-use crate::clock::{Woke, wait_for_due};
 use crate::fleet::{FleetConfig, FleetState};
 use crate::gate::Ctx;
 use crate::store::{AuditRecord, Change};
@@ -522,7 +520,7 @@ pub(crate) fn queue(
     fx: Effects,
 ) -> impl Future<Output = Result<Vec<String>, ApiError>> + Send + 'static + use<> {
     if fx.earliest {
-        b.commands.wake.notify_one();
+        b.scheduler.nudge();
     }
     let commit = ctx.commit(&b.store, fx.changes);
     for event in fx.events {
@@ -551,7 +549,7 @@ pub(crate) fn settle<'b>(
     why: &str,
 ) -> impl Future<Output = Result<(), ApiError>> + Send + use<'b> {
     if fx.earliest {
-        b.commands.wake.notify_one();
+        b.scheduler.nudge();
     }
     let commit = (!fx.changes.is_empty()).then(|| {
         let audit = AuditRecord {
@@ -576,38 +574,20 @@ pub(crate) fn settle<'b>(
     }
 }
 
-/// Ends invocations as their timeouts pass, until the backend goes away.
-pub(crate) async fn run_scheduler(inner: Weak<Inner>) {
-    loop {
-        let Some(b) = inner.upgrade() else { return };
-        let clock = b.clock.clone();
-        let wake = b.commands.wake.clone();
-        let weak = std::sync::Arc::downgrade(&b);
-        drop(b);
-        let woke = wait_for_due(clock.as_ref(), &wake, || {
-            weak.upgrade()
-                .map(|b| b.commands.state.lock().due.first().map(|d| d.0))
-        })
-        .await;
-        match woke {
-            Woke::Gone => return,
-            Woke::Nudged => continue,
-            Woke::Due => {}
-        }
-        let Some(b) = inner.upgrade() else { return };
-        let settled = {
-            let mut fx = Effects::default();
-            let mut state = b.commands.state.lock();
-            let fleet = b.fleet.state.read();
-            let view = FleetView {
-                state: &fleet,
-                config: b.fleet.config(),
-            };
-            expire(&mut state, &view, b.clock.now(), &mut fx);
-            settle(&b, fx, "Sysman.CommandTimeouts")
+/// Ends the invocations whose timeouts passed by now.
+pub(crate) async fn expire_due(b: &Inner) {
+    let settled = {
+        let mut fx = Effects::default();
+        let mut state = b.commands.state.lock();
+        let fleet = b.fleet.state.read();
+        let view = FleetView {
+            state: &fleet,
+            config: b.fleet.config(),
         };
-        if let Err(e) = settled.await {
-            tracing::warn!("command timeouts could not be committed: {e}");
-        }
+        expire(&mut state, &view, b.clock.now(), &mut fx);
+        settle(b, fx, "Sysman.CommandTimeouts")
+    };
+    if let Err(e) = settled.await {
+        tracing::warn!("command timeouts could not be committed: {e}");
     }
 }

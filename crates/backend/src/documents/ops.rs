@@ -256,7 +256,7 @@ impl Handler for CreateDocument {
             let mut sorted_tags = tags;
             sorted_tags.sort();
             let doc = Doc {
-                owner: b.account_id.clone(),
+                owner: b.settings.account_id.clone(),
                 head: Head {
                     name: self.name.clone(),
                     document_type,
@@ -491,7 +491,7 @@ impl Handler for ListDocuments {
             paging::collect(docs.range::<str, _>(start.range()), limit, |(name, doc)| {
                 filters
                     .iter()
-                    .all(|f| f.matches(doc, &b.account_id))
+                    .all(|f| f.matches(doc, &b.settings.account_id))
                     .then(|| (name.clone(), identifier(doc)))
             });
         let next_token = match page.last() {

@@ -175,7 +175,7 @@ impl Handler for RegisterNode {
         };
         let (summary, access_key_id) = node;
         if earliest {
-            b.fleet.wake.notify_one();
+            b.scheduler.nudge();
         }
         commit.await?;
         let instance_id = summary.info.instance_id.clone();
@@ -261,7 +261,7 @@ impl Handler for UpdateInstanceInformation {
             (commit, summary, earliest)
         };
         if earliest {
-            b.fleet.wake.notify_one();
+            b.scheduler.nudge();
         }
         commit.await?;
         ctx.publish(Event::NodeChanged(Box::new(summary)));
@@ -296,7 +296,7 @@ pub(crate) async fn heard_from(
         (commit, summary, earliest)
     };
     if earliest {
-        b.fleet.wake.notify_one();
+        b.scheduler.nudge();
     }
     commit.await?;
     ctx.publish(Event::NodeChanged(Box::new(summary)));

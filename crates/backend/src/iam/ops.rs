@@ -84,7 +84,7 @@ impl Handler for CreateUser {
             let record = UserRecord {
                 user_name: self.user_name.clone(),
                 user_id: b.ids.user_id(),
-                arn: user_arn(&b.account_id, &self.user_name),
+                arn: user_arn(&b.settings.account_id, &self.user_name),
                 created: ctx.now,
                 tags,
             };

@@ -35,7 +35,7 @@ impl Inner {
         let path = name.strip_prefix('/').unwrap_or(name);
         format!(
             "arn:aws:ssm:{}:{}:parameter/{path}",
-            self.region, self.account_id
+            self.settings.region, self.settings.account_id
         )
     }
 
@@ -249,7 +249,7 @@ impl Handler for PutParameter {
             )));
         }
 
-        let modified_by = ctx.caller.arn(&b.account_id);
+        let modified_by = ctx.caller.arn(&b.settings.account_id);
         let (commit, name, version, tier, earliest) = {
             let mut state = b.parameters.state.write();
             let existing = state.params.get(&key);
@@ -435,7 +435,7 @@ impl Handler for PutParameter {
             (commit, name, number, tier, earliest)
         };
         if earliest {
-            b.parameters.wake.notify_one();
+            b.scheduler.nudge();
         }
         commit.await?;
         ctx.publish(Event::ParameterChanged { name });
@@ -560,7 +560,10 @@ fn resolve_key(
         ));
     }
     let key_id = b.ids.uuid();
-    let arn = format!("arn:aws:kms:{}:{}:key/{key_id}", b.region, b.account_id);
+    let arn = format!(
+        "arn:aws:kms:{}:{}:key/{key_id}",
+        b.settings.region, b.settings.account_id
+    );
     // The key's record commits with the first parameter sealed by it, so
     // neither reaches the disk without the other.
     let (record, ()) = b.kms.create_key(

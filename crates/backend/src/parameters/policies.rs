@@ -3,8 +3,6 @@
 //! publish an event once, when due. A scheduler on the backend clock fires
 //! each at its moment.
 
-use std::sync::Weak;
-
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sysman_api::parameters::ParameterInlinePolicy;
@@ -196,38 +194,8 @@ pub(crate) fn pending(key: &str, param: &Param) -> Vec<(Timestamp, String, Strin
         .collect()
 }
 
-/// Fires each policy when it falls due on the clock.
-pub(crate) async fn run_scheduler(inner: Weak<Inner>) {
-    let Some((wake, clock)) = inner
-        .upgrade()
-        .map(|i| (i.parameters.wake.clone(), i.clock.clone()))
-    else {
-        return;
-    };
-    loop {
-        let next_due = || {
-            inner.upgrade().map(|i| {
-                i.parameters
-                    .state
-                    .read()
-                    .schedule
-                    .first()
-                    .map(|(at, _, _)| *at)
-            })
-        };
-        match crate::clock::wait_for_due(&*clock, &wake, next_due).await {
-            crate::clock::Woke::Gone => return,
-            crate::clock::Woke::Nudged => continue,
-            crate::clock::Woke::Due => {}
-        }
-        let Some(strong) = inner.upgrade() else {
-            return;
-        };
-        fire_due(&strong).await;
-    }
-}
-
-async fn fire_due(b: &Inner) {
+/// Fires every policy due by now.
+pub(crate) async fn fire_due(b: &Inner) {
     let now = b.clock.now();
     loop {
         let fired = {

@@ -503,7 +503,7 @@ impl Handler for CreatePatchBaseline {
                     client_token: self.client_token.clone().map(|t| (t, digest)),
                 },
                 evaluator: Arc::new(evaluator),
-                owner: b.account_id.clone(),
+                owner: b.settings.account_id.clone(),
             };
             let change = baseline.change();
             state.baselines.insert(id.clone(), baseline);
