@@ -29,9 +29,10 @@ use tokio::sync::{Notify, mpsc};
 
 use crate::Inner;
 use crate::capability::{Capability, Settings, Source};
+use crate::locks::{Level, MutexGuard, OrderedMutex};
 use crate::store::{Change, Snapshot};
 
-pub(crate) use engine::{Effects, FleetView, announce, node_removed, queue};
+pub(crate) use engine::{Effects, announce, node_removed, queue};
 
 const COMMAND_KIND: &str = "command";
 const INVOCATION_KIND: &str = "invocation";
@@ -252,16 +253,16 @@ pub(crate) struct CmdState {
 }
 
 pub(crate) struct Commands {
-    pub state: Mutex<CmdState>,
+    state: OrderedMutex<CmdState>,
     /// Wakes long polls of a node when mail arrives for it.
-    pub mail: Mutex<HashMap<String, Arc<Notify>>>,
+    mail: Mutex<HashMap<String, Arc<Notify>>>,
     /// Tells the in-process simulator which nodes got mail.
-    pub mail_watch: Mutex<Option<mpsc::UnboundedSender<String>>>,
+    mail_watch: Mutex<Option<mpsc::UnboundedSender<String>>>,
 }
 
 impl Capability for Commands {
     fn load(from: &Source<'_>) -> Result<Commands, String> {
-        Commands::read(from.snapshot)
+        Commands::from_records(from.snapshot)
     }
 
     /// Takes `fresh`'s commands, invocations and mailboxes; long polls and
@@ -286,8 +287,56 @@ impl Capability for Commands {
     }
 }
 
+/// The commands lock, held by another capability whose change ends
+/// commands' work too (a deregistration); only this module's functions
+/// can read through it.
+pub(crate) struct CommandsLock<'a>(MutexGuard<'a, CmdState>);
+
 impl Commands {
-    fn read(snapshot: &Snapshot) -> Result<Commands, String> {
+    /// Reports the ids of nodes as mail arrives for them to the one
+    /// watcher this returns, replacing any before it.
+    pub(crate) fn watch_mail(&self) -> mpsc::UnboundedReceiver<String> {
+        let (tx, rx) = mpsc::unbounded_channel();
+        *self.mail_watch.lock() = Some(tx);
+        rx
+    }
+
+    /// Nodes whose mailbox holds messages now.
+    pub(crate) fn nodes_with_mail(&self) -> Vec<String> {
+        self.state
+            .lock()
+            .mailboxes
+            .iter()
+            .filter(|(_, waiting)| !waiting.is_empty())
+            .map(|(id, _)| id.clone())
+            .collect()
+    }
+
+    /// Invocations by status, every status present (zeros too).
+    pub(crate) fn invocations_by_status(&self) -> Vec<(&'static str, u64)> {
+        let state = self.state.lock();
+        let mut counts = [0u64; InvocationStatus::ALL.len()];
+        for invocation in state.invocations.values() {
+            if let Some(i) = InvocationStatus::ALL
+                .iter()
+                .position(|s| *s == invocation.status)
+            {
+                counts[i] += 1;
+            }
+        }
+        InvocationStatus::ALL
+            .iter()
+            .zip(counts)
+            .map(|(s, n)| (s.as_str(), n))
+            .collect()
+    }
+
+    /// Takes the commands lock, first of the locks in [`Level`] order.
+    pub(crate) fn lock(&self) -> CommandsLock<'_> {
+        CommandsLock(self.state.lock())
+    }
+
+    fn from_records(snapshot: &Snapshot) -> Result<Commands, String> {
         let mut state = CmdState::default();
         let mut recs = BTreeMap::new();
         for (id, body) in snapshot.get(COMMAND_KIND).into_iter().flatten() {
@@ -313,7 +362,7 @@ impl Commands {
         }
         engine::refile(&mut state);
         Ok(Commands {
-            state: Mutex::new(state),
+            state: OrderedMutex::new(Level::Commands, state),
             mail: Mutex::new(HashMap::new()),
             mail_watch: Mutex::new(None),
         })

@@ -56,7 +56,7 @@ mod pool;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::sync::Arc;
 
-use parking_lot::{RwLock, RwLockWriteGuard};
+use crate::locks::{Level, OrderedRwLock, ReadGuard, WriteGuard};
 use serde::{Deserialize, Serialize};
 use sysman_api::ApiError;
 use sysman_api::compliance::{
@@ -687,9 +687,8 @@ impl State {
 }
 
 /// Compliance of every resource.
-#[derive(Default)]
 pub(crate) struct Compliance {
-    state: RwLock<State>,
+    state: OrderedRwLock<State>,
 }
 
 impl Capability for Compliance {
@@ -705,7 +704,7 @@ impl Capability for Compliance {
             }
         }
         Ok(Compliance {
-            state: RwLock::new(state),
+            state: OrderedRwLock::new(Level::Compliance, state),
         })
     }
 
@@ -721,6 +720,14 @@ impl Capability for Compliance {
     }
 }
 
+impl Default for Compliance {
+    fn default() -> Self {
+        Compliance {
+            state: OrderedRwLock::new(Level::Compliance, State::default()),
+        }
+    }
+}
+
 impl Compliance {
     /// Locks compliance for writing. Keep the writer until the commit of
     /// what it staged is queued (see the module's documentation).
@@ -730,7 +737,7 @@ impl Compliance {
         }
     }
 
-    fn read(&self) -> parking_lot::RwLockReadGuard<'_, State> {
+    fn read(&self) -> ReadGuard<'_, State> {
         self.state.read()
     }
 }
@@ -738,7 +745,7 @@ impl Compliance {
 /// Changes compliance in memory and hands back the store changes that make
 /// them durable, for the caller to commit with its own.
 pub(crate) struct Writer<'a> {
-    state: RwLockWriteGuard<'a, State>,
+    state: WriteGuard<'a, State>,
 }
 
 impl Writer<'_> {

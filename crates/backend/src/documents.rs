@@ -249,14 +249,14 @@ fn version_delete(name: &str, version: i64) -> Change {
 
 /// Documents by name, the built-in ones among them.
 pub(crate) struct Documents {
-    pub state: RwLock<BTreeMap<String, Doc>>,
+    state: RwLock<BTreeMap<String, Doc>>,
     /// How many documents an account may create (AWS: 500).
     pub limit: usize,
 }
 
 impl Capability for Documents {
     fn load(from: &Source<'_>) -> Result<Documents, String> {
-        Documents::read(from.snapshot, &from.settings.account_id)
+        Documents::from_records(from.snapshot, &from.settings.account_id)
     }
 
     /// Takes `fresh`'s documents.
@@ -266,14 +266,14 @@ impl Capability for Documents {
 
     /// Forgets every document but the built-in ones.
     fn forget_all(&self, settings: &Settings) -> Result<(), String> {
-        let fresh = Documents::read(&Snapshot::new(), &settings.account_id)?;
+        let fresh = Documents::from_records(&Snapshot::new(), &settings.account_id)?;
         *self.state.write() = fresh.state.into_inner();
         Ok(())
     }
 }
 
 impl Documents {
-    fn read(snapshot: &Snapshot, account_id: &str) -> Result<Documents, String> {
+    fn from_records(snapshot: &Snapshot, account_id: &str) -> Result<Documents, String> {
         let mut docs: BTreeMap<String, Doc> = builtin::documents()?
             .into_iter()
             .map(|d| (d.head.name.clone(), d))

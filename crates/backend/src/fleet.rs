@@ -16,7 +16,7 @@ pub(crate) mod tags;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::Duration;
 
-use parking_lot::RwLock;
+use crate::locks::{Level, OrderedRwLock, ReadGuard};
 use serde::{Deserialize, Serialize};
 use sysman_api::Timestamp;
 use sysman_api::fleet::{
@@ -282,16 +282,63 @@ impl FleetState {
 
 pub(crate) struct Fleet {
     config: FleetConfig,
-    pub state: RwLock<FleetState>,
+    state: OrderedRwLock<FleetState>,
+}
+
+/// What other capabilities may read of the fleet, taken with
+/// [`Fleet::read`] and held for as long as they need one consistent answer.
+pub(crate) struct FleetRead<'a> {
+    state: ReadGuard<'a, FleetState>,
+    config: &'a FleetConfig,
+}
+
+impl FleetRead<'_> {
+    pub fn view(&self) -> FleetView<'_> {
+        FleetView {
+            state: &self.state,
+            config: self.config,
+        }
+    }
+}
+
+/// The fleet's nodes as another capability sees them, and how to judge
+/// their pings.
+#[derive(Clone, Copy)]
+pub(crate) struct FleetView<'a> {
+    state: &'a FleetState,
+    config: &'a FleetConfig,
+}
+
+impl<'a> FleetView<'a> {
+    pub fn contains(&self, instance_id: &str) -> bool {
+        self.state.nodes.contains_key(instance_id)
+    }
+
+    pub fn node(&self, instance_id: &str) -> Option<&'a Node> {
+        self.state.nodes.get(instance_id)
+    }
+
+    pub fn nodes(&self) -> impl Iterator<Item = &'a Node> + use<'a> {
+        self.state.nodes.values()
+    }
+
+    /// The nodes tagged `key` = `value`.
+    pub fn tagged(&self, key: &str, value: &str) -> Option<&'a BTreeSet<String>> {
+        self.state.tagged(key, value)
+    }
+
+    pub fn config(&self) -> &'a FleetConfig {
+        self.config
+    }
 }
 
 impl Capability for Fleet {
     fn load(from: &Source<'_>) -> Result<Fleet, String> {
-        Fleet::read(from.snapshot, from.settings.fleet.clone(), from.now)
+        Fleet::from_records(from.snapshot, from.settings.fleet.clone(), from.now)
     }
 
     fn reread(&self, from: &Source<'_>) -> Result<Fleet, String> {
-        Fleet::read(from.snapshot, self.config.clone(), from.now)
+        Fleet::from_records(from.snapshot, self.config.clone(), from.now)
     }
 
     /// Takes `fresh`'s nodes and activations.
@@ -316,7 +363,11 @@ impl Capability for Fleet {
 }
 
 impl Fleet {
-    fn read(snapshot: &Snapshot, config: FleetConfig, now: Timestamp) -> Result<Fleet, String> {
+    fn from_records(
+        snapshot: &Snapshot,
+        config: FleetConfig,
+        now: Timestamp,
+    ) -> Result<Fleet, String> {
         let mut state = FleetState::default();
         for (id, body) in snapshot.get(NODE_KIND).into_iter().flatten() {
             let node: Node = serde_json::from_str(body)
@@ -330,12 +381,37 @@ impl Fleet {
         }
         Ok(Fleet {
             config,
-            state: RwLock::new(state),
+            state: OrderedRwLock::new(Level::Fleet, state),
         })
     }
 
     pub fn config(&self) -> &FleetConfig {
         &self.config
+    }
+
+    /// Reads the fleet. Holders of the commands lock take it after that.
+    pub(crate) fn read(&self) -> FleetRead<'_> {
+        FleetRead {
+            state: self.state.read(),
+            config: &self.config,
+        }
+    }
+
+    /// Nodes by ping status now, every status present (zeros too).
+    pub(crate) fn by_ping_status(&self, now: Timestamp) -> Vec<(&'static str, u64)> {
+        let state = self.state.read();
+        let mut counts = [0u64; PingStatus::ALL.len()];
+        for node in state.nodes.values() {
+            let status = self.config.ping_status(node.last_ping, now);
+            if let Some(i) = PingStatus::ALL.iter().position(|s| *s == status) {
+                counts[i] += 1;
+            }
+        }
+        PingStatus::ALL
+            .iter()
+            .zip(counts)
+            .map(|(s, n)| (s.as_str(), n))
+            .collect()
     }
 
     /// The node an access key belongs to and its sealed secret, if it

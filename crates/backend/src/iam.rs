@@ -245,7 +245,7 @@ impl Capability for Iam {
     const KEPT_ON_RESET: &'static [&'static str] = &KINDS;
 
     fn load(from: &Source<'_>) -> Result<Iam, String> {
-        Iam::read(from.snapshot)
+        Iam::from_records(from.snapshot)
     }
 
     /// Takes `fresh`'s users, keys and policies.
@@ -259,7 +259,7 @@ impl Capability for Iam {
 }
 
 impl Iam {
-    fn read(snapshot: &Snapshot) -> Result<Iam, String> {
+    fn from_records(snapshot: &Snapshot) -> Result<Iam, String> {
         let mut state = IamState::default();
         for (id, body) in snapshot.get(USER_KIND).into_iter().flatten() {
             let record: UserRecord = serde_json::from_str(body)

@@ -18,6 +18,7 @@ mod gate;
 mod iam;
 mod ids;
 mod kms;
+mod locks;
 mod paging;
 pub mod parameters;
 mod patch;
@@ -278,28 +279,18 @@ impl Backend {
     /// The ids of nodes as mail arrives for them, for the in-process
     /// simulator. One watcher at a time: a new one replaces the old.
     pub fn watch_mail(&self) -> tokio::sync::mpsc::UnboundedReceiver<String> {
-        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-        *self.inner.commands.mail_watch.lock() = Some(tx);
-        rx
+        self.inner.commands.watch_mail()
     }
 
     /// Nodes whose mailbox holds messages now.
     pub fn nodes_with_mail(&self) -> Vec<String> {
-        self.inner
-            .commands
-            .state
-            .lock()
-            .mailboxes
-            .iter()
-            .filter(|(_, waiting)| !waiting.is_empty())
-            .map(|(id, _)| id.clone())
-            .collect()
+        self.inner.commands.nodes_with_mail()
     }
 
     /// The patch catalogue Patch Manager judges baselines against: a
     /// simulated fleet's, set when the simulator starts.
     pub fn set_patch_catalogue(&self, catalogue: Arc<sim::patches::Catalogue>) {
-        *self.inner.patch.catalogue.write() = Some(catalogue);
+        self.inner.patch.set_catalogue(catalogue);
     }
 
     /// Change events from now on.
@@ -310,45 +301,13 @@ impl Backend {
     /// Nodes by ping status now, every status present (zeros too), for
     /// the server's metrics.
     pub fn nodes_by_ping_status(&self) -> Vec<(&'static str, u64)> {
-        let now = self.inner.clock.now();
-        let config = self.inner.fleet.config();
-        let state = self.inner.fleet.state.read();
-        let mut counts = [0u64; sysman_api::fleet::PingStatus::ALL.len()];
-        for node in state.nodes.values() {
-            let status = config.ping_status(node.last_ping, now);
-            if let Some(i) = sysman_api::fleet::PingStatus::ALL
-                .iter()
-                .position(|s| *s == status)
-            {
-                counts[i] += 1;
-            }
-        }
-        sysman_api::fleet::PingStatus::ALL
-            .iter()
-            .zip(counts)
-            .map(|(s, n)| (s.as_str(), n))
-            .collect()
+        self.inner.fleet.by_ping_status(self.inner.clock.now())
     }
 
     /// Command invocations by status, every status present, for the
     /// server's metrics.
     pub fn invocations_by_status(&self) -> Vec<(&'static str, u64)> {
-        use sysman_api::commands::InvocationStatus;
-        let state = self.inner.commands.state.lock();
-        let mut counts = [0u64; InvocationStatus::ALL.len()];
-        for invocation in state.invocations.values() {
-            if let Some(i) = InvocationStatus::ALL
-                .iter()
-                .position(|s| *s == invocation.status)
-            {
-                counts[i] += 1;
-            }
-        }
-        InvocationStatus::ALL
-            .iter()
-            .zip(counts)
-            .map(|(s, n)| (s.as_str(), n))
-            .collect()
+        self.inner.commands.invocations_by_status()
     }
 
     /// Whether `caller` may see `event`: whether it could have read what

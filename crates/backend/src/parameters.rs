@@ -195,16 +195,16 @@ impl ParamState {
 
 pub(crate) struct Parameters {
     pub limits: ParameterLimits,
-    pub state: RwLock<ParamState>,
+    state: RwLock<ParamState>,
 }
 
 impl Capability for Parameters {
     fn load(from: &Source<'_>) -> Result<Parameters, String> {
-        Parameters::read(from.snapshot, from.settings.parameters.clone())
+        Parameters::from_records(from.snapshot, from.settings.parameters.clone())
     }
 
     fn reread(&self, from: &Source<'_>) -> Result<Parameters, String> {
-        Parameters::read(from.snapshot, self.limits.clone())
+        Parameters::from_records(from.snapshot, self.limits.clone())
     }
 
     /// Takes `fresh`'s parameters.
@@ -229,7 +229,7 @@ impl Capability for Parameters {
 }
 
 impl Parameters {
-    fn read(snapshot: &Snapshot, limits: ParameterLimits) -> Result<Parameters, String> {
+    fn from_records(snapshot: &Snapshot, limits: ParameterLimits) -> Result<Parameters, String> {
         let mut state = ParamState::default();
         for (key, body) in snapshot.get(HEAD_KIND).into_iter().flatten() {
             let head: Head = serde_json::from_str(body)

@@ -25,6 +25,7 @@ use sysman_api::patch::{
 use sysman_api::{ApiError, Tag, Timestamp};
 
 use crate::capability::{Capability, Settings, Source};
+use crate::locks::{Level, OrderedRwLock};
 use crate::sim::patches::Catalogue;
 use crate::store::Change;
 use crate::{Event, Inner};
@@ -137,12 +138,12 @@ fn predefined_id_in(baselines: &BTreeMap<String, Baseline>, os: &str) -> Option<
 }
 
 pub(crate) struct Patches {
-    pub state: RwLock<PatchState>,
+    state: RwLock<PatchState>,
     /// The patches baselines are judged against: the simulated catalogue,
     /// once a simulated fleet runs. Without one there is nothing to list.
-    pub catalogue: RwLock<Option<Arc<Catalogue>>>,
+    catalogue: RwLock<Option<Arc<Catalogue>>>,
     /// What nodes reported of their patches.
-    pub states: RwLock<states::States>,
+    states: OrderedRwLock<states::States>,
     region: String,
 }
 
@@ -188,7 +189,7 @@ impl Capability for Patches {
         Ok(Patches {
             state: RwLock::new(state),
             catalogue: RwLock::new(None),
-            states: RwLock::new(states),
+            states: OrderedRwLock::new(Level::PatchStates, states),
             region: region.to_owned(),
         })
     }
@@ -228,6 +229,16 @@ impl Capability for Patches {
 }
 
 impl Patches {
+    pub fn set_catalogue(&self, catalogue: Arc<Catalogue>) {
+        *self.catalogue.write() = Some(catalogue);
+    }
+
+    /// Forgets what `instance_id` reported of its patches, as changes to
+    /// commit. Holders of the fleet lock take this after it.
+    pub(crate) fn forget_node(&self, instance_id: &str) -> Vec<Change> {
+        self.states.write().forget_node(instance_id)
+    }
+
     pub fn catalogue(&self) -> Option<Arc<Catalogue>> {
         self.catalogue.read().clone()
     }

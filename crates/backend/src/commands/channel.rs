@@ -46,8 +46,8 @@ fn pick(
     let Some(mail) = state.mailboxes.get_mut(instance_id) else {
         return (Vec::new(), None);
     };
-    let fleet = b.fleet.state.read();
-    let platform = fleet.nodes.get(instance_id).and_then(|n| n.platform_type);
+    let fleet = b.fleet.read();
+    let platform = fleet.view().node(instance_id).and_then(|n| n.platform_type);
     let mut picked = Vec::new();
     let mut next_visible: Option<Timestamp> = None;
     for waiting in mail.iter_mut() {
@@ -134,7 +134,7 @@ impl Handler for ReceiveMessages {
             ));
         }
         let max = validate::max_results(self.max_messages, 1, 10, 10)?;
-        if !b.fleet.state.read().nodes.contains_key(&self.instance_id) {
+        if !b.fleet.read().view().contains(&self.instance_id) {
             return Err(ApiError::new(
                 "InvalidInstanceId",
                 format!("No managed node with id {}", self.instance_id),
@@ -421,18 +421,8 @@ impl Handler for SendReply {
             }
             fx.invocation(inv);
             if done {
-                let fleet = b.fleet.state.read();
-                engine::finished(
-                    state,
-                    &key,
-                    true,
-                    &engine::FleetView {
-                        state: &fleet,
-                        config: b.fleet.config(),
-                    },
-                    ctx.now,
-                    &mut fx,
-                );
+                let fleet = b.fleet.read();
+                engine::finished(state, &key, true, &fleet.view(), ctx.now, &mut fx);
             }
             engine::queue(b, ctx, fx)
         };

@@ -17,16 +17,10 @@ use super::{
 };
 use std::future::Future;
 
-use crate::fleet::{FleetConfig, FleetState};
+use crate::fleet::FleetView;
 use crate::gate::Ctx;
 use crate::store::{AuditRecord, Change};
 use crate::{Event, Inner};
-
-/// The fleet as dispatch sees it: its nodes, and how to judge their pings.
-pub(crate) struct FleetView<'a> {
-    pub state: &'a FleetState,
-    pub config: &'a FleetConfig,
-}
 
 /// What a change to the commands brought about, to commit and announce.
 #[derive(Default)]
@@ -196,7 +190,7 @@ pub(crate) fn fill(
             if inv.status.is_terminal() || inv.dispatched.is_some() {
                 continue;
             }
-            let node = fleet.state.nodes.get(&instance_id);
+            let node = fleet.node(&instance_id);
             let runs =
                 node.is_some_and(|n| live.rec.steps.iter().any(|s| s.runs_on(n.platform_type)));
             match node {
@@ -220,7 +214,7 @@ pub(crate) fn fill(
                     inv.dispatched = Some(now);
                     // Sent, but the node is not heard from: it picks the
                     // message up when it is back, or times out undelivered.
-                    if fleet.config.ping_status(n.last_ping, now) != PingStatus::Online {
+                    if fleet.config().ping_status(n.last_ping, now) != PingStatus::Online {
                         inv.status = InvocationStatus::Delayed;
                         inv.details = "Delayed".to_owned();
                     }
@@ -318,12 +312,13 @@ pub(crate) fn finished(
 /// A node was deregistered: what waited in its mailbox can never be
 /// delivered. (What it had taken and runs ends at its execution timeout.)
 pub(crate) fn node_removed(
-    state: &mut CmdState,
+    commands: &mut super::CommandsLock<'_>,
     instance_id: &str,
     fleet: &FleetView<'_>,
     now: Timestamp,
     fx: &mut Effects,
 ) {
+    let state = &mut *commands.0;
     let Some(waiting) = state.mailboxes.remove(instance_id) else {
         return;
     };
@@ -579,12 +574,8 @@ pub(crate) async fn expire_due(b: &Inner) {
     let settled = {
         let mut fx = Effects::default();
         let mut state = b.commands.state.lock();
-        let fleet = b.fleet.state.read();
-        let view = FleetView {
-            state: &fleet,
-            config: b.fleet.config(),
-        };
-        expire(&mut state, &view, b.clock.now(), &mut fx);
+        let fleet = b.fleet.read();
+        expire(&mut state, &fleet.view(), b.clock.now(), &mut fx);
         settle(b, fx, "Sysman.CommandTimeouts")
     };
     if let Err(e) = settled.await {

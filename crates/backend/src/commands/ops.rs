@@ -93,11 +93,12 @@ fn resolve_targets(
     instance_ids: &[String],
     targets: &[Target],
 ) -> Result<Vec<String>, ApiError> {
-    let fleet = b.fleet.state.read();
+    let read = b.fleet.read();
+    let fleet = read.view();
     let missing = |ids: &[String]| -> Result<(), ApiError> {
         let absent: Vec<&str> = ids
             .iter()
-            .filter(|id| !fleet.nodes.contains_key(*id))
+            .filter(|id| !fleet.contains(id))
             .map(String::as_str)
             .collect();
         if absent.is_empty() {
@@ -135,8 +136,7 @@ fn resolve_targets(
                 .collect()
         } else if target.key == "tag-key" {
             fleet
-                .nodes
-                .values()
+                .nodes()
                 .filter(|n| n.tags.iter().any(|t| target.values.contains(&t.key)))
                 .map(|n| n.instance_id.clone())
                 .collect()
@@ -318,10 +318,10 @@ impl Handler for SendCommand {
         }
         let mut invocations = Vec::with_capacity(order.len());
         {
-            let fleet = b.fleet.state.read();
+            let fleet = b.fleet.read();
             let mut unsupported = Vec::new();
             for (index, id) in order.iter().enumerate() {
-                let node = fleet.nodes.get(id);
+                let node = fleet.view().node(id);
                 let platform = node.and_then(|n| n.platform_type);
                 let runs: Vec<&StepSpec> = steps.iter().filter(|s| s.runs_on(platform)).collect();
                 if runs.is_empty() && !instance_ids.is_empty() {
@@ -419,17 +419,8 @@ impl Handler for SendCommand {
                 .by_time
                 .insert((i64::MAX - ctx.now.millis(), command_id.clone()));
             state.commands.insert(command_id.clone(), live);
-            let fleet = b.fleet.state.read();
-            engine::fill(
-                &mut state,
-                &command_id,
-                &engine::FleetView {
-                    state: &fleet,
-                    config: b.fleet.config(),
-                },
-                ctx.now,
-                &mut fx,
-            );
+            let fleet = b.fleet.read();
+            engine::fill(&mut state, &command_id, &fleet.view(), ctx.now, &mut fx);
             drop(fleet);
             fx.events.push(Event::CommandChanged {
                 command_id: command_id.clone(),
@@ -920,7 +911,7 @@ impl Handler for CancelCommand {
             } else {
                 only
             };
-            let fleet = b.fleet.state.read();
+            let fleet = b.fleet.read();
             for instance in targets {
                 let key = (self.command_id.clone(), instance.clone());
                 let Some(inv) = state.invocations.get_mut(&key) else {
@@ -955,17 +946,7 @@ impl Handler for CancelCommand {
                     plugin.details = "Cancelled".to_owned();
                 }
                 fx.invocation(inv);
-                engine::finished(
-                    state,
-                    &key,
-                    was_in_flight,
-                    &engine::FleetView {
-                        state: &fleet,
-                        config: b.fleet.config(),
-                    },
-                    ctx.now,
-                    &mut fx,
-                );
+                engine::finished(state, &key, was_in_flight, &fleet.view(), ctx.now, &mut fx);
             }
             fx.events.push(Event::CommandChanged {
                 command_id: self.command_id.clone(),

@@ -205,8 +205,8 @@ impl Handler for PutComplianceItems {
         };
         let commit = {
             // The fleet's lock before the compliance lock, as everywhere.
-            let fleet = b.fleet.state.read();
-            if !fleet.nodes.contains_key(&self.resource_id) {
+            let fleet = b.fleet.read();
+            if !fleet.view().contains(&self.resource_id) {
                 return Err(unknown_resource(&self.resource_id));
             }
             let mut compliance = b.compliance.write();
@@ -323,10 +323,10 @@ impl Handler for ListComplianceItems {
         };
         // The fleet's lock before the compliance lock, as everywhere.
         let unregistered: Vec<&str> = {
-            let fleet = b.fleet.state.read();
+            let fleet = b.fleet.read();
             ids.iter()
                 .copied()
-                .filter(|id| !fleet.nodes.contains_key(*id))
+                .filter(|id| !fleet.view().contains(id))
                 .collect()
         };
         let state = b.compliance.read();

@@ -316,7 +316,7 @@ impl Handler for DeregisterManagedInstance {
         let mut fx = crate::commands::Effects::default();
         let commit = {
             // Commands before the fleet, the order every holder of both takes.
-            let mut commands = b.commands.state.lock();
+            let mut commands = b.commands.lock();
             let mut state = b.fleet.state.write();
             if !state.nodes.contains_key(&self.instance_id) {
                 return Err(Fleet::node_not_found(&self.instance_id));
@@ -325,7 +325,7 @@ impl Handler for DeregisterManagedInstance {
             crate::commands::node_removed(
                 &mut commands,
                 &self.instance_id,
-                &crate::commands::FleetView {
+                &super::FleetView {
                     state: &state,
                     config,
                 },
@@ -341,8 +341,7 @@ impl Handler for DeregisterManagedInstance {
             );
             // What the node reported of its patches and compliance goes
             // with it (locks in the order fleet, patch states, compliance).
-            fx.changes
-                .extend(b.patch.states.write().forget_node(&self.instance_id));
+            fx.changes.extend(b.patch.forget_node(&self.instance_id));
             fx.changes
                 .extend(b.compliance.write().remove_resource(&self.instance_id));
             crate::commands::queue(b, ctx, fx)

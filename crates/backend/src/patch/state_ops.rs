@@ -52,10 +52,10 @@ struct NodeFacts {
 }
 
 fn node_facts(b: &Inner, instance_id: &str) -> Result<NodeFacts, ApiError> {
-    let fleet = b.fleet.state.read();
+    let fleet = b.fleet.read();
     let node = fleet
-        .nodes
-        .get(instance_id)
+        .view()
+        .node(instance_id)
         .ok_or_else(|| no_such_node(instance_id))?;
     let name = node.platform_name.clone().unwrap_or_default();
     let version = node.platform_version.clone().unwrap_or_default();
@@ -378,8 +378,8 @@ impl Handler for PutPatchReport {
         let commit = {
             // The fleet, then patch states, then compliance: the order
             // DeregisterManagedInstance takes them in too.
-            let fleet = b.fleet.state.read();
-            if !fleet.nodes.contains_key(&self.instance_id) {
+            let fleet = b.fleet.read();
+            if !fleet.view().contains(&self.instance_id) {
                 return Err(no_such_node(&self.instance_id));
             }
             let mut states = b.patch.states.write();
@@ -678,7 +678,7 @@ impl Handler for DescribeInstancePatches {
                 .unwrap_or(0),
             None => 0,
         };
-        if !b.fleet.state.read().nodes.contains_key(&self.instance_id) {
+        if !b.fleet.read().view().contains(&self.instance_id) {
             return Err(no_such_node(&self.instance_id));
         }
         let states = b.patch.states.read();
