@@ -42,6 +42,7 @@ pub use events::Event;
 pub use fleet::FleetConfig;
 pub use gate::Handler;
 pub use parameters::ParameterLimits;
+pub use patch::catalogue::{CatalogPatch, Catalogue};
 pub use store::AuditRecord;
 use sysman_api::{ApiError, Operation, Timestamp};
 use tokio::sync::broadcast;
@@ -289,7 +290,7 @@ impl Backend {
 
     /// The patch catalogue Patch Manager judges baselines against: a
     /// simulated fleet's, set when the simulator starts.
-    pub fn set_patch_catalogue(&self, catalogue: Arc<sim::patches::Catalogue>) {
+    pub fn set_patch_catalogue(&self, catalogue: Arc<Catalogue>) {
         self.inner.patch.set_catalogue(catalogue);
     }
 

@@ -5,6 +5,7 @@
 //! A baseline is stored as given; its checked form (an [`Evaluator`]) is
 //! kept beside it, so judging a patch never re-parses a rule.
 
+pub(crate) mod catalogue;
 mod catalogue_ops;
 pub(crate) mod facts;
 mod ops;
@@ -26,9 +27,9 @@ use sysman_api::{ApiError, Tag, Timestamp};
 
 use crate::capability::{Capability, Settings, Source};
 use crate::locks::{Level, OrderedRwLock};
-use crate::sim::patches::Catalogue;
 use crate::store::Change;
 use crate::{Event, Inner};
+use catalogue::Catalogue;
 use rules::Evaluator;
 
 const BASELINE_KIND: &str = "patch_baseline";

@@ -330,7 +330,7 @@ pub struct Simulator {
     /// Draws of pickup latency.
     rng: ChaCha8Rng,
     /// The patches the nodes' packages come from.
-    catalogue: Arc<patches::Catalogue>,
+    catalogue: Arc<crate::Catalogue>,
     /// When the fleet's software stood as `NodePackages::generate` makes
     /// it: when its first node registered, so a restart finds it the same.
     anchor: Timestamp,
@@ -415,7 +415,7 @@ impl Simulator {
             .collect();
         let mail = Some(backend.watch_mail());
         let anchor = first_registered.unwrap_or(now);
-        let catalogue = Arc::new(patches::Catalogue::generate(spec.seed, anchor));
+        let catalogue = Arc::new(patches::generate_catalogue(spec.seed, anchor));
         backend.set_patch_catalogue(catalogue.clone());
         let mut sim = Simulator {
             backend,

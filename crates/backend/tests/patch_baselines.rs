@@ -21,7 +21,8 @@ use sysman_api::patch::{
     UpdatePatchBaseline,
 };
 use sysman_api::{ApiError, Tag, Timestamp};
-use sysman_backend::sim::patches::Catalogue;
+use sysman_backend::Catalogue;
+use sysman_backend::sim::patches::generate_catalogue;
 use sysman_backend::{Backend, Caller, Event, Handler, ManualClock, Options};
 
 const START: Timestamp = Timestamp::from_secs(1_795_435_200); // 2026-11-23T12:00:00Z
@@ -692,7 +693,7 @@ async fn patch_properties_list_what_a_filter_can_say() {
 
 /// The simulated catalogue of seed 7 anchored at START.
 fn catalogue() -> Arc<Catalogue> {
-    Arc::new(Catalogue::generate(7, START))
+    Arc::new(generate_catalogue(7, START))
 }
 
 #[tokio::test]

@@ -19,7 +19,7 @@ use super::ops::{
 };
 use super::rules::{Filter, Verdict};
 use crate::gate::{Ctx, Handler};
-use crate::sim::patches::CatalogPatch;
+use crate::patch::catalogue::CatalogPatch;
 use crate::{Inner, validate};
 
 /// A catalogue patch as the wire describes it.

@@ -4,7 +4,7 @@
 use sysman_api::Timestamp;
 use sysman_api::patch::Patch;
 
-use crate::sim::patches::CatalogPatch;
+use crate::patch::catalogue::CatalogPatch;
 
 /// `PatchFilterKey`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

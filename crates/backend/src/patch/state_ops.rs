@@ -21,7 +21,7 @@ use super::rules::Evaluator;
 use super::states::{self, Entry, NodeState, PatchInfo, State, StoredSnapshot};
 use super::{operating_system_of, patch_group_of};
 use crate::gate::{Ctx, Handler};
-use crate::sim::patches::{CatalogPatch, Catalogue};
+use crate::patch::catalogue::{CatalogPatch, Catalogue};
 use crate::{Event, Inner, validate};
 
 fn no_such_node(id: &str) -> ApiError {

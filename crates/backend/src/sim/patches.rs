@@ -1,7 +1,7 @@
 //! The simulated patch catalogue and each simulated node's installed
 //! software.
 //!
-//! [`Catalogue::generate`] builds, from a seed, every patch of every product
+//! [`generate_catalogue`] builds, from a seed, every patch of every product
 //! the simulator's platforms take patches from: real package names, version
 //! strings in each distribution's style, advisories, CVEs, and Windows'
 //! monthly rhythm around Patch Tuesday. Each package (or Windows update
@@ -17,111 +17,27 @@
 //! number per package (the `seq` of the release installed), drawn cheaply
 //! from the seed and the node's index.
 
-use std::cmp::Ordering;
-use std::collections::HashMap;
-use std::ops::Range;
-
 use rand::{Rng, RngCore};
 use sysman_api::Timestamp;
 
 use super::SimPlatform;
+use crate::patch::catalogue::{CatalogPatch, Catalogue, PackageEntry};
+use crate::patch::catalogue::{PackageReleases, ProductReleases};
 
 const HOUR: i64 = 3_600_000;
 const DAY: i64 = 24 * HOUR;
 
-/// One patch of the simulated catalogue, with the members of the model's `Patch` shape.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CatalogPatch {
-    /// Linux: `name.arch:epoch:version-release`; Windows: a GUID; macOS:
-    /// `name version-build`.
-    pub id: String,
-    /// The AWS `OperatingSystem` value.
-    pub operating_system: &'static str,
-    pub product: &'static str,
-    pub product_family: &'static str,
-    pub title: String,
-    pub description: String,
-    pub content_url: String,
-    pub vendor: &'static str,
-    pub classification: &'static str,
-    pub severity: &'static str,
-    /// Windows only.
-    pub msrc_severity: Option<&'static str>,
-    /// Debian and Ubuntu only.
-    pub priority: Option<&'static str>,
-    /// Debian and Ubuntu only.
-    pub section: Option<&'static str>,
-    pub released: Timestamp,
-    /// Windows only, e.g. `KB5040437`.
-    pub kb_number: Option<String>,
-    /// Windows only; Microsoft stopped numbering bulletins in 2017, so
-    /// current updates have none.
-    pub msrc_number: Option<String>,
-    /// The package name (Linux, macOS) or the update series (Windows).
-    pub name: String,
-    pub epoch: u32,
-    pub version: String,
-    pub release: String,
-    pub arch: String,
-    pub repository: String,
-    pub cve_ids: Vec<String>,
-    pub advisory_ids: Vec<String>,
-    pub bugzilla_ids: Vec<String>,
-    /// `All` on Windows, empty elsewhere.
-    pub language: String,
-    /// The package (or Windows update series) this patch updates, as an index into the product's package list, and its place in that package's chain of releases (0 = the oldest).
-    pub package: u32,
-    pub seq: u32,
-}
-
-impl CatalogPatch {
-    fn order(&self, other: &Self) -> Ordering {
-        (self.released, &self.id).cmp(&(other.released, &other.id))
-    }
-}
-
-/// Every patch of every simulated product, from one seed.
-pub struct Catalogue {
-    /// Grouped by product (in [`PRODUCTS`] order), then package, then seq.
-    patches: Vec<CatalogPatch>,
-    products: Vec<ProductEntry>,
-    /// Indices into `patches` by id: reports name thousands of patches.
-    by_id: HashMap<String, u32>,
-    /// Each patch's release time, packed for quick searches.
-    times: Vec<Timestamp>,
-}
-
-struct ProductEntry {
-    product: &'static str,
-    os: &'static str,
-    packages: Vec<PackageEntry>,
-    /// Indices into `patches`, sorted by release time, then id.
-    by_release: Vec<u32>,
-}
-
-struct PackageEntry {
-    name: String,
-    /// The package's releases in `patches`, oldest first.
-    chain: Range<u32>,
-    /// Percent of nodes that have the package installed.
-    install: u8,
-    /// Updates itself in the background (definitions, config data), so it
-    /// lags only days behind even on neglected nodes.
-    auto: bool,
-}
-
-impl Catalogue {
-    /// The catalogue of `seed`: each product's packages and their chains of
-    /// releases from a year before `anchor` to two years after it (so new
-    /// patches are released as the clock moves). Any time on one UTC day
-    /// gives the same catalogue.
-    pub fn generate(seed: u64, anchor: Timestamp) -> Catalogue {
-        let anchor_day = anchor.millis().div_euclid(DAY);
-        let start = Timestamp((anchor_day - 365) * DAY);
-        let end = Timestamp((anchor_day + 730) * DAY);
-        let mut patches = Vec::with_capacity(8_192);
-        let mut products = Vec::with_capacity(PRODUCTS.len());
-        for def in PRODUCTS {
+/// The catalogue of `seed`: each product's packages and their chains of
+/// releases from a year before `anchor` to two years after it (so new
+/// patches are released as the clock moves). Any time on one UTC day
+/// gives the same catalogue.
+pub fn generate_catalogue(seed: u64, anchor: Timestamp) -> Catalogue {
+    let anchor_day = anchor.millis().div_euclid(DAY);
+    let start = Timestamp((anchor_day - 365) * DAY);
+    let end = Timestamp((anchor_day + 730) * DAY);
+    let products = PRODUCTS
+        .iter()
+        .map(|def| {
             let chains = match def.source {
                 Source::Linux(distro, pkgs) => pkgs
                     .iter()
@@ -135,104 +51,22 @@ impl Catalogue {
                     .collect(),
                 Source::Windows(win) => windows_chains(seed, def, win, end),
             };
-            let first = patches.len() as u32;
-            let mut packages = Vec::with_capacity(chains.len());
-            for chain in chains {
-                let from = patches.len() as u32;
-                patches.extend(window(chain.patches, start, end));
-                packages.push(PackageEntry {
-                    name: chain.name,
-                    chain: from..patches.len() as u32,
-                    install: chain.install,
-                    auto: chain.auto,
-                });
-            }
-            let mut by_release: Vec<u32> = (first..patches.len() as u32).collect();
-            by_release.sort_by(|&a, &b| patches[a as usize].order(&patches[b as usize]));
-            products.push(ProductEntry {
+            ProductReleases {
                 product: def.product,
                 os: def.os,
-                packages,
-                by_release,
-            });
-        }
-        let by_id: HashMap<String, u32> = patches
-            .iter()
-            .enumerate()
-            .map(|(i, p)| (p.id.clone(), i as u32))
-            .collect();
-        let times = patches.iter().map(|p| p.released).collect();
-        Catalogue {
-            patches,
-            products,
-            by_id,
-            times,
-        }
-    }
-
-    /// Patches of `product` released at or before `now`, oldest first.
-    pub fn released(&self, product: &str, now: Timestamp) -> impl Iterator<Item = &CatalogPatch> {
-        let order: &[u32] = match self.entry(product) {
-            Some(entry) => self.released_order(entry, now),
-            None => &[],
-        };
-        order.iter().map(|&i| &self.patches[i as usize])
-    }
-
-    /// Every patch of every product released at or before `now`, ordered by
-    /// operating system, product, release, id.
-    pub fn all_released(&self, now: Timestamp) -> impl Iterator<Item = &CatalogPatch> {
-        self.products
-            .iter()
-            .flat_map(move |entry| self.released_order(entry, now))
-            .map(|&i| &self.patches[i as usize])
-    }
-
-    pub fn get(&self, id: &str) -> Option<&CatalogPatch> {
-        self.by_id.get(id).map(|&i| &self.patches[i as usize])
-    }
-
-    /// The products, with their operating system, ordered by operating
-    /// system, then product.
-    pub fn products(&self) -> impl Iterator<Item = (&'static str, &'static str)> {
-        self.products.iter().map(|entry| (entry.product, entry.os))
-    }
-
-    /// The names of `product`'s packages (Windows: update series), in the
-    /// order `CatalogPatch::package` indexes.
-    pub fn packages(&self, product: &str) -> impl Iterator<Item = &str> {
-        self.entry(product)
-            .into_iter()
-            .flat_map(|entry| entry.packages.iter().map(|pkg| pkg.name.as_str()))
-    }
-
-    pub fn len(&self) -> usize {
-        self.patches.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.patches.is_empty()
-    }
-
-    fn entry(&self, product: &str) -> Option<&ProductEntry> {
-        self.products.iter().find(|entry| entry.product == product)
-    }
-
-    fn released_order<'a>(&self, entry: &'a ProductEntry, now: Timestamp) -> &'a [u32] {
-        let n = entry
-            .by_release
-            .partition_point(|&i| self.patches[i as usize].released <= now);
-        &entry.by_release[..n]
-    }
-
-    /// The release times of a package's chain, oldest first.
-    fn times(&self, package: &PackageEntry) -> &[Timestamp] {
-        &self.times[package.chain.start as usize..package.chain.end as usize]
-    }
-
-    fn chain(&self, package: &PackageEntry) -> &[CatalogPatch] {
-        &self.patches[package.chain.start as usize..package.chain.end as usize]
-    }
+                packages: chains
+                    .into_iter()
+                    .map(|chain: Chain| PackageReleases {
+                        name: chain.name,
+                        releases: window(chain.patches, start, end),
+                        install: chain.install,
+                        auto: chain.auto,
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    Catalogue::new(products)
 }
 
 impl SimPlatform {
@@ -2026,7 +1860,7 @@ mod tests {
 
     fn catalogue() -> &'static Catalogue {
         static CATALOGUE: OnceLock<Catalogue> = OnceLock::new();
-        CATALOGUE.get_or_init(|| Catalogue::generate(SEED, anchor()))
+        CATALOGUE.get_or_init(|| generate_catalogue(SEED, anchor()))
     }
 
     fn everything(catalogue: &Catalogue) -> Vec<CatalogPatch> {
@@ -2050,18 +1884,18 @@ mod tests {
     #[test]
     fn the_same_seed_and_day_give_the_same_catalogue_and_another_seed_another() {
         let a = everything(catalogue());
-        let morning = Catalogue::generate(
+        let morning = generate_catalogue(
             SEED,
             Timestamp::parse_iso8601("2026-11-23T00:00:00Z").unwrap(),
         );
-        let night = Catalogue::generate(
+        let night = generate_catalogue(
             SEED,
             Timestamp::parse_iso8601("2026-11-23T23:59:59Z").unwrap(),
         );
         assert_eq!(a, everything(&morning));
         assert_eq!(a, everything(&night));
 
-        let other = everything(&Catalogue::generate(SEED + 1, anchor()));
+        let other = everything(&generate_catalogue(SEED + 1, anchor()));
         assert_ne!(a, other);
         // Version numbers follow the distributions' own numbering, so many
         // ids recur; when and how each release came out differs.
@@ -2080,7 +1914,7 @@ mod tests {
 
     #[test]
     fn a_catalogue_built_on_another_day_names_the_same_patches() {
-        let later = Catalogue::generate(SEED, anchor().plus_millis(days(10)));
+        let later = generate_catalogue(SEED, anchor().plus_millis(days(10)));
         let since = anchor().plus_millis(-days(300));
         let mut compared = 0;
         for p in catalogue()
@@ -2603,7 +2437,7 @@ mod tests {
     #[test]
     fn an_early_anchor_still_gives_every_package_a_first_release() {
         let early = Timestamp::parse_iso8601("2024-05-01T00:00:00Z").unwrap();
-        let c = Catalogue::generate(SEED, early);
+        let c = generate_catalogue(SEED, early);
         for platform in ALL_PLATFORMS {
             let (product, _) = platform.patch_product();
             let node = NodePackages::generate(&c, SEED, platform, 3, early);

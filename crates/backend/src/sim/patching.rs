@@ -16,8 +16,9 @@ use sysman_api::patch::{
 };
 use sysman_api::{ApiError, Timestamp};
 
-use super::patches::{CatalogPatch, Catalogue, NodePackages};
+use super::patches::NodePackages;
 use crate::documents::schema::RUN_PATCH_BASELINE;
+use crate::patch::catalogue::{CatalogPatch, Catalogue};
 use crate::{Backend, Caller};
 
 /// A patch operation a node took from its mail, to finish at its time.
