@@ -315,20 +315,11 @@ impl Commands {
     /// Invocations by status, every status present (zeros too).
     pub(crate) fn invocations_by_status(&self) -> Vec<(&'static str, u64)> {
         let state = self.state.lock();
-        let mut counts = [0u64; InvocationStatus::ALL.len()];
-        for invocation in state.invocations.values() {
-            if let Some(i) = InvocationStatus::ALL
-                .iter()
-                .position(|s| *s == invocation.status)
-            {
-                counts[i] += 1;
-            }
-        }
-        InvocationStatus::ALL
-            .iter()
-            .zip(counts)
-            .map(|(s, n)| (s.as_str(), n))
-            .collect()
+        crate::tally(
+            &InvocationStatus::ALL,
+            InvocationStatus::as_str,
+            state.invocations.values().map(|i| i.status),
+        )
     }
 
     /// Takes the commands lock, first of the locks in [`Level`] order.

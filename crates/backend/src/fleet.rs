@@ -400,18 +400,14 @@ impl Fleet {
     /// Nodes by ping status now, every status present (zeros too).
     pub(crate) fn by_ping_status(&self, now: Timestamp) -> Vec<(&'static str, u64)> {
         let state = self.state.read();
-        let mut counts = [0u64; PingStatus::ALL.len()];
-        for node in state.nodes.values() {
-            let status = self.config.ping_status(node.last_ping, now);
-            if let Some(i) = PingStatus::ALL.iter().position(|s| *s == status) {
-                counts[i] += 1;
-            }
-        }
-        PingStatus::ALL
-            .iter()
-            .zip(counts)
-            .map(|(s, n)| (s.as_str(), n))
-            .collect()
+        crate::tally(
+            &PingStatus::ALL,
+            PingStatus::as_str,
+            state
+                .nodes
+                .values()
+                .map(|node| self.config.ping_status(node.last_ping, now)),
+        )
     }
 
     /// The node an access key belongs to and its sealed secret, if it

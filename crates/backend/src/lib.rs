@@ -66,6 +66,22 @@ pub struct Options {
     pub allow_reset: bool,
 }
 
+/// How many of `items` have each of `all`'s values, every value present
+/// (zeros too) and named by `name`, for the server's metrics.
+pub(crate) fn tally<S: PartialEq + Copy>(
+    all: &[S],
+    name: fn(S) -> &'static str,
+    items: impl Iterator<Item = S>,
+) -> Vec<(&'static str, u64)> {
+    let mut counts = vec![0u64; all.len()];
+    for item in items {
+        if let Some(i) = all.iter().position(|s| *s == item) {
+            counts[i] += 1;
+        }
+    }
+    all.iter().map(|s| name(*s)).zip(counts).collect()
+}
+
 /// The account id in ARNs unless configured otherwise.
 pub const DEFAULT_ACCOUNT_ID: &str = "000000000000";
 pub const DEFAULT_REGION: &str = "us-east-1";
