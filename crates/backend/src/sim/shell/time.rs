@@ -1,4 +1,6 @@
-//! UTC calendar arithmetic and `strftime`, for `date`, `ps` and `uptime`.
+//! Broken-down UTC times and `strftime`, for `date`, `ps` and `uptime`.
+
+use sysman_api::calendar::{civil_from_days, days_from_civil, weekday};
 
 pub(super) const WEEKDAYS: [&str; 7] = [
     "Sunday",
@@ -44,29 +46,6 @@ pub(super) struct Tm {
     epoch: i64,
 }
 
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = (if mp < 10 { mp + 3 } else { mp - 9 }) as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
-}
-
-fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y.rem_euclid(400);
-    let mp = i64::from(if m > 2 { m - 3 } else { m + 9 });
-    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
 pub(super) fn tm(ms: i64) -> Tm {
     let secs = ms.div_euclid(1000);
     let days = secs.div_euclid(86_400);
@@ -80,7 +59,7 @@ pub(super) fn tm(ms: i64) -> Tm {
         min: (sod / 60 % 60) as u32,
         sec: (sod % 60) as u32,
         ms: ms.rem_euclid(1000) as u32,
-        wday: (days + 4).rem_euclid(7) as u32,
+        wday: weekday(days),
         yday: (days - days_from_civil(year, 1, 1)) as u32,
         epoch: secs,
     }
