@@ -8,8 +8,8 @@ use sysman_api::commands::{
 use sysman_api::{ApiError, Timestamp};
 
 use super::SimNodeSpec;
-use super::shell::{self, Machine, Outcome};
 use crate::{Backend, Caller};
+use sysman_simshell::{self as shell, Machine, Outcome};
 
 /// A reply to send when its time comes, and the command it answers.
 #[derive(Debug, Clone)]

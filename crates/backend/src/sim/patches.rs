@@ -236,9 +236,15 @@ impl Catalogue {
     }
 }
 
-impl SimPlatform {
+/// The patch catalogue's view of a platform. A trait because the platform
+/// enum lives in `sysman-simshell`, which knows nothing of patches.
+pub trait PatchProduct {
     /// The catalogue product and AWS OperatingSystem this platform takes patches from.
-    pub fn patch_product(self) -> (&'static str, &'static str) {
+    fn patch_product(self) -> (&'static str, &'static str);
+}
+
+impl PatchProduct for SimPlatform {
+    fn patch_product(self) -> (&'static str, &'static str) {
         match self {
             SimPlatform::AmazonLinux2023 => ("AmazonLinux2023", "AMAZON_LINUX_2023"),
             SimPlatform::Ubuntu2204 => ("Ubuntu22.04", "UBUNTU"),

@@ -2,7 +2,7 @@
 
 use sysman_api::calendar::{civil_from_days, days_from_civil, weekday};
 
-pub(super) const WEEKDAYS: [&str; 7] = [
+pub(crate) const WEEKDAYS: [&str; 7] = [
     "Sunday",
     "Monday",
     "Tuesday",
@@ -11,7 +11,7 @@ pub(super) const WEEKDAYS: [&str; 7] = [
     "Friday",
     "Saturday",
 ];
-pub(super) const MONTHS: [&str; 12] = [
+pub(crate) const MONTHS: [&str; 12] = [
     "January",
     "February",
     "March",
@@ -28,25 +28,25 @@ pub(super) const MONTHS: [&str; 12] = [
 
 /// A broken-down UTC time.
 #[derive(Debug, Clone, Copy)]
-pub(super) struct Tm {
-    pub(super) year: i64,
+pub(crate) struct Tm {
+    pub(crate) year: i64,
     /// 1–12.
-    pub(super) mon: u32,
+    pub(crate) mon: u32,
     /// 1–31.
-    pub(super) day: u32,
-    pub(super) hour: u32,
-    pub(super) min: u32,
-    pub(super) sec: u32,
-    pub(super) ms: u32,
+    pub(crate) day: u32,
+    pub(crate) hour: u32,
+    pub(crate) min: u32,
+    pub(crate) sec: u32,
+    pub(crate) ms: u32,
     /// 0 = Sunday.
-    pub(super) wday: u32,
+    pub(crate) wday: u32,
     /// 0-based day of the year.
-    pub(super) yday: u32,
+    pub(crate) yday: u32,
     /// Whole seconds since the epoch.
     epoch: i64,
 }
 
-pub(super) fn tm(ms: i64) -> Tm {
+pub(crate) fn tm(ms: i64) -> Tm {
     let secs = ms.div_euclid(1000);
     let days = secs.div_euclid(86_400);
     let sod = secs.rem_euclid(86_400);
@@ -66,7 +66,7 @@ pub(super) fn tm(ms: i64) -> Tm {
 }
 
 /// `strftime` for the UTC zone: the directives `date +FORMAT` users reach for.
-pub(super) fn strftime(fmt: &str, t: &Tm) -> String {
+pub(crate) fn strftime(fmt: &str, t: &Tm) -> String {
     let mut out = String::new();
     let mut it = fmt.chars().peekable();
     while let Some(c) = it.next() {
@@ -148,7 +148,7 @@ pub(super) fn strftime(fmt: &str, t: &Tm) -> String {
 }
 
 /// `Nov11` or `17:31` or `2025`, as ps shows a start time.
-pub(super) fn ps_start(start_ms: i64, now_ms: i64) -> String {
+pub(crate) fn ps_start(start_ms: i64, now_ms: i64) -> String {
     let s = tm(start_ms);
     let n = tm(now_ms);
     if now_ms - start_ms < 86_400_000 && s.day == n.day {
