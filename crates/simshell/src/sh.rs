@@ -8,3 +8,4 @@ mod expand;
 mod parse;
 mod sysinfo;
 mod text;
+mod usage;

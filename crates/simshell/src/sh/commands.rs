@@ -9,44 +9,10 @@ use crate::{
     sh::echo::{echo_gnu, printf},
     sh::exec::{EXTERNAL_US, Input, Lookup, Out, Sh, parent},
     sh::text::c_tr,
+    sh::usage::{bad_option, missing_operand},
     time::{strftime, tm},
     truncate_at,
 };
-
-/// GNU's complaint about an unknown option; the status is `status`.
-pub(crate) fn bad_option(o: &mut Out, cmd: &str, opt: &str, status: i32) -> i32 {
-    match opt.strip_prefix("--") {
-        Some(long) => o.err_line(&format!("{cmd}: unrecognized option '--{long}'")),
-        None => {
-            let c = opt.chars().nth(1).unwrap_or('-');
-            o.err_line(&format!("{cmd}: invalid option -- '{c}'"));
-        }
-    }
-    o.err_line(&format!("Try '{cmd} --help' for more information."));
-    status
-}
-
-pub(crate) fn missing_operand(o: &mut Out, cmd: &str) -> i32 {
-    o.err_line(&format!("{cmd}: missing operand"));
-    o.err_line(&format!("Try '{cmd} --help' for more information."));
-    1
-}
-
-/// The lines of a text, without their newlines.
-pub(crate) fn text_lines(s: &str) -> impl Iterator<Item = &str> {
-    s.strip_suffix('\n')
-        .unwrap_or(s)
-        .split('\n')
-        .filter(move |_| !s.is_empty())
-}
-
-/// A count argument of head/tail: `N`, `-N` or `+N`.
-pub(crate) fn count_arg(s: &str) -> Option<(i64, bool)> {
-    let plus = s.starts_with('+');
-    let body = s.trim_start_matches('+');
-    let v: i64 = body.parse().ok()?;
-    Some((v, plus))
-}
 
 impl Sh {
     /// An external command; `None` if it is not installed.

@@ -5,8 +5,8 @@ use std::fmt::Write as _;
 use crate::{
     SimPlatform,
     host::{agent_bin, default_user, kernel, label},
-    sh::commands::bad_option,
     sh::exec::{Lookup, Out, Sh, hundredths},
+    sh::usage::bad_option,
     time::{ps_start, strftime, tm},
 };
 

@@ -5,9 +5,25 @@ use std::fmt::Write as _;
 use regex::RegexBuilder;
 
 use crate::{
-    sh::commands::{bad_option, count_arg, missing_operand, text_lines},
     sh::exec::{Input, Out, Sh, parent},
+    sh::usage::{bad_option, missing_operand},
 };
+
+/// The lines of a text, without their newlines.
+fn text_lines(s: &str) -> impl Iterator<Item = &str> {
+    s.strip_suffix('\n')
+        .unwrap_or(s)
+        .split('\n')
+        .filter(move |_| !s.is_empty())
+}
+
+/// A count argument of head/tail: `N`, `-N` or `+N`.
+fn count_arg(s: &str) -> Option<(i64, bool)> {
+    let plus = s.starts_with('+');
+    let body = s.trim_start_matches('+');
+    let v: i64 = body.parse().ok()?;
+    Some((v, plus))
+}
 
 impl Sh {
     pub(crate) fn c_cat(&self, args: &[String], inp: &mut Input, o: &mut Out) -> i32 {
