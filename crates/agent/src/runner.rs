@@ -164,23 +164,6 @@ fn failed_early(step: &AgentStep, started: Timestamp, reason: String) -> (StepRe
     (report, Ending::Done)
 }
 
-/// The script a step's `runCommand` holds: a list of lines, or one string.
-fn script(step: &AgentStep) -> Result<String, String> {
-    if let Some(fault) = step.inputs.get("ResolveError").and_then(|v| v.as_str()) {
-        // The server could not resolve a parameter reference for it.
-        return Err(fault.to_owned());
-    }
-    match step.inputs.get("runCommand") {
-        Some(serde_json::Value::String(s)) => Ok(s.clone()),
-        Some(serde_json::Value::Array(lines)) => Ok(lines
-            .iter()
-            .map(|l| l.as_str().unwrap_or_default())
-            .collect::<Vec<_>>()
-            .join("\n")),
-        _ => Err("The step has no runCommand".to_owned()),
-    }
-}
-
 /// `timeoutSeconds` of a step, a number or a numeric string (documents
 /// fill it from a String parameter).
 fn step_timeout(step: &AgentStep) -> Option<Duration> {
@@ -225,7 +208,7 @@ async fn run_step(
             ),
         );
     }
-    let text = match script(step) {
+    let text = match step.script() {
         Ok(text) => text,
         Err(fault) => return failed_early(step, started, fault),
     };
@@ -1043,14 +1026,14 @@ mod tests {
                 "runCommand": ["a", "b"], "timeoutSeconds": "3600", "workingDirectory": ""
             }),
         };
-        assert_eq!(script(&s).unwrap(), "a\nb");
+        assert_eq!(s.script().unwrap(), "a\nb");
         assert_eq!(step_timeout(&s), Some(Duration::from_secs(3600)));
         assert_eq!(working_directory(&s), None);
         let s = AgentStep {
             inputs: serde_json::json!({ "runCommand": "x", "timeoutSeconds": 5 }),
             ..s
         };
-        assert_eq!(script(&s).unwrap(), "x");
+        assert_eq!(s.script().unwrap(), "x");
         assert_eq!(step_timeout(&s), Some(Duration::from_secs(5)));
     }
 }

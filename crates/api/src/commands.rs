@@ -419,6 +419,28 @@ pub struct AgentStep {
     pub inputs: serde_json::Value,
 }
 
+impl AgentStep {
+    /// The script the step's `runCommand` holds: a list of lines (joined
+    /// with newlines) or one string. `Err` is the text the step fails with:
+    /// the server's fault when it could not resolve a parameter reference
+    /// for the step (`ResolveError`), or a missing `runCommand`. The node
+    /// agent and the simulated nodes both read a step through this.
+    pub fn script(&self) -> Result<String, String> {
+        if let Some(fault) = self.inputs.get("ResolveError").and_then(|v| v.as_str()) {
+            return Err(fault.to_owned());
+        }
+        match self.inputs.get("runCommand") {
+            Some(serde_json::Value::String(s)) => Ok(s.clone()),
+            Some(serde_json::Value::Array(lines)) => Ok(lines
+                .iter()
+                .map(|l| l.as_str().unwrap_or_default())
+                .collect::<Vec<_>>()
+                .join("\n")),
+            _ => Err("The step has no runCommand".to_owned()),
+        }
+    }
+}
+
 /// What a message asks a node to do.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", tag = "Kind")]
@@ -565,5 +587,32 @@ impl Operation for SendReply {
             "Steps": steps,
         })
         .to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn step(inputs: serde_json::Value) -> AgentStep {
+        AgentStep {
+            name: "s".into(),
+            action: "aws:runShellScript".into(),
+            inputs,
+        }
+    }
+
+    #[test]
+    fn a_step_script_is_its_lines_or_the_reason_it_has_none() {
+        let lines = step(serde_json::json!({ "runCommand": ["a", "b"] }));
+        assert_eq!(lines.script(), Ok("a\nb".to_owned()));
+        let one = step(serde_json::json!({ "runCommand": "x" }));
+        assert_eq!(one.script(), Ok("x".to_owned()));
+        let none = step(serde_json::json!({}));
+        assert_eq!(none.script(), Err("The step has no runCommand".to_owned()));
+        let fault = step(serde_json::json!({
+            "runCommand": ["a"], "ResolveError": "ParameterNotFound: /x"
+        }));
+        assert_eq!(fault.script(), Err("ParameterNotFound: /x".to_owned()));
     }
 }

@@ -8,6 +8,7 @@
 //! This crate depends on nothing of ours, so the agent can stay small.
 
 pub mod admin;
+pub mod calendar;
 #[cfg(feature = "client")]
 pub mod client;
 pub mod commands;

@@ -274,7 +274,7 @@ pub fn parse_amz_date(text: &str) -> Option<SystemTime> {
     if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || s > 60 {
         return None;
     }
-    let days = crate::time::days_from_civil(i64::from(y), mo, d);
+    let days = crate::calendar::days_from_civil(i64::from(y), mo, d);
     let secs = days * 86_400 + i64::from(h * 3600 + mi * 60 + s);
     u64::try_from(secs)
         .ok()

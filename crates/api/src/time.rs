@@ -2,6 +2,8 @@ use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::calendar::{civil_from_days, days_from_civil};
+
 /// A point in time, in milliseconds since the Unix epoch.
 ///
 /// On the wire it is epoch seconds as a JSON number (fractions allowed), as
@@ -50,18 +52,6 @@ impl Timestamp {
     }
 }
 
-/// A proleptic Gregorian date to days since 1970-01-01 (Howard Hinnant's
-/// `days_from_civil`).
-pub(crate) fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y.rem_euclid(400);
-    let mp = i64::from((m + 9) % 12);
-    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
 impl Timestamp {
     /// Parses `YYYY-MM-DDTHH:MM:SS[.fff]Z` (UTC), as AWS writes policy times.
     pub fn parse_iso8601(text: &str) -> Option<Timestamp> {
@@ -93,21 +83,6 @@ impl Timestamp {
         let secs = days_from_civil(y, m, d) * 86_400 + h * 3600 + mi * 60 + sec;
         Some(Timestamp(secs * 1000 + millis))
     }
-}
-
-/// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's
-/// `civil_from_days`).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
 }
 
 impl fmt::Display for Timestamp {

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use crate::documents::schema::{self, Format};
 use crate::sim::SimPlatform;
-use crate::sim::shell::{self, Machine};
+use sysman_simshell::{self as shell, Machine};
 
 pub use crate::iam::policy::{Decision, Policy, evaluate};
 

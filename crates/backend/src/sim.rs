@@ -12,7 +12,6 @@
 mod agent;
 pub mod patches;
 mod patching;
-pub(crate) mod shell;
 
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap, HashMap};
@@ -29,54 +28,14 @@ use sysman_api::{ApiError, Tag, Timestamp};
 use crate::fleet::LATEST_AGENT_VERSION;
 use crate::{Backend, Caller};
 
-/// The operating systems a simulated node can run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum SimPlatform {
-    AmazonLinux2023,
-    Ubuntu2204,
-    Ubuntu2404,
-    Rhel9,
-    Debian12,
-    WindowsServer2019,
-    WindowsServer2022,
-    MacOs14,
-}
+pub use sysman_simshell::SimPlatform;
 
-impl SimPlatform {
-    pub fn platform_type(self) -> PlatformType {
-        match self {
-            SimPlatform::WindowsServer2019 | SimPlatform::WindowsServer2022 => {
-                PlatformType::Windows
-            }
-            SimPlatform::MacOs14 => PlatformType::MacOS,
-            _ => PlatformType::Linux,
-        }
-    }
-
-    /// PlatformName and PlatformVersion as the agent reports them.
-    pub fn name_and_version(self) -> (&'static str, &'static str) {
-        match self {
-            SimPlatform::AmazonLinux2023 => ("Amazon Linux", "2023"),
-            SimPlatform::Ubuntu2204 => ("Ubuntu", "22.04"),
-            SimPlatform::Ubuntu2404 => ("Ubuntu", "24.04"),
-            SimPlatform::Rhel9 => ("Red Hat Enterprise Linux", "9.4"),
-            SimPlatform::Debian12 => ("Debian GNU/Linux", "12"),
-            SimPlatform::WindowsServer2019 => {
-                ("Microsoft Windows Server 2019 Datacenter", "10.0.17763")
-            }
-            SimPlatform::WindowsServer2022 => {
-                ("Microsoft Windows Server 2022 Datacenter", "10.0.20348")
-            }
-            SimPlatform::MacOs14 => ("macOS", "14.6.1"),
-        }
-    }
-
-    fn family(self) -> &'static str {
-        match self.platform_type() {
-            PlatformType::Windows => "windows",
-            PlatformType::MacOS => "macos",
-            PlatformType::Linux => "linux",
-        }
+/// The family a PatchGroup tag names: `windows`, `macos` or `linux`.
+fn family(platform: SimPlatform) -> &'static str {
+    match platform.platform_type() {
+        PlatformType::Windows => "windows",
+        PlatformType::MacOS => "macos",
+        PlatformType::Linux => "linux",
     }
 }
 
@@ -222,7 +181,7 @@ impl FleetSpec {
                 let tags = match self.tag_scheme {
                     TagScheme::Standard => vec![
                         Tag::new("Environment", env),
-                        Tag::new("PatchGroup", format!("{env}-{}", platform.family())),
+                        Tag::new("PatchGroup", format!("{env}-{}", family(platform))),
                         Tag::new("Role", role),
                     ],
                     TagScheme::None => Vec::new(),

@@ -8,8 +8,8 @@ use sysman_api::commands::{
 use sysman_api::{ApiError, Timestamp};
 
 use super::SimNodeSpec;
-use super::shell::{self, Machine, Outcome};
 use crate::{Backend, Caller};
+use sysman_simshell::{self as shell, Machine, Outcome};
 
 /// A reply to send when its time comes, and the command it answers.
 #[derive(Debug, Clone)]
@@ -104,22 +104,6 @@ pub(crate) async fn poll(
     Ok(work)
 }
 
-/// The script a step's `runCommand` holds: its lines, one per line.
-fn script(step: &AgentStep) -> Result<String, String> {
-    if let Some(fault) = step.inputs.get("ResolveError").and_then(|v| v.as_str()) {
-        return Err(fault.to_owned());
-    }
-    match step.inputs.get("runCommand") {
-        Some(serde_json::Value::String(s)) => Ok(s.clone()),
-        Some(serde_json::Value::Array(lines)) => Ok(lines
-            .iter()
-            .map(|l| l.as_str().unwrap_or_default())
-            .collect::<Vec<_>>()
-            .join("\n")),
-        _ => Err("The step has no runCommand".to_owned()),
-    }
-}
-
 /// Runs the steps one after another as the agent does, stopping at the
 /// execution timeout. A failing node cannot even write its script.
 fn run_steps(
@@ -136,7 +120,7 @@ fn run_steps(
     let mut reports = Vec::with_capacity(steps.len());
     for step in steps {
         let started = now.plus_millis(elapsed);
-        let outcome = match script(step) {
+        let outcome = match step.script() {
             Err(fault) => Outcome {
                 stdout: String::new(),
                 stderr: fault,

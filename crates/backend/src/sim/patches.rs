@@ -19,6 +19,7 @@
 
 use rand::{Rng, RngCore};
 use sysman_api::Timestamp;
+use sysman_api::calendar::{self, civil_from_days, days_from_civil};
 
 use super::SimPlatform;
 use crate::patch::catalogue::{CatalogPatch, Catalogue, PackageEntry};
@@ -69,9 +70,15 @@ pub fn generate_catalogue(seed: u64, anchor: Timestamp) -> Catalogue {
     Catalogue::new(products)
 }
 
-impl SimPlatform {
+/// The patch catalogue's view of a platform. A trait because the platform
+/// enum lives in `sysman-simshell`, which knows nothing of patches.
+pub trait PatchProduct {
     /// The catalogue product and AWS OperatingSystem this platform takes patches from.
-    pub fn patch_product(self) -> (&'static str, &'static str) {
+    fn patch_product(self) -> (&'static str, &'static str);
+}
+
+impl PatchProduct for SimPlatform {
+    fn patch_product(self) -> (&'static str, &'static str) {
         match self {
             SimPlatform::AmazonLinux2023 => ("AmazonLinux2023", "AMAZON_LINUX_2023"),
             SimPlatform::Ubuntu2204 => ("Ubuntu22.04", "UBUNTU"),
@@ -1791,34 +1798,10 @@ fn day_of(t: Timestamp) -> i64 {
     t.millis().div_euclid(DAY)
 }
 
-/// Days since 1970-01-01 of a proleptic Gregorian date.
-fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y.rem_euclid(400);
-    let mp = i64::from((m + 9) % 12);
-    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// The date of a day since 1970-01-01.
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
-}
-
 /// The day of the `n`-th `weekday` (0 = Sunday) of a month.
 fn nth_weekday(y: i64, m: u32, weekday: i64, n: i64) -> i64 {
     let first = days_from_civil(y, m, 1);
-    let first_dow = (first + 4).rem_euclid(7);
+    let first_dow = i64::from(calendar::weekday(first));
     first + (weekday - first_dow).rem_euclid(7) + 7 * (n - 1)
 }
 

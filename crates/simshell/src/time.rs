@@ -1,6 +1,8 @@
-//! UTC calendar arithmetic and `strftime`, for `date`, `ps` and `uptime`.
+//! Broken-down UTC times and `strftime`, for `date`, `ps` and `uptime`.
 
-pub(super) const WEEKDAYS: [&str; 7] = [
+use sysman_api::calendar::{civil_from_days, days_from_civil, weekday};
+
+pub(crate) const WEEKDAYS: [&str; 7] = [
     "Sunday",
     "Monday",
     "Tuesday",
@@ -9,7 +11,7 @@ pub(super) const WEEKDAYS: [&str; 7] = [
     "Friday",
     "Saturday",
 ];
-pub(super) const MONTHS: [&str; 12] = [
+pub(crate) const MONTHS: [&str; 12] = [
     "January",
     "February",
     "March",
@@ -26,48 +28,25 @@ pub(super) const MONTHS: [&str; 12] = [
 
 /// A broken-down UTC time.
 #[derive(Debug, Clone, Copy)]
-pub(super) struct Tm {
-    pub(super) year: i64,
+pub(crate) struct Tm {
+    pub(crate) year: i64,
     /// 1–12.
-    pub(super) mon: u32,
+    pub(crate) mon: u32,
     /// 1–31.
-    pub(super) day: u32,
-    pub(super) hour: u32,
-    pub(super) min: u32,
-    pub(super) sec: u32,
-    pub(super) ms: u32,
+    pub(crate) day: u32,
+    pub(crate) hour: u32,
+    pub(crate) min: u32,
+    pub(crate) sec: u32,
+    pub(crate) ms: u32,
     /// 0 = Sunday.
-    pub(super) wday: u32,
+    pub(crate) wday: u32,
     /// 0-based day of the year.
-    pub(super) yday: u32,
+    pub(crate) yday: u32,
     /// Whole seconds since the epoch.
     epoch: i64,
 }
 
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = (if mp < 10 { mp + 3 } else { mp - 9 }) as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
-}
-
-fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y.rem_euclid(400);
-    let mp = i64::from(if m > 2 { m - 3 } else { m + 9 });
-    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-pub(super) fn tm(ms: i64) -> Tm {
+pub(crate) fn tm(ms: i64) -> Tm {
     let secs = ms.div_euclid(1000);
     let days = secs.div_euclid(86_400);
     let sod = secs.rem_euclid(86_400);
@@ -80,14 +59,14 @@ pub(super) fn tm(ms: i64) -> Tm {
         min: (sod / 60 % 60) as u32,
         sec: (sod % 60) as u32,
         ms: ms.rem_euclid(1000) as u32,
-        wday: (days + 4).rem_euclid(7) as u32,
+        wday: weekday(days),
         yday: (days - days_from_civil(year, 1, 1)) as u32,
         epoch: secs,
     }
 }
 
 /// `strftime` for the UTC zone: the directives `date +FORMAT` users reach for.
-pub(super) fn strftime(fmt: &str, t: &Tm) -> String {
+pub(crate) fn strftime(fmt: &str, t: &Tm) -> String {
     let mut out = String::new();
     let mut it = fmt.chars().peekable();
     while let Some(c) = it.next() {
@@ -169,7 +148,7 @@ pub(super) fn strftime(fmt: &str, t: &Tm) -> String {
 }
 
 /// `Nov11` or `17:31` or `2025`, as ps shows a start time.
-pub(super) fn ps_start(start_ms: i64, now_ms: i64) -> String {
+pub(crate) fn ps_start(start_ms: i64, now_ms: i64) -> String {
     let s = tm(start_ms);
     let n = tm(now_ms);
     if now_ms - start_ms < 86_400_000 && s.day == n.day {

@@ -4,13 +4,29 @@ use std::fmt::Write as _;
 
 use regex::RegexBuilder;
 
-use super::{
-    sh_commands::{bad_option, count_arg, missing_operand, text_lines},
-    sh_exec::{Input, Out, Sh, parent},
+use crate::{
+    sh::exec::{Input, Out, Sh, parent},
+    sh::usage::{bad_option, missing_operand},
 };
 
+/// The lines of a text, without their newlines.
+fn text_lines(s: &str) -> impl Iterator<Item = &str> {
+    s.strip_suffix('\n')
+        .unwrap_or(s)
+        .split('\n')
+        .filter(move |_| !s.is_empty())
+}
+
+/// A count argument of head/tail: `N`, `-N` or `+N`.
+fn count_arg(s: &str) -> Option<(i64, bool)> {
+    let plus = s.starts_with('+');
+    let body = s.trim_start_matches('+');
+    let v: i64 = body.parse().ok()?;
+    Some((v, plus))
+}
+
 impl Sh {
-    pub(super) fn c_cat(&self, args: &[String], inp: &mut Input, o: &mut Out) -> i32 {
+    pub(crate) fn c_cat(&self, args: &[String], inp: &mut Input, o: &mut Out) -> i32 {
         let mut number = false;
         let mut files = Vec::new();
         for a in args {
@@ -45,7 +61,7 @@ impl Sh {
         i32::from(!ok)
     }
 
-    pub(super) fn c_grep(&self, name: &str, args: &[String], inp: &mut Input, o: &mut Out) -> i32 {
+    pub(crate) fn c_grep(&self, name: &str, args: &[String], inp: &mut Input, o: &mut Out) -> i32 {
         let (mut icase, mut invert, mut count, mut quiet, mut number, mut list) =
             (false, false, false, false, false, false);
         let (mut no_name, mut with_name, mut only, mut line_x, mut word, mut silent) =
@@ -250,7 +266,7 @@ impl Sh {
         }
     }
 
-    pub(super) fn c_head_tail(
+    pub(crate) fn c_head_tail(
         &self,
         name: &str,
         args: &[String],
@@ -370,7 +386,7 @@ impl Sh {
         i32::from(!ok)
     }
 
-    pub(super) fn c_wc(&self, args: &[String], inp: &mut Input, o: &mut Out) -> i32 {
+    pub(crate) fn c_wc(&self, args: &[String], inp: &mut Input, o: &mut Out) -> i32 {
         let mut flags = String::new();
         let mut files = Vec::new();
         for a in args {
@@ -440,7 +456,7 @@ impl Sh {
         i32::from(!ok)
     }
 
-    pub(super) fn c_sort(&self, args: &[String], inp: &mut Input, o: &mut Out) -> i32 {
+    pub(crate) fn c_sort(&self, args: &[String], inp: &mut Input, o: &mut Out) -> i32 {
         let (mut rev, mut numeric, mut uniq, mut fold, mut human) =
             (false, false, false, false, false);
         let mut key: Option<(usize, Option<usize>)> = None;
@@ -585,7 +601,7 @@ impl Sh {
         0
     }
 
-    pub(super) fn c_uniq(&self, args: &[String], inp: &mut Input, o: &mut Out) -> i32 {
+    pub(crate) fn c_uniq(&self, args: &[String], inp: &mut Input, o: &mut Out) -> i32 {
         let (mut count, mut dups, mut uniques, mut fold) = (false, false, false, false);
         let mut files = Vec::new();
         for a in args {
@@ -637,7 +653,7 @@ impl Sh {
         i32::from(!ok)
     }
 
-    pub(super) fn c_cut(&self, args: &[String], inp: &mut Input, o: &mut Out) -> i32 {
+    pub(crate) fn c_cut(&self, args: &[String], inp: &mut Input, o: &mut Out) -> i32 {
         let mut delim = '\t';
         let mut list: Option<(char, String)> = None;
         let mut only_delimited = false;
@@ -733,7 +749,7 @@ impl Sh {
         i32::from(!ok)
     }
 
-    pub(super) fn c_tee(&mut self, args: &[String], inp: &mut Input, o: &mut Out) -> i32 {
+    pub(crate) fn c_tee(&mut self, args: &[String], inp: &mut Input, o: &mut Out) -> i32 {
         let append = args.iter().any(|a| a == "-a" || a == "--append");
         let data = inp.rest().to_owned();
         let mut st = 0;
@@ -758,7 +774,7 @@ impl Sh {
 }
 
 /// `tr SET1 [SET2]`, with `-d`, `-s` and `-c`.
-pub(super) fn c_tr(args: &[String], inp: &mut Input, o: &mut Out) -> i32 {
+pub(crate) fn c_tr(args: &[String], inp: &mut Input, o: &mut Out) -> i32 {
     let (mut delete, mut squeeze, mut complement) = (false, false, false);
     let mut sets = Vec::new();
     for a in args {

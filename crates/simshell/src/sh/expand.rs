@@ -1,15 +1,15 @@
 //! sh expansion: parameters, command substitution, field splitting and arithmetic.
 
-use super::{
+use crate::{
     BYTES_PER_UNIT, MAX_NEST, OUTPUT_CAP,
-    sh_exec::{Flow, Input, Io, Piece, Sh, glob_match},
-    sh_parse::{List, POp, Param, Part, Word, is_name},
+    sh::exec::{Flow, Input, Io, Piece, Sh, glob_match},
+    sh::parse::{List, POp, Param, Part, Word, is_name},
     truncate_at,
 };
 
 impl Sh {
     /// Expands a word into fields (field splitting, no globbing).
-    pub(super) fn expand_fields(
+    pub(crate) fn expand_fields(
         &mut self,
         w: &Word,
         err: usize,
@@ -71,7 +71,7 @@ impl Sh {
     }
 
     /// Expands a word into one string (assignments, redirections, `case`).
-    pub(super) fn expand_string(&mut self, w: &Word, err: usize) -> Result<String, Flow> {
+    pub(crate) fn expand_string(&mut self, w: &Word, err: usize) -> Result<String, Flow> {
         if let [Part::Lit(s) | Part::Quoted(s)] = w.parts.as_slice()
             && !s.starts_with('~')
         {
@@ -92,7 +92,7 @@ impl Sh {
     }
 
     /// Expands a word into a pattern: quoted characters lose their magic.
-    pub(super) fn expand_pattern(&mut self, w: &Word, err: usize) -> Result<String, Flow> {
+    pub(crate) fn expand_pattern(&mut self, w: &Word, err: usize) -> Result<String, Flow> {
         let mut pieces = Vec::new();
         self.expand_pieces(w, err, &mut pieces)?;
         let mut s = String::new();
@@ -154,7 +154,7 @@ impl Sh {
         Ok(())
     }
 
-    pub(super) fn expand_param(
+    pub(crate) fn expand_param(
         &mut self,
         p: &Param,
         err: usize,
@@ -286,7 +286,7 @@ impl Sh {
         Ok(v)
     }
 
-    pub(super) fn command_sub(&mut self, list: &List, err: usize) -> Result<String, Flow> {
+    pub(crate) fn command_sub(&mut self, list: &List, err: usize) -> Result<String, Flow> {
         let t = self.alloc();
         self.depth += 1;
         let r = if self.depth > MAX_NEST * 2 {
@@ -566,7 +566,7 @@ impl Arith<'_> {
 }
 
 /// A C integer constant: decimal, `0x` hex or `0` octal, with an optional sign.
-pub(super) fn parse_c_int(s: &str) -> Option<i64> {
+pub(crate) fn parse_c_int(s: &str) -> Option<i64> {
     let (neg, body) = match s.strip_prefix('-') {
         Some(b) => (true, b),
         None => (false, s.strip_prefix('+').unwrap_or(s)),

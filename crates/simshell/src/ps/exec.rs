@@ -6,25 +6,24 @@ use std::rc::Rc;
 
 use regex::RegexBuilder;
 
-use super::{
-    ABORT_STATUS, BYTES_PER_UNIT, OUTPUT_CAP, WORK_LIMIT, floor_boundary,
+use crate::{
+    ABORT_STATUS, BYTES_PER_UNIT, OUTPUT_CAP, SimPlatform, WORK_LIMIT, floor_boundary,
     host::Host,
-    ps_cmdlets::win_pid,
-    ps_parse::{
+    ps::cmdlets::win_pid,
+    ps::parse::{
         Kind, PCmd, PElem, PExpr, PParser, PPipe, PS_MAX_ITEMS, PS_MAX_NEST, PStmt, PsObj, V,
         XPart, obj, ps_lex, value_size,
     },
-    sh_exec::glob_match,
+    sh::exec::glob_match,
     time::{MONTHS, WEEKDAYS, tm},
     truncate_at,
 };
-use crate::sim::SimPlatform;
 
 /// Simulated cost of starting powershell.exe and of a cmdlet.
 const PS_START_US: u64 = 350_000;
-pub(super) const CMDLET_US: u64 = 4_000;
+pub(crate) const CMDLET_US: u64 = 4_000;
 
-pub(super) enum PFlow {
+pub(crate) enum PFlow {
     Exit(i32),
     /// A terminating error (already reported): the script stops with 1.
     Stop,
@@ -32,28 +31,28 @@ pub(super) enum PFlow {
     Abort,
 }
 
-pub(super) type PsRes<T> = Result<T, PFlow>;
+pub(crate) type PsRes<T> = Result<T, PFlow>;
 
 /// A running PowerShell.
-pub(super) struct Ps {
-    pub(super) host: Host,
-    pub(super) lines: Vec<String>,
-    pub(super) vars: BTreeMap<String, V>,
+pub(crate) struct Ps {
+    pub(crate) host: Host,
+    pub(crate) lines: Vec<String>,
+    pub(crate) vars: BTreeMap<String, V>,
     /// Environment, by upper-case name: (name, value).
     env: BTreeMap<String, (String, String)>,
-    pub(super) cwd: String,
-    pub(super) out: String,
-    pub(super) err: String,
-    pub(super) clock_us: u64,
+    pub(crate) cwd: String,
+    pub(crate) out: String,
+    pub(crate) err: String,
+    pub(crate) clock_us: u64,
     work: u64,
     depth: usize,
     /// `-ErrorAction` of the command running now.
-    pub(super) error_action: Option<String>,
-    pub(super) last_ok: bool,
+    pub(crate) error_action: Option<String>,
+    pub(crate) last_ok: bool,
 }
 
 /// `Monday, November 23, 2026 8:35:01 PM` and the rest of .NET's en-US formats.
-pub(super) fn dotnet_format(fmt: &str, ms: i64) -> String {
+pub(crate) fn dotnet_format(fmt: &str, ms: i64) -> String {
     let t = tm(ms);
     let standard = match fmt {
         "d" => Some("M/d/yyyy"),
@@ -191,7 +190,7 @@ fn ps_num(v: f64) -> String {
 }
 
 /// PowerShell's wildcard match, ignoring case.
-pub(super) fn ps_like(pattern: &str, s: &str) -> bool {
+pub(crate) fn ps_like(pattern: &str, s: &str) -> bool {
     let p: Vec<char> = pattern.to_lowercase().chars().collect();
     let c: Vec<char> = s.to_lowercase().chars().collect();
     glob_match(&p, &c)
@@ -202,7 +201,7 @@ impl V {
         matches!(self, V::Int(_) | V::Num(_))
     }
 
-    pub(super) fn as_f64(&self) -> Option<f64> {
+    pub(crate) fn as_f64(&self) -> Option<f64> {
         match self {
             V::Int(i) => Some(*i as f64),
             V::Num(n) => Some(*n),
@@ -213,7 +212,7 @@ impl V {
         }
     }
 
-    pub(super) fn truthy(&self) -> bool {
+    pub(crate) fn truthy(&self) -> bool {
         match self {
             V::Null => false,
             V::Bool(b) => *b,
@@ -230,7 +229,7 @@ impl V {
     }
 
     /// The value as a string (`"$x"`, `Write-Host`).
-    pub(super) fn text(&self) -> String {
+    pub(crate) fn text(&self) -> String {
         match self {
             V::Null => String::new(),
             V::Bool(b) => if *b { "True" } else { "False" }.to_owned(),
@@ -281,7 +280,7 @@ impl V {
         }
     }
 
-    pub(super) fn flatten(self, out: &mut Vec<V>) {
+    pub(crate) fn flatten(self, out: &mut Vec<V>) {
         match self {
             V::List(l) => out.extend(l),
             V::Null => {}
@@ -291,7 +290,7 @@ impl V {
 }
 
 /// The value of a list of pipeline outputs: nothing, one value, or an array.
-pub(super) fn collapse(mut vals: Vec<V>) -> V {
+pub(crate) fn collapse(mut vals: Vec<V>) -> V {
     match vals.len() {
         0 => V::Null,
         1 => vals.pop().unwrap_or(V::Null),
@@ -299,7 +298,7 @@ pub(super) fn collapse(mut vals: Vec<V>) -> V {
     }
 }
 
-pub(super) fn ps_compare(a: &V, b: &V) -> std::cmp::Ordering {
+pub(crate) fn ps_compare(a: &V, b: &V) -> std::cmp::Ordering {
     match (a, b) {
         (x, y) if x.is_numeric() || matches!(x, V::Date(_)) => {
             let fa = if let V::Date(d) = x {
@@ -320,7 +319,7 @@ pub(super) fn ps_compare(a: &V, b: &V) -> std::cmp::Ordering {
 }
 
 impl Ps {
-    pub(super) fn new(host: Host, script: &str) -> Self {
+    pub(crate) fn new(host: Host, script: &str) -> Self {
         let name = host.hostname.clone();
         let mut env = BTreeMap::new();
         let mut set = |k: &str, v: String| {
@@ -385,14 +384,14 @@ impl Ps {
         }
     }
 
-    pub(super) fn build(&self) -> (u32, u32) {
+    pub(crate) fn build(&self) -> (u32, u32) {
         match self.host.platform {
             SimPlatform::WindowsServer2019 => (17_763, 6_414),
             _ => (20_348, 2_762),
         }
     }
 
-    pub(super) fn run(&mut self, script: &str) -> i32 {
+    pub(crate) fn run(&mut self, script: &str) -> i32 {
         let chars: Vec<char> = script.chars().collect();
         self.work += chars.len() as u64 / BYTES_PER_UNIT;
         let parsed = ps_lex(&chars, 1, 1, 0).and_then(|toks| {
@@ -438,21 +437,21 @@ impl Ps {
         0
     }
 
-    pub(super) fn write_out(&mut self, s: &str) {
+    pub(crate) fn write_out(&mut self, s: &str) {
         self.work += s.len() as u64 / BYTES_PER_UNIT;
         let room = OUTPUT_CAP.saturating_sub(self.out.len() + self.err.len());
         let n = floor_boundary(s, room);
         self.out.push_str(&s[..n]);
     }
 
-    pub(super) fn write_err(&mut self, s: &str) {
+    pub(crate) fn write_err(&mut self, s: &str) {
         self.work += s.len() as u64 / BYTES_PER_UNIT;
         let room = OUTPUT_CAP.saturating_sub(self.out.len() + self.err.len());
         let n = floor_boundary(s, room);
         self.err.push_str(&s[..n]);
     }
 
-    pub(super) fn charge(&mut self, units: u64) -> PsRes<()> {
+    pub(crate) fn charge(&mut self, units: u64) -> PsRes<()> {
         self.work += units;
         if self.work > WORK_LIMIT {
             Err(PFlow::Abort)
@@ -462,7 +461,7 @@ impl Ps {
     }
 
     /// An error record as PowerShell 5.1 prints it.
-    pub(super) fn error_record(
+    pub(crate) fn error_record(
         &mut self,
         c: &PCmd,
         col: usize,
@@ -485,7 +484,7 @@ impl Ps {
 
     /// A non-terminating cmdlet error: reported, and the script goes on unless
     /// the error action is Stop.
-    pub(super) fn cmdlet_error(
+    pub(crate) fn cmdlet_error(
         &mut self,
         c: &PCmd,
         msg: &str,
@@ -515,7 +514,7 @@ impl Ps {
 
     // --- statements ---
 
-    pub(super) fn exec_block(&mut self, stmts: &[PStmt]) -> PsRes<Vec<V>> {
+    pub(crate) fn exec_block(&mut self, stmts: &[PStmt]) -> PsRes<Vec<V>> {
         self.depth += 1;
         if self.depth > PS_MAX_NEST * 2 {
             self.depth -= 1;
@@ -681,7 +680,7 @@ impl Ps {
         )
     }
 
-    pub(super) fn eval(&mut self, e: &PExpr) -> PsRes<V> {
+    pub(crate) fn eval(&mut self, e: &PExpr) -> PsRes<V> {
         self.charge(1)?;
         Ok(match e {
             PExpr::Lit(v) => v.clone(),
@@ -762,7 +761,7 @@ impl Ps {
         })
     }
 
-    pub(super) fn binary(&mut self, op: &str, a: V, b: V) -> V {
+    pub(crate) fn binary(&mut self, op: &str, a: V, b: V) -> V {
         const CASED: &[&str] = &[
             "eq",
             "ne",
@@ -917,7 +916,7 @@ impl Ps {
         }
     }
 
-    pub(super) fn member(&self, t: &V, m: &str) -> V {
+    pub(crate) fn member(&self, t: &V, m: &str) -> V {
         let lm = m.to_ascii_lowercase();
         match t {
             V::List(items) => match lm.as_str() {
@@ -1069,7 +1068,7 @@ impl Ps {
     // --- output ---
 
     /// Out-Default: values as the console shows them.
-    pub(super) fn render(&self, vals: &[V]) -> String {
+    pub(crate) fn render(&self, vals: &[V]) -> String {
         let mut flat = Vec::new();
         for v in vals {
             v.clone().flatten(&mut flat);
@@ -1319,7 +1318,7 @@ impl Ps {
     }
 
     /// Format-List of any objects.
-    pub(super) fn render_list(&self, vals: &[V]) -> String {
+    pub(crate) fn render_list(&self, vals: &[V]) -> String {
         let mut out = String::from("\n");
         for v in vals {
             match v {

@@ -1,7 +1,7 @@
 //! Tests of both shells, run against simulated nodes.
 
 use super::*;
-use super::{host::mix, ps_exec::CMDLET_US};
+use super::{host::mix, ps::exec::CMDLET_US};
 
 fn machine(platform: SimPlatform, index: usize) -> Machine<'static> {
     Machine {

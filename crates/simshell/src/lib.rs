@@ -17,32 +17,28 @@
 //! and each expansion are bounded the same way; `sleep` adds at most 30 days;
 //! and a work budget (commands, loop turns, bytes moved) stops runaway scripts
 //! with exit status 124, as a timeout would.
+//!
+//! The crate is pure: no I/O, no threads, no async. [`SimPlatform`], the
+//! operating system a node imitates, lives here because the shells are what
+//! tell one platform from another; the backend's fleet simulator reuses it.
 
 mod host;
-mod ps_cmdlets;
-mod ps_exec;
-mod ps_parse;
-mod sh_builtins;
-mod sh_commands;
-mod sh_echo;
-mod sh_exec;
-mod sh_expand;
-mod sh_parse;
-mod sh_sysinfo;
-mod sh_text;
+mod platform;
+mod ps;
+mod sh;
 #[cfg(test)]
 mod tests;
 mod time;
 
-use crate::sim::SimPlatform;
+pub use platform::SimPlatform;
 
 use host::Host;
-use ps_exec::Ps;
-use sh_exec::Sh;
+use ps::exec::Ps;
+use sh::exec::Sh;
 
 /// What the shell knows about the machine it runs on.
 #[derive(Debug, Clone)]
-pub(crate) struct Machine<'a> {
+pub struct Machine<'a> {
     pub hostname: &'a str,
     pub ip_address: &'a str,
     pub platform: SimPlatform,
@@ -57,7 +53,7 @@ pub(crate) struct Machine<'a> {
 
 /// What a script did.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Outcome {
+pub struct Outcome {
     pub stdout: String,
     pub stderr: String,
     pub exit_code: i32,
@@ -117,7 +113,7 @@ fn floor_boundary(s: &str, max: usize) -> usize {
 /// `uniq`, `tr`, `cut`, `tee`, `ls`, `mkdir`, `touch`, `rm`, `basename`,
 /// `dirname`, `env`, `printenv`, `which`, `nproc`, `yes`, `systemctl`
 /// (Linux), `sw_vers` (macOS), `sh`/`bash`. Anything else is "not found".
-pub(crate) fn run_shell(machine: &Machine, script: &str) -> Outcome {
+pub fn run_shell(machine: &Machine, script: &str) -> Outcome {
     let host = Host::new(machine);
     if host.is_windows() {
         return Outcome {
@@ -149,7 +145,7 @@ pub(crate) fn run_shell(machine: &Machine, script: &str) -> Outcome {
 /// `hostname`, `whoami`, `ipconfig`; `$PSVersionTable`,
 /// `[System.Environment]::OSVersion` and friends. An unknown command is
 /// reported as PowerShell reports it and ends the script with exit code 1.
-pub(crate) fn run_powershell(machine: &Machine, script: &str) -> Outcome {
+pub fn run_powershell(machine: &Machine, script: &str) -> Outcome {
     let host = Host::new(machine);
     if !host.is_windows() {
         return Outcome {

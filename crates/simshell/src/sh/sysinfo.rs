@@ -2,13 +2,13 @@
 
 use std::fmt::Write as _;
 
-use super::{
+use crate::{
+    SimPlatform,
     host::{agent_bin, default_user, kernel, label},
-    sh_commands::bad_option,
-    sh_exec::{Lookup, Out, Sh, hundredths},
+    sh::exec::{Lookup, Out, Sh, hundredths},
+    sh::usage::bad_option,
     time::{ps_start, strftime, tm},
 };
-use crate::sim::SimPlatform;
 
 /// A process as ps shows it.
 struct Proc {
@@ -136,7 +136,7 @@ fn systemd_ago(secs: u64) -> String {
 }
 
 impl Sh {
-    pub(super) fn c_hostname(&mut self, args: &[String], o: &mut Out) -> i32 {
+    pub(crate) fn c_hostname(&mut self, args: &[String], o: &mut Out) -> i32 {
         let name = self.host.hostname.clone();
         match args.first().map(String::as_str) {
             None | Some("-f" | "--fqdn" | "--long" | "-A" | "--all-fqdns") => o.line(&name),
@@ -153,7 +153,7 @@ impl Sh {
         0
     }
 
-    pub(super) fn c_uname(&self, args: &[String], o: &mut Out) -> i32 {
+    pub(crate) fn c_uname(&self, args: &[String], o: &mut Out) -> i32 {
         let mac = self.host.is_mac();
         let mut flags = String::new();
         for a in args {
@@ -228,7 +228,7 @@ impl Sh {
         0
     }
 
-    pub(super) fn c_id(&self, args: &[String], o: &mut Out) -> i32 {
+    pub(crate) fn c_id(&self, args: &[String], o: &mut Out) -> i32 {
         let mac = self.host.is_mac();
         let mut flags = String::new();
         let mut user = None;
@@ -344,7 +344,7 @@ impl Sh {
         0
     }
 
-    pub(super) fn c_uptime(&self, args: &[String], o: &mut Out) -> i32 {
+    pub(crate) fn c_uptime(&self, args: &[String], o: &mut Out) -> i32 {
         let h = &self.host;
         let up = h.uptime_s();
         let now = tm(h.now_ms);
@@ -413,7 +413,7 @@ impl Sh {
         0
     }
 
-    pub(super) fn c_date(&self, args: &[String], o: &mut Out) -> i32 {
+    pub(crate) fn c_date(&self, args: &[String], o: &mut Out) -> i32 {
         let mut fmt = "%a %b %e %H:%M:%S %Z %Y".to_owned();
         for a in args {
             match a.as_str() {
@@ -500,7 +500,7 @@ impl Sh {
         }
     }
 
-    pub(super) fn c_df(&self, args: &[String], o: &mut Out) -> i32 {
+    pub(crate) fn c_df(&self, args: &[String], o: &mut Out) -> i32 {
         let mut human = None;
         let mut mib = false;
         let mut show_type = false;
@@ -679,7 +679,7 @@ impl Sh {
         0
     }
 
-    pub(super) fn c_free(&self, args: &[String], o: &mut Out) -> i32 {
+    pub(crate) fn c_free(&self, args: &[String], o: &mut Out) -> i32 {
         let mut unit: Box<dyn Fn(u64) -> String> = Box::new(|k: u64| k.to_string());
         let mut total = false;
         for a in args {
@@ -1026,7 +1026,7 @@ impl Sh {
         v
     }
 
-    pub(super) fn c_ps(&self, args: &[String], o: &mut Out) -> i32 {
+    pub(crate) fn c_ps(&self, args: &[String], o: &mut Out) -> i32 {
         let mac = self.host.is_mac();
         let joined: String = args.join(" ");
         let style = match joined.trim_start_matches('-') {
@@ -1201,7 +1201,7 @@ impl Sh {
         0
     }
 
-    pub(super) fn c_systemctl(&mut self, args: &[String], o: &mut Out) -> i32 {
+    pub(crate) fn c_systemctl(&mut self, args: &[String], o: &mut Out) -> i32 {
         let p = self.host.platform;
         let words: Vec<&str> = args
             .iter()

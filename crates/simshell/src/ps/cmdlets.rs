@@ -4,14 +4,13 @@ use std::rc::Rc;
 
 use regex::RegexBuilder;
 
-use super::{
-    MAX_SLEEP_US,
+use crate::{
+    MAX_SLEEP_US, SimPlatform,
     host::Host,
-    ps_exec::{CMDLET_US, PFlow, Ps, PsRes, collapse, dotnet_format, ps_compare, ps_like},
-    ps_parse::{Kind, PArg, PCmd, PS_OPERATORS, PsObj, V, obj},
+    ps::exec::{CMDLET_US, PFlow, Ps, PsRes, collapse, dotnet_format, ps_compare, ps_like},
+    ps::parse::{Kind, PArg, PCmd, PS_OPERATORS, PsObj, V, obj},
     time::{strftime, tm},
 };
-use crate::sim::SimPlatform;
 
 enum Raw {
     Param(String, usize, usize),
@@ -108,7 +107,7 @@ fn command_type(cmdlet: &str) -> String {
 }
 
 impl Ps {
-    pub(super) fn invoke(&mut self, c: &PCmd, piped: Option<Vec<V>>) -> PsRes<Vec<V>> {
+    pub(crate) fn invoke(&mut self, c: &PCmd, piped: Option<Vec<V>>) -> PsRes<Vec<V>> {
         self.charge(1)?;
         let lname = c.name.to_ascii_lowercase();
         let lname = lname.strip_suffix(".exe").unwrap_or(&lname);
@@ -1318,7 +1317,7 @@ impl Ps {
 }
 
 /// The process id of powershell.exe: Windows ids are multiples of 4.
-pub(super) fn win_pid(h: &Host) -> u32 {
+pub(crate) fn win_pid(h: &Host) -> u32 {
     4 * (1200 + h.shell_pid % 6000)
 }
 

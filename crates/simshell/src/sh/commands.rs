@@ -3,55 +3,20 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use super::{
-    MAX_SLEEP_US, OUTPUT_CAP,
+use crate::{
+    MAX_SLEEP_US, OUTPUT_CAP, SimPlatform,
     host::{LINUX_DIRS, MAC_DIRS, default_user},
-    sh_echo::{echo_gnu, printf},
-    sh_exec::{EXTERNAL_US, Input, Lookup, Out, Sh, parent},
-    sh_text::c_tr,
+    sh::echo::{echo_gnu, printf},
+    sh::exec::{EXTERNAL_US, Input, Lookup, Out, Sh, parent},
+    sh::text::c_tr,
+    sh::usage::{bad_option, missing_operand},
     time::{strftime, tm},
     truncate_at,
 };
-use crate::sim::SimPlatform;
-
-/// GNU's complaint about an unknown option; the status is `status`.
-pub(super) fn bad_option(o: &mut Out, cmd: &str, opt: &str, status: i32) -> i32 {
-    match opt.strip_prefix("--") {
-        Some(long) => o.err_line(&format!("{cmd}: unrecognized option '--{long}'")),
-        None => {
-            let c = opt.chars().nth(1).unwrap_or('-');
-            o.err_line(&format!("{cmd}: invalid option -- '{c}'"));
-        }
-    }
-    o.err_line(&format!("Try '{cmd} --help' for more information."));
-    status
-}
-
-pub(super) fn missing_operand(o: &mut Out, cmd: &str) -> i32 {
-    o.err_line(&format!("{cmd}: missing operand"));
-    o.err_line(&format!("Try '{cmd} --help' for more information."));
-    1
-}
-
-/// The lines of a text, without their newlines.
-pub(super) fn text_lines(s: &str) -> impl Iterator<Item = &str> {
-    s.strip_suffix('\n')
-        .unwrap_or(s)
-        .split('\n')
-        .filter(move |_| !s.is_empty())
-}
-
-/// A count argument of head/tail: `N`, `-N` or `+N`.
-pub(super) fn count_arg(s: &str) -> Option<(i64, bool)> {
-    let plus = s.starts_with('+');
-    let body = s.trim_start_matches('+');
-    let v: i64 = body.parse().ok()?;
-    Some((v, plus))
-}
 
 impl Sh {
     /// An external command; `None` if it is not installed.
-    pub(super) fn external(
+    pub(crate) fn external(
         &mut self,
         name: &str,
         args: &[String],
@@ -236,7 +201,7 @@ impl Sh {
         })
     }
 
-    pub(super) fn c_env(&self, o: &mut Out) {
+    pub(crate) fn c_env(&self, o: &mut Out) {
         for (k, v) in &self.vars {
             if v.exported {
                 o.line(&format!("{k}={}", v.value));
@@ -245,7 +210,7 @@ impl Sh {
     }
 
     /// The contents of a filter's operands, or its standard input.
-    pub(super) fn inputs(
+    pub(crate) fn inputs(
         &self,
         cmd: &str,
         files: &[String],

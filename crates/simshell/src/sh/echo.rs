@@ -1,9 +1,9 @@
 //! `echo` (dash and GNU) and `printf`, shared by the builtin and external forms.
 
-use super::{OUTPUT_CAP, sh_exec::Out, sh_expand::parse_c_int};
+use crate::{OUTPUT_CAP, sh::exec::Out, sh::expand::parse_c_int};
 
 /// dash's `echo`: only `-n`, and backslash escapes always on.
-pub(super) fn echo_dash(args: &[String], o: &mut Out) {
+pub(crate) fn echo_dash(args: &[String], o: &mut Out) {
     let (newline, args) = match args.first() {
         Some(a) if a == "-n" => (false, &args[1..]),
         _ => (true, args),
@@ -25,7 +25,7 @@ pub(super) fn echo_dash(args: &[String], o: &mut Out) {
 }
 
 /// GNU `echo` (`/bin/echo`): `-n`, `-e`, `-E`; no escapes by default.
-pub(super) fn echo_gnu(args: &[String], o: &mut Out) {
+pub(crate) fn echo_gnu(args: &[String], o: &mut Out) {
     let mut newline = true;
     let mut escapes = false;
     let mut i = 0;
@@ -113,7 +113,7 @@ fn push_escapes(out: &mut String, s: &str) -> bool {
 }
 
 /// `printf FORMAT ARGS...` into `out`: the status and any error messages.
-pub(super) fn printf(fmt: &str, args: &[String], out: &mut String) -> (i32, Vec<String>) {
+pub(crate) fn printf(fmt: &str, args: &[String], out: &mut String) -> (i32, Vec<String>) {
     let f: Vec<char> = fmt.chars().collect();
     let mut ai = 0;
     let mut status = 0;

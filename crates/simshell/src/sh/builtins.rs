@@ -1,10 +1,10 @@
 //! sh builtins: cd, export, set, read, test, eval, command, type and the rest.
 
-use super::{
+use crate::{
     MAX_NEST, OUTPUT_CAP,
-    sh_echo::{echo_dash, printf},
-    sh_exec::{BUILTIN_US, EXTERNAL_US, Ex, Flow, Input, Io, Lookup, Out, Sh, ShVar},
-    sh_parse::{Cmd, is_name},
+    sh::echo::{echo_dash, printf},
+    sh::exec::{BUILTIN_US, EXTERNAL_US, Ex, Flow, Input, Io, Lookup, Out, Sh, ShVar},
+    sh::parse::{Cmd, is_name},
     truncate_at,
 };
 
@@ -81,7 +81,7 @@ fn sh_quote(v: &str) -> String {
 }
 
 impl Sh {
-    pub(super) fn dispatch(&mut self, argv: &[String], inp: &mut Input, io: Io) -> Ex {
+    pub(crate) fn dispatch(&mut self, argv: &[String], inp: &mut Input, io: Io) -> Ex {
         if let Some(body) = self.funcs.get(&argv[0]).cloned() {
             return self.call_function(&body, argv, inp, io);
         }
@@ -116,7 +116,7 @@ impl Sh {
         }
     }
 
-    pub(super) fn has_command(&self, name: &str) -> bool {
+    pub(crate) fn has_command(&self, name: &str) -> bool {
         if self.host.is_mac() {
             MAC_COMMANDS.contains(&name)
         } else {
@@ -125,7 +125,7 @@ impl Sh {
     }
 
     /// Where an external command lives.
-    pub(super) fn command_path(&self, name: &str) -> Option<String> {
+    pub(crate) fn command_path(&self, name: &str) -> Option<String> {
         if !self.has_command(name) {
             return None;
         }
@@ -531,7 +531,7 @@ impl Sh {
     }
 
     /// Builtins without control flow; `None` if `name` is not one.
-    pub(super) fn builtin(
+    pub(crate) fn builtin(
         &mut self,
         name: &str,
         args: &[String],

@@ -1,10 +1,9 @@
 //! The simulated node: per-node figures (memory, disk, load, uptime) and platform facts.
 
-use super::Machine;
-use crate::sim::SimPlatform;
+use crate::{Machine, SimPlatform};
 
 /// A stable 64-bit mix (splitmix64).
-pub(super) fn mix(mut z: u64) -> u64 {
+pub(crate) fn mix(mut z: u64) -> u64 {
     z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
@@ -12,7 +11,7 @@ pub(super) fn mix(mut z: u64) -> u64 {
 }
 
 /// FNV-1a of a label, to name the random streams.
-pub(super) fn label(s: &str) -> u64 {
+pub(crate) fn label(s: &str) -> u64 {
     s.bytes().fold(0xCBF2_9CE4_8422_2325, |h, b| {
         (h ^ u64::from(b)).wrapping_mul(0x100_0000_01B3)
     })
@@ -20,39 +19,39 @@ pub(super) fn label(s: &str) -> u64 {
 
 /// Memory figures, in KiB.
 #[derive(Debug, Clone, Copy)]
-pub(super) struct Mem {
-    pub(super) total: u64,
-    pub(super) used: u64,
-    pub(super) free: u64,
-    pub(super) shared: u64,
-    pub(super) cache: u64,
-    pub(super) available: u64,
+pub(crate) struct Mem {
+    pub(crate) total: u64,
+    pub(crate) used: u64,
+    pub(crate) free: u64,
+    pub(crate) shared: u64,
+    pub(crate) cache: u64,
+    pub(crate) available: u64,
 }
 
 /// The machine as both shells see it.
 #[derive(Debug, Clone)]
-pub(super) struct Host {
-    pub(super) hostname: String,
-    pub(super) ip: String,
-    pub(super) platform: SimPlatform,
+pub(crate) struct Host {
+    pub(crate) hostname: String,
+    pub(crate) ip: String,
+    pub(crate) platform: SimPlatform,
     seed: u64,
     index: usize,
-    pub(super) now_ms: i64,
-    pub(super) boot_ms: i64,
-    pub(super) cpus: u32,
-    pub(super) mem: Mem,
+    pub(crate) now_ms: i64,
+    pub(crate) boot_ms: i64,
+    pub(crate) cpus: u32,
+    pub(crate) mem: Mem,
     /// Size and use of the root volume, KiB.
-    pub(super) disk: (u64, u64),
+    pub(crate) disk: (u64, u64),
     /// Load averages, hundredths.
-    pub(super) load: [u32; 3],
+    pub(crate) load: [u32; 3],
     /// Pid of the agent; other daemons cluster near it.
-    pub(super) agent_pid: u32,
+    pub(crate) agent_pid: u32,
     /// Pid of the shell running the script.
-    pub(super) shell_pid: u32,
+    pub(crate) shell_pid: u32,
 }
 
 impl Host {
-    pub(super) fn new(m: &Machine) -> Self {
+    pub(crate) fn new(m: &Machine) -> Self {
         let r = |what: &str| {
             mix(mix(m.seed ^ label(what)) ^ (m.index as u64).wrapping_mul(0xA24B_AED4_963E_E407))
         };
@@ -110,35 +109,35 @@ impl Host {
         }
     }
 
-    pub(super) fn uptime_s(&self) -> u64 {
+    pub(crate) fn uptime_s(&self) -> u64 {
         ((self.now_ms - self.boot_ms) / 1000) as u64
     }
 
-    pub(super) fn rand(&self, what: &str) -> u64 {
+    pub(crate) fn rand(&self, what: &str) -> u64 {
         mix(mix(self.seed ^ label(what)) ^ (self.index as u64).wrapping_mul(0xA24B_AED4_963E_E407))
     }
 
-    pub(super) fn is_mac(&self) -> bool {
+    pub(crate) fn is_mac(&self) -> bool {
         self.platform == SimPlatform::MacOs14
     }
 
-    pub(super) fn is_windows(&self) -> bool {
+    pub(crate) fn is_windows(&self) -> bool {
         is_windows(self.platform)
     }
 
     /// Whether `/bin/sh` is bash (Amazon Linux, RHEL, macOS) rather than dash.
-    pub(super) fn sh_is_bash(&self) -> bool {
+    pub(crate) fn sh_is_bash(&self) -> bool {
         matches!(
             self.platform,
             SimPlatform::AmazonLinux2023 | SimPlatform::Rhel9 | SimPlatform::MacOs14
         )
     }
 
-    pub(super) fn home(&self) -> &'static str {
+    pub(crate) fn home(&self) -> &'static str {
         if self.is_mac() { "/var/root" } else { "/root" }
     }
 
-    pub(super) fn path_var(&self) -> &'static str {
+    pub(crate) fn path_var(&self) -> &'static str {
         if self.is_mac() {
             "/usr/bin:/bin:/usr/sbin:/sbin:/usr/local/bin"
         } else {
@@ -155,7 +154,7 @@ fn is_windows(p: SimPlatform) -> bool {
 }
 
 /// `uname -r` and `uname -v`.
-pub(super) fn kernel(p: SimPlatform) -> (&'static str, &'static str) {
+pub(crate) fn kernel(p: SimPlatform) -> (&'static str, &'static str) {
     match p {
         SimPlatform::AmazonLinux2023 => (
             "6.1.112-122.189.amzn2023.x86_64",
@@ -187,7 +186,7 @@ pub(super) fn kernel(p: SimPlatform) -> (&'static str, &'static str) {
     }
 }
 
-pub(super) fn os_release(p: SimPlatform) -> Option<&'static str> {
+pub(crate) fn os_release(p: SimPlatform) -> Option<&'static str> {
     Some(match p {
         SimPlatform::AmazonLinux2023 => concat!(
             "NAME=\"Amazon Linux\"\n",
@@ -272,7 +271,7 @@ pub(super) fn os_release(p: SimPlatform) -> Option<&'static str> {
 }
 
 /// Directories every Linux node has.
-pub(super) const LINUX_DIRS: &[&str] = &[
+pub(crate) const LINUX_DIRS: &[&str] = &[
     "/",
     "/bin",
     "/boot",
@@ -309,7 +308,7 @@ pub(super) const LINUX_DIRS: &[&str] = &[
 ];
 
 /// Directories a macOS node has.
-pub(super) const MAC_DIRS: &[&str] = &[
+pub(crate) const MAC_DIRS: &[&str] = &[
     "/",
     "/Applications",
     "/Library",
@@ -344,7 +343,7 @@ pub(super) const MAC_DIRS: &[&str] = &[
 ];
 
 /// Where a Linux distribution's default user lives.
-pub(super) fn default_user(p: SimPlatform) -> &'static str {
+pub(crate) fn default_user(p: SimPlatform) -> &'static str {
     match p {
         SimPlatform::Ubuntu2204 | SimPlatform::Ubuntu2404 => "ubuntu",
         SimPlatform::Debian12 => "admin",
@@ -353,7 +352,7 @@ pub(super) fn default_user(p: SimPlatform) -> &'static str {
 }
 
 /// The ssm agent's binaries: Ubuntu installs the agent as a snap.
-pub(super) fn agent_bin(p: SimPlatform, name: &str) -> String {
+pub(crate) fn agent_bin(p: SimPlatform, name: &str) -> String {
     match p {
         SimPlatform::Ubuntu2204 | SimPlatform::Ubuntu2404 => {
             format!("/snap/amazon-ssm-agent/9565/{name}")

@@ -25,7 +25,7 @@ enum PT {
 }
 
 #[derive(Debug, Clone)]
-pub(super) struct PTok {
+pub(crate) struct PTok {
     t: PT,
     line: usize,
     col: usize,
@@ -36,14 +36,14 @@ pub(super) struct PTok {
 }
 
 #[derive(Debug, Clone)]
-pub(super) enum XPart {
+pub(crate) enum XPart {
     Lit(String),
     Var(String),
     Sub(Rc<Vec<PStmt>>),
 }
 
 #[derive(Debug)]
-pub(super) enum PStmt {
+pub(crate) enum PStmt {
     Pipe(PPipe),
     Assign(String, PPipe),
     /// `$x += ...`, `$x -= ...`.
@@ -55,33 +55,33 @@ pub(super) enum PStmt {
 }
 
 #[derive(Debug)]
-pub(super) struct PPipe {
-    pub(super) elems: Vec<PElem>,
+pub(crate) struct PPipe {
+    pub(crate) elems: Vec<PElem>,
 }
 
 #[derive(Debug)]
-pub(super) enum PElem {
+pub(crate) enum PElem {
     Cmd(PCmd),
     Expr(PExpr),
 }
 
 #[derive(Debug)]
-pub(super) struct PCmd {
-    pub(super) name: String,
-    pub(super) args: Vec<PArg>,
-    pub(super) line: usize,
-    pub(super) col: usize,
-    pub(super) end: usize,
+pub(crate) struct PCmd {
+    pub(crate) name: String,
+    pub(crate) args: Vec<PArg>,
+    pub(crate) line: usize,
+    pub(crate) col: usize,
+    pub(crate) end: usize,
 }
 
 #[derive(Debug)]
-pub(super) enum PArg {
+pub(crate) enum PArg {
     Param(String, usize, usize),
     Value(PExpr),
 }
 
 #[derive(Debug, Clone)]
-pub(super) enum PExpr {
+pub(crate) enum PExpr {
     Lit(V),
     XStr(Vec<XPart>),
     Var(String),
@@ -98,7 +98,7 @@ pub(super) enum PExpr {
 
 /// A PowerShell value.
 #[derive(Debug, Clone)]
-pub(super) enum V {
+pub(crate) enum V {
     Null,
     Bool(bool),
     Int(i64),
@@ -113,7 +113,7 @@ pub(super) enum V {
 
 /// How an object is shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Kind {
+pub(crate) enum Kind {
     Service,
     Process,
     HotFix,
@@ -130,13 +130,13 @@ pub(super) enum Kind {
 }
 
 #[derive(Debug)]
-pub(super) struct PsObj {
-    pub(super) kind: Kind,
-    pub(super) props: Vec<(String, V)>,
+pub(crate) struct PsObj {
+    pub(crate) kind: Kind,
+    pub(crate) props: Vec<(String, V)>,
 }
 
 impl PsObj {
-    pub(super) fn get(&self, name: &str) -> Option<&V> {
+    pub(crate) fn get(&self, name: &str) -> Option<&V> {
         self.props
             .iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(name))
@@ -144,7 +144,7 @@ impl PsObj {
     }
 }
 
-pub(super) fn obj(kind: Kind, props: Vec<(&str, V)>) -> V {
+pub(crate) fn obj(kind: Kind, props: Vec<(&str, V)>) -> V {
     V::Obj(Rc::new(PsObj {
         kind,
         props: props.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
@@ -152,20 +152,20 @@ pub(super) fn obj(kind: Kind, props: Vec<(&str, V)>) -> V {
 }
 
 #[derive(Debug)]
-pub(super) struct PsParseError {
-    pub(super) line: usize,
-    pub(super) col: usize,
-    pub(super) len: usize,
-    pub(super) msg: String,
-    pub(super) id: &'static str,
+pub(crate) struct PsParseError {
+    pub(crate) line: usize,
+    pub(crate) col: usize,
+    pub(crate) len: usize,
+    pub(crate) msg: String,
+    pub(crate) id: &'static str,
 }
 
-pub(super) const PS_MAX_NEST: usize = 40;
+pub(crate) const PS_MAX_NEST: usize = 40;
 /// Longest array a script may build.
-pub(super) const PS_MAX_ITEMS: usize = 1 << 20;
+pub(crate) const PS_MAX_ITEMS: usize = 1 << 20;
 
 /// Roughly how many bytes a value holds, for the work budget.
-pub(super) fn value_size(v: &V) -> u64 {
+pub(crate) fn value_size(v: &V) -> u64 {
     match v {
         V::Str(s) => s.len() as u64,
         V::List(l) => l.len() as u64 * 16,
@@ -182,7 +182,7 @@ struct PLexer<'a> {
     toks: Vec<PTok>,
 }
 
-pub(super) fn ps_lex(
+pub(crate) fn ps_lex(
     s: &[char],
     line: usize,
     col: usize,
@@ -691,14 +691,14 @@ impl PLexer<'_> {
     }
 }
 
-pub(super) struct PParser {
-    pub(super) toks: Vec<PTok>,
-    pub(super) pos: usize,
-    pub(super) depth: usize,
+pub(crate) struct PParser {
+    pub(crate) toks: Vec<PTok>,
+    pub(crate) pos: usize,
+    pub(crate) depth: usize,
 }
 
 /// Operators that `-name` means inside an expression.
-pub(super) const PS_OPERATORS: &[&str] = &[
+pub(crate) const PS_OPERATORS: &[&str] = &[
     "eq",
     "ne",
     "gt",
@@ -817,7 +817,7 @@ impl PParser {
         }
     }
 
-    pub(super) fn program(&mut self) -> Result<Vec<PStmt>, PsParseError> {
+    pub(crate) fn program(&mut self) -> Result<Vec<PStmt>, PsParseError> {
         let stmts = self.stmts(None)?;
         if !matches!(self.peek().t, PT::Eof) {
             return Err(self.unexpected());

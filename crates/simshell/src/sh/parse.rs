@@ -3,16 +3,16 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use super::MAX_NEST;
+use crate::MAX_NEST;
 
 /// A shell word, as pieces to expand.
 #[derive(Debug, Clone, Default)]
-pub(super) struct Word {
-    pub(super) parts: Vec<Part>,
+pub(crate) struct Word {
+    pub(crate) parts: Vec<Part>,
 }
 
 #[derive(Debug, Clone)]
-pub(super) enum Part {
+pub(crate) enum Part {
     /// Unquoted text.
     Lit(String),
     /// Quoted or escaped text.
@@ -25,17 +25,17 @@ pub(super) enum Part {
 }
 
 #[derive(Debug, Clone)]
-pub(super) struct Param {
-    pub(super) name: String,
-    pub(super) op: POp,
-    pub(super) arg: Word,
-    pub(super) quoted: bool,
+pub(crate) struct Param {
+    pub(crate) name: String,
+    pub(crate) op: POp,
+    pub(crate) arg: Word,
+    pub(crate) quoted: bool,
 }
 
 /// `${name<op>arg}`; the flag is the colon of `:-` and friends, or the
 /// doubling of `##` and `%%`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum POp {
+pub(crate) enum POp {
     Plain,
     Len,
     Default(bool),
@@ -103,47 +103,47 @@ impl Word {
     }
 }
 
-pub(super) type List = Vec<(AndOr, bool)>;
+pub(crate) type List = Vec<(AndOr, bool)>;
 
 #[derive(Debug)]
-pub(super) struct AndOr {
-    pub(super) first: Pipeline,
+pub(crate) struct AndOr {
+    pub(crate) first: Pipeline,
     /// `true` for `&&`, `false` for `||`.
-    pub(super) rest: Vec<(bool, Pipeline)>,
+    pub(crate) rest: Vec<(bool, Pipeline)>,
 }
 
 #[derive(Debug)]
-pub(super) struct Pipeline {
-    pub(super) bang: bool,
-    pub(super) cmds: Vec<Cmd>,
+pub(crate) struct Pipeline {
+    pub(crate) bang: bool,
+    pub(crate) cmds: Vec<Cmd>,
 }
 
 #[derive(Debug)]
-pub(super) enum Cmd {
+pub(crate) enum Cmd {
     Simple(Simple),
     Compound(Compound, Vec<Redir>),
     Func(String, Rc<Cmd>),
 }
 
 #[derive(Debug)]
-pub(super) struct Simple {
-    pub(super) line: usize,
-    pub(super) assigns: Vec<(String, Word)>,
-    pub(super) words: Vec<Word>,
-    pub(super) redirs: Vec<Redir>,
+pub(crate) struct Simple {
+    pub(crate) line: usize,
+    pub(crate) assigns: Vec<(String, Word)>,
+    pub(crate) words: Vec<Word>,
+    pub(crate) redirs: Vec<Redir>,
 }
 
 #[derive(Debug)]
-pub(super) struct Redir {
-    pub(super) fd: u32,
-    pub(super) op: ROp,
-    pub(super) target: Word,
+pub(crate) struct Redir {
+    pub(crate) fd: u32,
+    pub(crate) op: ROp,
+    pub(crate) target: Word,
     /// The body of a here-document, filled in at the end of its line.
-    pub(super) here: Option<Rc<RefCell<Word>>>,
+    pub(crate) here: Option<Rc<RefCell<Word>>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum ROp {
+pub(crate) enum ROp {
     Out,
     Append,
     In,
@@ -154,7 +154,7 @@ pub(super) enum ROp {
 }
 
 #[derive(Debug)]
-pub(super) enum Compound {
+pub(crate) enum Compound {
     Brace(List),
     Sub(List),
     If(Vec<(List, List)>, Option<List>),
@@ -196,11 +196,11 @@ const RESERVED: &[&str] = &[
 ];
 
 #[derive(Debug)]
-pub(super) struct SynErr {
-    pub(super) line: usize,
-    pub(super) msg: String,
+pub(crate) struct SynErr {
+    pub(crate) line: usize,
+    pub(crate) msg: String,
     /// Printed without the `Syntax error: ` prefix (`Bad substitution`).
-    pub(super) bare: bool,
+    pub(crate) bare: bool,
 }
 
 type PRes<T> = Result<T, SynErr>;
@@ -212,7 +212,7 @@ struct PendingHere {
     body: Rc<RefCell<Word>>,
 }
 
-pub(super) struct Parser<'a> {
+pub(crate) struct Parser<'a> {
     src: &'a [char],
     pos: usize,
     line: usize,
@@ -222,14 +222,14 @@ pub(super) struct Parser<'a> {
     pending: Vec<PendingHere>,
 }
 
-pub(super) fn is_name(s: &str) -> bool {
+pub(crate) fn is_name(s: &str) -> bool {
     let mut it = s.chars();
     matches!(it.next(), Some(c) if c == '_' || c.is_ascii_alphabetic())
         && it.all(|c| c == '_' || c.is_ascii_alphanumeric())
 }
 
 impl<'a> Parser<'a> {
-    pub(super) fn new(src: &'a [char], line: usize, depth: usize) -> Self {
+    pub(crate) fn new(src: &'a [char], line: usize, depth: usize) -> Self {
         Parser {
             src,
             pos: 0,
@@ -867,7 +867,7 @@ impl<'a> Parser<'a> {
     }
 
     /// The next complete command (one line's list), or `None` at the end.
-    pub(super) fn next_command(&mut self) -> PRes<Option<List>> {
+    pub(crate) fn next_command(&mut self) -> PRes<Option<List>> {
         self.linebreak()?;
         if self.kind()? == K::Eof {
             return Ok(None);

@@ -3,14 +3,13 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
-use super::{
-    ABORT_STATUS, BYTES_PER_UNIT, FILES_CAP, MAX_NEST, OUTPUT_CAP, Outcome, WORK_LIMIT,
-    floor_boundary,
+use crate::{
+    ABORT_STATUS, BYTES_PER_UNIT, FILES_CAP, MAX_NEST, OUTPUT_CAP, Outcome, SimPlatform,
+    WORK_LIMIT, floor_boundary,
     host::{Host, LINUX_DIRS, MAC_DIRS, default_user, kernel, os_release},
-    sh_parse::{AndOr, Cmd, Compound, List, Parser, Part, Pipeline, ROp, Redir, Simple},
+    sh::parse::{AndOr, Cmd, Compound, List, Parser, Part, Pipeline, ROp, Redir, Simple},
     truncate_at,
 };
-use crate::sim::SimPlatform;
 
 /// A buffer index meaning "discard".
 const NULL: usize = usize::MAX;
@@ -18,35 +17,35 @@ const NULL: usize = usize::MAX;
 const TOP: Io = Io { out: 0, err: 1 };
 /// Simulated cost of starting the shell, of a builtin, and of an external command.
 const SH_START_US: u64 = 3_000;
-pub(super) const BUILTIN_US: u64 = 20;
-pub(super) const EXTERNAL_US: u64 = 2_000;
+pub(crate) const BUILTIN_US: u64 = 20;
+pub(crate) const EXTERNAL_US: u64 = 2_000;
 
 /// Where a command's stdout and stderr go: indexes into the shell's buffers.
 #[derive(Debug, Clone, Copy)]
-pub(super) struct Io {
-    pub(super) out: usize,
-    pub(super) err: usize,
+pub(crate) struct Io {
+    pub(crate) out: usize,
+    pub(crate) err: usize,
 }
 
 /// A command's standard input: what is left of a pipe, file or here-document.
-pub(super) struct Input<'a> {
+pub(crate) struct Input<'a> {
     data: &'a str,
     pos: usize,
 }
 
 impl<'a> Input<'a> {
-    pub(super) fn new(data: &'a str) -> Self {
+    pub(crate) fn new(data: &'a str) -> Self {
         Input { data, pos: 0 }
     }
 
-    pub(super) fn rest(&mut self) -> &'a str {
+    pub(crate) fn rest(&mut self) -> &'a str {
         let r = &self.data[self.pos..];
         self.pos = self.data.len();
         r
     }
 
     /// The next line without its newline, and whether a newline ended it.
-    pub(super) fn line(&mut self) -> Option<(&'a str, bool)> {
+    pub(crate) fn line(&mut self) -> Option<(&'a str, bool)> {
         let r = &self.data[self.pos..];
         if r.is_empty() {
             return None;
@@ -66,7 +65,7 @@ impl<'a> Input<'a> {
 
 /// Non-local control flow.
 #[derive(Debug)]
-pub(super) enum Flow {
+pub(crate) enum Flow {
     Exit(i32),
     Break(u32),
     Continue(u32),
@@ -75,41 +74,41 @@ pub(super) enum Flow {
     Abort,
 }
 
-pub(super) type Ex = Result<i32, Flow>;
+pub(crate) type Ex = Result<i32, Flow>;
 
 #[derive(Debug, Clone)]
-pub(super) struct ShVar {
-    pub(super) value: String,
-    pub(super) exported: bool,
+pub(crate) struct ShVar {
+    pub(crate) value: String,
+    pub(crate) exported: bool,
 }
 
 /// Output of one command, before it is routed.
 #[derive(Default)]
-pub(super) struct Out {
-    pub(super) out: String,
-    pub(super) err: String,
+pub(crate) struct Out {
+    pub(crate) out: String,
+    pub(crate) err: String,
 }
 
 impl Out {
-    pub(super) fn full(&self) -> bool {
+    pub(crate) fn full(&self) -> bool {
         self.out.len() >= OUTPUT_CAP
     }
 
-    pub(super) fn line(&mut self, s: &str) {
+    pub(crate) fn line(&mut self, s: &str) {
         if !self.full() {
             self.out.push_str(s);
             self.out.push('\n');
         }
     }
 
-    pub(super) fn err_line(&mut self, s: &str) {
+    pub(crate) fn err_line(&mut self, s: &str) {
         self.err.push_str(s);
         self.err.push('\n');
     }
 }
 
 /// A piece of an expanded word.
-pub(super) enum Piece {
+pub(crate) enum Piece {
     Lit(String),
     Quoted(String),
     /// An unquoted expansion: subject to field splitting.
@@ -127,48 +126,48 @@ struct Redirected {
     files: Vec<(usize, String, bool)>,
 }
 
-pub(super) enum Lookup {
+pub(crate) enum Lookup {
     File(String),
     Dir,
     Missing,
 }
 
 /// A running shell.
-pub(super) struct Sh {
-    pub(super) host: Host,
-    pub(super) vars: BTreeMap<String, ShVar>,
-    pub(super) args: Vec<String>,
-    pub(super) funcs: BTreeMap<String, Rc<Cmd>>,
-    pub(super) cwd: String,
-    pub(super) status: i32,
-    pub(super) errexit: bool,
-    pub(super) nounset: bool,
-    pub(super) xtrace: bool,
-    pub(super) pipefail: bool,
+pub(crate) struct Sh {
+    pub(crate) host: Host,
+    pub(crate) vars: BTreeMap<String, ShVar>,
+    pub(crate) args: Vec<String>,
+    pub(crate) funcs: BTreeMap<String, Rc<Cmd>>,
+    pub(crate) cwd: String,
+    pub(crate) status: i32,
+    pub(crate) errexit: bool,
+    pub(crate) nounset: bool,
+    pub(crate) xtrace: bool,
+    pub(crate) pipefail: bool,
     /// Inside an `if`/`while` condition or a non-final `&&`/`||` operand.
     cond: u32,
-    pub(super) loops: u32,
-    pub(super) depth: usize,
-    pub(super) locals: Vec<Vec<(String, Option<ShVar>)>>,
+    pub(crate) loops: u32,
+    pub(crate) depth: usize,
+    pub(crate) locals: Vec<Vec<(String, Option<ShVar>)>>,
     /// 0: stdout, 1: stderr, then pipes, captures and file buffers (a stack).
     bufs: Vec<String>,
-    pub(super) files: BTreeMap<String, String>,
-    pub(super) made_dirs: BTreeSet<String>,
-    pub(super) removed: BTreeSet<String>,
-    pub(super) clock_us: u64,
-    pub(super) bg_until_us: u64,
+    pub(crate) files: BTreeMap<String, String>,
+    pub(crate) made_dirs: BTreeSet<String>,
+    pub(crate) removed: BTreeSet<String>,
+    pub(crate) clock_us: u64,
+    pub(crate) bg_until_us: u64,
     work: u64,
-    pub(super) line: usize,
-    pub(super) sub_status: Option<i32>,
-    pub(super) exit_trap: Option<String>,
+    pub(crate) line: usize,
+    pub(crate) sub_status: Option<i32>,
+    pub(crate) exit_trap: Option<String>,
     last_bg: Option<u32>,
     next_pid: u32,
     /// The commands of the pipeline running now, for `ps`.
-    pub(super) procs: Vec<String>,
+    pub(crate) procs: Vec<String>,
 }
 
 impl Sh {
-    pub(super) fn new(host: Host) -> Self {
+    pub(crate) fn new(host: Host) -> Self {
         let mut vars = BTreeMap::new();
         let mut set = |k: &str, v: &str, exported: bool| {
             vars.insert(
@@ -225,7 +224,7 @@ impl Sh {
         }
     }
 
-    pub(super) fn run_script(&mut self, script: &str) -> i32 {
+    pub(crate) fn run_script(&mut self, script: &str) -> i32 {
         let src: Vec<char> = script.chars().collect();
         self.work += src.len() as u64 / BYTES_PER_UNIT;
         let mut status = match self.run_source(&src, 1, TOP, "") {
@@ -252,7 +251,7 @@ impl Sh {
 
     /// Parses and runs source text command by command, as dash does: a syntax
     /// error stops it (status 2) after the commands before it ran.
-    pub(super) fn run_source(&mut self, src: &[char], line: usize, io: Io, what: &str) -> Ex {
+    pub(crate) fn run_source(&mut self, src: &[char], line: usize, io: Io, what: &str) -> Ex {
         let mut p = Parser::new(src, line, 0);
         let mut status = 0;
         loop {
@@ -270,7 +269,7 @@ impl Sh {
         }
     }
 
-    pub(super) fn finish(mut self, status: i32) -> Outcome {
+    pub(crate) fn finish(mut self, status: i32) -> Outcome {
         let end = self.clock_us.max(self.bg_until_us);
         let stderr = std::mem::take(&mut self.bufs[1]);
         let stdout = std::mem::take(&mut self.bufs[0]);
@@ -284,7 +283,7 @@ impl Sh {
 
     // --- output ---
 
-    pub(super) fn write(&mut self, t: usize, s: &str) {
+    pub(crate) fn write(&mut self, t: usize, s: &str) {
         if t == NULL || s.is_empty() {
             return;
         }
@@ -299,12 +298,12 @@ impl Sh {
     }
 
     /// `sh: LINE: msg` on `err`.
-    pub(super) fn say(&mut self, err: usize, msg: &str) {
+    pub(crate) fn say(&mut self, err: usize, msg: &str) {
         let line = format!("sh: {}: {msg}\n", self.line);
         self.write(err, &line);
     }
 
-    pub(super) fn charge(&mut self, units: u64) -> Result<(), Flow> {
+    pub(crate) fn charge(&mut self, units: u64) -> Result<(), Flow> {
         self.work += units;
         if self.work > WORK_LIMIT {
             Err(Flow::Abort)
@@ -313,12 +312,12 @@ impl Sh {
         }
     }
 
-    pub(super) fn alloc(&mut self) -> usize {
+    pub(crate) fn alloc(&mut self) -> usize {
         self.bufs.push(String::new());
         self.bufs.len() - 1
     }
 
-    pub(super) fn release(&mut self, t: usize) -> String {
+    pub(crate) fn release(&mut self, t: usize) -> String {
         let s = std::mem::take(&mut self.bufs[t]);
         self.bufs.truncate(t);
         s
@@ -326,11 +325,11 @@ impl Sh {
 
     // --- variables ---
 
-    pub(super) fn var(&self, name: &str) -> Option<&str> {
+    pub(crate) fn var(&self, name: &str) -> Option<&str> {
         self.vars.get(name).map(|v| v.value.as_str())
     }
 
-    pub(super) fn set_var(&mut self, name: &str, value: String) {
+    pub(crate) fn set_var(&mut self, name: &str, value: String) {
         match self.vars.get_mut(name) {
             Some(v) => v.value = value,
             None => {
@@ -345,7 +344,7 @@ impl Sh {
         }
     }
 
-    pub(super) fn param(&self, name: &str) -> Option<String> {
+    pub(crate) fn param(&self, name: &str) -> Option<String> {
         match name {
             "?" => Some(self.status.to_string()),
             "$" => Some(self.host.shell_pid.to_string()),
@@ -376,7 +375,7 @@ impl Sh {
 
     // --- lists and commands ---
 
-    pub(super) fn run_list(&mut self, list: &List, inp: &mut Input, io: Io) -> Ex {
+    pub(crate) fn run_list(&mut self, list: &List, inp: &mut Input, io: Io) -> Ex {
         let mut st = 0;
         for (ao, bg) in list {
             st = if *bg {
@@ -486,7 +485,7 @@ impl Sh {
 
     /// Runs `f` in a subshell: variables, functions, options, directory and
     /// traps are restored afterwards, and `exit` only leaves the subshell.
-    pub(super) fn subshell(&mut self, f: impl FnOnce(&mut Self) -> Ex) -> Ex {
+    pub(crate) fn subshell(&mut self, f: impl FnOnce(&mut Self) -> Ex) -> Ex {
         let bytes: usize = self.vars.values().map(|v| v.value.len()).sum();
         self.charge(1 + bytes as u64 / BYTES_PER_UNIT)?;
         let vars = self.vars.clone();
@@ -513,7 +512,7 @@ impl Sh {
         }
     }
 
-    pub(super) fn run_cmd(&mut self, c: &Cmd, inp: &mut Input, io: Io) -> Ex {
+    pub(crate) fn run_cmd(&mut self, c: &Cmd, inp: &mut Input, io: Io) -> Ex {
         match c {
             Cmd::Simple(s) => self.run_simple(s, inp, io),
             Cmd::Func(name, body) => {
@@ -840,7 +839,7 @@ impl Sh {
         self.bufs.truncate(mark);
     }
 
-    pub(super) fn store_file(&mut self, path: &str, text: &str, append: bool) {
+    pub(crate) fn store_file(&mut self, path: &str, text: &str, append: bool) {
         let mut content = if append {
             match self.lookup(path) {
                 Lookup::File(old) => old,
@@ -861,11 +860,11 @@ impl Sh {
         self.files.insert(path.to_owned(), content);
     }
 
-    pub(super) fn resolve(&self, p: &str) -> String {
+    pub(crate) fn resolve(&self, p: &str) -> String {
         normalize(&self.cwd, p)
     }
 
-    pub(super) fn is_dir(&self, path: &str) -> bool {
+    pub(crate) fn is_dir(&self, path: &str) -> bool {
         !self.removed.contains(path)
             && (self.made_dirs.contains(path)
                 || if self.host.is_mac() {
@@ -889,7 +888,7 @@ impl Sh {
                 )
     }
 
-    pub(super) fn lookup(&self, p: &str) -> Lookup {
+    pub(crate) fn lookup(&self, p: &str) -> Lookup {
         let path = self.resolve(p);
         if let Some(c) = self.files.get(&path) {
             return Lookup::File(c.clone());
@@ -907,7 +906,7 @@ impl Sh {
     }
 
     /// Files the simulated system has.
-    pub(super) fn system_file(&self, path: &str) -> Option<String> {
+    pub(crate) fn system_file(&self, path: &str) -> Option<String> {
         let h = &self.host;
         let p = h.platform;
         if path == "/dev/null" {
@@ -1022,7 +1021,7 @@ impl Sh {
     }
 }
 
-pub(super) fn hundredths(v: u32) -> String {
+pub(crate) fn hundredths(v: u32) -> String {
     format!("{}.{:02}", v / 100, v % 100)
 }
 
@@ -1046,7 +1045,7 @@ fn normalize(cwd: &str, p: &str) -> String {
     format!("/{}", parts.join("/"))
 }
 
-pub(super) fn parent(path: &str) -> &str {
+pub(crate) fn parent(path: &str) -> &str {
     match path.rfind('/') {
         Some(0) | None => "/",
         Some(i) => &path[..i],
@@ -1054,7 +1053,7 @@ pub(super) fn parent(path: &str) -> &str {
 }
 
 /// Shell pattern matching: `*`, `?`, `[...]` and backslash escapes.
-pub(super) fn glob_match(p: &[char], s: &[char]) -> bool {
+pub(crate) fn glob_match(p: &[char], s: &[char]) -> bool {
     let (mut pi, mut si) = (0, 0);
     let mut star: Option<(usize, usize)> = None;
     while si < s.len() {
