@@ -8,8 +8,6 @@
 
 mod builtin;
 mod ops;
-// Moved as it is first, so history follows it; split by concern next.
-#[path = "documents/schema/check.rs"]
 pub(crate) mod schema;
 
 use std::collections::BTreeMap;
