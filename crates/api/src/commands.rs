@@ -470,6 +470,7 @@ impl Operation for ReceiveMessages {
     /// A receive changes only when a message is next visible, which is not
     /// kept: after a restart every unacknowledged message is visible again.
     const READ_ONLY: bool = true;
+    const NODE_CALLABLE: bool = true;
     type Output = ReceiveMessagesResult;
 
     fn resource(&self) -> String {
@@ -490,6 +491,7 @@ impl Operation for AcknowledgeMessage {
     const NAME: &'static str = "AcknowledgeMessage";
     const PREFIX: Prefix = Prefix::Sysman;
     const READ_ONLY: bool = false;
+    const NODE_CALLABLE: bool = true;
     type Output = Empty;
 
     fn resource(&self) -> String {
@@ -535,6 +537,7 @@ impl Operation for SendReply {
     const NAME: &'static str = "SendReply";
     const PREFIX: Prefix = Prefix::Sysman;
     const READ_ONLY: bool = false;
+    const NODE_CALLABLE: bool = true;
     type Output = Empty;
 
     fn resource(&self) -> String {

@@ -359,6 +359,7 @@ pub struct UpdateInstanceInformation {
 impl Operation for UpdateInstanceInformation {
     const NAME: &'static str = "UpdateInstanceInformation";
     const READ_ONLY: bool = false;
+    const NODE_CALLABLE: bool = true;
     type Output = Empty;
 
     fn resource(&self) -> String {
@@ -398,6 +399,7 @@ impl Operation for RegisterNode {
     const NAME: &'static str = "RegisterNode";
     const PREFIX: Prefix = Prefix::Sysman;
     const READ_ONLY: bool = false;
+    const SIGNED: bool = false;
     type Output = RegisterNodeResult;
 
     fn resource(&self) -> String {

@@ -29,7 +29,7 @@ mod time;
 mod types;
 
 pub use error::ApiError;
-pub use operation::{Operation, Prefix};
+pub use operation::{OPERATIONS, Operation, OperationFacts, OperationTarget, Prefix};
 pub use time::Timestamp;
 pub use types::{Empty, Tag, Target};
 

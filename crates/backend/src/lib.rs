@@ -364,6 +364,6 @@ impl Backend {
 
     /// Name of the operation for logs and the console, e.g. `AmazonSSM.PutParameter`.
     pub fn target_of<O: Operation>() -> String {
-        format!("{}.{}", O::PREFIX.as_str(), O::NAME)
+        O::target().to_string()
     }
 }
