@@ -6,7 +6,7 @@ use sysman_api::commands::{
     CancelCommand, Command, CommandFilter, CommandInvocation, CommandPlugin, GetCommandInvocation,
     GetCommandInvocationResult, GetCommandOutput, GetCommandOutputResult, InvocationStatus,
     ListCommandInvocations, ListCommandInvocationsResult, ListCommands, ListCommandsResult,
-    SendCommand, SendCommandResult, TRUNCATION_MARKER, limits,
+    SendCommand, SendCommandResult, TRUNCATION_MARKER, check_rate, limits,
 };
 use sysman_api::documents::DocumentType;
 use sysman_api::{ApiError, Empty, Operation, Target, Timestamp};
@@ -30,38 +30,6 @@ fn check_instance_ids(ids: &[String], field: &str) -> Result<(), ApiError> {
                 format!("{id} is given twice; give each node once"),
             ));
         }
-    }
-    Ok(())
-}
-
-/// `N` or `N%` as the model's patterns allow them.
-fn check_rate(value: &str, field: &str, zero_ok: bool) -> Result<(), ApiError> {
-    let (digits, percent) = match value.strip_suffix('%') {
-        Some(d) => (d, true),
-        None => (value, false),
-    };
-    let number: Option<u64> = (!digits.is_empty()
-        && digits.len() <= 6
-        && digits.bytes().all(|b| b.is_ascii_digit())
-        && (digits == "0" || !digits.starts_with('0')))
-    .then(|| digits.parse().ok())
-    .flatten();
-    let ok = match number {
-        Some(0) => zero_ok,
-        Some(n) => !percent || n <= 100,
-        None => false,
-    };
-    if !ok {
-        let pattern = if zero_ok {
-            "^([1-9][0-9]*|[0]|[1-9][0-9]%|[0-9]%|100%)$"
-        } else {
-            "^([1-9][0-9]*|[1-9][0-9]%|[1-9]%|100%)$"
-        };
-        return Err(ApiError::constraint(
-            field,
-            value,
-            &format!("Member must satisfy regular expression pattern: {pattern}"),
-        ));
     }
     Ok(())
 }
@@ -247,8 +215,9 @@ impl Handler for SendCommand {
         validate::length(self.comment.as_deref(), "comment", 0, limits::COMMENT_MAX)?;
         let max_concurrency = self.max_concurrency.clone().unwrap_or_else(|| "50".into());
         let max_errors = self.max_errors.clone().unwrap_or_else(|| "0".into());
-        check_rate(&max_concurrency, "maxConcurrency", false)?;
-        check_rate(&max_errors, "maxErrors", true)?;
+        check_rate(&max_concurrency, false)
+            .map_err(|rule| rule.error("maxConcurrency", &max_concurrency))?;
+        check_rate(&max_errors, true).map_err(|rule| rule.error("maxErrors", &max_errors))?;
         if let Some(kind) = self.document_hash_type.as_deref()
             && kind != "Sha256"
         {
