@@ -9,13 +9,14 @@
 mod ops;
 pub(crate) mod policies;
 pub(crate) mod references;
-pub mod rules;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use parking_lot::RwLock;
 use serde::{Deserialize, Serialize};
+// The console's path until it imports sysman_api directly (issue 14 merge).
+pub use sysman_api::parameters::rules;
 use sysman_api::{Tag, Timestamp};
 
 use crate::gate::Ctx;
