@@ -31,7 +31,7 @@ mod types;
 pub use error::ApiError;
 pub use operation::{OPERATIONS, Operation, OperationFacts, OperationTarget, Prefix};
 pub use time::Timestamp;
-pub use types::{Empty, Tag, Target};
+pub use types::{Empty, Tag, Target, TargetKey};
 
 /// Calls `$callback!` with the type path of every operation, once.
 ///

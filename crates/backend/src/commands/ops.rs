@@ -9,7 +9,7 @@ use sysman_api::commands::{
     SendCommand, SendCommandResult, TRUNCATION_MARKER, check_rate, limits,
 };
 use sysman_api::documents::DocumentType;
-use sysman_api::{ApiError, Empty, Operation, Target, Timestamp};
+use sysman_api::{ApiError, Empty, Operation, Target, TargetKey, Timestamp};
 
 use super::engine::{self, Effects};
 use super::{CmdState, CommandRec, InvocationRec, Live, PluginRec, StepSpec, cancel_message_id};
@@ -89,30 +89,31 @@ fn resolve_targets(
     // Several targets narrow each other: a node must match them all.
     let mut selected: Option<BTreeSet<String>> = None;
     for target in targets {
-        let matched: BTreeSet<String> = if target.key == "InstanceIds" {
-            check_instance_ids(&target.values, "targets.member.values")?;
-            missing(&target.values)?;
-            target.values.iter().cloned().collect()
-        } else if let Some(key) = target.key.strip_prefix("tag:") {
-            target
+        let matched: BTreeSet<String> = match target.selects_by() {
+            Some(TargetKey::InstanceIds) => {
+                check_instance_ids(&target.values, "targets.member.values")?;
+                missing(&target.values)?;
+                target.values.iter().cloned().collect()
+            }
+            Some(TargetKey::Tag(key)) => target
                 .values
                 .iter()
                 .filter_map(|v| fleet.tagged(key, v))
                 .flatten()
                 .cloned()
-                .collect()
-        } else if target.key == "tag-key" {
-            fleet
+                .collect(),
+            Some(TargetKey::TagKey) => fleet
                 .nodes
                 .values()
                 .filter(|n| n.tags.iter().any(|t| target.values.contains(&t.key)))
                 .map(|n| n.instance_id.clone())
-                .collect()
-        } else {
-            return Err(ApiError::validation(format!(
-                "Target key {} is not one sysman resolves; use InstanceIds, tag:KEY or tag-key",
-                target.key
-            )));
+                .collect(),
+            None => {
+                return Err(ApiError::validation(format!(
+                    "Target key {} is not one sysman resolves; use InstanceIds, tag:KEY or tag-key",
+                    target.key
+                )));
+            }
         };
         selected = Some(match selected {
             None => matched,
