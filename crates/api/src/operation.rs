@@ -52,10 +52,7 @@ pub trait Operation: Serialize + DeserializeOwned + Send + Sync + 'static {
     type Output: Serialize + DeserializeOwned + Send + Sync + 'static;
 
     /// The target this operation travels under.
-    fn target() -> OperationTarget
-    where
-        Self: Sized,
-    {
+    fn target() -> OperationTarget {
         OperationTarget {
             prefix: Self::PREFIX,
             name: Self::NAME,
