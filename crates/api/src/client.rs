@@ -124,7 +124,7 @@ impl Client {
     pub async fn call<O: Operation>(&self, op: &O) -> Result<O::Output, ApiError> {
         let body = serde_json::to_vec(op)
             .map_err(|e| ApiError::new(TRANSPORT_ERROR, format!("cannot encode: {e}")))?;
-        let target = format!("{}.{}", O::PREFIX.as_str(), O::NAME);
+        let target = O::target().to_string();
         let bytes = self.post(&target, body).await?;
         serde_json::from_slice(&bytes).map_err(|e| {
             ApiError::new(

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Empty, Operation, Prefix, Target, Timestamp};
+use crate::{ApiError, Empty, Operation, Prefix, Target, Timestamp};
 
 /// Limits of the service model and of AWS's documentation.
 pub mod limits {
@@ -39,6 +39,60 @@ pub mod limits {
 
 /// What AWS appends to output it cut short.
 pub const TRUNCATION_MARKER: &str = "\n---Output truncated---";
+
+/// `MaxConcurrency` (`zero_ok` false) and `MaxErrors` (`zero_ok` true): a
+/// number of nodes or a share of them, `N` or `N%`, as the model's patterns
+/// allow them. Refused, it says which rule the value breaks.
+pub fn check_rate(value: &str, zero_ok: bool) -> Result<(), RateRule> {
+    let (digits, percent) = match value.strip_suffix('%') {
+        Some(d) => (d, true),
+        None => (value, false),
+    };
+    let number: Option<u64> = (!digits.is_empty()
+        && digits.len() <= 6
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && (digits == "0" || !digits.starts_with('0')))
+    .then(|| digits.parse().ok())
+    .flatten();
+    let ok = match number {
+        Some(0) => zero_ok,
+        Some(n) => !percent || n <= 100,
+        None => false,
+    };
+    match (ok, zero_ok) {
+        (true, _) => Ok(()),
+        (false, true) => Err(RateRule {
+            pattern: "^([1-9][0-9]*|[0]|[1-9][0-9]%|[0-9]%|100%)$",
+            hint: "a number of nodes (0, 3) or a share (10%)",
+        }),
+        (false, false) => Err(RateRule {
+            pattern: "^([1-9][0-9]*|[1-9][0-9]%|[1-9]%|100%)$",
+            hint: "a number of nodes (1, 50) or a share (25%)",
+        }),
+    }
+}
+
+/// The rule a refused rate breaks: the service model's pattern for the
+/// server's answer, and the same in words for a person typing it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateRule {
+    pub pattern: &'static str,
+    pub hint: &'static str,
+}
+
+impl RateRule {
+    /// AWS's answer to `value` given as `field`.
+    pub fn error(&self, field: &str, value: &str) -> ApiError {
+        ApiError::constraint(
+            field,
+            value,
+            &format!(
+                "Member must satisfy regular expression pattern: {}",
+                self.pattern
+            ),
+        )
+    }
+}
 
 /// `CommandStatus`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -492,6 +546,7 @@ impl Operation for ReceiveMessages {
     /// A receive changes only when a message is next visible, which is not
     /// kept: after a restart every unacknowledged message is visible again.
     const READ_ONLY: bool = true;
+    const NODE_CALLABLE: bool = true;
     type Output = ReceiveMessagesResult;
 
     fn resource(&self) -> String {
@@ -512,6 +567,7 @@ impl Operation for AcknowledgeMessage {
     const NAME: &'static str = "AcknowledgeMessage";
     const PREFIX: Prefix = Prefix::Sysman;
     const READ_ONLY: bool = false;
+    const NODE_CALLABLE: bool = true;
     type Output = Empty;
 
     fn resource(&self) -> String {
@@ -557,6 +613,7 @@ impl Operation for SendReply {
     const NAME: &'static str = "SendReply";
     const PREFIX: Prefix = Prefix::Sysman;
     const READ_ONLY: bool = false;
+    const NODE_CALLABLE: bool = true;
     type Output = Empty;
 
     fn resource(&self) -> String {
@@ -614,5 +671,37 @@ mod tests {
             "runCommand": ["a"], "ResolveError": "ParameterNotFound: /x"
         }));
         assert_eq!(fault.script(), Err("ParameterNotFound: /x".to_owned()));
+    }
+
+    #[test]
+    fn rates_follow_the_service_model() {
+        for ok in ["1", "50", "999999", "1%", "25%", "100%"] {
+            assert!(check_rate(ok, false).is_ok(), "{ok}");
+        }
+        for bad in [
+            "", "0", "0%", "01", "05", "101%", "1000000", "-1", "5 %", "x", "%",
+        ] {
+            assert!(check_rate(bad, false).is_err(), "{bad}");
+        }
+        assert!(check_rate("0", true).is_ok());
+        assert!(check_rate("0%", true).is_ok());
+        assert!(check_rate("00", true).is_err());
+    }
+
+    #[test]
+    fn a_refused_rate_names_its_rule_both_ways() {
+        let rule = check_rate("0", false).unwrap_err();
+        assert_eq!(rule.hint, "a number of nodes (1, 50) or a share (25%)");
+        let err = rule.error("maxConcurrency", "0");
+        assert_eq!(err.code, "ValidationException");
+        assert_eq!(
+            err.message,
+            "1 validation error detected: Value '0' at 'maxConcurrency' failed to satisfy \
+             constraint: Member must satisfy regular expression pattern: \
+             ^([1-9][0-9]*|[1-9][0-9]%|[1-9]%|100%)$"
+        );
+        let rule = check_rate("x", true).unwrap_err();
+        assert_eq!(rule.hint, "a number of nodes (0, 3) or a share (10%)");
+        assert!(rule.pattern.contains("[0]"));
     }
 }

@@ -134,6 +134,19 @@ pub struct DescribeInstanceInformationResult {
     pub next_token: Option<String>,
 }
 
+/// Whether `id` is a node id as the model's `InstanceId` pattern allows it:
+/// `(^i-(\w{8}|\w{17})$)|(^mi-\w{17}$)`.
+pub fn is_instance_id(id: &str) -> bool {
+    let word = |s: &str| s.chars().all(|c| c.is_alphanumeric() || c == '_');
+    if let Some(rest) = id.strip_prefix("mi-") {
+        rest.chars().count() == 17 && word(rest)
+    } else if let Some(rest) = id.strip_prefix("i-") {
+        matches!(rest.chars().count(), 8 | 17) && word(rest)
+    } else {
+        false
+    }
+}
+
 /// The resource a managed node is to policies and the audit trail
 /// (`managed-instance/mi-...`, as in its ARN).
 pub fn node_resource(instance_id: &str) -> String {
@@ -359,6 +372,7 @@ pub struct UpdateInstanceInformation {
 impl Operation for UpdateInstanceInformation {
     const NAME: &'static str = "UpdateInstanceInformation";
     const READ_ONLY: bool = false;
+    const NODE_CALLABLE: bool = true;
     type Output = Empty;
 
     fn resource(&self) -> String {
@@ -398,6 +412,7 @@ impl Operation for RegisterNode {
     const NAME: &'static str = "RegisterNode";
     const PREFIX: Prefix = Prefix::Sysman;
     const READ_ONLY: bool = false;
+    const SIGNED: bool = false;
     type Output = RegisterNodeResult;
 
     fn resource(&self) -> String {
@@ -451,3 +466,15 @@ impl Operation for ListNodes {
 
 /// Largest page ListNodes hands out.
 pub const LIST_NODES_MAX_RESULTS: i64 = 5000;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn instance_ids_follow_the_model_pattern() {
+        assert!(is_instance_id("i-0123abcd"));
+        assert!(is_instance_id("mi-0123456789abcdef0"));
+        assert!(!is_instance_id("mi-123"));
+    }
+}

@@ -30,9 +30,9 @@ mod time;
 mod types;
 
 pub use error::ApiError;
-pub use operation::{Operation, Prefix};
+pub use operation::{OPERATIONS, Operation, OperationFacts, OperationTarget, Prefix};
 pub use time::Timestamp;
-pub use types::{Empty, Tag, Target};
+pub use types::{Empty, Tag, Target, TargetKey};
 
 /// Calls `$callback!` with the type path of every operation, once.
 ///

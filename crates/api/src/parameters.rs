@@ -23,9 +23,11 @@ use crate::{Empty, Operation, Tag, Timestamp};
 /// What replaces a secret value in audit records and `Debug` output.
 pub const REDACTED: &str = "**redacted**";
 
+pub mod rules;
+
 /// Limits of the service model (`min`/`max` of the shapes). Rules AWS adds
 /// on top (1011 name characters, 15 levels, 4/8 KB values, 100 versions)
-/// are the backend's.
+/// are in [`rules`].
 pub mod limits {
     /// `PSParameterName`: 1–2048 (AWS accepts at most 1011 of them).
     pub const NAME_MAX: usize = 2048;

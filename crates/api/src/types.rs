@@ -25,6 +25,61 @@ pub struct Target {
     pub values: Vec<String>,
 }
 
+/// What a [`Target`] selects nodes by, as its key says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TargetKey<'a> {
+    /// `InstanceIds`: the values are node ids.
+    InstanceIds,
+    /// `tag:Name`: nodes whose tag `Name` has one of the values.
+    Tag(&'a str),
+    /// `tag-key`: nodes with a tag whose key is one of the values.
+    TagKey,
+}
+
+impl Target {
+    /// What the key selects by; `None` for a key sysman does not resolve.
+    pub fn selects_by(&self) -> Option<TargetKey<'_>> {
+        if self.key == "InstanceIds" {
+            Some(TargetKey::InstanceIds)
+        } else if let Some(name) = self.key.strip_prefix("tag:") {
+            Some(TargetKey::Tag(name))
+        } else if self.key == "tag-key" {
+            Some(TargetKey::TagKey)
+        } else {
+            None
+        }
+    }
+}
+
 /// The empty output `{}` of operations that return nothing.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Empty {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn target_keys_select_by_id_tag_or_tag_key() {
+        let by = |key: &str| {
+            let target = Target {
+                key: key.to_owned(),
+                values: Vec::new(),
+            };
+            target.selects_by().map(|k| format!("{k:?}"))
+        };
+        assert_eq!(by("InstanceIds").as_deref(), Some("InstanceIds"));
+        assert_eq!(by("tag:Role").as_deref(), Some("Tag(\"Role\")"));
+        assert_eq!(by("tag:").as_deref(), Some("Tag(\"\")"));
+        assert_eq!(by("tag-key").as_deref(), Some("TagKey"));
+        for other in [
+            "instanceids",
+            "Tag:Role",
+            "tag-value",
+            "resource-groups:Name",
+            "",
+        ] {
+            assert_eq!(by(other), None, "{other}");
+        }
+    }
+}

@@ -6,7 +6,7 @@
 
 use std::fmt;
 
-use sysman_api::{ApiError, Prefix};
+use sysman_api::{ApiError, OperationFacts, Prefix};
 
 use crate::Inner;
 use crate::iam::Decision;
@@ -62,18 +62,6 @@ impl fmt::Display for Caller {
     }
 }
 
-/// What a node's agent may do, each only about itself: report, and take
-/// its work from the node channel.
-const NODE_OPERATIONS: [&str; 7] = [
-    "UpdateInstanceInformation",
-    "ReceiveMessages",
-    "AcknowledgeMessage",
-    "SendReply",
-    "GetDeployablePatchSnapshotForInstance",
-    "EvaluatePatches",
-    "PutPatchReport",
-];
-
 /// The IAM action of an operation: `ssm:GetParameter` for the operations
 /// of the AWS model, `sysman:CreateUser` for ours.
 pub fn action(prefix: Prefix, operation: &str) -> String {
@@ -104,7 +92,7 @@ pub(crate) fn authorize(
     resource: &str,
 ) -> Result<(), ApiError> {
     let Caller::User(name) = caller else {
-        return fixed_rule(caller, operation, resource);
+        return fixed_rule(caller, prefix, operation, resource);
     };
     let action = action(prefix, operation);
     let arn = resource_arn(&b.settings.region, &b.settings.account_id, resource);
@@ -139,15 +127,23 @@ pub(crate) fn explicitly_denied(
     b.iam.decide(name, &action(prefix, operation), &arn) == Decision::ExplicitDeny
 }
 
-/// The rules of the principals that have no policies.
-fn fixed_rule(caller: &Caller, operation: &str, resource: &str) -> Result<(), ApiError> {
+/// The rules of the principals that have no policies: a node may call
+/// the operations marked `NODE_CALLABLE` about itself, and an agent
+/// without a key only the one that needs no signature.
+fn fixed_rule(
+    caller: &Caller,
+    prefix: Prefix,
+    operation: &str,
+    resource: &str,
+) -> Result<(), ApiError> {
+    let facts = OperationFacts::find(prefix, operation);
     let allowed = match caller {
         Caller::Admin(_) => true,
         Caller::Node(id) => {
-            NODE_OPERATIONS.contains(&operation)
+            facts.is_some_and(|o| o.node_callable)
                 && resource.strip_prefix("managed-instance/") == Some(id.as_str())
         }
-        Caller::Anonymous => operation == "RegisterNode",
+        Caller::Anonymous => facts.is_some_and(|o| !o.signed),
         // Users are judged by their policies, never here.
         Caller::User(_) => false,
     };
@@ -169,16 +165,19 @@ mod tests {
         let node = Caller::node("mi-0123456789abcdef0");
         let own = "managed-instance/mi-0123456789abcdef0";
         let other = "managed-instance/mi-0000000000000000f";
-        assert!(fixed_rule(&node, "UpdateInstanceInformation", own).is_ok());
-        let err = fixed_rule(&node, "UpdateInstanceInformation", other).unwrap_err();
+        let ssm = Prefix::AmazonSsm;
+        assert!(fixed_rule(&node, ssm, "UpdateInstanceInformation", own).is_ok());
+        let err = fixed_rule(&node, ssm, "UpdateInstanceInformation", other).unwrap_err();
         assert_eq!(err.code, "AccessDeniedException");
-        assert!(fixed_rule(&node, "DeregisterManagedInstance", own).is_err());
+        assert!(fixed_rule(&node, ssm, "DeregisterManagedInstance", own).is_err());
     }
 
     #[test]
     fn an_anonymous_agent_may_only_register() {
-        assert!(fixed_rule(&Caller::Anonymous, "RegisterNode", "activation/x").is_ok());
-        assert!(fixed_rule(&Caller::Anonymous, "DescribeInstanceInformation", "*").is_err());
+        let anonymous = &Caller::Anonymous;
+        assert!(fixed_rule(anonymous, Prefix::Sysman, "RegisterNode", "activation/x").is_ok());
+        let describe = "DescribeInstanceInformation";
+        assert!(fixed_rule(anonymous, Prefix::AmazonSsm, describe, "*").is_err());
     }
 
     #[test]

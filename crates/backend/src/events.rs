@@ -33,43 +33,6 @@ impl Bus {
     }
 }
 
-/// The read that showing `event` amounts to, as (operation, resource): a
-/// listener sees an event only if it could have made that read itself.
-pub(crate) fn read_needed(event: &Event) -> (&'static str, String) {
-    use sysman_api::documents::document_resource;
-    use sysman_api::parameters::parameter_resource;
-    match event {
-        Event::NodeChanged(node) => (
-            "DescribeInstanceInformation",
-            format!("managed-instance/{}", node.info.instance_id),
-        ),
-        Event::NodeRemoved { instance_id } => (
-            "DescribeInstanceInformation",
-            format!("managed-instance/{instance_id}"),
-        ),
-        Event::ActivationsChanged => ("DescribeActivations", "*".to_owned()),
-        Event::ParameterChanged { name }
-        | Event::ParameterDeleted { name }
-        | Event::ParameterPolicy { name, .. } => ("GetParameter", parameter_resource(name)),
-        Event::DocumentChanged { name } | Event::DocumentDeleted { name } => {
-            ("DescribeDocument", document_resource(name))
-        }
-        Event::CommandChanged { .. } | Event::InvocationChanged { .. } => {
-            ("ListCommandInvocations", "*".to_owned())
-        }
-        Event::PatchBaselineChanged { baseline_id }
-        | Event::PatchBaselineDeleted { baseline_id } => (
-            "GetPatchBaseline",
-            sysman_api::patch::baseline_resource(baseline_id),
-        ),
-        Event::PatchStateChanged { instance_id } => (
-            "DescribeInstancePatches",
-            format!("managed-instance/{instance_id}"),
-        ),
-        Event::ComplianceChanged { .. } => ("ListComplianceItems", "*".to_owned()),
-    }
-}
-
 /// Subscribing only has to pass the gate (authorized and audited); the
 /// stream itself is the server's, filtered with [`crate::Backend::may_see`].
 impl crate::gate::Handler for sysman_api::events::Subscribe {

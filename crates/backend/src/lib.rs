@@ -330,15 +330,8 @@ impl Backend {
     /// Whether `caller` may see `event`: whether it could have read what
     /// the event tells. The server filters each listener's stream with it.
     pub fn may_see(&self, caller: &Caller, event: &Event) -> bool {
-        let (operation, resource) = events::read_needed(event);
-        auth::authorize(
-            &self.inner,
-            caller,
-            sysman_api::Prefix::AmazonSsm,
-            operation,
-            &resource,
-        )
-        .is_ok()
+        let (read, resource) = event.read_needed();
+        auth::authorize(&self.inner, caller, read.prefix, read.name, &resource).is_ok()
     }
 
     pub fn now(&self) -> Timestamp {
@@ -441,6 +434,6 @@ impl Backend {
 
     /// Name of the operation for logs and the console, e.g. `AmazonSSM.PutParameter`.
     pub fn target_of<O: Operation>() -> String {
-        format!("{}.{}", O::PREFIX.as_str(), O::NAME)
+        O::target().to_string()
     }
 }

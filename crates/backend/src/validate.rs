@@ -2,6 +2,9 @@
 
 use sysman_api::{ApiError, Tag};
 
+// The backend's path for it, used by the fleet and compliance operations.
+pub use sysman_api::fleet::is_instance_id;
+
 /// Most tags one resource may carry.
 pub const MAX_TAGS_PER_RESOURCE: usize = 50;
 
@@ -144,18 +147,6 @@ pub fn is_managed_instance_id(id: &str) -> bool {
     })
 }
 
-/// `(^i-(\w{8}|\w{17})$)|(^mi-\w{17}$)`
-pub fn is_instance_id(id: &str) -> bool {
-    let word = |s: &str| s.chars().all(|c| c.is_alphanumeric() || c == '_');
-    if let Some(rest) = id.strip_prefix("mi-") {
-        rest.chars().count() == 17 && word(rest)
-    } else if let Some(rest) = id.strip_prefix("i-") {
-        matches!(rest.chars().count(), 8 | 17) && word(rest)
-    } else {
-        false
-    }
-}
-
 /// A lowercase UUID, as activation ids are.
 pub fn is_activation_id(id: &str) -> bool {
     let groups: Vec<&str> = id.split('-').collect();
@@ -184,9 +175,6 @@ mod tests {
         assert!(is_managed_instance_id("mi-0123456789abcdef0"));
         assert!(!is_managed_instance_id("mi-0123456789ABCDEF0"));
         assert!(!is_managed_instance_id("node-42"));
-        assert!(is_instance_id("i-0123abcd"));
-        assert!(is_instance_id("mi-0123456789abcdef0"));
-        assert!(!is_instance_id("mi-123"));
         assert!(is_activation_id("0f8fad5b-d9cb-469f-a165-70867728950e"));
         assert!(!is_activation_id("0F8FAD5B-D9CB-469F-A165-70867728950E"));
         assert!(is_agent_version("3.3.1142.0"));

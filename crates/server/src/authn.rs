@@ -16,12 +16,9 @@ use axum::http::HeaderMap;
 use parking_lot::Mutex;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
-use sysman_api::ApiError;
 use sysman_api::sigv4::{self, AccessKey, Authorization};
+use sysman_api::{ApiError, OperationFacts};
 use sysman_backend::{Backend, Caller};
-
-/// The one operation an agent may call before it has a key.
-const UNSIGNED_OPERATION: &str = "Sysman.RegisterNode";
 
 fn invalid_signature(message: impl Into<String>) -> ApiError {
     ApiError::new("InvalidSignatureException", message)
@@ -30,7 +27,9 @@ fn invalid_signature(message: impl Into<String>) -> ApiError {
 /// Refuses an unsigned request before its body is read, so strangers
 /// cannot make the server buffer large bodies.
 pub fn require_signature(target: &str, headers: &HeaderMap) -> Result<(), ApiError> {
-    if headers.contains_key("authorization") || target == UNSIGNED_OPERATION {
+    // The one operation an agent may call before it has a key.
+    let unsigned = OperationFacts::by_target(target).is_some_and(|o| !o.signed);
+    if headers.contains_key("authorization") || unsigned {
         return Ok(());
     }
     Err(ApiError::new(

@@ -24,14 +24,9 @@ fn route<'a, O: Handler>(backend: &'a Backend, caller: Caller, body: &[u8]) -> R
     })
 }
 
-/// `AmazonSSM.PutParameter`, as clients send it.
-pub fn target<O: Operation>() -> String {
-    format!("{}.{}", O::PREFIX.as_str(), O::NAME)
-}
-
 macro_rules! routes {
     ($($op:path),* $(,)?) => {
-        vec![$((target::<$op>(), route::<$op> as Route)),*]
+        vec![$((<$op as Operation>::target().to_string(), route::<$op> as Route)),*]
     };
 }
 

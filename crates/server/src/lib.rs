@@ -32,7 +32,8 @@ use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use sysman_api::ApiError;
+use sysman_api::events::Subscribe;
+use sysman_api::{ApiError, Operation};
 use sysman_backend::{Backend, Caller};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -362,7 +363,7 @@ async fn handle(
     let path = uri.path_and_query().map_or("/", |p| p.as_str());
     let caller = authn::authenticate(pending, &shared.signing_keys, path, headers, &body)?;
     *stranger = caller == Caller::Anonymous;
-    if target == stream::TARGET {
+    if Subscribe::target().is(&target) {
         return stream::open(&shared.backend, caller, shared.stopping.clone())
             .await
             .map(Answer::Stream);

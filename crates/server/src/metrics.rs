@@ -8,6 +8,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use parking_lot::Mutex;
+use sysman_api::Operation;
+use sysman_api::commands::ReceiveMessages;
 
 /// Upper bounds of the latency buckets, in seconds.
 const BUCKETS: [f64; 14] = [
@@ -146,7 +148,7 @@ impl Metrics {
         }
         let polls = state
             .in_flight
-            .get("Sysman.ReceiveMessages")
+            .get(&ReceiveMessages::target().to_string())
             .copied()
             .unwrap_or(0);
         out.push_str("# HELP sysman_long_polls_held Agents waiting in a long poll for work.\n");

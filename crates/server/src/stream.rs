@@ -12,8 +12,6 @@ use sysman_api::events::Subscribe;
 use sysman_backend::{Backend, Caller};
 use tokio::sync::{broadcast, watch};
 
-pub const TARGET: &str = "Sysman.Subscribe";
-
 /// A comment line this often keeps idle connections alive through proxies
 /// and lets listeners notice a dead server.
 const KEEPALIVE: Duration = Duration::from_secs(15);

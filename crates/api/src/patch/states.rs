@@ -231,6 +231,7 @@ pub struct GetDeployablePatchSnapshotForInstanceResult {
 impl Operation for GetDeployablePatchSnapshotForInstance {
     const NAME: &'static str = "GetDeployablePatchSnapshotForInstance";
     const READ_ONLY: bool = false;
+    const NODE_CALLABLE: bool = true;
     type Output = GetDeployablePatchSnapshotForInstanceResult;
     fn resource(&self) -> String {
         crate::fleet::node_resource(&self.instance_id)
@@ -271,6 +272,7 @@ impl Operation for EvaluatePatches {
     const NAME: &'static str = "EvaluatePatches";
     const PREFIX: Prefix = Prefix::Sysman;
     const READ_ONLY: bool = true;
+    const NODE_CALLABLE: bool = true;
     type Output = EvaluatePatchesResult;
     fn resource(&self) -> String {
         crate::fleet::node_resource(&self.instance_id)
@@ -318,6 +320,7 @@ impl Operation for PutPatchReport {
     const NAME: &'static str = "PutPatchReport";
     const PREFIX: Prefix = Prefix::Sysman;
     const READ_ONLY: bool = false;
+    const NODE_CALLABLE: bool = true;
     type Output = crate::Empty;
     fn resource(&self) -> String {
         crate::fleet::node_resource(&self.instance_id)

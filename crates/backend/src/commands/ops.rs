@@ -6,10 +6,10 @@ use sysman_api::commands::{
     CancelCommand, Command, CommandFilter, CommandInvocation, CommandPlugin, GetCommandInvocation,
     GetCommandInvocationResult, GetCommandOutput, GetCommandOutputResult, InvocationStatus,
     ListCommandInvocations, ListCommandInvocationsResult, ListCommands, ListCommandsResult,
-    SendCommand, SendCommandResult, TRUNCATION_MARKER, limits,
+    SendCommand, SendCommandResult, TRUNCATION_MARKER, check_rate, limits,
 };
 use sysman_api::documents::DocumentType;
-use sysman_api::{ApiError, Empty, Operation, Target, Timestamp};
+use sysman_api::{ApiError, Empty, Operation, Target, TargetKey, Timestamp};
 
 use super::engine::{self, Effects};
 use super::{CmdState, CommandRec, InvocationRec, Live, PluginRec, StepSpec, cancel_message_id};
@@ -30,38 +30,6 @@ fn check_instance_ids(ids: &[String], field: &str) -> Result<(), ApiError> {
                 format!("{id} is given twice; give each node once"),
             ));
         }
-    }
-    Ok(())
-}
-
-/// `N` or `N%` as the model's patterns allow them.
-fn check_rate(value: &str, field: &str, zero_ok: bool) -> Result<(), ApiError> {
-    let (digits, percent) = match value.strip_suffix('%') {
-        Some(d) => (d, true),
-        None => (value, false),
-    };
-    let number: Option<u64> = (!digits.is_empty()
-        && digits.len() <= 6
-        && digits.bytes().all(|b| b.is_ascii_digit())
-        && (digits == "0" || !digits.starts_with('0')))
-    .then(|| digits.parse().ok())
-    .flatten();
-    let ok = match number {
-        Some(0) => zero_ok,
-        Some(n) => !percent || n <= 100,
-        None => false,
-    };
-    if !ok {
-        let pattern = if zero_ok {
-            "^([1-9][0-9]*|[0]|[1-9][0-9]%|[0-9]%|100%)$"
-        } else {
-            "^([1-9][0-9]*|[1-9][0-9]%|[1-9]%|100%)$"
-        };
-        return Err(ApiError::constraint(
-            field,
-            value,
-            &format!("Member must satisfy regular expression pattern: {pattern}"),
-        ));
     }
     Ok(())
 }
@@ -122,29 +90,30 @@ fn resolve_targets(
     // Several targets narrow each other: a node must match them all.
     let mut selected: Option<BTreeSet<String>> = None;
     for target in targets {
-        let matched: BTreeSet<String> = if target.key == "InstanceIds" {
-            check_instance_ids(&target.values, "targets.member.values")?;
-            missing(&target.values)?;
-            target.values.iter().cloned().collect()
-        } else if let Some(key) = target.key.strip_prefix("tag:") {
-            target
+        let matched: BTreeSet<String> = match target.selects_by() {
+            Some(TargetKey::InstanceIds) => {
+                check_instance_ids(&target.values, "targets.member.values")?;
+                missing(&target.values)?;
+                target.values.iter().cloned().collect()
+            }
+            Some(TargetKey::Tag(key)) => target
                 .values
                 .iter()
                 .filter_map(|v| fleet.tagged(key, v))
                 .flatten()
                 .cloned()
-                .collect()
-        } else if target.key == "tag-key" {
-            fleet
+                .collect(),
+            Some(TargetKey::TagKey) => fleet
                 .nodes()
                 .filter(|n| n.tags.iter().any(|t| target.values.contains(&t.key)))
                 .map(|n| n.instance_id.clone())
-                .collect()
-        } else {
-            return Err(ApiError::validation(format!(
-                "Target key {} is not one sysman resolves; use InstanceIds, tag:KEY or tag-key",
-                target.key
-            )));
+                .collect(),
+            None => {
+                return Err(ApiError::validation(format!(
+                    "Target key {} is not one sysman resolves; use InstanceIds, tag:KEY or tag-key",
+                    target.key
+                )));
+            }
         };
         selected = Some(match selected {
             None => matched,
@@ -247,8 +216,9 @@ impl Handler for SendCommand {
         validate::length(self.comment.as_deref(), "comment", 0, limits::COMMENT_MAX)?;
         let max_concurrency = self.max_concurrency.clone().unwrap_or_else(|| "50".into());
         let max_errors = self.max_errors.clone().unwrap_or_else(|| "0".into());
-        check_rate(&max_concurrency, "maxConcurrency", false)?;
-        check_rate(&max_errors, "maxErrors", true)?;
+        check_rate(&max_concurrency, false)
+            .map_err(|rule| rule.error("maxConcurrency", &max_concurrency))?;
+        check_rate(&max_errors, true).map_err(|rule| rule.error("maxErrors", &max_errors))?;
         if let Some(kind) = self.document_hash_type.as_deref()
             && kind != "Sha256"
         {

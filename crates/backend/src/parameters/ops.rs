@@ -4,6 +4,7 @@ use std::collections::BTreeSet;
 use std::ops::Bound;
 
 use regex::Regex;
+use sysman_api::parameters::rules::{self, Selector};
 use sysman_api::parameters::{
     DeleteParameter, DeleteParameters, DeleteParametersResult, DescribeParameters,
     DescribeParametersResult, GetParameter, GetParameterHistory, GetParameterHistoryResult,
@@ -15,7 +16,6 @@ use sysman_api::parameters::{
 };
 use sysman_api::{ApiError, Empty, Operation};
 
-use super::rules::{self, Selector};
 use super::{Head, Param, ParamState, StoredValue, Version};
 use crate::gate::{Ctx, Handler};
 use crate::store::Change;

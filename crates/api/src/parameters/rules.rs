@@ -1,7 +1,7 @@
 //! The naming, label and value rules of Parameter Store, each with the
 //! error name AWS gives.
 
-use sysman_api::ApiError;
+use crate::ApiError;
 
 /// Longest name, counting the ARN around it as AWS does.
 pub const MAX_NAME: usize = 1011;
