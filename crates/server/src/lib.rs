@@ -363,7 +363,7 @@ async fn handle(
     let path = uri.path_and_query().map_or("/", |p| p.as_str());
     let caller = authn::authenticate(pending, &shared.signing_keys, path, headers, &body)?;
     *stranger = caller == Caller::Anonymous;
-    if Subscribe::target().is(&target) {
+    if Subscribe::target().is(target) {
         return stream::open(&shared.backend, caller, shared.stopping.clone())
             .await
             .map(Answer::Stream);
