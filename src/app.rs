@@ -20,19 +20,18 @@ use sysman_api::compliance::ComplianceItem;
 use sysman_api::documents::{
     DocumentDescription, DocumentFormat, DocumentIdentifier, DocumentVersionInfo, GetDocumentResult,
 };
-use sysman_api::fleet::{Activation, NodeSummary};
+use sysman_api::events::Event;
+use sysman_api::fleet::NodeSummary;
 use sysman_api::parameters::{Parameter, ParameterHistory, ParameterMetadata, PutParameter};
 use sysman_api::patch::{
     DescribePatchCountsResult, DescribePatchGroupStateResult, PatchBaselineDescription,
     PatchBaselineIdentity, PatchGroupPatchBaselineMapping, UpdatePatchBaseline,
 };
-use sysman_backend::Event;
 
 use crate::form::ParamForm;
 use crate::keys::{Command, Key, KeyMap, Lookup, Scope};
 pub use crate::palette::Palette;
 use crate::palette::PaletteTarget;
-use crate::panes::PaneId;
 use crate::panes::activations::ActivationsPane;
 use crate::panes::commands::output::Stream;
 use crate::panes::commands::send::SendForm;
@@ -45,6 +44,9 @@ use crate::panes::patch::PatchPane;
 use crate::panes::patch::approval::{Approval, SelectBy, Verdict};
 use crate::panes::patch::create::{BaselineForm, CreateBaseline, CreateError};
 use crate::panes::patch::matrix::{CountScope, MatrixData};
+use crate::panes::{Handled, Pane, PaneId};
+use crate::request::{Cx, Prepared, Requests};
+use crate::runtime::job::{Call, Reply};
 use crate::theme::Theme;
 
 /// Something that happened.
@@ -63,13 +65,14 @@ pub enum Msg {
 /// A backend result or change event.
 #[derive(Debug)]
 pub enum BackendMsg {
+    /// What a [`Call`] answered, for the pane that asked.
+    Reply {
+        request: u64,
+        reply: Reply,
+    },
     NodesLoaded {
         request: u64,
         result: Result<Vec<NodeSummary>, String>,
-    },
-    ActivationsLoaded {
-        request: u64,
-        result: Result<Vec<Activation>, String>,
     },
     ParametersLoaded {
         request: u64,
@@ -196,21 +199,17 @@ pub type BaselineLists = (
 );
 
 /// A backend call for the runtime to make.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 pub enum Effect {
+    /// Any job a pane asked for; its reply comes back as
+    /// [`BackendMsg::Reply`].
+    Call(Call),
     LoadNodes {
-        request: u64,
-    },
-    LoadActivations {
         request: u64,
     },
     Deregister {
         request: u64,
         instance_id: String,
-    },
-    DeleteActivation {
-        request: u64,
-        activation_id: String,
     },
     LoadParameters {
         request: u64,
@@ -352,7 +351,7 @@ pub enum Layer {
     Palette(Palette),
     Confirm {
         prompt: String,
-        effect: Effect,
+        confirmed: Confirmed,
     },
     Form(ParamForm),
     /// A label to put on version `version` of parameter `name`.
@@ -371,6 +370,13 @@ pub enum Layer {
     BaselineForm(Box<BaselineForm>),
 }
 
+/// What `y` in a confirmation dialog sends.
+#[derive(Debug)]
+pub enum Confirmed {
+    Effect(Effect),
+    Call(Prepared),
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Status {
     pub text: String,
@@ -380,6 +386,16 @@ pub struct Status {
 
 /// How long a status message stays, in ticks.
 const STATUS_TICKS: u8 = 6;
+
+impl Status {
+    pub fn new(text: String, error: bool) -> Status {
+        Status {
+            text,
+            error,
+            ticks_left: STATUS_TICKS,
+        }
+    }
+}
 
 pub struct App {
     pub keymap: KeyMap,
@@ -404,13 +420,11 @@ pub struct App {
     pub status: Option<Status>,
     pub quit: bool,
     pub size: (u16, u16),
-    next_request: u64,
+    requests: Requests,
     nodes_request: Option<u64>,
     /// Node events seen while a full load is in flight, re-applied on top
     /// of it so the load cannot roll a node back.
     replay: Vec<NodeSummary>,
-    activations_request: Option<u64>,
-    activations_stale: bool,
     parameters_request: Option<u64>,
     parameters_stale: bool,
     commands_request: Option<u64>,
@@ -454,11 +468,9 @@ impl App {
             status: None,
             quit: false,
             size,
-            next_request: 1,
+            requests: Requests::default(),
             nodes_request: None,
             replay: Vec::new(),
-            activations_request: None,
-            activations_stale: false,
             parameters_request: None,
             parameters_stale: false,
             commands_request: None,
@@ -470,18 +482,55 @@ impl App {
         app.parameters.readonly = readonly;
         app.commands.readonly = readonly;
         app.patch.readonly = readonly;
-        let effects = vec![
-            app.load_nodes(),
-            app.load_activations(),
-            app.load_parameters(),
-            app.load_commands(),
-        ];
+        let mut effects = vec![app.load_nodes()];
+        app.with_pane(PaneId::Activations, |pane, cx| pane.start(cx));
+        effects.extend(app.requests.drain());
+        effects.push(app.load_parameters());
+        effects.push(app.load_commands());
         (app, effects)
     }
 
     fn request_id(&mut self) -> u64 {
-        self.next_request += 1;
-        self.next_request
+        self.requests.next_id()
+    }
+
+    /// The panes built on [`Pane`]; the others are still driven from here.
+    pub fn pane(&self, id: PaneId) -> Option<&dyn Pane> {
+        match id {
+            PaneId::Activations => Some(&self.activations),
+            _ => None,
+        }
+    }
+
+    /// Runs `f` on pane `id` with a context for it, if it is built on
+    /// [`Pane`].
+    fn with_pane<R>(
+        &mut self,
+        id: PaneId,
+        f: impl FnOnce(&mut dyn Pane, &mut Cx) -> R,
+    ) -> Option<R> {
+        let App {
+            activations,
+            requests,
+            status,
+            layer,
+            now,
+            readonly,
+            ..
+        } = self;
+        let pane: &mut dyn Pane = match id {
+            PaneId::Activations => activations,
+            _ => return None,
+        };
+        let mut cx = Cx::new(id, requests, status, layer, *now, *readonly);
+        Some(f(pane, &mut cx))
+    }
+
+    /// Every pane built on [`Pane`], in the palette's order.
+    fn each_pane(&mut self, mut f: impl FnMut(&mut dyn Pane, &mut Cx)) {
+        for id in PaneId::ALL {
+            self.with_pane(id, &mut f);
+        }
     }
 
     fn load_nodes(&mut self) -> Effect {
@@ -508,14 +557,13 @@ impl App {
         }
     }
 
-    fn load_activations(&mut self) -> Effect {
-        let request = self.request_id();
-        self.activations_request = Some(request);
-        self.activations_stale = false;
-        Effect::LoadActivations { request }
+    pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
+        let mut effects = self.update_state(msg);
+        effects.extend(self.requests.drain());
+        effects
     }
 
-    pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
+    fn update_state(&mut self, msg: Msg) -> Vec<Effect> {
         match msg {
             Msg::Key(key) if key.kind != KeyEventKind::Release => self.on_key(key),
             Msg::Key(_) => Vec::new(),
@@ -543,12 +591,11 @@ impl App {
     pub fn settle(&mut self) {
         let page = crate::ui::table_rows(self.size, self.filter_line_visible());
         self.fleet.table.set_page(page);
-        self.activations.table.set_page(page);
         self.parameters.table.set_page(page);
         self.documents.table.set_page(page);
         self.settle_documents();
         self.fleet.settle();
-        self.activations.settle();
+        self.each_pane(|pane, _| pane.settle(page));
         self.parameters.settle();
         self.settle_commands(page);
         self.settle_patch();
@@ -556,18 +603,17 @@ impl App {
     }
 
     pub fn set_status(&mut self, text: impl Into<String>, error: bool) {
-        self.status = Some(Status {
-            text: text.into(),
-            error,
-            ticks_left: STATUS_TICKS,
-        });
+        self.status = Some(Status::new(text.into(), error));
     }
 
     /// The filter text of the pane in focus.
     pub fn current_filter(&self) -> &str {
+        if let Some(pane) = self.pane(self.pane) {
+            return pane.table().filter.text();
+        }
         match self.pane {
             PaneId::Fleet => self.fleet.table.filter.text(),
-            PaneId::Activations => self.activations.table.filter.text(),
+            PaneId::Activations => unreachable!("built on Pane"),
             PaneId::Parameters => self.parameters.table.filter.text(),
             PaneId::Commands => match &self.commands.detail {
                 Some(d) => d.table.filter.text(),
@@ -584,10 +630,13 @@ impl App {
     }
 
     fn in_table(&self) -> bool {
+        if let Some(pane) = self.pane(self.pane) {
+            return pane.in_table();
+        }
         match self.pane {
             PaneId::Fleet => matches!(self.fleet.view, FleetView::Table),
             PaneId::Parameters => matches!(self.parameters.view, ParametersView::Table),
-            PaneId::Activations => true,
+            PaneId::Activations => unreachable!("built on Pane"),
             PaneId::Commands => self.commands.view() != RunView::Output,
             PaneId::Documents => self.documents.detail.is_none(),
             PaneId::Patch | PaneId::Compliance => true,
@@ -596,6 +645,11 @@ impl App {
 
     /// Scopes whose keys apply now, most specific first.
     pub fn scopes(&self) -> Vec<Scope> {
+        if let Some(pane) = self.pane(self.pane) {
+            let mut scopes = pane.scopes();
+            scopes.push(Scope::Global);
+            return scopes;
+        }
         if self.pane == PaneId::Commands {
             return match self.commands.view() {
                 RunView::History => vec![Scope::Commands, Scope::Table, Scope::Global],
@@ -644,6 +698,9 @@ impl App {
     pub fn breadcrumbs(&self) -> Vec<String> {
         let mut crumbs: Vec<String> = self.history.iter().map(|p| p.title().to_owned()).collect();
         crumbs.push(self.pane.title().to_owned());
+        if let Some(pane) = self.pane(self.pane) {
+            pane.crumbs(&mut crumbs);
+        }
         if let (PaneId::Fleet, FleetView::Node { instance_id, .. }) = (self.pane, &self.fleet.view)
         {
             crumbs.push(instance_id.clone());
@@ -708,15 +765,18 @@ impl App {
                 KeyCode::Esc | KeyCode::Char('?') | KeyCode::Char('q') | KeyCode::Enter => {}
                 _ => self.layer = Some(Layer::Help),
             },
-            Layer::Confirm { prompt, effect } => match event.code {
+            Layer::Confirm { prompt, confirmed } => match event.code {
                 KeyCode::Char('y') | KeyCode::Char('Y') => {
                     self.set_status("working…", false);
-                    return vec![effect];
+                    match confirmed {
+                        Confirmed::Effect(effect) => return vec![effect],
+                        Confirmed::Call(prepared) => self.requests.send(prepared, None),
+                    }
                 }
                 KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc => {
                     self.set_status("cancelled", false);
                 }
-                _ => self.layer = Some(Layer::Confirm { prompt, effect }),
+                _ => self.layer = Some(Layer::Confirm { prompt, confirmed }),
             },
             Layer::Label {
                 name,
@@ -852,9 +912,15 @@ impl App {
     }
 
     fn set_filter(&mut self, text: &str) {
+        if self
+            .with_pane(self.pane, |pane, _| pane.table_mut().set_filter(text))
+            .is_some()
+        {
+            return;
+        }
         match self.pane {
             PaneId::Fleet => self.fleet.table.set_filter(text),
-            PaneId::Activations => self.activations.table.set_filter(text),
+            PaneId::Activations => unreachable!("built on Pane"),
             PaneId::Parameters => self.parameters.table.set_filter(text),
             PaneId::Commands => match &mut self.commands.detail {
                 Some(d) => d.table.set_filter(text),
@@ -894,6 +960,9 @@ impl App {
 
     /// Loads what a pane shows the first time it comes into view.
     fn enter_pane(&mut self, pane: PaneId) -> Vec<Effect> {
+        if self.with_pane(pane, |pane, cx| pane.enter(cx)).is_some() {
+            return Vec::new();
+        }
         match pane {
             PaneId::Documents => self.enter_documents(),
             PaneId::Patch => self.enter_patch(),
@@ -919,6 +988,9 @@ impl App {
             return Vec::new();
         }
         self.settle();
+        if self.with_pane(self.pane, |pane, cx| pane.handle(command, cx)) == Some(Handled::Yes) {
+            return Vec::new();
+        }
         match command {
             Command::Quit => self.quit = true,
             Command::Palette => self.layer = Some(Layer::Palette(Palette::new())),
@@ -972,7 +1044,8 @@ impl App {
             Command::SortNext | Command::SortPrev | Command::SortReverse => self.sort(command),
             Command::Open => return self.open(),
             Command::DeregisterNode => self.confirm_deregister(),
-            Command::DeleteActivation => self.confirm_delete_activation(),
+            // Only the Activations pane binds it, and takes it.
+            Command::DeleteActivation => {}
             Command::DeleteParameter => self.confirm_delete_parameter(),
             Command::NewParameter => self.layer = Some(Layer::Form(ParamForm::new())),
             Command::ToggleFocus => self.parameters.tree_focus = !self.parameters.tree_focus,
@@ -1043,7 +1116,7 @@ impl App {
                     return vec![Effect::LoadParameter { name }];
                 }
             }
-            PaneId::Activations => {}
+            PaneId::Activations => unreachable!("built on Pane"),
             PaneId::Commands => return self.open_command(),
             PaneId::Documents => return self.open_document(),
             PaneId::Patch => return self.open_patch(),
@@ -1063,14 +1136,14 @@ impl App {
             prompt: format!(
                 "Delete parameter {name} and every version of it? This can't be undone."
             ),
-            effect: Effect::DeleteParameter { request, name },
+            confirmed: Confirmed::Effect(Effect::DeleteParameter { request, name }),
         });
     }
 
     fn table_mut(&mut self) -> &mut crate::table::TableView {
         match self.pane {
             PaneId::Fleet => &mut self.fleet.table,
-            PaneId::Activations => &mut self.activations.table,
+            PaneId::Activations => self.activations.table_mut(),
             PaneId::Parameters => &mut self.parameters.table,
             PaneId::Commands => match &mut self.commands.detail {
                 Some(d) => &mut d.table,
@@ -1189,33 +1262,23 @@ impl App {
                 "Deregister {instance_id} ({name})? Its agent must register again with a new \
                  activation to come back."
             ),
-            effect: Effect::Deregister {
+            confirmed: Confirmed::Effect(Effect::Deregister {
                 request,
                 instance_id,
-            },
-        });
-    }
-
-    fn confirm_delete_activation(&mut self) {
-        let Some(activation) = self.activations.selected() else {
-            return;
-        };
-        let activation_id = activation.activation_id.clone();
-        let request = self.request_id();
-        self.layer = Some(Layer::Confirm {
-            prompt: format!(
-                "Delete activation {activation_id}? Nodes registered with it stay registered; \
-                 no new node can use it."
-            ),
-            effect: Effect::DeleteActivation {
-                request,
-                activation_id,
-            },
+            }),
         });
     }
 
     fn on_backend(&mut self, msg: BackendMsg) -> Vec<Effect> {
+        if let BackendMsg::Event(event) = &msg {
+            self.each_pane(|pane, cx| pane.on_event(event, cx));
+        }
         match msg {
+            BackendMsg::Reply { request, reply } => {
+                if let Some(id) = self.requests.asker(request) {
+                    self.with_pane(id, |pane, cx| cx.deliver(pane, request, reply));
+                }
+            }
             BackendMsg::NodesLoaded { request, result } => {
                 if self.nodes_request != Some(request) {
                     return Vec::new();
@@ -1231,19 +1294,6 @@ impl App {
                     Err(e) => self.set_status(format!("could not load nodes: {e}"), true),
                 }
             }
-            BackendMsg::ActivationsLoaded { request, result } => {
-                if self.activations_request != Some(request) {
-                    return Vec::new();
-                }
-                self.activations_request = None;
-                match result {
-                    Ok(list) => self.activations.replace_all(list, self.now),
-                    Err(e) => self.set_status(format!("could not load activations: {e}"), true),
-                }
-                if self.activations_stale {
-                    return vec![self.load_activations()];
-                }
-            }
             BackendMsg::Event(Event::NodeChanged(node)) => {
                 if self.nodes_request.is_some() {
                     self.replay.push((*node).clone());
@@ -1253,13 +1303,8 @@ impl App {
             BackendMsg::Event(Event::NodeRemoved { instance_id }) => {
                 self.fleet.remove(&instance_id);
             }
-            BackendMsg::Event(Event::ActivationsChanged) => {
-                if self.activations_request.is_some() {
-                    self.activations_stale = true;
-                } else {
-                    return vec![self.load_activations()];
-                }
-            }
+            // The panes built on `Pane` took it above.
+            BackendMsg::Event(Event::ActivationsChanged) => {}
             BackendMsg::ParametersLoaded { request, result } => {
                 if self.parameters_request != Some(request) {
                     return Vec::new();
@@ -1326,11 +1371,10 @@ impl App {
                 self.on_compliance_event(&resource_id)
             }
             BackendMsg::Lagged => {
-                let mut effects = vec![
-                    self.load_nodes(),
-                    self.load_activations(),
-                    self.load_parameters(),
-                ];
+                let mut effects = vec![self.load_nodes()];
+                self.with_pane(PaneId::Activations, |pane, cx| pane.on_lagged(cx));
+                effects.extend(self.requests.drain());
+                effects.push(self.load_parameters());
                 effects.extend(self.reload_commands_after_lag());
                 effects.extend(self.reload_documents_after_lag());
                 effects.extend(self.reload_patch_after_lag());

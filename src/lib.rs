@@ -14,6 +14,7 @@ pub mod form;
 pub mod keys;
 pub mod palette;
 pub mod panes;
+pub mod request;
 pub mod runtime;
 pub mod screenshot;
 pub mod serve;

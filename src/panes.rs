@@ -10,9 +10,69 @@ pub mod parameters;
 pub mod patch;
 pub mod tree;
 
+use std::any::Any;
 use std::fmt;
 
-use crate::keys::Scope;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use sysman_api::Timestamp;
+use sysman_api::events::Event;
+
+use crate::keys::{Command, Scope};
+use crate::request::Cx;
+use crate::table::TableView;
+use crate::theme::Theme;
+
+/// Whether a pane took a key; one it did not take falls through to the
+/// keys every pane shares (moving in the table, sorting, going back).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Handled {
+    Yes,
+    No,
+}
+
+/// One pane of the console. It owns its state, answers its keys, takes the
+/// replies to what it asked and the change events it cares about, and
+/// draws itself. Updates never await (backend work goes out through
+/// [`Cx`]); `render` changes nothing.
+pub trait Pane: Any {
+    /// The key scopes that apply now, most specific first; the global keys
+    /// come after them.
+    fn scopes(&self) -> Vec<Scope>;
+
+    /// The table that moving, filtering and sorting act on now.
+    fn table(&self) -> &TableView;
+    fn table_mut(&mut self) -> &mut TableView;
+
+    /// Whether a table is in view (a detail view shows no filter line).
+    fn in_table(&self) -> bool {
+        true
+    }
+
+    /// Asks for what the pane shows from the start.
+    fn start(&mut self, _cx: &mut Cx) {}
+
+    /// Asks for what the pane shows when it comes into view.
+    fn enter(&mut self, _cx: &mut Cx) {}
+
+    /// A key's command, in this pane.
+    fn handle(&mut self, command: Command, cx: &mut Cx) -> Handled;
+
+    /// A change in the backend.
+    fn on_event(&mut self, _event: &Event, _cx: &mut Cx) {}
+
+    /// Events were lost: reload what could be out of date.
+    fn on_lagged(&mut self, _cx: &mut Cx) {}
+
+    /// Brings filtered and sorted rows up to date for a table of `page`
+    /// rows, before drawing.
+    fn settle(&mut self, page: usize);
+
+    /// Breadcrumbs past the pane's title: what is open in it.
+    fn crumbs(&self, _crumbs: &mut Vec<String>) {}
+
+    fn render(&self, frame: &mut Frame, area: Rect, theme: &Theme, now: Timestamp);
+}
 
 /// The panes that exist, in the palette's order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

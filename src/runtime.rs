@@ -4,6 +4,7 @@
 //! only when something changed.
 
 mod compliance;
+pub mod job;
 mod patch;
 
 use std::time::{Duration, Instant};
@@ -20,10 +21,7 @@ use sysman_api::documents::{
     DescribeDocument, DocumentIdentifier, DocumentKeyValuesFilter, DocumentVersionInfo,
     GetDocument, ListDocumentVersions, ListDocuments,
 };
-use sysman_api::fleet::{
-    Activation, DeleteActivation, DeregisterManagedInstance, DescribeActivations, ListNodes,
-    NodeSummary,
-};
+use sysman_api::fleet::{DeregisterManagedInstance, ListNodes, NodeSummary};
 use sysman_api::parameters::{
     DeleteParameter, DescribeParameters, GetParameter, GetParameterHistory, LabelParameterVersion,
     Parameter, ParameterHistory, ParameterMetadata,
@@ -190,18 +188,6 @@ impl Connection {
         .await
     }
 
-    pub async fn all_activations(&self) -> Result<Vec<Activation>, ApiError> {
-        self.every_page(
-            |next_token| DescribeActivations {
-                max_results: Some(50),
-                next_token,
-                filters: None,
-            },
-            |page| (page.activation_list, page.next_token),
-        )
-        .await
-    }
-
     pub async fn all_parameters(&self) -> Result<Vec<ParameterMetadata>, ApiError> {
         self.every_page(
             |next_token| DescribeParameters {
@@ -349,9 +335,9 @@ impl Connection {
                 request,
                 result: self.all_nodes().await.map_err(text),
             },
-            Effect::LoadActivations { request } => BackendMsg::ActivationsLoaded {
-                request,
-                result: self.all_activations().await.map_err(text),
+            Effect::Call(call) => BackendMsg::Reply {
+                request: call.request,
+                reply: call.perform(self).await,
             },
             Effect::Deregister {
                 request,
@@ -641,19 +627,6 @@ impl Connection {
                 request,
                 result: self.compliance_items(&resource_id).await.map_err(text),
             },
-            Effect::DeleteActivation {
-                request,
-                activation_id,
-            } => {
-                let result = self
-                    .call(DeleteActivation {
-                        activation_id: activation_id.clone(),
-                    })
-                    .await
-                    .map(|_| format!("deleted activation {activation_id}"))
-                    .map_err(text);
-                BackendMsg::Done { request, result }
-            }
         }
     }
 }

@@ -57,6 +57,11 @@ pub fn render(frame: &mut Frame, app: &App) {
     let areas = layout(area, app.filter_line_visible());
     render_header(frame, app, areas.header);
     match (app.pane, &app.fleet.view) {
+        (id, _) if app.pane(id).is_some() => {
+            if let Some(pane) = app.pane(id) {
+                pane.render(frame, areas.body, theme, app.now);
+            }
+        }
         (PaneId::Fleet, FleetView::Table) => {
             app.fleet.render_table(frame, areas.body, theme, app.now)
         }
@@ -69,7 +74,7 @@ pub fn render(frame: &mut Frame, app: &App) {
         ) => app
             .fleet
             .render_node(frame, areas.body, theme, app.now, instance_id, *scroll),
-        (PaneId::Activations, _) => app.activations.render(frame, areas.body, theme, app.now),
+        (PaneId::Activations, _) => unreachable!("built on Pane"),
         (PaneId::Parameters, _) => app.parameters.render(frame, areas.body, theme, app.now),
         (PaneId::Commands, _) => app.commands.render(frame, areas.body, theme, app.now),
         (PaneId::Documents, _) => app.documents.render(frame, areas.body, theme, app.now),

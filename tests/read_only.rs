@@ -14,19 +14,20 @@ use sysman::fixture::Fixture;
 use sysman::keys::{Command, Scope};
 use sysman::panes::commands::send::{Field as SendField, Stage};
 use sysman::panes::patch::create::CreateBaseline;
-use sysman_api::Operation;
+use sysman::runtime::job::{Call, Reply};
 use sysman_api::commands::{GetCommandOutput, ListCommandInvocations, ListCommands, SendCommand};
 use sysman_api::compliance::{
     ListComplianceItems, ListComplianceSummaries, ListResourceComplianceSummaries,
 };
 use sysman_api::documents::{DescribeDocument, GetDocument, ListDocumentVersions, ListDocuments};
-use sysman_api::fleet::{DescribeActivations, ListNodes};
+use sysman_api::fleet::{DeleteActivation, DescribeActivations, ListNodes};
 use sysman_api::parameters::{DescribeParameters, GetParameter, GetParameterHistory, PutParameter};
 use sysman_api::patch::{
     DescribeAvailablePatches, DescribeEffectivePatchesForPatchBaseline, DescribePatchBaselines,
     DescribePatchCounts, DescribePatchGroupState, DescribePatchGroups, DescribePatchProperties,
     GetDefaultPatchBaseline, GetPatchBaseline, UpdatePatchBaseline,
 };
+use sysman_api::{ApiError, Operation};
 use sysman_backend::{Caller, Event};
 use tokio::sync::broadcast::Receiver;
 
@@ -459,6 +460,22 @@ async fn without_read_only_the_same_walk_writes_with_every_writing_command() {
     assert_eq!(wrote, writing);
 }
 
+/// The error in the reply to a call of any operation the test below sends.
+fn reply_error(reply: Reply) -> Option<String> {
+    macro_rules! try_each {
+        ($reply:ident: $($op:ty),* $(,)?) => {
+            $(
+                let $reply = match $reply.downcast::<Result<<$op as Operation>::Output, ApiError>>() {
+                    Ok(result) => return result.err().map(|e| e.to_string()),
+                    Err(other) => other,
+                };
+            )*
+        };
+    }
+    try_each!(reply: DeleteActivation);
+    panic!("a reply to an operation this test does not send: {reply:?}")
+}
+
 /// The seam itself: a read-only connection sends no write, whatever asks
 /// for it, and still reads.
 #[tokio::test]
@@ -527,10 +544,7 @@ async fn a_read_only_connection_refuses_every_write_and_reads() {
             request: 4,
             instance_id,
         },
-        Effect::DeleteActivation {
-            request: 5,
-            activation_id,
-        },
+        Effect::Call(Call::new(5, DeleteActivation { activation_id })),
         Effect::SendCommand {
             request: 6,
             send: Box::new(send),
@@ -579,6 +593,7 @@ async fn a_read_only_connection_refuses_every_write_and_reads() {
             BackendMsg::CommandSent { result, .. } => result.err().map(|e| e.to_string()),
             BackendMsg::BaselineUpdated { result, .. } => result.err(),
             BackendMsg::BaselineCreated { result, .. } => result.err().map(|e| e.text),
+            BackendMsg::Reply { reply, .. } => reply_error(reply),
             other => panic!("{asked} answered {other:?}"),
         };
         assert!(

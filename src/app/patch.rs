@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use sysman_backend::Event;
 
-use super::{App, BackendMsg, Effect, Layer};
+use super::{App, BackendMsg, Confirmed, Effect, Layer};
 use crate::panes::PaneId;
 use crate::panes::commands::send::SendForm;
 use crate::panes::fleet::FleetView;
@@ -385,11 +385,11 @@ impl App {
         let request = self.request_id();
         self.layer = Some(Layer::Confirm {
             prompt,
-            effect: Effect::SetDefaultBaseline {
+            confirmed: Confirmed::Effect(Effect::SetDefaultBaseline {
                 request,
                 baseline_id,
                 name,
-            },
+            }),
         });
     }
 
@@ -416,11 +416,11 @@ impl App {
         let request = self.request_id();
         self.layer = Some(Layer::Confirm {
             prompt,
-            effect: Effect::DeleteBaseline {
+            confirmed: Confirmed::Effect(Effect::DeleteBaseline {
                 request,
                 baseline_id,
                 name,
-            },
+            }),
         });
     }
 

@@ -12,7 +12,7 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use sysman_api::commands::CommandStatus;
 use sysman_backend::Event;
 
-use super::{App, BackendMsg, Effect, Layer};
+use super::{App, BackendMsg, Confirmed, Effect, Layer};
 use crate::keys::Command;
 use crate::panes::PaneId;
 use crate::panes::commands::output::OutputView;
@@ -70,8 +70,7 @@ impl App {
         let Some((stream, offset)) = output.next_fetch() else {
             return Vec::new();
         };
-        self.next_request += 1;
-        let request = self.next_request;
+        let request = self.requests.next_id();
         output.request = Some(request);
         vec![Effect::LoadOutput {
             request,
@@ -270,10 +269,10 @@ impl App {
                  pending or running: pending ones stop now, running ones are asked to stop.",
                 short_id(&command_id)
             ),
-            effect: Effect::CancelCommand {
+            confirmed: Confirmed::Effect(Effect::CancelCommand {
                 request,
                 command_id,
-            },
+            }),
         });
     }
 

@@ -1,0 +1,236 @@
+//! The requests panes make and the replies they wait for, kept in one book
+//! for every pane: which request is whose, which load is the latest of its
+//! kind (older ones are dropped when they answer), and which load to make
+//! again when it answers because the data changed meanwhile.
+
+use std::any::Any;
+use std::collections::HashMap;
+use std::fmt;
+
+use sysman_api::Timestamp;
+
+use crate::app::{Confirmed, Effect, Layer, Status};
+use crate::panes::{Pane, PaneId};
+use crate::runtime::job::{Call, Job, Reply};
+
+/// What a pane does with a reply: given the pane (as `Any`, downcast to
+/// the pane that asked), the reply and the context.
+type Then = Box<dyn FnOnce(&mut dyn Any, Reply, &mut Cx<'_>)>;
+
+/// A request made but not yet sent: a confirmation dialog holds one until
+/// `y`.
+pub struct Prepared {
+    pane: PaneId,
+    call: Call,
+    then: Then,
+}
+
+impl fmt::Debug for Prepared {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?} for {}", self.call, self.pane)
+    }
+}
+
+struct Waiting {
+    pane: PaneId,
+    slot: Option<&'static str>,
+    then: Then,
+}
+
+/// The load in flight for one kind of data of one pane.
+struct Slot {
+    request: u64,
+    /// The data changed while the load was in flight: this load goes out
+    /// when it answers.
+    again: Option<Prepared>,
+}
+
+/// The book of requests in flight, and the calls to send.
+#[derive(Default)]
+pub struct Requests {
+    last: u64,
+    waiting: HashMap<u64, Waiting>,
+    slots: HashMap<(PaneId, &'static str), Slot>,
+    outbox: Vec<Effect>,
+}
+
+impl Requests {
+    /// A fresh request id.
+    pub fn next_id(&mut self) -> u64 {
+        self.last += 1;
+        self.last
+    }
+
+    /// Sends `prepared`; in `slot`, it replaces the load in flight there,
+    /// whose reply is then dropped.
+    pub fn send(&mut self, prepared: Prepared, slot: Option<&'static str>) {
+        let Prepared { pane, call, then } = prepared;
+        if let Some(slot) = slot {
+            let fresh = Slot {
+                request: call.request,
+                again: None,
+            };
+            if let Some(old) = self.slots.insert((pane, slot), fresh) {
+                self.waiting.remove(&old.request);
+            }
+        }
+        self.waiting
+            .insert(call.request, Waiting { pane, slot, then });
+        self.outbox.push(Effect::Call(call));
+    }
+
+    /// Sends `prepared` into `slot`, or, if a load is in flight there,
+    /// sends it once that one answers.
+    pub fn send_when_idle(&mut self, prepared: Prepared, slot: &'static str) {
+        match self.slots.get_mut(&(prepared.pane, slot)) {
+            Some(in_flight) => in_flight.again = Some(prepared),
+            None => self.send(prepared, Some(slot)),
+        }
+    }
+
+    /// Which pane asked for `request`, if it is still wanted.
+    pub fn asker(&self, request: u64) -> Option<PaneId> {
+        self.waiting.get(&request).map(|w| w.pane)
+    }
+
+    pub fn loading(&self, pane: PaneId, slot: &'static str) -> bool {
+        self.slots.contains_key(&(pane, slot))
+    }
+
+    /// The calls sent since the last time.
+    pub fn drain(&mut self) -> Vec<Effect> {
+        std::mem::take(&mut self.outbox)
+    }
+
+    /// Takes the waiter of `request`, if it is still wanted, with the load
+    /// to send after it.
+    fn take(&mut self, request: u64) -> Option<(Waiting, Option<Prepared>)> {
+        let waiting = self.waiting.remove(&request)?;
+        let again = waiting
+            .slot
+            .and_then(|slot| self.slots.remove(&(waiting.pane, slot)))
+            .and_then(|slot| slot.again);
+        Some((waiting, again))
+    }
+}
+
+/// What a pane may do while it handles a key, a reply or an event: ask the
+/// backend, say something in the status line, open a confirmation.
+pub struct Cx<'a> {
+    pane: PaneId,
+    requests: &'a mut Requests,
+    status: &'a mut Option<Status>,
+    layer: &'a mut Option<Layer>,
+    pub now: Timestamp,
+    pub readonly: bool,
+}
+
+impl<'a> Cx<'a> {
+    pub fn new(
+        pane: PaneId,
+        requests: &'a mut Requests,
+        status: &'a mut Option<Status>,
+        layer: &'a mut Option<Layer>,
+        now: Timestamp,
+        readonly: bool,
+    ) -> Self {
+        Cx {
+            pane,
+            requests,
+            status,
+            layer,
+            now,
+            readonly,
+        }
+    }
+
+    /// A request for `job`, whose reply `then` hands to pane `P`; not sent
+    /// yet.
+    pub fn prepare<P: Pane, J: Job>(
+        &mut self,
+        job: J,
+        then: impl FnOnce(&mut P, J::Output, &mut Cx<'_>) + 'static,
+    ) -> Prepared {
+        let call = Call::new(self.requests.next_id(), job);
+        let then: Then = Box::new(move |pane, reply, cx| {
+            let pane = pane
+                .downcast_mut::<P>()
+                .expect("a reply goes back to the pane that asked");
+            let output = reply
+                .downcast::<J::Output>()
+                .expect("a reply is what its job answers");
+            then(pane, *output, cx)
+        });
+        Prepared {
+            pane: self.pane,
+            call,
+            then,
+        }
+    }
+
+    /// Sends `job` now; `then` takes its reply.
+    pub fn call<P: Pane, J: Job>(
+        &mut self,
+        job: J,
+        then: impl FnOnce(&mut P, J::Output, &mut Cx<'_>) + 'static,
+    ) {
+        let prepared = self.prepare(job, then);
+        self.requests.send(prepared, None);
+    }
+
+    /// Loads into `slot`: the newest load of a slot wins, the replies of
+    /// older ones are dropped.
+    pub fn load<P: Pane, J: Job>(
+        &mut self,
+        slot: &'static str,
+        job: J,
+        then: impl FnOnce(&mut P, J::Output, &mut Cx<'_>) + 'static,
+    ) {
+        let prepared = self.prepare(job, then);
+        self.requests.send(prepared, Some(slot));
+    }
+
+    /// Loads into `slot` again because the data changed: at once, or when
+    /// the load in flight answers (one more load, however many changes).
+    pub fn reload<P: Pane, J: Job>(
+        &mut self,
+        slot: &'static str,
+        job: J,
+        then: impl FnOnce(&mut P, J::Output, &mut Cx<'_>) + 'static,
+    ) {
+        let prepared = self.prepare(job, then);
+        self.requests.send_when_idle(prepared, slot);
+    }
+
+    /// Whether a load into `slot` is in flight.
+    pub fn loading(&self, slot: &'static str) -> bool {
+        self.requests.loading(self.pane, slot)
+    }
+
+    /// Asks `prompt`; `y` sends `prepared`.
+    pub fn confirm(&mut self, prompt: String, prepared: Prepared) {
+        *self.layer = Some(Layer::Confirm {
+            prompt,
+            confirmed: Confirmed::Call(prepared),
+        });
+    }
+
+    pub fn set_status(&mut self, text: impl Into<String>, error: bool) {
+        *self.status = Some(Status::new(text.into(), error));
+    }
+
+    /// Hands `reply` to the pane that asked for `request`, unless a newer
+    /// load replaced it; sends the load its slot kept for later.
+    pub fn deliver(&mut self, pane: &mut dyn Pane, request: u64, reply: Reply) {
+        let Some((waiting, again)) = self.requests.take(request) else {
+            return;
+        };
+        debug_assert_eq!(waiting.pane, self.pane);
+        let pane: &mut dyn Any = pane;
+        (waiting.then)(pane, reply, self);
+        if let Some(again) = again {
+            let slot = waiting.slot;
+            self.requests.send(again, slot);
+        }
+    }
+}
