@@ -21,7 +21,6 @@ use sysman_api::documents::{
     DocumentDescription, DocumentFormat, DocumentIdentifier, DocumentVersionInfo, GetDocumentResult,
 };
 use sysman_api::events::Event;
-use sysman_api::fleet::NodeSummary;
 use sysman_api::parameters::{Parameter, ParameterHistory, ParameterMetadata, PutParameter};
 use sysman_api::patch::{
     DescribePatchCountsResult, DescribePatchGroupStateResult, PatchBaselineDescription,
@@ -38,7 +37,7 @@ use crate::panes::commands::send::SendForm;
 use crate::panes::commands::{CommandsPane, RunView};
 use crate::panes::compliance::{ComplianceData, CompliancePane};
 use crate::panes::documents::DocumentsPane;
-use crate::panes::fleet::{FleetPane, FleetView};
+use crate::panes::fleet::FleetPane;
 use crate::panes::parameters::{Detail, ParametersPane, ParametersView};
 use crate::panes::patch::PatchPane;
 use crate::panes::patch::approval::{Approval, SelectBy, Verdict};
@@ -69,10 +68,6 @@ pub enum BackendMsg {
     Reply {
         request: u64,
         reply: Reply,
-    },
-    NodesLoaded {
-        request: u64,
-        result: Result<Vec<NodeSummary>, String>,
     },
     ParametersLoaded {
         request: u64,
@@ -204,13 +199,6 @@ pub enum Effect {
     /// Any job a pane asked for; its reply comes back as
     /// [`BackendMsg::Reply`].
     Call(Call),
-    LoadNodes {
-        request: u64,
-    },
-    Deregister {
-        request: u64,
-        instance_id: String,
-    },
     LoadParameters {
         request: u64,
     },
@@ -421,10 +409,6 @@ pub struct App {
     pub quit: bool,
     pub size: (u16, u16),
     requests: Requests,
-    nodes_request: Option<u64>,
-    /// Node events seen while a full load is in flight, re-applied on top
-    /// of it so the load cannot roll a node back.
-    replay: Vec<NodeSummary>,
     parameters_request: Option<u64>,
     parameters_stale: bool,
     commands_request: Option<u64>,
@@ -469,8 +453,6 @@ impl App {
             quit: false,
             size,
             requests: Requests::default(),
-            nodes_request: None,
-            replay: Vec::new(),
             parameters_request: None,
             parameters_stale: false,
             commands_request: None,
@@ -482,9 +464,8 @@ impl App {
         app.parameters.readonly = readonly;
         app.commands.readonly = readonly;
         app.patch.readonly = readonly;
-        let mut effects = vec![app.load_nodes()];
-        app.with_pane(PaneId::Activations, |pane, cx| pane.start(cx));
-        effects.extend(app.requests.drain());
+        app.each_pane(|pane, cx| pane.start(cx));
+        let mut effects = app.requests.drain();
         effects.push(app.load_parameters());
         effects.push(app.load_commands());
         (app, effects)
@@ -497,6 +478,7 @@ impl App {
     /// The panes built on [`Pane`]; the others are still driven from here.
     pub fn pane(&self, id: PaneId) -> Option<&dyn Pane> {
         match id {
+            PaneId::Fleet => Some(&self.fleet),
             PaneId::Activations => Some(&self.activations),
             _ => None,
         }
@@ -510,6 +492,7 @@ impl App {
         f: impl FnOnce(&mut dyn Pane, &mut Cx) -> R,
     ) -> Option<R> {
         let App {
+            fleet,
             activations,
             requests,
             status,
@@ -519,6 +502,7 @@ impl App {
             ..
         } = self;
         let pane: &mut dyn Pane = match id {
+            PaneId::Fleet => fleet,
             PaneId::Activations => activations,
             _ => return None,
         };
@@ -531,13 +515,6 @@ impl App {
         for id in PaneId::ALL {
             self.with_pane(id, &mut f);
         }
-    }
-
-    fn load_nodes(&mut self) -> Effect {
-        let request = self.request_id();
-        self.nodes_request = Some(request);
-        self.replay.clear();
-        Effect::LoadNodes { request }
     }
 
     fn load_parameters(&mut self) -> Effect {
@@ -590,11 +567,9 @@ impl App {
     /// up to date; the runtime calls it before drawing.
     pub fn settle(&mut self) {
         let page = crate::ui::table_rows(self.size, self.filter_line_visible());
-        self.fleet.table.set_page(page);
         self.parameters.table.set_page(page);
         self.documents.table.set_page(page);
         self.settle_documents();
-        self.fleet.settle();
         self.each_pane(|pane, _| pane.settle(page));
         self.parameters.settle();
         self.settle_commands(page);
@@ -612,8 +587,7 @@ impl App {
             return pane.table().filter.text();
         }
         match self.pane {
-            PaneId::Fleet => self.fleet.table.filter.text(),
-            PaneId::Activations => unreachable!("built on Pane"),
+            PaneId::Fleet | PaneId::Activations => unreachable!("built on Pane"),
             PaneId::Parameters => self.parameters.table.filter.text(),
             PaneId::Commands => match &self.commands.detail {
                 Some(d) => d.table.filter.text(),
@@ -634,9 +608,8 @@ impl App {
             return pane.in_table();
         }
         match self.pane {
-            PaneId::Fleet => matches!(self.fleet.view, FleetView::Table),
             PaneId::Parameters => matches!(self.parameters.view, ParametersView::Table),
-            PaneId::Activations => unreachable!("built on Pane"),
+            PaneId::Fleet | PaneId::Activations => unreachable!("built on Pane"),
             PaneId::Commands => self.commands.view() != RunView::Output,
             PaneId::Documents => self.documents.detail.is_none(),
             PaneId::Patch | PaneId::Compliance => true,
@@ -666,12 +639,11 @@ impl App {
         if self.pane == PaneId::Compliance && self.compliance.node.is_some() {
             return vec![Scope::Table, Scope::Global];
         }
-        match (self.pane, &self.fleet.view, &self.parameters.view) {
-            (PaneId::Fleet, FleetView::Node { .. }, _) => vec![Scope::Node, Scope::Global],
-            (PaneId::Parameters, _, ParametersView::Detail(_)) => {
+        match (self.pane, &self.parameters.view) {
+            (PaneId::Parameters, ParametersView::Detail(_)) => {
                 vec![Scope::Parameter, Scope::Global]
             }
-            (pane, _, _) => vec![pane.scope(), Scope::Table, Scope::Global],
+            (pane, _) => vec![pane.scope(), Scope::Table, Scope::Global],
         }
     }
 
@@ -700,10 +672,6 @@ impl App {
         crumbs.push(self.pane.title().to_owned());
         if let Some(pane) = self.pane(self.pane) {
             pane.crumbs(&mut crumbs);
-        }
-        if let (PaneId::Fleet, FleetView::Node { instance_id, .. }) = (self.pane, &self.fleet.view)
-        {
-            crumbs.push(instance_id.clone());
         }
         if let (PaneId::Parameters, Some(name)) = (self.pane, self.parameters.open_name()) {
             crumbs.push(name.to_owned());
@@ -919,8 +887,7 @@ impl App {
             return;
         }
         match self.pane {
-            PaneId::Fleet => self.fleet.table.set_filter(text),
-            PaneId::Activations => unreachable!("built on Pane"),
+            PaneId::Fleet | PaneId::Activations => unreachable!("built on Pane"),
             PaneId::Parameters => self.parameters.table.set_filter(text),
             PaneId::Commands => match &mut self.commands.detail {
                 Some(d) => d.table.set_filter(text),
@@ -1034,7 +1001,8 @@ impl App {
             Command::NewBaseline => self.new_baseline(),
             Command::SetDefaultBaseline => self.confirm_default_baseline(),
             Command::DeleteBaseline => self.confirm_delete_baseline(),
-            Command::ToggleSelect => self.fleet.toggle_mark(),
+            // Only the Fleet pane binds these, and takes them.
+            Command::ToggleSelect | Command::DeregisterNode => {}
             Command::RunOnNodes => return self.run_on_nodes(),
             Command::Top | Command::Bottom if self.commands_output_focused() => {
                 return self.scroll_output(command);
@@ -1043,7 +1011,6 @@ impl App {
             Command::Bottom => self.table_mut().bottom(),
             Command::SortNext | Command::SortPrev | Command::SortReverse => self.sort(command),
             Command::Open => return self.open(),
-            Command::DeregisterNode => self.confirm_deregister(),
             // Only the Activations pane binds it, and takes it.
             Command::DeleteActivation => {}
             Command::DeleteParameter => self.confirm_delete_parameter(),
@@ -1097,14 +1064,6 @@ impl App {
 
     fn open(&mut self) -> Vec<Effect> {
         match self.pane {
-            PaneId::Fleet => {
-                if let Some(id) = self.fleet.selected_id() {
-                    self.fleet.view = FleetView::Node {
-                        instance_id: id,
-                        scroll: 0,
-                    };
-                }
-            }
             PaneId::Parameters if self.parameters.tree_focus => self.parameters.tree.toggle(),
             PaneId::Parameters => {
                 if let Some(p) = self.parameters.selected() {
@@ -1116,7 +1075,7 @@ impl App {
                     return vec![Effect::LoadParameter { name }];
                 }
             }
-            PaneId::Activations => unreachable!("built on Pane"),
+            PaneId::Fleet | PaneId::Activations => unreachable!("built on Pane"),
             PaneId::Commands => return self.open_command(),
             PaneId::Documents => return self.open_document(),
             PaneId::Patch => return self.open_patch(),
@@ -1142,7 +1101,7 @@ impl App {
 
     fn table_mut(&mut self) -> &mut crate::table::TableView {
         match self.pane {
-            PaneId::Fleet => &mut self.fleet.table,
+            PaneId::Fleet => self.fleet.table_mut(),
             PaneId::Activations => self.activations.table_mut(),
             PaneId::Parameters => &mut self.parameters.table,
             PaneId::Commands => match &mut self.commands.detail {
@@ -1172,15 +1131,6 @@ impl App {
             d.move_by(if command == Command::Up { -1 } else { 1 });
             return;
         }
-        if let FleetView::Node { scroll, .. } = &mut self.fleet.view
-            && self.pane == PaneId::Fleet
-        {
-            *scroll = match command {
-                Command::Up => scroll.saturating_sub(1),
-                _ => scroll.saturating_add(1).min(64),
-            };
-            return;
-        }
         let table = self.table_mut();
         let page = table.page as isize;
         table.move_by(match command {
@@ -1201,9 +1151,7 @@ impl App {
     }
 
     fn back(&mut self) {
-        if self.pane == PaneId::Fleet && matches!(self.fleet.view, FleetView::Node { .. }) {
-            self.fleet.view = FleetView::Table;
-        } else if self.pane == PaneId::Documents && self.documents.detail.is_some() {
+        if self.pane == PaneId::Documents && self.documents.detail.is_some() {
             self.documents.detail = None;
         } else if self.pane == PaneId::Patch
             && self.current_filter().is_empty()
@@ -1222,13 +1170,6 @@ impl App {
             && self.current_filter().is_empty()
         {
             self.commands.detail = None;
-        } else if self.pane == PaneId::Fleet
-            && self.current_filter().is_empty()
-            && !self.fleet.marked.is_empty()
-        {
-            let n = self.fleet.marked.len();
-            self.fleet.marked.clear();
-            self.set_status(format!("unselected {n} nodes"), false);
         } else if let (PaneId::Parameters, ParametersView::Detail(d)) =
             (self.pane, &mut self.parameters.view)
         {
@@ -1244,31 +1185,6 @@ impl App {
         }
     }
 
-    fn confirm_deregister(&mut self) {
-        let target = match (self.pane, &self.fleet.view) {
-            (PaneId::Fleet, FleetView::Node { instance_id, .. }) => Some(instance_id.clone()),
-            (PaneId::Fleet, FleetView::Table) => self.fleet.selected_id(),
-            _ => None,
-        };
-        let Some(instance_id) = target else { return };
-        let name = self
-            .fleet
-            .row(&instance_id)
-            .map(|r| r.name.clone())
-            .unwrap_or_default();
-        let request = self.request_id();
-        self.layer = Some(Layer::Confirm {
-            prompt: format!(
-                "Deregister {instance_id} ({name})? Its agent must register again with a new \
-                 activation to come back."
-            ),
-            confirmed: Confirmed::Effect(Effect::Deregister {
-                request,
-                instance_id,
-            }),
-        });
-    }
-
     fn on_backend(&mut self, msg: BackendMsg) -> Vec<Effect> {
         if let BackendMsg::Event(event) = &msg {
             self.each_pane(|pane, cx| pane.on_event(event, cx));
@@ -1279,32 +1195,10 @@ impl App {
                     self.with_pane(id, |pane, cx| cx.deliver(pane, request, reply));
                 }
             }
-            BackendMsg::NodesLoaded { request, result } => {
-                if self.nodes_request != Some(request) {
-                    return Vec::new();
-                }
-                self.nodes_request = None;
-                match result {
-                    Ok(nodes) => {
-                        self.fleet.replace_all(nodes);
-                        for node in std::mem::take(&mut self.replay) {
-                            self.fleet.upsert(node);
-                        }
-                    }
-                    Err(e) => self.set_status(format!("could not load nodes: {e}"), true),
-                }
-            }
-            BackendMsg::Event(Event::NodeChanged(node)) => {
-                if self.nodes_request.is_some() {
-                    self.replay.push((*node).clone());
-                }
-                self.fleet.upsert(*node);
-            }
-            BackendMsg::Event(Event::NodeRemoved { instance_id }) => {
-                self.fleet.remove(&instance_id);
-            }
-            // The panes built on `Pane` took it above.
-            BackendMsg::Event(Event::ActivationsChanged) => {}
+            // The panes built on `Pane` took them above.
+            BackendMsg::Event(
+                Event::ActivationsChanged | Event::NodeChanged(_) | Event::NodeRemoved { .. },
+            ) => {}
             BackendMsg::ParametersLoaded { request, result } => {
                 if self.parameters_request != Some(request) {
                     return Vec::new();
@@ -1371,9 +1265,8 @@ impl App {
                 self.on_compliance_event(&resource_id)
             }
             BackendMsg::Lagged => {
-                let mut effects = vec![self.load_nodes()];
-                self.with_pane(PaneId::Activations, |pane, cx| pane.on_lagged(cx));
-                effects.extend(self.requests.drain());
+                self.each_pane(|pane, cx| pane.on_lagged(cx));
+                let mut effects = self.requests.drain();
                 effects.push(self.load_parameters());
                 effects.extend(self.reload_commands_after_lag());
                 effects.extend(self.reload_documents_after_lag());

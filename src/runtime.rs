@@ -21,7 +21,6 @@ use sysman_api::documents::{
     DescribeDocument, DocumentIdentifier, DocumentKeyValuesFilter, DocumentVersionInfo,
     GetDocument, ListDocumentVersions, ListDocuments,
 };
-use sysman_api::fleet::{DeregisterManagedInstance, ListNodes, NodeSummary};
 use sysman_api::parameters::{
     DeleteParameter, DescribeParameters, GetParameter, GetParameterHistory, LabelParameterVersion,
     Parameter, ParameterHistory, ParameterMetadata,
@@ -177,17 +176,6 @@ impl Connection {
         }
     }
 
-    pub async fn all_nodes(&self) -> Result<Vec<NodeSummary>, ApiError> {
-        self.every_page(
-            |next_token| ListNodes {
-                max_results: Some(5000),
-                next_token,
-            },
-            |page| (page.nodes, page.next_token),
-        )
-        .await
-    }
-
     pub async fn all_parameters(&self) -> Result<Vec<ParameterMetadata>, ApiError> {
         self.every_page(
             |next_token| DescribeParameters {
@@ -331,27 +319,10 @@ impl Connection {
     pub async fn perform(&self, effect: Effect) -> BackendMsg {
         let text = |e: ApiError| format!("{}: {}", e.code, e.message);
         match effect {
-            Effect::LoadNodes { request } => BackendMsg::NodesLoaded {
-                request,
-                result: self.all_nodes().await.map_err(text),
-            },
             Effect::Call(call) => BackendMsg::Reply {
                 request: call.request,
                 reply: call.perform(self).await,
             },
-            Effect::Deregister {
-                request,
-                instance_id,
-            } => {
-                let result = self
-                    .call(DeregisterManagedInstance {
-                        instance_id: instance_id.clone(),
-                    })
-                    .await
-                    .map(|_| format!("deregistered {instance_id}"))
-                    .map_err(text);
-                BackendMsg::Done { request, result }
-            }
             Effect::LoadParameters { request } => BackendMsg::ParametersLoaded {
                 request,
                 result: self.all_parameters().await.map_err(text),

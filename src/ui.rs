@@ -10,7 +10,6 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 use crate::app::{App, Layer};
 use crate::keys::Command;
 use crate::panes::PaneId;
-use crate::panes::fleet::FleetView;
 use crate::theme::Theme;
 
 struct Areas {
@@ -56,30 +55,17 @@ pub fn render(frame: &mut Frame, app: &App) {
     frame.render_widget(Block::default().style(theme.text), area);
     let areas = layout(area, app.filter_line_visible());
     render_header(frame, app, areas.header);
-    match (app.pane, &app.fleet.view) {
-        (id, _) if app.pane(id).is_some() => {
-            if let Some(pane) = app.pane(id) {
-                pane.render(frame, areas.body, theme, app.now);
-            }
+    if let Some(pane) = app.pane(app.pane) {
+        pane.render(frame, areas.body, theme, app.now);
+    } else {
+        match app.pane {
+            PaneId::Fleet | PaneId::Activations => unreachable!("built on Pane"),
+            PaneId::Parameters => app.parameters.render(frame, areas.body, theme, app.now),
+            PaneId::Commands => app.commands.render(frame, areas.body, theme, app.now),
+            PaneId::Documents => app.documents.render(frame, areas.body, theme, app.now),
+            PaneId::Patch => app.patch.render(frame, areas.body, theme, app.now),
+            PaneId::Compliance => app.compliance.render(frame, areas.body, theme, app.now),
         }
-        (PaneId::Fleet, FleetView::Table) => {
-            app.fleet.render_table(frame, areas.body, theme, app.now)
-        }
-        (
-            PaneId::Fleet,
-            FleetView::Node {
-                instance_id,
-                scroll,
-            },
-        ) => app
-            .fleet
-            .render_node(frame, areas.body, theme, app.now, instance_id, *scroll),
-        (PaneId::Activations, _) => unreachable!("built on Pane"),
-        (PaneId::Parameters, _) => app.parameters.render(frame, areas.body, theme, app.now),
-        (PaneId::Commands, _) => app.commands.render(frame, areas.body, theme, app.now),
-        (PaneId::Documents, _) => app.documents.render(frame, areas.body, theme, app.now),
-        (PaneId::Patch, _) => app.patch.render(frame, areas.body, theme, app.now),
-        (PaneId::Compliance, _) => app.compliance.render(frame, areas.body, theme, app.now),
     }
     if let Some(filter) = areas.filter {
         render_filter(frame, app, filter);

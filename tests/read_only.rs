@@ -20,7 +20,9 @@ use sysman_api::compliance::{
     ListComplianceItems, ListComplianceSummaries, ListResourceComplianceSummaries,
 };
 use sysman_api::documents::{DescribeDocument, GetDocument, ListDocumentVersions, ListDocuments};
-use sysman_api::fleet::{DeleteActivation, DescribeActivations, ListNodes};
+use sysman_api::fleet::{
+    DeleteActivation, DeregisterManagedInstance, DescribeActivations, ListNodes,
+};
 use sysman_api::parameters::{DescribeParameters, GetParameter, GetParameterHistory, PutParameter};
 use sysman_api::patch::{
     DescribeAvailablePatches, DescribeEffectivePatchesForPatchBaseline, DescribePatchBaselines,
@@ -472,7 +474,7 @@ fn reply_error(reply: Reply) -> Option<String> {
             )*
         };
     }
-    try_each!(reply: DeleteActivation);
+    try_each!(reply: DeleteActivation, DeregisterManagedInstance);
     panic!("a reply to an operation this test does not send: {reply:?}")
 }
 
@@ -540,10 +542,7 @@ async fn a_read_only_connection_refuses_every_write_and_reads() {
             request: 3,
             name: "/app/web/url".into(),
         },
-        Effect::Deregister {
-            request: 4,
-            instance_id,
-        },
+        Effect::Call(Call::new(4, DeregisterManagedInstance { instance_id })),
         Effect::Call(Call::new(5, DeleteActivation { activation_id })),
         Effect::SendCommand {
             request: 6,
