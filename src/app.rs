@@ -21,13 +21,11 @@ use sysman_api::documents::{
     DocumentDescription, DocumentFormat, DocumentIdentifier, DocumentVersionInfo, GetDocumentResult,
 };
 use sysman_api::events::Event;
-use sysman_api::parameters::{Parameter, ParameterHistory, ParameterMetadata, PutParameter};
 use sysman_api::patch::{
     DescribePatchCountsResult, DescribePatchGroupStateResult, PatchBaselineDescription,
     PatchBaselineIdentity, PatchGroupPatchBaselineMapping, UpdatePatchBaseline,
 };
 
-use crate::form::ParamForm;
 use crate::keys::{Command, Key, KeyMap, Lookup, Scope};
 pub use crate::palette::Palette;
 use crate::palette::PaletteTarget;
@@ -38,7 +36,8 @@ use crate::panes::commands::{CommandsPane, RunView};
 use crate::panes::compliance::{ComplianceData, CompliancePane};
 use crate::panes::documents::DocumentsPane;
 use crate::panes::fleet::FleetPane;
-use crate::panes::parameters::{Detail, ParametersPane, ParametersView};
+use crate::panes::parameters::ParametersPane;
+use crate::panes::parameters::form::ParamForm;
 use crate::panes::patch::PatchPane;
 use crate::panes::patch::approval::{Approval, SelectBy, Verdict};
 use crate::panes::patch::create::{BaselineForm, CreateBaseline, CreateError};
@@ -68,20 +67,6 @@ pub enum BackendMsg {
     Reply {
         request: u64,
         reply: Reply,
-    },
-    ParametersLoaded {
-        request: u64,
-        result: Result<Vec<ParameterMetadata>, String>,
-    },
-    /// A parameter's current version and history, for its detail view.
-    ParameterLoaded {
-        name: String,
-        result: Result<Box<(Parameter, Vec<ParameterHistory>)>, String>,
-    },
-    /// A SecureString's value, decrypted on request.
-    ParameterRevealed {
-        name: String,
-        result: Result<String, String>,
     },
     /// A page of the command history.
     CommandsLoaded {
@@ -199,29 +184,6 @@ pub enum Effect {
     /// Any job a pane asked for; its reply comes back as
     /// [`BackendMsg::Reply`].
     Call(Call),
-    LoadParameters {
-        request: u64,
-    },
-    LoadParameter {
-        name: String,
-    },
-    RevealParameter {
-        name: String,
-    },
-    DeleteParameter {
-        request: u64,
-        name: String,
-    },
-    PutParameter {
-        request: u64,
-        put: Box<PutParameter>,
-    },
-    LabelVersion {
-        request: u64,
-        name: String,
-        version: i64,
-        label: String,
-    },
     /// A page of the history; `token` names it (`None`: the newest).
     LoadCommands {
         request: u64,
@@ -332,6 +294,16 @@ pub enum Effect {
     },
 }
 
+impl Layer {
+    /// The pane whose dialog this is: it takes the dialog's keys.
+    fn owner(&self) -> Option<PaneId> {
+        match self {
+            Layer::Form(_) | Layer::Label { .. } => Some(PaneId::Parameters),
+            _ => None,
+        }
+    }
+}
+
 /// What sits on top of the pane and takes keys first.
 #[derive(Debug)]
 pub enum Layer {
@@ -409,8 +381,6 @@ pub struct App {
     pub quit: bool,
     pub size: (u16, u16),
     requests: Requests,
-    parameters_request: Option<u64>,
-    parameters_stale: bool,
     commands_request: Option<u64>,
     /// A command changed since the history page was loaded.
     commands_stale: bool,
@@ -453,8 +423,6 @@ impl App {
             quit: false,
             size,
             requests: Requests::default(),
-            parameters_request: None,
-            parameters_stale: false,
             commands_request: None,
             commands_stale: false,
             documents_request: None,
@@ -466,7 +434,6 @@ impl App {
         app.patch.readonly = readonly;
         app.each_pane(|pane, cx| pane.start(cx));
         let mut effects = app.requests.drain();
-        effects.push(app.load_parameters());
         effects.push(app.load_commands());
         (app, effects)
     }
@@ -480,6 +447,7 @@ impl App {
         match id {
             PaneId::Fleet => Some(&self.fleet),
             PaneId::Activations => Some(&self.activations),
+            PaneId::Parameters => Some(&self.parameters),
             _ => None,
         }
     }
@@ -494,6 +462,7 @@ impl App {
         let App {
             fleet,
             activations,
+            parameters,
             requests,
             status,
             layer,
@@ -504,6 +473,7 @@ impl App {
         let pane: &mut dyn Pane = match id {
             PaneId::Fleet => fleet,
             PaneId::Activations => activations,
+            PaneId::Parameters => parameters,
             _ => return None,
         };
         let mut cx = Cx::new(id, requests, status, layer, *now, *readonly);
@@ -514,23 +484,6 @@ impl App {
     fn each_pane(&mut self, mut f: impl FnMut(&mut dyn Pane, &mut Cx)) {
         for id in PaneId::ALL {
             self.with_pane(id, &mut f);
-        }
-    }
-
-    fn load_parameters(&mut self) -> Effect {
-        let request = self.request_id();
-        self.parameters_request = Some(request);
-        self.parameters_stale = false;
-        Effect::LoadParameters { request }
-    }
-
-    /// Reloads the parameter list, or marks it stale if a load is in flight.
-    fn reload_parameters(&mut self) -> Vec<Effect> {
-        if self.parameters_request.is_some() {
-            self.parameters_stale = true;
-            Vec::new()
-        } else {
-            vec![self.load_parameters()]
         }
     }
 
@@ -567,11 +520,9 @@ impl App {
     /// up to date; the runtime calls it before drawing.
     pub fn settle(&mut self) {
         let page = crate::ui::table_rows(self.size, self.filter_line_visible());
-        self.parameters.table.set_page(page);
         self.documents.table.set_page(page);
         self.settle_documents();
         self.each_pane(|pane, _| pane.settle(page));
-        self.parameters.settle();
         self.settle_commands(page);
         self.settle_patch();
         self.settle_compliance();
@@ -587,8 +538,9 @@ impl App {
             return pane.table().filter.text();
         }
         match self.pane {
-            PaneId::Fleet | PaneId::Activations => unreachable!("built on Pane"),
-            PaneId::Parameters => self.parameters.table.filter.text(),
+            PaneId::Fleet | PaneId::Activations | PaneId::Parameters => {
+                unreachable!("built on Pane")
+            }
             PaneId::Commands => match &self.commands.detail {
                 Some(d) => d.table.filter.text(),
                 None => self.commands.table.filter.text(),
@@ -608,8 +560,9 @@ impl App {
             return pane.in_table();
         }
         match self.pane {
-            PaneId::Parameters => matches!(self.parameters.view, ParametersView::Table),
-            PaneId::Fleet | PaneId::Activations => unreachable!("built on Pane"),
+            PaneId::Fleet | PaneId::Activations | PaneId::Parameters => {
+                unreachable!("built on Pane")
+            }
             PaneId::Commands => self.commands.view() != RunView::Output,
             PaneId::Documents => self.documents.detail.is_none(),
             PaneId::Patch | PaneId::Compliance => true,
@@ -639,12 +592,7 @@ impl App {
         if self.pane == PaneId::Compliance && self.compliance.node.is_some() {
             return vec![Scope::Table, Scope::Global];
         }
-        match (self.pane, &self.parameters.view) {
-            (PaneId::Parameters, ParametersView::Detail(_)) => {
-                vec![Scope::Parameter, Scope::Global]
-            }
-            (pane, _) => vec![pane.scope(), Scope::Table, Scope::Global],
-        }
+        vec![self.pane.scope(), Scope::Table, Scope::Global]
     }
 
     /// Bindings shown in the footer and help: read-only hides the ones
@@ -672,9 +620,6 @@ impl App {
         crumbs.push(self.pane.title().to_owned());
         if let Some(pane) = self.pane(self.pane) {
             pane.crumbs(&mut crumbs);
-        }
-        if let (PaneId::Parameters, Some(name)) = (self.pane, self.parameters.open_name()) {
-            crumbs.push(name.to_owned());
         }
         if let (PaneId::Documents, Some(d)) = (self.pane, &self.documents.detail) {
             crumbs.push(d.name.clone());
@@ -728,7 +673,14 @@ impl App {
             self.quit = true;
             return Vec::new();
         }
+        if let Some(owner) = layer.owner()
+            && self.pane(owner).is_some()
+        {
+            self.with_pane(owner, |pane, cx| pane.on_dialog_key(layer, event, cx));
+            return Vec::new();
+        }
         match layer {
+            Layer::Form(_) | Layer::Label { .. } => unreachable!("the Parameters pane's dialogs"),
             Layer::Help => match event.code {
                 KeyCode::Esc | KeyCode::Char('?') | KeyCode::Char('q') | KeyCode::Enter => {}
                 _ => self.layer = Some(Layer::Help),
@@ -746,74 +698,6 @@ impl App {
                 }
                 _ => self.layer = Some(Layer::Confirm { prompt, confirmed }),
             },
-            Layer::Label {
-                name,
-                version,
-                mut input,
-            } => {
-                match event.code {
-                    KeyCode::Esc => return Vec::new(),
-                    KeyCode::Enter if !input.trim().is_empty() => {
-                        let request = self.request_id();
-                        let label = input.trim().to_owned();
-                        self.set_status(format!("labelling version {version} of {name}…"), false);
-                        return vec![Effect::LabelVersion {
-                            request,
-                            name,
-                            version,
-                            label,
-                        }];
-                    }
-                    KeyCode::Backspace => {
-                        input.pop();
-                    }
-                    KeyCode::Char('u') if event.modifiers.contains(KeyModifiers::CONTROL) => {
-                        input.clear()
-                    }
-                    KeyCode::Char(c) if !event.modifiers.contains(KeyModifiers::CONTROL) => {
-                        input.push(c)
-                    }
-                    _ => {}
-                }
-                self.layer = Some(Layer::Label {
-                    name,
-                    version,
-                    input,
-                });
-            }
-            Layer::Form(mut form) => {
-                match event.code {
-                    KeyCode::Esc => {
-                        self.set_status("nothing saved", false);
-                        return Vec::new();
-                    }
-                    KeyCode::Tab | KeyCode::Down => form.next_field(true),
-                    KeyCode::BackTab | KeyCode::Up => form.next_field(false),
-                    KeyCode::Left | KeyCode::Right if form.focus == crate::form::Field::Type => {
-                        form.cycle_type()
-                    }
-                    KeyCode::Backspace => form.backspace(),
-                    KeyCode::Char('u') if event.modifiers.contains(KeyModifiers::CONTROL) => {
-                        form.clear()
-                    }
-                    KeyCode::Enter => {
-                        if let Some((field, problem)) = form.problems().into_iter().next() {
-                            form.error = Some(format!("{}: {problem}", field.label()));
-                        } else if form.pending.is_none() {
-                            let request = self.request_id();
-                            form.pending = Some(request);
-                            let put = Box::new(form.request());
-                            self.layer = Some(Layer::Form(form));
-                            return vec![Effect::PutParameter { request, put }];
-                        }
-                    }
-                    KeyCode::Char(c) if !event.modifiers.contains(KeyModifiers::CONTROL) => {
-                        form.type_char(c)
-                    }
-                    _ => {}
-                }
-                self.layer = Some(Layer::Form(form));
-            }
             Layer::Send(form) => return self.on_send_key(*form, event),
             Layer::Approval(approval) => return self.on_approval_key(approval, event),
             Layer::SelectBy(chooser) => self.on_select_by_key(chooser, event),
@@ -887,8 +771,9 @@ impl App {
             return;
         }
         match self.pane {
-            PaneId::Fleet | PaneId::Activations => unreachable!("built on Pane"),
-            PaneId::Parameters => self.parameters.table.set_filter(text),
+            PaneId::Fleet | PaneId::Activations | PaneId::Parameters => {
+                unreachable!("built on Pane")
+            }
             PaneId::Commands => match &mut self.commands.detail {
                 Some(d) => d.table.set_filter(text),
                 None => self.commands.table.set_filter(text),
@@ -1013,97 +898,34 @@ impl App {
             Command::Open => return self.open(),
             // Only the Activations pane binds it, and takes it.
             Command::DeleteActivation => {}
-            Command::DeleteParameter => self.confirm_delete_parameter(),
-            Command::NewParameter => self.layer = Some(Layer::Form(ParamForm::new())),
-            Command::ToggleFocus => self.parameters.tree_focus = !self.parameters.tree_focus,
-            Command::EditParameter => {
-                if let ParametersView::Detail(d) = &self.parameters.view
-                    && let Some(p) = &d.parameter
-                {
-                    let form = ParamForm::edit(&d.name, p.r#type, &p.value);
-                    self.layer = Some(Layer::Form(form));
-                }
-            }
-            Command::AddLabel => {
-                if let ParametersView::Detail(d) = &self.parameters.view
-                    && let Some(h) = d.selected_version()
-                {
-                    self.layer = Some(Layer::Label {
-                        name: d.name.clone(),
-                        version: h.version,
-                        input: String::new(),
-                    });
-                }
-            }
-            Command::DiffVersion => {
-                if let ParametersView::Detail(d) = &mut self.parameters.view {
-                    let secure = d.parameter.as_ref().is_some_and(|p| {
-                        p.r#type == sysman_api::parameters::ParameterType::SecureString
-                    });
-                    match d.selected_version().map(|h| h.version) {
-                        _ if secure => self.set_status(
-                            "comparing SecureString versions is not built yet: it would need \
-                             every version decrypted",
-                            true,
-                        ),
-                        Some(version) => d.diff = Some(version),
-                        None => {}
-                    }
-                }
-            }
-            Command::RevealValue => {
-                if let Some(name) = self.parameters.open_name() {
-                    return vec![Effect::RevealParameter {
-                        name: name.to_owned(),
-                    }];
-                }
-            }
+            // Only the Parameters pane binds these, and takes them.
+            Command::DeleteParameter
+            | Command::NewParameter
+            | Command::ToggleFocus
+            | Command::EditParameter
+            | Command::AddLabel
+            | Command::DiffVersion
+            | Command::RevealValue => {}
         }
         Vec::new()
     }
 
     fn open(&mut self) -> Vec<Effect> {
         match self.pane {
-            PaneId::Parameters if self.parameters.tree_focus => self.parameters.tree.toggle(),
-            PaneId::Parameters => {
-                if let Some(p) = self.parameters.selected() {
-                    let name = p.name.clone();
-                    self.parameters.view = ParametersView::Detail(Box::new(Detail {
-                        name: name.clone(),
-                        ..Detail::default()
-                    }));
-                    return vec![Effect::LoadParameter { name }];
-                }
-            }
-            PaneId::Fleet | PaneId::Activations => unreachable!("built on Pane"),
-            PaneId::Commands => return self.open_command(),
-            PaneId::Documents => return self.open_document(),
-            PaneId::Patch => return self.open_patch(),
-            PaneId::Compliance => return self.open_compliance(),
+            PaneId::Commands => self.open_command(),
+            PaneId::Documents => self.open_document(),
+            PaneId::Patch => self.open_patch(),
+            PaneId::Compliance => self.open_compliance(),
+            // A pane on `Pane` opens what it has in `handle`.
+            _ => Vec::new(),
         }
-        Vec::new()
-    }
-
-    fn confirm_delete_parameter(&mut self) {
-        let name = match (&self.parameters.view, self.parameters.selected()) {
-            (ParametersView::Detail(d), _) => d.name.clone(),
-            (ParametersView::Table, Some(p)) => p.name.clone(),
-            (ParametersView::Table, None) => return,
-        };
-        let request = self.request_id();
-        self.layer = Some(Layer::Confirm {
-            prompt: format!(
-                "Delete parameter {name} and every version of it? This can't be undone."
-            ),
-            confirmed: Confirmed::Effect(Effect::DeleteParameter { request, name }),
-        });
     }
 
     fn table_mut(&mut self) -> &mut crate::table::TableView {
         match self.pane {
             PaneId::Fleet => self.fleet.table_mut(),
             PaneId::Activations => self.activations.table_mut(),
-            PaneId::Parameters => &mut self.parameters.table,
+            PaneId::Parameters => self.parameters.table_mut(),
             PaneId::Commands => match &mut self.commands.detail {
                 Some(d) => &mut d.table,
                 None => &mut self.commands.table,
@@ -1115,22 +937,6 @@ impl App {
     }
 
     fn move_selection(&mut self, command: Command) {
-        if self.pane == PaneId::Parameters
-            && self.parameters.tree_focus
-            && matches!(self.parameters.view, ParametersView::Table)
-        {
-            self.parameters
-                .tree
-                .move_by(if command == Command::Up { -1 } else { 1 });
-            self.parameters.table.dirty = true;
-            return;
-        }
-        if let ParametersView::Detail(d) = &mut self.parameters.view
-            && self.pane == PaneId::Parameters
-        {
-            d.move_by(if command == Command::Up { -1 } else { 1 });
-            return;
-        }
         let table = self.table_mut();
         let page = table.page as isize;
         table.move_by(match command {
@@ -1170,14 +976,6 @@ impl App {
             && self.current_filter().is_empty()
         {
             self.commands.detail = None;
-        } else if let (PaneId::Parameters, ParametersView::Detail(d)) =
-            (self.pane, &mut self.parameters.view)
-        {
-            if d.diff.is_some() {
-                d.diff = None;
-            } else {
-                self.parameters.view = ParametersView::Table;
-            }
         } else if !self.current_filter().is_empty() {
             self.set_filter("");
         } else if let Some(previous) = self.history.pop() {
@@ -1197,65 +995,13 @@ impl App {
             }
             // The panes built on `Pane` took them above.
             BackendMsg::Event(
-                Event::ActivationsChanged | Event::NodeChanged(_) | Event::NodeRemoved { .. },
+                Event::ActivationsChanged
+                | Event::NodeChanged(_)
+                | Event::NodeRemoved { .. }
+                | Event::ParameterChanged { .. }
+                | Event::ParameterPolicy { .. }
+                | Event::ParameterDeleted { .. },
             ) => {}
-            BackendMsg::ParametersLoaded { request, result } => {
-                if self.parameters_request != Some(request) {
-                    return Vec::new();
-                }
-                self.parameters_request = None;
-                match result {
-                    Ok(list) => self.parameters.replace_all(list),
-                    Err(e) => self.set_status(format!("could not load parameters: {e}"), true),
-                }
-                if self.parameters_stale {
-                    return vec![self.load_parameters()];
-                }
-            }
-            BackendMsg::ParameterLoaded { name, result } => {
-                if let ParametersView::Detail(detail) = &mut self.parameters.view
-                    && detail.name == name
-                {
-                    match result.map(|loaded| *loaded) {
-                        Ok((parameter, history)) => {
-                            detail.parameter = Some(parameter);
-                            detail.history = history;
-                            detail.error = None;
-                        }
-                        Err(e) => detail.error = Some(e),
-                    }
-                }
-            }
-            BackendMsg::ParameterRevealed { name, result } => {
-                if let ParametersView::Detail(detail) = &mut self.parameters.view
-                    && detail.name == name
-                {
-                    match result {
-                        Ok(value) => detail.revealed = Some(value),
-                        Err(e) => self.set_status(format!("could not reveal {name}: {e}"), true),
-                    }
-                }
-            }
-            BackendMsg::Event(Event::ParameterChanged { name }) => {
-                let mut effects = self.reload_parameters();
-                if let ParametersView::Detail(detail) = &mut self.parameters.view
-                    && detail.name == name
-                {
-                    // A new version hides the old reveal.
-                    detail.revealed = None;
-                    effects.push(Effect::LoadParameter { name });
-                }
-                return effects;
-            }
-            BackendMsg::Event(Event::ParameterPolicy { message, .. }) => {
-                self.set_status(format!("parameter policy: {message}"), false);
-            }
-            BackendMsg::Event(Event::ParameterDeleted { name }) => {
-                if self.parameters.open_name() == Some(name.as_str()) {
-                    self.parameters.view = ParametersView::Table;
-                }
-                return self.reload_parameters();
-            }
             BackendMsg::Event(
                 event @ (Event::PatchBaselineChanged { .. }
                 | Event::PatchBaselineDeleted { .. }
@@ -1267,7 +1013,6 @@ impl App {
             BackendMsg::Lagged => {
                 self.each_pane(|pane, cx| pane.on_lagged(cx));
                 let mut effects = self.requests.drain();
-                effects.push(self.load_parameters());
                 effects.extend(self.reload_commands_after_lag());
                 effects.extend(self.reload_documents_after_lag());
                 effects.extend(self.reload_patch_after_lag());
@@ -1304,20 +1049,6 @@ impl App {
             msg @ (BackendMsg::ComplianceLoaded { .. }
             | BackendMsg::ComplianceItemsLoaded { .. }) => {
                 return self.on_compliance_msg(msg);
-            }
-            BackendMsg::Done { request, result } if matches!(&self.layer, Some(Layer::Form(f)) if f.pending == Some(request)) => {
-                match result {
-                    Ok(text) => {
-                        self.layer = None;
-                        self.set_status(text, false);
-                    }
-                    Err(text) => {
-                        if let Some(Layer::Form(form)) = &mut self.layer {
-                            form.pending = None;
-                            form.error = Some(text);
-                        }
-                    }
-                }
             }
             BackendMsg::Done { result, .. } => match result {
                 Ok(text) => self.set_status(text, false),

@@ -10,7 +10,6 @@ pub mod config;
 pub mod filter;
 #[doc(hidden)]
 pub mod fixture;
-pub mod form;
 pub mod keys;
 pub mod palette;
 pub mod panes;

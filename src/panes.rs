@@ -8,16 +8,17 @@ pub mod documents;
 pub mod fleet;
 pub mod parameters;
 pub mod patch;
-pub mod tree;
 
 use std::any::Any;
 use std::fmt;
 
 use ratatui::Frame;
+use ratatui::crossterm::event::KeyEvent;
 use ratatui::layout::Rect;
 use sysman_api::Timestamp;
 use sysman_api::events::Event;
 
+use crate::app::Layer;
 use crate::keys::{Command, Scope};
 use crate::request::Cx;
 use crate::table::TableView;
@@ -57,6 +58,12 @@ pub trait Pane: Any {
 
     /// A key's command, in this pane.
     fn handle(&mut self, command: Command, cx: &mut Cx) -> Handled;
+
+    /// A key for a dialog this pane opened; the pane puts the dialog back
+    /// (`cx.open`) if it stays open.
+    fn on_dialog_key(&mut self, layer: Layer, _event: KeyEvent, cx: &mut Cx) {
+        cx.open(layer);
+    }
 
     /// A change in the backend.
     fn on_event(&mut self, _event: &Event, _cx: &mut Cx) {}

@@ -151,7 +151,19 @@ impl<'a> Cx<'a> {
         job: J,
         then: impl FnOnce(&mut P, J::Output, &mut Cx<'_>) + 'static,
     ) -> Prepared {
-        let call = Call::new(self.requests.next_id(), job);
+        let request = self.requests.next_id();
+        self.prepare_as(request, job, then)
+    }
+
+    /// [`Cx::prepare`] under an id taken from [`Cx::next_id`], for a reply
+    /// that must know which request it answers.
+    pub fn prepare_as<P: Pane, J: Job>(
+        &mut self,
+        request: u64,
+        job: J,
+        then: impl FnOnce(&mut P, J::Output, &mut Cx<'_>) + 'static,
+    ) -> Prepared {
+        let call = Call::new(request, job);
         let then: Then = Box::new(move |pane, reply, cx| {
             let pane = pane
                 .downcast_mut::<P>()
@@ -175,7 +187,17 @@ impl<'a> Cx<'a> {
         then: impl FnOnce(&mut P, J::Output, &mut Cx<'_>) + 'static,
     ) {
         let prepared = self.prepare(job, then);
+        self.send(prepared);
+    }
+
+    /// Sends a request made earlier.
+    pub fn send(&mut self, prepared: Prepared) {
         self.requests.send(prepared, None);
+    }
+
+    /// A fresh request id, for [`Cx::prepare_as`].
+    pub fn next_id(&mut self) -> u64 {
+        self.requests.next_id()
     }
 
     /// Loads into `slot`: the newest load of a slot wins, the replies of
@@ -213,6 +235,22 @@ impl<'a> Cx<'a> {
             prompt,
             confirmed: Confirmed::Call(prepared),
         });
+    }
+
+    /// Opens `layer` over the pane, or puts back the one whose key the
+    /// pane took.
+    pub fn open(&mut self, layer: Layer) {
+        *self.layer = Some(layer);
+    }
+
+    /// Closes the layer over the pane.
+    pub fn close(&mut self) {
+        *self.layer = None;
+    }
+
+    /// The layer over the pane, if any.
+    pub fn layer_mut(&mut self) -> Option<&mut Layer> {
+        self.layer.as_mut()
     }
 
     pub fn set_status(&mut self, text: impl Into<String>, error: bool) {

@@ -21,10 +21,6 @@ use sysman_api::documents::{
     DescribeDocument, DocumentIdentifier, DocumentKeyValuesFilter, DocumentVersionInfo,
     GetDocument, ListDocumentVersions, ListDocuments,
 };
-use sysman_api::parameters::{
-    DeleteParameter, DescribeParameters, GetParameter, GetParameterHistory, LabelParameterVersion,
-    Parameter, ParameterHistory, ParameterMetadata,
-};
 
 use sysman_api::client::{Client, StreamItem};
 use sysman_api::patch::{DeletePatchBaseline, RegisterDefaultPatchBaseline};
@@ -176,18 +172,6 @@ impl Connection {
         }
     }
 
-    pub async fn all_parameters(&self) -> Result<Vec<ParameterMetadata>, ApiError> {
-        self.every_page(
-            |next_token| DescribeParameters {
-                max_results: Some(50),
-                next_token,
-                ..Default::default()
-            },
-            |page| (page.parameters, page.next_token),
-        )
-        .await
-    }
-
     /// Every Command document, for the send form's picker.
     pub async fn command_documents(&self) -> Result<Vec<DocumentIdentifier>, ApiError> {
         self.every_page(
@@ -287,34 +271,6 @@ impl Connection {
         })
     }
 
-    async fn parameter_with_history(
-        &self,
-        name: &str,
-    ) -> Result<(Parameter, Vec<ParameterHistory>), ApiError> {
-        let current = self.call(GetParameter {
-            name: name.to_owned(),
-            with_decryption: Some(false),
-        });
-        let parameter = current.await?.parameter;
-        let mut history = Vec::new();
-        let mut next_token = None;
-        loop {
-            let page = self
-                .call(GetParameterHistory {
-                    name: name.to_owned(),
-                    max_results: Some(50),
-                    next_token,
-                    ..Default::default()
-                })
-                .await?;
-            history.extend(page.parameters);
-            match page.next_token {
-                Some(token) => next_token = Some(token),
-                None => return Ok((parameter, history)),
-            }
-        }
-    }
-
     /// Carries out one effect and says how it went.
     pub async fn perform(&self, effect: Effect) -> BackendMsg {
         let text = |e: ApiError| format!("{}: {}", e.code, e.message);
@@ -323,69 +279,6 @@ impl Connection {
                 request: call.request,
                 reply: call.perform(self).await,
             },
-            Effect::LoadParameters { request } => BackendMsg::ParametersLoaded {
-                request,
-                result: self.all_parameters().await.map_err(text),
-            },
-            Effect::LoadParameter { name } => {
-                let result = self
-                    .parameter_with_history(&name)
-                    .await
-                    .map(Box::new)
-                    .map_err(text);
-                BackendMsg::ParameterLoaded { name, result }
-            }
-            Effect::RevealParameter { name } => {
-                let result = self
-                    .call(GetParameter {
-                        name: name.clone(),
-                        with_decryption: Some(true),
-                    })
-                    .await
-                    .map(|out| out.parameter.value)
-                    .map_err(text);
-                BackendMsg::ParameterRevealed { name, result }
-            }
-            Effect::PutParameter { request, put } => {
-                let name = put.name.clone();
-                let result = self
-                    .call(*put)
-                    .await
-                    .map(|out| format!("saved {name}, version {}", out.version))
-                    .map_err(text);
-                BackendMsg::Done { request, result }
-            }
-            Effect::LabelVersion {
-                request,
-                name,
-                version,
-                label,
-            } => {
-                let op = LabelParameterVersion {
-                    name: name.clone(),
-                    parameter_version: Some(version),
-                    labels: vec![label.clone()],
-                };
-                let result = match self.call(op).await {
-                    Ok(out) if out.invalid_labels.is_empty() => {
-                        Ok(format!("labelled version {version} of {name} '{label}'"))
-                    }
-                    Ok(_) => Err(format!(
-                        "'{label}' is not a valid label: use letters, digits, '.', '-' and '_', \
-                         not starting with a digit, aws or ssm"
-                    )),
-                    Err(e) => Err(text(e)),
-                };
-                BackendMsg::Done { request, result }
-            }
-            Effect::DeleteParameter { request, name } => {
-                let result = self
-                    .call(DeleteParameter { name: name.clone() })
-                    .await
-                    .map(|_| format!("deleted parameter {name}"))
-                    .map_err(text);
-                BackendMsg::Done { request, result }
-            }
             Effect::LoadCommands { request, token } => {
                 let result = self
                     .call(ListCommands {

@@ -59,8 +59,9 @@ pub fn render(frame: &mut Frame, app: &App) {
         pane.render(frame, areas.body, theme, app.now);
     } else {
         match app.pane {
-            PaneId::Fleet | PaneId::Activations => unreachable!("built on Pane"),
-            PaneId::Parameters => app.parameters.render(frame, areas.body, theme, app.now),
+            PaneId::Fleet | PaneId::Activations | PaneId::Parameters => {
+                unreachable!("built on Pane")
+            }
             PaneId::Commands => app.commands.render(frame, areas.body, theme, app.now),
             PaneId::Documents => app.documents.render(frame, areas.body, theme, app.now),
             PaneId::Patch => app.patch.render(frame, areas.body, theme, app.now),
@@ -463,8 +464,13 @@ fn render_palette(frame: &mut Frame, app: &App, palette: &crate::app::Palette, a
     );
 }
 
-fn render_form(frame: &mut Frame, app: &App, form: &crate::form::ParamForm, area: Rect) {
-    use crate::form::Field;
+fn render_form(
+    frame: &mut Frame,
+    app: &App,
+    form: &crate::panes::parameters::form::ParamForm,
+    area: Rect,
+) {
+    use crate::panes::parameters::form::Field;
     let theme = &app.theme;
     let problems = form.problems();
     let mut lines = Vec::new();

@@ -14,7 +14,7 @@ use sysman::fixture::Fixture;
 use sysman::keys::{Command, Scope};
 use sysman::panes::commands::send::{Field as SendField, Stage};
 use sysman::panes::patch::create::CreateBaseline;
-use sysman::runtime::job::{Call, Reply};
+use sysman::runtime::job::{Call, EveryPage, Reply};
 use sysman_api::commands::{GetCommandOutput, ListCommandInvocations, ListCommands, SendCommand};
 use sysman_api::compliance::{
     ListComplianceItems, ListComplianceSummaries, ListResourceComplianceSummaries,
@@ -23,7 +23,10 @@ use sysman_api::documents::{DescribeDocument, GetDocument, ListDocumentVersions,
 use sysman_api::fleet::{
     DeleteActivation, DeregisterManagedInstance, DescribeActivations, ListNodes,
 };
-use sysman_api::parameters::{DescribeParameters, GetParameter, GetParameterHistory, PutParameter};
+use sysman_api::parameters::{
+    DeleteParameter, DescribeParameters, GetParameter, GetParameterHistory, LabelParameterVersion,
+    ParameterMetadata, PutParameter,
+};
 use sysman_api::patch::{
     DescribeAvailablePatches, DescribeEffectivePatchesForPatchBaseline, DescribePatchBaselines,
     DescribePatchCounts, DescribePatchGroupState, DescribePatchGroups, DescribePatchProperties,
@@ -331,7 +334,9 @@ async fn push_through(fx: &Fixture, app: &mut App, events: &mut Receiver<Event>)
                 }
                 for _ in 0..4 {
                     match &app.layer {
-                        Some(Layer::Form(f)) if f.focus != sysman::form::Field::Value => {
+                        Some(Layer::Form(f))
+                            if f.focus != sysman::panes::parameters::form::Field::Value =>
+                        {
                             press(fx, app, events, "tab").await
                         }
                         _ => break,
@@ -474,7 +479,13 @@ fn reply_error(reply: Reply) -> Option<String> {
             )*
         };
     }
-    try_each!(reply: DeleteActivation, DeregisterManagedInstance);
+    try_each!(
+        reply: DeleteActivation,
+        DeregisterManagedInstance,
+        PutParameter,
+        LabelParameterVersion,
+        DeleteParameter,
+    );
     panic!("a reply to an operation this test does not send: {reply:?}")
 }
 
@@ -528,20 +539,21 @@ async fn a_read_only_connection_refuses_every_write_and_reads() {
         ..SendCommand::default()
     };
     let effects = vec![
-        Effect::PutParameter {
-            request: 1,
-            put: Box::new(put),
-        },
-        Effect::LabelVersion {
-            request: 2,
-            name: "/app/web/url".into(),
-            version: 1,
-            label: "stable".into(),
-        },
-        Effect::DeleteParameter {
-            request: 3,
-            name: "/app/web/url".into(),
-        },
+        Effect::Call(Call::new(1, put)),
+        Effect::Call(Call::new(
+            2,
+            LabelParameterVersion {
+                name: "/app/web/url".into(),
+                parameter_version: Some(1),
+                labels: vec!["stable".into()],
+            },
+        )),
+        Effect::Call(Call::new(
+            3,
+            DeleteParameter {
+                name: "/app/web/url".into(),
+            },
+        )),
         Effect::Call(Call::new(4, DeregisterManagedInstance { instance_id })),
         Effect::Call(Call::new(5, DeleteActivation { activation_id })),
         Effect::SendCommand {
@@ -610,13 +622,23 @@ async fn a_read_only_connection_refuses_every_write_and_reads() {
         fx.backend.audit_records().await.unwrap()[from..].is_empty(),
         "a refused write is not even audited: it never left the console"
     );
+    let every_parameter = EveryPage(DescribeParameters {
+        max_results: Some(50),
+        ..DescribeParameters::default()
+    });
     match connection
-        .perform(Effect::LoadParameters { request: 12 })
+        .perform(Effect::Call(Call::new(12, every_parameter)))
         .await
     {
-        BackendMsg::ParametersLoaded {
-            result: Ok(list), ..
-        } => assert_eq!(list.len(), 2),
+        BackendMsg::Reply { reply, .. } => {
+            match *reply
+                .downcast::<Result<Vec<ParameterMetadata>, ApiError>>()
+                .unwrap()
+            {
+                Ok(list) => assert_eq!(list.len(), 2),
+                other => panic!("a read goes through: {other:?}"),
+            }
+        }
         other => panic!("a read goes through: {other:?}"),
     }
 }
