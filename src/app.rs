@@ -7,7 +7,6 @@
 //! every screen can be reproduced from a sequence of messages.
 
 mod compliance;
-mod docs;
 mod patch;
 mod run;
 
@@ -17,9 +16,7 @@ use sysman_api::commands::{
     Command as RunCommand, CommandInvocation, GetCommandOutputResult, SendCommand,
 };
 use sysman_api::compliance::ComplianceItem;
-use sysman_api::documents::{
-    DocumentDescription, DocumentFormat, DocumentIdentifier, DocumentVersionInfo, GetDocumentResult,
-};
+use sysman_api::documents::{DocumentDescription, DocumentIdentifier};
 use sysman_api::events::Event;
 use sysman_api::patch::{
     DescribePatchCountsResult, DescribePatchGroupStateResult, PatchBaselineDescription,
@@ -42,8 +39,8 @@ use crate::panes::patch::PatchPane;
 use crate::panes::patch::approval::{Approval, SelectBy, Verdict};
 use crate::panes::patch::create::{BaselineForm, CreateBaseline, CreateError};
 use crate::panes::patch::matrix::{CountScope, MatrixData};
-use crate::panes::{Handled, Pane, PaneId};
-use crate::request::{Cx, Prepared, Requests};
+use crate::panes::{Handled, Pane, PaneId, Room};
+use crate::request::{Cx, Loads, Prepared, Requests};
 use crate::runtime::job::{Call, Reply};
 use crate::theme::Theme;
 
@@ -101,21 +98,6 @@ pub enum BackendMsg {
     CommandSent {
         request: u64,
         result: Result<Box<RunCommand>, String>,
-    },
-    /// Every document, for the Documents pane.
-    AllDocumentsLoaded {
-        request: u64,
-        result: Result<Vec<DocumentIdentifier>, String>,
-    },
-    /// A document's description and versions, for its detail view.
-    DocumentDetailLoaded {
-        request: u64,
-        result: Result<Box<(DocumentDescription, Vec<DocumentVersionInfo>)>, String>,
-    },
-    /// One version's content, for the detail view.
-    DocumentContentLoaded {
-        request: u64,
-        result: Result<Box<GetDocumentResult>, String>,
     },
     /// Every patch baseline, and which patch group has which.
     BaselinesLoaded {
@@ -220,23 +202,6 @@ pub enum Effect {
     CancelCommand {
         request: u64,
         command_id: String,
-    },
-    /// Every document, paged through.
-    LoadAllDocuments {
-        request: u64,
-    },
-    /// DescribeDocument and every version of `name`.
-    LoadDocumentDetail {
-        request: u64,
-        name: String,
-    },
-    /// GetDocument: `version` (`None`: the default) in `format` (`None`:
-    /// as stored).
-    LoadDocumentContent {
-        request: u64,
-        name: String,
-        version: Option<String>,
-        format: Option<DocumentFormat>,
     },
     /// Every patch baseline and patch group registration.
     LoadBaselines {
@@ -385,10 +350,6 @@ pub struct App {
     /// A command changed since the history page was loaded.
     commands_stale: bool,
     documents_request: Option<u64>,
-    /// The Documents pane's load in flight.
-    docs_request: Option<u64>,
-    /// A document changed since the Documents list was loaded.
-    docs_stale: bool,
 }
 
 impl App {
@@ -426,8 +387,6 @@ impl App {
             commands_request: None,
             commands_stale: false,
             documents_request: None,
-            docs_request: None,
-            docs_stale: false,
         };
         app.parameters.readonly = readonly;
         app.commands.readonly = readonly;
@@ -448,6 +407,7 @@ impl App {
             PaneId::Fleet => Some(&self.fleet),
             PaneId::Activations => Some(&self.activations),
             PaneId::Parameters => Some(&self.parameters),
+            PaneId::Documents => Some(&self.documents),
             _ => None,
         }
     }
@@ -463,21 +423,33 @@ impl App {
             fleet,
             activations,
             parameters,
+            documents,
             requests,
             status,
             layer,
             now,
             readonly,
+            pane: shown,
             ..
         } = self;
         let pane: &mut dyn Pane = match id {
             PaneId::Fleet => fleet,
             PaneId::Activations => activations,
             PaneId::Parameters => parameters,
+            PaneId::Documents => documents,
             _ => return None,
         };
-        let mut cx = Cx::new(id, requests, status, layer, *now, *readonly);
+        let shown = *shown == id;
+        let mut cx = Cx::new(id, requests, status, layer, *now, *readonly, shown);
         Some(f(pane, &mut cx))
+    }
+
+    /// Whether a pane built on [`Pane`] has marks to flush.
+    fn panes_need_flush(&self) -> bool {
+        PaneId::ALL.into_iter().any(|id| {
+            self.pane(id)
+                .is_some_and(|pane| pane.needs_flush(&Loads::new(id, &self.requests)))
+        })
     }
 
     /// Every pane built on [`Pane`], in the palette's order.
@@ -520,9 +492,13 @@ impl App {
     /// up to date; the runtime calls it before drawing.
     pub fn settle(&mut self) {
         let page = crate::ui::table_rows(self.size, self.filter_line_visible());
-        self.documents.table.set_page(page);
-        self.settle_documents();
-        self.each_pane(|pane, _| pane.settle(page));
+        let room = Room {
+            page,
+            body: crate::ui::body_height(self.size, self.filter_line_visible()),
+            size: self.size,
+            now: self.now,
+        };
+        self.each_pane(|pane, _| pane.settle(&room));
         self.settle_commands(page);
         self.settle_patch();
         self.settle_compliance();
@@ -538,14 +514,13 @@ impl App {
             return pane.table().filter.text();
         }
         match self.pane {
-            PaneId::Fleet | PaneId::Activations | PaneId::Parameters => {
+            PaneId::Fleet | PaneId::Activations | PaneId::Parameters | PaneId::Documents => {
                 unreachable!("built on Pane")
             }
             PaneId::Commands => match &self.commands.detail {
                 Some(d) => d.table.filter.text(),
                 None => self.commands.table.filter.text(),
             },
-            PaneId::Documents => self.documents.table.filter.text(),
             PaneId::Patch => self.patch.table().filter.text(),
             PaneId::Compliance => self.compliance.table().filter.text(),
         }
@@ -560,11 +535,10 @@ impl App {
             return pane.in_table();
         }
         match self.pane {
-            PaneId::Fleet | PaneId::Activations | PaneId::Parameters => {
+            PaneId::Fleet | PaneId::Activations | PaneId::Parameters | PaneId::Documents => {
                 unreachable!("built on Pane")
             }
             PaneId::Commands => self.commands.view() != RunView::Output,
-            PaneId::Documents => self.documents.detail.is_none(),
             PaneId::Patch | PaneId::Compliance => true,
         }
     }
@@ -582,9 +556,6 @@ impl App {
                 RunView::Detail => vec![Scope::Command, Scope::Table, Scope::Global],
                 RunView::Output => vec![Scope::Output, Scope::Global],
             };
-        }
-        if self.pane == PaneId::Documents && self.documents.detail.is_some() {
-            return vec![Scope::Document, Scope::Global];
         }
         if self.pane == PaneId::Patch && self.patch.matrix.is_some() {
             return vec![Scope::Baseline, Scope::Table, Scope::Global];
@@ -620,9 +591,6 @@ impl App {
         crumbs.push(self.pane.title().to_owned());
         if let Some(pane) = self.pane(self.pane) {
             pane.crumbs(&mut crumbs);
-        }
-        if let (PaneId::Documents, Some(d)) = (self.pane, &self.documents.detail) {
-            crumbs.push(d.name.clone());
         }
         if let (PaneId::Patch, Some(m)) = (self.pane, &self.patch.matrix) {
             crumbs.push(m.name.clone());
@@ -771,14 +739,13 @@ impl App {
             return;
         }
         match self.pane {
-            PaneId::Fleet | PaneId::Activations | PaneId::Parameters => {
+            PaneId::Fleet | PaneId::Activations | PaneId::Parameters | PaneId::Documents => {
                 unreachable!("built on Pane")
             }
             PaneId::Commands => match &mut self.commands.detail {
                 Some(d) => d.table.set_filter(text),
                 None => self.commands.table.set_filter(text),
             },
-            PaneId::Documents => self.documents.table.set_filter(text),
             PaneId::Patch => self.patch.table_mut().set_filter(text),
             PaneId::Compliance => self.compliance.table_mut().set_filter(text),
         }
@@ -816,7 +783,6 @@ impl App {
             return Vec::new();
         }
         match pane {
-            PaneId::Documents => self.enter_documents(),
             PaneId::Patch => self.enter_patch(),
             PaneId::Compliance => self.enter_compliance(),
             _ => Vec::new(),
@@ -854,16 +820,6 @@ impl App {
             {
                 return self.scroll_output(command);
             }
-            Command::Up
-            | Command::Down
-            | Command::PageUp
-            | Command::PageDown
-            | Command::Top
-            | Command::Bottom
-                if self.pane == PaneId::Documents && self.documents.detail.is_some() =>
-            {
-                self.scroll_document(command)
-            }
             Command::Up | Command::Down | Command::PageUp | Command::PageDown => {
                 self.move_selection(command)
             }
@@ -871,10 +827,8 @@ impl App {
             Command::NewCommand => return self.open_send_form(),
             Command::RerunCommand => return self.rerun(),
             Command::CancelCommand => self.confirm_cancel_command(),
-            Command::NextVersion | Command::PrevVersion => {
-                return self.step_version(command == Command::NextVersion);
-            }
-            Command::ToggleFormat => return self.toggle_format(),
+            // Only the Documents pane binds these, and takes them.
+            Command::NextVersion | Command::PrevVersion | Command::ToggleFormat => {}
             Command::RunDocument => return self.run_document(),
             Command::SwitchList => self.switch_patch_list(),
             Command::TogglePatch => self.toggle_patch(),
@@ -913,7 +867,6 @@ impl App {
     fn open(&mut self) -> Vec<Effect> {
         match self.pane {
             PaneId::Commands => self.open_command(),
-            PaneId::Documents => self.open_document(),
             PaneId::Patch => self.open_patch(),
             PaneId::Compliance => self.open_compliance(),
             // A pane on `Pane` opens what it has in `handle`.
@@ -930,7 +883,7 @@ impl App {
                 Some(d) => &mut d.table,
                 None => &mut self.commands.table,
             },
-            PaneId::Documents => &mut self.documents.table,
+            PaneId::Documents => self.documents.table_mut(),
             PaneId::Patch => self.patch.table_mut(),
             PaneId::Compliance => self.compliance.table_mut(),
         }
@@ -957,9 +910,7 @@ impl App {
     }
 
     fn back(&mut self) {
-        if self.pane == PaneId::Documents && self.documents.detail.is_some() {
-            self.documents.detail = None;
-        } else if self.pane == PaneId::Patch
+        if self.pane == PaneId::Patch
             && self.current_filter().is_empty()
             && self.patch.matrix.is_some()
         {
@@ -1014,7 +965,6 @@ impl App {
                 self.each_pane(|pane, cx| pane.on_lagged(cx));
                 let mut effects = self.requests.drain();
                 effects.extend(self.reload_commands_after_lag());
-                effects.extend(self.reload_documents_after_lag());
                 effects.extend(self.reload_patch_after_lag());
                 effects.extend(self.reload_compliance_after_lag());
                 return effects;
@@ -1025,9 +975,7 @@ impl App {
                 | Event::CommandChanged { .. }
                 | Event::InvocationChanged { .. }),
             ) => {
-                let mut effects = self.on_document_event(&event);
-                effects.extend(self.on_command_event(event));
-                return effects;
+                return self.on_command_event(event);
             }
             msg @ (BackendMsg::CommandsLoaded { .. }
             | BackendMsg::CommandLoaded { .. }
@@ -1036,9 +984,6 @@ impl App {
             | BackendMsg::DocumentsLoaded { .. }
             | BackendMsg::DocumentDescribed { .. }
             | BackendMsg::CommandSent { .. }) => return self.on_commands_msg(msg),
-            msg @ (BackendMsg::AllDocumentsLoaded { .. }
-            | BackendMsg::DocumentDetailLoaded { .. }
-            | BackendMsg::DocumentContentLoaded { .. }) => return self.on_documents_msg(msg),
             msg @ (BackendMsg::BaselinesLoaded { .. }
             | BackendMsg::GroupStatesLoaded { .. }
             | BackendMsg::MatrixLoaded { .. }

@@ -20,7 +20,7 @@ use sysman_api::events::Event;
 
 use crate::app::Layer;
 use crate::keys::{Command, Scope};
-use crate::request::Cx;
+use crate::request::{Cx, Loads};
 use crate::table::TableView;
 use crate::theme::Theme;
 
@@ -30,6 +30,18 @@ use crate::theme::Theme;
 pub enum Handled {
     Yes,
     No,
+}
+
+/// The room a pane has to draw in, for [`Pane::settle`].
+#[derive(Debug, Clone, Copy)]
+pub struct Room {
+    /// Rows of a full-height table.
+    pub page: usize,
+    /// The height of the pane's area.
+    pub body: u16,
+    /// The whole terminal.
+    pub size: (u16, u16),
+    pub now: Timestamp,
 }
 
 /// One pane of the console. It owns its state, answers its keys, takes the
@@ -71,9 +83,17 @@ pub trait Pane: Any {
     /// Events were lost: reload what could be out of date.
     fn on_lagged(&mut self, _cx: &mut Cx) {}
 
-    /// Brings filtered and sorted rows up to date for a table of `page`
-    /// rows, before drawing.
-    fn settle(&mut self, page: usize);
+    /// Marks events left that [`Pane::flush`] would act on.
+    fn needs_flush(&self, _loads: &Loads) -> bool {
+        false
+    }
+
+    /// Acts on the marks events left, with as few requests as can be.
+    fn flush(&mut self, _cx: &mut Cx) {}
+
+    /// Brings filtered and sorted rows up to date for the room there is,
+    /// before drawing.
+    fn settle(&mut self, room: &Room);
 
     /// Breadcrumbs past the pane's title: what is open in it.
     fn crumbs(&self, _crumbs: &mut Vec<String>) {}

@@ -114,6 +114,22 @@ impl Requests {
     }
 }
 
+/// Which of a pane's loads are in flight, for [`crate::panes::Pane::needs_flush`].
+pub struct Loads<'a> {
+    pane: PaneId,
+    requests: &'a Requests,
+}
+
+impl<'a> Loads<'a> {
+    pub fn new(pane: PaneId, requests: &'a Requests) -> Self {
+        Loads { pane, requests }
+    }
+
+    pub fn loading(&self, slot: &'static str) -> bool {
+        self.requests.loading(self.pane, slot)
+    }
+}
+
 /// What a pane may do while it handles a key, a reply or an event: ask the
 /// backend, say something in the status line, open a confirmation.
 pub struct Cx<'a> {
@@ -123,6 +139,8 @@ pub struct Cx<'a> {
     layer: &'a mut Option<Layer>,
     pub now: Timestamp,
     pub readonly: bool,
+    /// The pane is the one in view.
+    pub shown: bool,
 }
 
 impl<'a> Cx<'a> {
@@ -133,6 +151,7 @@ impl<'a> Cx<'a> {
         layer: &'a mut Option<Layer>,
         now: Timestamp,
         readonly: bool,
+        shown: bool,
     ) -> Self {
         Cx {
             pane,
@@ -141,6 +160,7 @@ impl<'a> Cx<'a> {
             layer,
             now,
             readonly,
+            shown,
         }
     }
 

@@ -18,8 +18,7 @@ use sysman_api::commands::{
     ListCommandInvocations, ListCommands,
 };
 use sysman_api::documents::{
-    DescribeDocument, DocumentIdentifier, DocumentKeyValuesFilter, DocumentVersionInfo,
-    GetDocument, ListDocumentVersions, ListDocuments,
+    DescribeDocument, DocumentIdentifier, DocumentKeyValuesFilter, ListDocuments,
 };
 
 use sysman_api::client::{Client, StreamItem};
@@ -189,38 +188,6 @@ impl Connection {
         .await
     }
 
-    /// Every document of every type, for the Documents pane.
-    pub async fn all_documents(&self) -> Result<Vec<DocumentIdentifier>, ApiError> {
-        self.every_page(
-            |next_token| ListDocuments {
-                max_results: Some(50),
-                next_token,
-                ..ListDocuments::default()
-            },
-            |page| (page.document_identifiers, page.next_token),
-        )
-        .await
-    }
-
-    /// Every version of a document, oldest first.
-    pub async fn document_versions(
-        &self,
-        name: &str,
-    ) -> Result<Vec<DocumentVersionInfo>, ApiError> {
-        let mut list = self
-            .every_page(
-                |next_token| ListDocumentVersions {
-                    name: name.to_owned(),
-                    max_results: Some(50),
-                    next_token,
-                },
-                |page| (page.document_versions, page.next_token),
-            )
-            .await?;
-        list.sort_by_key(|v| v.document_version.parse::<u64>().unwrap_or(0));
-        Ok(list)
-    }
-
     /// Invocations of a command with their steps: all of them, or those
     /// of the nodes named.
     pub async fn invocations(
@@ -352,45 +319,6 @@ impl Connection {
                     .map(|out| Box::new(out.document))
                     .map_err(text);
                 BackendMsg::DocumentDescribed { request, result }
-            }
-            Effect::LoadAllDocuments { request } => BackendMsg::AllDocumentsLoaded {
-                request,
-                result: self.all_documents().await.map_err(text),
-            },
-            Effect::LoadDocumentDetail { request, name } => {
-                let describe = self
-                    .call(DescribeDocument {
-                        name: name.clone(),
-                        ..DescribeDocument::default()
-                    })
-                    .await;
-                let result = match describe {
-                    Ok(out) => self
-                        .document_versions(&name)
-                        .await
-                        .map(|versions| Box::new((out.document, versions))),
-                    Err(e) => Err(e),
-                }
-                .map_err(text);
-                BackendMsg::DocumentDetailLoaded { request, result }
-            }
-            Effect::LoadDocumentContent {
-                request,
-                name,
-                version,
-                format,
-            } => {
-                let result = self
-                    .call(GetDocument {
-                        name,
-                        version_name: None,
-                        document_version: version,
-                        document_format: format.map(|f| f.as_str().to_owned()),
-                    })
-                    .await
-                    .map(Box::new)
-                    .map_err(text);
-                BackendMsg::DocumentContentLoaded { request, result }
             }
             Effect::SendCommand { request, send } => {
                 let result = self

@@ -464,9 +464,9 @@ impl App {
         history
             || detail
             || output
-            || self.documents_need_flush()
             || self.patch_needs_flush()
             || self.compliance_needs_flush()
+            || self.panes_need_flush()
     }
 
     fn full_reload(&self, d: &CommandDetail) -> bool {
@@ -518,10 +518,36 @@ impl App {
             }
         }
         effects.extend(self.output_fetch());
-        effects.extend(self.flush_documents());
+        self.with_pane(PaneId::Documents, |pane, cx| pane.flush(cx));
+        effects.extend(self.requests.drain());
         effects.extend(self.flush_patch());
         effects.extend(self.flush_compliance());
         effects
+    }
+
+    /// `R`: the send form on the open or selected document.
+    pub(super) fn run_document(&mut self) -> Vec<Effect> {
+        let (name, kind) = match &self.documents.detail {
+            Some(d) => (
+                d.name.clone(),
+                d.description.as_ref().map(|desc| desc.document_type),
+            ),
+            None => match self.documents.selected() {
+                Some(doc) => (doc.name.clone(), Some(doc.document_type)),
+                None => return Vec::new(),
+            },
+        };
+        if let Some(kind) = kind.filter(|k| *k != sysman_api::documents::DocumentType::Command) {
+            self.set_status(
+                format!(
+                    "{name} is a {} document: only Command documents run on nodes",
+                    kind.as_str()
+                ),
+                true,
+            );
+            return Vec::new();
+        }
+        self.open_send_form_for(&name)
     }
 
     pub(super) fn reload_commands_after_lag(&mut self) -> Vec<Effect> {

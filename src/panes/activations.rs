@@ -10,7 +10,7 @@ use sysman_api::events::Event;
 use sysman_api::fleet::{Activation, DeleteActivation, DescribeActivations};
 use sysman_api::{ApiError, Timestamp};
 
-use super::{Handled, Pane, age};
+use super::{Handled, Pane, Room, age};
 use crate::filter;
 use crate::keys::{Command, Scope};
 use crate::request::Cx;
@@ -217,8 +217,8 @@ impl Pane for ActivationsPane {
         self.load(cx);
     }
 
-    fn settle(&mut self, page: usize) {
-        self.table.set_page(page);
+    fn settle(&mut self, room: &Room) {
+        self.table.set_page(room.page);
         self.sort_and_filter();
     }
 

@@ -16,7 +16,7 @@ use super::form::{Field, ParamForm};
 use super::{Detail, ParametersPane, ParametersView};
 use crate::app::Layer;
 use crate::keys::{Command, Scope};
-use crate::panes::{Handled, Pane};
+use crate::panes::{Handled, Pane, Room};
 use crate::request::Cx;
 use crate::runtime::Connection;
 use crate::runtime::job::{EveryPage, Job, Paged};
@@ -442,8 +442,8 @@ impl Pane for ParametersPane {
         self.load(cx);
     }
 
-    fn settle(&mut self, page: usize) {
-        self.table.set_page(page);
+    fn settle(&mut self, room: &Room) {
+        self.table.set_page(room.page);
         self.sort_and_filter();
     }
 
