@@ -6,7 +6,6 @@
 //! `update` never awaits and `render` (in `ui`) never changes anything, so
 //! every screen can be reproduced from a sequence of messages.
 
-mod compliance;
 mod patch;
 mod run;
 
@@ -15,7 +14,6 @@ use sysman_api::Timestamp;
 use sysman_api::commands::{
     Command as RunCommand, CommandInvocation, GetCommandOutputResult, SendCommand,
 };
-use sysman_api::compliance::ComplianceItem;
 use sysman_api::documents::{DocumentDescription, DocumentIdentifier};
 use sysman_api::events::Event;
 use sysman_api::patch::{
@@ -30,7 +28,7 @@ use crate::panes::activations::ActivationsPane;
 use crate::panes::commands::output::Stream;
 use crate::panes::commands::send::SendForm;
 use crate::panes::commands::{CommandsPane, RunView};
-use crate::panes::compliance::{ComplianceData, CompliancePane};
+use crate::panes::compliance::CompliancePane;
 use crate::panes::documents::DocumentsPane;
 use crate::panes::fleet::FleetPane;
 use crate::panes::parameters::ParametersPane;
@@ -135,15 +133,6 @@ pub enum BackendMsg {
         request: u64,
         result: Result<Box<PatchBaselineDescription>, String>,
     },
-    ComplianceLoaded {
-        request: u64,
-        result: Result<Box<ComplianceData>, String>,
-    },
-    /// One node's compliance items.
-    ComplianceItemsLoaded {
-        request: u64,
-        result: Result<Vec<ComplianceItem>, String>,
-    },
     Event(Event),
     /// The event stream dropped events: reload everything.
     Lagged,
@@ -247,15 +236,6 @@ pub enum Effect {
         request: u64,
         scope: CountScope,
         patch_ids: Vec<String>,
-    },
-    /// The summaries by type and every non-compliant node.
-    LoadCompliance {
-        request: u64,
-    },
-    /// Every compliance item of one node.
-    LoadComplianceItems {
-        request: u64,
-        resource_id: String,
     },
 }
 
@@ -408,6 +388,7 @@ impl App {
             PaneId::Activations => Some(&self.activations),
             PaneId::Parameters => Some(&self.parameters),
             PaneId::Documents => Some(&self.documents),
+            PaneId::Compliance => Some(&self.compliance),
             _ => None,
         }
     }
@@ -424,6 +405,7 @@ impl App {
             activations,
             parameters,
             documents,
+            compliance,
             requests,
             status,
             layer,
@@ -432,15 +414,24 @@ impl App {
             pane: shown,
             ..
         } = self;
-        let pane: &mut dyn Pane = match id {
-            PaneId::Fleet => fleet,
-            PaneId::Activations => activations,
-            PaneId::Parameters => parameters,
-            PaneId::Documents => documents,
+        let (pane, fleet): (&mut dyn Pane, _) = match id {
+            PaneId::Fleet => (fleet, None),
+            PaneId::Activations => (activations, Some(&*fleet)),
+            PaneId::Parameters => (parameters, Some(&*fleet)),
+            PaneId::Documents => (documents, Some(&*fleet)),
+            PaneId::Compliance => (compliance, Some(&*fleet)),
             _ => return None,
         };
-        let shown = *shown == id;
-        let mut cx = Cx::new(id, requests, status, layer, *now, *readonly, shown);
+        let mut cx = Cx {
+            pane: id,
+            requests,
+            status,
+            layer,
+            fleet,
+            now: *now,
+            readonly: *readonly,
+            shown: *shown == id,
+        };
         Some(f(pane, &mut cx))
     }
 
@@ -501,7 +492,6 @@ impl App {
         self.each_pane(|pane, _| pane.settle(&room));
         self.settle_commands(page);
         self.settle_patch();
-        self.settle_compliance();
     }
 
     pub fn set_status(&mut self, text: impl Into<String>, error: bool) {
@@ -514,15 +504,16 @@ impl App {
             return pane.table().filter.text();
         }
         match self.pane {
-            PaneId::Fleet | PaneId::Activations | PaneId::Parameters | PaneId::Documents => {
-                unreachable!("built on Pane")
-            }
+            PaneId::Fleet
+            | PaneId::Activations
+            | PaneId::Parameters
+            | PaneId::Documents
+            | PaneId::Compliance => unreachable!("built on Pane"),
             PaneId::Commands => match &self.commands.detail {
                 Some(d) => d.table.filter.text(),
                 None => self.commands.table.filter.text(),
             },
             PaneId::Patch => self.patch.table().filter.text(),
-            PaneId::Compliance => self.compliance.table().filter.text(),
         }
     }
 
@@ -535,11 +526,13 @@ impl App {
             return pane.in_table();
         }
         match self.pane {
-            PaneId::Fleet | PaneId::Activations | PaneId::Parameters | PaneId::Documents => {
-                unreachable!("built on Pane")
-            }
+            PaneId::Fleet
+            | PaneId::Activations
+            | PaneId::Parameters
+            | PaneId::Documents
+            | PaneId::Compliance => unreachable!("built on Pane"),
             PaneId::Commands => self.commands.view() != RunView::Output,
-            PaneId::Patch | PaneId::Compliance => true,
+            PaneId::Patch => true,
         }
     }
 
@@ -559,9 +552,6 @@ impl App {
         }
         if self.pane == PaneId::Patch && self.patch.matrix.is_some() {
             return vec![Scope::Baseline, Scope::Table, Scope::Global];
-        }
-        if self.pane == PaneId::Compliance && self.compliance.node.is_some() {
-            return vec![Scope::Table, Scope::Global];
         }
         vec![self.pane.scope(), Scope::Table, Scope::Global]
     }
@@ -594,9 +584,6 @@ impl App {
         }
         if let (PaneId::Patch, Some(m)) = (self.pane, &self.patch.matrix) {
             crumbs.push(m.name.clone());
-        }
-        if let (PaneId::Compliance, Some(n)) = (self.pane, &self.compliance.node) {
-            crumbs.push(n.resource_id.clone());
         }
         if self.pane == PaneId::Commands {
             if let Some(d) = &self.commands.detail {
@@ -739,15 +726,16 @@ impl App {
             return;
         }
         match self.pane {
-            PaneId::Fleet | PaneId::Activations | PaneId::Parameters | PaneId::Documents => {
-                unreachable!("built on Pane")
-            }
+            PaneId::Fleet
+            | PaneId::Activations
+            | PaneId::Parameters
+            | PaneId::Documents
+            | PaneId::Compliance => unreachable!("built on Pane"),
             PaneId::Commands => match &mut self.commands.detail {
                 Some(d) => d.table.set_filter(text),
                 None => self.commands.table.set_filter(text),
             },
             PaneId::Patch => self.patch.table_mut().set_filter(text),
-            PaneId::Compliance => self.compliance.table_mut().set_filter(text),
         }
     }
 
@@ -784,7 +772,6 @@ impl App {
         }
         match pane {
             PaneId::Patch => self.enter_patch(),
-            PaneId::Compliance => self.enter_compliance(),
             _ => Vec::new(),
         }
     }
@@ -868,7 +855,6 @@ impl App {
         match self.pane {
             PaneId::Commands => self.open_command(),
             PaneId::Patch => self.open_patch(),
-            PaneId::Compliance => self.open_compliance(),
             // A pane on `Pane` opens what it has in `handle`.
             _ => Vec::new(),
         }
@@ -915,11 +901,6 @@ impl App {
             && self.patch.matrix.is_some()
         {
             self.back_in_matrix();
-        } else if self.pane == PaneId::Compliance
-            && self.current_filter().is_empty()
-            && self.compliance.node.is_some()
-        {
-            self.compliance.node = None;
         } else if self.pane == PaneId::Commands && self.commands.output.is_some() {
             self.commands.output = None;
         } else if self.pane == PaneId::Commands
@@ -951,22 +932,19 @@ impl App {
                 | Event::NodeRemoved { .. }
                 | Event::ParameterChanged { .. }
                 | Event::ParameterPolicy { .. }
-                | Event::ParameterDeleted { .. },
+                | Event::ParameterDeleted { .. }
+                | Event::ComplianceChanged { .. },
             ) => {}
             BackendMsg::Event(
                 event @ (Event::PatchBaselineChanged { .. }
                 | Event::PatchBaselineDeleted { .. }
                 | Event::PatchStateChanged { .. }),
             ) => self.on_patch_event(&event),
-            BackendMsg::Event(Event::ComplianceChanged { resource_id, .. }) => {
-                self.on_compliance_event(&resource_id)
-            }
             BackendMsg::Lagged => {
                 self.each_pane(|pane, cx| pane.on_lagged(cx));
                 let mut effects = self.requests.drain();
                 effects.extend(self.reload_commands_after_lag());
                 effects.extend(self.reload_patch_after_lag());
-                effects.extend(self.reload_compliance_after_lag());
                 return effects;
             }
             BackendMsg::Event(
@@ -991,10 +969,6 @@ impl App {
             | BackendMsg::BaselineCreated { .. }
             | BackendMsg::LackingCounted { .. }
             | BackendMsg::BaselineUpdated { .. }) => return self.on_patch_msg(msg),
-            msg @ (BackendMsg::ComplianceLoaded { .. }
-            | BackendMsg::ComplianceItemsLoaded { .. }) => {
-                return self.on_compliance_msg(msg);
-            }
             BackendMsg::Done { result, .. } => match result {
                 Ok(text) => self.set_status(text, false),
                 Err(text) => self.set_status(text, true),

@@ -10,6 +10,7 @@ use std::fmt;
 use sysman_api::Timestamp;
 
 use crate::app::{Confirmed, Effect, Layer, Status};
+use crate::panes::fleet::FleetPane;
 use crate::panes::{Pane, PaneId};
 use crate::runtime::job::{Call, Job, Reply};
 
@@ -133,10 +134,13 @@ impl<'a> Loads<'a> {
 /// What a pane may do while it handles a key, a reply or an event: ask the
 /// backend, say something in the status line, open a confirmation.
 pub struct Cx<'a> {
-    pane: PaneId,
-    requests: &'a mut Requests,
-    status: &'a mut Option<Status>,
-    layer: &'a mut Option<Layer>,
+    pub(crate) pane: PaneId,
+    pub(crate) requests: &'a mut Requests,
+    pub(crate) status: &'a mut Option<Status>,
+    pub(crate) layer: &'a mut Option<Layer>,
+    /// The fleet, for what other panes show of its nodes (`None` in the
+    /// Fleet pane itself).
+    pub(crate) fleet: Option<&'a FleetPane>,
     pub now: Timestamp,
     pub readonly: bool,
     /// The pane is the one in view.
@@ -144,26 +148,6 @@ pub struct Cx<'a> {
 }
 
 impl<'a> Cx<'a> {
-    pub fn new(
-        pane: PaneId,
-        requests: &'a mut Requests,
-        status: &'a mut Option<Status>,
-        layer: &'a mut Option<Layer>,
-        now: Timestamp,
-        readonly: bool,
-        shown: bool,
-    ) -> Self {
-        Cx {
-            pane,
-            requests,
-            status,
-            layer,
-            now,
-            readonly,
-            shown,
-        }
-    }
-
     /// A request for `job`, whose reply `then` hands to pane `P`; not sent
     /// yet.
     pub fn prepare<P: Pane, J: Job>(
@@ -271,6 +255,14 @@ impl<'a> Cx<'a> {
     /// The layer over the pane, if any.
     pub fn layer_mut(&mut self) -> Option<&mut Layer> {
         self.layer.as_mut()
+    }
+
+    /// A node's name, as the fleet knows it (empty if it does not).
+    pub fn node_name(&self, instance_id: &str) -> String {
+        self.fleet
+            .and_then(|fleet| fleet.row(instance_id))
+            .map(|row| row.name.clone())
+            .unwrap_or_default()
     }
 
     pub fn set_status(&mut self, text: impl Into<String>, error: bool) {

@@ -3,7 +3,6 @@
 //! its effects in the background, and redraws at most ~60 times a second,
 //! only when something changed.
 
-mod compliance;
 pub mod job;
 mod patch;
 
@@ -407,17 +406,6 @@ impl Connection {
             } => BackendMsg::LackingCounted {
                 request,
                 result: self.lacking_any(&scope, patch_ids).await.map_err(text),
-            },
-            Effect::LoadCompliance { request } => BackendMsg::ComplianceLoaded {
-                request,
-                result: self.compliance().await.map(Box::new).map_err(text),
-            },
-            Effect::LoadComplianceItems {
-                request,
-                resource_id,
-            } => BackendMsg::ComplianceItemsLoaded {
-                request,
-                result: self.compliance_items(&resource_id).await.map_err(text),
             },
         }
     }

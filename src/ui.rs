@@ -59,12 +59,13 @@ pub fn render(frame: &mut Frame, app: &App) {
         pane.render(frame, areas.body, theme, app.now);
     } else {
         match app.pane {
-            PaneId::Fleet | PaneId::Activations | PaneId::Parameters | PaneId::Documents => {
-                unreachable!("built on Pane")
-            }
+            PaneId::Fleet
+            | PaneId::Activations
+            | PaneId::Parameters
+            | PaneId::Documents
+            | PaneId::Compliance => unreachable!("built on Pane"),
             PaneId::Commands => app.commands.render(frame, areas.body, theme, app.now),
             PaneId::Patch => app.patch.render(frame, areas.body, theme, app.now),
-            PaneId::Compliance => app.compliance.render(frame, areas.body, theme, app.now),
         }
     }
     if let Some(filter) = areas.filter {

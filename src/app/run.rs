@@ -461,12 +461,7 @@ impl App {
             .output
             .as_ref()
             .is_some_and(|o| o.stale && o.request.is_none());
-        history
-            || detail
-            || output
-            || self.patch_needs_flush()
-            || self.compliance_needs_flush()
-            || self.panes_need_flush()
+        history || detail || output || self.patch_needs_flush() || self.panes_need_flush()
     }
 
     fn full_reload(&self, d: &CommandDetail) -> bool {
@@ -521,7 +516,8 @@ impl App {
         self.with_pane(PaneId::Documents, |pane, cx| pane.flush(cx));
         effects.extend(self.requests.drain());
         effects.extend(self.flush_patch());
-        effects.extend(self.flush_compliance());
+        self.with_pane(PaneId::Compliance, |pane, cx| pane.flush(cx));
+        effects.extend(self.requests.drain());
         effects
     }
 
