@@ -6,20 +6,7 @@
 //! `update` never awaits and `render` (in `ui`) never changes anything, so
 //! every screen can be reproduced from a sequence of messages.
 
-mod patch;
 mod run;
-
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
-use sysman_api::Timestamp;
-use sysman_api::commands::{
-    Command as RunCommand, CommandInvocation, GetCommandOutputResult, SendCommand,
-};
-use sysman_api::documents::{DocumentDescription, DocumentIdentifier};
-use sysman_api::events::Event;
-use sysman_api::patch::{
-    DescribePatchCountsResult, DescribePatchGroupStateResult, PatchBaselineDescription,
-    PatchBaselineIdentity, PatchGroupPatchBaselineMapping, UpdatePatchBaseline,
-};
 
 use crate::keys::{Command, Key, KeyMap, Lookup, Scope};
 pub use crate::palette::Palette;
@@ -30,17 +17,23 @@ use crate::panes::commands::send::SendForm;
 use crate::panes::commands::{CommandsPane, RunView};
 use crate::panes::compliance::CompliancePane;
 use crate::panes::documents::DocumentsPane;
-use crate::panes::fleet::FleetPane;
+use crate::panes::fleet::{FleetPane, FleetView};
 use crate::panes::parameters::ParametersPane;
 use crate::panes::parameters::form::ParamForm;
 use crate::panes::patch::PatchPane;
-use crate::panes::patch::approval::{Approval, SelectBy, Verdict};
-use crate::panes::patch::create::{BaselineForm, CreateBaseline, CreateError};
-use crate::panes::patch::matrix::{CountScope, MatrixData};
+use crate::panes::patch::approval::{Approval, SelectBy};
+use crate::panes::patch::create::BaselineForm;
 use crate::panes::{Handled, Pane, PaneId, Room};
 use crate::request::{Cx, Loads, Prepared, Requests};
 use crate::runtime::job::{Call, Reply};
 use crate::theme::Theme;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use sysman_api::Timestamp;
+use sysman_api::commands::{
+    Command as RunCommand, CommandInvocation, GetCommandOutputResult, SendCommand,
+};
+use sysman_api::documents::{DocumentDescription, DocumentIdentifier};
+use sysman_api::events::Event;
 
 /// Something that happened.
 #[derive(Debug)]
@@ -97,42 +90,6 @@ pub enum BackendMsg {
         request: u64,
         result: Result<Box<RunCommand>, String>,
     },
-    /// Every patch baseline, and which patch group has which.
-    BaselinesLoaded {
-        request: u64,
-        result: Result<Box<BaselineLists>, String>,
-    },
-    /// How the nodes of each patch group stand.
-    GroupStatesLoaded {
-        request: u64,
-        result: Result<Vec<(String, DescribePatchGroupStateResult)>, String>,
-    },
-    /// A baseline's matrix.
-    MatrixLoaded {
-        request: u64,
-        result: Result<Box<MatrixData>, String>,
-    },
-    /// The open matrix's counts, after nodes reported.
-    MatrixCountsLoaded {
-        request: u64,
-        result: Result<Box<DescribePatchCountsResult>, String>,
-    },
-    /// A baseline created (and registered for its group): its id, or why
-    /// not.
-    BaselineCreated {
-        request: u64,
-        result: Result<String, CreateError>,
-    },
-    /// The nodes in scope lacking any of the patches an approval chooses.
-    LackingCounted {
-        request: u64,
-        result: Result<i64, String>,
-    },
-    /// An approval or rejection applied.
-    BaselineUpdated {
-        request: u64,
-        result: Result<Box<PatchBaselineDescription>, String>,
-    },
     Event(Event),
     /// The event stream dropped events: reload everything.
     Lagged,
@@ -142,12 +99,6 @@ pub enum BackendMsg {
         result: Result<String, String>,
     },
 }
-
-/// Every patch baseline, and each patch group's registrations.
-pub type BaselineLists = (
-    Vec<PatchBaselineIdentity>,
-    Vec<PatchGroupPatchBaselineMapping>,
-);
 
 /// A backend call for the runtime to make.
 #[derive(Debug)]
@@ -192,51 +143,6 @@ pub enum Effect {
         request: u64,
         command_id: String,
     },
-    /// Every patch baseline and patch group registration.
-    LoadBaselines {
-        request: u64,
-    },
-    /// How the nodes of each of `groups` stand.
-    LoadGroupStates {
-        request: u64,
-        groups: Vec<String>,
-    },
-    /// Everything a baseline's matrix shows.
-    LoadMatrix {
-        request: u64,
-        baseline_id: String,
-    },
-    /// The patch counts of the nodes `scope` covers.
-    LoadMatrixCounts {
-        request: u64,
-        scope: CountScope,
-    },
-    UpdateBaseline {
-        request: u64,
-        update: Box<UpdatePatchBaseline>,
-    },
-    /// CreatePatchBaseline, copying rules, then registering for a group.
-    CreateBaseline {
-        request: u64,
-        create: Box<CreateBaseline>,
-    },
-    /// RegisterDefaultPatchBaseline.
-    SetDefaultBaseline {
-        request: u64,
-        baseline_id: String,
-        name: String,
-    },
-    DeleteBaseline {
-        request: u64,
-        baseline_id: String,
-        name: String,
-    },
-    /// How many nodes `scope` covers lack any of `patch_ids`.
-    CountLacking {
-        request: u64,
-        scope: CountScope,
-        patch_ids: Vec<String>,
-    },
 }
 
 impl Layer {
@@ -244,9 +150,21 @@ impl Layer {
     fn owner(&self) -> Option<PaneId> {
         match self {
             Layer::Form(_) | Layer::Label { .. } => Some(PaneId::Parameters),
+            Layer::Approval(_) | Layer::SelectBy(_) | Layer::BaselineForm(_) => Some(PaneId::Patch),
             _ => None,
         }
     }
+}
+
+/// What a pane asks of the console beyond itself.
+#[derive(Debug)]
+pub enum Ask {
+    /// Show the Fleet pane's table, filtered.
+    ShowFleet { filter: String },
+    /// Open the Run Command send form.
+    SendForm(Box<SendForm>),
+    /// Stop taking keys for the filter (the pane cleared it).
+    EndFilterInput,
 }
 
 /// What sits on top of the pane and takes keys first.
@@ -326,6 +244,8 @@ pub struct App {
     pub quit: bool,
     pub size: (u16, u16),
     requests: Requests,
+    /// What panes asked of the console beyond themselves, this update.
+    asks: Vec<Ask>,
     commands_request: Option<u64>,
     /// A command changed since the history page was loaded.
     commands_stale: bool,
@@ -364,6 +284,7 @@ impl App {
             quit: false,
             size,
             requests: Requests::default(),
+            asks: Vec::new(),
             commands_request: None,
             commands_stale: false,
             documents_request: None,
@@ -388,6 +309,7 @@ impl App {
             PaneId::Activations => Some(&self.activations),
             PaneId::Parameters => Some(&self.parameters),
             PaneId::Documents => Some(&self.documents),
+            PaneId::Patch => Some(&self.patch),
             PaneId::Compliance => Some(&self.compliance),
             _ => None,
         }
@@ -405,8 +327,10 @@ impl App {
             activations,
             parameters,
             documents,
+            patch,
             compliance,
             requests,
+            asks,
             status,
             layer,
             now,
@@ -419,6 +343,7 @@ impl App {
             PaneId::Activations => (activations, Some(&*fleet)),
             PaneId::Parameters => (parameters, Some(&*fleet)),
             PaneId::Documents => (documents, Some(&*fleet)),
+            PaneId::Patch => (patch, Some(&*fleet)),
             PaneId::Compliance => (compliance, Some(&*fleet)),
             _ => return None,
         };
@@ -428,6 +353,7 @@ impl App {
             status,
             layer,
             fleet,
+            asks,
             now: *now,
             readonly: *readonly,
             shown: *shown == id,
@@ -452,8 +378,28 @@ impl App {
 
     pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
         let mut effects = self.update_state(msg);
+        for ask in std::mem::take(&mut self.asks) {
+            effects.extend(self.on_ask(ask));
+        }
         effects.extend(self.requests.drain());
         effects
+    }
+
+    /// Does what a pane asked of the console.
+    fn on_ask(&mut self, ask: Ask) -> Vec<Effect> {
+        match ask {
+            Ask::ShowFleet { filter } => {
+                self.switch_to(PaneId::Fleet);
+                self.fleet.view = FleetView::Table;
+                self.fleet.table.set_filter(&filter);
+                Vec::new()
+            }
+            Ask::SendForm(form) => self.open_form(*form),
+            Ask::EndFilterInput => {
+                self.filter_input = None;
+                Vec::new()
+            }
+        }
     }
 
     fn update_state(&mut self, msg: Msg) -> Vec<Effect> {
@@ -491,7 +437,6 @@ impl App {
         };
         self.each_pane(|pane, _| pane.settle(&room));
         self.settle_commands(page);
-        self.settle_patch();
     }
 
     pub fn set_status(&mut self, text: impl Into<String>, error: bool) {
@@ -508,12 +453,12 @@ impl App {
             | PaneId::Activations
             | PaneId::Parameters
             | PaneId::Documents
+            | PaneId::Patch
             | PaneId::Compliance => unreachable!("built on Pane"),
             PaneId::Commands => match &self.commands.detail {
                 Some(d) => d.table.filter.text(),
                 None => self.commands.table.filter.text(),
             },
-            PaneId::Patch => self.patch.table().filter.text(),
         }
     }
 
@@ -530,9 +475,9 @@ impl App {
             | PaneId::Activations
             | PaneId::Parameters
             | PaneId::Documents
+            | PaneId::Patch
             | PaneId::Compliance => unreachable!("built on Pane"),
             PaneId::Commands => self.commands.view() != RunView::Output,
-            PaneId::Patch => true,
         }
     }
 
@@ -549,9 +494,6 @@ impl App {
                 RunView::Detail => vec![Scope::Command, Scope::Table, Scope::Global],
                 RunView::Output => vec![Scope::Output, Scope::Global],
             };
-        }
-        if self.pane == PaneId::Patch && self.patch.matrix.is_some() {
-            return vec![Scope::Baseline, Scope::Table, Scope::Global];
         }
         vec![self.pane.scope(), Scope::Table, Scope::Global]
     }
@@ -581,9 +523,6 @@ impl App {
         crumbs.push(self.pane.title().to_owned());
         if let Some(pane) = self.pane(self.pane) {
             pane.crumbs(&mut crumbs);
-        }
-        if let (PaneId::Patch, Some(m)) = (self.pane, &self.patch.matrix) {
-            crumbs.push(m.name.clone());
         }
         if self.pane == PaneId::Commands {
             if let Some(d) = &self.commands.detail {
@@ -635,7 +574,11 @@ impl App {
             return Vec::new();
         }
         match layer {
-            Layer::Form(_) | Layer::Label { .. } => unreachable!("the Parameters pane's dialogs"),
+            Layer::Form(_)
+            | Layer::Label { .. }
+            | Layer::Approval(_)
+            | Layer::SelectBy(_)
+            | Layer::BaselineForm(_) => unreachable!("the dialogs of panes on Pane"),
             Layer::Help => match event.code {
                 KeyCode::Esc | KeyCode::Char('?') | KeyCode::Char('q') | KeyCode::Enter => {}
                 _ => self.layer = Some(Layer::Help),
@@ -654,9 +597,6 @@ impl App {
                 _ => self.layer = Some(Layer::Confirm { prompt, confirmed }),
             },
             Layer::Send(form) => return self.on_send_key(*form, event),
-            Layer::Approval(approval) => return self.on_approval_key(approval, event),
-            Layer::SelectBy(chooser) => self.on_select_by_key(chooser, event),
-            Layer::BaselineForm(form) => return self.on_baseline_form_key(*form, event),
             Layer::Palette(mut palette) => match event.code {
                 KeyCode::Esc => {}
                 KeyCode::Enter => return self.run_palette(&palette),
@@ -730,12 +670,12 @@ impl App {
             | PaneId::Activations
             | PaneId::Parameters
             | PaneId::Documents
+            | PaneId::Patch
             | PaneId::Compliance => unreachable!("built on Pane"),
             PaneId::Commands => match &mut self.commands.detail {
                 Some(d) => d.table.set_filter(text),
                 None => self.commands.table.set_filter(text),
             },
-            PaneId::Patch => self.patch.table_mut().set_filter(text),
         }
     }
 
@@ -767,13 +707,8 @@ impl App {
 
     /// Loads what a pane shows the first time it comes into view.
     fn enter_pane(&mut self, pane: PaneId) -> Vec<Effect> {
-        if self.with_pane(pane, |pane, cx| pane.enter(cx)).is_some() {
-            return Vec::new();
-        }
-        match pane {
-            PaneId::Patch => self.enter_patch(),
-            _ => Vec::new(),
-        }
+        self.with_pane(pane, |pane, cx| pane.enter(cx));
+        Vec::new()
     }
 
     pub fn switch_to(&mut self, pane: PaneId) {
@@ -817,16 +752,17 @@ impl App {
             // Only the Documents pane binds these, and takes them.
             Command::NextVersion | Command::PrevVersion | Command::ToggleFormat => {}
             Command::RunDocument => return self.run_document(),
-            Command::SwitchList => self.switch_patch_list(),
-            Command::TogglePatch => self.toggle_patch(),
-            Command::SelectPatchesBy => self.open_select_by(),
-            Command::ApprovePatches => return self.preview_approval(Verdict::Approve),
-            Command::RejectPatches => return self.preview_approval(Verdict::Reject),
-            Command::ScanPatches => return self.patch_now("Scan"),
-            Command::InstallPatches => return self.patch_now("Install"),
-            Command::NewBaseline => self.new_baseline(),
-            Command::SetDefaultBaseline => self.confirm_default_baseline(),
-            Command::DeleteBaseline => self.confirm_delete_baseline(),
+            // Only the Patch Manager pane binds these, and takes them.
+            Command::SwitchList
+            | Command::TogglePatch
+            | Command::SelectPatchesBy
+            | Command::ApprovePatches
+            | Command::RejectPatches
+            | Command::ScanPatches
+            | Command::InstallPatches
+            | Command::NewBaseline
+            | Command::SetDefaultBaseline
+            | Command::DeleteBaseline => {}
             // Only the Fleet pane binds these, and takes them.
             Command::ToggleSelect | Command::DeregisterNode => {}
             Command::RunOnNodes => return self.run_on_nodes(),
@@ -854,7 +790,6 @@ impl App {
     fn open(&mut self) -> Vec<Effect> {
         match self.pane {
             PaneId::Commands => self.open_command(),
-            PaneId::Patch => self.open_patch(),
             // A pane on `Pane` opens what it has in `handle`.
             _ => Vec::new(),
         }
@@ -870,7 +805,7 @@ impl App {
                 None => &mut self.commands.table,
             },
             PaneId::Documents => self.documents.table_mut(),
-            PaneId::Patch => self.patch.table_mut(),
+            PaneId::Patch => Pane::table_mut(&mut self.patch),
             PaneId::Compliance => self.compliance.table_mut(),
         }
     }
@@ -896,12 +831,7 @@ impl App {
     }
 
     fn back(&mut self) {
-        if self.pane == PaneId::Patch
-            && self.current_filter().is_empty()
-            && self.patch.matrix.is_some()
-        {
-            self.back_in_matrix();
-        } else if self.pane == PaneId::Commands && self.commands.output.is_some() {
+        if self.pane == PaneId::Commands && self.commands.output.is_some() {
             self.commands.output = None;
         } else if self.pane == PaneId::Commands
             && self.commands.detail.is_some()
@@ -933,18 +863,15 @@ impl App {
                 | Event::ParameterChanged { .. }
                 | Event::ParameterPolicy { .. }
                 | Event::ParameterDeleted { .. }
-                | Event::ComplianceChanged { .. },
-            ) => {}
-            BackendMsg::Event(
-                event @ (Event::PatchBaselineChanged { .. }
+                | Event::ComplianceChanged { .. }
+                | Event::PatchBaselineChanged { .. }
                 | Event::PatchBaselineDeleted { .. }
-                | Event::PatchStateChanged { .. }),
-            ) => self.on_patch_event(&event),
+                | Event::PatchStateChanged { .. },
+            ) => {}
             BackendMsg::Lagged => {
                 self.each_pane(|pane, cx| pane.on_lagged(cx));
                 let mut effects = self.requests.drain();
                 effects.extend(self.reload_commands_after_lag());
-                effects.extend(self.reload_patch_after_lag());
                 return effects;
             }
             BackendMsg::Event(
@@ -962,13 +889,6 @@ impl App {
             | BackendMsg::DocumentsLoaded { .. }
             | BackendMsg::DocumentDescribed { .. }
             | BackendMsg::CommandSent { .. }) => return self.on_commands_msg(msg),
-            msg @ (BackendMsg::BaselinesLoaded { .. }
-            | BackendMsg::GroupStatesLoaded { .. }
-            | BackendMsg::MatrixLoaded { .. }
-            | BackendMsg::MatrixCountsLoaded { .. }
-            | BackendMsg::BaselineCreated { .. }
-            | BackendMsg::LackingCounted { .. }
-            | BackendMsg::BaselineUpdated { .. }) => return self.on_patch_msg(msg),
             BackendMsg::Done { result, .. } => match result {
                 Ok(text) => self.set_status(text, false),
                 Err(text) => self.set_status(text, true),

@@ -9,8 +9,8 @@ use std::fmt;
 
 use sysman_api::Timestamp;
 
-use crate::app::{Confirmed, Effect, Layer, Status};
-use crate::panes::fleet::FleetPane;
+use crate::app::{Ask, Confirmed, Effect, Layer, Status};
+use crate::panes::fleet::{FleetPane, FleetRow};
 use crate::panes::{Pane, PaneId};
 use crate::runtime::job::{Call, Job, Reply};
 
@@ -141,6 +141,7 @@ pub struct Cx<'a> {
     /// The fleet, for what other panes show of its nodes (`None` in the
     /// Fleet pane itself).
     pub(crate) fleet: Option<&'a FleetPane>,
+    pub(crate) asks: &'a mut Vec<Ask>,
     pub now: Timestamp,
     pub readonly: bool,
     /// The pane is the one in view.
@@ -255,6 +256,17 @@ impl<'a> Cx<'a> {
     /// The layer over the pane, if any.
     pub fn layer_mut(&mut self) -> Option<&mut Layer> {
         self.layer.as_mut()
+    }
+
+    /// Asks the console for something beyond this pane, done once the
+    /// pane is through.
+    pub fn ask(&mut self, ask: Ask) {
+        self.asks.push(ask);
+    }
+
+    /// Every node of the fleet.
+    pub fn fleet_rows(&self) -> &[FleetRow] {
+        self.fleet.map_or(&[], |fleet| &fleet.rows)
     }
 
     /// A node's name, as the fleet knows it (empty if it does not).

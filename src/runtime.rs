@@ -4,7 +4,6 @@
 //! only when something changed.
 
 pub mod job;
-mod patch;
 
 use std::time::{Duration, Instant};
 
@@ -21,7 +20,6 @@ use sysman_api::documents::{
 };
 
 use sysman_api::client::{Client, StreamItem};
-use sysman_api::patch::{DeletePatchBaseline, RegisterDefaultPatchBaseline};
 use sysman_backend::{Backend, Caller, Clock, Handler, SystemClock};
 use tokio::sync::{broadcast, mpsc};
 
@@ -153,7 +151,7 @@ impl Connection {
 
     /// Every item of a paged list: `request` builds the call for a page
     /// token, `split` takes a page apart into its items and the next token.
-    async fn every_page<O: Handler, T>(
+    pub(crate) async fn every_page<O: Handler, T>(
         &self,
         request: impl Fn(Option<String>) -> O,
         split: impl Fn(O::Output) -> (Vec<T>, Option<String>),
@@ -346,67 +344,6 @@ impl Connection {
                     .map_err(text);
                 BackendMsg::Done { request, result }
             }
-            Effect::LoadBaselines { request } => BackendMsg::BaselinesLoaded {
-                request,
-                result: self.baselines().await.map(Box::new).map_err(text),
-            },
-            Effect::LoadGroupStates { request, groups } => BackendMsg::GroupStatesLoaded {
-                request,
-                result: self.group_states(groups).await.map_err(text),
-            },
-            Effect::LoadMatrix {
-                request,
-                baseline_id,
-            } => BackendMsg::MatrixLoaded {
-                request,
-                result: self.matrix(&baseline_id).await.map(Box::new).map_err(text),
-            },
-            Effect::LoadMatrixCounts { request, scope } => BackendMsg::MatrixCountsLoaded {
-                request,
-                result: self.counts(&scope).await.map(Box::new).map_err(text),
-            },
-            Effect::UpdateBaseline { request, update } => BackendMsg::BaselineUpdated {
-                request,
-                result: self.call(*update).await.map(Box::new).map_err(text),
-            },
-            Effect::CreateBaseline { request, create } => BackendMsg::BaselineCreated {
-                request,
-                result: self.create_baseline(*create).await,
-            },
-            Effect::SetDefaultBaseline {
-                request,
-                baseline_id,
-                name,
-            } => {
-                let result = self
-                    .call(RegisterDefaultPatchBaseline { baseline_id })
-                    .await
-                    .map(|_| format!("{name} is the default baseline for its OS now"))
-                    .map_err(|e| e.message);
-                BackendMsg::Done { request, result }
-            }
-            Effect::DeleteBaseline {
-                request,
-                baseline_id,
-                name,
-            } => {
-                // The server's refusal (a default, or registered for a
-                // group) says what to do; it is shown as it is.
-                let result = self
-                    .call(DeletePatchBaseline { baseline_id })
-                    .await
-                    .map(|_| format!("deleted baseline {name}"))
-                    .map_err(|e| e.message);
-                BackendMsg::Done { request, result }
-            }
-            Effect::CountLacking {
-                request,
-                scope,
-                patch_ids,
-            } => BackendMsg::LackingCounted {
-                request,
-                result: self.lacking_any(&scope, patch_ids).await.map_err(text),
-            },
         }
     }
 }

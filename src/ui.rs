@@ -63,9 +63,9 @@ pub fn render(frame: &mut Frame, app: &App) {
             | PaneId::Activations
             | PaneId::Parameters
             | PaneId::Documents
+            | PaneId::Patch
             | PaneId::Compliance => unreachable!("built on Pane"),
             PaneId::Commands => app.commands.render(frame, areas.body, theme, app.now),
-            PaneId::Patch => app.patch.render(frame, areas.body, theme, app.now),
         }
     }
     if let Some(filter) = areas.filter {

@@ -17,7 +17,7 @@ use sysman::panes::patch::Focus;
 use sysman::panes::patch::approval::Verdict;
 use sysman::panes::patch::matrix::Deployment;
 use sysman_api::commands::{CommandStatus, ListCommands};
-use sysman_api::patch::{GetPatchBaseline, PatchBaselineDescription};
+use sysman_api::patch::{GetPatchBaseline, PatchBaselineDescription, UpdatePatchBaseline};
 use sysman_backend::{Caller, Event};
 use tokio::sync::broadcast::Receiver;
 
@@ -185,7 +185,7 @@ async fn approving_by_severity_lists_exactly_the_chosen_patches() {
     // y: UpdatePatchBaseline with exactly those patches.
     let effects = app.update(key(KeyCode::Char('y')));
     assert!(
-        matches!(effects.as_slice(), [Effect::UpdateBaseline { .. }]),
+        matches!(effects.as_slice(), [Effect::Call(c)] if c.job::<UpdatePatchBaseline>().is_some()),
         "{effects:?}"
     );
     run(&fx, &mut app, &mut events, effects).await;

@@ -13,7 +13,7 @@ use sysman::app::{App, BackendMsg, Effect, Layer, Msg};
 use sysman::fixture::Fixture;
 use sysman::keys::{Command, Scope};
 use sysman::panes::commands::send::{Field as SendField, Stage};
-use sysman::panes::patch::create::CreateBaseline;
+use sysman::panes::patch::create::{CreateBaseline, CreateError};
 use sysman::runtime::job::{Call, EveryPage, Reply};
 use sysman_api::commands::{GetCommandOutput, ListCommandInvocations, ListCommands, SendCommand};
 use sysman_api::compliance::{
@@ -28,9 +28,10 @@ use sysman_api::parameters::{
     ParameterMetadata, PutParameter,
 };
 use sysman_api::patch::{
-    DescribeAvailablePatches, DescribeEffectivePatchesForPatchBaseline, DescribePatchBaselines,
-    DescribePatchCounts, DescribePatchGroupState, DescribePatchGroups, DescribePatchProperties,
-    GetDefaultPatchBaseline, GetPatchBaseline, UpdatePatchBaseline,
+    DeletePatchBaseline, DescribeAvailablePatches, DescribeEffectivePatchesForPatchBaseline,
+    DescribePatchBaselines, DescribePatchCounts, DescribePatchGroupState, DescribePatchGroups,
+    DescribePatchProperties, GetDefaultPatchBaseline, GetPatchBaseline,
+    RegisterDefaultPatchBaseline, UpdatePatchBaseline,
 };
 use sysman_api::{ApiError, Operation};
 use sysman_backend::{Caller, Event};
@@ -479,8 +480,16 @@ fn reply_error(reply: Reply) -> Option<String> {
             )*
         };
     }
+    // A new baseline is a job of several calls, with errors of its own.
+    let reply = match reply.downcast::<Result<String, CreateError>>() {
+        Ok(result) => return result.err().map(|e| e.text),
+        Err(other) => other,
+    };
     try_each!(
-        reply: DeleteActivation,
+        reply: UpdatePatchBaseline,
+        RegisterDefaultPatchBaseline,
+        DeletePatchBaseline,
+        DeleteActivation,
         DeregisterManagedInstance,
         PutParameter,
         LabelParameterVersion,
@@ -564,17 +573,17 @@ async fn a_read_only_connection_refuses_every_write_and_reads() {
             request: 7,
             command_id,
         },
-        Effect::UpdateBaseline {
-            request: 8,
-            update: Box::new(UpdatePatchBaseline {
+        Effect::Call(Call::new(
+            8,
+            UpdatePatchBaseline {
                 baseline_id: baseline_id.clone(),
                 approved_patches: Some(vec!["KB1".into()]),
                 ..UpdatePatchBaseline::default()
-            }),
-        },
-        Effect::CreateBaseline {
-            request: 9,
-            create: Box::new(CreateBaseline {
+            },
+        )),
+        Effect::Call(Call::new(
+            9,
+            CreateBaseline {
                 name: "ro-probe".into(),
                 operating_system: "AMAZON_LINUX_2023".into(),
                 copy_from: None,
@@ -582,18 +591,15 @@ async fn a_read_only_connection_refuses_every_write_and_reads() {
                 approved_level: None,
                 replaces: None,
                 existing: None,
-            }),
-        },
-        Effect::SetDefaultBaseline {
-            request: 10,
-            baseline_id: baseline_id.clone(),
-            name: "prod-linux".into(),
-        },
-        Effect::DeleteBaseline {
-            request: 11,
-            baseline_id,
-            name: "prod-linux".into(),
-        },
+            },
+        )),
+        Effect::Call(Call::new(
+            10,
+            RegisterDefaultPatchBaseline {
+                baseline_id: baseline_id.clone(),
+            },
+        )),
+        Effect::Call(Call::new(11, DeletePatchBaseline { baseline_id })),
     ];
     fx.backend.flush().await;
     let from = fx.backend.audit_records().await.unwrap().len();
@@ -602,8 +608,6 @@ async fn a_read_only_connection_refuses_every_write_and_reads() {
         let error = match connection.perform(effect).await {
             BackendMsg::Done { result, .. } => result.err(),
             BackendMsg::CommandSent { result, .. } => result.err().map(|e| e.to_string()),
-            BackendMsg::BaselineUpdated { result, .. } => result.err(),
-            BackendMsg::BaselineCreated { result, .. } => result.err().map(|e| e.text),
             BackendMsg::Reply { reply, .. } => reply_error(reply),
             other => panic!("{asked} answered {other:?}"),
         };

@@ -461,7 +461,7 @@ impl App {
             .output
             .as_ref()
             .is_some_and(|o| o.stale && o.request.is_none());
-        history || detail || output || self.patch_needs_flush() || self.panes_need_flush()
+        history || detail || output || self.panes_need_flush()
     }
 
     fn full_reload(&self, d: &CommandDetail) -> bool {
@@ -515,7 +515,8 @@ impl App {
         effects.extend(self.output_fetch());
         self.with_pane(PaneId::Documents, |pane, cx| pane.flush(cx));
         effects.extend(self.requests.drain());
-        effects.extend(self.flush_patch());
+        self.with_pane(PaneId::Patch, |pane, cx| pane.flush(cx));
+        effects.extend(self.requests.drain());
         self.with_pane(PaneId::Compliance, |pane, cx| pane.flush(cx));
         effects.extend(self.requests.drain());
         effects

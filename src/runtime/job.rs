@@ -68,6 +68,39 @@ impl<O: Paged + Handler> Job for EveryPage<O> {
     }
 }
 
+/// A job written as an async function of the connection, for work of a
+/// few calls that is used in one place.
+pub struct Work<F> {
+    name: &'static str,
+    run: F,
+}
+
+impl<F> Work<F> {
+    pub fn new<Fut>(name: &'static str, run: F) -> Self
+    where
+        F: FnOnce(Connection) -> Fut,
+    {
+        Work { name, run }
+    }
+}
+
+impl<F, Fut, T> Job for Work<F>
+where
+    F: FnOnce(Connection) -> Fut + Send + 'static,
+    Fut: Future<Output = T> + Send,
+    T: Send + 'static,
+{
+    type Output = T;
+
+    fn name(&self) -> &'static str {
+        self.name
+    }
+
+    fn run(self, connection: &Connection) -> impl Future<Output = T> + Send {
+        (self.run)(connection.clone())
+    }
+}
+
 /// What a job answered, its type erased until the pane that asked takes it.
 pub type Reply = Box<dyn Any + Send>;
 
