@@ -1,20 +1,24 @@
-//! The console's state and its one `update` function.
+//! The console's state and its one `update` function: routing only.
 //!
 //! Terminal keys, backend messages and ticks arrive as [`Msg`]s; `update`
-//! changes state and returns [`Effect`]s (backend calls) for the runtime to
-//! carry out, whose results come back as messages tagged with a request id.
+//! hands them to the layer on top or the pane in view (see [`Pane`]) and
+//! returns [`Effect`]s (backend calls) for the runtime to carry out, whose
+//! replies come back tagged with a request id to the pane that asked.
 //! `update` never awaits and `render` (in `ui`) never changes anything, so
 //! every screen can be reproduced from a sequence of messages.
 
-mod run;
+use std::any::Any;
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use sysman_api::Timestamp;
+use sysman_api::events::Event;
 
 use crate::keys::{Command, Key, KeyMap, Lookup, Scope};
 pub use crate::palette::Palette;
 use crate::palette::PaletteTarget;
 use crate::panes::activations::ActivationsPane;
-use crate::panes::commands::output::Stream;
+use crate::panes::commands::CommandsPane;
 use crate::panes::commands::send::SendForm;
-use crate::panes::commands::{CommandsPane, RunView};
 use crate::panes::compliance::CompliancePane;
 use crate::panes::documents::DocumentsPane;
 use crate::panes::fleet::{FleetPane, FleetView};
@@ -26,14 +30,8 @@ use crate::panes::patch::create::BaselineForm;
 use crate::panes::{Handled, Pane, PaneId, Room};
 use crate::request::{Cx, Loads, Prepared, Requests};
 use crate::runtime::job::{Call, Reply};
+use crate::table::TableView;
 use crate::theme::Theme;
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
-use sysman_api::Timestamp;
-use sysman_api::commands::{
-    Command as RunCommand, CommandInvocation, GetCommandOutputResult, SendCommand,
-};
-use sysman_api::documents::{DocumentDescription, DocumentIdentifier};
-use sysman_api::events::Event;
 
 /// Something that happened.
 #[derive(Debug)]
@@ -48,7 +46,7 @@ pub enum Msg {
     Flush,
 }
 
-/// A backend result or change event.
+/// A backend reply or change event.
 #[derive(Debug)]
 pub enum BackendMsg {
     /// What a [`Call`] answered, for the pane that asked.
@@ -56,48 +54,9 @@ pub enum BackendMsg {
         request: u64,
         reply: Reply,
     },
-    /// A page of the command history.
-    CommandsLoaded {
-        request: u64,
-        result: Result<(Vec<RunCommand>, Option<String>), String>,
-    },
-    /// One command's record, for its detail view.
-    CommandLoaded {
-        request: u64,
-        result: Result<Box<RunCommand>, String>,
-    },
-    /// A command's invocations: all of them, or the ones asked for.
-    InvocationsLoaded {
-        request: u64,
-        partial: bool,
-        result: Result<Vec<CommandInvocation>, String>,
-    },
-    /// A page of one node's output.
-    OutputLoaded {
-        request: u64,
-        stream: Stream,
-        result: Result<GetCommandOutputResult, String>,
-    },
-    DocumentsLoaded {
-        request: u64,
-        result: Result<Vec<DocumentIdentifier>, String>,
-    },
-    DocumentDescribed {
-        request: u64,
-        result: Result<Box<DocumentDescription>, String>,
-    },
-    CommandSent {
-        request: u64,
-        result: Result<Box<RunCommand>, String>,
-    },
     Event(Event),
     /// The event stream dropped events: reload everything.
     Lagged,
-    /// A change finished: the text says what happened, or what went wrong.
-    Done {
-        request: u64,
-        result: Result<String, String>,
-    },
 }
 
 /// A backend call for the runtime to make.
@@ -106,63 +65,20 @@ pub enum Effect {
     /// Any job a pane asked for; its reply comes back as
     /// [`BackendMsg::Reply`].
     Call(Call),
-    /// A page of the history; `token` names it (`None`: the newest).
-    LoadCommands {
-        request: u64,
-        token: Option<String>,
-    },
-    LoadCommand {
-        request: u64,
-        command_id: String,
-    },
-    /// Every invocation of a command, or only those of `instance_ids`.
-    LoadInvocations {
-        request: u64,
-        command_id: String,
-        instance_ids: Option<Vec<String>>,
-    },
-    LoadOutput {
-        request: u64,
-        command_id: String,
-        instance_id: String,
-        stream: Stream,
-        offset: i64,
-    },
-    LoadDocuments {
-        request: u64,
-    },
-    DescribeDocument {
-        request: u64,
-        name: String,
-    },
-    SendCommand {
-        request: u64,
-        send: Box<SendCommand>,
-    },
-    CancelCommand {
-        request: u64,
-        command_id: String,
-    },
 }
 
-impl Layer {
-    /// The pane whose dialog this is: it takes the dialog's keys.
-    fn owner(&self) -> Option<PaneId> {
-        match self {
-            Layer::Form(_) | Layer::Label { .. } => Some(PaneId::Parameters),
-            Layer::Approval(_) | Layer::SelectBy(_) | Layer::BaselineForm(_) => Some(PaneId::Patch),
-            _ => None,
-        }
-    }
-}
-
-/// What a pane asks of the console beyond itself.
+/// What a pane asks of the console beyond itself, done once the pane is
+/// through.
 #[derive(Debug)]
 pub enum Ask {
+    /// Show a pane.
+    Show(PaneId),
     /// Show the Fleet pane's table, filtered.
     ShowFleet { filter: String },
     /// Open the Run Command send form.
     SendForm(Box<SendForm>),
+    /// Open the Run Command send form on a document, past the picker.
+    RunDocument(String),
     /// Stop taking keys for the filter (the pane cleared it).
     EndFilterInput,
 }
@@ -174,7 +90,8 @@ pub enum Layer {
     Palette(Palette),
     Confirm {
         prompt: String,
-        confirmed: Confirmed,
+        /// What `y` sends.
+        confirmed: Prepared,
     },
     Form(ParamForm),
     /// A label to put on version `version` of parameter `name`.
@@ -193,11 +110,16 @@ pub enum Layer {
     BaselineForm(Box<BaselineForm>),
 }
 
-/// What `y` in a confirmation dialog sends.
-#[derive(Debug)]
-pub enum Confirmed {
-    Effect(Effect),
-    Call(Prepared),
+impl Layer {
+    /// The pane whose dialog this is: it takes the dialog's keys.
+    fn owner(&self) -> Option<PaneId> {
+        match self {
+            Layer::Help | Layer::Palette(_) | Layer::Confirm { .. } => None,
+            Layer::Form(_) | Layer::Label { .. } => Some(PaneId::Parameters),
+            Layer::Send(_) => Some(PaneId::Commands),
+            Layer::Approval(_) | Layer::SelectBy(_) | Layer::BaselineForm(_) => Some(PaneId::Patch),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -246,10 +168,6 @@ pub struct App {
     requests: Requests,
     /// What panes asked of the console beyond themselves, this update.
     asks: Vec<Ask>,
-    commands_request: Option<u64>,
-    /// A command changed since the history page was loaded.
-    commands_stale: bool,
-    documents_request: Option<u64>,
 }
 
 impl App {
@@ -285,47 +203,36 @@ impl App {
             size,
             requests: Requests::default(),
             asks: Vec::new(),
-            commands_request: None,
-            commands_stale: false,
-            documents_request: None,
         };
         app.parameters.readonly = readonly;
         app.commands.readonly = readonly;
         app.patch.readonly = readonly;
         app.each_pane(|pane, cx| pane.start(cx));
-        let mut effects = app.requests.drain();
-        effects.push(app.load_commands());
+        let effects = app.requests.drain();
         (app, effects)
     }
 
-    fn request_id(&mut self) -> u64 {
-        self.requests.next_id()
-    }
-
-    /// The panes built on [`Pane`]; the others are still driven from here.
-    pub fn pane(&self, id: PaneId) -> Option<&dyn Pane> {
+    /// Pane `id`.
+    pub fn pane(&self, id: PaneId) -> &dyn Pane {
         match id {
-            PaneId::Fleet => Some(&self.fleet),
-            PaneId::Activations => Some(&self.activations),
-            PaneId::Parameters => Some(&self.parameters),
-            PaneId::Documents => Some(&self.documents),
-            PaneId::Patch => Some(&self.patch),
-            PaneId::Compliance => Some(&self.compliance),
-            _ => None,
+            PaneId::Fleet => &self.fleet,
+            PaneId::Activations => &self.activations,
+            PaneId::Parameters => &self.parameters,
+            PaneId::Commands => &self.commands,
+            PaneId::Documents => &self.documents,
+            PaneId::Patch => &self.patch,
+            PaneId::Compliance => &self.compliance,
         }
     }
 
-    /// Runs `f` on pane `id` with a context for it, if it is built on
-    /// [`Pane`].
-    fn with_pane<R>(
-        &mut self,
-        id: PaneId,
-        f: impl FnOnce(&mut dyn Pane, &mut Cx) -> R,
-    ) -> Option<R> {
+    /// Runs `f` on pane `id`, with a context for it.
+    fn with_pane<R>(&mut self, id: PaneId, f: impl FnOnce(&mut dyn Pane, &mut Cx) -> R) -> R {
+        let room = self.room();
         let App {
             fleet,
             activations,
             parameters,
+            commands,
             documents,
             patch,
             compliance,
@@ -342,10 +249,10 @@ impl App {
             PaneId::Fleet => (fleet, None),
             PaneId::Activations => (activations, Some(&*fleet)),
             PaneId::Parameters => (parameters, Some(&*fleet)),
+            PaneId::Commands => (commands, Some(&*fleet)),
             PaneId::Documents => (documents, Some(&*fleet)),
             PaneId::Patch => (patch, Some(&*fleet)),
             PaneId::Compliance => (compliance, Some(&*fleet)),
-            _ => return None,
         };
         let mut cx = Cx {
             pane: id,
@@ -354,22 +261,24 @@ impl App {
             layer,
             fleet,
             asks,
+            room,
             now: *now,
             readonly: *readonly,
             shown: *shown == id,
         };
-        Some(f(pane, &mut cx))
+        f(pane, &mut cx)
     }
 
-    /// Whether a pane built on [`Pane`] has marks to flush.
-    fn panes_need_flush(&self) -> bool {
-        PaneId::ALL.into_iter().any(|id| {
-            self.pane(id)
-                .is_some_and(|pane| pane.needs_flush(&Loads::new(id, &self.requests)))
+    /// [`App::with_pane`] for the Run Command pane itself, which other
+    /// panes' asks lead into.
+    fn with_commands<R>(&mut self, f: impl FnOnce(&mut CommandsPane, &mut Cx) -> R) -> R {
+        self.with_pane(PaneId::Commands, |pane, cx| {
+            let pane: &mut dyn Any = pane;
+            f(pane.downcast_mut().expect("the Run Command pane"), cx)
         })
     }
 
-    /// Every pane built on [`Pane`], in the palette's order.
+    /// Every pane, in the palette's order.
     fn each_pane(&mut self, mut f: impl FnMut(&mut dyn Pane, &mut Cx)) {
         for id in PaneId::ALL {
             self.with_pane(id, &mut f);
@@ -377,35 +286,9 @@ impl App {
     }
 
     pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
-        let mut effects = self.update_state(msg);
-        for ask in std::mem::take(&mut self.asks) {
-            effects.extend(self.on_ask(ask));
-        }
-        effects.extend(self.requests.drain());
-        effects
-    }
-
-    /// Does what a pane asked of the console.
-    fn on_ask(&mut self, ask: Ask) -> Vec<Effect> {
-        match ask {
-            Ask::ShowFleet { filter } => {
-                self.switch_to(PaneId::Fleet);
-                self.fleet.view = FleetView::Table;
-                self.fleet.table.set_filter(&filter);
-                Vec::new()
-            }
-            Ask::SendForm(form) => self.open_form(*form),
-            Ask::EndFilterInput => {
-                self.filter_input = None;
-                Vec::new()
-            }
-        }
-    }
-
-    fn update_state(&mut self, msg: Msg) -> Vec<Effect> {
         match msg {
             Msg::Key(key) if key.kind != KeyEventKind::Release => self.on_key(key),
-            Msg::Key(_) => Vec::new(),
+            Msg::Key(_) => {}
             Msg::Tick(now) => {
                 self.now = now;
                 if let Some(status) = &mut self.status {
@@ -414,29 +297,56 @@ impl App {
                         self.status = None;
                     }
                 }
-                Vec::new()
             }
-            Msg::Resize(w, h) => {
-                self.size = (w, h);
-                Vec::new()
-            }
+            Msg::Resize(w, h) => self.size = (w, h),
             Msg::Backend(msg) => self.on_backend(msg),
-            Msg::Flush => self.flush(),
+            // At most one request of each kind, pane by pane.
+            Msg::Flush => self.each_pane(|pane, cx| pane.flush(cx)),
+        }
+        for ask in std::mem::take(&mut self.asks) {
+            self.on_ask(ask);
+        }
+        self.requests.drain()
+    }
+
+    /// Does what a pane asked of the console.
+    fn on_ask(&mut self, ask: Ask) {
+        match ask {
+            Ask::Show(pane) => self.switch_to(pane),
+            Ask::ShowFleet { filter } => {
+                self.switch_to(PaneId::Fleet);
+                self.fleet.view = FleetView::Table;
+                self.fleet.table.set_filter(&filter);
+            }
+            Ask::SendForm(form) => self.with_commands(|pane, cx| pane.open_form(*form, cx)),
+            Ask::RunDocument(name) => self.with_commands(|pane, cx| pane.open_form_for(&name, cx)),
+            Ask::EndFilterInput => self.filter_input = None,
+        }
+    }
+
+    /// Whether marks are waiting that a [`Msg::Flush`] would act on.
+    pub fn needs_flush(&self) -> bool {
+        PaneId::ALL
+            .into_iter()
+            .any(|id| self.pane(id).needs_flush(&Loads::new(id, &self.requests)))
+    }
+
+    /// The room the panes have, at this size and with this filter line.
+    fn room(&self) -> Room {
+        let filter = self.filter_line_visible();
+        Room {
+            page: crate::ui::table_rows(self.size, filter),
+            body: crate::ui::body_height(self.size, filter),
+            size: self.size,
+            now: self.now,
         }
     }
 
     /// Brings derived state (filtered and sorted rows, the visible window)
     /// up to date; the runtime calls it before drawing.
     pub fn settle(&mut self) {
-        let page = crate::ui::table_rows(self.size, self.filter_line_visible());
-        let room = Room {
-            page,
-            body: crate::ui::body_height(self.size, self.filter_line_visible()),
-            size: self.size,
-            now: self.now,
-        };
+        let room = self.room();
         self.each_pane(|pane, _| pane.settle(&room));
-        self.settle_commands(page);
     }
 
     pub fn set_status(&mut self, text: impl Into<String>, error: bool) {
@@ -445,57 +355,19 @@ impl App {
 
     /// The filter text of the pane in focus.
     pub fn current_filter(&self) -> &str {
-        if let Some(pane) = self.pane(self.pane) {
-            return pane.table().filter.text();
-        }
-        match self.pane {
-            PaneId::Fleet
-            | PaneId::Activations
-            | PaneId::Parameters
-            | PaneId::Documents
-            | PaneId::Patch
-            | PaneId::Compliance => unreachable!("built on Pane"),
-            PaneId::Commands => match &self.commands.detail {
-                Some(d) => d.table.filter.text(),
-                None => self.commands.table.filter.text(),
-            },
-        }
+        self.pane(self.pane).table().filter.text()
     }
 
     pub fn filter_line_visible(&self) -> bool {
-        self.filter_input.is_some() || (self.in_table() && !self.current_filter().is_empty())
-    }
-
-    fn in_table(&self) -> bool {
-        if let Some(pane) = self.pane(self.pane) {
-            return pane.in_table();
-        }
-        match self.pane {
-            PaneId::Fleet
-            | PaneId::Activations
-            | PaneId::Parameters
-            | PaneId::Documents
-            | PaneId::Patch
-            | PaneId::Compliance => unreachable!("built on Pane"),
-            PaneId::Commands => self.commands.view() != RunView::Output,
-        }
+        self.filter_input.is_some()
+            || (self.pane(self.pane).in_table() && !self.current_filter().is_empty())
     }
 
     /// Scopes whose keys apply now, most specific first.
     pub fn scopes(&self) -> Vec<Scope> {
-        if let Some(pane) = self.pane(self.pane) {
-            let mut scopes = pane.scopes();
-            scopes.push(Scope::Global);
-            return scopes;
-        }
-        if self.pane == PaneId::Commands {
-            return match self.commands.view() {
-                RunView::History => vec![Scope::Commands, Scope::Table, Scope::Global],
-                RunView::Detail => vec![Scope::Command, Scope::Table, Scope::Global],
-                RunView::Output => vec![Scope::Output, Scope::Global],
-            };
-        }
-        vec![self.pane.scope(), Scope::Table, Scope::Global]
+        let mut scopes = self.pane(self.pane).scopes();
+        scopes.push(Scope::Global);
+        scopes
     }
 
     /// Bindings shown in the footer and help: read-only hides the ones
@@ -508,77 +380,47 @@ impl App {
             .collect()
     }
 
-    /// Says in the status line that `what` is refused: the console is
-    /// read-only.
-    pub(crate) fn refuse_write(&mut self, what: &str) {
-        self.set_status(
-            format!("read-only console (--readonly): cannot {what}"),
-            true,
-        );
-    }
-
     /// Breadcrumbs for the header.
     pub fn breadcrumbs(&self) -> Vec<String> {
         let mut crumbs: Vec<String> = self.history.iter().map(|p| p.title().to_owned()).collect();
         crumbs.push(self.pane.title().to_owned());
-        if let Some(pane) = self.pane(self.pane) {
-            pane.crumbs(&mut crumbs);
-        }
-        if self.pane == PaneId::Commands {
-            if let Some(d) = &self.commands.detail {
-                crumbs.push(crate::panes::commands::short_id(&d.command_id).to_owned());
-            }
-            if let Some(o) = &self.commands.output {
-                crumbs.push(o.instance_id.clone());
-            }
-        }
+        self.pane(self.pane).crumbs(&mut crumbs);
         crumbs
     }
 
-    fn on_key(&mut self, event: KeyEvent) -> Vec<Effect> {
+    /// Input goes to the layer on top first, then the filter being typed,
+    /// then the keys of the pane in view.
+    fn on_key(&mut self, event: KeyEvent) {
         if let Some(layer) = self.layer.take() {
             return self.on_layer_key(layer, event);
         }
         if self.filter_input.is_some() {
-            self.on_filter_key(event);
-            return Vec::new();
+            return self.on_filter_key(event);
         }
         let Some(key) = Key::from_event(&event) else {
-            return Vec::new();
+            return;
         };
         self.pending_keys.push(key);
         match self.keymap.lookup(&self.scopes(), &self.pending_keys) {
-            Lookup::Pending => Vec::new(),
-            Lookup::Unbound => {
-                self.pending_keys.clear();
-                Vec::new()
-            }
+            Lookup::Pending => {}
+            Lookup::Unbound => self.pending_keys.clear(),
             Lookup::Command(command) => {
                 self.pending_keys.clear();
-                self.run(command)
+                self.run(command);
             }
         }
     }
 
-    fn on_layer_key(&mut self, layer: Layer, event: KeyEvent) -> Vec<Effect> {
-        let ctrl_c =
-            event.modifiers.contains(KeyModifiers::CONTROL) && event.code == KeyCode::Char('c');
-        if ctrl_c {
+    fn on_layer_key(&mut self, layer: Layer, event: KeyEvent) {
+        let ctrl = event.modifiers.contains(KeyModifiers::CONTROL);
+        if ctrl && event.code == KeyCode::Char('c') {
             self.quit = true;
-            return Vec::new();
+            return;
         }
-        if let Some(owner) = layer.owner()
-            && self.pane(owner).is_some()
-        {
-            self.with_pane(owner, |pane, cx| pane.on_dialog_key(layer, event, cx));
-            return Vec::new();
+        if let Some(owner) = layer.owner() {
+            return self.with_pane(owner, |pane, cx| pane.on_dialog_key(layer, event, cx));
         }
         match layer {
-            Layer::Form(_)
-            | Layer::Label { .. }
-            | Layer::Approval(_)
-            | Layer::SelectBy(_)
-            | Layer::BaselineForm(_) => unreachable!("the dialogs of panes on Pane"),
             Layer::Help => match event.code {
                 KeyCode::Esc | KeyCode::Char('?') | KeyCode::Char('q') | KeyCode::Enter => {}
                 _ => self.layer = Some(Layer::Help),
@@ -586,51 +428,38 @@ impl App {
             Layer::Confirm { prompt, confirmed } => match event.code {
                 KeyCode::Char('y') | KeyCode::Char('Y') => {
                     self.set_status("working…", false);
-                    match confirmed {
-                        Confirmed::Effect(effect) => return vec![effect],
-                        Confirmed::Call(prepared) => self.requests.send(prepared, None),
-                    }
+                    self.requests.send(confirmed, None);
                 }
                 KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc => {
                     self.set_status("cancelled", false);
                 }
                 _ => self.layer = Some(Layer::Confirm { prompt, confirmed }),
             },
-            Layer::Send(form) => return self.on_send_key(*form, event),
-            Layer::Palette(mut palette) => match event.code {
-                KeyCode::Esc => {}
-                KeyCode::Enter => return self.run_palette(&palette),
-                KeyCode::Tab => {
-                    palette.complete();
-                    self.layer = Some(Layer::Palette(palette));
+            Layer::Palette(mut palette) => {
+                match event.code {
+                    KeyCode::Esc => return,
+                    KeyCode::Enter => return self.run_palette(&palette),
+                    KeyCode::Tab => palette.complete(),
+                    KeyCode::Down => palette.select_next(),
+                    KeyCode::Up => palette.select_prev(),
+                    KeyCode::Backspace => {
+                        palette.input.pop();
+                        palette.refresh();
+                    }
+                    KeyCode::Char('u') if ctrl => {
+                        palette.input.clear();
+                        palette.refresh();
+                    }
+                    KeyCode::Char(c) if !ctrl => {
+                        palette.input.push(c);
+                        palette.refresh();
+                    }
+                    _ => {}
                 }
-                KeyCode::Down => {
-                    palette.select_next();
-                    self.layer = Some(Layer::Palette(palette));
-                }
-                KeyCode::Up => {
-                    palette.select_prev();
-                    self.layer = Some(Layer::Palette(palette));
-                }
-                KeyCode::Backspace => {
-                    palette.input.pop();
-                    palette.refresh();
-                    self.layer = Some(Layer::Palette(palette));
-                }
-                KeyCode::Char('u') if event.modifiers.contains(KeyModifiers::CONTROL) => {
-                    palette.input.clear();
-                    palette.refresh();
-                    self.layer = Some(Layer::Palette(palette));
-                }
-                KeyCode::Char(c) if !event.modifiers.contains(KeyModifiers::CONTROL) => {
-                    palette.input.push(c);
-                    palette.refresh();
-                    self.layer = Some(Layer::Palette(palette));
-                }
-                _ => self.layer = Some(Layer::Palette(palette)),
-            },
+                self.layer = Some(Layer::Palette(palette));
+            }
+            dialog => unreachable!("a pane's dialog has an owner: {dialog:?}"),
         }
-        Vec::new()
     }
 
     fn on_filter_key(&mut self, event: KeyEvent) {
@@ -659,39 +488,22 @@ impl App {
     }
 
     fn set_filter(&mut self, text: &str) {
-        if self
-            .with_pane(self.pane, |pane, _| pane.table_mut().set_filter(text))
-            .is_some()
-        {
-            return;
-        }
-        match self.pane {
-            PaneId::Fleet
-            | PaneId::Activations
-            | PaneId::Parameters
-            | PaneId::Documents
-            | PaneId::Patch
-            | PaneId::Compliance => unreachable!("built on Pane"),
-            PaneId::Commands => match &mut self.commands.detail {
-                Some(d) => d.table.set_filter(text),
-                None => self.commands.table.set_filter(text),
-            },
-        }
+        self.table_mut().set_filter(text);
     }
 
-    fn run_palette(&mut self, palette: &Palette) -> Vec<Effect> {
+    fn run_palette(&mut self, palette: &Palette) {
         match palette.resolve() {
             Some((PaletteTarget::Pane(PaneId::Commands), args)) if !args.is_empty() => {
                 // `:run AWS-RunShellScript` opens the send form on it.
                 self.switch_to(PaneId::Commands);
-                return self.open_send_form_for(&args);
+                self.with_commands(|pane, cx| pane.open_form_for(&args, cx));
             }
             Some((PaletteTarget::Pane(pane), args)) => {
                 self.switch_to(pane);
                 if !args.is_empty() {
                     self.set_filter(&args);
                 }
-                return self.enter_pane(pane);
+                self.with_pane(pane, |pane, cx| pane.enter(cx));
             }
             Some((PaletteTarget::Quit, _)) => self.quit = true,
             None => {
@@ -702,13 +514,6 @@ impl App {
                 );
             }
         }
-        Vec::new()
-    }
-
-    /// Loads what a pane shows the first time it comes into view.
-    fn enter_pane(&mut self, pane: PaneId) -> Vec<Effect> {
-        self.with_pane(pane, |pane, cx| pane.enter(cx));
-        Vec::new()
     }
 
     pub fn switch_to(&mut self, pane: PaneId) {
@@ -719,17 +524,22 @@ impl App {
         }
     }
 
-    fn run(&mut self, command: Command) -> Vec<Effect> {
+    /// A key's command: refused if it writes in a read-only console, else
+    /// the pane's if the pane takes it, else one every pane shares.
+    fn run(&mut self, command: Command) {
         if command.writes() && self.readonly {
             // The gist of the description, without its asides.
             let what = command.description();
             let what = what.split([',', '(']).next().unwrap_or(what).trim_end();
-            self.refuse_write(what);
-            return Vec::new();
+            self.set_status(
+                format!("read-only console (--readonly): cannot {what}"),
+                true,
+            );
+            return;
         }
         self.settle();
-        if self.with_pane(self.pane, |pane, cx| pane.handle(command, cx)) == Some(Handled::Yes) {
-            return Vec::new();
+        if self.with_pane(self.pane, |pane, cx| pane.handle(command, cx)) == Handled::Yes {
+            return;
         }
         match command {
             Command::Quit => self.quit = true,
@@ -737,163 +547,58 @@ impl App {
             Command::Help => self.layer = Some(Layer::Help),
             Command::Filter => self.filter_input = Some(self.current_filter().to_owned()),
             Command::Back => self.back(),
-            Command::Up | Command::Down | Command::PageUp | Command::PageDown
-                if self.commands_output_focused() =>
-            {
-                return self.scroll_output(command);
-            }
             Command::Up | Command::Down | Command::PageUp | Command::PageDown => {
-                self.move_selection(command)
-            }
-            Command::NextPage | Command::PrevPage => return self.turn_page(command),
-            Command::NewCommand => return self.open_send_form(),
-            Command::RerunCommand => return self.rerun(),
-            Command::CancelCommand => self.confirm_cancel_command(),
-            // Only the Documents pane binds these, and takes them.
-            Command::NextVersion | Command::PrevVersion | Command::ToggleFormat => {}
-            Command::RunDocument => return self.run_document(),
-            // Only the Patch Manager pane binds these, and takes them.
-            Command::SwitchList
-            | Command::TogglePatch
-            | Command::SelectPatchesBy
-            | Command::ApprovePatches
-            | Command::RejectPatches
-            | Command::ScanPatches
-            | Command::InstallPatches
-            | Command::NewBaseline
-            | Command::SetDefaultBaseline
-            | Command::DeleteBaseline => {}
-            // Only the Fleet pane binds these, and takes them.
-            Command::ToggleSelect | Command::DeregisterNode => {}
-            Command::RunOnNodes => return self.run_on_nodes(),
-            Command::Top | Command::Bottom if self.commands_output_focused() => {
-                return self.scroll_output(command);
+                let table = self.table_mut();
+                let page = table.page as isize;
+                table.move_by(match command {
+                    Command::Up => -1,
+                    Command::Down => 1,
+                    Command::PageUp => -page,
+                    _ => page,
+                });
             }
             Command::Top => self.table_mut().top(),
             Command::Bottom => self.table_mut().bottom(),
-            Command::SortNext | Command::SortPrev | Command::SortReverse => self.sort(command),
-            Command::Open => return self.open(),
-            // Only the Activations pane binds it, and takes it.
-            Command::DeleteActivation => {}
-            // Only the Parameters pane binds these, and takes them.
-            Command::DeleteParameter
-            | Command::NewParameter
-            | Command::ToggleFocus
-            | Command::EditParameter
-            | Command::AddLabel
-            | Command::DiffVersion
-            | Command::RevealValue => {}
-        }
-        Vec::new()
-    }
-
-    fn open(&mut self) -> Vec<Effect> {
-        match self.pane {
-            PaneId::Commands => self.open_command(),
-            // A pane on `Pane` opens what it has in `handle`.
-            _ => Vec::new(),
+            Command::SortNext => self.table_mut().sort_next(),
+            Command::SortPrev => self.table_mut().sort_prev(),
+            Command::SortReverse => self.table_mut().reverse(),
+            // The rest belong to panes; one that does not take its own key
+            // has nothing to do with it now.
+            _ => {}
         }
     }
 
-    fn table_mut(&mut self) -> &mut crate::table::TableView {
+    fn table_mut(&mut self) -> &mut TableView {
         match self.pane {
             PaneId::Fleet => self.fleet.table_mut(),
             PaneId::Activations => self.activations.table_mut(),
             PaneId::Parameters => self.parameters.table_mut(),
-            PaneId::Commands => match &mut self.commands.detail {
-                Some(d) => &mut d.table,
-                None => &mut self.commands.table,
-            },
+            PaneId::Commands => self.commands.table_mut(),
             PaneId::Documents => self.documents.table_mut(),
-            PaneId::Patch => Pane::table_mut(&mut self.patch),
+            PaneId::Patch => self.patch.table_mut(),
             PaneId::Compliance => self.compliance.table_mut(),
         }
     }
 
-    fn move_selection(&mut self, command: Command) {
-        let table = self.table_mut();
-        let page = table.page as isize;
-        table.move_by(match command {
-            Command::Up => -1,
-            Command::Down => 1,
-            Command::PageUp => -page,
-            _ => page,
-        });
-    }
-
-    fn sort(&mut self, command: Command) {
-        let table = self.table_mut();
-        match command {
-            Command::SortNext => table.sort_next(),
-            Command::SortPrev => table.sort_prev(),
-            _ => table.reverse(),
-        }
-    }
-
+    /// `esc` the pane did not take: clear the filter, then go back along
+    /// the breadcrumbs.
     fn back(&mut self) {
-        if self.pane == PaneId::Commands && self.commands.output.is_some() {
-            self.commands.output = None;
-        } else if self.pane == PaneId::Commands
-            && self.commands.detail.is_some()
-            && self.current_filter().is_empty()
-        {
-            self.commands.detail = None;
-        } else if !self.current_filter().is_empty() {
+        if !self.current_filter().is_empty() {
             self.set_filter("");
         } else if let Some(previous) = self.history.pop() {
             self.pane = previous;
         }
     }
 
-    fn on_backend(&mut self, msg: BackendMsg) -> Vec<Effect> {
-        if let BackendMsg::Event(event) = &msg {
-            self.each_pane(|pane, cx| pane.on_event(event, cx));
-        }
+    fn on_backend(&mut self, msg: BackendMsg) {
         match msg {
             BackendMsg::Reply { request, reply } => {
                 if let Some(id) = self.requests.asker(request) {
                     self.with_pane(id, |pane, cx| cx.deliver(pane, request, reply));
                 }
             }
-            // The panes built on `Pane` took them above.
-            BackendMsg::Event(
-                Event::ActivationsChanged
-                | Event::NodeChanged(_)
-                | Event::NodeRemoved { .. }
-                | Event::ParameterChanged { .. }
-                | Event::ParameterPolicy { .. }
-                | Event::ParameterDeleted { .. }
-                | Event::ComplianceChanged { .. }
-                | Event::PatchBaselineChanged { .. }
-                | Event::PatchBaselineDeleted { .. }
-                | Event::PatchStateChanged { .. },
-            ) => {}
-            BackendMsg::Lagged => {
-                self.each_pane(|pane, cx| pane.on_lagged(cx));
-                let mut effects = self.requests.drain();
-                effects.extend(self.reload_commands_after_lag());
-                return effects;
-            }
-            BackendMsg::Event(
-                event @ (Event::DocumentChanged { .. }
-                | Event::DocumentDeleted { .. }
-                | Event::CommandChanged { .. }
-                | Event::InvocationChanged { .. }),
-            ) => {
-                return self.on_command_event(event);
-            }
-            msg @ (BackendMsg::CommandsLoaded { .. }
-            | BackendMsg::CommandLoaded { .. }
-            | BackendMsg::InvocationsLoaded { .. }
-            | BackendMsg::OutputLoaded { .. }
-            | BackendMsg::DocumentsLoaded { .. }
-            | BackendMsg::DocumentDescribed { .. }
-            | BackendMsg::CommandSent { .. }) => return self.on_commands_msg(msg),
-            BackendMsg::Done { result, .. } => match result {
-                Ok(text) => self.set_status(text, false),
-                Err(text) => self.set_status(text, true),
-            },
+            BackendMsg::Event(event) => self.each_pane(|pane, cx| pane.on_event(&event, cx)),
+            BackendMsg::Lagged => self.each_pane(|pane, cx| pane.on_lagged(cx)),
         }
-        Vec::new()
     }
 }

@@ -9,9 +9,9 @@ use std::fmt;
 
 use sysman_api::Timestamp;
 
-use crate::app::{Ask, Confirmed, Effect, Layer, Status};
+use crate::app::{Ask, Effect, Layer, Status};
 use crate::panes::fleet::{FleetPane, FleetRow};
-use crate::panes::{Pane, PaneId};
+use crate::panes::{Pane, PaneId, Room};
 use crate::runtime::job::{Call, Job, Reply};
 
 /// What a pane does with a reply: given the pane (as `Any`, downcast to
@@ -89,6 +89,13 @@ impl Requests {
         }
     }
 
+    /// Drops the load in flight in `slot`: its reply will be ignored.
+    fn forget(&mut self, pane: PaneId, slot: &'static str) {
+        if let Some(old) = self.slots.remove(&(pane, slot)) {
+            self.waiting.remove(&old.request);
+        }
+    }
+
     /// Which pane asked for `request`, if it is still wanted.
     pub fn asker(&self, request: u64) -> Option<PaneId> {
         self.waiting.get(&request).map(|w| w.pane)
@@ -142,6 +149,8 @@ pub struct Cx<'a> {
     /// Fleet pane itself).
     pub(crate) fleet: Option<&'a FleetPane>,
     pub(crate) asks: &'a mut Vec<Ask>,
+    /// The room the panes have now.
+    pub room: Room,
     pub now: Timestamp,
     pub readonly: bool,
     /// The pane is the one in view.
@@ -229,6 +238,12 @@ impl<'a> Cx<'a> {
         self.requests.send_when_idle(prepared, slot);
     }
 
+    /// Drops the load in flight in `slot`, for what it loads is no longer
+    /// shown (a new view opened in its place).
+    pub fn forget(&mut self, slot: &'static str) {
+        self.requests.forget(self.pane, slot);
+    }
+
     /// Whether a load into `slot` is in flight.
     pub fn loading(&self, slot: &'static str) -> bool {
         self.requests.loading(self.pane, slot)
@@ -238,7 +253,7 @@ impl<'a> Cx<'a> {
     pub fn confirm(&mut self, prompt: String, prepared: Prepared) {
         *self.layer = Some(Layer::Confirm {
             prompt,
-            confirmed: Confirmed::Call(prepared),
+            confirmed: prepared,
         });
     }
 
@@ -267,6 +282,13 @@ impl<'a> Cx<'a> {
     /// Every node of the fleet.
     pub fn fleet_rows(&self) -> &[FleetRow] {
         self.fleet.map_or(&[], |fleet| &fleet.rows)
+    }
+
+    /// The nodes selected in the fleet, in order.
+    pub fn fleet_marked(&self) -> Vec<String> {
+        self.fleet
+            .map(|fleet| fleet.marked.iter().cloned().collect())
+            .unwrap_or_default()
     }
 
     /// A node's name, as the fleet knows it (empty if it does not).

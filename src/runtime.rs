@@ -11,14 +11,6 @@ use ratatui::DefaultTerminal;
 use ratatui::crossterm::event::{self, Event as TermEvent};
 use std::sync::Arc;
 use sysman_api::ApiError;
-use sysman_api::commands::{
-    CancelCommand, Command as RunCommand, CommandInvocation, GetCommandOutput,
-    ListCommandInvocations, ListCommands,
-};
-use sysman_api::documents::{
-    DescribeDocument, DocumentIdentifier, DocumentKeyValuesFilter, ListDocuments,
-};
-
 use sysman_api::client::{Client, StreamItem};
 use sysman_backend::{Backend, Caller, Clock, Handler, SystemClock};
 use tokio::sync::{broadcast, mpsc};
@@ -168,182 +160,13 @@ impl Connection {
         }
     }
 
-    /// Every Command document, for the send form's picker.
-    pub async fn command_documents(&self) -> Result<Vec<DocumentIdentifier>, ApiError> {
-        self.every_page(
-            |next_token| ListDocuments {
-                filters: Some(vec![DocumentKeyValuesFilter {
-                    key: "DocumentType".into(),
-                    values: vec!["Command".into()],
-                }]),
-                max_results: Some(50),
-                next_token,
-                ..ListDocuments::default()
-            },
-            |page| (page.document_identifiers, page.next_token),
-        )
-        .await
-    }
-
-    /// Invocations of a command with their steps: all of them, or those
-    /// of the nodes named.
-    pub async fn invocations(
-        &self,
-        command_id: &str,
-        instance_ids: Option<Vec<String>>,
-    ) -> Result<Vec<CommandInvocation>, ApiError> {
-        let mut list = Vec::new();
-        if let Some(ids) = instance_ids {
-            for instance_id in ids {
-                let page = self
-                    .call(ListCommandInvocations {
-                        command_id: Some(command_id.to_owned()),
-                        instance_id: Some(instance_id),
-                        details: Some(true),
-                        ..ListCommandInvocations::default()
-                    })
-                    .await?;
-                list.extend(page.command_invocations);
-            }
-            return Ok(list);
-        }
-        self.every_page(
-            |next_token| ListCommandInvocations {
-                command_id: Some(command_id.to_owned()),
-                max_results: Some(50),
-                next_token,
-                details: Some(true),
-                ..ListCommandInvocations::default()
-            },
-            |page| (page.command_invocations, page.next_token),
-        )
-        .await
-    }
-
-    async fn command(&self, command_id: &str) -> Result<RunCommand, ApiError> {
-        let page = self
-            .call(ListCommands {
-                command_id: Some(command_id.to_owned()),
-                ..ListCommands::default()
-            })
-            .await?;
-        page.commands.into_iter().next().ok_or_else(|| {
-            ApiError::new(
-                "InvalidCommandId",
-                format!("No command with id {command_id}"),
-            )
-        })
-    }
-
     /// Carries out one effect and says how it went.
     pub async fn perform(&self, effect: Effect) -> BackendMsg {
-        let text = |e: ApiError| format!("{}: {}", e.code, e.message);
         match effect {
             Effect::Call(call) => BackendMsg::Reply {
                 request: call.request,
                 reply: call.perform(self).await,
             },
-            Effect::LoadCommands { request, token } => {
-                let result = self
-                    .call(ListCommands {
-                        max_results: Some(50),
-                        next_token: token,
-                        ..ListCommands::default()
-                    })
-                    .await
-                    .map(|page| (page.commands, page.next_token))
-                    .map_err(text);
-                BackendMsg::CommandsLoaded { request, result }
-            }
-            Effect::LoadCommand {
-                request,
-                command_id,
-            } => BackendMsg::CommandLoaded {
-                request,
-                result: self.command(&command_id).await.map(Box::new).map_err(text),
-            },
-            Effect::LoadInvocations {
-                request,
-                command_id,
-                instance_ids,
-            } => {
-                let partial = instance_ids.is_some();
-                let result = self
-                    .invocations(&command_id, instance_ids)
-                    .await
-                    .map_err(text);
-                BackendMsg::InvocationsLoaded {
-                    request,
-                    partial,
-                    result,
-                }
-            }
-            Effect::LoadOutput {
-                request,
-                command_id,
-                instance_id,
-                stream,
-                offset,
-            } => {
-                let result = self
-                    .call(GetCommandOutput {
-                        command_id,
-                        instance_id,
-                        plugin_name: None,
-                        stream: Some(stream.wire().to_owned()),
-                        offset: Some(offset),
-                        max_chars: Some(crate::panes::commands::output::PAGE_CHARS),
-                    })
-                    .await
-                    .map_err(text);
-                BackendMsg::OutputLoaded {
-                    request,
-                    stream,
-                    result,
-                }
-            }
-            Effect::LoadDocuments { request } => BackendMsg::DocumentsLoaded {
-                request,
-                result: self.command_documents().await.map_err(text),
-            },
-            Effect::DescribeDocument { request, name } => {
-                let result = self
-                    .call(DescribeDocument {
-                        name,
-                        ..DescribeDocument::default()
-                    })
-                    .await
-                    .map(|out| Box::new(out.document))
-                    .map_err(text);
-                BackendMsg::DocumentDescribed { request, result }
-            }
-            Effect::SendCommand { request, send } => {
-                let result = self
-                    .call(*send)
-                    .await
-                    .map(|out| Box::new(out.command))
-                    .map_err(text);
-                BackendMsg::CommandSent { request, result }
-            }
-            Effect::CancelCommand {
-                request,
-                command_id,
-            } => {
-                let result = self
-                    .call(CancelCommand {
-                        command_id: command_id.clone(),
-                        instance_ids: None,
-                    })
-                    .await
-                    .map(|_| {
-                        format!(
-                            "cancelling {}",
-                            crate::panes::commands::short_id(&command_id)
-                        )
-                    })
-                    .map_err(text);
-                BackendMsg::Done { request, result }
-            }
         }
     }
 }

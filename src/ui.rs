@@ -9,7 +9,6 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use crate::app::{App, Layer};
 use crate::keys::Command;
-use crate::panes::PaneId;
 use crate::theme::Theme;
 
 struct Areas {
@@ -55,19 +54,7 @@ pub fn render(frame: &mut Frame, app: &App) {
     frame.render_widget(Block::default().style(theme.text), area);
     let areas = layout(area, app.filter_line_visible());
     render_header(frame, app, areas.header);
-    if let Some(pane) = app.pane(app.pane) {
-        pane.render(frame, areas.body, theme, app.now);
-    } else {
-        match app.pane {
-            PaneId::Fleet
-            | PaneId::Activations
-            | PaneId::Parameters
-            | PaneId::Documents
-            | PaneId::Patch
-            | PaneId::Compliance => unreachable!("built on Pane"),
-            PaneId::Commands => app.commands.render(frame, areas.body, theme, app.now),
-        }
-    }
+    app.pane(app.pane).render(frame, areas.body, theme, app.now);
     if let Some(filter) = areas.filter {
         render_filter(frame, app, filter);
     }

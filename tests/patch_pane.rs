@@ -16,7 +16,7 @@ use sysman::panes::commands::send::Stage;
 use sysman::panes::patch::Focus;
 use sysman::panes::patch::approval::Verdict;
 use sysman::panes::patch::matrix::Deployment;
-use sysman_api::commands::{CommandStatus, ListCommands};
+use sysman_api::commands::{CommandStatus, ListCommands, SendCommand};
 use sysman_api::patch::{GetPatchBaseline, PatchBaselineDescription, UpdatePatchBaseline};
 use sysman_backend::{Caller, Event};
 use tokio::sync::broadcast::Receiver;
@@ -372,7 +372,10 @@ async fn scan_now_sends_the_patch_command_with_the_concurrency_given() {
         "{shown}"
     );
     let effects = app.update(key(KeyCode::Char('y')));
-    let Some(Effect::SendCommand { send, .. }) = effects.first() else {
+    let Some(Effect::Call(call)) = effects.first() else {
+        panic!("y sends: {effects:?}")
+    };
+    let Some(send) = call.job::<SendCommand>() else {
         panic!("y sends: {effects:?}")
     };
     assert_eq!(send.max_concurrency.as_deref(), Some("5"));
@@ -471,7 +474,10 @@ async fn install_now_offers_the_reboot_option() {
         "{shown}"
     );
     let effects = app.update(key(KeyCode::Char('y')));
-    let Some(Effect::SendCommand { send, .. }) = effects.first() else {
+    let Some(Effect::Call(call)) = effects.first() else {
+        panic!("y sends: {effects:?}")
+    };
+    let Some(send) = call.job::<SendCommand>() else {
         panic!("y sends: {effects:?}")
     };
     let parameters = send.parameters.clone().unwrap();

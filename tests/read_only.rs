@@ -15,7 +15,9 @@ use sysman::keys::{Command, Scope};
 use sysman::panes::commands::send::{Field as SendField, Stage};
 use sysman::panes::patch::create::{CreateBaseline, CreateError};
 use sysman::runtime::job::{Call, EveryPage, Reply};
-use sysman_api::commands::{GetCommandOutput, ListCommandInvocations, ListCommands, SendCommand};
+use sysman_api::commands::{
+    CancelCommand, GetCommandOutput, ListCommandInvocations, ListCommands, SendCommand,
+};
 use sysman_api::compliance::{
     ListComplianceItems, ListComplianceSummaries, ListResourceComplianceSummaries,
 };
@@ -486,7 +488,9 @@ fn reply_error(reply: Reply) -> Option<String> {
         Err(other) => other,
     };
     try_each!(
-        reply: UpdatePatchBaseline,
+        reply: SendCommand,
+        CancelCommand,
+        UpdatePatchBaseline,
         RegisterDefaultPatchBaseline,
         DeletePatchBaseline,
         DeleteActivation,
@@ -565,14 +569,14 @@ async fn a_read_only_connection_refuses_every_write_and_reads() {
         )),
         Effect::Call(Call::new(4, DeregisterManagedInstance { instance_id })),
         Effect::Call(Call::new(5, DeleteActivation { activation_id })),
-        Effect::SendCommand {
-            request: 6,
-            send: Box::new(send),
-        },
-        Effect::CancelCommand {
-            request: 7,
-            command_id,
-        },
+        Effect::Call(Call::new(6, send)),
+        Effect::Call(Call::new(
+            7,
+            CancelCommand {
+                command_id,
+                instance_ids: None,
+            },
+        )),
         Effect::Call(Call::new(
             8,
             UpdatePatchBaseline {
@@ -606,8 +610,6 @@ async fn a_read_only_connection_refuses_every_write_and_reads() {
     for effect in effects {
         let asked = format!("{effect:?}");
         let error = match connection.perform(effect).await {
-            BackendMsg::Done { result, .. } => result.err(),
-            BackendMsg::CommandSent { result, .. } => result.err().map(|e| e.to_string()),
             BackendMsg::Reply { reply, .. } => reply_error(reply),
             other => panic!("{asked} answered {other:?}"),
         };

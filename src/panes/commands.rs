@@ -9,6 +9,7 @@
 
 pub mod output;
 pub mod send;
+mod update;
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -484,6 +485,8 @@ pub struct CommandsPane {
     /// Command documents, for the send form's picker.
     pub documents: Vec<DocumentIdentifier>,
     pub documents_loaded: bool,
+    /// A command changed since the history page was loaded.
+    history_stale: bool,
     matcher: filter::Matcher,
     /// The console changes nothing: the empty history offers no `n`.
     pub readonly: bool,
@@ -505,6 +508,7 @@ impl Default for CommandsPane {
             output: None,
             documents: Vec::new(),
             documents_loaded: false,
+            history_stale: false,
             matcher: filter::matcher(),
             readonly: false,
         }
@@ -562,7 +566,7 @@ impl CommandsPane {
         }
     }
 
-    pub fn settle(&mut self) {
+    fn sort_and_filter(&mut self) {
         if let Some(detail) = &mut self.detail {
             detail.settle();
         }
@@ -596,7 +600,7 @@ impl CommandsPane {
         self.table.set_order(order, keep);
     }
 
-    pub fn render(&self, frame: &mut Frame, area: Rect, theme: &Theme, now: Timestamp) {
+    fn draw(&self, frame: &mut Frame, area: Rect, theme: &Theme, now: Timestamp) {
         match (&self.detail, &self.output) {
             (Some(detail), Some(output)) => {
                 let row = detail.row(&output.instance_id);

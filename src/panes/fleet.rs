@@ -14,7 +14,9 @@ use sysman_api::events::Event;
 use sysman_api::fleet::{DeregisterManagedInstance, ListNodes, NodeSummary, PingStatus};
 use sysman_api::{ApiError, Timestamp};
 
+use super::commands::send::SendForm;
 use super::{Handled, Pane, Room, age};
+use crate::app::Ask;
 use crate::filter;
 use crate::keys::{Command, Scope};
 use crate::request::Cx;
@@ -386,6 +388,21 @@ impl FleetPane {
         cx.confirm(prompt, prepared);
     }
 
+    /// `R`: the Run Command form aimed at the selected nodes, or this one.
+    fn run_on_nodes(&mut self, cx: &mut Cx) {
+        let targets: Vec<String> = if !self.marked.is_empty() {
+            self.marked.iter().cloned().collect()
+        } else {
+            match (&self.view, self.selected_id()) {
+                (FleetView::Node { instance_id, .. }, _) => vec![instance_id.clone()],
+                (FleetView::Table, Some(id)) => vec![id],
+                (FleetView::Table, None) => return,
+            }
+        };
+        let form = SendForm::new(targets.join(" "));
+        cx.ask(Ask::SendForm(Box::new(form)));
+    }
+
     /// `esc`: leaves the node's view, or else unselects the selected nodes
     /// (once the filter is cleared).
     fn back(&mut self, cx: &mut Cx) -> Handled {
@@ -605,6 +622,7 @@ impl Pane for FleetPane {
             (Command::Open, _) => self.open(),
             (Command::DeregisterNode, _) => self.confirm_deregister(cx),
             (Command::ToggleSelect, _) => self.toggle_mark(),
+            (Command::RunOnNodes, _) => self.run_on_nodes(cx),
             _ => return Handled::No,
         }
         Handled::Yes

@@ -5,13 +5,14 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use sysman_api::documents::{
-    DescribeDocument, DocumentDescription, DocumentIdentifier, DocumentVersionInfo, GetDocument,
-    ListDocumentVersions, ListDocuments,
+    DescribeDocument, DocumentDescription, DocumentIdentifier, DocumentType, DocumentVersionInfo,
+    GetDocument, ListDocumentVersions, ListDocuments,
 };
 use sysman_api::events::Event;
 use sysman_api::{ApiError, Timestamp};
 
 use super::{DocDetail, DocumentsPane, header_lines};
+use crate::app::Ask;
 use crate::keys::{Command, Scope};
 use crate::panes::{Handled, Pane, Room};
 use crate::request::{Cx, Loads};
@@ -198,6 +199,33 @@ impl DocumentsPane {
     }
 }
 
+impl DocumentsPane {
+    /// `R`: the Run Command form on the open or selected document.
+    fn run_document(&mut self, cx: &mut Cx) {
+        let (name, kind) = match &self.detail {
+            Some(d) => (
+                d.name.clone(),
+                d.description.as_ref().map(|desc| desc.document_type),
+            ),
+            None => match self.selected() {
+                Some(doc) => (doc.name.clone(), Some(doc.document_type)),
+                None => return,
+            },
+        };
+        if let Some(kind) = kind.filter(|k| *k != DocumentType::Command) {
+            cx.set_status(
+                format!(
+                    "{name} is a {} document: only Command documents run on nodes",
+                    kind.as_str()
+                ),
+                true,
+            );
+            return;
+        }
+        cx.ask(Ask::RunDocument(name));
+    }
+}
+
 impl Pane for DocumentsPane {
     fn scopes(&self) -> Vec<Scope> {
         match self.detail {
@@ -239,6 +267,7 @@ impl Pane for DocumentsPane {
                 self.step_version(command == Command::NextVersion, cx)
             }
             Command::ToggleFormat => self.toggle_format(cx),
+            Command::RunDocument => self.run_document(cx),
             _ => return Handled::No,
         }
         Handled::Yes

@@ -121,6 +121,8 @@ impl PatchPane {
                     b.aws,
                 );
                 self.matrix = Some(Box::new(matrix));
+                // Counts asked for another matrix are not this one's.
+                cx.forget(COUNTS);
                 self.load_matrix(cx);
             }
             Focus::Groups => {
