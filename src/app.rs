@@ -7,140 +7,32 @@
 //! `update` never awaits and `render` (in `ui`) never changes anything, so
 //! every screen can be reproduced from a sequence of messages.
 
+mod layer;
+mod msg;
+mod status;
+
 use std::any::Any;
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use sysman_api::Timestamp;
-use sysman_api::events::Event;
 
+pub use self::layer::Layer;
+pub use self::msg::{Ask, BackendMsg, Effect, Msg};
+pub use self::status::Status;
 use crate::keys::{Command, Key, KeyMap, Lookup, Scope};
 pub use crate::palette::Palette;
 use crate::palette::PaletteTarget;
 use crate::panes::activations::ActivationsPane;
 use crate::panes::commands::CommandsPane;
-use crate::panes::commands::send::SendForm;
 use crate::panes::compliance::CompliancePane;
 use crate::panes::documents::DocumentsPane;
 use crate::panes::fleet::{FleetPane, FleetView};
 use crate::panes::parameters::ParametersPane;
-use crate::panes::parameters::form::ParamForm;
 use crate::panes::patch::PatchPane;
-use crate::panes::patch::approval::{Approval, SelectBy};
-use crate::panes::patch::create::BaselineForm;
 use crate::panes::{Handled, Pane, PaneId, Room};
-use crate::request::{Cx, Loads, Prepared, Requests};
-use crate::runtime::job::{Call, Reply};
+use crate::request::{Cx, Loads, Requests};
 use crate::table::TableView;
 use crate::theme::Theme;
-
-/// Something that happened.
-#[derive(Debug)]
-pub enum Msg {
-    Key(KeyEvent),
-    /// About once a second, with the backend clock's time.
-    Tick(Timestamp),
-    Resize(u16, u16),
-    Backend(BackendMsg),
-    /// About ten times a second while [`App::needs_flush`]: apply the
-    /// changes that events announced, with as few backend calls as can be.
-    Flush,
-}
-
-/// A backend reply or change event.
-#[derive(Debug)]
-pub enum BackendMsg {
-    /// What a [`Call`] answered, for the pane that asked.
-    Reply {
-        request: u64,
-        reply: Reply,
-    },
-    Event(Event),
-    /// The event stream dropped events: reload everything.
-    Lagged,
-}
-
-/// A backend call for the runtime to make.
-#[derive(Debug)]
-pub enum Effect {
-    /// Any job a pane asked for; its reply comes back as
-    /// [`BackendMsg::Reply`].
-    Call(Call),
-}
-
-/// What a pane asks of the console beyond itself, done once the pane is
-/// through.
-#[derive(Debug)]
-pub enum Ask {
-    /// Show a pane.
-    Show(PaneId),
-    /// Show the Fleet pane's table, filtered.
-    ShowFleet { filter: String },
-    /// Open the Run Command send form.
-    SendForm(Box<SendForm>),
-    /// Open the Run Command send form on a document, past the picker.
-    RunDocument(String),
-    /// Stop taking keys for the filter (the pane cleared it).
-    EndFilterInput,
-}
-
-/// What sits on top of the pane and takes keys first.
-#[derive(Debug)]
-pub enum Layer {
-    Help,
-    Palette(Palette),
-    Confirm {
-        prompt: String,
-        /// What `y` sends.
-        confirmed: Prepared,
-    },
-    Form(ParamForm),
-    /// A label to put on version `version` of parameter `name`.
-    Label {
-        name: String,
-        version: i64,
-        input: String,
-    },
-    /// The Run Command send form.
-    Send(Box<SendForm>),
-    /// What approving or rejecting patches would change, before it does.
-    Approval(Box<Approval>),
-    /// The chooser that selects patches by severity or classification.
-    SelectBy(SelectBy),
-    /// The new-baseline form.
-    BaselineForm(Box<BaselineForm>),
-}
-
-impl Layer {
-    /// The pane whose dialog this is: it takes the dialog's keys.
-    fn owner(&self) -> Option<PaneId> {
-        match self {
-            Layer::Help | Layer::Palette(_) | Layer::Confirm { .. } => None,
-            Layer::Form(_) | Layer::Label { .. } => Some(PaneId::Parameters),
-            Layer::Send(_) => Some(PaneId::Commands),
-            Layer::Approval(_) | Layer::SelectBy(_) | Layer::BaselineForm(_) => Some(PaneId::Patch),
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Status {
-    pub text: String,
-    pub error: bool,
-    ticks_left: u8,
-}
-
-/// How long a status message stays, in ticks.
-const STATUS_TICKS: u8 = 6;
-
-impl Status {
-    pub fn new(text: String, error: bool) -> Status {
-        Status {
-            text,
-            error,
-            ticks_left: STATUS_TICKS,
-        }
-    }
-}
 
 pub struct App {
     pub keymap: KeyMap,
@@ -291,11 +183,8 @@ impl App {
             Msg::Key(_) => {}
             Msg::Tick(now) => {
                 self.now = now;
-                if let Some(status) = &mut self.status {
-                    status.ticks_left = status.ticks_left.saturating_sub(1);
-                    if status.ticks_left == 0 {
-                        self.status = None;
-                    }
+                if self.status.as_mut().is_some_and(Status::expired_after_tick) {
+                    self.status = None;
                 }
             }
             Msg::Resize(w, h) => self.size = (w, h),
