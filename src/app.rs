@@ -23,12 +23,12 @@ use crate::keys::{Command, Key, KeyMap, Lookup, Scope};
 pub use crate::palette::Palette;
 use crate::palette::PaletteTarget;
 use crate::panes::activations::ActivationsPane;
-use crate::panes::commands::CommandsPane;
 use crate::panes::compliance::CompliancePane;
 use crate::panes::documents::DocumentsPane;
 use crate::panes::fleet::{FleetPane, FleetView};
 use crate::panes::parameters::ParametersPane;
 use crate::panes::patch::PatchPane;
+use crate::panes::run_command::RunCommandPane;
 use crate::panes::{Handled, Pane, PaneId, Room};
 use crate::request::{Cx, Loads, Requests};
 use crate::table::TableView;
@@ -46,7 +46,7 @@ pub struct App {
     pub fleet: FleetPane,
     pub activations: ActivationsPane,
     pub parameters: ParametersPane,
-    pub commands: CommandsPane,
+    pub run_command: RunCommandPane,
     pub documents: DocumentsPane,
     pub patch: PatchPane,
     pub compliance: CompliancePane,
@@ -83,7 +83,7 @@ impl App {
             fleet: FleetPane::default(),
             activations: ActivationsPane::default(),
             parameters: ParametersPane::default(),
-            commands: CommandsPane::default(),
+            run_command: RunCommandPane::default(),
             documents: DocumentsPane::default(),
             patch: PatchPane::default(),
             compliance: CompliancePane::default(),
@@ -97,7 +97,7 @@ impl App {
             asks: Vec::new(),
         };
         app.parameters.readonly = readonly;
-        app.commands.readonly = readonly;
+        app.run_command.readonly = readonly;
         app.patch.readonly = readonly;
         app.each_pane(|pane, cx| pane.start(cx));
         let effects = app.requests.drain();
@@ -110,7 +110,7 @@ impl App {
             PaneId::Fleet => &self.fleet,
             PaneId::Activations => &self.activations,
             PaneId::Parameters => &self.parameters,
-            PaneId::Commands => &self.commands,
+            PaneId::RunCommand => &self.run_command,
             PaneId::Documents => &self.documents,
             PaneId::Patch => &self.patch,
             PaneId::Compliance => &self.compliance,
@@ -124,7 +124,7 @@ impl App {
             fleet,
             activations,
             parameters,
-            commands,
+            run_command,
             documents,
             patch,
             compliance,
@@ -141,7 +141,7 @@ impl App {
             PaneId::Fleet => (fleet, None),
             PaneId::Activations => (activations, Some(&*fleet)),
             PaneId::Parameters => (parameters, Some(&*fleet)),
-            PaneId::Commands => (commands, Some(&*fleet)),
+            PaneId::RunCommand => (run_command, Some(&*fleet)),
             PaneId::Documents => (documents, Some(&*fleet)),
             PaneId::Patch => (patch, Some(&*fleet)),
             PaneId::Compliance => (compliance, Some(&*fleet)),
@@ -163,8 +163,8 @@ impl App {
 
     /// [`App::with_pane`] for the Run Command pane itself, which other
     /// panes' asks lead into.
-    fn with_commands<R>(&mut self, f: impl FnOnce(&mut CommandsPane, &mut Cx) -> R) -> R {
-        self.with_pane(PaneId::Commands, |pane, cx| {
+    fn with_run_command<R>(&mut self, f: impl FnOnce(&mut RunCommandPane, &mut Cx) -> R) -> R {
+        self.with_pane(PaneId::RunCommand, |pane, cx| {
             let pane: &mut dyn Any = pane;
             f(pane.downcast_mut().expect("the Run Command pane"), cx)
         })
@@ -207,8 +207,10 @@ impl App {
                 self.fleet.view = FleetView::Table;
                 self.fleet.table.set_filter(&filter);
             }
-            Ask::SendForm(form) => self.with_commands(|pane, cx| pane.open_form(*form, cx)),
-            Ask::RunDocument(name) => self.with_commands(|pane, cx| pane.open_form_for(&name, cx)),
+            Ask::SendForm(form) => self.with_run_command(|pane, cx| pane.open_form(*form, cx)),
+            Ask::RunDocument(name) => {
+                self.with_run_command(|pane, cx| pane.open_form_for(&name, cx))
+            }
             Ask::EndFilterInput => self.filter_input = None,
         }
     }
@@ -382,10 +384,10 @@ impl App {
 
     fn run_palette(&mut self, palette: &Palette) {
         match palette.resolve() {
-            Some((PaletteTarget::Pane(PaneId::Commands), args)) if !args.is_empty() => {
+            Some((PaletteTarget::Pane(PaneId::RunCommand), args)) if !args.is_empty() => {
                 // `:run AWS-RunShellScript` opens the send form on it.
-                self.switch_to(PaneId::Commands);
-                self.with_commands(|pane, cx| pane.open_form_for(&args, cx));
+                self.switch_to(PaneId::RunCommand);
+                self.with_run_command(|pane, cx| pane.open_form_for(&args, cx));
             }
             Some((PaletteTarget::Pane(pane), args)) => {
                 self.switch_to(pane);
@@ -462,7 +464,7 @@ impl App {
             PaneId::Fleet => self.fleet.table_mut(),
             PaneId::Activations => self.activations.table_mut(),
             PaneId::Parameters => self.parameters.table_mut(),
-            PaneId::Commands => self.commands.table_mut(),
+            PaneId::RunCommand => self.run_command.table_mut(),
             PaneId::Documents => self.documents.table_mut(),
             PaneId::Patch => self.patch.table_mut(),
             PaneId::Compliance => self.compliance.table_mut(),

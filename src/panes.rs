@@ -2,12 +2,12 @@
 //! drawing; the app routes keys and backend messages to the one in focus.
 
 pub mod activations;
-pub mod commands;
 pub mod compliance;
 pub mod documents;
 pub mod fleet;
 pub mod parameters;
 pub mod patch;
+pub mod run_command;
 
 use std::any::Any;
 use std::fmt;
@@ -107,7 +107,7 @@ pub enum PaneId {
     Fleet,
     Activations,
     Parameters,
-    Commands,
+    RunCommand,
     Documents,
     Patch,
     Compliance,
@@ -118,7 +118,7 @@ impl PaneId {
         PaneId::Fleet,
         PaneId::Activations,
         PaneId::Parameters,
-        PaneId::Commands,
+        PaneId::RunCommand,
         PaneId::Documents,
         PaneId::Patch,
         PaneId::Compliance,
@@ -129,7 +129,7 @@ impl PaneId {
             PaneId::Fleet => "Fleet",
             PaneId::Activations => "Activations",
             PaneId::Parameters => "Parameters",
-            PaneId::Commands => "Run Command",
+            PaneId::RunCommand => "Run Command",
             PaneId::Documents => "Documents",
             PaneId::Patch => "Patch Manager",
             PaneId::Compliance => "Compliance",
@@ -142,7 +142,7 @@ impl PaneId {
             PaneId::Fleet => &["fleet", "nodes", "fm", "fleet-manager", "instances"],
             PaneId::Activations => &["activations", "act", "hybrid"],
             PaneId::Parameters => &["params", "parameters", "ps", "parameter-store"],
-            PaneId::Commands => &["run", "commands", "rc", "run-command"],
+            PaneId::RunCommand => &["run", "commands", "rc", "run-command"],
             PaneId::Documents => &["docs", "documents"],
             PaneId::Patch => &["patch", "patches", "pm", "patch-manager", "baselines"],
             PaneId::Compliance => &["compliance", "comp"],
@@ -154,7 +154,7 @@ impl PaneId {
             PaneId::Fleet => Scope::Fleet,
             PaneId::Activations => Scope::Activations,
             PaneId::Parameters => Scope::Parameters,
-            PaneId::Commands => Scope::Commands,
+            PaneId::RunCommand => Scope::Commands,
             PaneId::Documents => Scope::Documents,
             PaneId::Patch => Scope::Patch,
             PaneId::Compliance => Scope::Compliance,

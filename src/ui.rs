@@ -64,13 +64,13 @@ pub fn render(frame: &mut Frame, app: &App) {
         Some(Layer::Palette(palette)) => render_palette(frame, app, palette, area),
         Some(Layer::Confirm { prompt, .. }) => render_confirm(frame, app, prompt, area),
         Some(Layer::Form(form)) => render_form(frame, app, form, area),
-        Some(Layer::Send(form)) => crate::panes::commands::send::render(
+        Some(Layer::Send(form)) => crate::panes::run_command::send::render(
             frame,
             area,
             theme,
             form,
-            &app.commands.documents,
-            app.commands.documents_loaded,
+            &app.run_command.documents,
+            app.run_command.documents_loaded,
         ),
         Some(Layer::Approval(approval)) => approval.render(frame, area, theme),
         Some(Layer::SelectBy(chooser)) => chooser.render(frame, area, theme),

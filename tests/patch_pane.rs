@@ -12,10 +12,10 @@ use support::{SIZES, chars, ctrl, key, open, press, run, screen};
 use sysman::app::{App, Effect, Layer};
 use sysman::fixture::Fixture;
 use sysman::panes::PaneId;
-use sysman::panes::commands::send::Stage;
 use sysman::panes::patch::Focus;
 use sysman::panes::patch::approval::Verdict;
 use sysman::panes::patch::matrix::Deployment;
+use sysman::panes::run_command::send::Stage;
 use sysman_api::commands::{CommandStatus, ListCommands, SendCommand};
 use sysman_api::patch::{GetPatchBaseline, PatchBaselineDescription, UpdatePatchBaseline};
 use sysman_backend::{Caller, Event};
@@ -382,8 +382,8 @@ async fn scan_now_sends_the_patch_command_with_the_concurrency_given() {
     run(&fx, &mut app, &mut events, effects).await;
 
     // The command opens in Run Command and follows the scan live.
-    assert_eq!(app.pane, PaneId::Commands);
-    let id = app.commands.detail.as_ref().unwrap().command_id.clone();
+    assert_eq!(app.pane, PaneId::RunCommand);
+    let id = app.run_command.detail.as_ref().unwrap().command_id.clone();
     let admin = Caller::admin("test");
     let list = ListCommands {
         command_id: Some(id.clone()),
@@ -417,7 +417,7 @@ async fn scan_now_sends_the_patch_command_with_the_concurrency_given() {
         )));
         run(&fx, &mut app, &mut events, Vec::new()).await;
         let c = app
-            .commands
+            .run_command
             .detail
             .as_ref()
             .unwrap()
@@ -428,7 +428,7 @@ async fn scan_now_sends_the_patch_command_with_the_concurrency_given() {
             break;
         }
     }
-    let detail = app.commands.detail.as_ref().unwrap();
+    let detail = app.run_command.detail.as_ref().unwrap();
     assert_eq!(
         detail.command.as_ref().unwrap().status,
         CommandStatus::Success

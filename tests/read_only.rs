@@ -12,8 +12,8 @@ use support::{chars, run};
 use sysman::app::{App, BackendMsg, Effect, Layer, Msg};
 use sysman::fixture::Fixture;
 use sysman::keys::{Command, Scope};
-use sysman::panes::commands::send::{Field as SendField, Stage};
 use sysman::panes::patch::create::{CreateBaseline, CreateError};
+use sysman::panes::run_command::send::{Field as SendField, Stage};
 use sysman::runtime::job::{Call, EveryPage, Reply};
 use sysman_api::commands::{
     CancelCommand, GetCommandOutput, ListCommandInvocations, ListCommands, SendCommand,

@@ -3,10 +3,10 @@
 
 use crate::palette::Palette;
 use crate::panes::PaneId;
-use crate::panes::commands::send::SendForm;
 use crate::panes::parameters::form::ParamForm;
 use crate::panes::patch::approval::{Approval, SelectBy};
 use crate::panes::patch::create::BaselineForm;
+use crate::panes::run_command::send::SendForm;
 use crate::request::Prepared;
 
 /// What sits on top of the pane and takes keys first.
@@ -42,7 +42,7 @@ impl Layer {
         match self {
             Layer::Help | Layer::Palette(_) | Layer::Confirm { .. } => None,
             Layer::Form(_) | Layer::Label { .. } => Some(PaneId::Parameters),
-            Layer::Send(_) => Some(PaneId::Commands),
+            Layer::Send(_) => Some(PaneId::RunCommand),
             Layer::Approval(_) | Layer::SelectBy(_) | Layer::BaselineForm(_) => Some(PaneId::Patch),
         }
     }

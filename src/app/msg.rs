@@ -6,7 +6,7 @@ use sysman_api::Timestamp;
 use sysman_api::events::Event;
 
 use crate::panes::PaneId;
-use crate::panes::commands::send::SendForm;
+use crate::panes::run_command::send::SendForm;
 use crate::runtime::job::{Call, Reply};
 
 /// Something that happened.

@@ -336,7 +336,7 @@ const SUMMARY_HEADINGS: [&str; 10] = [
 fn summary_cells(s: &ComplianceSummaryItem, theme: &Theme, bar_width: usize) -> Vec<Line<'static>> {
     let ok = s.compliant_summary.compliant_count;
     let bad = s.non_compliant_summary.non_compliant_count;
-    let (full, empty) = crate::panes::commands::progress_bar(ok, ok + bad, bar_width);
+    let (full, empty) = crate::panes::run_command::progress_bar(ok, ok + bad, bar_width);
     let percent = (ok * 100).checked_div(ok + bad).unwrap_or(100);
     let mut cells = vec![
         Line::raw(s.compliance_type.clone()),

@@ -14,7 +14,7 @@ use sysman_api::events::Event;
 use sysman_api::fleet::{DeregisterManagedInstance, ListNodes, NodeSummary, PingStatus};
 use sysman_api::{ApiError, Timestamp};
 
-use super::commands::send::SendForm;
+use super::run_command::send::SendForm;
 use super::{Handled, Pane, Room, age};
 use crate::app::Ask;
 use crate::filter;

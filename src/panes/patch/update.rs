@@ -22,7 +22,7 @@ use super::matrix::{Matrix, split_body};
 use super::{Focus, PATCH_GROUP_TAG, PatchPane, split};
 use crate::app::{Ask, Layer};
 use crate::keys::{Command, Scope};
-use crate::panes::commands::send::SendForm;
+use crate::panes::run_command::send::SendForm;
 use crate::panes::{Handled, Pane, Room};
 use crate::request::{Cx, Loads};
 use crate::runtime::job::Work;

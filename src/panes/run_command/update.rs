@@ -23,7 +23,7 @@ use sysman_api::{ApiError, Timestamp};
 use super::output::{OutputView, PAGE_CHARS};
 use super::send::{self, SendForm, Stage};
 use super::{
-    CommandDetail, CommandsPane, FULL_RELOAD_MAX, RunView, command_status_label, short_id,
+    CommandDetail, FULL_RELOAD_MAX, RunCommandPane, RunView, command_status_label, short_id,
 };
 use crate::app::{Ask, Layer};
 use crate::keys::{Command, Scope};
@@ -102,7 +102,7 @@ async fn invocations(
         .await
 }
 
-impl CommandsPane {
+impl RunCommandPane {
     fn load_history(&mut self, cx: &mut Cx) {
         self.history_stale = false;
         let page = ListCommands {
@@ -557,7 +557,7 @@ impl CommandsPane {
                     ),
                     false,
                 );
-                cx.ask(Ask::Show(PaneId::Commands));
+                cx.ask(Ask::Show(PaneId::RunCommand));
                 self.history_stale = true;
                 self.open_detail(command.command_id.clone(), Some(command), cx);
             }
@@ -592,7 +592,7 @@ fn update_reach(form: &mut SendForm, cx: &Cx) {
         .map(|t| send::reach(&t, &form.platforms, cx.fleet_rows().iter()));
 }
 
-impl Pane for CommandsPane {
+impl Pane for RunCommandPane {
     fn scopes(&self) -> Vec<Scope> {
         match self.view() {
             RunView::History => vec![Scope::Commands, Scope::Table],

@@ -469,7 +469,7 @@ pub enum RunView {
     Output,
 }
 
-pub struct CommandsPane {
+pub struct RunCommandPane {
     /// The commands of the page shown, newest first as the server gives them.
     pub list: Vec<Command>,
     haystacks: Vec<Utf32String>,
@@ -492,7 +492,7 @@ pub struct CommandsPane {
     pub readonly: bool,
 }
 
-impl Default for CommandsPane {
+impl Default for RunCommandPane {
     fn default() -> Self {
         let mut table = TableView::new(COLUMNS.len());
         table.sort_column = REQUESTED;
@@ -515,7 +515,7 @@ impl Default for CommandsPane {
     }
 }
 
-impl CommandsPane {
+impl RunCommandPane {
     pub fn view(&self) -> RunView {
         match (&self.detail, &self.output) {
             (_, Some(_)) => RunView::Output,
