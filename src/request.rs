@@ -318,3 +318,151 @@ impl<'a> Cx<'a> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use ratatui::Frame;
+    use ratatui::layout::Rect;
+
+    use super::*;
+    use crate::keys::{Command, Scope};
+    use crate::panes::Handled;
+    use crate::runtime::job::Work;
+    use crate::table::TableView;
+    use crate::theme::Theme;
+
+    /// A pane that keeps what its loads answered.
+    struct Probe {
+        table: TableView,
+        got: Vec<u32>,
+    }
+
+    impl Pane for Probe {
+        fn scopes(&self) -> Vec<Scope> {
+            Vec::new()
+        }
+        fn table(&self) -> &TableView {
+            &self.table
+        }
+        fn table_mut(&mut self) -> &mut TableView {
+            &mut self.table
+        }
+        fn handle(&mut self, _: Command, _: &mut Cx) -> Handled {
+            Handled::No
+        }
+        fn settle(&mut self, _: &Room) {}
+        fn render(&self, _: &mut Frame, _: Rect, _: &Theme, _: Timestamp) {}
+    }
+
+    struct World {
+        requests: Requests,
+        status: Option<Status>,
+        layer: Option<Layer>,
+        asks: Vec<Ask>,
+        probe: Probe,
+    }
+
+    impl World {
+        fn new() -> World {
+            World {
+                requests: Requests::default(),
+                status: None,
+                layer: None,
+                asks: Vec::new(),
+                probe: Probe {
+                    table: TableView::new(1),
+                    got: Vec::new(),
+                },
+            }
+        }
+
+        fn with<R>(&mut self, f: impl FnOnce(&mut Probe, &mut Cx) -> R) -> R {
+            let mut cx = Cx {
+                pane: PaneId::Fleet,
+                requests: &mut self.requests,
+                status: &mut self.status,
+                layer: &mut self.layer,
+                fleet: None,
+                asks: &mut self.asks,
+                room: Room {
+                    page: 10,
+                    body: 10,
+                    size: (80, 24),
+                    now: Timestamp(0),
+                },
+                now: Timestamp(0),
+                readonly: false,
+                shown: true,
+            };
+            f(&mut self.probe, &mut cx)
+        }
+
+        /// Sends `slot` a load whose reply the probe keeps.
+        fn load(&mut self, slot: &'static str, again: bool) {
+            self.with(|_, cx| {
+                let job = Work::new("probe", |_| async { 0_u32 });
+                let keep = |probe: &mut Probe, _, _: &mut Cx| probe.got.push(0);
+                if again {
+                    cx.reload(slot, job, keep);
+                } else {
+                    cx.load(slot, job, keep);
+                }
+            });
+        }
+
+        /// The ids of the calls sent since the last time.
+        fn sent(&mut self) -> Vec<u64> {
+            let drained = self.requests.drain();
+            drained
+                .into_iter()
+                .map(|Effect::Call(call)| call.request)
+                .collect()
+        }
+
+        /// Answers `request`; whether the probe took the reply.
+        fn answer(&mut self, request: u64) -> bool {
+            let before = self.probe.got.len();
+            let reply: Reply = Box::new(7_u32);
+            self.with(|probe, cx| cx.deliver(probe, request, reply));
+            self.probe.got.len() > before
+        }
+    }
+
+    #[test]
+    fn the_newest_load_of_a_slot_wins() {
+        let mut w = World::new();
+        w.load("list", false);
+        w.load("list", false);
+        let [old, new] = w.sent()[..] else { panic!() };
+        assert!(!w.answer(old), "a superseded load's reply is dropped");
+        assert!(w.answer(new));
+        assert!(!w.with(|_, cx| cx.loading("list")));
+    }
+
+    #[test]
+    fn changes_while_a_load_is_in_flight_make_one_more_load() {
+        let mut w = World::new();
+        w.load("list", false);
+        let [first] = w.sent()[..] else { panic!() };
+        w.load("list", true);
+        w.load("list", true);
+        assert!(w.sent().is_empty(), "nothing more while one is in flight");
+        assert!(w.answer(first));
+        let [again] = w.sent()[..] else {
+            panic!("one more load")
+        };
+        assert!(w.with(|_, cx| cx.loading("list")));
+        assert!(w.answer(again));
+        assert!(w.sent().is_empty());
+    }
+
+    #[test]
+    fn a_forgotten_slot_drops_its_reply() {
+        let mut w = World::new();
+        w.load("counts", false);
+        let [request] = w.sent()[..] else { panic!() };
+        w.with(|_, cx| cx.forget("counts"));
+        assert!(!w.with(|_, cx| cx.loading("counts")));
+        assert!(!w.answer(request));
+    }
+}
