@@ -1,5 +1,10 @@
-//! The console's panes. Each owns its data, its table state and its
-//! drawing; the app routes keys and backend messages to the one in focus.
+//! The console's panes. Each implements [`Pane`]: it owns its data, its
+//! table state, its keys, the requests it makes and their replies, the
+//! events it follows and its drawing; the app only routes to it.
+//!
+//! A pane is `panes/<pane>.rs` (state, rows, drawing) beside
+//! `panes/<pane>/` (`update.rs` for keys, requests and events, and its
+//! forms); it is listed in [`PaneId`] and held by `App`.
 
 pub mod activations;
 pub mod compliance;
