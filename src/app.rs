@@ -1,385 +1,38 @@
-//! The console's state and its one `update` function.
+//! The console's state and its one `update` function: routing only.
 //!
 //! Terminal keys, backend messages and ticks arrive as [`Msg`]s; `update`
-//! changes state and returns [`Effect`]s (backend calls) for the runtime to
-//! carry out, whose results come back as messages tagged with a request id.
+//! hands them to the layer on top or the pane in view (see [`Pane`]) and
+//! returns [`Effect`]s (backend calls) for the runtime to carry out, whose
+//! replies come back tagged with a request id to the pane that asked.
 //! `update` never awaits and `render` (in `ui`) never changes anything, so
 //! every screen can be reproduced from a sequence of messages.
 
-mod compliance;
-mod docs;
-mod patch;
-mod run;
+mod layer;
+mod msg;
+mod status;
+
+use std::any::Any;
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use sysman_api::Timestamp;
-use sysman_api::commands::{
-    Command as RunCommand, CommandInvocation, GetCommandOutputResult, SendCommand,
-};
-use sysman_api::compliance::ComplianceItem;
-use sysman_api::documents::{
-    DocumentDescription, DocumentFormat, DocumentIdentifier, DocumentVersionInfo, GetDocumentResult,
-};
-use sysman_api::fleet::{Activation, NodeSummary};
-use sysman_api::parameters::{Parameter, ParameterHistory, ParameterMetadata, PutParameter};
-use sysman_api::patch::{
-    DescribePatchCountsResult, DescribePatchGroupStateResult, PatchBaselineDescription,
-    PatchBaselineIdentity, PatchGroupPatchBaselineMapping, UpdatePatchBaseline,
-};
-use sysman_backend::Event;
 
-use crate::form::ParamForm;
+pub use self::layer::Layer;
+pub use self::msg::{Ask, BackendMsg, Effect, Msg};
+pub use self::status::Status;
 use crate::keys::{Command, Key, KeyMap, Lookup, Scope};
 pub use crate::palette::Palette;
 use crate::palette::PaletteTarget;
-use crate::panes::PaneId;
 use crate::panes::activations::ActivationsPane;
-use crate::panes::commands::output::Stream;
-use crate::panes::commands::send::SendForm;
-use crate::panes::commands::{CommandsPane, RunView};
-use crate::panes::compliance::{ComplianceData, CompliancePane};
+use crate::panes::compliance::CompliancePane;
 use crate::panes::documents::DocumentsPane;
 use crate::panes::fleet::{FleetPane, FleetView};
-use crate::panes::parameters::{Detail, ParametersPane, ParametersView};
+use crate::panes::parameters::ParametersPane;
 use crate::panes::patch::PatchPane;
-use crate::panes::patch::approval::{Approval, SelectBy, Verdict};
-use crate::panes::patch::create::{BaselineForm, CreateBaseline, CreateError};
-use crate::panes::patch::matrix::{CountScope, MatrixData};
+use crate::panes::run_command::RunCommandPane;
+use crate::panes::{Handled, Pane, PaneId, Room};
+use crate::request::{Cx, Loads, Requests};
+use crate::table::TableView;
 use crate::theme::Theme;
-
-/// Something that happened.
-#[derive(Debug)]
-pub enum Msg {
-    Key(KeyEvent),
-    /// About once a second, with the backend clock's time.
-    Tick(Timestamp),
-    Resize(u16, u16),
-    Backend(BackendMsg),
-    /// About ten times a second while [`App::needs_flush`]: apply the
-    /// changes that events announced, with as few backend calls as can be.
-    Flush,
-}
-
-/// A backend result or change event.
-#[derive(Debug)]
-pub enum BackendMsg {
-    NodesLoaded {
-        request: u64,
-        result: Result<Vec<NodeSummary>, String>,
-    },
-    ActivationsLoaded {
-        request: u64,
-        result: Result<Vec<Activation>, String>,
-    },
-    ParametersLoaded {
-        request: u64,
-        result: Result<Vec<ParameterMetadata>, String>,
-    },
-    /// A parameter's current version and history, for its detail view.
-    ParameterLoaded {
-        name: String,
-        result: Result<Box<(Parameter, Vec<ParameterHistory>)>, String>,
-    },
-    /// A SecureString's value, decrypted on request.
-    ParameterRevealed {
-        name: String,
-        result: Result<String, String>,
-    },
-    /// A page of the command history.
-    CommandsLoaded {
-        request: u64,
-        result: Result<(Vec<RunCommand>, Option<String>), String>,
-    },
-    /// One command's record, for its detail view.
-    CommandLoaded {
-        request: u64,
-        result: Result<Box<RunCommand>, String>,
-    },
-    /// A command's invocations: all of them, or the ones asked for.
-    InvocationsLoaded {
-        request: u64,
-        partial: bool,
-        result: Result<Vec<CommandInvocation>, String>,
-    },
-    /// A page of one node's output.
-    OutputLoaded {
-        request: u64,
-        stream: Stream,
-        result: Result<GetCommandOutputResult, String>,
-    },
-    DocumentsLoaded {
-        request: u64,
-        result: Result<Vec<DocumentIdentifier>, String>,
-    },
-    DocumentDescribed {
-        request: u64,
-        result: Result<Box<DocumentDescription>, String>,
-    },
-    CommandSent {
-        request: u64,
-        result: Result<Box<RunCommand>, String>,
-    },
-    /// Every document, for the Documents pane.
-    AllDocumentsLoaded {
-        request: u64,
-        result: Result<Vec<DocumentIdentifier>, String>,
-    },
-    /// A document's description and versions, for its detail view.
-    DocumentDetailLoaded {
-        request: u64,
-        result: Result<Box<(DocumentDescription, Vec<DocumentVersionInfo>)>, String>,
-    },
-    /// One version's content, for the detail view.
-    DocumentContentLoaded {
-        request: u64,
-        result: Result<Box<GetDocumentResult>, String>,
-    },
-    /// Every patch baseline, and which patch group has which.
-    BaselinesLoaded {
-        request: u64,
-        result: Result<Box<BaselineLists>, String>,
-    },
-    /// How the nodes of each patch group stand.
-    GroupStatesLoaded {
-        request: u64,
-        result: Result<Vec<(String, DescribePatchGroupStateResult)>, String>,
-    },
-    /// A baseline's matrix.
-    MatrixLoaded {
-        request: u64,
-        result: Result<Box<MatrixData>, String>,
-    },
-    /// The open matrix's counts, after nodes reported.
-    MatrixCountsLoaded {
-        request: u64,
-        result: Result<Box<DescribePatchCountsResult>, String>,
-    },
-    /// A baseline created (and registered for its group): its id, or why
-    /// not.
-    BaselineCreated {
-        request: u64,
-        result: Result<String, CreateError>,
-    },
-    /// The nodes in scope lacking any of the patches an approval chooses.
-    LackingCounted {
-        request: u64,
-        result: Result<i64, String>,
-    },
-    /// An approval or rejection applied.
-    BaselineUpdated {
-        request: u64,
-        result: Result<Box<PatchBaselineDescription>, String>,
-    },
-    ComplianceLoaded {
-        request: u64,
-        result: Result<Box<ComplianceData>, String>,
-    },
-    /// One node's compliance items.
-    ComplianceItemsLoaded {
-        request: u64,
-        result: Result<Vec<ComplianceItem>, String>,
-    },
-    Event(Event),
-    /// The event stream dropped events: reload everything.
-    Lagged,
-    /// A change finished: the text says what happened, or what went wrong.
-    Done {
-        request: u64,
-        result: Result<String, String>,
-    },
-}
-
-/// Every patch baseline, and each patch group's registrations.
-pub type BaselineLists = (
-    Vec<PatchBaselineIdentity>,
-    Vec<PatchGroupPatchBaselineMapping>,
-);
-
-/// A backend call for the runtime to make.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Effect {
-    LoadNodes {
-        request: u64,
-    },
-    LoadActivations {
-        request: u64,
-    },
-    Deregister {
-        request: u64,
-        instance_id: String,
-    },
-    DeleteActivation {
-        request: u64,
-        activation_id: String,
-    },
-    LoadParameters {
-        request: u64,
-    },
-    LoadParameter {
-        name: String,
-    },
-    RevealParameter {
-        name: String,
-    },
-    DeleteParameter {
-        request: u64,
-        name: String,
-    },
-    PutParameter {
-        request: u64,
-        put: Box<PutParameter>,
-    },
-    LabelVersion {
-        request: u64,
-        name: String,
-        version: i64,
-        label: String,
-    },
-    /// A page of the history; `token` names it (`None`: the newest).
-    LoadCommands {
-        request: u64,
-        token: Option<String>,
-    },
-    LoadCommand {
-        request: u64,
-        command_id: String,
-    },
-    /// Every invocation of a command, or only those of `instance_ids`.
-    LoadInvocations {
-        request: u64,
-        command_id: String,
-        instance_ids: Option<Vec<String>>,
-    },
-    LoadOutput {
-        request: u64,
-        command_id: String,
-        instance_id: String,
-        stream: Stream,
-        offset: i64,
-    },
-    LoadDocuments {
-        request: u64,
-    },
-    DescribeDocument {
-        request: u64,
-        name: String,
-    },
-    SendCommand {
-        request: u64,
-        send: Box<SendCommand>,
-    },
-    CancelCommand {
-        request: u64,
-        command_id: String,
-    },
-    /// Every document, paged through.
-    LoadAllDocuments {
-        request: u64,
-    },
-    /// DescribeDocument and every version of `name`.
-    LoadDocumentDetail {
-        request: u64,
-        name: String,
-    },
-    /// GetDocument: `version` (`None`: the default) in `format` (`None`:
-    /// as stored).
-    LoadDocumentContent {
-        request: u64,
-        name: String,
-        version: Option<String>,
-        format: Option<DocumentFormat>,
-    },
-    /// Every patch baseline and patch group registration.
-    LoadBaselines {
-        request: u64,
-    },
-    /// How the nodes of each of `groups` stand.
-    LoadGroupStates {
-        request: u64,
-        groups: Vec<String>,
-    },
-    /// Everything a baseline's matrix shows.
-    LoadMatrix {
-        request: u64,
-        baseline_id: String,
-    },
-    /// The patch counts of the nodes `scope` covers.
-    LoadMatrixCounts {
-        request: u64,
-        scope: CountScope,
-    },
-    UpdateBaseline {
-        request: u64,
-        update: Box<UpdatePatchBaseline>,
-    },
-    /// CreatePatchBaseline, copying rules, then registering for a group.
-    CreateBaseline {
-        request: u64,
-        create: Box<CreateBaseline>,
-    },
-    /// RegisterDefaultPatchBaseline.
-    SetDefaultBaseline {
-        request: u64,
-        baseline_id: String,
-        name: String,
-    },
-    DeleteBaseline {
-        request: u64,
-        baseline_id: String,
-        name: String,
-    },
-    /// How many nodes `scope` covers lack any of `patch_ids`.
-    CountLacking {
-        request: u64,
-        scope: CountScope,
-        patch_ids: Vec<String>,
-    },
-    /// The summaries by type and every non-compliant node.
-    LoadCompliance {
-        request: u64,
-    },
-    /// Every compliance item of one node.
-    LoadComplianceItems {
-        request: u64,
-        resource_id: String,
-    },
-}
-
-/// What sits on top of the pane and takes keys first.
-#[derive(Debug)]
-pub enum Layer {
-    Help,
-    Palette(Palette),
-    Confirm {
-        prompt: String,
-        effect: Effect,
-    },
-    Form(ParamForm),
-    /// A label to put on version `version` of parameter `name`.
-    Label {
-        name: String,
-        version: i64,
-        input: String,
-    },
-    /// The Run Command send form.
-    Send(Box<SendForm>),
-    /// What approving or rejecting patches would change, before it does.
-    Approval(Box<Approval>),
-    /// The chooser that selects patches by severity or classification.
-    SelectBy(SelectBy),
-    /// The new-baseline form.
-    BaselineForm(Box<BaselineForm>),
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Status {
-    pub text: String,
-    pub error: bool,
-    ticks_left: u8,
-}
-
-/// How long a status message stays, in ticks.
-const STATUS_TICKS: u8 = 6;
 
 pub struct App {
     pub keymap: KeyMap,
@@ -393,7 +46,7 @@ pub struct App {
     pub fleet: FleetPane,
     pub activations: ActivationsPane,
     pub parameters: ParametersPane,
-    pub commands: CommandsPane,
+    pub run_command: RunCommandPane,
     pub documents: DocumentsPane,
     pub patch: PatchPane,
     pub compliance: CompliancePane,
@@ -404,23 +57,9 @@ pub struct App {
     pub status: Option<Status>,
     pub quit: bool,
     pub size: (u16, u16),
-    next_request: u64,
-    nodes_request: Option<u64>,
-    /// Node events seen while a full load is in flight, re-applied on top
-    /// of it so the load cannot roll a node back.
-    replay: Vec<NodeSummary>,
-    activations_request: Option<u64>,
-    activations_stale: bool,
-    parameters_request: Option<u64>,
-    parameters_stale: bool,
-    commands_request: Option<u64>,
-    /// A command changed since the history page was loaded.
-    commands_stale: bool,
-    documents_request: Option<u64>,
-    /// The Documents pane's load in flight.
-    docs_request: Option<u64>,
-    /// A document changed since the Documents list was loaded.
-    docs_stale: bool,
+    requests: Requests,
+    /// What panes asked of the console beyond themselves, this update.
+    asks: Vec<Ask>,
 }
 
 impl App {
@@ -444,7 +83,7 @@ impl App {
             fleet: FleetPane::default(),
             activations: ActivationsPane::default(),
             parameters: ParametersPane::default(),
-            commands: CommandsPane::default(),
+            run_command: RunCommandPane::default(),
             documents: DocumentsPane::default(),
             patch: PatchPane::default(),
             compliance: CompliancePane::default(),
@@ -454,171 +93,172 @@ impl App {
             status: None,
             quit: false,
             size,
-            next_request: 1,
-            nodes_request: None,
-            replay: Vec::new(),
-            activations_request: None,
-            activations_stale: false,
-            parameters_request: None,
-            parameters_stale: false,
-            commands_request: None,
-            commands_stale: false,
-            documents_request: None,
-            docs_request: None,
-            docs_stale: false,
+            requests: Requests::default(),
+            asks: Vec::new(),
         };
         app.parameters.readonly = readonly;
-        app.commands.readonly = readonly;
+        app.run_command.readonly = readonly;
         app.patch.readonly = readonly;
-        let effects = vec![
-            app.load_nodes(),
-            app.load_activations(),
-            app.load_parameters(),
-            app.load_commands(),
-        ];
+        app.each_pane(|pane, cx| pane.start(cx));
+        let effects = app.requests.drain();
         (app, effects)
     }
 
-    fn request_id(&mut self) -> u64 {
-        self.next_request += 1;
-        self.next_request
-    }
-
-    fn load_nodes(&mut self) -> Effect {
-        let request = self.request_id();
-        self.nodes_request = Some(request);
-        self.replay.clear();
-        Effect::LoadNodes { request }
-    }
-
-    fn load_parameters(&mut self) -> Effect {
-        let request = self.request_id();
-        self.parameters_request = Some(request);
-        self.parameters_stale = false;
-        Effect::LoadParameters { request }
-    }
-
-    /// Reloads the parameter list, or marks it stale if a load is in flight.
-    fn reload_parameters(&mut self) -> Vec<Effect> {
-        if self.parameters_request.is_some() {
-            self.parameters_stale = true;
-            Vec::new()
-        } else {
-            vec![self.load_parameters()]
+    /// Pane `id`.
+    pub fn pane(&self, id: PaneId) -> &dyn Pane {
+        match id {
+            PaneId::Fleet => &self.fleet,
+            PaneId::Activations => &self.activations,
+            PaneId::Parameters => &self.parameters,
+            PaneId::RunCommand => &self.run_command,
+            PaneId::Documents => &self.documents,
+            PaneId::Patch => &self.patch,
+            PaneId::Compliance => &self.compliance,
         }
     }
 
-    fn load_activations(&mut self) -> Effect {
-        let request = self.request_id();
-        self.activations_request = Some(request);
-        self.activations_stale = false;
-        Effect::LoadActivations { request }
+    /// Runs `f` on pane `id`, with a context for it.
+    fn with_pane<R>(&mut self, id: PaneId, f: impl FnOnce(&mut dyn Pane, &mut Cx) -> R) -> R {
+        let room = self.room();
+        let App {
+            fleet,
+            activations,
+            parameters,
+            run_command,
+            documents,
+            patch,
+            compliance,
+            requests,
+            asks,
+            status,
+            layer,
+            now,
+            readonly,
+            pane: shown,
+            ..
+        } = self;
+        let (pane, fleet): (&mut dyn Pane, _) = match id {
+            PaneId::Fleet => (fleet, None),
+            PaneId::Activations => (activations, Some(&*fleet)),
+            PaneId::Parameters => (parameters, Some(&*fleet)),
+            PaneId::RunCommand => (run_command, Some(&*fleet)),
+            PaneId::Documents => (documents, Some(&*fleet)),
+            PaneId::Patch => (patch, Some(&*fleet)),
+            PaneId::Compliance => (compliance, Some(&*fleet)),
+        };
+        let mut cx = Cx {
+            pane: id,
+            requests,
+            status,
+            layer,
+            fleet,
+            asks,
+            room,
+            now: *now,
+            readonly: *readonly,
+            shown: *shown == id,
+        };
+        f(pane, &mut cx)
+    }
+
+    /// [`App::with_pane`] for the Run Command pane itself, which other
+    /// panes' asks lead into.
+    fn with_run_command<R>(&mut self, f: impl FnOnce(&mut RunCommandPane, &mut Cx) -> R) -> R {
+        self.with_pane(PaneId::RunCommand, |pane, cx| {
+            let pane: &mut dyn Any = pane;
+            f(pane.downcast_mut().expect("the Run Command pane"), cx)
+        })
+    }
+
+    /// Every pane, in the palette's order.
+    fn each_pane(&mut self, mut f: impl FnMut(&mut dyn Pane, &mut Cx)) {
+        for id in PaneId::ALL {
+            self.with_pane(id, &mut f);
+        }
     }
 
     pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
         match msg {
             Msg::Key(key) if key.kind != KeyEventKind::Release => self.on_key(key),
-            Msg::Key(_) => Vec::new(),
+            Msg::Key(_) => {}
             Msg::Tick(now) => {
                 self.now = now;
-                if let Some(status) = &mut self.status {
-                    status.ticks_left = status.ticks_left.saturating_sub(1);
-                    if status.ticks_left == 0 {
-                        self.status = None;
-                    }
+                if self.status.as_mut().is_some_and(Status::expired_after_tick) {
+                    self.status = None;
                 }
-                Vec::new()
             }
-            Msg::Resize(w, h) => {
-                self.size = (w, h);
-                Vec::new()
-            }
+            Msg::Resize(w, h) => self.size = (w, h),
             Msg::Backend(msg) => self.on_backend(msg),
-            Msg::Flush => self.flush(),
+            // At most one request of each kind, pane by pane.
+            Msg::Flush => self.each_pane(|pane, cx| pane.flush(cx)),
+        }
+        for ask in std::mem::take(&mut self.asks) {
+            self.on_ask(ask);
+        }
+        self.requests.drain()
+    }
+
+    /// Does what a pane asked of the console.
+    fn on_ask(&mut self, ask: Ask) {
+        match ask {
+            Ask::Show(pane) => self.switch_to(pane),
+            Ask::ShowFleet { filter } => {
+                self.switch_to(PaneId::Fleet);
+                self.fleet.view = FleetView::Table;
+                self.fleet.table.set_filter(&filter);
+            }
+            Ask::SendForm(form) => self.with_run_command(|pane, cx| pane.open_form(*form, cx)),
+            Ask::RunDocument(name) => {
+                self.with_run_command(|pane, cx| pane.open_form_for(&name, cx))
+            }
+            Ask::EndFilterInput => self.filter_input = None,
+        }
+    }
+
+    /// Whether marks are waiting that a [`Msg::Flush`] would act on.
+    pub fn needs_flush(&self) -> bool {
+        PaneId::ALL
+            .into_iter()
+            .any(|id| self.pane(id).needs_flush(&Loads::new(id, &self.requests)))
+    }
+
+    /// The room the panes have, at this size and with this filter line.
+    fn room(&self) -> Room {
+        let filter = self.filter_line_visible();
+        Room {
+            page: crate::ui::table_rows(self.size, filter),
+            body: crate::ui::body_height(self.size, filter),
+            size: self.size,
+            now: self.now,
         }
     }
 
     /// Brings derived state (filtered and sorted rows, the visible window)
     /// up to date; the runtime calls it before drawing.
     pub fn settle(&mut self) {
-        let page = crate::ui::table_rows(self.size, self.filter_line_visible());
-        self.fleet.table.set_page(page);
-        self.activations.table.set_page(page);
-        self.parameters.table.set_page(page);
-        self.documents.table.set_page(page);
-        self.settle_documents();
-        self.fleet.settle();
-        self.activations.settle();
-        self.parameters.settle();
-        self.settle_commands(page);
-        self.settle_patch();
-        self.settle_compliance();
+        let room = self.room();
+        self.each_pane(|pane, _| pane.settle(&room));
     }
 
     pub fn set_status(&mut self, text: impl Into<String>, error: bool) {
-        self.status = Some(Status {
-            text: text.into(),
-            error,
-            ticks_left: STATUS_TICKS,
-        });
+        self.status = Some(Status::new(text.into(), error));
     }
 
     /// The filter text of the pane in focus.
     pub fn current_filter(&self) -> &str {
-        match self.pane {
-            PaneId::Fleet => self.fleet.table.filter.text(),
-            PaneId::Activations => self.activations.table.filter.text(),
-            PaneId::Parameters => self.parameters.table.filter.text(),
-            PaneId::Commands => match &self.commands.detail {
-                Some(d) => d.table.filter.text(),
-                None => self.commands.table.filter.text(),
-            },
-            PaneId::Documents => self.documents.table.filter.text(),
-            PaneId::Patch => self.patch.table().filter.text(),
-            PaneId::Compliance => self.compliance.table().filter.text(),
-        }
+        self.pane(self.pane).table().filter.text()
     }
 
     pub fn filter_line_visible(&self) -> bool {
-        self.filter_input.is_some() || (self.in_table() && !self.current_filter().is_empty())
-    }
-
-    fn in_table(&self) -> bool {
-        match self.pane {
-            PaneId::Fleet => matches!(self.fleet.view, FleetView::Table),
-            PaneId::Parameters => matches!(self.parameters.view, ParametersView::Table),
-            PaneId::Activations => true,
-            PaneId::Commands => self.commands.view() != RunView::Output,
-            PaneId::Documents => self.documents.detail.is_none(),
-            PaneId::Patch | PaneId::Compliance => true,
-        }
+        self.filter_input.is_some()
+            || (self.pane(self.pane).in_table() && !self.current_filter().is_empty())
     }
 
     /// Scopes whose keys apply now, most specific first.
     pub fn scopes(&self) -> Vec<Scope> {
-        if self.pane == PaneId::Commands {
-            return match self.commands.view() {
-                RunView::History => vec![Scope::Commands, Scope::Table, Scope::Global],
-                RunView::Detail => vec![Scope::Command, Scope::Table, Scope::Global],
-                RunView::Output => vec![Scope::Output, Scope::Global],
-            };
-        }
-        if self.pane == PaneId::Documents && self.documents.detail.is_some() {
-            return vec![Scope::Document, Scope::Global];
-        }
-        if self.pane == PaneId::Patch && self.patch.matrix.is_some() {
-            return vec![Scope::Baseline, Scope::Table, Scope::Global];
-        }
-        if self.pane == PaneId::Compliance && self.compliance.node.is_some() {
-            return vec![Scope::Table, Scope::Global];
-        }
-        match (self.pane, &self.fleet.view, &self.parameters.view) {
-            (PaneId::Fleet, FleetView::Node { .. }, _) => vec![Scope::Node, Scope::Global],
-            (PaneId::Parameters, _, ParametersView::Detail(_)) => {
-                vec![Scope::Parameter, Scope::Global]
-            }
-            (pane, _, _) => vec![pane.scope(), Scope::Table, Scope::Global],
-        }
+        let mut scopes = self.pane(self.pane).scopes();
+        scopes.push(Scope::Global);
+        scopes
     }
 
     /// Bindings shown in the footer and help: read-only hides the ones
@@ -631,199 +271,86 @@ impl App {
             .collect()
     }
 
-    /// Says in the status line that `what` is refused: the console is
-    /// read-only.
-    pub(crate) fn refuse_write(&mut self, what: &str) {
-        self.set_status(
-            format!("read-only console (--readonly): cannot {what}"),
-            true,
-        );
-    }
-
     /// Breadcrumbs for the header.
     pub fn breadcrumbs(&self) -> Vec<String> {
         let mut crumbs: Vec<String> = self.history.iter().map(|p| p.title().to_owned()).collect();
         crumbs.push(self.pane.title().to_owned());
-        if let (PaneId::Fleet, FleetView::Node { instance_id, .. }) = (self.pane, &self.fleet.view)
-        {
-            crumbs.push(instance_id.clone());
-        }
-        if let (PaneId::Parameters, Some(name)) = (self.pane, self.parameters.open_name()) {
-            crumbs.push(name.to_owned());
-        }
-        if let (PaneId::Documents, Some(d)) = (self.pane, &self.documents.detail) {
-            crumbs.push(d.name.clone());
-        }
-        if let (PaneId::Patch, Some(m)) = (self.pane, &self.patch.matrix) {
-            crumbs.push(m.name.clone());
-        }
-        if let (PaneId::Compliance, Some(n)) = (self.pane, &self.compliance.node) {
-            crumbs.push(n.resource_id.clone());
-        }
-        if self.pane == PaneId::Commands {
-            if let Some(d) = &self.commands.detail {
-                crumbs.push(crate::panes::commands::short_id(&d.command_id).to_owned());
-            }
-            if let Some(o) = &self.commands.output {
-                crumbs.push(o.instance_id.clone());
-            }
-        }
+        self.pane(self.pane).crumbs(&mut crumbs);
         crumbs
     }
 
-    fn on_key(&mut self, event: KeyEvent) -> Vec<Effect> {
+    /// Input goes to the layer on top first, then the filter being typed,
+    /// then the keys of the pane in view.
+    fn on_key(&mut self, event: KeyEvent) {
         if let Some(layer) = self.layer.take() {
             return self.on_layer_key(layer, event);
         }
         if self.filter_input.is_some() {
-            self.on_filter_key(event);
-            return Vec::new();
+            return self.on_filter_key(event);
         }
         let Some(key) = Key::from_event(&event) else {
-            return Vec::new();
+            return;
         };
         self.pending_keys.push(key);
         match self.keymap.lookup(&self.scopes(), &self.pending_keys) {
-            Lookup::Pending => Vec::new(),
-            Lookup::Unbound => {
-                self.pending_keys.clear();
-                Vec::new()
-            }
+            Lookup::Pending => {}
+            Lookup::Unbound => self.pending_keys.clear(),
             Lookup::Command(command) => {
                 self.pending_keys.clear();
-                self.run(command)
+                self.run(command);
             }
         }
     }
 
-    fn on_layer_key(&mut self, layer: Layer, event: KeyEvent) -> Vec<Effect> {
-        let ctrl_c =
-            event.modifiers.contains(KeyModifiers::CONTROL) && event.code == KeyCode::Char('c');
-        if ctrl_c {
+    fn on_layer_key(&mut self, layer: Layer, event: KeyEvent) {
+        let ctrl = event.modifiers.contains(KeyModifiers::CONTROL);
+        if ctrl && event.code == KeyCode::Char('c') {
             self.quit = true;
-            return Vec::new();
+            return;
+        }
+        if let Some(owner) = layer.owner() {
+            return self.with_pane(owner, |pane, cx| pane.on_dialog_key(layer, event, cx));
         }
         match layer {
             Layer::Help => match event.code {
                 KeyCode::Esc | KeyCode::Char('?') | KeyCode::Char('q') | KeyCode::Enter => {}
                 _ => self.layer = Some(Layer::Help),
             },
-            Layer::Confirm { prompt, effect } => match event.code {
+            Layer::Confirm { prompt, confirmed } => match event.code {
                 KeyCode::Char('y') | KeyCode::Char('Y') => {
                     self.set_status("working…", false);
-                    return vec![effect];
+                    self.requests.send(confirmed, None);
                 }
                 KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc => {
                     self.set_status("cancelled", false);
                 }
-                _ => self.layer = Some(Layer::Confirm { prompt, effect }),
+                _ => self.layer = Some(Layer::Confirm { prompt, confirmed }),
             },
-            Layer::Label {
-                name,
-                version,
-                mut input,
-            } => {
+            Layer::Palette(mut palette) => {
                 match event.code {
-                    KeyCode::Esc => return Vec::new(),
-                    KeyCode::Enter if !input.trim().is_empty() => {
-                        let request = self.request_id();
-                        let label = input.trim().to_owned();
-                        self.set_status(format!("labelling version {version} of {name}…"), false);
-                        return vec![Effect::LabelVersion {
-                            request,
-                            name,
-                            version,
-                            label,
-                        }];
-                    }
+                    KeyCode::Esc => return,
+                    KeyCode::Enter => return self.run_palette(&palette),
+                    KeyCode::Tab => palette.complete(),
+                    KeyCode::Down => palette.select_next(),
+                    KeyCode::Up => palette.select_prev(),
                     KeyCode::Backspace => {
-                        input.pop();
+                        palette.input.pop();
+                        palette.refresh();
                     }
-                    KeyCode::Char('u') if event.modifiers.contains(KeyModifiers::CONTROL) => {
-                        input.clear()
+                    KeyCode::Char('u') if ctrl => {
+                        palette.input.clear();
+                        palette.refresh();
                     }
-                    KeyCode::Char(c) if !event.modifiers.contains(KeyModifiers::CONTROL) => {
-                        input.push(c)
-                    }
-                    _ => {}
-                }
-                self.layer = Some(Layer::Label {
-                    name,
-                    version,
-                    input,
-                });
-            }
-            Layer::Form(mut form) => {
-                match event.code {
-                    KeyCode::Esc => {
-                        self.set_status("nothing saved", false);
-                        return Vec::new();
-                    }
-                    KeyCode::Tab | KeyCode::Down => form.next_field(true),
-                    KeyCode::BackTab | KeyCode::Up => form.next_field(false),
-                    KeyCode::Left | KeyCode::Right if form.focus == crate::form::Field::Type => {
-                        form.cycle_type()
-                    }
-                    KeyCode::Backspace => form.backspace(),
-                    KeyCode::Char('u') if event.modifiers.contains(KeyModifiers::CONTROL) => {
-                        form.clear()
-                    }
-                    KeyCode::Enter => {
-                        if let Some((field, problem)) = form.problems().into_iter().next() {
-                            form.error = Some(format!("{}: {problem}", field.label()));
-                        } else if form.pending.is_none() {
-                            let request = self.request_id();
-                            form.pending = Some(request);
-                            let put = Box::new(form.request());
-                            self.layer = Some(Layer::Form(form));
-                            return vec![Effect::PutParameter { request, put }];
-                        }
-                    }
-                    KeyCode::Char(c) if !event.modifiers.contains(KeyModifiers::CONTROL) => {
-                        form.type_char(c)
+                    KeyCode::Char(c) if !ctrl => {
+                        palette.input.push(c);
+                        palette.refresh();
                     }
                     _ => {}
                 }
-                self.layer = Some(Layer::Form(form));
+                self.layer = Some(Layer::Palette(palette));
             }
-            Layer::Send(form) => return self.on_send_key(*form, event),
-            Layer::Approval(approval) => return self.on_approval_key(approval, event),
-            Layer::SelectBy(chooser) => self.on_select_by_key(chooser, event),
-            Layer::BaselineForm(form) => return self.on_baseline_form_key(*form, event),
-            Layer::Palette(mut palette) => match event.code {
-                KeyCode::Esc => {}
-                KeyCode::Enter => return self.run_palette(&palette),
-                KeyCode::Tab => {
-                    palette.complete();
-                    self.layer = Some(Layer::Palette(palette));
-                }
-                KeyCode::Down => {
-                    palette.select_next();
-                    self.layer = Some(Layer::Palette(palette));
-                }
-                KeyCode::Up => {
-                    palette.select_prev();
-                    self.layer = Some(Layer::Palette(palette));
-                }
-                KeyCode::Backspace => {
-                    palette.input.pop();
-                    palette.refresh();
-                    self.layer = Some(Layer::Palette(palette));
-                }
-                KeyCode::Char('u') if event.modifiers.contains(KeyModifiers::CONTROL) => {
-                    palette.input.clear();
-                    palette.refresh();
-                    self.layer = Some(Layer::Palette(palette));
-                }
-                KeyCode::Char(c) if !event.modifiers.contains(KeyModifiers::CONTROL) => {
-                    palette.input.push(c);
-                    palette.refresh();
-                    self.layer = Some(Layer::Palette(palette));
-                }
-                _ => self.layer = Some(Layer::Palette(palette)),
-            },
+            dialog => unreachable!("a pane's dialog has an owner: {dialog:?}"),
         }
-        Vec::new()
     }
 
     fn on_filter_key(&mut self, event: KeyEvent) {
@@ -852,33 +379,22 @@ impl App {
     }
 
     fn set_filter(&mut self, text: &str) {
-        match self.pane {
-            PaneId::Fleet => self.fleet.table.set_filter(text),
-            PaneId::Activations => self.activations.table.set_filter(text),
-            PaneId::Parameters => self.parameters.table.set_filter(text),
-            PaneId::Commands => match &mut self.commands.detail {
-                Some(d) => d.table.set_filter(text),
-                None => self.commands.table.set_filter(text),
-            },
-            PaneId::Documents => self.documents.table.set_filter(text),
-            PaneId::Patch => self.patch.table_mut().set_filter(text),
-            PaneId::Compliance => self.compliance.table_mut().set_filter(text),
-        }
+        self.table_mut().set_filter(text);
     }
 
-    fn run_palette(&mut self, palette: &Palette) -> Vec<Effect> {
+    fn run_palette(&mut self, palette: &Palette) {
         match palette.resolve() {
-            Some((PaletteTarget::Pane(PaneId::Commands), args)) if !args.is_empty() => {
+            Some((PaletteTarget::Pane(PaneId::RunCommand), args)) if !args.is_empty() => {
                 // `:run AWS-RunShellScript` opens the send form on it.
-                self.switch_to(PaneId::Commands);
-                return self.open_send_form_for(&args);
+                self.switch_to(PaneId::RunCommand);
+                self.with_run_command(|pane, cx| pane.open_form_for(&args, cx));
             }
             Some((PaletteTarget::Pane(pane), args)) => {
                 self.switch_to(pane);
                 if !args.is_empty() {
                     self.set_filter(&args);
                 }
-                return self.enter_pane(pane);
+                self.with_pane(pane, |pane, cx| pane.enter(cx));
             }
             Some((PaletteTarget::Quit, _)) => self.quit = true,
             None => {
@@ -888,17 +404,6 @@ impl App {
                     true,
                 );
             }
-        }
-        Vec::new()
-    }
-
-    /// Loads what a pane shows the first time it comes into view.
-    fn enter_pane(&mut self, pane: PaneId) -> Vec<Effect> {
-        match pane {
-            PaneId::Documents => self.enter_documents(),
-            PaneId::Patch => self.enter_patch(),
-            PaneId::Compliance => self.enter_compliance(),
-            _ => Vec::new(),
         }
     }
 
@@ -910,483 +415,81 @@ impl App {
         }
     }
 
-    fn run(&mut self, command: Command) -> Vec<Effect> {
+    /// A key's command: refused if it writes in a read-only console, else
+    /// the pane's if the pane takes it, else one every pane shares.
+    fn run(&mut self, command: Command) {
         if command.writes() && self.readonly {
             // The gist of the description, without its asides.
             let what = command.description();
             let what = what.split([',', '(']).next().unwrap_or(what).trim_end();
-            self.refuse_write(what);
-            return Vec::new();
+            self.set_status(
+                format!("read-only console (--readonly): cannot {what}"),
+                true,
+            );
+            return;
         }
         self.settle();
+        if self.with_pane(self.pane, |pane, cx| pane.handle(command, cx)) == Handled::Yes {
+            return;
+        }
         match command {
             Command::Quit => self.quit = true,
             Command::Palette => self.layer = Some(Layer::Palette(Palette::new())),
             Command::Help => self.layer = Some(Layer::Help),
             Command::Filter => self.filter_input = Some(self.current_filter().to_owned()),
             Command::Back => self.back(),
-            Command::Up | Command::Down | Command::PageUp | Command::PageDown
-                if self.commands_output_focused() =>
-            {
-                return self.scroll_output(command);
-            }
-            Command::Up
-            | Command::Down
-            | Command::PageUp
-            | Command::PageDown
-            | Command::Top
-            | Command::Bottom
-                if self.pane == PaneId::Documents && self.documents.detail.is_some() =>
-            {
-                self.scroll_document(command)
-            }
             Command::Up | Command::Down | Command::PageUp | Command::PageDown => {
-                self.move_selection(command)
-            }
-            Command::NextPage | Command::PrevPage => return self.turn_page(command),
-            Command::NewCommand => return self.open_send_form(),
-            Command::RerunCommand => return self.rerun(),
-            Command::CancelCommand => self.confirm_cancel_command(),
-            Command::NextVersion | Command::PrevVersion => {
-                return self.step_version(command == Command::NextVersion);
-            }
-            Command::ToggleFormat => return self.toggle_format(),
-            Command::RunDocument => return self.run_document(),
-            Command::SwitchList => self.switch_patch_list(),
-            Command::TogglePatch => self.toggle_patch(),
-            Command::SelectPatchesBy => self.open_select_by(),
-            Command::ApprovePatches => return self.preview_approval(Verdict::Approve),
-            Command::RejectPatches => return self.preview_approval(Verdict::Reject),
-            Command::ScanPatches => return self.patch_now("Scan"),
-            Command::InstallPatches => return self.patch_now("Install"),
-            Command::NewBaseline => self.new_baseline(),
-            Command::SetDefaultBaseline => self.confirm_default_baseline(),
-            Command::DeleteBaseline => self.confirm_delete_baseline(),
-            Command::ToggleSelect => self.fleet.toggle_mark(),
-            Command::RunOnNodes => return self.run_on_nodes(),
-            Command::Top | Command::Bottom if self.commands_output_focused() => {
-                return self.scroll_output(command);
+                let table = self.table_mut();
+                let page = table.page as isize;
+                table.move_by(match command {
+                    Command::Up => -1,
+                    Command::Down => 1,
+                    Command::PageUp => -page,
+                    _ => page,
+                });
             }
             Command::Top => self.table_mut().top(),
             Command::Bottom => self.table_mut().bottom(),
-            Command::SortNext | Command::SortPrev | Command::SortReverse => self.sort(command),
-            Command::Open => return self.open(),
-            Command::DeregisterNode => self.confirm_deregister(),
-            Command::DeleteActivation => self.confirm_delete_activation(),
-            Command::DeleteParameter => self.confirm_delete_parameter(),
-            Command::NewParameter => self.layer = Some(Layer::Form(ParamForm::new())),
-            Command::ToggleFocus => self.parameters.tree_focus = !self.parameters.tree_focus,
-            Command::EditParameter => {
-                if let ParametersView::Detail(d) = &self.parameters.view
-                    && let Some(p) = &d.parameter
-                {
-                    let form = ParamForm::edit(&d.name, p.r#type, &p.value);
-                    self.layer = Some(Layer::Form(form));
-                }
-            }
-            Command::AddLabel => {
-                if let ParametersView::Detail(d) = &self.parameters.view
-                    && let Some(h) = d.selected_version()
-                {
-                    self.layer = Some(Layer::Label {
-                        name: d.name.clone(),
-                        version: h.version,
-                        input: String::new(),
-                    });
-                }
-            }
-            Command::DiffVersion => {
-                if let ParametersView::Detail(d) = &mut self.parameters.view {
-                    let secure = d.parameter.as_ref().is_some_and(|p| {
-                        p.r#type == sysman_api::parameters::ParameterType::SecureString
-                    });
-                    match d.selected_version().map(|h| h.version) {
-                        _ if secure => self.set_status(
-                            "comparing SecureString versions is not built yet: it would need \
-                             every version decrypted",
-                            true,
-                        ),
-                        Some(version) => d.diff = Some(version),
-                        None => {}
-                    }
-                }
-            }
-            Command::RevealValue => {
-                if let Some(name) = self.parameters.open_name() {
-                    return vec![Effect::RevealParameter {
-                        name: name.to_owned(),
-                    }];
-                }
-            }
+            Command::SortNext => self.table_mut().sort_next(),
+            Command::SortPrev => self.table_mut().sort_prev(),
+            Command::SortReverse => self.table_mut().reverse(),
+            // The rest belong to panes; one that does not take its own key
+            // has nothing to do with it now.
+            _ => {}
         }
-        Vec::new()
     }
 
-    fn open(&mut self) -> Vec<Effect> {
+    fn table_mut(&mut self) -> &mut TableView {
         match self.pane {
-            PaneId::Fleet => {
-                if let Some(id) = self.fleet.selected_id() {
-                    self.fleet.view = FleetView::Node {
-                        instance_id: id,
-                        scroll: 0,
-                    };
-                }
-            }
-            PaneId::Parameters if self.parameters.tree_focus => self.parameters.tree.toggle(),
-            PaneId::Parameters => {
-                if let Some(p) = self.parameters.selected() {
-                    let name = p.name.clone();
-                    self.parameters.view = ParametersView::Detail(Box::new(Detail {
-                        name: name.clone(),
-                        ..Detail::default()
-                    }));
-                    return vec![Effect::LoadParameter { name }];
-                }
-            }
-            PaneId::Activations => {}
-            PaneId::Commands => return self.open_command(),
-            PaneId::Documents => return self.open_document(),
-            PaneId::Patch => return self.open_patch(),
-            PaneId::Compliance => return self.open_compliance(),
-        }
-        Vec::new()
-    }
-
-    fn confirm_delete_parameter(&mut self) {
-        let name = match (&self.parameters.view, self.parameters.selected()) {
-            (ParametersView::Detail(d), _) => d.name.clone(),
-            (ParametersView::Table, Some(p)) => p.name.clone(),
-            (ParametersView::Table, None) => return,
-        };
-        let request = self.request_id();
-        self.layer = Some(Layer::Confirm {
-            prompt: format!(
-                "Delete parameter {name} and every version of it? This can't be undone."
-            ),
-            effect: Effect::DeleteParameter { request, name },
-        });
-    }
-
-    fn table_mut(&mut self) -> &mut crate::table::TableView {
-        match self.pane {
-            PaneId::Fleet => &mut self.fleet.table,
-            PaneId::Activations => &mut self.activations.table,
-            PaneId::Parameters => &mut self.parameters.table,
-            PaneId::Commands => match &mut self.commands.detail {
-                Some(d) => &mut d.table,
-                None => &mut self.commands.table,
-            },
-            PaneId::Documents => &mut self.documents.table,
+            PaneId::Fleet => self.fleet.table_mut(),
+            PaneId::Activations => self.activations.table_mut(),
+            PaneId::Parameters => self.parameters.table_mut(),
+            PaneId::RunCommand => self.run_command.table_mut(),
+            PaneId::Documents => self.documents.table_mut(),
             PaneId::Patch => self.patch.table_mut(),
             PaneId::Compliance => self.compliance.table_mut(),
         }
     }
 
-    fn move_selection(&mut self, command: Command) {
-        if self.pane == PaneId::Parameters
-            && self.parameters.tree_focus
-            && matches!(self.parameters.view, ParametersView::Table)
-        {
-            self.parameters
-                .tree
-                .move_by(if command == Command::Up { -1 } else { 1 });
-            self.parameters.table.dirty = true;
-            return;
-        }
-        if let ParametersView::Detail(d) = &mut self.parameters.view
-            && self.pane == PaneId::Parameters
-        {
-            d.move_by(if command == Command::Up { -1 } else { 1 });
-            return;
-        }
-        if let FleetView::Node { scroll, .. } = &mut self.fleet.view
-            && self.pane == PaneId::Fleet
-        {
-            *scroll = match command {
-                Command::Up => scroll.saturating_sub(1),
-                _ => scroll.saturating_add(1).min(64),
-            };
-            return;
-        }
-        let table = self.table_mut();
-        let page = table.page as isize;
-        table.move_by(match command {
-            Command::Up => -1,
-            Command::Down => 1,
-            Command::PageUp => -page,
-            _ => page,
-        });
-    }
-
-    fn sort(&mut self, command: Command) {
-        let table = self.table_mut();
-        match command {
-            Command::SortNext => table.sort_next(),
-            Command::SortPrev => table.sort_prev(),
-            _ => table.reverse(),
-        }
-    }
-
+    /// `esc` the pane did not take: clear the filter, then go back along
+    /// the breadcrumbs.
     fn back(&mut self) {
-        if self.pane == PaneId::Fleet && matches!(self.fleet.view, FleetView::Node { .. }) {
-            self.fleet.view = FleetView::Table;
-        } else if self.pane == PaneId::Documents && self.documents.detail.is_some() {
-            self.documents.detail = None;
-        } else if self.pane == PaneId::Patch
-            && self.current_filter().is_empty()
-            && self.patch.matrix.is_some()
-        {
-            self.back_in_matrix();
-        } else if self.pane == PaneId::Compliance
-            && self.current_filter().is_empty()
-            && self.compliance.node.is_some()
-        {
-            self.compliance.node = None;
-        } else if self.pane == PaneId::Commands && self.commands.output.is_some() {
-            self.commands.output = None;
-        } else if self.pane == PaneId::Commands
-            && self.commands.detail.is_some()
-            && self.current_filter().is_empty()
-        {
-            self.commands.detail = None;
-        } else if self.pane == PaneId::Fleet
-            && self.current_filter().is_empty()
-            && !self.fleet.marked.is_empty()
-        {
-            let n = self.fleet.marked.len();
-            self.fleet.marked.clear();
-            self.set_status(format!("unselected {n} nodes"), false);
-        } else if let (PaneId::Parameters, ParametersView::Detail(d)) =
-            (self.pane, &mut self.parameters.view)
-        {
-            if d.diff.is_some() {
-                d.diff = None;
-            } else {
-                self.parameters.view = ParametersView::Table;
-            }
-        } else if !self.current_filter().is_empty() {
+        if !self.current_filter().is_empty() {
             self.set_filter("");
         } else if let Some(previous) = self.history.pop() {
             self.pane = previous;
         }
     }
 
-    fn confirm_deregister(&mut self) {
-        let target = match (self.pane, &self.fleet.view) {
-            (PaneId::Fleet, FleetView::Node { instance_id, .. }) => Some(instance_id.clone()),
-            (PaneId::Fleet, FleetView::Table) => self.fleet.selected_id(),
-            _ => None,
-        };
-        let Some(instance_id) = target else { return };
-        let name = self
-            .fleet
-            .row(&instance_id)
-            .map(|r| r.name.clone())
-            .unwrap_or_default();
-        let request = self.request_id();
-        self.layer = Some(Layer::Confirm {
-            prompt: format!(
-                "Deregister {instance_id} ({name})? Its agent must register again with a new \
-                 activation to come back."
-            ),
-            effect: Effect::Deregister {
-                request,
-                instance_id,
-            },
-        });
-    }
-
-    fn confirm_delete_activation(&mut self) {
-        let Some(activation) = self.activations.selected() else {
-            return;
-        };
-        let activation_id = activation.activation_id.clone();
-        let request = self.request_id();
-        self.layer = Some(Layer::Confirm {
-            prompt: format!(
-                "Delete activation {activation_id}? Nodes registered with it stay registered; \
-                 no new node can use it."
-            ),
-            effect: Effect::DeleteActivation {
-                request,
-                activation_id,
-            },
-        });
-    }
-
-    fn on_backend(&mut self, msg: BackendMsg) -> Vec<Effect> {
+    fn on_backend(&mut self, msg: BackendMsg) {
         match msg {
-            BackendMsg::NodesLoaded { request, result } => {
-                if self.nodes_request != Some(request) {
-                    return Vec::new();
-                }
-                self.nodes_request = None;
-                match result {
-                    Ok(nodes) => {
-                        self.fleet.replace_all(nodes);
-                        for node in std::mem::take(&mut self.replay) {
-                            self.fleet.upsert(node);
-                        }
-                    }
-                    Err(e) => self.set_status(format!("could not load nodes: {e}"), true),
+            BackendMsg::Reply { request, reply } => {
+                if let Some(id) = self.requests.asker(request) {
+                    self.with_pane(id, |pane, cx| cx.deliver(pane, request, reply));
                 }
             }
-            BackendMsg::ActivationsLoaded { request, result } => {
-                if self.activations_request != Some(request) {
-                    return Vec::new();
-                }
-                self.activations_request = None;
-                match result {
-                    Ok(list) => self.activations.replace_all(list, self.now),
-                    Err(e) => self.set_status(format!("could not load activations: {e}"), true),
-                }
-                if self.activations_stale {
-                    return vec![self.load_activations()];
-                }
-            }
-            BackendMsg::Event(Event::NodeChanged(node)) => {
-                if self.nodes_request.is_some() {
-                    self.replay.push((*node).clone());
-                }
-                self.fleet.upsert(*node);
-            }
-            BackendMsg::Event(Event::NodeRemoved { instance_id }) => {
-                self.fleet.remove(&instance_id);
-            }
-            BackendMsg::Event(Event::ActivationsChanged) => {
-                if self.activations_request.is_some() {
-                    self.activations_stale = true;
-                } else {
-                    return vec![self.load_activations()];
-                }
-            }
-            BackendMsg::ParametersLoaded { request, result } => {
-                if self.parameters_request != Some(request) {
-                    return Vec::new();
-                }
-                self.parameters_request = None;
-                match result {
-                    Ok(list) => self.parameters.replace_all(list),
-                    Err(e) => self.set_status(format!("could not load parameters: {e}"), true),
-                }
-                if self.parameters_stale {
-                    return vec![self.load_parameters()];
-                }
-            }
-            BackendMsg::ParameterLoaded { name, result } => {
-                if let ParametersView::Detail(detail) = &mut self.parameters.view
-                    && detail.name == name
-                {
-                    match result.map(|loaded| *loaded) {
-                        Ok((parameter, history)) => {
-                            detail.parameter = Some(parameter);
-                            detail.history = history;
-                            detail.error = None;
-                        }
-                        Err(e) => detail.error = Some(e),
-                    }
-                }
-            }
-            BackendMsg::ParameterRevealed { name, result } => {
-                if let ParametersView::Detail(detail) = &mut self.parameters.view
-                    && detail.name == name
-                {
-                    match result {
-                        Ok(value) => detail.revealed = Some(value),
-                        Err(e) => self.set_status(format!("could not reveal {name}: {e}"), true),
-                    }
-                }
-            }
-            BackendMsg::Event(Event::ParameterChanged { name }) => {
-                let mut effects = self.reload_parameters();
-                if let ParametersView::Detail(detail) = &mut self.parameters.view
-                    && detail.name == name
-                {
-                    // A new version hides the old reveal.
-                    detail.revealed = None;
-                    effects.push(Effect::LoadParameter { name });
-                }
-                return effects;
-            }
-            BackendMsg::Event(Event::ParameterPolicy { message, .. }) => {
-                self.set_status(format!("parameter policy: {message}"), false);
-            }
-            BackendMsg::Event(Event::ParameterDeleted { name }) => {
-                if self.parameters.open_name() == Some(name.as_str()) {
-                    self.parameters.view = ParametersView::Table;
-                }
-                return self.reload_parameters();
-            }
-            BackendMsg::Event(
-                event @ (Event::PatchBaselineChanged { .. }
-                | Event::PatchBaselineDeleted { .. }
-                | Event::PatchStateChanged { .. }),
-            ) => self.on_patch_event(&event),
-            BackendMsg::Event(Event::ComplianceChanged { resource_id, .. }) => {
-                self.on_compliance_event(&resource_id)
-            }
-            BackendMsg::Lagged => {
-                let mut effects = vec![
-                    self.load_nodes(),
-                    self.load_activations(),
-                    self.load_parameters(),
-                ];
-                effects.extend(self.reload_commands_after_lag());
-                effects.extend(self.reload_documents_after_lag());
-                effects.extend(self.reload_patch_after_lag());
-                effects.extend(self.reload_compliance_after_lag());
-                return effects;
-            }
-            BackendMsg::Event(
-                event @ (Event::DocumentChanged { .. }
-                | Event::DocumentDeleted { .. }
-                | Event::CommandChanged { .. }
-                | Event::InvocationChanged { .. }),
-            ) => {
-                let mut effects = self.on_document_event(&event);
-                effects.extend(self.on_command_event(event));
-                return effects;
-            }
-            msg @ (BackendMsg::CommandsLoaded { .. }
-            | BackendMsg::CommandLoaded { .. }
-            | BackendMsg::InvocationsLoaded { .. }
-            | BackendMsg::OutputLoaded { .. }
-            | BackendMsg::DocumentsLoaded { .. }
-            | BackendMsg::DocumentDescribed { .. }
-            | BackendMsg::CommandSent { .. }) => return self.on_commands_msg(msg),
-            msg @ (BackendMsg::AllDocumentsLoaded { .. }
-            | BackendMsg::DocumentDetailLoaded { .. }
-            | BackendMsg::DocumentContentLoaded { .. }) => return self.on_documents_msg(msg),
-            msg @ (BackendMsg::BaselinesLoaded { .. }
-            | BackendMsg::GroupStatesLoaded { .. }
-            | BackendMsg::MatrixLoaded { .. }
-            | BackendMsg::MatrixCountsLoaded { .. }
-            | BackendMsg::BaselineCreated { .. }
-            | BackendMsg::LackingCounted { .. }
-            | BackendMsg::BaselineUpdated { .. }) => return self.on_patch_msg(msg),
-            msg @ (BackendMsg::ComplianceLoaded { .. }
-            | BackendMsg::ComplianceItemsLoaded { .. }) => {
-                return self.on_compliance_msg(msg);
-            }
-            BackendMsg::Done { request, result } if matches!(&self.layer, Some(Layer::Form(f)) if f.pending == Some(request)) => {
-                match result {
-                    Ok(text) => {
-                        self.layer = None;
-                        self.set_status(text, false);
-                    }
-                    Err(text) => {
-                        if let Some(Layer::Form(form)) = &mut self.layer {
-                            form.pending = None;
-                            form.error = Some(text);
-                        }
-                    }
-                }
-            }
-            BackendMsg::Done { result, .. } => match result {
-                Ok(text) => self.set_status(text, false),
-                Err(text) => self.set_status(text, true),
-            },
+            BackendMsg::Event(event) => self.each_pane(|pane, cx| pane.on_event(&event, cx)),
+            BackendMsg::Lagged => self.each_pane(|pane, cx| pane.on_lagged(cx)),
         }
-        Vec::new()
     }
 }

@@ -195,7 +195,7 @@ impl Fixture {
         let admin = Caller::admin("fixture");
         let send = SendCommand {
             targets: Some(targets),
-            document_name: crate::panes::commands::send::PATCH_DOCUMENT.into(),
+            document_name: crate::panes::run_command::send::PATCH_DOCUMENT.into(),
             parameters: Some(BTreeMap::from([(
                 "Operation".to_owned(),
                 vec![operation.to_owned()],

@@ -10,10 +10,10 @@ pub mod config;
 pub mod filter;
 #[doc(hidden)]
 pub mod fixture;
-pub mod form;
 pub mod keys;
 pub mod palette;
 pub mod panes;
+pub mod request;
 pub mod runtime;
 pub mod screenshot;
 pub mod serve;

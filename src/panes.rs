@@ -1,18 +1,110 @@
-//! The console's panes. Each owns its data, its table state and its
-//! drawing; the app routes keys and backend messages to the one in focus.
+//! The console's panes. Each implements [`Pane`]: it owns its data, its
+//! table state, its keys, the requests it makes and their replies, the
+//! events it follows and its drawing; the app only routes to it.
+//!
+//! A pane is `panes/<pane>.rs` (state, rows, drawing) beside
+//! `panes/<pane>/` (`update.rs` for keys, requests and events, and its
+//! forms); it is listed in [`PaneId`] and held by `App`.
 
 pub mod activations;
-pub mod commands;
 pub mod compliance;
 pub mod documents;
 pub mod fleet;
 pub mod parameters;
 pub mod patch;
-pub mod tree;
+pub mod run_command;
 
+use std::any::Any;
 use std::fmt;
 
-use crate::keys::Scope;
+use ratatui::Frame;
+use ratatui::crossterm::event::KeyEvent;
+use ratatui::layout::Rect;
+use sysman_api::Timestamp;
+use sysman_api::events::Event;
+
+use crate::app::Layer;
+use crate::keys::{Command, Scope};
+use crate::request::{Cx, Loads};
+use crate::table::TableView;
+use crate::theme::Theme;
+
+/// Whether a pane took a key; one it did not take falls through to the
+/// keys every pane shares (moving in the table, sorting, going back).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Handled {
+    Yes,
+    No,
+}
+
+/// The room a pane has to draw in, for [`Pane::settle`].
+#[derive(Debug, Clone, Copy)]
+pub struct Room {
+    /// Rows of a full-height table.
+    pub page: usize,
+    /// The height of the pane's area.
+    pub body: u16,
+    /// The whole terminal.
+    pub size: (u16, u16),
+    pub now: Timestamp,
+}
+
+/// One pane of the console. It owns its state, answers its keys, takes the
+/// replies to what it asked and the change events it cares about, and
+/// draws itself. Updates never await (backend work goes out through
+/// [`Cx`]); `render` changes nothing.
+pub trait Pane: Any {
+    /// The key scopes that apply now, most specific first; the global keys
+    /// come after them.
+    fn scopes(&self) -> Vec<Scope>;
+
+    /// The table that moving, filtering and sorting act on now.
+    fn table(&self) -> &TableView;
+    fn table_mut(&mut self) -> &mut TableView;
+
+    /// Whether a table is in view (a detail view shows no filter line).
+    fn in_table(&self) -> bool {
+        true
+    }
+
+    /// Asks for what the pane shows from the start.
+    fn start(&mut self, _cx: &mut Cx) {}
+
+    /// Asks for what the pane shows when it comes into view.
+    fn enter(&mut self, _cx: &mut Cx) {}
+
+    /// A key's command, in this pane.
+    fn handle(&mut self, command: Command, cx: &mut Cx) -> Handled;
+
+    /// A key for a dialog this pane opened; the pane puts the dialog back
+    /// (`cx.open`) if it stays open.
+    fn on_dialog_key(&mut self, layer: Layer, _event: KeyEvent, cx: &mut Cx) {
+        cx.open(layer);
+    }
+
+    /// A change in the backend.
+    fn on_event(&mut self, _event: &Event, _cx: &mut Cx) {}
+
+    /// Events were lost: reload what could be out of date.
+    fn on_lagged(&mut self, _cx: &mut Cx) {}
+
+    /// Marks events left that [`Pane::flush`] would act on.
+    fn needs_flush(&self, _loads: &Loads) -> bool {
+        false
+    }
+
+    /// Acts on the marks events left, with as few requests as can be.
+    fn flush(&mut self, _cx: &mut Cx) {}
+
+    /// Brings filtered and sorted rows up to date for the room there is,
+    /// before drawing.
+    fn settle(&mut self, room: &Room);
+
+    /// Breadcrumbs past the pane's title: what is open in it.
+    fn crumbs(&self, _crumbs: &mut Vec<String>) {}
+
+    fn render(&self, frame: &mut Frame, area: Rect, theme: &Theme, now: Timestamp);
+}
 
 /// The panes that exist, in the palette's order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -20,7 +112,7 @@ pub enum PaneId {
     Fleet,
     Activations,
     Parameters,
-    Commands,
+    RunCommand,
     Documents,
     Patch,
     Compliance,
@@ -31,7 +123,7 @@ impl PaneId {
         PaneId::Fleet,
         PaneId::Activations,
         PaneId::Parameters,
-        PaneId::Commands,
+        PaneId::RunCommand,
         PaneId::Documents,
         PaneId::Patch,
         PaneId::Compliance,
@@ -42,7 +134,7 @@ impl PaneId {
             PaneId::Fleet => "Fleet",
             PaneId::Activations => "Activations",
             PaneId::Parameters => "Parameters",
-            PaneId::Commands => "Run Command",
+            PaneId::RunCommand => "Run Command",
             PaneId::Documents => "Documents",
             PaneId::Patch => "Patch Manager",
             PaneId::Compliance => "Compliance",
@@ -55,7 +147,7 @@ impl PaneId {
             PaneId::Fleet => &["fleet", "nodes", "fm", "fleet-manager", "instances"],
             PaneId::Activations => &["activations", "act", "hybrid"],
             PaneId::Parameters => &["params", "parameters", "ps", "parameter-store"],
-            PaneId::Commands => &["run", "commands", "rc", "run-command"],
+            PaneId::RunCommand => &["run", "commands", "rc", "run-command"],
             PaneId::Documents => &["docs", "documents"],
             PaneId::Patch => &["patch", "patches", "pm", "patch-manager", "baselines"],
             PaneId::Compliance => &["compliance", "comp"],
@@ -67,7 +159,7 @@ impl PaneId {
             PaneId::Fleet => Scope::Fleet,
             PaneId::Activations => Scope::Activations,
             PaneId::Parameters => Scope::Parameters,
-            PaneId::Commands => Scope::Commands,
+            PaneId::RunCommand => Scope::Commands,
             PaneId::Documents => Scope::Documents,
             PaneId::Patch => Scope::Patch,
             PaneId::Compliance => Scope::Compliance,

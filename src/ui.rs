@@ -9,8 +9,6 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use crate::app::{App, Layer};
 use crate::keys::Command;
-use crate::panes::PaneId;
-use crate::panes::fleet::FleetView;
 use crate::theme::Theme;
 
 struct Areas {
@@ -56,26 +54,7 @@ pub fn render(frame: &mut Frame, app: &App) {
     frame.render_widget(Block::default().style(theme.text), area);
     let areas = layout(area, app.filter_line_visible());
     render_header(frame, app, areas.header);
-    match (app.pane, &app.fleet.view) {
-        (PaneId::Fleet, FleetView::Table) => {
-            app.fleet.render_table(frame, areas.body, theme, app.now)
-        }
-        (
-            PaneId::Fleet,
-            FleetView::Node {
-                instance_id,
-                scroll,
-            },
-        ) => app
-            .fleet
-            .render_node(frame, areas.body, theme, app.now, instance_id, *scroll),
-        (PaneId::Activations, _) => app.activations.render(frame, areas.body, theme, app.now),
-        (PaneId::Parameters, _) => app.parameters.render(frame, areas.body, theme, app.now),
-        (PaneId::Commands, _) => app.commands.render(frame, areas.body, theme, app.now),
-        (PaneId::Documents, _) => app.documents.render(frame, areas.body, theme, app.now),
-        (PaneId::Patch, _) => app.patch.render(frame, areas.body, theme, app.now),
-        (PaneId::Compliance, _) => app.compliance.render(frame, areas.body, theme, app.now),
-    }
+    app.pane(app.pane).render(frame, areas.body, theme, app.now);
     if let Some(filter) = areas.filter {
         render_filter(frame, app, filter);
     }
@@ -85,13 +64,13 @@ pub fn render(frame: &mut Frame, app: &App) {
         Some(Layer::Palette(palette)) => render_palette(frame, app, palette, area),
         Some(Layer::Confirm { prompt, .. }) => render_confirm(frame, app, prompt, area),
         Some(Layer::Form(form)) => render_form(frame, app, form, area),
-        Some(Layer::Send(form)) => crate::panes::commands::send::render(
+        Some(Layer::Send(form)) => crate::panes::run_command::send::render(
             frame,
             area,
             theme,
             form,
-            &app.commands.documents,
-            app.commands.documents_loaded,
+            &app.run_command.documents,
+            app.run_command.documents_loaded,
         ),
         Some(Layer::Approval(approval)) => approval.render(frame, area, theme),
         Some(Layer::SelectBy(chooser)) => chooser.render(frame, area, theme),
@@ -472,8 +451,13 @@ fn render_palette(frame: &mut Frame, app: &App, palette: &crate::app::Palette, a
     );
 }
 
-fn render_form(frame: &mut Frame, app: &App, form: &crate::form::ParamForm, area: Rect) {
-    use crate::form::Field;
+fn render_form(
+    frame: &mut Frame,
+    app: &App,
+    form: &crate::panes::parameters::form::ParamForm,
+    area: Rect,
+) {
+    use crate::panes::parameters::form::Field;
     let theme = &app.theme;
     let problems = form.problems();
     let mut lines = Vec::new();

@@ -129,7 +129,7 @@ async fn new_compliance_refreshes_the_pane_with_one_load() {
     assert_eq!(
         effects
             .iter()
-            .filter(|e| matches!(e, Effect::LoadCompliance { .. }))
+            .filter(|e| matches!(e, Effect::Call(c) if c.name() == "ComplianceOverview"))
             .count(),
         1,
         "{effects:?}"

@@ -8,7 +8,7 @@ use sysman::app::{App, BackendMsg, Effect, Layer, Msg};
 use sysman::fixture::Fixture;
 use sysman::panes::PaneId;
 use sysman::panes::fleet::FleetView;
-use sysman_api::fleet::PingStatus;
+use sysman_api::fleet::{DeregisterManagedInstance, PingStatus};
 
 const SIZES: [(u16, u16); 2] = [(120, 40), (80, 24)];
 
@@ -309,9 +309,8 @@ async fn deregistering_asks_first_and_n_cancels() {
 
     press(&mut app, &["ctrl-d"]);
     let effects = press(&mut app, &["y"]);
-    assert!(
-        matches!(&effects[..], [Effect::Deregister { instance_id, .. }] if *instance_id == target)
-    );
+    assert!(matches!(&effects[..], [Effect::Call(call)]
+            if call.job::<DeregisterManagedInstance>().is_some_and(|d| d.instance_id == target)));
     fixture.drive(&mut app, effects).await;
     assert!(app.status.as_ref().unwrap().text.contains(&target));
     // The change reaches the pane as an event, as it would live.

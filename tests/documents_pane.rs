@@ -8,7 +8,8 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use sysman::app::{App, BackendMsg, Effect, Layer, Msg};
 use sysman::fixture::Fixture;
 use sysman::panes::PaneId;
-use sysman_api::documents::{CreateDocument, UpdateDocument};
+use sysman::runtime::job::EveryPage;
+use sysman_api::documents::{CreateDocument, ListDocuments, UpdateDocument};
 use sysman_backend::{Caller, Event};
 use tokio::sync::broadcast::Receiver;
 
@@ -117,7 +118,7 @@ async fn docs_app(size: (u16, u16), readonly: bool) -> (Fixture, App, Receiver<E
     assert!(
         effects
             .iter()
-            .any(|e| matches!(e, Effect::LoadAllDocuments { .. })),
+            .any(|e| matches!(e, Effect::Call(c) if c.job::<EveryPage<ListDocuments>>().is_some_and(|j| j.0.filters.is_none()))),
         "{effects:?}"
     );
     run(&fx, &mut app, &mut events, effects).await;
@@ -254,7 +255,7 @@ async fn a_changed_document_reloads_the_list_once() {
     assert_eq!(
         effects
             .iter()
-            .filter(|e| matches!(e, Effect::LoadAllDocuments { .. }))
+            .filter(|e| matches!(e, Effect::Call(c) if c.job::<EveryPage<ListDocuments>>().is_some_and(|j| j.0.filters.is_none())))
             .count(),
         1,
         "{effects:?}"

@@ -8,7 +8,7 @@ use sysman::app::{App, Effect, Layer, Msg};
 use sysman::fixture::Fixture;
 use sysman::panes::PaneId;
 use sysman::panes::parameters::ParametersView;
-use sysman_api::parameters::PutParameter;
+use sysman_api::parameters::{LabelParameterVersion, PutParameter};
 use sysman_backend::Event;
 use tokio::sync::broadcast::Receiver;
 
@@ -129,7 +129,7 @@ async fn the_form_creates_a_parameter_and_edits_add_versions() {
     chars(&mut app, "db.internal");
     insta::assert_snapshot!("parameter_form_100x30", screen(&mut app));
     let effects = app.update(key(KeyCode::Enter));
-    assert!(matches!(&effects[..], [Effect::PutParameter { .. }]));
+    assert!(matches!(&effects[..], [Effect::Call(c)] if c.job::<PutParameter>().is_some()));
     run(&fixture, &mut app, &mut events, effects).await;
     assert!(app.layer.is_none(), "a saved form closes");
     assert!(app.parameters.list.iter().any(|p| p.name == "/app/db/host"));
@@ -375,7 +375,8 @@ async fn ctrl_u_clears_the_label_the_palette_and_the_form() {
     chars(&mut app, "stable");
     let effects = app.update(key(KeyCode::Enter));
     assert!(
-        matches!(&effects[..], [Effect::LabelVersion { label, .. }] if label == "stable"),
+        matches!(&effects[..], [Effect::Call(c)]
+            if c.job::<LabelParameterVersion>().is_some_and(|l| l.labels == ["stable"])),
         "{effects:?}"
     );
 

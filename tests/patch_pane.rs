@@ -12,12 +12,12 @@ use support::{SIZES, chars, ctrl, key, open, press, run, screen};
 use sysman::app::{App, Effect, Layer};
 use sysman::fixture::Fixture;
 use sysman::panes::PaneId;
-use sysman::panes::commands::send::Stage;
 use sysman::panes::patch::Focus;
 use sysman::panes::patch::approval::Verdict;
 use sysman::panes::patch::matrix::Deployment;
-use sysman_api::commands::{CommandStatus, ListCommands};
-use sysman_api::patch::{GetPatchBaseline, PatchBaselineDescription};
+use sysman::panes::run_command::send::Stage;
+use sysman_api::commands::{CommandStatus, ListCommands, SendCommand};
+use sysman_api::patch::{GetPatchBaseline, PatchBaselineDescription, UpdatePatchBaseline};
 use sysman_backend::{Caller, Event};
 use tokio::sync::broadcast::Receiver;
 
@@ -185,7 +185,7 @@ async fn approving_by_severity_lists_exactly_the_chosen_patches() {
     // y: UpdatePatchBaseline with exactly those patches.
     let effects = app.update(key(KeyCode::Char('y')));
     assert!(
-        matches!(effects.as_slice(), [Effect::UpdateBaseline { .. }]),
+        matches!(effects.as_slice(), [Effect::Call(c)] if c.job::<UpdatePatchBaseline>().is_some()),
         "{effects:?}"
     );
     run(&fx, &mut app, &mut events, effects).await;
@@ -372,15 +372,18 @@ async fn scan_now_sends_the_patch_command_with_the_concurrency_given() {
         "{shown}"
     );
     let effects = app.update(key(KeyCode::Char('y')));
-    let Some(Effect::SendCommand { send, .. }) = effects.first() else {
+    let Some(Effect::Call(call)) = effects.first() else {
+        panic!("y sends: {effects:?}")
+    };
+    let Some(send) = call.job::<SendCommand>() else {
         panic!("y sends: {effects:?}")
     };
     assert_eq!(send.max_concurrency.as_deref(), Some("5"));
     run(&fx, &mut app, &mut events, effects).await;
 
     // The command opens in Run Command and follows the scan live.
-    assert_eq!(app.pane, PaneId::Commands);
-    let id = app.commands.detail.as_ref().unwrap().command_id.clone();
+    assert_eq!(app.pane, PaneId::RunCommand);
+    let id = app.run_command.detail.as_ref().unwrap().command_id.clone();
     let admin = Caller::admin("test");
     let list = ListCommands {
         command_id: Some(id.clone()),
@@ -414,7 +417,7 @@ async fn scan_now_sends_the_patch_command_with_the_concurrency_given() {
         )));
         run(&fx, &mut app, &mut events, Vec::new()).await;
         let c = app
-            .commands
+            .run_command
             .detail
             .as_ref()
             .unwrap()
@@ -425,7 +428,7 @@ async fn scan_now_sends_the_patch_command_with_the_concurrency_given() {
             break;
         }
     }
-    let detail = app.commands.detail.as_ref().unwrap();
+    let detail = app.run_command.detail.as_ref().unwrap();
     assert_eq!(
         detail.command.as_ref().unwrap().status,
         CommandStatus::Success
@@ -471,7 +474,10 @@ async fn install_now_offers_the_reboot_option() {
         "{shown}"
     );
     let effects = app.update(key(KeyCode::Char('y')));
-    let Some(Effect::SendCommand { send, .. }) = effects.first() else {
+    let Some(Effect::Call(call)) = effects.first() else {
+        panic!("y sends: {effects:?}")
+    };
+    let Some(send) = call.job::<SendCommand>() else {
         panic!("y sends: {effects:?}")
     };
     let parameters = send.parameters.clone().unwrap();

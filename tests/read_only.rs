@@ -12,21 +12,30 @@ use support::{chars, run};
 use sysman::app::{App, BackendMsg, Effect, Layer, Msg};
 use sysman::fixture::Fixture;
 use sysman::keys::{Command, Scope};
-use sysman::panes::commands::send::{Field as SendField, Stage};
-use sysman::panes::patch::create::CreateBaseline;
-use sysman_api::Operation;
-use sysman_api::commands::{GetCommandOutput, ListCommandInvocations, ListCommands, SendCommand};
+use sysman::panes::patch::create::{CreateBaseline, CreateError};
+use sysman::panes::run_command::send::{Field as SendField, Stage};
+use sysman::runtime::job::{Call, EveryPage, Reply};
+use sysman_api::commands::{
+    CancelCommand, GetCommandOutput, ListCommandInvocations, ListCommands, SendCommand,
+};
 use sysman_api::compliance::{
     ListComplianceItems, ListComplianceSummaries, ListResourceComplianceSummaries,
 };
 use sysman_api::documents::{DescribeDocument, GetDocument, ListDocumentVersions, ListDocuments};
-use sysman_api::fleet::{DescribeActivations, ListNodes};
-use sysman_api::parameters::{DescribeParameters, GetParameter, GetParameterHistory, PutParameter};
-use sysman_api::patch::{
-    DescribeAvailablePatches, DescribeEffectivePatchesForPatchBaseline, DescribePatchBaselines,
-    DescribePatchCounts, DescribePatchGroupState, DescribePatchGroups, DescribePatchProperties,
-    GetDefaultPatchBaseline, GetPatchBaseline, UpdatePatchBaseline,
+use sysman_api::fleet::{
+    DeleteActivation, DeregisterManagedInstance, DescribeActivations, ListNodes,
 };
+use sysman_api::parameters::{
+    DeleteParameter, DescribeParameters, GetParameter, GetParameterHistory, LabelParameterVersion,
+    ParameterMetadata, PutParameter,
+};
+use sysman_api::patch::{
+    DeletePatchBaseline, DescribeAvailablePatches, DescribeEffectivePatchesForPatchBaseline,
+    DescribePatchBaselines, DescribePatchCounts, DescribePatchGroupState, DescribePatchGroups,
+    DescribePatchProperties, GetDefaultPatchBaseline, GetPatchBaseline,
+    RegisterDefaultPatchBaseline, UpdatePatchBaseline,
+};
+use sysman_api::{ApiError, Operation};
 use sysman_backend::{Caller, Event};
 use tokio::sync::broadcast::Receiver;
 
@@ -328,7 +337,9 @@ async fn push_through(fx: &Fixture, app: &mut App, events: &mut Receiver<Event>)
                 }
                 for _ in 0..4 {
                     match &app.layer {
-                        Some(Layer::Form(f)) if f.focus != sysman::form::Field::Value => {
+                        Some(Layer::Form(f))
+                            if f.focus != sysman::panes::parameters::form::Field::Value =>
+                        {
                             press(fx, app, events, "tab").await
                         }
                         _ => break,
@@ -459,6 +470,38 @@ async fn without_read_only_the_same_walk_writes_with_every_writing_command() {
     assert_eq!(wrote, writing);
 }
 
+/// The error in the reply to a call of any operation the test below sends.
+fn reply_error(reply: Reply) -> Option<String> {
+    macro_rules! try_each {
+        ($reply:ident: $($op:ty),* $(,)?) => {
+            $(
+                let $reply = match $reply.downcast::<Result<<$op as Operation>::Output, ApiError>>() {
+                    Ok(result) => return result.err().map(|e| e.to_string()),
+                    Err(other) => other,
+                };
+            )*
+        };
+    }
+    // A new baseline is a job of several calls, with errors of its own.
+    let reply = match reply.downcast::<Result<String, CreateError>>() {
+        Ok(result) => return result.err().map(|e| e.text),
+        Err(other) => other,
+    };
+    try_each!(
+        reply: SendCommand,
+        CancelCommand,
+        UpdatePatchBaseline,
+        RegisterDefaultPatchBaseline,
+        DeletePatchBaseline,
+        DeleteActivation,
+        DeregisterManagedInstance,
+        PutParameter,
+        LabelParameterVersion,
+        DeleteParameter,
+    );
+    panic!("a reply to an operation this test does not send: {reply:?}")
+}
+
 /// The seam itself: a read-only connection sends no write, whatever asks
 /// for it, and still reads.
 #[tokio::test]
@@ -509,47 +552,42 @@ async fn a_read_only_connection_refuses_every_write_and_reads() {
         ..SendCommand::default()
     };
     let effects = vec![
-        Effect::PutParameter {
-            request: 1,
-            put: Box::new(put),
-        },
-        Effect::LabelVersion {
-            request: 2,
-            name: "/app/web/url".into(),
-            version: 1,
-            label: "stable".into(),
-        },
-        Effect::DeleteParameter {
-            request: 3,
-            name: "/app/web/url".into(),
-        },
-        Effect::Deregister {
-            request: 4,
-            instance_id,
-        },
-        Effect::DeleteActivation {
-            request: 5,
-            activation_id,
-        },
-        Effect::SendCommand {
-            request: 6,
-            send: Box::new(send),
-        },
-        Effect::CancelCommand {
-            request: 7,
-            command_id,
-        },
-        Effect::UpdateBaseline {
-            request: 8,
-            update: Box::new(UpdatePatchBaseline {
+        Effect::Call(Call::new(1, put)),
+        Effect::Call(Call::new(
+            2,
+            LabelParameterVersion {
+                name: "/app/web/url".into(),
+                parameter_version: Some(1),
+                labels: vec!["stable".into()],
+            },
+        )),
+        Effect::Call(Call::new(
+            3,
+            DeleteParameter {
+                name: "/app/web/url".into(),
+            },
+        )),
+        Effect::Call(Call::new(4, DeregisterManagedInstance { instance_id })),
+        Effect::Call(Call::new(5, DeleteActivation { activation_id })),
+        Effect::Call(Call::new(6, send)),
+        Effect::Call(Call::new(
+            7,
+            CancelCommand {
+                command_id,
+                instance_ids: None,
+            },
+        )),
+        Effect::Call(Call::new(
+            8,
+            UpdatePatchBaseline {
                 baseline_id: baseline_id.clone(),
                 approved_patches: Some(vec!["KB1".into()]),
                 ..UpdatePatchBaseline::default()
-            }),
-        },
-        Effect::CreateBaseline {
-            request: 9,
-            create: Box::new(CreateBaseline {
+            },
+        )),
+        Effect::Call(Call::new(
+            9,
+            CreateBaseline {
                 name: "ro-probe".into(),
                 operating_system: "AMAZON_LINUX_2023".into(),
                 copy_from: None,
@@ -557,28 +595,22 @@ async fn a_read_only_connection_refuses_every_write_and_reads() {
                 approved_level: None,
                 replaces: None,
                 existing: None,
-            }),
-        },
-        Effect::SetDefaultBaseline {
-            request: 10,
-            baseline_id: baseline_id.clone(),
-            name: "prod-linux".into(),
-        },
-        Effect::DeleteBaseline {
-            request: 11,
-            baseline_id,
-            name: "prod-linux".into(),
-        },
+            },
+        )),
+        Effect::Call(Call::new(
+            10,
+            RegisterDefaultPatchBaseline {
+                baseline_id: baseline_id.clone(),
+            },
+        )),
+        Effect::Call(Call::new(11, DeletePatchBaseline { baseline_id })),
     ];
     fx.backend.flush().await;
     let from = fx.backend.audit_records().await.unwrap().len();
     for effect in effects {
         let asked = format!("{effect:?}");
         let error = match connection.perform(effect).await {
-            BackendMsg::Done { result, .. } => result.err(),
-            BackendMsg::CommandSent { result, .. } => result.err().map(|e| e.to_string()),
-            BackendMsg::BaselineUpdated { result, .. } => result.err(),
-            BackendMsg::BaselineCreated { result, .. } => result.err().map(|e| e.text),
+            BackendMsg::Reply { reply, .. } => reply_error(reply),
             other => panic!("{asked} answered {other:?}"),
         };
         assert!(
@@ -596,13 +628,23 @@ async fn a_read_only_connection_refuses_every_write_and_reads() {
         fx.backend.audit_records().await.unwrap()[from..].is_empty(),
         "a refused write is not even audited: it never left the console"
     );
+    let every_parameter = EveryPage(DescribeParameters {
+        max_results: Some(50),
+        ..DescribeParameters::default()
+    });
     match connection
-        .perform(Effect::LoadParameters { request: 12 })
+        .perform(Effect::Call(Call::new(12, every_parameter)))
         .await
     {
-        BackendMsg::ParametersLoaded {
-            result: Ok(list), ..
-        } => assert_eq!(list.len(), 2),
+        BackendMsg::Reply { reply, .. } => {
+            match *reply
+                .downcast::<Result<Vec<ParameterMetadata>, ApiError>>()
+                .unwrap()
+            {
+                Ok(list) => assert_eq!(list.len(), 2),
+                other => panic!("a read goes through: {other:?}"),
+            }
+        }
         other => panic!("a read goes through: {other:?}"),
     }
 }

@@ -12,11 +12,11 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use sysman::app::{App, BackendMsg, Effect, Layer, Msg};
 use sysman::fixture::Fixture;
 use sysman::panes::PaneId;
-use sysman::panes::commands::send::{Field, Stage};
-use sysman::panes::commands::{RunView, Shown};
+use sysman::panes::run_command::send::{Field, Stage};
+use sysman::panes::run_command::{RunView, Shown};
 use sysman_api::commands::{
-    AcknowledgeMessage, CommandStatus, ListCommandInvocations, ListCommands, MessageBody,
-    ReceiveMessages, SendCommand, SendReply, StepReport,
+    AcknowledgeMessage, CancelCommand, CommandStatus, ListCommandInvocations, ListCommands,
+    MessageBody, ReceiveMessages, SendCommand, SendReply, StepReport,
 };
 use sysman_api::{Target, Timestamp};
 use sysman_backend::{Caller, Clock, Event};
@@ -269,7 +269,7 @@ async fn a_command_sent_through_the_form_has_exactly_what_was_typed() {
     chars(&mut app, "run");
     let effects = app.update(key(KeyCode::Enter));
     run(&fx, &mut app, &mut events, effects).await;
-    assert_eq!(app.pane, PaneId::Commands);
+    assert_eq!(app.pane, PaneId::RunCommand);
     assert!(screen(&mut app).contains("No commands yet"));
 
     let effects = chars(&mut app, "n");
@@ -312,11 +312,11 @@ async fn a_command_sent_through_the_form_has_exactly_what_was_typed() {
     );
 
     let effects = chars(&mut app, "y");
-    assert!(matches!(&effects[..], [Effect::SendCommand { .. }]));
+    assert!(matches!(&effects[..], [Effect::Call(c)] if c.job::<SendCommand>().is_some()));
     run(&fx, &mut app, &mut events, effects).await;
     assert!(app.layer.is_none(), "a sent form closes");
     assert_eq!(
-        app.commands.view(),
+        app.run_command.view(),
         RunView::Detail,
         "and the command opens"
     );
@@ -346,7 +346,7 @@ async fn a_command_sent_through_the_form_has_exactly_what_was_typed() {
     );
     assert_eq!(c.timeout_seconds, 3600);
     assert_eq!(c.target_count as usize, web);
-    let detail = app.commands.detail.as_ref().unwrap();
+    let detail = app.run_command.detail.as_ref().unwrap();
     assert_eq!(detail.command_id, c.command_id);
     assert_eq!(detail.rows.len(), web);
 }
@@ -354,7 +354,7 @@ async fn a_command_sent_through_the_form_has_exactly_what_was_typed() {
 #[tokio::test]
 async fn the_form_checks_as_you_type_and_shows_server_errors_under_their_field() {
     let (fx, mut app, mut events) = run_app((120, 40), false).await;
-    app.switch_to(PaneId::Commands);
+    app.switch_to(PaneId::RunCommand);
     // `:run NAME` skips the picker.
     app.update(key(KeyCode::Char(':')));
     chars(&mut app, "run AWS-RunShellScript");
@@ -448,13 +448,13 @@ async fn history_form_confirmation_detail_and_output_at_both_sizes() {
         chars(&mut app, "run");
         let effects = app.update(key(KeyCode::Enter));
         run(&fx, &mut app, &mut events, effects).await;
-        assert_eq!(app.commands.list.len(), 3);
+        assert_eq!(app.run_command.list.len(), 3);
         insta::assert_snapshot!(format!("run_history_{w}x{h}"), screen(&mut app));
 
         // The newest, the web command, is mid-run.
         let effects = app.update(key(KeyCode::Enter));
         run(&fx, &mut app, &mut events, effects).await;
-        let detail = app.commands.detail.as_ref().unwrap();
+        let detail = app.run_command.detail.as_ref().unwrap();
         assert_eq!(detail.command_id, id);
         assert_eq!(detail.counts[Shown::Success as usize], 4);
         assert_eq!(detail.counts[Shown::Failed as usize], 1);
@@ -468,7 +468,7 @@ async fn history_form_confirmation_detail_and_output_at_both_sizes() {
         run(&fx, &mut app, &mut events, effects).await;
         let effects = app.update(key(KeyCode::Enter));
         run(&fx, &mut app, &mut events, effects).await;
-        let output = app.commands.output.as_ref().unwrap();
+        let output = app.run_command.output.as_ref().unwrap();
         assert!(
             output.stdout.loaded < output.stdout.total,
             "one page so far"
@@ -477,7 +477,7 @@ async fn history_form_confirmation_detail_and_output_at_both_sizes() {
         // G reads every page to the end.
         let effects = app.update(key(KeyCode::Char('G')));
         run(&fx, &mut app, &mut events, effects).await;
-        let output = app.commands.output.as_ref().unwrap();
+        let output = app.run_command.output.as_ref().unwrap();
         assert!(output.stdout.complete && output.stderr.complete);
         assert_eq!(output.stdout.text, long);
         let shown = screen(&mut app);
@@ -517,7 +517,7 @@ async fn events_change_the_detail_without_a_backend_call_each() {
     )
     .await;
     open_first(&fx, &mut app, &mut events).await;
-    assert_eq!(app.commands.detail.as_ref().unwrap().command_id, id);
+    assert_eq!(app.run_command.detail.as_ref().unwrap().command_id, id);
     let nodes = targets_of(&fx, &id).await;
 
     // The agents answer; each of their changes is an event.
@@ -543,7 +543,7 @@ async fn events_change_the_detail_without_a_backend_call_each() {
     assert!(changed >= nodes.len(), "{changed} invocation events");
     assert!(seen > changed);
     // The rows changed already, from the events alone.
-    let detail = app.commands.detail.as_ref().unwrap();
+    let detail = app.run_command.detail.as_ref().unwrap();
     let done =
         detail.counts[Shown::Success as usize] + detail.counts[Shown::Undeliverable as usize];
     assert_eq!(done, nodes.len(), "{:?}", detail.counts);
@@ -554,19 +554,15 @@ async fn events_change_the_detail_without_a_backend_call_each() {
     let loads: Vec<_> = effects
         .iter()
         .filter(|e| {
-            matches!(
-                e,
-                Effect::LoadCommand { .. }
-                    | Effect::LoadInvocations { .. }
-                    | Effect::LoadCommands { .. }
-            )
+            // The command's record, its invocations, the history page.
+            matches!(e, Effect::Call(c) if ["Command", "Invocations", "ListCommands"].contains(&c.name()))
         })
         .collect();
     assert!(loads.len() <= 3, "{effects:?}");
     assert_eq!(effects.len(), loads.len());
     fx.drive(&mut app, effects).await;
     assert!(!app.needs_flush(), "nothing left to do");
-    let detail = app.commands.detail.as_ref().unwrap();
+    let detail = app.run_command.detail.as_ref().unwrap();
     let command = detail.command.as_ref().unwrap();
     assert!(command.status.is_terminal(), "{:?}", command.status);
     assert_eq!(command.completed_count as usize, nodes.len());
@@ -596,10 +592,10 @@ async fn cancel_asks_first_naming_what_still_runs() {
 
     app.update(ctrl('x'));
     let effects = chars(&mut app, "y");
-    assert!(matches!(&effects[..], [Effect::CancelCommand { .. }]));
+    assert!(matches!(&effects[..], [Effect::Call(c)] if c.job::<CancelCommand>().is_some()));
     run(&fx, &mut app, &mut events, effects).await;
     assert_eq!(command(&fx, &id).await.status, CommandStatus::Cancelled);
-    let detail = app.commands.detail.as_ref().unwrap();
+    let detail = app.run_command.detail.as_ref().unwrap();
     assert_eq!(
         detail.command.as_ref().unwrap().status,
         CommandStatus::Cancelled,

@@ -6,13 +6,20 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Row, Table};
-use sysman_api::Timestamp;
-use sysman_api::fleet::Activation;
+use sysman_api::events::Event;
+use sysman_api::fleet::{Activation, DeleteActivation, DescribeActivations};
+use sysman_api::{ApiError, Timestamp};
 
-use super::age;
+use super::{Handled, Pane, Room, age};
 use crate::filter;
+use crate::keys::{Command, Scope};
+use crate::request::Cx;
+use crate::runtime::job::{EveryPage, Paged};
 use crate::table::TableView;
 use crate::theme::Theme;
+
+/// The slot of the list's load.
+const LIST: &str = "activations";
 
 pub const COLUMNS: [&str; 6] = [
     "ACTIVATION ID",
@@ -78,7 +85,38 @@ impl ActivationsPane {
         self.table.selected_row().and_then(|i| self.list.get(i))
     }
 
-    pub fn settle(&mut self) {
+    /// Every activation, page by page.
+    fn load(&mut self, cx: &mut Cx) {
+        cx.load(LIST, every_activation(), Self::loaded);
+    }
+
+    fn loaded(&mut self, result: Result<Vec<Activation>, ApiError>, cx: &mut Cx) {
+        match result {
+            Ok(list) => self.replace_all(list, cx.now),
+            Err(e) => cx.set_status(format!("could not load activations: {e}"), true),
+        }
+    }
+
+    fn confirm_delete(&mut self, cx: &mut Cx) {
+        let Some(activation) = self.selected() else {
+            return;
+        };
+        let activation_id = activation.activation_id.clone();
+        let prompt = format!(
+            "Delete activation {activation_id}? Nodes registered with it stay registered; \
+             no new node can use it."
+        );
+        let delete = DeleteActivation {
+            activation_id: activation_id.clone(),
+        };
+        let prepared = cx.prepare(delete, move |_: &mut Self, result, cx| match result {
+            Ok(_) => cx.set_status(format!("deleted activation {activation_id}"), false),
+            Err(e) => cx.set_status(e.to_string(), true),
+        });
+        cx.confirm(prompt, prepared);
+    }
+
+    fn sort_and_filter(&mut self) {
         if !self.table.dirty {
             return;
         }
@@ -119,8 +157,72 @@ impl ActivationsPane {
         });
         self.table.set_order(order, keep);
     }
+}
 
-    pub fn render(&self, frame: &mut Frame, area: Rect, theme: &Theme, now: Timestamp) {
+fn every_activation() -> EveryPage<DescribeActivations> {
+    EveryPage(DescribeActivations {
+        max_results: Some(50),
+        next_token: None,
+        filters: None,
+    })
+}
+
+impl Paged for DescribeActivations {
+    type Item = Activation;
+
+    fn at(&self, next_token: Option<String>) -> Self {
+        DescribeActivations {
+            next_token,
+            ..self.clone()
+        }
+    }
+
+    fn split(page: Self::Output) -> (Vec<Activation>, Option<String>) {
+        (page.activation_list, page.next_token)
+    }
+}
+
+impl Pane for ActivationsPane {
+    fn scopes(&self) -> Vec<Scope> {
+        vec![Scope::Activations, Scope::Table]
+    }
+
+    fn table(&self) -> &TableView {
+        &self.table
+    }
+
+    fn table_mut(&mut self) -> &mut TableView {
+        &mut self.table
+    }
+
+    fn start(&mut self, cx: &mut Cx) {
+        self.load(cx);
+    }
+
+    fn handle(&mut self, command: Command, cx: &mut Cx) -> Handled {
+        match command {
+            Command::DeleteActivation => self.confirm_delete(cx),
+            _ => return Handled::No,
+        }
+        Handled::Yes
+    }
+
+    fn on_event(&mut self, event: &Event, cx: &mut Cx) {
+        if let Event::ActivationsChanged = event {
+            cx.reload(LIST, every_activation(), Self::loaded);
+        }
+    }
+
+    fn on_lagged(&mut self, cx: &mut Cx) {
+        self.load(cx);
+    }
+
+    fn settle(&mut self, room: &Room) {
+        self.table.set_page(room.page);
+        self.sort_and_filter();
+    }
+
+    fn render(&self, frame: &mut Frame, area: Rect, theme: &Theme, now: Timestamp) {
         let block = Block::default()
             .borders(Borders::ALL)
             .border_style(theme.border)

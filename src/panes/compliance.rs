@@ -4,6 +4,7 @@
 //! compliance items.
 
 pub mod node;
+mod update;
 
 use nucleo_matcher::Utf32String;
 use ratatui::Frame;
@@ -126,8 +127,7 @@ pub struct CompliancePane {
     pub table: TableView,
     pub node: Option<Box<NodeItems>>,
     pub loaded: bool,
-    /// The load in flight, and whether another must follow it.
-    pub request: Option<u64>,
+    /// Compliance changed since the load: reload at the next flush.
     pub stale: bool,
     matcher: filter::Matcher,
 }
@@ -143,7 +143,6 @@ impl Default for CompliancePane {
             table,
             node: None,
             loaded: false,
-            request: None,
             stale: false,
             matcher: filter::matcher(),
         }
@@ -172,25 +171,11 @@ impl CompliancePane {
         self.table.dirty = true;
     }
 
-    pub fn table_mut(&mut self) -> &mut TableView {
-        match &mut self.node {
-            Some(n) => &mut n.table,
-            None => &mut self.table,
-        }
-    }
-
-    pub fn table(&self) -> &TableView {
-        match &self.node {
-            Some(n) => &n.table,
-            None => &self.table,
-        }
-    }
-
     pub fn selected(&self) -> Option<&ResourceRow> {
         self.table.selected_row().and_then(|i| self.rows.get(i))
     }
 
-    pub fn settle(&mut self) {
+    fn sort_and_filter(&mut self) {
         if let Some(n) = &mut self.node {
             n.settle();
         }
@@ -241,7 +226,7 @@ impl CompliancePane {
         self.table.set_order(order, keep);
     }
 
-    pub fn render(&self, frame: &mut Frame, area: Rect, theme: &Theme, now: Timestamp) {
+    fn draw(&self, frame: &mut Frame, area: Rect, theme: &Theme, now: Timestamp) {
         if let Some(n) = &self.node {
             return n.render(frame, area, theme, now);
         }
@@ -351,7 +336,7 @@ const SUMMARY_HEADINGS: [&str; 10] = [
 fn summary_cells(s: &ComplianceSummaryItem, theme: &Theme, bar_width: usize) -> Vec<Line<'static>> {
     let ok = s.compliant_summary.compliant_count;
     let bad = s.non_compliant_summary.non_compliant_count;
-    let (full, empty) = crate::panes::commands::progress_bar(ok, ok + bad, bar_width);
+    let (full, empty) = crate::panes::run_command::progress_bar(ok, ok + bad, bar_width);
     let percent = (ok * 100).checked_div(ok + bad).unwrap_or(100);
     let mut cells = vec![
         Line::raw(s.compliance_type.clone()),

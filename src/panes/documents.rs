@@ -16,6 +16,8 @@ use crate::filter;
 use crate::table::TableView;
 use crate::theme::Theme;
 
+mod update;
+
 pub const COLUMNS: [&str; 7] = [
     "NAME",
     "OWNER",
@@ -55,14 +57,12 @@ pub struct DocDetail {
     pub description: Option<DocumentDescription>,
     /// Every version, oldest first.
     pub versions: Vec<DocumentVersionInfo>,
-    pub describe_request: Option<u64>,
     /// The version shown; `None` until the description says the default.
     pub version: Option<String>,
     /// The format asked for; `None`: the stored one.
     pub format: Option<DocumentFormat>,
     /// The content shown and the format it came in.
     pub content: Option<(String, DocumentFormat)>,
-    pub content_request: Option<u64>,
     pub error: Option<String>,
     /// The document changed since it was described.
     pub stale: bool,
@@ -78,11 +78,9 @@ impl DocDetail {
             name,
             description: None,
             versions: Vec::new(),
-            describe_request: None,
             version: None,
             format: None,
             content: None,
-            content_request: None,
             error: None,
             stale: false,
             scroll: 0,
@@ -137,6 +135,8 @@ pub struct DocumentsPane {
     pub table: TableView,
     pub detail: Option<Box<DocDetail>>,
     pub loaded: bool,
+    /// A document changed since the list was loaded.
+    list_stale: bool,
     matcher: filter::Matcher,
 }
 
@@ -148,6 +148,7 @@ impl Default for DocumentsPane {
             table: TableView::new(COLUMNS.len()),
             detail: None,
             loaded: false,
+            list_stale: false,
             matcher: filter::matcher(),
         }
     }
@@ -177,7 +178,7 @@ impl DocumentsPane {
         self.table.selected_row().and_then(|i| self.list.get(i))
     }
 
-    pub fn settle(&mut self) {
+    fn sort_and_filter(&mut self) {
         if !self.table.dirty {
             return;
         }
@@ -212,7 +213,7 @@ impl DocumentsPane {
         self.table.set_order(order, keep);
     }
 
-    pub fn render(&self, frame: &mut Frame, area: Rect, theme: &Theme, now: Timestamp) {
+    fn draw(&self, frame: &mut Frame, area: Rect, theme: &Theme, now: Timestamp) {
         match &self.detail {
             Some(detail) => render_detail(frame, area, theme, now, detail),
             None => self.render_table(frame, area, theme),

@@ -18,6 +18,8 @@ use crate::filter;
 use crate::table::TableView;
 use crate::theme::Theme;
 
+mod update;
+
 /// Columns: title, minimum width, priority (lower stays longer on narrow
 /// terminals).
 pub const COLUMNS: [(&str, u16, u8); 9] = [
@@ -188,6 +190,9 @@ pub struct FleetPane {
     /// Nodes selected (space) to run a command on.
     pub marked: BTreeSet<String>,
     matcher: filter::Matcher,
+    /// Node events seen while a full load is in flight, applied again on
+    /// top of it so the load cannot roll a node back.
+    replay: Vec<NodeSummary>,
 }
 
 impl Default for FleetPane {
@@ -201,6 +206,7 @@ impl Default for FleetPane {
             counts: [0; 3],
             marked: BTreeSet::new(),
             matcher: filter::matcher(),
+            replay: Vec::new(),
         }
     }
 }

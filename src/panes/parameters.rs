@@ -12,11 +12,15 @@ use sysman_api::parameters::{
     Parameter, ParameterHistory, ParameterInlinePolicy, ParameterMetadata, ParameterType,
 };
 
+use self::tree::PathTree;
 use super::age;
-use super::tree::PathTree;
 use crate::filter;
 use crate::table::TableView;
 use crate::theme::Theme;
+
+pub mod form;
+pub mod tree;
+mod update;
 
 pub const COLUMNS: [&str; 6] = ["NAME", "TYPE", "TIER", "VERSION", "MODIFIED", "BY"];
 /// Minimum width and priority of each column (lower stays longer).
@@ -180,7 +184,7 @@ impl ParametersPane {
         }
     }
 
-    pub fn settle(&mut self) {
+    fn sort_and_filter(&mut self) {
         if !self.table.dirty {
             return;
         }
@@ -211,7 +215,7 @@ impl ParametersPane {
         self.table.set_order(order, keep);
     }
 
-    pub fn render(&self, frame: &mut Frame, area: Rect, theme: &Theme, now: Timestamp) {
+    fn draw(&self, frame: &mut Frame, area: Rect, theme: &Theme, now: Timestamp) {
         match &self.view {
             ParametersView::Table => self.render_table(frame, area, theme, now),
             ParametersView::Detail(detail) => {
@@ -280,7 +284,7 @@ impl ParametersPane {
     }
 
     fn render_list(&self, frame: &mut Frame, area: Rect, theme: &Theme, now: Timestamp) {
-        let scope = if self.tree.selected == super::tree::ROOT {
+        let scope = if self.tree.selected == tree::ROOT {
             String::new()
         } else {
             format!("in {} ", self.tree.selected)

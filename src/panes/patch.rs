@@ -4,8 +4,10 @@
 //! opens into its approval matrix.
 
 pub mod approval;
+mod calls;
 pub mod create;
 pub mod matrix;
+mod update;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -138,11 +140,9 @@ pub struct PatchPane {
     pub states: BTreeMap<String, DescribePatchGroupStateResult>,
     pub loaded: bool,
     pub matrix: Option<Box<Matrix>>,
-    /// The baselines and mappings loading, and whether they must again.
-    pub request: Option<u64>,
+    /// The baselines and mappings changed: reload at the next flush.
     pub stale: bool,
-    /// The groups' states loading, and whether they must again.
-    pub states_request: Option<u64>,
+    /// The groups' states changed: reload at the next flush.
     pub states_stale: bool,
     /// A baseline to select once the list has it: one just created.
     pub select: Option<String>,
@@ -166,9 +166,7 @@ impl Default for PatchPane {
             states: BTreeMap::new(),
             loaded: false,
             matrix: None,
-            request: None,
             stale: false,
-            states_request: None,
             states_stale: false,
             select: None,
             matcher: filter::matcher(),
@@ -184,23 +182,6 @@ pub fn split(height: u16) -> (u16, u16) {
 }
 
 impl PatchPane {
-    /// The table the keys move in: the matrix's when one is open.
-    pub fn table_mut(&mut self) -> &mut TableView {
-        match (&mut self.matrix, self.focus) {
-            (Some(m), _) => &mut m.table,
-            (None, Focus::Baselines) => &mut self.baseline_table,
-            (None, Focus::Groups) => &mut self.group_table,
-        }
-    }
-
-    pub fn table(&self) -> &TableView {
-        match (&self.matrix, self.focus) {
-            (Some(m), _) => &m.table,
-            (None, Focus::Baselines) => &self.baseline_table,
-            (None, Focus::Groups) => &self.group_table,
-        }
-    }
-
     pub fn set_lists(
         &mut self,
         identities: Vec<PatchBaselineIdentity>,
@@ -287,7 +268,7 @@ impl PatchPane {
             .and_then(|i| self.groups.get(i))
     }
 
-    pub fn settle(&mut self, now: Timestamp) {
+    fn sort_and_filter(&mut self, now: Timestamp) {
         if let Some(m) = &mut self.matrix {
             m.settle(now);
         }
@@ -366,7 +347,7 @@ impl PatchPane {
         }
     }
 
-    pub fn render(&self, frame: &mut Frame, area: Rect, theme: &Theme, now: Timestamp) {
+    fn draw(&self, frame: &mut Frame, area: Rect, theme: &Theme, now: Timestamp) {
         if let Some(m) = &self.matrix {
             return m.render(frame, area, theme, now, self.readonly);
         }
@@ -509,7 +490,7 @@ mod tests {
                 },
             ],
         );
-        pane.settle(Timestamp(0));
+        pane.sort_and_filter(Timestamp(0));
         let first = pane.selected_baseline().unwrap();
         assert_eq!(first.identity.baseline_name, "prod-linux");
         assert_eq!(first.cells()[2], "Self");

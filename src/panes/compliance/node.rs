@@ -73,7 +73,6 @@ pub struct NodeItems {
     pub table: TableView,
     pub loaded: bool,
     pub error: Option<String>,
-    pub request: Option<u64>,
     /// Its compliance changed since the items were loaded.
     pub stale: bool,
     matcher: filter::Matcher,
@@ -90,7 +89,6 @@ impl NodeItems {
             table,
             loaded: false,
             error: None,
-            request: None,
             stale: false,
             matcher: filter::matcher(),
         }

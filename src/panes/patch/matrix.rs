@@ -389,11 +389,9 @@ pub struct Matrix {
     /// Ids of the patches selected.
     pub marked: BTreeSet<String>,
     pub error: Option<String>,
-    /// The whole matrix reloading, and whether it must again.
-    pub request: Option<u64>,
+    /// The whole matrix changed: reload it at the next flush.
     pub stale: bool,
-    /// Only the counts reloading (nodes reported), and whether they must.
-    pub counts_request: Option<u64>,
+    /// Only the counts changed (nodes reported): reload them.
     pub counts_stale: bool,
     /// An approval or rejection in flight, and what to say when it lands.
     pub update: Option<(u64, String)>,
@@ -415,9 +413,7 @@ impl Matrix {
             },
             marked: BTreeSet::new(),
             error: None,
-            request: None,
             stale: false,
-            counts_request: None,
             counts_stale: false,
             update: None,
             matcher: filter::matcher(),

@@ -1,5 +1,6 @@
-//! The backend calls behind Patch Manager's effects: the lists, the
-//! groups' states, and everything a baseline's matrix shows.
+//! The backend calls behind Patch Manager's requests: the lists, the
+//! groups' states, everything a baseline's matrix shows, and a new
+//! baseline's creation.
 
 use sysman_api::ApiError;
 use sysman_api::patch::{
@@ -11,16 +12,17 @@ use sysman_api::patch::{
     RegisterPatchBaselineForPatchGroup, limits,
 };
 
-use super::Connection;
-use crate::panes::patch::create::{CreateBaseline, CreateError, Field};
-use crate::panes::patch::matrix::{CountScope, MatrixData, add_counts, subtract_counts};
+use super::create::{CreateBaseline, CreateError, Field};
+use super::matrix::{CountScope, MatrixData, add_counts, subtract_counts};
+use crate::runtime::Connection;
+use crate::runtime::job::Job;
 
 /// Values one patch filter takes.
 const FILTER_VALUES: usize = 20;
 
 impl Connection {
     /// Every baseline, and every patch group registration.
-    pub(super) async fn baselines(
+    pub(crate) async fn baselines(
         &self,
     ) -> Result<
         (
@@ -54,7 +56,7 @@ impl Connection {
         .await
     }
 
-    pub(super) async fn group_states(
+    pub(crate) async fn group_states(
         &self,
         groups: Vec<String>,
     ) -> Result<Vec<(String, DescribePatchGroupStateResult)>, ApiError> {
@@ -71,7 +73,7 @@ impl Connection {
     }
 
     /// Everything a baseline's matrix shows.
-    pub(super) async fn matrix(&self, baseline_id: &str) -> Result<MatrixData, ApiError> {
+    pub(crate) async fn matrix(&self, baseline_id: &str) -> Result<MatrixData, ApiError> {
         let baseline = self
             .call(GetPatchBaseline {
                 baseline_id: baseline_id.to_owned(),
@@ -164,7 +166,7 @@ impl Connection {
     }
 
     /// The patch counts of the nodes `scope` covers.
-    pub(super) async fn counts(
+    pub(crate) async fn counts(
         &self,
         scope: &CountScope,
     ) -> Result<DescribePatchCountsResult, ApiError> {
@@ -194,7 +196,7 @@ impl Connection {
     }
 
     /// The nodes `scope` covers that lack any of `patch_ids`.
-    pub(super) async fn lacking_any(
+    pub(crate) async fn lacking_any(
         &self,
         scope: &CountScope,
         patch_ids: Vec<String>,
@@ -228,7 +230,7 @@ impl Connection {
 
     /// A new baseline: the rules of `copy_from`, if any; then registered
     /// for its patch group, moving the group from the baseline it had.
-    pub(super) async fn create_baseline(
+    pub(crate) async fn create_baseline(
         &self,
         create: CreateBaseline,
     ) -> Result<String, CreateError> {
@@ -282,5 +284,18 @@ impl Connection {
             .map_err(|e| fail(e, Some(Field::Group), created))?;
         }
         Ok(baseline_id)
+    }
+}
+
+/// A new baseline, its rules copied and registered for its group: one job.
+impl Job for CreateBaseline {
+    type Output = Result<String, CreateError>;
+
+    fn name(&self) -> &'static str {
+        "CreateBaseline"
+    }
+
+    async fn run(self, connection: &Connection) -> Self::Output {
+        connection.create_baseline(self).await
     }
 }

@@ -9,6 +9,7 @@
 
 pub mod output;
 pub mod send;
+mod update;
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -468,7 +469,7 @@ pub enum RunView {
     Output,
 }
 
-pub struct CommandsPane {
+pub struct RunCommandPane {
     /// The commands of the page shown, newest first as the server gives them.
     pub list: Vec<Command>,
     haystacks: Vec<Utf32String>,
@@ -484,12 +485,14 @@ pub struct CommandsPane {
     /// Command documents, for the send form's picker.
     pub documents: Vec<DocumentIdentifier>,
     pub documents_loaded: bool,
+    /// A command changed since the history page was loaded.
+    history_stale: bool,
     matcher: filter::Matcher,
     /// The console changes nothing: the empty history offers no `n`.
     pub readonly: bool,
 }
 
-impl Default for CommandsPane {
+impl Default for RunCommandPane {
     fn default() -> Self {
         let mut table = TableView::new(COLUMNS.len());
         table.sort_column = REQUESTED;
@@ -505,13 +508,14 @@ impl Default for CommandsPane {
             output: None,
             documents: Vec::new(),
             documents_loaded: false,
+            history_stale: false,
             matcher: filter::matcher(),
             readonly: false,
         }
     }
 }
 
-impl CommandsPane {
+impl RunCommandPane {
     pub fn view(&self) -> RunView {
         match (&self.detail, &self.output) {
             (_, Some(_)) => RunView::Output,
@@ -562,7 +566,7 @@ impl CommandsPane {
         }
     }
 
-    pub fn settle(&mut self) {
+    fn sort_and_filter(&mut self) {
         if let Some(detail) = &mut self.detail {
             detail.settle();
         }
@@ -596,7 +600,7 @@ impl CommandsPane {
         self.table.set_order(order, keep);
     }
 
-    pub fn render(&self, frame: &mut Frame, area: Rect, theme: &Theme, now: Timestamp) {
+    fn draw(&self, frame: &mut Frame, area: Rect, theme: &Theme, now: Timestamp) {
         match (&self.detail, &self.output) {
             (Some(detail), Some(output)) => {
                 let row = detail.row(&output.instance_id);

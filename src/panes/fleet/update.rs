@@ -1,0 +1,204 @@
+//! What the Fleet pane does: the full load of every node (with the node
+//! events seen meanwhile replayed on top), the node view, marks, running a
+//! command on nodes and deregistering.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use sysman_api::events::Event;
+use sysman_api::fleet::{DeregisterManagedInstance, ListNodes, NodeSummary};
+use sysman_api::{ApiError, Timestamp};
+
+use super::{FleetPane, FleetView};
+use crate::app::Ask;
+use crate::keys::{Command, Scope};
+use crate::panes::run_command::send::SendForm;
+use crate::panes::{Handled, Pane, Room};
+use crate::request::Cx;
+use crate::runtime::job::{EveryPage, Paged};
+use crate::table::TableView;
+use crate::theme::Theme;
+
+/// The slot of the full load of every node.
+const NODES: &str = "nodes";
+
+impl FleetPane {
+    /// Every node, page by page.
+    fn load(&mut self, cx: &mut Cx) {
+        self.replay.clear();
+        let every_node = EveryPage(ListNodes {
+            max_results: Some(5000),
+            next_token: None,
+        });
+        cx.load(NODES, every_node, Self::loaded);
+    }
+
+    fn loaded(&mut self, result: Result<Vec<NodeSummary>, ApiError>, cx: &mut Cx) {
+        match result {
+            Ok(nodes) => {
+                self.replace_all(nodes);
+                for node in std::mem::take(&mut self.replay) {
+                    self.upsert(node);
+                }
+            }
+            Err(e) => cx.set_status(format!("could not load nodes: {e}"), true),
+        }
+    }
+
+    fn open(&mut self) {
+        if let Some(id) = self.selected_id() {
+            self.view = FleetView::Node {
+                instance_id: id,
+                scroll: 0,
+            };
+        }
+    }
+
+    fn confirm_deregister(&mut self, cx: &mut Cx) {
+        let target = match &self.view {
+            FleetView::Node { instance_id, .. } => Some(instance_id.clone()),
+            FleetView::Table => self.selected_id(),
+        };
+        let Some(instance_id) = target else { return };
+        let name = self
+            .row(&instance_id)
+            .map(|r| r.name.clone())
+            .unwrap_or_default();
+        let prompt = format!(
+            "Deregister {instance_id} ({name})? Its agent must register again with a new \
+             activation to come back."
+        );
+        let deregister = DeregisterManagedInstance {
+            instance_id: instance_id.clone(),
+        };
+        let prepared = cx.prepare(deregister, move |_: &mut Self, result, cx| match result {
+            Ok(_) => cx.set_status(format!("deregistered {instance_id}"), false),
+            Err(e) => cx.set_status(e.to_string(), true),
+        });
+        cx.confirm(prompt, prepared);
+    }
+
+    /// `R`: the Run Command form aimed at the selected nodes, or this one.
+    fn run_on_nodes(&mut self, cx: &mut Cx) {
+        let targets: Vec<String> = if !self.marked.is_empty() {
+            self.marked.iter().cloned().collect()
+        } else {
+            match (&self.view, self.selected_id()) {
+                (FleetView::Node { instance_id, .. }, _) => vec![instance_id.clone()],
+                (FleetView::Table, Some(id)) => vec![id],
+                (FleetView::Table, None) => return,
+            }
+        };
+        let form = SendForm::new(targets.join(" "));
+        cx.ask(Ask::SendForm(Box::new(form)));
+    }
+
+    /// `esc`: leaves the node's view, or else unselects the selected nodes
+    /// (once the filter is cleared).
+    fn back(&mut self, cx: &mut Cx) -> Handled {
+        if let FleetView::Node { .. } = self.view {
+            self.view = FleetView::Table;
+        } else if self.table.filter.is_empty() && !self.marked.is_empty() {
+            let n = self.marked.len();
+            self.marked.clear();
+            cx.set_status(format!("unselected {n} nodes"), false);
+        } else {
+            return Handled::No;
+        }
+        Handled::Yes
+    }
+}
+
+impl Paged for ListNodes {
+    type Item = NodeSummary;
+
+    fn at(&self, next_token: Option<String>) -> Self {
+        ListNodes {
+            next_token,
+            ..self.clone()
+        }
+    }
+
+    fn split(page: Self::Output) -> (Vec<NodeSummary>, Option<String>) {
+        (page.nodes, page.next_token)
+    }
+}
+
+impl Pane for FleetPane {
+    fn scopes(&self) -> Vec<Scope> {
+        match self.view {
+            FleetView::Table => vec![Scope::Fleet, Scope::Table],
+            FleetView::Node { .. } => vec![Scope::Node],
+        }
+    }
+
+    fn table(&self) -> &TableView {
+        &self.table
+    }
+
+    fn table_mut(&mut self) -> &mut TableView {
+        &mut self.table
+    }
+
+    fn in_table(&self) -> bool {
+        self.view == FleetView::Table
+    }
+
+    fn start(&mut self, cx: &mut Cx) {
+        self.load(cx);
+    }
+
+    fn handle(&mut self, command: Command, cx: &mut Cx) -> Handled {
+        match (command, &mut self.view) {
+            (Command::Up, FleetView::Node { scroll, .. }) => *scroll = scroll.saturating_sub(1),
+            (
+                Command::Down | Command::PageUp | Command::PageDown,
+                FleetView::Node { scroll, .. },
+            ) => *scroll = scroll.saturating_add(1).min(64),
+            (Command::Back, _) => return self.back(cx),
+            (Command::Open, _) => self.open(),
+            (Command::DeregisterNode, _) => self.confirm_deregister(cx),
+            (Command::ToggleSelect, _) => self.toggle_mark(),
+            (Command::RunOnNodes, _) => self.run_on_nodes(cx),
+            _ => return Handled::No,
+        }
+        Handled::Yes
+    }
+
+    fn on_event(&mut self, event: &Event, cx: &mut Cx) {
+        match event {
+            Event::NodeChanged(node) => {
+                if cx.loading(NODES) {
+                    self.replay.push((**node).clone());
+                }
+                self.upsert((**node).clone());
+            }
+            Event::NodeRemoved { instance_id } => self.remove(instance_id),
+            _ => {}
+        }
+    }
+
+    fn on_lagged(&mut self, cx: &mut Cx) {
+        self.load(cx);
+    }
+
+    fn settle(&mut self, room: &Room) {
+        self.table.set_page(room.page);
+        FleetPane::settle(self);
+    }
+
+    fn crumbs(&self, crumbs: &mut Vec<String>) {
+        if let FleetView::Node { instance_id, .. } = &self.view {
+            crumbs.push(instance_id.clone());
+        }
+    }
+
+    fn render(&self, frame: &mut Frame, area: Rect, theme: &Theme, now: Timestamp) {
+        match &self.view {
+            FleetView::Table => self.render_table(frame, area, theme, now),
+            FleetView::Node {
+                instance_id,
+                scroll,
+            } => self.render_node(frame, area, theme, now, instance_id, *scroll),
+        }
+    }
+}
