@@ -20,7 +20,7 @@ mod ids;
 mod kms;
 mod locks;
 mod paging;
-pub mod parameters;
+mod parameters;
 mod patch;
 mod recovery;
 mod reset;

@@ -14,8 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use parking_lot::RwLock;
 use serde::{Deserialize, Serialize};
-// The console's path until it imports sysman_api directly (issue 14 merge).
-pub use sysman_api::parameters::rules;
+use sysman_api::parameters::rules;
 use sysman_api::{Tag, Timestamp};
 
 use crate::capability::{Capability, Settings, Source};

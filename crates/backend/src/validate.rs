@@ -3,7 +3,6 @@
 use sysman_api::{ApiError, Tag};
 
 // The backend's path for it, used by the fleet and compliance operations.
-pub use sysman_api::fleet::is_instance_id;
 
 /// Most tags one resource may carry.
 pub const MAX_TAGS_PER_RESOURCE: usize = 50;
@@ -130,7 +129,7 @@ pub fn max_results(
 
 /// A managed node id as the model's `InstanceId` pattern allows it.
 pub fn instance_id(id: &str, field: &str) -> Result<(), ApiError> {
-    if is_managed_instance_id(id) || is_instance_id(id) {
+    if is_managed_instance_id(id) || sysman_api::fleet::is_instance_id(id) {
         return Ok(());
     }
     Err(ApiError::constraint(

@@ -1,8 +1,8 @@
 //! The parameter form: create a parameter or add a version, checked as
 //! you type with the backend's own naming rules.
 
+use sysman_api::parameters::rules;
 use sysman_api::parameters::{ParameterType, PutParameter};
-use sysman_backend::parameters::rules;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Field {

@@ -193,7 +193,7 @@ impl Handler for PutComplianceItems {
             .map(|(i, item)| check_item(i, item))
             .collect::<Result<Vec<_>, _>>()?;
         check_resource_type(&self.resource_type, "resourceType")?;
-        if !validate::is_instance_id(&self.resource_id) {
+        if !sysman_api::fleet::is_instance_id(&self.resource_id) {
             return Err(unknown_resource(&self.resource_id));
         }
         let clear = items.is_empty() && upload == ComplianceUploadType::Complete;

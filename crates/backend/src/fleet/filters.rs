@@ -11,7 +11,6 @@ use sysman_api::fleet::{
 };
 
 use super::{FleetConfig, Node};
-use crate::validate;
 
 /// Keys of the legacy InstanceInformationFilterList.
 const KEYS: [&str; 8] = [
@@ -176,7 +175,10 @@ fn compile_one(key: &str, values: &[String]) -> Result<Predicate, ApiError> {
     };
     Ok(match key {
         "InstanceIds" => {
-            if let Some(bad) = values.iter().find(|v| !validate::is_instance_id(v)) {
+            if let Some(bad) = values
+                .iter()
+                .find(|v| !sysman_api::fleet::is_instance_id(v))
+            {
                 return Err(ApiError::new(
                     "InvalidInstanceId",
                     format!("'{bad}' is not a node id; node ids look like mi-0123456789abcdef0"),
