@@ -28,7 +28,7 @@ fn fleet_app(runtime: &tokio::runtime::Runtime, size: (u16, u16)) -> (Fixture, A
 fn benches(c: &mut Criterion) {
     let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime");
     let (_fixture, mut app) = fleet_app(&runtime, (200, 60));
-    assert_eq!(app.fleet.rows.len(), NODES);
+    assert_eq!(app.panes.fleet.rows.len(), NODES);
 
     let mut group = c.benchmark_group("console");
     group
@@ -55,17 +55,17 @@ fn benches(c: &mut Criterion) {
         group.bench_function(name, |b| {
             b.iter(|| {
                 flip = !flip;
-                app.fleet.table.set_filter(queries[usize::from(flip)]);
-                app.fleet.settle();
-                black_box(app.fleet.table.order.len())
+                app.panes.fleet.table.set_filter(queries[usize::from(flip)]);
+                app.panes.fleet.settle();
+                black_box(app.panes.fleet.table.order.len())
             })
         });
     }
-    app.fleet.table.set_filter("");
-    app.fleet.settle();
+    app.panes.fleet.table.set_filter("");
+    app.panes.fleet.settle();
 
     // A live heartbeat: one node changes and the view is brought up to date.
-    let node = app.fleet.rows[NODES / 2].node.clone();
+    let node = app.panes.fleet.rows[NODES / 2].node.clone();
     group.bench_function("live_update/one_node/100000", |b| {
         b.iter_batched(
             || {

@@ -22,14 +22,9 @@ pub use self::status::Status;
 use crate::keys::{Command, Key, KeyMap, Lookup, Scope};
 pub use crate::palette::Palette;
 use crate::palette::PaletteTarget;
-use crate::panes::activations::ActivationsPane;
-use crate::panes::compliance::CompliancePane;
-use crate::panes::documents::DocumentsPane;
-use crate::panes::fleet::{FleetPane, FleetView};
-use crate::panes::parameters::ParametersPane;
-use crate::panes::patch::PatchPane;
+use crate::panes::fleet::FleetView;
 use crate::panes::run_command::RunCommandPane;
-use crate::panes::{Handled, Pane, PaneId, Room};
+use crate::panes::{Handled, Pane, PaneId, Panes, Room};
 use crate::request::{Cx, Loads, Requests};
 use crate::table::TableView;
 use crate::theme::Theme;
@@ -43,13 +38,7 @@ pub struct App {
     pub now: Timestamp,
     pub pane: PaneId,
     history: Vec<PaneId>,
-    pub fleet: FleetPane,
-    pub activations: ActivationsPane,
-    pub parameters: ParametersPane,
-    pub run_command: RunCommandPane,
-    pub documents: DocumentsPane,
-    pub patch: PatchPane,
-    pub compliance: CompliancePane,
+    pub panes: Panes,
     pub layer: Option<Layer>,
     /// The filter text while it is being typed.
     pub filter_input: Option<String>,
@@ -80,13 +69,7 @@ impl App {
             now,
             pane: PaneId::Fleet,
             history: Vec::new(),
-            fleet: FleetPane::default(),
-            activations: ActivationsPane::default(),
-            parameters: ParametersPane::default(),
-            run_command: RunCommandPane::default(),
-            documents: DocumentsPane::default(),
-            patch: PatchPane::default(),
-            compliance: CompliancePane::default(),
+            panes: Panes::default(),
             layer: None,
             filter_input: None,
             pending_keys: Vec::new(),
@@ -96,9 +79,9 @@ impl App {
             requests: Requests::default(),
             asks: Vec::new(),
         };
-        app.parameters.readonly = readonly;
-        app.run_command.readonly = readonly;
-        app.patch.readonly = readonly;
+        app.panes.parameters.readonly = readonly;
+        app.panes.run_command.readonly = readonly;
+        app.panes.patch.readonly = readonly;
         app.each_pane(|pane, cx| pane.start(cx));
         let effects = app.requests.drain();
         (app, effects)
@@ -106,28 +89,14 @@ impl App {
 
     /// Pane `id`.
     pub fn pane(&self, id: PaneId) -> &dyn Pane {
-        match id {
-            PaneId::Fleet => &self.fleet,
-            PaneId::Activations => &self.activations,
-            PaneId::Parameters => &self.parameters,
-            PaneId::RunCommand => &self.run_command,
-            PaneId::Documents => &self.documents,
-            PaneId::Patch => &self.patch,
-            PaneId::Compliance => &self.compliance,
-        }
+        self.panes.get(id)
     }
 
     /// Runs `f` on pane `id`, with a context for it.
     fn with_pane<R>(&mut self, id: PaneId, f: impl FnOnce(&mut dyn Pane, &mut Cx) -> R) -> R {
         let room = self.room();
         let App {
-            fleet,
-            activations,
-            parameters,
-            run_command,
-            documents,
-            patch,
-            compliance,
+            panes,
             requests,
             asks,
             status,
@@ -137,15 +106,7 @@ impl App {
             pane: shown,
             ..
         } = self;
-        let (pane, fleet): (&mut dyn Pane, _) = match id {
-            PaneId::Fleet => (fleet, None),
-            PaneId::Activations => (activations, Some(&*fleet)),
-            PaneId::Parameters => (parameters, Some(&*fleet)),
-            PaneId::RunCommand => (run_command, Some(&*fleet)),
-            PaneId::Documents => (documents, Some(&*fleet)),
-            PaneId::Patch => (patch, Some(&*fleet)),
-            PaneId::Compliance => (compliance, Some(&*fleet)),
-        };
+        let (pane, fleet) = panes.with_fleet(id);
         let mut cx = Cx {
             pane: id,
             requests,
@@ -172,7 +133,7 @@ impl App {
 
     /// Every pane, in the palette's order.
     fn each_pane(&mut self, mut f: impl FnMut(&mut dyn Pane, &mut Cx)) {
-        for id in PaneId::ALL {
+        for &id in PaneId::ALL {
             self.with_pane(id, &mut f);
         }
     }
@@ -204,8 +165,8 @@ impl App {
             Ask::Show(pane) => self.switch_to(pane),
             Ask::ShowFleet { filter } => {
                 self.switch_to(PaneId::Fleet);
-                self.fleet.view = FleetView::Table;
-                self.fleet.table.set_filter(&filter);
+                self.panes.fleet.view = FleetView::Table;
+                self.panes.fleet.table.set_filter(&filter);
             }
             Ask::SendForm(form) => self.with_run_command(|pane, cx| pane.open_form(*form, cx)),
             Ask::RunDocument(name) => {
@@ -218,8 +179,8 @@ impl App {
     /// Whether marks are waiting that a [`Msg::Flush`] would act on.
     pub fn needs_flush(&self) -> bool {
         PaneId::ALL
-            .into_iter()
-            .any(|id| self.pane(id).needs_flush(&Loads::new(id, &self.requests)))
+            .iter()
+            .any(|&id| self.pane(id).needs_flush(&Loads::new(id, &self.requests)))
     }
 
     /// The room the panes have, at this size and with this filter line.
@@ -460,15 +421,7 @@ impl App {
     }
 
     fn table_mut(&mut self) -> &mut TableView {
-        match self.pane {
-            PaneId::Fleet => self.fleet.table_mut(),
-            PaneId::Activations => self.activations.table_mut(),
-            PaneId::Parameters => self.parameters.table_mut(),
-            PaneId::RunCommand => self.run_command.table_mut(),
-            PaneId::Documents => self.documents.table_mut(),
-            PaneId::Patch => self.patch.table_mut(),
-            PaneId::Compliance => self.compliance.table_mut(),
-        }
+        self.panes.get_mut(self.pane).table_mut()
     }
 
     /// `esc` the pane did not take: clear the filter, then go back along

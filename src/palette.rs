@@ -60,7 +60,7 @@ impl Palette {
         let word = self.word().to_owned();
         let mut scored: Vec<(u32, &'static str, PaletteTarget)> = Vec::new();
         if word.is_empty() {
-            for pane in PaneId::ALL {
+            for &pane in PaneId::ALL {
                 scored.push((0, pane.aliases()[0], PaletteTarget::Pane(pane)));
             }
             scored.push((0, "quit", PaletteTarget::Quit));

@@ -4,7 +4,8 @@
 //!
 //! A pane is `panes/<pane>.rs` (state, rows, drawing) beside
 //! `panes/<pane>/` (`update.rs` for keys, requests and events, and its
-//! forms); it is listed in [`PaneId`] and held by `App`.
+//! forms), and one line in `panes!` below, which makes its [`PaneId`]
+//! and its place in [`Panes`].
 
 pub mod activations;
 pub mod compliance;
@@ -106,65 +107,89 @@ pub trait Pane: Any {
     fn render(&self, frame: &mut Frame, area: Rect, theme: &Theme, now: Timestamp);
 }
 
-/// The panes that exist, in the palette's order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum PaneId {
-    Fleet,
-    Activations,
-    Parameters,
-    RunCommand,
-    Documents,
-    Patch,
-    Compliance,
+/// Declares the panes once: [`PaneId`] with each pane's title, palette
+/// names and key scope, and [`Panes`], which holds them. The first is the
+/// Fleet pane, which the others may read (node names, selections).
+macro_rules! panes {
+    (
+        $fid:ident => $ffield:ident: $fty:ty, $ftitle:literal, [$($falias:literal),+], $fscope:ident;
+        $($id:ident => $field:ident: $ty:ty, $title:literal, [$($alias:literal),+], $scope:ident;)+
+    ) => {
+        /// The panes that exist, in the palette's order.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum PaneId {
+            $fid,
+            $($id,)+
+        }
+
+        impl PaneId {
+            pub const ALL: &[PaneId] = &[PaneId::$fid, $(PaneId::$id,)+];
+
+            pub fn title(self) -> &'static str {
+                match self {
+                    PaneId::$fid => $ftitle,
+                    $(PaneId::$id => $title,)+
+                }
+            }
+
+            /// Names the palette accepts, the canonical one first.
+            pub fn aliases(self) -> &'static [&'static str] {
+                match self {
+                    PaneId::$fid => &[$($falias),+],
+                    $(PaneId::$id => &[$($alias),+],)+
+                }
+            }
+
+            pub fn scope(self) -> Scope {
+                match self {
+                    PaneId::$fid => Scope::$fscope,
+                    $(PaneId::$id => Scope::$scope,)+
+                }
+            }
+        }
+
+        /// Every pane of the console, one field each.
+        #[derive(Default)]
+        pub struct Panes {
+            pub $ffield: $fty,
+            $(pub $field: $ty,)+
+        }
+
+        impl Panes {
+            pub fn get(&self, id: PaneId) -> &dyn Pane {
+                match id {
+                    PaneId::$fid => &self.$ffield,
+                    $(PaneId::$id => &self.$field,)+
+                }
+            }
+
+            pub fn get_mut(&mut self, id: PaneId) -> &mut dyn Pane {
+                match id {
+                    PaneId::$fid => &mut self.$ffield,
+                    $(PaneId::$id => &mut self.$field,)+
+                }
+            }
+
+            /// Pane `id`, and the Fleet pane for it to read (none when
+            /// `id` is the Fleet pane itself).
+            pub fn with_fleet(&mut self, id: PaneId) -> (&mut dyn Pane, Option<&$fty>) {
+                match id {
+                    PaneId::$fid => (&mut self.$ffield, None),
+                    $(PaneId::$id => (&mut self.$field, Some(&self.$ffield)),)+
+                }
+            }
+        }
+    };
 }
 
-impl PaneId {
-    pub const ALL: [PaneId; 7] = [
-        PaneId::Fleet,
-        PaneId::Activations,
-        PaneId::Parameters,
-        PaneId::RunCommand,
-        PaneId::Documents,
-        PaneId::Patch,
-        PaneId::Compliance,
-    ];
-
-    pub fn title(self) -> &'static str {
-        match self {
-            PaneId::Fleet => "Fleet",
-            PaneId::Activations => "Activations",
-            PaneId::Parameters => "Parameters",
-            PaneId::RunCommand => "Run Command",
-            PaneId::Documents => "Documents",
-            PaneId::Patch => "Patch Manager",
-            PaneId::Compliance => "Compliance",
-        }
-    }
-
-    /// Names the palette accepts, the canonical one first.
-    pub fn aliases(self) -> &'static [&'static str] {
-        match self {
-            PaneId::Fleet => &["fleet", "nodes", "fm", "fleet-manager", "instances"],
-            PaneId::Activations => &["activations", "act", "hybrid"],
-            PaneId::Parameters => &["params", "parameters", "ps", "parameter-store"],
-            PaneId::RunCommand => &["run", "commands", "rc", "run-command"],
-            PaneId::Documents => &["docs", "documents"],
-            PaneId::Patch => &["patch", "patches", "pm", "patch-manager", "baselines"],
-            PaneId::Compliance => &["compliance", "comp"],
-        }
-    }
-
-    pub fn scope(self) -> Scope {
-        match self {
-            PaneId::Fleet => Scope::Fleet,
-            PaneId::Activations => Scope::Activations,
-            PaneId::Parameters => Scope::Parameters,
-            PaneId::RunCommand => Scope::Commands,
-            PaneId::Documents => Scope::Documents,
-            PaneId::Patch => Scope::Patch,
-            PaneId::Compliance => Scope::Compliance,
-        }
-    }
+panes! {
+    Fleet => fleet: fleet::FleetPane, "Fleet", ["fleet", "nodes", "fm", "fleet-manager", "instances"], Fleet;
+    Activations => activations: activations::ActivationsPane, "Activations", ["activations", "act", "hybrid"], Activations;
+    Parameters => parameters: parameters::ParametersPane, "Parameters", ["params", "parameters", "ps", "parameter-store"], Parameters;
+    RunCommand => run_command: run_command::RunCommandPane, "Run Command", ["run", "commands", "rc", "run-command"], Commands;
+    Documents => documents: documents::DocumentsPane, "Documents", ["docs", "documents"], Documents;
+    Patch => patch: patch::PatchPane, "Patch Manager", ["patch", "patches", "pm", "patch-manager", "baselines"], Patch;
+    Compliance => compliance: compliance::CompliancePane, "Compliance", ["compliance", "comp"], Compliance;
 }
 
 impl fmt::Display for PaneId {

@@ -69,8 +69,8 @@ pub fn render(frame: &mut Frame, app: &App) {
             area,
             theme,
             form,
-            &app.run_command.documents,
-            app.run_command.documents_loaded,
+            &app.panes.run_command.documents,
+            app.panes.run_command.documents_loaded,
         ),
         Some(Layer::Approval(approval)) => approval.render(frame, area, theme),
         Some(Layer::SelectBy(chooser)) => chooser.render(frame, area, theme),
@@ -110,7 +110,7 @@ fn render_header(frame: &mut Frame, app: &App, area: Rect) {
         }
         left.push(Span::styled(crumb, theme.breadcrumb));
     }
-    let [online, lost, inactive] = app.fleet.counts;
+    let [online, lost, inactive] = app.panes.fleet.counts;
     let left_width = left.iter().map(|s| s.width()).sum::<usize>();
     // Narrow screens drop the backend label, then the words.
     let counts = |long: bool| {

@@ -39,9 +39,16 @@ async fn the_summary_and_a_nodes_items_at_both_sizes() {
         insta::assert_snapshot!(format!("compliance_{}x{}", size.0, size.1), summary);
 
         // Worst first: the first row is as bad as any.
-        let first = app.compliance.selected().unwrap().item.overall_severity;
+        let first = app
+            .panes
+            .compliance
+            .selected()
+            .unwrap()
+            .item
+            .overall_severity;
         assert!(
-            app.compliance
+            app.panes
+                .compliance
                 .rows
                 .iter()
                 .all(|r| r.item.overall_severity >= first)
@@ -60,41 +67,52 @@ async fn the_summary_and_a_nodes_items_at_both_sizes() {
 async fn filter_sort_drill_down_and_back() {
     let fx = Fixture::patched(60, 7).await;
     let (mut app, mut events) = compliance_app(&fx, (120, 40)).await;
-    let all = app.compliance.rows.len();
+    let all = app.panes.compliance.rows.len();
     chars(&mut app, "/AntiVirus");
     app.update(key(KeyCode::Enter));
     let shown = screen(&mut app);
     assert!(shown.contains(&format!(" of {all}]")), "{shown}");
     app.settle();
     assert!(
-        app.compliance
+        app.panes
+            .compliance
             .table
             .order
             .iter()
-            .all(|&i| app.compliance.rows[i].item.compliance_type == "Custom:AntiVirus")
+            .all(|&i| app.panes.compliance.rows[i].item.compliance_type == "Custom:AntiVirus")
     );
 
     // Open the worst, read its items, come back to the filtered list.
     press(&fx, &mut app, &mut events, KeyCode::Enter).await;
-    let node = app.compliance.node.as_ref().expect("the node opens");
+    let node = app.panes.compliance.node.as_ref().expect("the node opens");
     assert!(node.loaded);
     assert!(screen(&mut app).contains("Compliance ›"));
     chars(&mut app, "/RealTime");
     app.update(key(KeyCode::Enter));
     app.settle();
-    assert_eq!(app.compliance.node.as_ref().unwrap().table.order.len(), 1);
+    assert_eq!(
+        app.panes
+            .compliance
+            .node
+            .as_ref()
+            .unwrap()
+            .table
+            .order
+            .len(),
+        1
+    );
     app.update(key(KeyCode::Esc));
     app.update(key(KeyCode::Esc));
-    assert!(app.compliance.node.is_none());
-    assert_eq!(app.compliance.table.filter.text(), "AntiVirus");
+    assert!(app.panes.compliance.node.is_none());
+    assert_eq!(app.panes.compliance.table.filter.text(), "AntiVirus");
     app.update(key(KeyCode::Esc));
     assert!(screen(&mut app).contains(&format!("Non-compliant nodes [{all}]")));
 
     // s sorts by the next column.
-    let before = app.compliance.table.sort_column;
+    let before = app.panes.compliance.table.sort_column;
     app.update(key(KeyCode::Char('s')));
     app.settle();
-    assert_eq!(app.compliance.table.sort_column, (before + 1) % 11);
+    assert_eq!(app.panes.compliance.table.sort_column, (before + 1) % 11);
 }
 
 #[tokio::test]
@@ -138,6 +156,7 @@ async fn new_compliance_refreshes_the_pane_with_one_load() {
     let shown = screen(&mut app);
     assert!(shown.contains("Custom:Backup"), "{shown}");
     let row = app
+        .panes
         .compliance
         .rows
         .iter()

@@ -73,11 +73,12 @@ async fn fleet_app(size: (u16, u16)) -> (Fixture, App) {
 }
 
 fn shown_ids(app: &App) -> Vec<String> {
-    app.fleet
+    app.panes
+        .fleet
         .table
         .order
         .iter()
-        .map(|&i| app.fleet.rows[i].node.info.instance_id.clone())
+        .map(|&i| app.panes.fleet.rows[i].node.info.instance_id.clone())
         .collect()
 }
 
@@ -131,8 +132,8 @@ async fn every_theme_colours_the_fleet() {
 #[tokio::test]
 async fn the_fleet_shows_every_node_and_counts_them_by_status() {
     let (fixture, app) = fleet_app((120, 40)).await;
-    assert_eq!(app.fleet.rows.len(), 500);
-    let [online, lost, inactive] = app.fleet.counts;
+    assert_eq!(app.panes.fleet.rows.len(), 500);
+    let [online, lost, inactive] = app.panes.fleet.counts;
     assert_eq!(online + lost + inactive, 500);
     assert!(lost > 0, "the fixture's flaky nodes have lost touch");
     assert!(online > 400);
@@ -144,11 +145,11 @@ async fn the_filter_narrows_and_esc_clears_it() {
     let (_fixture, mut app) = fleet_app((120, 40)).await;
     press(&mut app, &["/"]);
     type_text(&mut app, "Environment=staging");
-    let staging = app.fleet.table.order.len();
+    let staging = app.panes.fleet.table.order.len();
     assert!(staging > 50 && staging < 250, "{staging} staging nodes");
-    for &i in &app.fleet.table.order {
+    for &i in &app.panes.fleet.table.order {
         assert!(
-            app.fleet.rows[i]
+            app.panes.fleet.rows[i]
                 .node
                 .tags
                 .iter()
@@ -157,7 +158,7 @@ async fn the_filter_narrows_and_esc_clears_it() {
     }
     type_text(&mut app, " web");
     assert!(
-        app.fleet.table.order.len() < staging,
+        app.panes.fleet.table.order.len() < staging,
         "a fuzzy term narrows further"
     );
     press(&mut app, &["enter"]);
@@ -170,16 +171,16 @@ async fn the_filter_narrows_and_esc_clears_it() {
 
     press(&mut app, &["esc"]);
     assert_eq!(app.current_filter(), "");
-    assert_eq!(app.fleet.table.order.len(), 500);
+    assert_eq!(app.panes.fleet.table.order.len(), 500);
 
     press(&mut app, &["/"]);
     type_text(&mut app, "!Environment=prod");
-    let not_prod = app.fleet.table.order.len();
+    let not_prod = app.panes.fleet.table.order.len();
     press(&mut app, &["esc"]);
     press(&mut app, &["/"]);
     type_text(&mut app, "Environment=prod");
     assert_eq!(
-        app.fleet.table.order.len() + not_prod,
+        app.panes.fleet.table.order.len() + not_prod,
         500,
         "! inverts a term"
     );
@@ -194,7 +195,7 @@ async fn the_palette_switches_panes_and_esc_goes_back() {
     assert_eq!(app.pane, PaneId::Activations);
     assert!(app.layer.is_none());
     assert_eq!(app.breadcrumbs(), ["Fleet", "Activations"]);
-    assert!(!app.activations.list.is_empty());
+    assert!(!app.panes.activations.list.is_empty());
     press(&mut app, &["esc"]);
     assert_eq!(app.pane, PaneId::Fleet);
 
@@ -234,33 +235,36 @@ async fn sorting_moves_through_columns_and_reverses() {
     assert_eq!(by_id, sorted, "sorted by id at first");
 
     press(&mut app, &["s"]);
-    assert_eq!(app.fleet.table.sort_column, 1);
+    assert_eq!(app.panes.fleet.table.sort_column, 1);
     let names: Vec<String> = app
+        .panes
         .fleet
         .table
         .order
         .iter()
-        .map(|&i| app.fleet.rows[i].name.clone())
+        .map(|&i| app.panes.fleet.rows[i].name.clone())
         .collect();
     assert!(names.windows(2).all(|w| w[0] <= w[1]), "sorted by name");
 
     press(&mut app, &["r"]);
     let names: Vec<String> = app
+        .panes
         .fleet
         .table
         .order
         .iter()
-        .map(|&i| app.fleet.rows[i].name.clone())
+        .map(|&i| app.panes.fleet.rows[i].name.clone())
         .collect();
     assert!(names.windows(2).all(|w| w[0] >= w[1]), "reversed");
 
     press(&mut app, &["s"]);
     let statuses: Vec<PingStatus> = app
+        .panes
         .fleet
         .table
         .order
         .iter()
-        .map(|&i| app.fleet.rows[i].status())
+        .map(|&i| app.panes.fleet.rows[i].status())
         .collect();
     assert!(
         statuses.windows(2).all(|w| w[0] >= w[1]),
@@ -273,12 +277,12 @@ async fn sorting_moves_through_columns_and_reverses() {
 async fn details_and_back_keep_the_selected_row() {
     let (_fixture, mut app) = fleet_app((120, 40)).await;
     press(&mut app, &["pgdn", "j", "j"]);
-    let selected = app.fleet.selected_id().unwrap();
-    let position = app.fleet.table.selected;
+    let selected = app.panes.fleet.selected_id().unwrap();
+    let position = app.panes.fleet.table.selected;
     assert!(position > 30);
     press(&mut app, &["enter"]);
     assert_eq!(
-        app.fleet.view,
+        app.panes.fleet.view,
         FleetView::Node {
             instance_id: selected.clone(),
             scroll: 0
@@ -286,16 +290,16 @@ async fn details_and_back_keep_the_selected_row() {
     );
     assert_eq!(app.breadcrumbs().last(), Some(&selected));
     press(&mut app, &["esc"]);
-    assert_eq!(app.fleet.view, FleetView::Table);
-    assert_eq!(app.fleet.selected_id(), Some(selected));
-    assert_eq!(app.fleet.table.selected, position);
+    assert_eq!(app.panes.fleet.view, FleetView::Table);
+    assert_eq!(app.panes.fleet.selected_id(), Some(selected));
+    assert_eq!(app.panes.fleet.table.selected, position);
 }
 
 #[tokio::test]
 async fn deregistering_asks_first_and_n_cancels() {
     let (fixture, mut app) = fleet_app((120, 40)).await;
     let mut events = fixture.backend.subscribe();
-    let target = app.fleet.selected_id().unwrap();
+    let target = app.panes.fleet.selected_id().unwrap();
 
     press(&mut app, &["ctrl-d"]);
     match &app.layer {
@@ -305,7 +309,7 @@ async fn deregistering_asks_first_and_n_cancels() {
     let effects = press(&mut app, &["n"]);
     assert!(effects.is_empty());
     assert!(app.layer.is_none());
-    assert!(app.fleet.row(&target).is_some());
+    assert!(app.panes.fleet.row(&target).is_some());
 
     press(&mut app, &["ctrl-d"]);
     let effects = press(&mut app, &["y"]);
@@ -317,9 +321,9 @@ async fn deregistering_asks_first_and_n_cancels() {
     let event = events.recv().await.unwrap();
     app.update(Msg::Backend(BackendMsg::Event(event)));
     app.settle();
-    assert!(app.fleet.row(&target).is_none());
-    assert_eq!(app.fleet.rows.len(), 499);
-    assert_ne!(app.fleet.selected_id(), Some(target));
+    assert!(app.panes.fleet.row(&target).is_none());
+    assert_eq!(app.panes.fleet.rows.len(), 499);
+    assert_ne!(app.panes.fleet.selected_id(), Some(target));
 }
 
 #[tokio::test]
@@ -348,7 +352,7 @@ async fn read_only_hides_and_refuses_dangerous_keys() {
 async fn a_node_that_loses_touch_changes_without_a_key_press() {
     let (fixture, mut app) = fleet_app((120, 40)).await;
     let mut events = fixture.backend.subscribe();
-    let online_before = app.fleet.counts[0];
+    let online_before = app.panes.fleet.counts[0];
     // Every agent falls silent: the backend announces each status change.
     let config = fixture.backend.fleet_config().clone();
     fixture
@@ -362,8 +366,8 @@ async fn a_node_that_loses_touch_changes_without_a_key_press() {
         app.update(Msg::Backend(BackendMsg::Event(event)));
     }
     app.settle();
-    assert_eq!(app.fleet.counts[0], 0);
-    assert_eq!(app.fleet.counts[1], 500);
+    assert_eq!(app.panes.fleet.counts[0], 0);
+    assert_eq!(app.panes.fleet.counts[1], 500);
     let shown = format!("{}", screen(&mut app).backend());
     assert!(shown.contains("● 0 online"), "{shown}");
 }
@@ -372,11 +376,14 @@ async fn a_node_that_loses_touch_changes_without_a_key_press() {
 async fn chords_and_paging_move_the_selection() {
     let (_fixture, mut app) = fleet_app((120, 40)).await;
     press(&mut app, &["G"]);
-    assert_eq!(app.fleet.table.selected, 499);
+    assert_eq!(app.panes.fleet.table.selected, 499);
     press(&mut app, &["g"]);
-    assert_eq!(app.fleet.table.selected, 499, "one g waits for the second");
+    assert_eq!(
+        app.panes.fleet.table.selected, 499,
+        "one g waits for the second"
+    );
     press(&mut app, &["g"]);
-    assert_eq!(app.fleet.table.selected, 0);
+    assert_eq!(app.panes.fleet.table.selected, 0);
     press(&mut app, &["pgdn"]);
-    assert_eq!(app.fleet.table.selected, app.fleet.table.page);
+    assert_eq!(app.panes.fleet.table.selected, app.panes.fleet.table.page);
 }

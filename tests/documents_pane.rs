@@ -194,9 +194,9 @@ async fn filter_open_yaml_versions_and_back() {
     // Scrolling moves the content; g g goes back to the top.
     app.update(Msg::Resize(120, 24));
     chars(&mut app, "jj");
-    assert_eq!(app.documents.detail.as_ref().unwrap().scroll, 2);
+    assert_eq!(app.panes.documents.detail.as_ref().unwrap().scroll, 2);
     chars(&mut app, "gg");
-    assert_eq!(app.documents.detail.as_ref().unwrap().scroll, 0);
+    assert_eq!(app.panes.documents.detail.as_ref().unwrap().scroll, 0);
 
     // Help lists the detail's keys, from the same tables as the footer.
     app.update(key(KeyCode::Char('?')));
@@ -209,8 +209,8 @@ async fn filter_open_yaml_versions_and_back() {
 
     // esc: back to the filtered list, then the filter clears.
     app.update(key(KeyCode::Esc));
-    assert!(app.documents.detail.is_none());
-    assert_eq!(app.documents.table.filter.text(), "restart");
+    assert!(app.panes.documents.detail.is_none());
+    assert_eq!(app.panes.documents.table.filter.text(), "restart");
     app.update(key(KeyCode::Esc));
     assert!(screen(&mut app).contains("Documents [4]"));
 }
@@ -242,7 +242,7 @@ async fn run_opens_the_send_form_on_the_document_and_read_only_hides_it() {
 #[tokio::test]
 async fn a_changed_document_reloads_the_list_once() {
     let (fx, mut app, mut events) = docs_app((120, 40), false).await;
-    let before = app.documents.list.clone();
+    let before = app.panes.documents.list.clone();
     update_restart(&fx).await;
     create_other(&fx).await;
     fx.backend.flush().await;
@@ -261,7 +261,7 @@ async fn a_changed_document_reloads_the_list_once() {
         "{effects:?}"
     );
     run(&fx, &mut app, &mut events, effects).await;
-    assert_eq!(app.documents.list.len(), before.len() + 1);
+    assert_eq!(app.panes.documents.list.len(), before.len() + 1);
     assert!(screen(&mut app).contains("Web-Uptime"));
 }
 

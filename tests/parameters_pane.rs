@@ -132,7 +132,13 @@ async fn the_form_creates_a_parameter_and_edits_add_versions() {
     assert!(matches!(&effects[..], [Effect::Call(c)] if c.job::<PutParameter>().is_some()));
     run(&fixture, &mut app, &mut events, effects).await;
     assert!(app.layer.is_none(), "a saved form closes");
-    assert!(app.parameters.list.iter().any(|p| p.name == "/app/db/host"));
+    assert!(
+        app.panes
+            .parameters
+            .list
+            .iter()
+            .any(|p| p.name == "/app/db/host")
+    );
 
     // Saving the same name again is refused, and the form says why.
     chars(&mut app, "n");
@@ -149,7 +155,7 @@ async fn the_form_creates_a_parameter_and_edits_add_versions() {
     chars(&mut app, "/dbhost");
     app.update(key(KeyCode::Enter));
     app.settle();
-    assert_eq!(app.parameters.table.order.len(), 1);
+    assert_eq!(app.panes.parameters.table.order.len(), 1);
     let effects = app.update(key(KeyCode::Enter));
     run(&fixture, &mut app, &mut events, effects).await;
     assert_eq!(
@@ -160,7 +166,7 @@ async fn the_form_creates_a_parameter_and_edits_add_versions() {
     chars(&mut app, "2");
     let effects = app.update(key(KeyCode::Enter));
     run(&fixture, &mut app, &mut events, effects).await;
-    let ParametersView::Detail(detail) = &app.parameters.view else {
+    let ParametersView::Detail(detail) = &app.panes.parameters.view else {
         panic!("detail")
     };
     assert_eq!(detail.history.len(), 2);
@@ -179,10 +185,11 @@ async fn deleting_asks_first_and_leaves_the_detail_view() {
     assert!(matches!(app.layer, Some(Layer::Confirm { .. })));
     let effects = chars(&mut app, "y");
     run(&fixture, &mut app, &mut events, effects).await;
-    assert_eq!(app.parameters.view, ParametersView::Table);
-    assert_eq!(app.parameters.list.len(), 2);
+    assert_eq!(app.panes.parameters.view, ParametersView::Table);
+    assert_eq!(app.panes.parameters.list.len(), 2);
     assert!(
-        app.parameters
+        app.panes
+            .parameters
             .list
             .iter()
             .all(|p| p.name != "/app/db/password")
@@ -229,7 +236,7 @@ async fn history_labels_diffs_and_policies_show_in_the_detail_view() {
     assert!(shown.contains("+ retries=3"), "{shown}");
     insta::assert_snapshot!("parameter_diff_100x30", shown);
     app.update(key(KeyCode::Esc));
-    let ParametersView::Detail(detail) = &app.parameters.view else {
+    let ParametersView::Detail(detail) = &app.panes.parameters.view else {
         panic!("still open")
     };
     assert_eq!(detail.diff, None, "esc closes the diff first");
@@ -239,7 +246,7 @@ async fn history_labels_diffs_and_policies_show_in_the_detail_view() {
     chars(&mut app, "stable");
     let effects = app.update(key(KeyCode::Enter));
     run(&fixture, &mut app, &mut events, effects).await;
-    let ParametersView::Detail(detail) = &app.parameters.view else {
+    let ParametersView::Detail(detail) = &app.panes.parameters.view else {
         panic!("still open")
     };
     assert_eq!(detail.history[0].labels, ["stable"]);
@@ -263,23 +270,24 @@ async fn history_labels_diffs_and_policies_show_in_the_detail_view() {
 async fn the_path_tree_narrows_the_list_to_a_folder() {
     let (_fixture, mut app, _events) = params_app().await;
     app.settle();
-    assert_eq!(app.parameters.table.order.len(), 3);
+    assert_eq!(app.panes.parameters.table.order.len(), 3);
     app.update(key(KeyCode::Tab));
-    assert!(app.parameters.tree_focus);
+    assert!(app.panes.parameters.tree_focus);
     chars(&mut app, "j");
     app.settle();
-    assert_eq!(app.parameters.tree.selected, "/app");
+    assert_eq!(app.panes.parameters.tree.selected, "/app");
     app.update(key(KeyCode::Enter));
     chars(&mut app, "j");
     chars(&mut app, "j");
     app.settle();
-    assert_eq!(app.parameters.tree.selected, "/app/web");
+    assert_eq!(app.panes.parameters.tree.selected, "/app/web");
     let names: Vec<_> = app
+        .panes
         .parameters
         .table
         .order
         .iter()
-        .map(|&i| app.parameters.list[i].name.clone())
+        .map(|&i| app.panes.parameters.list[i].name.clone())
         .collect();
     assert_eq!(names, ["/app/web/hosts", "/app/web/url"]);
     let shown = screen(&mut app);
@@ -288,7 +296,7 @@ async fn the_path_tree_narrows_the_list_to_a_folder() {
     // Back in the list, enter opens a parameter of the folder.
     app.update(key(KeyCode::Tab));
     app.update(key(KeyCode::Enter));
-    assert_eq!(app.parameters.open_name(), Some("/app/web/hosts"));
+    assert_eq!(app.panes.parameters.open_name(), Some("/app/web/hosts"));
 }
 
 #[tokio::test]
@@ -326,7 +334,7 @@ async fn a_new_secret_replaces_the_old_one_and_is_not_appended_to_it() {
     run(&fixture, &mut app, &mut events, Vec::new()).await;
     let effects = app.update(key(KeyCode::Enter));
     run(&fixture, &mut app, &mut events, effects).await;
-    assert_eq!(app.parameters.open_name(), Some("/app/db/password"));
+    assert_eq!(app.panes.parameters.open_name(), Some("/app/db/password"));
     // Revealed first, to see what it is: the form then starts from it.
     let effects = chars(&mut app, "v");
     run(&fixture, &mut app, &mut events, effects).await;

@@ -38,6 +38,7 @@ async fn patch_app(fx: &Fixture, size: (u16, u16), readonly: bool) -> (App, Rece
 /// The baseline `prod-linux`, as the backend has it now.
 async fn prod_linux(fx: &Fixture, app: &App) -> PatchBaselineDescription {
     let id = app
+        .panes
         .patch
         .baselines
         .iter()
@@ -55,7 +56,7 @@ async fn prod_linux(fx: &Fixture, app: &App) -> PatchBaselineDescription {
 /// Opens the baseline under the cursor (our own, listed first).
 async fn open_matrix(fx: &Fixture, app: &mut App, events: &mut Receiver<Event>) {
     press(fx, app, events, KeyCode::Enter).await;
-    let m = app.patch.matrix.as_ref().expect("the matrix opens");
+    let m = app.panes.patch.matrix.as_ref().expect("the matrix opens");
     assert!(m.loaded(), "{:?}", m.error);
 }
 
@@ -141,7 +142,7 @@ async fn approving_by_severity_lists_exactly_the_chosen_patches() {
         app.update(key(KeyCode::Char('j')));
     }
     app.update(key(KeyCode::Enter));
-    let m = app.patch.matrix.as_ref().unwrap();
+    let m = app.panes.patch.matrix.as_ref().unwrap();
     let chosen: BTreeSet<String> = m.marked.clone();
     let expected: BTreeSet<String> = m
         .rows
@@ -201,7 +202,7 @@ async fn approving_by_severity_lists_exactly_the_chosen_patches() {
         shown.contains(&format!("approved {} patches on prod-linux", chosen.len())),
         "{shown}"
     );
-    let m = app.patch.matrix.as_ref().unwrap();
+    let m = app.panes.patch.matrix.as_ref().unwrap();
     assert!(m.marked.is_empty(), "the selection is spent");
     // The event reloaded the matrix: the patches are listed now.
     for row in m.rows.iter().filter(|r| chosen.contains(&r.patch.id)) {
@@ -219,7 +220,7 @@ async fn rejecting_asks_first_and_n_cancels() {
     let fx = fleet().await;
     let (mut app, mut events) = patch_app(&fx, (120, 40), false).await;
     open_matrix(&fx, &mut app, &mut events).await;
-    let first = app.patch.matrix.as_ref().unwrap().selected().unwrap();
+    let first = app.panes.patch.matrix.as_ref().unwrap().selected().unwrap();
     let id = first.patch.id.clone();
 
     // x on the row under the cursor: a preview, then n changes nothing.
@@ -260,6 +261,7 @@ async fn rejecting_asks_first_and_n_cancels() {
         Some(vec![id.clone()])
     );
     let row = app
+        .panes
         .patch
         .matrix
         .as_ref()
@@ -332,11 +334,11 @@ async fn read_only_hides_approve_reject_scan_and_install() {
 /// Moves to the patch group `name` in the groups list.
 fn focus_group(app: &mut App, name: &str) {
     app.update(key(KeyCode::Tab));
-    assert_eq!(app.patch.focus, Focus::Groups);
+    assert_eq!(app.panes.patch.focus, Focus::Groups);
     chars(app, &format!("/{name}"));
     app.update(key(KeyCode::Enter));
     app.settle();
-    assert_eq!(app.patch.selected_group().unwrap().name, name);
+    assert_eq!(app.panes.patch.selected_group().unwrap().name, name);
 }
 
 #[tokio::test]
@@ -383,7 +385,14 @@ async fn scan_now_sends_the_patch_command_with_the_concurrency_given() {
 
     // The command opens in Run Command and follows the scan live.
     assert_eq!(app.pane, PaneId::RunCommand);
-    let id = app.run_command.detail.as_ref().unwrap().command_id.clone();
+    let id = app
+        .panes
+        .run_command
+        .detail
+        .as_ref()
+        .unwrap()
+        .command_id
+        .clone();
     let admin = Caller::admin("test");
     let list = ListCommands {
         command_id: Some(id.clone()),
@@ -417,6 +426,7 @@ async fn scan_now_sends_the_patch_command_with_the_concurrency_given() {
         )));
         run(&fx, &mut app, &mut events, Vec::new()).await;
         let c = app
+            .panes
             .run_command
             .detail
             .as_ref()
@@ -428,7 +438,7 @@ async fn scan_now_sends_the_patch_command_with_the_concurrency_given() {
             break;
         }
     }
-    let detail = app.run_command.detail.as_ref().unwrap();
+    let detail = app.panes.run_command.detail.as_ref().unwrap();
     assert_eq!(
         detail.command.as_ref().unwrap().status,
         CommandStatus::Success
@@ -491,6 +501,7 @@ async fn an_install_updates_the_groups_and_the_matrix_live() {
     let mut fx = fleet().await;
     let (mut app, mut events) = patch_app(&fx, (120, 40), false).await;
     let before = app
+        .panes
         .patch
         .groups
         .iter()
@@ -502,7 +513,8 @@ async fn an_install_updates_the_groups_and_the_matrix_live() {
     assert!(before.instances_with_missing_patches > 0);
     open_matrix(&fx, &mut app, &mut events).await;
     let missing = |app: &App| -> i64 {
-        app.patch
+        app.panes
+            .patch
             .matrix
             .as_ref()
             .unwrap()
@@ -526,6 +538,7 @@ async fn an_install_updates_the_groups_and_the_matrix_live() {
     assert!(missing(&app) < before_install, "{}", missing(&app));
     app.update(key(KeyCode::Esc));
     let after = app
+        .panes
         .patch
         .groups
         .iter()
@@ -556,12 +569,13 @@ async fn enter_on_a_group_shows_its_nodes_in_the_fleet() {
 
 /// Selects the baseline called `name` in the baselines list.
 fn select_baseline(app: &mut App, name: &str) {
-    assert_eq!(app.patch.focus, Focus::Baselines);
+    assert_eq!(app.panes.patch.focus, Focus::Baselines);
     chars(app, &format!("/{name}"));
     app.update(key(KeyCode::Enter));
     app.settle();
     assert_eq!(
-        app.patch
+        app.panes
+            .patch
             .selected_baseline()
             .unwrap()
             .identity
@@ -572,7 +586,8 @@ fn select_baseline(app: &mut App, name: &str) {
     app.update(key(KeyCode::Esc));
     app.settle();
     assert_eq!(
-        app.patch
+        app.panes
+            .patch
             .selected_baseline()
             .unwrap()
             .identity
@@ -627,8 +642,8 @@ async fn a_new_baseline_copies_the_aws_default_and_approves_two_patches() {
         status.text,
         "created baseline prod-al2023 for prod-linux: enter opens it"
     );
-    assert_eq!(app.patch.focus, Focus::Baselines);
-    let created = app.patch.selected_baseline().unwrap().clone();
+    assert_eq!(app.panes.patch.focus, Focus::Baselines);
+    let created = app.panes.patch.selected_baseline().unwrap().clone();
     assert_eq!(created.identity.baseline_name, "prod-al2023");
     assert_eq!(created.groups, ["prod-linux"]);
     assert!(!created.aws);
@@ -639,6 +654,7 @@ async fn a_new_baseline_copies_the_aws_default_and_approves_two_patches() {
     let get = |id: String| GetPatchBaseline { baseline_id: id };
     let ours = fx.backend.call(&admin, get(id.clone())).await.unwrap();
     let aws_id = app
+        .panes
         .patch
         .baselines
         .iter()
@@ -656,7 +672,7 @@ async fn a_new_baseline_copies_the_aws_default_and_approves_two_patches() {
     // Its matrix: the two worst patches nodes lack, chosen with space
     // (the 60-node fixture has no missing Critical one: Important, then).
     open_matrix(&fx, &mut app, &mut events).await;
-    let m = app.patch.matrix.as_ref().unwrap();
+    let m = app.panes.patch.matrix.as_ref().unwrap();
     assert_eq!(m.name, "prod-al2023");
     let worst = |r: &sysman::panes::patch::matrix::PatchRow| {
         sysman::panes::patch::matrix::severity_rank(r.severity())
@@ -683,11 +699,11 @@ async fn a_new_baseline_copies_the_aws_default_and_approves_two_patches() {
             app.update(key(KeyCode::Char('j')));
         }
         app.settle();
-        let m = app.patch.matrix.as_ref().unwrap();
+        let m = app.panes.patch.matrix.as_ref().unwrap();
         chosen.insert(m.selected().unwrap().patch.id.clone());
         app.update(key(KeyCode::Char(' ')));
     }
-    assert_eq!(app.patch.matrix.as_ref().unwrap().marked, chosen);
+    assert_eq!(app.panes.patch.matrix.as_ref().unwrap().marked, chosen);
 
     // a: the preview counts exactly the nodes that lack either.
     press(&fx, &mut app, &mut events, KeyCode::Char('a')).await;
@@ -747,6 +763,7 @@ async fn a_new_baseline_can_start_empty_and_list_patches_at_a_level() {
     press(&fx, &mut app, &mut events, KeyCode::Enter).await;
     assert!(app.layer.is_none(), "{:?}", app.layer);
     let id = app
+        .panes
         .patch
         .selected_baseline()
         .unwrap()
@@ -804,7 +821,8 @@ async fn deleting_a_registered_baseline_shows_the_refusal_and_d_makes_a_default(
     let shown = screen(&mut app);
     assert!(shown.contains(&status.text[..40]), "{shown}");
     assert!(
-        app.patch
+        app.panes
+            .patch
             .baselines
             .iter()
             .any(|b| b.identity.baseline_name == "prod-linux")
@@ -826,7 +844,8 @@ async fn deleting_a_registered_baseline_shows_the_refusal_and_d_makes_a_default(
         .unwrap();
     assert_eq!(default.baseline_id, prod_linux(&fx, &app).await.baseline_id);
     assert!(
-        app.patch
+        app.panes
+            .patch
             .selected_baseline()
             .unwrap()
             .identity

@@ -304,7 +304,13 @@ async fn a_command_sent_through_the_form_has_exactly_what_was_typed() {
         panic!("the form is open")
     };
     assert_eq!(form.stage, Stage::Confirm);
-    let web = app.fleet.rows.iter().filter(|r| r.role == "web").count();
+    let web = app
+        .panes
+        .fleet
+        .rows
+        .iter()
+        .filter(|r| r.role == "web")
+        .count();
     let shown = screen(&mut app);
     assert!(
         shown.contains(&format!("Run AWS-RunShellScript on {web} nodes?")),
@@ -316,7 +322,7 @@ async fn a_command_sent_through_the_form_has_exactly_what_was_typed() {
     run(&fx, &mut app, &mut events, effects).await;
     assert!(app.layer.is_none(), "a sent form closes");
     assert_eq!(
-        app.run_command.view(),
+        app.panes.run_command.view(),
         RunView::Detail,
         "and the command opens"
     );
@@ -346,7 +352,7 @@ async fn a_command_sent_through_the_form_has_exactly_what_was_typed() {
     );
     assert_eq!(c.timeout_seconds, 3600);
     assert_eq!(c.target_count as usize, web);
-    let detail = app.run_command.detail.as_ref().unwrap();
+    let detail = app.panes.run_command.detail.as_ref().unwrap();
     assert_eq!(detail.command_id, c.command_id);
     assert_eq!(detail.rows.len(), web);
 }
@@ -448,13 +454,13 @@ async fn history_form_confirmation_detail_and_output_at_both_sizes() {
         chars(&mut app, "run");
         let effects = app.update(key(KeyCode::Enter));
         run(&fx, &mut app, &mut events, effects).await;
-        assert_eq!(app.run_command.list.len(), 3);
+        assert_eq!(app.panes.run_command.list.len(), 3);
         insta::assert_snapshot!(format!("run_history_{w}x{h}"), screen(&mut app));
 
         // The newest, the web command, is mid-run.
         let effects = app.update(key(KeyCode::Enter));
         run(&fx, &mut app, &mut events, effects).await;
-        let detail = app.run_command.detail.as_ref().unwrap();
+        let detail = app.panes.run_command.detail.as_ref().unwrap();
         assert_eq!(detail.command_id, id);
         assert_eq!(detail.counts[Shown::Success as usize], 4);
         assert_eq!(detail.counts[Shown::Failed as usize], 1);
@@ -468,7 +474,7 @@ async fn history_form_confirmation_detail_and_output_at_both_sizes() {
         run(&fx, &mut app, &mut events, effects).await;
         let effects = app.update(key(KeyCode::Enter));
         run(&fx, &mut app, &mut events, effects).await;
-        let output = app.run_command.output.as_ref().unwrap();
+        let output = app.panes.run_command.output.as_ref().unwrap();
         assert!(
             output.stdout.loaded < output.stdout.total,
             "one page so far"
@@ -477,7 +483,7 @@ async fn history_form_confirmation_detail_and_output_at_both_sizes() {
         // G reads every page to the end.
         let effects = app.update(key(KeyCode::Char('G')));
         run(&fx, &mut app, &mut events, effects).await;
-        let output = app.run_command.output.as_ref().unwrap();
+        let output = app.panes.run_command.output.as_ref().unwrap();
         assert!(output.stdout.complete && output.stderr.complete);
         assert_eq!(output.stdout.text, long);
         let shown = screen(&mut app);
@@ -517,7 +523,10 @@ async fn events_change_the_detail_without_a_backend_call_each() {
     )
     .await;
     open_first(&fx, &mut app, &mut events).await;
-    assert_eq!(app.run_command.detail.as_ref().unwrap().command_id, id);
+    assert_eq!(
+        app.panes.run_command.detail.as_ref().unwrap().command_id,
+        id
+    );
     let nodes = targets_of(&fx, &id).await;
 
     // The agents answer; each of their changes is an event.
@@ -543,7 +552,7 @@ async fn events_change_the_detail_without_a_backend_call_each() {
     assert!(changed >= nodes.len(), "{changed} invocation events");
     assert!(seen > changed);
     // The rows changed already, from the events alone.
-    let detail = app.run_command.detail.as_ref().unwrap();
+    let detail = app.panes.run_command.detail.as_ref().unwrap();
     let done =
         detail.counts[Shown::Success as usize] + detail.counts[Shown::Undeliverable as usize];
     assert_eq!(done, nodes.len(), "{:?}", detail.counts);
@@ -562,7 +571,7 @@ async fn events_change_the_detail_without_a_backend_call_each() {
     assert_eq!(effects.len(), loads.len());
     fx.drive(&mut app, effects).await;
     assert!(!app.needs_flush(), "nothing left to do");
-    let detail = app.run_command.detail.as_ref().unwrap();
+    let detail = app.panes.run_command.detail.as_ref().unwrap();
     let command = detail.command.as_ref().unwrap();
     assert!(command.status.is_terminal(), "{:?}", command.status);
     assert_eq!(command.completed_count as usize, nodes.len());
@@ -595,7 +604,7 @@ async fn cancel_asks_first_naming_what_still_runs() {
     assert!(matches!(&effects[..], [Effect::Call(c)] if c.job::<CancelCommand>().is_some()));
     run(&fx, &mut app, &mut events, effects).await;
     assert_eq!(command(&fx, &id).await.status, CommandStatus::Cancelled);
-    let detail = app.run_command.detail.as_ref().unwrap();
+    let detail = app.panes.run_command.detail.as_ref().unwrap();
     assert_eq!(
         detail.command.as_ref().unwrap().status,
         CommandStatus::Cancelled,
@@ -658,12 +667,12 @@ async fn rerun_fills_the_form_with_the_command() {
 #[tokio::test]
 async fn nodes_selected_in_the_fleet_become_the_targets() {
     let (fx, mut app, mut events) = run_app((120, 40), false).await;
-    let first = app.fleet.selected_id().unwrap();
+    let first = app.panes.fleet.selected_id().unwrap();
     chars(&mut app, " ");
     chars(&mut app, " ");
     app.settle();
-    assert_eq!(app.fleet.marked.len(), 2);
-    assert!(app.fleet.marked.contains(&first));
+    assert_eq!(app.panes.fleet.marked.len(), 2);
+    assert!(app.panes.fleet.marked.contains(&first));
     let shown = screen(&mut app);
     assert!(
         shown.contains("Nodes [60] · 2 selected") && shown.contains("✓"),
@@ -678,14 +687,14 @@ async fn nodes_selected_in_the_fleet_become_the_targets() {
     let Some(Layer::Send(form)) = &app.layer else {
         panic!("the form is open")
     };
-    let marked: Vec<String> = app.fleet.marked.iter().cloned().collect();
+    let marked: Vec<String> = app.panes.fleet.marked.iter().cloned().collect();
     assert_eq!(form.targets, marked.join(" "));
     assert_eq!(form.reach.as_ref().unwrap().nodes, 2);
 
     // esc closes the form; esc again unselects.
     app.update(key(KeyCode::Esc));
     app.update(key(KeyCode::Esc));
-    assert!(app.fleet.marked.is_empty());
+    assert!(app.panes.fleet.marked.is_empty());
 }
 
 #[tokio::test]
