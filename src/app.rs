@@ -95,6 +95,17 @@ impl App {
     /// Runs `f` on pane `id`, with a context for it.
     fn with_pane<R>(&mut self, id: PaneId, f: impl FnOnce(&mut dyn Pane, &mut Cx) -> R) -> R {
         let room = self.room();
+        self.with_pane_in(id, room, f)
+    }
+
+    /// [`App::with_pane`] with the room already measured, for a walk over
+    /// every pane (a heartbeat reaches all seven).
+    fn with_pane_in<R>(
+        &mut self,
+        id: PaneId,
+        room: Room,
+        f: impl FnOnce(&mut dyn Pane, &mut Cx) -> R,
+    ) -> R {
         let App {
             panes,
             requests,
@@ -133,8 +144,9 @@ impl App {
 
     /// Every pane, in the palette's order.
     fn each_pane(&mut self, mut f: impl FnMut(&mut dyn Pane, &mut Cx)) {
+        let room = self.room();
         for &id in PaneId::ALL {
-            self.with_pane(id, &mut f);
+            self.with_pane_in(id, room, &mut f);
         }
     }
 
@@ -197,8 +209,11 @@ impl App {
     /// Brings derived state (filtered and sorted rows, the visible window)
     /// up to date; the runtime calls it before drawing.
     pub fn settle(&mut self) {
+        // Settling needs no context: no Cx is made for it.
         let room = self.room();
-        self.each_pane(|pane, _| pane.settle(&room));
+        for &id in PaneId::ALL {
+            self.panes.get_mut(id).settle(&room);
+        }
     }
 
     pub fn set_status(&mut self, text: impl Into<String>, error: bool) {
@@ -441,7 +456,16 @@ impl App {
                     self.with_pane(id, |pane, cx| cx.deliver(pane, request, reply));
                 }
             }
-            BackendMsg::Event(event) => self.each_pane(|pane, cx| pane.on_event(&event, cx)),
+            BackendMsg::Event(event) => {
+                // The Fleet pane takes each event last, so a heartbeat's
+                // node is moved into its row, not copied: 100,000 nodes
+                // send many.
+                let room = self.room();
+                for &id in PaneId::ALL.iter().filter(|&&id| id != PaneId::Fleet) {
+                    self.with_pane_in(id, room, |pane, cx| pane.on_event(&event, cx));
+                }
+                self.with_pane_in(PaneId::Fleet, room, |pane, cx| pane.take_event(event, cx));
+            }
             BackendMsg::Lagged => self.each_pane(|pane, cx| pane.on_lagged(cx)),
         }
     }

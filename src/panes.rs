@@ -86,6 +86,12 @@ pub trait Pane: Any {
     /// A change in the backend.
     fn on_event(&mut self, _event: &Event, _cx: &mut Cx) {}
 
+    /// A change in the backend, for the pane that sees it last and may
+    /// keep it (the Fleet pane keeps each node it is told of).
+    fn take_event(&mut self, event: Event, cx: &mut Cx) {
+        self.on_event(&event, cx);
+    }
+
     /// Events were lost: reload what could be out of date.
     fn on_lagged(&mut self, _cx: &mut Cx) {}
 

@@ -109,21 +109,29 @@ impl OperationFacts {
 
     /// The operation an `X-Amz-Target` header names, if there is one.
     pub fn by_target(target: &str) -> Option<&'static Self> {
-        static BY_TARGET: LazyLock<HashMap<String, &'static OperationFacts>> =
-            LazyLock::new(|| {
-                OPERATIONS
-                    .iter()
-                    .map(|o| (o.target.to_string(), o))
-                    .collect()
-            });
-        BY_TARGET.get(target).copied()
+        let (prefix, name) = target.split_once('.')?;
+        let prefix = [Prefix::AmazonSsm, Prefix::Sysman]
+            .into_iter()
+            .find(|p| p.as_str() == prefix)?;
+        Self::find(prefix, name)
     }
 
-    /// The operation of that prefix and name, if there is one.
+    /// The operation of that prefix and name, if there is one. Every call
+    /// is authorized by name, so this is a hash lookup, not a scan.
     pub fn find(prefix: Prefix, name: &str) -> Option<&'static Self> {
-        OPERATIONS
+        static BY_NAME: LazyLock<HashMap<&'static str, Vec<&'static OperationFacts>>> =
+            LazyLock::new(|| {
+                let mut by_name: HashMap<_, Vec<_>> = HashMap::new();
+                for o in OPERATIONS {
+                    by_name.entry(o.target.name).or_default().push(o);
+                }
+                by_name
+            });
+        BY_NAME
+            .get(name)?
             .iter()
-            .find(|o| o.target.prefix == prefix && o.target.name == name)
+            .copied()
+            .find(|o| o.target.prefix == prefix)
     }
 }
 

@@ -165,14 +165,18 @@ impl Pane for FleetPane {
     }
 
     fn on_event(&mut self, event: &Event, cx: &mut Cx) {
+        self.take_event(event.clone(), cx);
+    }
+
+    fn take_event(&mut self, event: Event, cx: &mut Cx) {
         match event {
             Event::NodeChanged(node) => {
                 if cx.loading(NODES) {
-                    self.replay.push((**node).clone());
+                    self.replay.push((*node).clone());
                 }
-                self.upsert((**node).clone());
+                self.upsert(*node);
             }
-            Event::NodeRemoved { instance_id } => self.remove(instance_id),
+            Event::NodeRemoved { instance_id } => self.remove(&instance_id),
             _ => {}
         }
     }
