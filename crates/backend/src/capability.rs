@@ -65,9 +65,8 @@ pub(crate) trait Capability: Sized + Send + Sync + 'static {
         None
     }
 
-    /// Does the work due by now. Called by the one scheduler whenever any
-    /// capability's due time passes, so it must do nothing when none of
-    /// its own is due.
+    /// Does the work due by now. The scheduler calls it once this
+    /// capability's `next_due` has passed.
     fn run_due(_b: &Inner) -> impl Future<Output = ()> + Send {
         async {}
     }

@@ -149,8 +149,16 @@ macro_rules! capabilities {
                 [$(self.$field.next_due()),*].into_iter().flatten().min()
             }
 
+            /// Runs the capabilities whose own due time has passed; the
+            /// others are left alone (a parameter policy pass takes the
+            /// parameters' write lock, which GetParameter would wait on).
             async fn run_due(b: &Inner) {
-                $(<$ty as Capability>::run_due(b).await;)*
+                let now = b.clock.now();
+                $(
+                    if b.$field.next_due().is_some_and(|at| at <= now) {
+                        <$ty as Capability>::run_due(b).await;
+                    }
+                )*
             }
         }
     };
