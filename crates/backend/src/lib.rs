@@ -44,7 +44,7 @@ pub use gate::Handler;
 pub use parameters::ParameterLimits;
 pub use patch::catalogue::{CatalogPatch, Catalogue};
 pub use store::AuditRecord;
-use sysman_api::{ApiError, Operation, Timestamp};
+use sysman_api::{ApiError, Timestamp};
 use tokio::sync::broadcast;
 
 /// File name of the store inside the data directory.
@@ -438,10 +438,5 @@ impl Backend {
     #[doc(hidden)]
     pub async fn limit_store_pages(&self, pages: Option<u64>) -> Result<(), ApiError> {
         self.inner.store.limit_pages(pages).await
-    }
-
-    /// Name of the operation for logs and the console, e.g. `AmazonSSM.PutParameter`.
-    pub fn target_of<O: Operation>() -> String {
-        O::target().to_string()
     }
 }
