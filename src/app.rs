@@ -16,7 +16,7 @@ use std::any::Any;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use sysman_api::Timestamp;
 
-pub use self::layer::Layer;
+pub use self::layer::{Dialog, Layer};
 pub use self::msg::{Ask, BackendMsg, Effect, Msg};
 pub use self::status::Status;
 use crate::keys::{Command, Key, KeyMap, Lookup, Scope};
@@ -247,6 +247,14 @@ impl App {
             .collect()
     }
 
+    /// The dialog of type `T` open over the pane, if that is what is open.
+    pub fn dialog<T: std::any::Any>(&self) -> Option<&T> {
+        match &self.layer {
+            Some(Layer::Dialog(dialog)) => dialog.get(),
+            _ => None,
+        }
+    }
+
     /// Breadcrumbs for the header.
     pub fn breadcrumbs(&self) -> Vec<String> {
         let mut crumbs: Vec<String> = self.history.iter().map(|p| p.title().to_owned()).collect();
@@ -284,10 +292,12 @@ impl App {
             self.quit = true;
             return;
         }
-        if let Some(owner) = layer.owner() {
-            return self.with_pane(owner, |pane, cx| pane.on_dialog_key(layer, event, cx));
-        }
         match layer {
+            Layer::Dialog(dialog) => {
+                self.with_pane(dialog.owner(), |pane, cx| {
+                    pane.on_dialog_key(dialog, event, cx)
+                });
+            }
             Layer::Help => match event.code {
                 KeyCode::Esc | KeyCode::Char('?') | KeyCode::Char('q') | KeyCode::Enter => {}
                 _ => self.layer = Some(Layer::Help),
@@ -325,7 +335,6 @@ impl App {
                 }
                 self.layer = Some(Layer::Palette(palette));
             }
-            dialog => unreachable!("a pane's dialog has an owner: {dialog:?}"),
         }
     }
 

@@ -24,7 +24,7 @@ use ratatui::layout::Rect;
 use sysman_api::Timestamp;
 use sysman_api::events::Event;
 
-use crate::app::Layer;
+use crate::app::Dialog;
 use crate::keys::{Command, Scope};
 use crate::request::{Cx, Loads};
 use crate::table::TableView;
@@ -78,10 +78,13 @@ pub trait Pane: Any {
     fn handle(&mut self, command: Command, cx: &mut Cx) -> Handled;
 
     /// A key for a dialog this pane opened; the pane puts the dialog back
-    /// (`cx.open`) if it stays open.
-    fn on_dialog_key(&mut self, layer: Layer, _event: KeyEvent, cx: &mut Cx) {
-        cx.open(layer);
+    /// (`cx.reopen`) if it stays open.
+    fn on_dialog_key(&mut self, dialog: Dialog, _event: KeyEvent, cx: &mut Cx) {
+        cx.reopen(dialog);
     }
+
+    /// Draws a dialog this pane opened, over the whole screen.
+    fn render_dialog(&self, _dialog: &Dialog, _frame: &mut Frame, _area: Rect, _theme: &Theme) {}
 
     /// A change in the backend.
     fn on_event(&mut self, _event: &Event, _cx: &mut Cx) {}

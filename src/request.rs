@@ -9,7 +9,7 @@ use std::fmt;
 
 use sysman_api::Timestamp;
 
-use crate::app::{Ask, Effect, Layer, Status};
+use crate::app::{Ask, Dialog, Effect, Layer, Status};
 use crate::panes::fleet::{FleetPane, FleetRow};
 use crate::panes::{Pane, PaneId, Room};
 use crate::runtime::job::{Call, Job, Reply};
@@ -257,10 +257,14 @@ impl<'a> Cx<'a> {
         });
     }
 
-    /// Opens `layer` over the pane, or puts back the one whose key the
-    /// pane took.
-    pub fn open(&mut self, layer: Layer) {
-        *self.layer = Some(layer);
+    /// Opens the pane's dialog `view` over it.
+    pub fn open(&mut self, view: impl Any) {
+        *self.layer = Some(Layer::Dialog(Dialog::new(self.pane, view)));
+    }
+
+    /// Puts back the dialog whose key the pane took.
+    pub fn reopen(&mut self, dialog: Dialog) {
+        *self.layer = Some(Layer::Dialog(dialog));
     }
 
     /// Closes the layer over the pane.
@@ -268,9 +272,12 @@ impl<'a> Cx<'a> {
         *self.layer = None;
     }
 
-    /// The layer over the pane, if any.
-    pub fn layer_mut(&mut self) -> Option<&mut Layer> {
-        self.layer.as_mut()
+    /// The pane's dialog of type `T` over it, if that is what is open.
+    pub fn dialog_mut<T: Any>(&mut self) -> Option<&mut T> {
+        match self.layer.as_mut()? {
+            Layer::Dialog(dialog) if dialog.owner() == self.pane => dialog.get_mut(),
+            _ => None,
+        }
     }
 
     /// Asks the console for something beyond this pane, done once the

@@ -63,40 +63,9 @@ pub fn render(frame: &mut Frame, app: &App) {
         Some(Layer::Help) => render_help(frame, app, area),
         Some(Layer::Palette(palette)) => render_palette(frame, app, palette, area),
         Some(Layer::Confirm { prompt, .. }) => render_confirm(frame, app, prompt, area),
-        Some(Layer::Form(form)) => render_form(frame, app, form, area),
-        Some(Layer::Send(form)) => crate::panes::run_command::send::render(
-            frame,
-            area,
-            theme,
-            form,
-            &app.panes.run_command.documents,
-            app.panes.run_command.documents_loaded,
-        ),
-        Some(Layer::Approval(approval)) => approval.render(frame, area, theme),
-        Some(Layer::SelectBy(chooser)) => chooser.render(frame, area, theme),
-        Some(Layer::BaselineForm(form)) => form.render(frame, area, theme),
-        Some(Layer::Label {
-            name,
-            version,
-            input,
-        }) => {
-            let rect = centered(area, 64, 5);
-            frame.render_widget(Clear, rect);
-            let lines = vec![
-                Line::from(vec![
-                    Span::styled(" Label ", app.theme.key),
-                    Span::raw(input.clone()),
-                    Span::styled("█", app.theme.accent),
-                ]),
-                Line::raw(""),
-                Line::styled(
-                    " enter attach (moves it from any other version) · esc cancel",
-                    app.theme.muted,
-                ),
-            ];
-            let title = format!("Label version {version} of {name}");
-            frame.render_widget(Paragraph::new(lines).block(popup(app, &title)), rect);
-        }
+        Some(Layer::Dialog(dialog)) => app
+            .pane(dialog.owner())
+            .render_dialog(dialog, frame, area, theme),
         None => {}
     }
 }
@@ -447,77 +416,6 @@ fn render_palette(frame: &mut Frame, app: &App, palette: &crate::app::Palette, a
     }
     frame.render_widget(
         Paragraph::new(lines).block(popup(app, "tab complete · enter open · esc close")),
-        rect,
-    );
-}
-
-fn render_form(
-    frame: &mut Frame,
-    app: &App,
-    form: &crate::panes::parameters::form::ParamForm,
-    area: Rect,
-) {
-    use crate::panes::parameters::form::Field;
-    let theme = &app.theme;
-    let problems = form.problems();
-    let mut lines = Vec::new();
-    for field in [Field::Name, Field::Type, Field::Value, Field::Description] {
-        let focused = form.focus == field;
-        let text = match field {
-            Field::Name => form.name.clone(),
-            Field::Type => format!("‹ {} ›", form.kind.as_str()),
-            // A secret being typed is not shown on screen.
-            Field::Value if form.masked() => "•".repeat(form.value.chars().count()),
-            Field::Value => form.value.clone(),
-            Field::Description => form.description.clone(),
-        };
-        let label_style = if focused { theme.key } else { theme.muted };
-        let mut spans = vec![
-            Span::styled(format!(" {:<12}", field.label()), label_style),
-            Span::raw(text),
-        ];
-        if focused && field != Field::Type {
-            spans.push(Span::styled("█", theme.accent));
-        }
-        // Dots hide what will be saved; its length at least shows.
-        if field == Field::Value && form.masked() {
-            let n = form.value.chars().count();
-            let plural = if n == 1 { "" } else { "s" };
-            let mut note = format!("  {n} character{plural}");
-            if n == 0 && form.editing {
-                note.push_str(": type the whole new value");
-            }
-            spans.push(Span::styled(note, theme.muted));
-        }
-        lines.push(Line::from(spans));
-        // An empty value is not worth a warning until the user saves.
-        if let Some((_, problem)) = problems.iter().find(|(f, _)| *f == field)
-            && !(field == Field::Value && form.value.is_empty())
-        {
-            lines.push(Line::styled(format!("              {problem}"), theme.warn));
-        }
-    }
-    lines.push(Line::raw(""));
-    match (&form.error, form.pending) {
-        (_, Some(_)) => lines.push(Line::styled(" saving…", theme.muted)),
-        (Some(error), None) => lines.push(Line::styled(format!(" {error}"), theme.error)),
-        (None, None) => lines.push(Line::styled(
-            " tab next field · space/←→ type · ctrl-u clear · enter save · esc cancel",
-            theme.muted,
-        )),
-    }
-    let height = lines.len() as u16 + 2;
-    let rect = centered(area, 76, height);
-    frame.render_widget(Clear, rect);
-    let title = if form.editing {
-        "New version"
-    } else {
-        "New parameter"
-    };
-    frame.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .block(popup(app, title)),
         rect,
     );
 }

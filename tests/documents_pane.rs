@@ -5,7 +5,7 @@
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use sysman::app::{App, BackendMsg, Effect, Layer, Msg};
+use sysman::app::{App, BackendMsg, Effect, Msg};
 use sysman::fixture::Fixture;
 use sysman::panes::PaneId;
 use sysman::runtime::job::EveryPage;
@@ -225,9 +225,9 @@ async fn run_opens_the_send_form_on_the_document_and_read_only_hides_it() {
     assert!(screen(&mut app).contains("R run"));
     let effects = chars(&mut app, "R");
     run(&fx, &mut app, &mut events, effects).await;
-    match &app.layer {
-        Some(Layer::Send(form)) => assert_eq!(form.document, "Web-RestartService"),
-        other => panic!("the send form is open: {other:?}"),
+    match app.dialog::<sysman::panes::run_command::send::SendForm>() {
+        Some(form) => assert_eq!(form.document, "Web-RestartService"),
+        None => panic!("the send form is open: {:?}", app.layer),
     }
 
     let (fx, mut app, mut events) = docs_app((120, 40), true).await;

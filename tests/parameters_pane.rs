@@ -112,7 +112,10 @@ async fn revealing_a_secret_shows_it_and_is_audited() {
 async fn the_form_creates_a_parameter_and_edits_add_versions() {
     let (fixture, mut app, mut events) = params_app().await;
     chars(&mut app, "n");
-    assert!(matches!(app.layer, Some(Layer::Form(_))));
+    assert!(
+        app.dialog::<sysman::panes::parameters::form::ParamForm>()
+            .is_some()
+    );
     chars(&mut app, "/app/db host");
     assert!(
         screen(&mut app).contains("' ' is not allowed"),
@@ -369,9 +372,9 @@ async fn ctrl_u_clears_the_label_the_palette_and_the_form() {
     chars(&mut app, "/typo");
     app.update(ctrl('u'));
     chars(&mut app, "/app/x");
-    match &app.layer {
-        Some(Layer::Form(form)) => assert_eq!(form.name, "/app/x"),
-        other => panic!("expected the form, got {other:?}"),
+    match app.dialog::<sysman::panes::parameters::form::ParamForm>() {
+        Some(form) => assert_eq!(form.name, "/app/x"),
+        None => panic!("expected the form, got {:?}", app.layer),
     }
     app.update(key(KeyCode::Esc));
 

@@ -96,7 +96,7 @@ async fn baselines_matrix_and_preview_at_both_sizes() {
             app.update(key(KeyCode::Char(c)));
         }
         app.update(key(KeyCode::Char('a')));
-        let Some(Layer::Approval(approval)) = &app.layer else {
+        let Some(approval) = app.dialog::<sysman::panes::patch::approval::Approval>() else {
             panic!("the preview opens: {:?}", app.layer)
         };
         assert!(
@@ -130,7 +130,7 @@ async fn approving_by_severity_lists_exactly_the_chosen_patches() {
 
     // v, then Important: every shown Important patch.
     app.update(key(KeyCode::Char('v')));
-    let Some(Layer::SelectBy(chooser)) = &app.layer else {
+    let Some(chooser) = app.dialog::<sysman::panes::patch::approval::SelectBy>() else {
         panic!("the chooser opens: {:?}", app.layer)
     };
     let important = chooser
@@ -156,7 +156,7 @@ async fn approving_by_severity_lists_exactly_the_chosen_patches() {
 
     // a: the preview says what will change, and nothing has yet.
     app.update(key(KeyCode::Char('a')));
-    let Some(Layer::Approval(preview)) = &app.layer else {
+    let Some(preview) = app.dialog::<sysman::panes::patch::approval::Approval>() else {
         panic!("the preview opens: {:?}", app.layer)
     };
     assert_eq!(preview.verdict, Verdict::Approve);
@@ -225,7 +225,7 @@ async fn rejecting_asks_first_and_n_cancels() {
 
     // x on the row under the cursor: a preview, then n changes nothing.
     assert!(app.update(key(KeyCode::Char('x'))).is_empty());
-    let Some(Layer::Approval(preview)) = &app.layer else {
+    let Some(preview) = app.dialog::<sysman::panes::patch::approval::Approval>() else {
         panic!("reject asks first: {:?}", app.layer)
     };
     assert_eq!(preview.verdict, Verdict::Reject);
@@ -347,7 +347,7 @@ async fn scan_now_sends_the_patch_command_with_the_concurrency_given() {
     let (mut app, mut events) = patch_app(&fx, (120, 40), false).await;
     focus_group(&mut app, "prod-linux");
     press(&fx, &mut app, &mut events, KeyCode::Char('s')).await;
-    let Some(Layer::Send(form)) = &app.layer else {
+    let Some(form) = app.dialog::<sysman::panes::run_command::send::SendForm>() else {
         panic!("the form opens: {:?}", app.layer)
     };
     assert_eq!(form.stage, Stage::Editing);
@@ -467,7 +467,7 @@ async fn install_now_offers_the_reboot_option() {
     // The reboot option is chosen, not typed.
     chars(&mut app, "zz");
     app.update(key(KeyCode::Char(' ')));
-    let Some(Layer::Send(form)) = &app.layer else {
+    let Some(form) = app.dialog::<sysman::panes::run_command::send::SendForm>() else {
         panic!("the form stays: {:?}", app.layer)
     };
     let reboot = form
@@ -606,7 +606,7 @@ async fn the_new_baseline_form_at_both_sizes() {
         select_baseline(&mut app, AWS_AL2023);
         focus_group(&mut app, "prod-linux");
         app.update(key(KeyCode::Char('n')));
-        let Some(Layer::BaselineForm(form)) = &app.layer else {
+        let Some(form) = app.dialog::<sysman::panes::patch::create::BaselineForm>() else {
             panic!("n opens the form: {:?}", app.layer)
         };
         assert_eq!(form.group, "prod-linux");
@@ -721,7 +721,7 @@ async fn a_new_baseline_copies_the_aws_default_and_approves_two_patches() {
         .unwrap()
         .instances_lacking_any;
     assert!(lacking > 0);
-    let Some(Layer::Approval(preview)) = &app.layer else {
+    let Some(preview) = app.dialog::<sysman::panes::patch::approval::Approval>() else {
         panic!("the preview opens: {:?}", app.layer)
     };
     assert!(

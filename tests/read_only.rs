@@ -12,8 +12,11 @@ use support::{chars, run};
 use sysman::app::{App, BackendMsg, Effect, Layer, Msg};
 use sysman::fixture::Fixture;
 use sysman::keys::{Command, Scope};
-use sysman::panes::patch::create::{CreateBaseline, CreateError};
-use sysman::panes::run_command::send::{Field as SendField, Stage};
+use sysman::panes::parameters::form::ParamForm;
+use sysman::panes::parameters::label::LabelInput;
+use sysman::panes::patch::approval::{Approval, SelectBy};
+use sysman::panes::patch::create::{BaselineForm, CreateBaseline, CreateError};
+use sysman::panes::run_command::send::{Field as SendField, SendForm, Stage};
 use sysman::runtime::job::{Call, EveryPage, Reply};
 use sysman_api::commands::{
     CancelCommand, GetCommandOutput, ListCommandInvocations, ListCommands, SendCommand,
@@ -283,30 +286,57 @@ enum Step {
 }
 
 fn next_step(layer: &Layer) -> Step {
-    match layer {
-        Layer::Confirm { .. } | Layer::Approval(_) => Step::Press("y"),
-        Layer::SelectBy(_) => Step::Press("enter"),
-        Layer::Label { input, .. } if input.is_empty() => Step::Submit("probe"),
-        Layer::Form(form) if form.pending.is_none() && form.error.is_none() => Step::SaveForm {
-            name: !form.editing,
-        },
-        Layer::BaselineForm(form) if form.name.is_empty() => Step::Submit("ro-probe"),
-        Layer::Send(form) => match form.stage {
-            Stage::Picking => Step::Press("enter"),
-            Stage::Confirm => Step::Press("y"),
-            Stage::Editing if form.pending.is_none() => {
-                match form.problems().into_iter().next().map(|(field, _)| field) {
-                    None => Step::Press("ctrl-s"),
-                    // ctrl-s moves to the field to fill.
-                    Some(SendField::Targets) if form.focus == SendField::Targets => {
-                        Step::Type("tag:Role=web")
-                    }
-                    Some(field) if form.focus == field => Step::Type("uname -a"),
-                    Some(_) => Step::Press("ctrl-s"),
-                }
+    let dialog = match layer {
+        Layer::Confirm { .. } => return Step::Press("y"),
+        Layer::Dialog(dialog) => dialog,
+        _ => return Step::Press("esc"),
+    };
+    if dialog.get::<Approval>().is_some() {
+        return Step::Press("y");
+    }
+    if dialog.get::<SelectBy>().is_some() {
+        return Step::Press("enter");
+    }
+    if let Some(label) = dialog.get::<LabelInput>() {
+        return if label.input.is_empty() {
+            Step::Submit("probe")
+        } else {
+            Step::Press("esc")
+        };
+    }
+    if let Some(form) = dialog.get::<ParamForm>() {
+        return if form.pending.is_none() && form.error.is_none() {
+            Step::SaveForm {
+                name: !form.editing,
             }
-            _ => Step::Press("esc"),
-        },
+        } else {
+            Step::Press("esc")
+        };
+    }
+    if let Some(form) = dialog.get::<BaselineForm>() {
+        return if form.name.is_empty() {
+            Step::Submit("ro-probe")
+        } else {
+            Step::Press("esc")
+        };
+    }
+    let Some(form) = dialog.get::<SendForm>() else {
+        return Step::Press("esc");
+    };
+    match form.stage {
+        Stage::Picking => Step::Press("enter"),
+        Stage::Confirm => Step::Press("y"),
+        Stage::Editing if form.pending.is_none() => {
+            match form.problems().into_iter().next().map(|(field, _)| field) {
+                None => Step::Press("ctrl-s"),
+                // ctrl-s moves to the field to fill.
+                Some(SendField::Targets) if form.focus == SendField::Targets => {
+                    Step::Type("tag:Role=web")
+                }
+                Some(field) if form.focus == field => Step::Type("uname -a"),
+                Some(_) => Step::Press("ctrl-s"),
+            }
+        }
         _ => Step::Press("esc"),
     }
 }
@@ -319,7 +349,10 @@ async fn push_through(fx: &Fixture, app: &mut App, events: &mut Receiver<Event>)
         let Some(layer) = &app.layer else {
             break;
         };
-        let kind = format!("{layer:?}");
+        let kind = match layer {
+            Layer::Dialog(dialog) => format!("{dialog:?}"),
+            other => format!("{other:?}"),
+        };
         let kind = kind.split(['(', ' ', '{']).next().unwrap_or_default();
         if seen.last().map(String::as_str) != Some(kind) {
             seen.push(kind.to_owned());
@@ -336,10 +369,8 @@ async fn push_through(fx: &Fixture, app: &mut App, events: &mut Receiver<Event>)
                     typed(fx, app, events, "/ro/probe").await;
                 }
                 for _ in 0..4 {
-                    match &app.layer {
-                        Some(Layer::Form(f))
-                            if f.focus != sysman::panes::parameters::form::Field::Value =>
-                        {
+                    match app.dialog::<ParamForm>() {
+                        Some(f) if f.focus != sysman::panes::parameters::form::Field::Value => {
                             press(fx, app, events, "tab").await
                         }
                         _ => break,

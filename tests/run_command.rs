@@ -282,7 +282,7 @@ async fn a_command_sent_through_the_form_has_exactly_what_was_typed() {
     chars(&mut app, "runshell");
     let effects = app.update(key(KeyCode::Enter));
     run(&fx, &mut app, &mut events, effects).await;
-    let Some(Layer::Send(form)) = &app.layer else {
+    let Some(form) = app.dialog::<sysman::panes::run_command::send::SendForm>() else {
         panic!("the form is open")
     };
     assert_eq!(form.stage, Stage::Editing);
@@ -300,7 +300,7 @@ async fn a_command_sent_through_the_form_has_exactly_what_was_typed() {
     let shown = screen(&mut app);
     assert!(shown.contains("nodes"), "the form says how many: {shown}");
     app.update(key(KeyCode::Enter));
-    let Some(Layer::Send(form)) = &app.layer else {
+    let Some(form) = app.dialog::<sysman::panes::run_command::send::SendForm>() else {
         panic!("the form is open")
     };
     assert_eq!(form.stage, Stage::Confirm);
@@ -366,14 +366,14 @@ async fn the_form_checks_as_you_type_and_shows_server_errors_under_their_field()
     chars(&mut app, "run AWS-RunShellScript");
     let effects = app.update(key(KeyCode::Enter));
     run(&fx, &mut app, &mut events, effects).await;
-    let Some(Layer::Send(form)) = &app.layer else {
+    let Some(form) = app.dialog::<sysman::panes::run_command::send::SendForm>() else {
         panic!("the form is open")
     };
     assert_eq!(form.stage, Stage::Editing);
     // Nothing typed: enter goes to the first problem instead of sending.
     app.update(key(KeyCode::Tab));
     app.update(key(KeyCode::Enter));
-    let Some(Layer::Send(form)) = &app.layer else {
+    let Some(form) = app.dialog::<sysman::panes::run_command::send::SendForm>() else {
         panic!("the form is open")
     };
     assert_eq!(form.stage, Stage::Editing);
@@ -400,7 +400,7 @@ async fn the_form_checks_as_you_type_and_shows_server_errors_under_their_field()
     let effects = chars(&mut app, "y");
     run(&fx, &mut app, &mut events, effects).await;
     // executionTimeout's allowedPattern is the server's to check.
-    let Some(Layer::Send(form)) = &app.layer else {
+    let Some(form) = app.dialog::<sysman::panes::run_command::send::SendForm>() else {
         panic!("the form stays open")
     };
     assert_eq!(form.focus, Field::Param(2), "{:?}", form.error);
@@ -638,7 +638,7 @@ async fn rerun_fills_the_form_with_the_command() {
     app.update(key(KeyCode::Esc));
     let effects = chars(&mut app, "r");
     run(&fx, &mut app, &mut events, effects).await;
-    let Some(Layer::Send(form)) = &app.layer else {
+    let Some(form) = app.dialog::<sysman::panes::run_command::send::SendForm>() else {
         panic!("the form is open")
     };
     assert_eq!(form.stage, Stage::Editing);
@@ -684,7 +684,7 @@ async fn nodes_selected_in_the_fleet_become_the_targets() {
     chars(&mut app, "RunShell");
     let effects = app.update(key(KeyCode::Enter));
     run(&fx, &mut app, &mut events, effects).await;
-    let Some(Layer::Send(form)) = &app.layer else {
+    let Some(form) = app.dialog::<sysman::panes::run_command::send::SendForm>() else {
         panic!("the form is open")
     };
     let marked: Vec<String> = app.panes.fleet.marked.iter().cloned().collect();

@@ -1,12 +1,11 @@
 //! What sits on top of the pane in view and takes keys first: help, the
 //! palette, a confirmation, or a dialog a pane opened.
 
+use std::any::Any;
+use std::fmt;
+
 use crate::palette::Palette;
 use crate::panes::PaneId;
-use crate::panes::parameters::form::ParamForm;
-use crate::panes::patch::approval::{Approval, SelectBy};
-use crate::panes::patch::create::BaselineForm;
-use crate::panes::run_command::send::SendForm;
 use crate::request::Prepared;
 
 /// What sits on top of the pane and takes keys first.
@@ -19,31 +18,53 @@ pub enum Layer {
         /// What `y` sends.
         confirmed: Prepared,
     },
-    Form(ParamForm),
-    /// A label to put on version `version` of parameter `name`.
-    Label {
-        name: String,
-        version: i64,
-        input: String,
-    },
-    /// The Run Command send form.
-    Send(Box<SendForm>),
-    /// What approving or rejecting patches would change, before it does.
-    Approval(Box<Approval>),
-    /// The chooser that selects patches by severity or classification.
-    SelectBy(SelectBy),
-    /// The new-baseline form.
-    BaselineForm(Box<BaselineForm>),
+    /// A pane's own dialog (a form, a preview, a chooser).
+    Dialog(Dialog),
 }
 
-impl Layer {
-    /// The pane whose dialog this is: it takes the dialog's keys.
-    pub(super) fn owner(&self) -> Option<PaneId> {
-        match self {
-            Layer::Help | Layer::Palette(_) | Layer::Confirm { .. } => None,
-            Layer::Form(_) | Layer::Label { .. } => Some(PaneId::Parameters),
-            Layer::Send(_) => Some(PaneId::RunCommand),
-            Layer::Approval(_) | Layer::SelectBy(_) | Layer::BaselineForm(_) => Some(PaneId::Patch),
+/// A dialog a pane opened. Its type is the pane's own: the app only knows
+/// whose it is, and hands it back to that pane for keys and drawing.
+pub struct Dialog {
+    owner: PaneId,
+    view: Box<dyn Any>,
+    /// The view's type, for debugging and test reports.
+    kind: &'static str,
+}
+
+impl Dialog {
+    pub fn new<T: Any>(owner: PaneId, view: T) -> Self {
+        let kind = std::any::type_name::<T>();
+        Self {
+            owner,
+            view: Box::new(view),
+            kind: kind.rsplit("::").next().unwrap_or(kind),
         }
+    }
+
+    /// The pane whose dialog this is: it takes the dialog's keys.
+    pub fn owner(&self) -> PaneId {
+        self.owner
+    }
+
+    /// The dialog as the owner's type `T`, or back as it was.
+    pub fn take<T: Any>(self) -> Result<T, Self> {
+        match self.view.downcast::<T>() {
+            Ok(view) => Ok(*view),
+            Err(view) => Err(Self { view, ..self }),
+        }
+    }
+
+    pub fn get<T: Any>(&self) -> Option<&T> {
+        self.view.downcast_ref()
+    }
+
+    pub fn get_mut<T: Any>(&mut self) -> Option<&mut T> {
+        self.view.downcast_mut()
+    }
+}
+
+impl fmt::Debug for Dialog {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({})", self.kind, self.owner)
     }
 }

@@ -1,8 +1,15 @@
 //! The parameter form: create a parameter or add a version, checked as
 //! you type with the backend's own naming rules.
 
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Clear, Paragraph, Wrap};
 use sysman_api::parameters::rules;
 use sysman_api::parameters::{ParameterType, PutParameter};
+
+use crate::theme::Theme;
+use crate::ui::{centered, popup_block};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Field {
@@ -180,6 +187,73 @@ impl ParamForm {
 impl Default for ParamForm {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+impl ParamForm {
+    pub fn render(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
+        let form = self;
+        let problems = form.problems();
+        let mut lines = Vec::new();
+        for field in [Field::Name, Field::Type, Field::Value, Field::Description] {
+            let focused = form.focus == field;
+            let text = match field {
+                Field::Name => form.name.clone(),
+                Field::Type => format!("‹ {} ›", form.kind.as_str()),
+                // A secret being typed is not shown on screen.
+                Field::Value if form.masked() => "•".repeat(form.value.chars().count()),
+                Field::Value => form.value.clone(),
+                Field::Description => form.description.clone(),
+            };
+            let label_style = if focused { theme.key } else { theme.muted };
+            let mut spans = vec![
+                Span::styled(format!(" {:<12}", field.label()), label_style),
+                Span::raw(text),
+            ];
+            if focused && field != Field::Type {
+                spans.push(Span::styled("█", theme.accent));
+            }
+            // Dots hide what will be saved; its length at least shows.
+            if field == Field::Value && form.masked() {
+                let n = form.value.chars().count();
+                let plural = if n == 1 { "" } else { "s" };
+                let mut note = format!("  {n} character{plural}");
+                if n == 0 && form.editing {
+                    note.push_str(": type the whole new value");
+                }
+                spans.push(Span::styled(note, theme.muted));
+            }
+            lines.push(Line::from(spans));
+            // An empty value is not worth a warning until the user saves.
+            if let Some((_, problem)) = problems.iter().find(|(f, _)| *f == field)
+                && !(field == Field::Value && form.value.is_empty())
+            {
+                lines.push(Line::styled(format!("              {problem}"), theme.warn));
+            }
+        }
+        lines.push(Line::raw(""));
+        match (&form.error, form.pending) {
+            (_, Some(_)) => lines.push(Line::styled(" saving…", theme.muted)),
+            (Some(error), None) => lines.push(Line::styled(format!(" {error}"), theme.error)),
+            (None, None) => lines.push(Line::styled(
+                " tab next field · space/←→ type · ctrl-u clear · enter save · esc cancel",
+                theme.muted,
+            )),
+        }
+        let height = lines.len() as u16 + 2;
+        let rect = centered(area, 76, height);
+        frame.render_widget(Clear, rect);
+        let title = if form.editing {
+            "New version"
+        } else {
+            "New parameter"
+        };
+        frame.render_widget(
+            Paragraph::new(lines)
+                .wrap(Wrap { trim: false })
+                .block(popup_block(theme, title)),
+            rect,
+        );
     }
 }
 

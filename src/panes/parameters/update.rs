@@ -13,8 +13,9 @@ use sysman_api::parameters::{
 use sysman_api::{ApiError, Timestamp};
 
 use super::form::{Field, ParamForm};
+use super::label::LabelInput;
 use super::{Detail, ParametersPane, ParametersView};
-use crate::app::Layer;
+use crate::app::Dialog;
 use crate::keys::{Command, Scope};
 use crate::panes::{Handled, Pane, Room};
 use crate::request::Cx;
@@ -181,7 +182,7 @@ impl ParametersPane {
         if let ParametersView::Detail(d) = &self.view
             && let Some(p) = &d.parameter
         {
-            cx.open(Layer::Form(ParamForm::edit(&d.name, p.r#type, &p.value)));
+            cx.open(ParamForm::edit(&d.name, p.r#type, &p.value));
         }
     }
 
@@ -189,7 +190,7 @@ impl ParametersPane {
         if let ParametersView::Detail(d) = &self.view
             && let Some(h) = d.selected_version()
         {
-            cx.open(Layer::Label {
+            cx.open(LabelInput {
                 name: d.name.clone(),
                 version: h.version,
                 input: String::new(),
@@ -267,7 +268,7 @@ impl ParametersPane {
                                 cx,
                             )
                         });
-                    cx.open(Layer::Form(form));
+                    cx.open(form);
                     cx.send(save);
                     return;
                 }
@@ -277,17 +278,15 @@ impl ParametersPane {
             }
             _ => {}
         }
-        cx.open(Layer::Form(form));
+        cx.open(form);
     }
 
-    fn on_label_key(
-        &mut self,
-        name: String,
-        version: i64,
-        mut input: String,
-        event: KeyEvent,
-        cx: &mut Cx,
-    ) {
+    fn on_label_key(&mut self, label: LabelInput, event: KeyEvent, cx: &mut Cx) {
+        let LabelInput {
+            name,
+            version,
+            mut input,
+        } = label;
         match event.code {
             KeyCode::Esc => return,
             KeyCode::Enter if !input.trim().is_empty() => {
@@ -321,7 +320,7 @@ impl ParametersPane {
             KeyCode::Char(c) if !event.modifiers.contains(KeyModifiers::CONTROL) => input.push(c),
             _ => {}
         }
-        cx.open(Layer::Label {
+        cx.open(LabelInput {
             name,
             version,
             input,
@@ -332,7 +331,7 @@ impl ParametersPane {
 /// A save from the form answered: the form closes, or shows why not — if
 /// it is still the form that sent it.
 fn saved(request: u64, result: Result<String, ApiError>, cx: &mut Cx) {
-    let Some(Layer::Form(form)) = cx.layer_mut() else {
+    let Some(form) = cx.dialog_mut::<ParamForm>() else {
         return report(result, cx);
     };
     if form.pending != Some(request) {
@@ -390,7 +389,7 @@ impl Pane for ParametersPane {
             Command::Back => return self.back(),
             Command::Open => self.open(cx),
             Command::DeleteParameter => self.confirm_delete(cx),
-            Command::NewParameter => cx.open(Layer::Form(ParamForm::new())),
+            Command::NewParameter => cx.open(ParamForm::new()),
             Command::ToggleFocus => self.tree_focus = !self.tree_focus,
             Command::EditParameter => self.edit(cx),
             Command::AddLabel => self.ask_label(cx),
@@ -401,15 +400,21 @@ impl Pane for ParametersPane {
         Handled::Yes
     }
 
-    fn on_dialog_key(&mut self, layer: Layer, event: KeyEvent, cx: &mut Cx) {
-        match layer {
-            Layer::Form(form) => self.on_form_key(form, event, cx),
-            Layer::Label {
-                name,
-                version,
-                input,
-            } => self.on_label_key(name, version, input, event, cx),
-            other => cx.open(other),
+    fn on_dialog_key(&mut self, dialog: Dialog, event: KeyEvent, cx: &mut Cx) {
+        match dialog.take::<ParamForm>() {
+            Ok(form) => self.on_form_key(form, event, cx),
+            Err(dialog) => match dialog.take::<LabelInput>() {
+                Ok(label) => self.on_label_key(label, event, cx),
+                Err(dialog) => cx.reopen(dialog),
+            },
+        }
+    }
+
+    fn render_dialog(&self, dialog: &Dialog, frame: &mut Frame, area: Rect, theme: &Theme) {
+        if let Some(form) = dialog.get::<ParamForm>() {
+            form.render(frame, area, theme);
+        } else if let Some(label) = dialog.get::<LabelInput>() {
+            label.render(frame, area, theme);
         }
     }
 

@@ -20,7 +20,7 @@ use super::approval::{Approval, Choice, SelectBy, Verdict, preview};
 use super::create::{BaselineForm, CreateError, Field, Source};
 use super::matrix::{Matrix, split_body};
 use super::{Focus, PATCH_GROUP_TAG, PatchPane, split};
-use crate::app::{Ask, Layer};
+use crate::app::{Ask, Dialog};
 use crate::keys::{Command, Scope};
 use crate::panes::run_command::send::SendForm;
 use crate::panes::{Handled, Pane, Room};
@@ -192,7 +192,7 @@ impl PatchPane {
 
     fn open_select_by(&mut self, cx: &mut Cx) {
         if let Some(m) = &self.matrix {
-            cx.open(Layer::SelectBy(SelectBy::new(m.shown())));
+            cx.open(SelectBy::new(m.shown()));
         }
     }
 
@@ -209,7 +209,7 @@ impl PatchPane {
             }
             _ => {}
         }
-        cx.open(Layer::SelectBy(chooser));
+        cx.open(chooser);
     }
 
     /// Adds the shown patches `choice` matches to the selection.
@@ -276,7 +276,7 @@ impl PatchPane {
                         move |pane: &mut Self, result, cx| pane.counted(request, result, cx),
                     ));
                 }
-                cx.open(Layer::Approval(Box::new(approval)));
+                cx.open(approval);
                 if let Some(count) = count {
                     cx.send(count);
                 }
@@ -288,7 +288,7 @@ impl PatchPane {
     /// The nodes lacking any of the chosen patches, counted: the preview
     /// shows the exact number, if it is still the one that asked.
     fn counted(&mut self, request: u64, result: Result<i64, ApiError>, cx: &mut Cx) {
-        let Some(Layer::Approval(approval)) = cx.layer_mut() else {
+        let Some(approval) = cx.dialog_mut::<Approval>() else {
             return;
         };
         if approval.counting != Some(request) {
@@ -300,7 +300,7 @@ impl PatchPane {
                 if let Some(m) = &self.matrix
                     && let Ok(exact) = preview(m, verdict, Some(n))
                 {
-                    cx.open(Layer::Approval(Box::new(exact)));
+                    cx.open(exact);
                 }
             }
             Err(e) => {
@@ -310,12 +310,12 @@ impl PatchPane {
         }
     }
 
-    fn on_approval_key(&mut self, approval: Box<Approval>, event: KeyEvent, cx: &mut Cx) {
+    fn on_approval_key(&mut self, approval: Approval, event: KeyEvent, cx: &mut Cx) {
         match event.code {
             KeyCode::Char('y') | KeyCode::Char('Y') if approval.problem.is_none() => {
                 let request = cx.next_id();
                 let Some(m) = &mut self.matrix else { return };
-                let Approval { update, done, .. } = *approval;
+                let Approval { update, done, .. } = approval;
                 m.update = Some((request, done));
                 cx.set_status("applying…", false);
                 let apply = cx.prepare_as(request, update, move |pane: &mut Self, result, cx| {
@@ -326,7 +326,7 @@ impl PatchPane {
             KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc => {
                 cx.set_status("nothing changed", false);
             }
-            _ => cx.open(Layer::Approval(approval)),
+            _ => cx.open(approval),
         }
     }
 
@@ -377,7 +377,7 @@ impl PatchPane {
             Focus::Baselines => None,
         };
         let form = BaselineForm::new(source, group, self.mappings.clone());
-        cx.open(Layer::BaselineForm(Box::new(form)));
+        cx.open(form);
     }
 
     fn on_baseline_form_key(&mut self, mut form: BaselineForm, event: KeyEvent, cx: &mut Cx) {
@@ -408,7 +408,7 @@ impl PatchPane {
                         form.request(),
                         move |pane: &mut Self, result, cx| pane.created(request, result, cx),
                     );
-                    cx.open(Layer::BaselineForm(Box::new(form)));
+                    cx.open(form);
                     cx.send(create);
                     return;
                 }
@@ -418,13 +418,13 @@ impl PatchPane {
             }
             _ => {}
         }
-        cx.open(Layer::BaselineForm(Box::new(form)));
+        cx.open(form);
     }
 
     /// A baseline created (and registered), or why not, for the form that
     /// asked.
     fn created(&mut self, request: u64, result: Result<String, CreateError>, cx: &mut Cx) {
-        let Some(Layer::BaselineForm(form)) = cx.layer_mut() else {
+        let Some(form) = cx.dialog_mut::<BaselineForm>() else {
             return;
         };
         if form.pending != Some(request) {
@@ -587,12 +587,28 @@ impl Pane for PatchPane {
         Handled::Yes
     }
 
-    fn on_dialog_key(&mut self, layer: Layer, event: KeyEvent, cx: &mut Cx) {
-        match layer {
-            Layer::SelectBy(chooser) => self.on_select_by_key(chooser, event, cx),
-            Layer::Approval(approval) => self.on_approval_key(approval, event, cx),
-            Layer::BaselineForm(form) => self.on_baseline_form_key(*form, event, cx),
-            other => cx.open(other),
+    fn on_dialog_key(&mut self, dialog: Dialog, event: KeyEvent, cx: &mut Cx) {
+        let dialog = match dialog.take::<SelectBy>() {
+            Ok(chooser) => return self.on_select_by_key(chooser, event, cx),
+            Err(dialog) => dialog,
+        };
+        let dialog = match dialog.take::<Approval>() {
+            Ok(approval) => return self.on_approval_key(approval, event, cx),
+            Err(dialog) => dialog,
+        };
+        match dialog.take::<BaselineForm>() {
+            Ok(form) => self.on_baseline_form_key(form, event, cx),
+            Err(dialog) => cx.reopen(dialog),
+        }
+    }
+
+    fn render_dialog(&self, dialog: &Dialog, frame: &mut Frame, area: Rect, theme: &Theme) {
+        if let Some(chooser) = dialog.get::<SelectBy>() {
+            chooser.render(frame, area, theme);
+        } else if let Some(approval) = dialog.get::<Approval>() {
+            approval.render(frame, area, theme);
+        } else if let Some(form) = dialog.get::<BaselineForm>() {
+            form.render(frame, area, theme);
         }
     }
 

@@ -25,7 +25,7 @@ use super::send::{self, SendForm, Stage};
 use super::{
     CommandDetail, FULL_RELOAD_MAX, RunCommandPane, RunView, command_status_label, short_id,
 };
-use crate::app::{Ask, Layer};
+use crate::app::{Ask, Dialog};
 use crate::keys::{Command, Scope};
 use crate::panes::{Handled, Pane, PaneId, Room};
 use crate::request::{Cx, Loads};
@@ -125,7 +125,7 @@ impl RunCommandPane {
                     list.sort_by(|a, b| a.name.cmp(&b.name));
                     pane.documents = list;
                     pane.documents_loaded = true;
-                    if let Some(Layer::Send(form)) = cx.layer_mut() {
+                    if let Some(form) = cx.dialog_mut::<SendForm>() {
                         let at = form.picker.selected;
                         form.picker.refresh(&pane.documents);
                         form.picker.selected = at.min(form.picker.matches.len().saturating_sub(1));
@@ -322,7 +322,7 @@ impl RunCommandPane {
             _ => self.describe(&mut form, cx),
         }
         update_reach(&mut form, cx);
-        cx.open(Layer::Send(Box::new(form)));
+        cx.open(form);
     }
 
     /// `:run NAME`: the form for that document, past the picker.
@@ -363,7 +363,7 @@ impl RunCommandPane {
         result: Result<sysman_api::documents::DocumentDescription, ApiError>,
         cx: &mut Cx,
     ) {
-        let Some(Layer::Send(form)) = cx.layer_mut() else {
+        let Some(form) = cx.dialog_mut::<SendForm>() else {
             return;
         };
         if form.describe != Some(request) {
@@ -373,19 +373,19 @@ impl RunCommandPane {
         match result {
             Ok(doc) => {
                 form.describe(&doc);
-                let mut form = std::mem::replace(form, Box::new(SendForm::new(String::new())));
+                let mut form = std::mem::replace(form, SendForm::new(String::new()));
                 update_reach(&mut form, cx);
-                cx.open(Layer::Send(form));
+                cx.open(form);
             }
             Err(e) => {
                 // Back to the picker, searching for what was asked.
                 form.stage = Stage::Picking;
                 form.picker.query = form.document.clone();
                 form.prefill = None;
-                let form = std::mem::replace(form, Box::new(SendForm::new(String::new())));
+                let form = std::mem::replace(form, SendForm::new(String::new()));
                 cx.set_status(e.to_string(), true);
                 cx.close();
-                self.open_form(*form, cx);
+                self.open_form(form, cx);
             }
         }
     }
@@ -475,7 +475,7 @@ impl RunCommandPane {
             Stage::Editing => {
                 if form.pending.is_some() {
                     // Waiting for the server: keys wait too.
-                    cx.open(Layer::Send(Box::new(form)));
+                    cx.open(form);
                     return;
                 }
                 let before = form.targets.clone();
@@ -518,7 +518,7 @@ impl RunCommandPane {
                             cx.prepare_as(request, send, move |pane: &mut Self, result, cx| {
                                 pane.sent(request, result.map(|out| out.command), cx)
                             });
-                        cx.open(Layer::Send(Box::new(form)));
+                        cx.open(form);
                         cx.send(sent);
                         return;
                     }
@@ -533,12 +533,12 @@ impl RunCommandPane {
                 _ => {}
             },
         }
-        cx.open(Layer::Send(Box::new(form)));
+        cx.open(form);
     }
 
     /// A command sent from the form: its detail opens, following it live.
     fn sent(&mut self, request: u64, result: Result<RunCommand, ApiError>, cx: &mut Cx) {
-        let Some(Layer::Send(form)) = cx.layer_mut() else {
+        let Some(form) = cx.dialog_mut::<SendForm>() else {
             return;
         };
         if form.pending != Some(request) {
@@ -645,10 +645,23 @@ impl Pane for RunCommandPane {
         Handled::Yes
     }
 
-    fn on_dialog_key(&mut self, layer: Layer, event: KeyEvent, cx: &mut Cx) {
-        match layer {
-            Layer::Send(form) => self.on_send_key(*form, event, cx),
-            other => cx.open(other),
+    fn on_dialog_key(&mut self, dialog: Dialog, event: KeyEvent, cx: &mut Cx) {
+        match dialog.take::<SendForm>() {
+            Ok(form) => self.on_send_key(form, event, cx),
+            Err(dialog) => cx.reopen(dialog),
+        }
+    }
+
+    fn render_dialog(&self, dialog: &Dialog, frame: &mut Frame, area: Rect, theme: &Theme) {
+        if let Some(form) = dialog.get::<SendForm>() {
+            super::send::render(
+                frame,
+                area,
+                theme,
+                form,
+                &self.documents,
+                self.documents_loaded,
+            );
         }
     }
 
@@ -656,8 +669,9 @@ impl Pane for RunCommandPane {
         match event {
             Event::DocumentChanged { .. } | Event::DocumentDeleted { .. } => {
                 self.documents_loaded = false;
-                let picking =
-                    matches!(cx.layer_mut(), Some(Layer::Send(f)) if f.stage == Stage::Picking);
+                let picking = cx
+                    .dialog_mut::<SendForm>()
+                    .is_some_and(|f| f.stage == Stage::Picking);
                 if picking && !cx.loading(DOCUMENTS) {
                     self.load_documents(cx);
                 }
