@@ -233,7 +233,7 @@ impl App {
     /// Scopes whose keys apply now, most specific first.
     pub fn scopes(&self) -> Vec<Scope> {
         let mut scopes = self.pane(self.pane).scopes();
-        scopes.push(Scope::Global);
+        scopes.push(Scope::GLOBAL);
         scopes
     }
 
@@ -418,26 +418,26 @@ impl App {
             return;
         }
         match command {
-            Command::Quit => self.quit = true,
-            Command::Palette => self.layer = Some(Layer::Palette(Palette::new())),
-            Command::Help => self.layer = Some(Layer::Help),
-            Command::Filter => self.filter_input = Some(self.current_filter().to_owned()),
-            Command::Back => self.back(),
-            Command::Up | Command::Down | Command::PageUp | Command::PageDown => {
+            Command::QUIT => self.quit = true,
+            Command::PALETTE => self.layer = Some(Layer::Palette(Palette::new())),
+            Command::HELP => self.layer = Some(Layer::Help),
+            Command::FILTER => self.filter_input = Some(self.current_filter().to_owned()),
+            Command::BACK => self.back(),
+            Command::UP | Command::DOWN | Command::PAGE_UP | Command::PAGE_DOWN => {
                 let table = self.table_mut();
                 let page = table.page as isize;
                 table.move_by(match command {
-                    Command::Up => -1,
-                    Command::Down => 1,
-                    Command::PageUp => -page,
+                    Command::UP => -1,
+                    Command::DOWN => 1,
+                    Command::PAGE_UP => -page,
                     _ => page,
                 });
             }
-            Command::Top => self.table_mut().top(),
-            Command::Bottom => self.table_mut().bottom(),
-            Command::SortNext => self.table_mut().sort_next(),
-            Command::SortPrev => self.table_mut().sort_prev(),
-            Command::SortReverse => self.table_mut().reverse(),
+            Command::TOP => self.table_mut().top(),
+            Command::BOTTOM => self.table_mut().bottom(),
+            Command::SORT_NEXT => self.table_mut().sort_next(),
+            Command::SORT_PREV => self.table_mut().sort_prev(),
+            Command::SORT_REVERSE => self.table_mut().reverse(),
             // The rest belong to panes; one that does not take its own key
             // has nothing to do with it now.
             _ => {}

@@ -143,279 +143,225 @@ impl fmt::Display for Chord {
     }
 }
 
-/// Where a binding applies. `Global` keys work everywhere unless a scope
-/// binds the same key.
+/// Where a binding applies, named as the config's `[keys.<scope>]`
+/// table. `GLOBAL` keys work everywhere unless a scope binds the same
+/// key; `TABLE` keys work wherever a table is in view. Each pane declares
+/// its own scopes in its folder (`panes/<pane>/keys.rs`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Scope {
-    Global,
-    Table,
-    Fleet,
-    Node,
-    Activations,
-    Parameters,
-    Parameter,
-    /// Run Command's history of commands.
-    Commands,
-    /// One command and its invocations.
-    Command,
-    /// One node's output of a command.
-    Output,
-    /// The list of documents.
-    Documents,
-    /// One document: its description and content.
-    Document,
-    /// Patch Manager's baselines and patch groups.
-    Patch,
-    /// One baseline's patches: the approval matrix.
-    Baseline,
-    /// Compliance: the summary and the non-compliant nodes.
-    Compliance,
-}
+pub struct Scope(&'static str);
 
 impl Scope {
-    pub const ALL: [Scope; 15] = [
-        Scope::Global,
-        Scope::Table,
-        Scope::Fleet,
-        Scope::Node,
-        Scope::Activations,
-        Scope::Parameters,
-        Scope::Parameter,
-        Scope::Commands,
-        Scope::Command,
-        Scope::Output,
-        Scope::Documents,
-        Scope::Document,
-        Scope::Patch,
-        Scope::Baseline,
-        Scope::Compliance,
-    ];
+    pub const GLOBAL: Scope = Scope("global");
+    pub const TABLE: Scope = Scope("table");
+
+    pub const fn new(name: &'static str) -> Scope {
+        Scope(name)
+    }
 
     pub fn name(self) -> &'static str {
-        match self {
-            Scope::Global => "global",
-            Scope::Table => "table",
-            Scope::Fleet => "fleet",
-            Scope::Node => "node",
-            Scope::Activations => "activations",
-            Scope::Parameters => "parameters",
-            Scope::Parameter => "parameter",
-            Scope::Commands => "commands",
-            Scope::Command => "command",
-            Scope::Output => "output",
-            Scope::Documents => "documents",
-            Scope::Document => "document",
-            Scope::Patch => "patch",
-            Scope::Baseline => "baseline",
-            Scope::Compliance => "compliance",
-        }
+        self.0
+    }
+
+    /// Every scope: the shared ones, then each pane's.
+    pub fn all() -> impl Iterator<Item = Scope> {
+        [Scope::GLOBAL, Scope::TABLE]
+            .into_iter()
+            .chain(tables().flat_map(|t| t.scopes.iter().copied()))
     }
 
     pub fn parse(name: &str) -> Option<Scope> {
-        Self::ALL.into_iter().find(|s| s.name() == name)
+        Self::all().find(|s| s.name() == name)
     }
 }
 
-macro_rules! commands {
-    ($($variant:ident => $name:literal, $desc:literal, $dangerous:literal;)*) => {
-        /// Everything a key can do.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub enum Command { $($variant),* }
-
-        impl Command {
-            pub const ALL: &[Command] = &[$(Command::$variant),*];
-
-            /// The name used in config files.
-            pub fn name(self) -> &'static str {
-                match self { $(Command::$variant => $name),* }
-            }
-
-            pub fn description(self) -> &'static str {
-                match self { $(Command::$variant => $desc),* }
-            }
-
-            /// Destructive: asks for confirmation or shows what it will do
-            /// first.
-            pub fn dangerous(self) -> bool {
-                match self { $(Command::$variant => $dangerous),* }
-            }
-        }
-    };
+/// What a command does to the backend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+enum Effect {
+    Reads,
+    /// Adds something (a parameter, a version, a label): hidden and
+    /// refused under `--readonly`.
+    Writes,
+    /// Changes or removes something, or acts on nodes: asks for
+    /// confirmation or shows what it will do first.
+    Dangerous,
 }
 
-// Declared in the order the help lists them: moving, acting, leaving.
-commands! {
-    Up => "up", "move up", false;
-    Down => "down", "move down", false;
-    PageUp => "page_up", "page up", false;
-    PageDown => "page_down", "page down", false;
-    Top => "top", "go to the first row", false;
-    Bottom => "bottom", "go to the last row", false;
-    NextPage => "next_page", "load the next page from the server", false;
-    PrevPage => "prev_page", "load the previous page from the server", false;
-    Open => "open", "open details", false;
-    Filter => "filter", "filter rows (fuzzy, Key=value, !term)", false;
-    SortNext => "sort_next", "sort by the next column", false;
-    SortPrev => "sort_prev", "sort by the previous column", false;
-    SortReverse => "sort_reverse", "reverse the sort order", false;
-    ToggleSelect => "toggle_select", "select or unselect the node", false;
-    RunOnNodes => "run_on_nodes", "run a command on the selected nodes", true;
-    DeregisterNode => "deregister_node", "deregister the node", true;
-    DeleteActivation => "delete_activation", "delete the activation", true;
-    ToggleFocus => "toggle_focus", "move between the path tree and the list", false;
-    NewParameter => "new_parameter", "create a parameter", false;
-    EditParameter => "edit_parameter", "put a new version of the parameter", false;
-    RevealValue => "reveal_value", "reveal a SecureString value (audited)", false;
-    AddLabel => "add_label", "label the selected version (moves the label)", false;
-    DiffVersion => "diff_version", "compare the selected version with the current one", false;
-    DeleteParameter => "delete_parameter", "delete the parameter and its history", true;
-    NewCommand => "new_command", "send a command to nodes", true;
-    RerunCommand => "rerun_command", "send it again (the form comes filled in)", true;
-    CancelCommand => "cancel_command", "cancel the command where it still runs", true;
-    NextVersion => "next_version", "show the next version of the document", false;
-    PrevVersion => "prev_version", "show the previous version of the document", false;
-    ToggleFormat => "toggle_format", "show the content as JSON or YAML", false;
-    RunDocument => "run_document", "run this document on nodes (the send form)", true;
-    SwitchList => "switch_list", "move between baselines and patch groups", false;
-    TogglePatch => "toggle_patch", "select or unselect the patch", false;
-    SelectPatchesBy => "select_patches_by", "select shown patches by severity or class", false;
-    ApprovePatches => "approve_patches", "approve selected patches, after a preview", true;
-    RejectPatches => "reject_patches", "reject selected patches, after a preview", true;
-    ScanPatches => "scan_patches", "scan for missing patches now", true;
-    InstallPatches => "install_patches", "install approved patches now", true;
-    NewBaseline => "new_baseline", "create a baseline (copying the one under the cursor)", true;
-    SetDefaultBaseline => "set_default_baseline", "make the baseline the default for its OS", true;
-    DeleteBaseline => "delete_baseline", "delete the baseline", true;
-    Palette => "palette", "open the command palette", false;
-    Help => "help", "show the keys of this pane", false;
-    Back => "back", "go back / clear the filter", false;
-    Quit => "quit", "quit sysman", false;
+/// Something a key can do. The commands every pane shares are the
+/// associated constants here; each pane declares its own in its folder.
+/// Ordered by name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Command {
+    name: &'static str,
+    /// The footer's short label.
+    hint: &'static str,
+    description: &'static str,
+    effect: Effect,
 }
 
 impl Command {
-    pub fn parse(name: &str) -> Option<Command> {
-        Self::ALL.iter().copied().find(|c| c.name() == name)
+    /// A command that only reads: `name` in config files, `hint` in the
+    /// footer, `description` in the help.
+    pub const fn new(name: &'static str, hint: &'static str, description: &'static str) -> Self {
+        Command {
+            name,
+            hint,
+            description,
+            effect: Effect::Reads,
+        }
+    }
+
+    /// Marks a command that adds to the backend.
+    pub const fn adding(self) -> Self {
+        Command {
+            effect: Effect::Writes,
+            ..self
+        }
+    }
+
+    /// Marks a destructive command.
+    pub const fn destructive(self) -> Self {
+        Command {
+            effect: Effect::Dangerous,
+            ..self
+        }
+    }
+
+    /// The name used in config files.
+    pub fn name(self) -> &'static str {
+        self.name
+    }
+
+    pub fn hint(self) -> &'static str {
+        self.hint
+    }
+
+    pub fn description(self) -> &'static str {
+        self.description
+    }
+
+    /// Destructive: asks for confirmation or shows what it will do first.
+    pub fn dangerous(self) -> bool {
+        self.effect == Effect::Dangerous
     }
 
     /// Leads to a change on the backend: hidden and refused under
     /// `--readonly`, where the connection refuses the write as well.
-    /// Every destructive command writes, and so do the quiet ones that
-    /// add a parameter, a version or a label.
     pub fn writes(self) -> bool {
-        self.dangerous()
-            || matches!(
-                self,
-                Command::NewParameter | Command::EditParameter | Command::AddLabel
-            )
+        self.effect != Effect::Reads
+    }
+
+    pub const UP: Command = Command::new("up", "up", "move up");
+    pub const DOWN: Command = Command::new("down", "down", "move down");
+    pub const PAGE_UP: Command = Command::new("page_up", "page up", "page up");
+    pub const PAGE_DOWN: Command = Command::new("page_down", "page down", "page down");
+    pub const TOP: Command = Command::new("top", "top", "go to the first row");
+    pub const BOTTOM: Command = Command::new("bottom", "bottom", "go to the last row");
+    pub const NEXT_PAGE: Command = Command::new(
+        "next_page",
+        "next page",
+        "load the next page from the server",
+    );
+    pub const PREV_PAGE: Command = Command::new(
+        "prev_page",
+        "prev page",
+        "load the previous page from the server",
+    );
+    pub const OPEN: Command = Command::new("open", "details", "open details");
+    pub const FILTER: Command =
+        Command::new("filter", "filter", "filter rows (fuzzy, Key=value, !term)");
+    pub const SORT_NEXT: Command = Command::new("sort_next", "sort", "sort by the next column");
+    pub const SORT_PREV: Command =
+        Command::new("sort_prev", "sort back", "sort by the previous column");
+    pub const SORT_REVERSE: Command =
+        Command::new("sort_reverse", "reverse", "reverse the sort order");
+    pub const PALETTE: Command = Command::new("palette", "panes", "open the command palette");
+    pub const HELP: Command = Command::new("help", "help", "show the keys of this pane");
+    pub const BACK: Command = Command::new("back", "back", "go back / clear the filter");
+    pub const QUIT: Command = Command::new("quit", "quit", "quit sysman");
+
+    /// Every command, in the order the help lists them: moving, each
+    /// pane's own, leaving.
+    pub fn all() -> impl Iterator<Item = Command> {
+        MOVING
+            .iter()
+            .chain(tables().flat_map(|t| t.commands))
+            .chain(LEAVING)
+            .copied()
+    }
+
+    pub fn parse(name: &str) -> Option<Command> {
+        Self::all().find(|c| c.name() == name)
     }
 }
 
-/// The built-in bindings: scope, chord, command. `config.example.toml`
-/// writes out exactly these (a test checks it).
-pub const DEFAULT_BINDINGS: &[(Scope, &str, Command)] = &[
-    (Scope::Global, "q", Command::Quit),
-    (Scope::Global, "ctrl-c", Command::Quit),
-    (Scope::Global, ":", Command::Palette),
-    (Scope::Global, "?", Command::Help),
-    (Scope::Global, "esc", Command::Back),
-    (Scope::Table, "/", Command::Filter),
-    (Scope::Table, "up", Command::Up),
-    (Scope::Table, "k", Command::Up),
-    (Scope::Table, "down", Command::Down),
-    (Scope::Table, "j", Command::Down),
-    (Scope::Table, "pgup", Command::PageUp),
-    (Scope::Table, "ctrl-u", Command::PageUp),
-    (Scope::Table, "pgdn", Command::PageDown),
-    (Scope::Table, "ctrl-f", Command::PageDown),
-    (Scope::Table, "home", Command::Top),
-    (Scope::Table, "g g", Command::Top),
-    (Scope::Table, "end", Command::Bottom),
-    (Scope::Table, "G", Command::Bottom),
-    (Scope::Table, "s", Command::SortNext),
-    (Scope::Table, "S", Command::SortPrev),
-    (Scope::Table, "r", Command::SortReverse),
-    (Scope::Fleet, "enter", Command::Open),
-    (Scope::Fleet, "space", Command::ToggleSelect),
-    (Scope::Fleet, "R", Command::RunOnNodes),
-    (Scope::Fleet, "ctrl-d", Command::DeregisterNode),
-    (Scope::Node, "up", Command::Up),
-    (Scope::Node, "k", Command::Up),
-    (Scope::Node, "down", Command::Down),
-    (Scope::Node, "j", Command::Down),
-    (Scope::Node, "ctrl-d", Command::DeregisterNode),
-    (Scope::Node, "R", Command::RunOnNodes),
-    (Scope::Activations, "ctrl-d", Command::DeleteActivation),
-    (Scope::Parameters, "enter", Command::Open),
-    (Scope::Parameters, "n", Command::NewParameter),
-    (Scope::Parameters, "tab", Command::ToggleFocus),
-    (Scope::Parameter, "e", Command::EditParameter),
-    (Scope::Parameters, "ctrl-d", Command::DeleteParameter),
-    (Scope::Parameter, "v", Command::RevealValue),
-    (Scope::Parameter, "l", Command::AddLabel),
-    (Scope::Parameter, "d", Command::DiffVersion),
-    (Scope::Parameter, "j", Command::Down),
-    (Scope::Parameter, "k", Command::Up),
-    (Scope::Parameter, "down", Command::Down),
-    (Scope::Parameter, "up", Command::Up),
-    (Scope::Parameter, "ctrl-d", Command::DeleteParameter),
-    (Scope::Commands, "enter", Command::Open),
-    (Scope::Commands, "n", Command::NewCommand),
-    (Scope::Commands, "r", Command::RerunCommand),
-    (Scope::Commands, "ctrl-x", Command::CancelCommand),
-    (Scope::Commands, "]", Command::NextPage),
-    (Scope::Commands, "[", Command::PrevPage),
-    (Scope::Command, "enter", Command::Open),
-    (Scope::Command, "n", Command::NewCommand),
-    (Scope::Command, "r", Command::RerunCommand),
-    (Scope::Command, "ctrl-x", Command::CancelCommand),
-    (Scope::Output, "up", Command::Up),
-    (Scope::Output, "k", Command::Up),
-    (Scope::Output, "down", Command::Down),
-    (Scope::Output, "j", Command::Down),
-    (Scope::Output, "pgup", Command::PageUp),
-    (Scope::Output, "ctrl-u", Command::PageUp),
-    (Scope::Output, "pgdn", Command::PageDown),
-    (Scope::Output, "ctrl-f", Command::PageDown),
-    (Scope::Output, "space", Command::PageDown),
-    (Scope::Output, "home", Command::Top),
-    (Scope::Output, "g g", Command::Top),
-    (Scope::Output, "end", Command::Bottom),
-    (Scope::Output, "G", Command::Bottom),
-    (Scope::Documents, "enter", Command::Open),
-    (Scope::Documents, "R", Command::RunDocument),
-    (Scope::Document, "up", Command::Up),
-    (Scope::Document, "k", Command::Up),
-    (Scope::Document, "down", Command::Down),
-    (Scope::Document, "j", Command::Down),
-    (Scope::Document, "pgup", Command::PageUp),
-    (Scope::Document, "ctrl-u", Command::PageUp),
-    (Scope::Document, "pgdn", Command::PageDown),
-    (Scope::Document, "ctrl-f", Command::PageDown),
-    (Scope::Document, "home", Command::Top),
-    (Scope::Document, "g g", Command::Top),
-    (Scope::Document, "end", Command::Bottom),
-    (Scope::Document, "G", Command::Bottom),
-    (Scope::Document, "v", Command::NextVersion),
-    (Scope::Document, "]", Command::NextVersion),
-    (Scope::Document, "[", Command::PrevVersion),
-    (Scope::Document, "y", Command::ToggleFormat),
-    (Scope::Document, "R", Command::RunDocument),
-    (Scope::Patch, "enter", Command::Open),
-    (Scope::Patch, "tab", Command::SwitchList),
-    (Scope::Patch, "s", Command::ScanPatches),
-    (Scope::Patch, "i", Command::InstallPatches),
-    (Scope::Patch, "o", Command::SortNext),
-    (Scope::Patch, "n", Command::NewBaseline),
-    (Scope::Patch, "D", Command::SetDefaultBaseline),
-    (Scope::Patch, "ctrl-d", Command::DeleteBaseline),
-    (Scope::Baseline, "space", Command::TogglePatch),
-    (Scope::Baseline, "v", Command::SelectPatchesBy),
-    (Scope::Baseline, "a", Command::ApprovePatches),
-    (Scope::Baseline, "x", Command::RejectPatches),
-    (Scope::Baseline, "s", Command::ScanPatches),
-    (Scope::Baseline, "i", Command::InstallPatches),
-    (Scope::Baseline, "o", Command::SortNext),
-    (Scope::Compliance, "enter", Command::Open),
+/// The shared commands for moving and looking, first in the help.
+const MOVING: &[Command] = &[
+    Command::UP,
+    Command::DOWN,
+    Command::PAGE_UP,
+    Command::PAGE_DOWN,
+    Command::TOP,
+    Command::BOTTOM,
+    Command::NEXT_PAGE,
+    Command::PREV_PAGE,
+    Command::OPEN,
+    Command::FILTER,
+    Command::SORT_NEXT,
+    Command::SORT_PREV,
+    Command::SORT_REVERSE,
+];
+
+/// The shared commands for leaving, last in the help.
+const LEAVING: &[Command] = &[
+    Command::PALETTE,
+    Command::HELP,
+    Command::BACK,
+    Command::QUIT,
+];
+
+/// One pane's keys, declared in its folder: its scopes, its own commands
+/// in the help's order, its default bindings, and the commands worth a
+/// place in its footer around the shared ones.
+#[derive(Debug)]
+pub struct PaneKeys {
+    pub scopes: &'static [Scope],
+    pub commands: &'static [Command],
+    pub bindings: &'static [(Scope, &'static str, Command)],
+    /// In the footer after `open`, before filtering and sorting.
+    pub footer: &'static [Command],
+    /// In the footer after sorting, before `back`.
+    pub footer_after: &'static [Command],
+}
+
+/// Every pane's keys, in the palette's order.
+fn tables() -> impl Iterator<Item = &'static PaneKeys> {
+    crate::panes::KEY_TABLES.iter().copied()
+}
+
+/// The bindings every pane shares. With each pane's, `config.example.toml`
+/// writes out exactly the built-in bindings (a test checks it).
+pub const SHARED_BINDINGS: &[(Scope, &str, Command)] = &[
+    (Scope::GLOBAL, "q", Command::QUIT),
+    (Scope::GLOBAL, "ctrl-c", Command::QUIT),
+    (Scope::GLOBAL, ":", Command::PALETTE),
+    (Scope::GLOBAL, "?", Command::HELP),
+    (Scope::GLOBAL, "esc", Command::BACK),
+    (Scope::TABLE, "/", Command::FILTER),
+    (Scope::TABLE, "up", Command::UP),
+    (Scope::TABLE, "k", Command::UP),
+    (Scope::TABLE, "down", Command::DOWN),
+    (Scope::TABLE, "j", Command::DOWN),
+    (Scope::TABLE, "pgup", Command::PAGE_UP),
+    (Scope::TABLE, "ctrl-u", Command::PAGE_UP),
+    (Scope::TABLE, "pgdn", Command::PAGE_DOWN),
+    (Scope::TABLE, "ctrl-f", Command::PAGE_DOWN),
+    (Scope::TABLE, "home", Command::TOP),
+    (Scope::TABLE, "g g", Command::TOP),
+    (Scope::TABLE, "end", Command::BOTTOM),
+    (Scope::TABLE, "G", Command::BOTTOM),
+    (Scope::TABLE, "s", Command::SORT_NEXT),
+    (Scope::TABLE, "S", Command::SORT_PREV),
+    (Scope::TABLE, "r", Command::SORT_REVERSE),
 ];
 
 /// Bindings by scope.
@@ -436,7 +382,8 @@ pub enum Lookup {
 impl Default for KeyMap {
     fn default() -> Self {
         let mut scopes: BTreeMap<Scope, BTreeMap<Chord, Command>> = BTreeMap::new();
-        for (scope, chord, command) in DEFAULT_BINDINGS {
+        let panes = tables().flat_map(|t| t.bindings);
+        for (scope, chord, command) in SHARED_BINDINGS.iter().chain(panes) {
             let chord = Chord::parse(chord).expect("built-in chords parse");
             scopes.entry(*scope).or_default().insert(chord, *command);
         }
@@ -455,7 +402,7 @@ impl KeyMap {
             let scope = Scope::parse(scope_name).ok_or_else(|| {
                 format!(
                     "[keys.{scope_name}] is not a key scope; use one of {}",
-                    Scope::ALL.map(Scope::name).join(", ")
+                    Scope::all().map(Scope::name).collect::<Vec<_>>().join(", ")
                 )
             })?;
             for (chord_text, command_name) in table {
@@ -470,8 +417,7 @@ impl KeyMap {
                     format!(
                         "keys.{scope_name}.\"{chord_text}\": '{command_name}' is not an action; \
                          use one of {}",
-                        Command::ALL
-                            .iter()
+                        Command::all()
                             .map(|c| c.name())
                             .collect::<Vec<_>>()
                             .join(", ")
@@ -595,6 +541,34 @@ mod tests {
     }
 
     #[test]
+    fn each_command_and_scope_has_a_name_of_its_own() {
+        let mut names: Vec<&str> = Command::all().map(Command::name).collect();
+        let n = names.len();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), n, "a command name is used twice");
+        let mut scopes: Vec<&str> = Scope::all().map(Scope::name).collect();
+        let n = scopes.len();
+        scopes.sort_unstable();
+        scopes.dedup();
+        assert_eq!(scopes.len(), n, "a scope name is used twice");
+    }
+
+    #[test]
+    fn every_binding_is_of_a_declared_scope_and_command() {
+        for (scope, chord, command) in KeyMap::default().to_table().iter().flat_map(|(s, t)| {
+            t.iter()
+                .map(move |(c, cmd)| (s.clone(), c.clone(), cmd.clone()))
+        }) {
+            assert!(Scope::parse(&scope).is_some(), "[keys.{scope}]");
+            assert!(
+                Command::parse(&command).is_some(),
+                "{scope} {chord} {command}"
+            );
+        }
+    }
+
+    #[test]
     fn built_in_bindings_have_no_conflicts() {
         assert_eq!(KeyMap::default().conflicts(), Vec::<String>::new());
     }
@@ -603,9 +577,13 @@ mod tests {
     fn chords_wait_for_their_second_key() {
         let map = KeyMap::default();
         let g = Key::parse("g").unwrap();
-        let scopes = [Scope::Fleet, Scope::Table, Scope::Global];
+        let scopes = [
+            crate::panes::fleet::keys::FLEET,
+            Scope::TABLE,
+            Scope::GLOBAL,
+        ];
         assert_eq!(map.lookup(&scopes, &[g]), Lookup::Pending);
-        assert_eq!(map.lookup(&scopes, &[g, g]), Lookup::Command(Command::Top));
+        assert_eq!(map.lookup(&scopes, &[g, g]), Lookup::Command(Command::TOP));
         assert_eq!(
             map.lookup(&scopes, &[Key::parse("x").unwrap()]),
             Lookup::Unbound
@@ -624,12 +602,12 @@ mod tests {
         map.merge(&user("fleet", "x", "deregister_node")).unwrap();
         let x = Key::parse("x").unwrap();
         assert_eq!(
-            map.lookup(&[Scope::Fleet], &[x]),
-            Lookup::Command(Command::DeregisterNode)
+            map.lookup(&[crate::panes::fleet::keys::FLEET], &[x]),
+            Lookup::Command(crate::panes::fleet::keys::DEREGISTER_NODE)
         );
         map.merge(&user("global", "q", "none")).unwrap();
         assert_eq!(
-            map.lookup(&[Scope::Global], &[Key::parse("q").unwrap()]),
+            map.lookup(&[Scope::GLOBAL], &[Key::parse("q").unwrap()]),
             Lookup::Unbound
         );
 

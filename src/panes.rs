@@ -25,7 +25,7 @@ use sysman_api::Timestamp;
 use sysman_api::events::Event;
 
 use crate::app::Dialog;
-use crate::keys::{Command, Scope};
+use crate::keys::{Command, PaneKeys, Scope};
 use crate::request::{Cx, Loads};
 use crate::table::TableView;
 use crate::theme::Theme;
@@ -117,12 +117,12 @@ pub trait Pane: Any {
 }
 
 /// Declares the panes once: [`PaneId`] with each pane's title, palette
-/// names and key scope, and [`Panes`], which holds them. The first is the
+/// names and keys, and [`Panes`], which holds them. The first is the
 /// Fleet pane, which the others may read (node names, selections).
 macro_rules! panes {
     (
-        $fid:ident => $ffield:ident: $fty:ty, $ftitle:literal, [$($falias:literal),+], $fscope:ident;
-        $($id:ident => $field:ident: $ty:ty, $title:literal, [$($alias:literal),+], $scope:ident;)+
+        $fid:ident => $ffield:ident: $fty:ty, $ftitle:literal, [$($falias:literal),+];
+        $($id:ident => $field:ident: $ty:ty, $title:literal, [$($alias:literal),+];)+
     ) => {
         /// The panes that exist, in the palette's order.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -149,13 +149,22 @@ macro_rules! panes {
                 }
             }
 
+            /// The scope of the pane's first view, for the palette's hints.
             pub fn scope(self) -> Scope {
+                self.keys().scopes[0]
+            }
+
+            /// The pane's keys, declared in its folder.
+            pub fn keys(self) -> &'static PaneKeys {
                 match self {
-                    PaneId::$fid => Scope::$fscope,
-                    $(PaneId::$id => Scope::$scope,)+
+                    PaneId::$fid => &$ffield::keys::KEYS,
+                    $(PaneId::$id => &$field::keys::KEYS,)+
                 }
             }
         }
+
+        /// Every pane's keys, in the palette's order.
+        pub const KEY_TABLES: &[&PaneKeys] = &[&$ffield::keys::KEYS, $(&$field::keys::KEYS,)+];
 
         /// Every pane of the console, one field each.
         #[derive(Default)]
@@ -192,13 +201,13 @@ macro_rules! panes {
 }
 
 panes! {
-    Fleet => fleet: fleet::FleetPane, "Fleet", ["fleet", "nodes", "fm", "fleet-manager", "instances"], Fleet;
-    Activations => activations: activations::ActivationsPane, "Activations", ["activations", "act", "hybrid"], Activations;
-    Parameters => parameters: parameters::ParametersPane, "Parameters", ["params", "parameters", "ps", "parameter-store"], Parameters;
-    RunCommand => run_command: run_command::RunCommandPane, "Run Command", ["run", "commands", "rc", "run-command"], Commands;
-    Documents => documents: documents::DocumentsPane, "Documents", ["docs", "documents"], Documents;
-    Patch => patch: patch::PatchPane, "Patch Manager", ["patch", "patches", "pm", "patch-manager", "baselines"], Patch;
-    Compliance => compliance: compliance::CompliancePane, "Compliance", ["compliance", "comp"], Compliance;
+    Fleet => fleet: fleet::FleetPane, "Fleet", ["fleet", "nodes", "fm", "fleet-manager", "instances"];
+    Activations => activations: activations::ActivationsPane, "Activations", ["activations", "act", "hybrid"];
+    Parameters => parameters: parameters::ParametersPane, "Parameters", ["params", "parameters", "ps", "parameter-store"];
+    RunCommand => run_command: run_command::RunCommandPane, "Run Command", ["run", "commands", "rc", "run-command"];
+    Documents => documents: documents::DocumentsPane, "Documents", ["docs", "documents"];
+    Patch => patch: patch::PatchPane, "Patch Manager", ["patch", "patches", "pm", "patch-manager", "baselines"];
+    Compliance => compliance: compliance::CompliancePane, "Compliance", ["compliance", "comp"];
 }
 
 impl fmt::Display for PaneId {

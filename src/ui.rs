@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use crate::app::{App, Layer};
-use crate::keys::Command;
+use crate::keys::{Command, PaneKeys};
 use crate::theme::Theme;
 
 struct Areas {
@@ -133,75 +133,16 @@ fn render_filter(frame: &mut Frame, app: &App, area: Rect) {
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
-/// Commands worth a place in the footer, in this order.
-const FOOTER: [Command; 31] = [
-    Command::Open,
-    Command::ApprovePatches,
-    Command::RejectPatches,
-    Command::TogglePatch,
-    Command::SelectPatchesBy,
-    Command::ScanPatches,
-    Command::InstallPatches,
-    Command::SwitchList,
-    Command::RunDocument,
-    Command::ToggleFormat,
-    Command::NextVersion,
-    Command::NewCommand,
-    Command::RerunCommand,
-    Command::CancelCommand,
-    Command::NextPage,
-    Command::RevealValue,
-    Command::ToggleFocus,
-    Command::AddLabel,
-    Command::DiffVersion,
-    Command::Filter,
-    Command::SortNext,
-    Command::SortReverse,
-    Command::DeregisterNode,
-    Command::DeleteActivation,
-    Command::DeleteParameter,
-    Command::Back,
-    Command::Palette,
-    Command::ToggleSelect,
-    Command::RunOnNodes,
-    Command::Help,
-    Command::Quit,
-];
-
-fn footer_label(command: Command) -> &'static str {
-    match command {
-        Command::Open => "details",
-        Command::Filter => "filter",
-        Command::SortNext => "sort",
-        Command::SortReverse => "reverse",
-        Command::DeregisterNode => "deregister",
-        Command::DeleteActivation | Command::DeleteParameter => "delete",
-        Command::RevealValue => "reveal",
-        Command::AddLabel => "label",
-        Command::ToggleFocus => "tree",
-        Command::DiffVersion => "diff",
-        Command::NewCommand => "run",
-        Command::RerunCommand => "rerun",
-        Command::CancelCommand => "cancel",
-        Command::ToggleSelect => "select",
-        Command::RunOnNodes => "run",
-        Command::RunDocument => "run",
-        Command::NextVersion => "version",
-        Command::ToggleFormat => "json/yaml",
-        Command::ApprovePatches => "approve",
-        Command::RejectPatches => "reject",
-        Command::TogglePatch => "select",
-        Command::SelectPatchesBy => "select by",
-        Command::ScanPatches => "scan",
-        Command::InstallPatches => "install",
-        Command::SwitchList => "groups",
-        Command::NextPage => "next page",
-        Command::Back => "back",
-        Command::Palette => "panes",
-        Command::Help => "help",
-        Command::Quit => "quit",
-        other => other.name(),
-    }
+/// Commands worth a place in the footer, in this order: opening, the
+/// pane's own, filtering and sorting, the pane's removals, leaving.
+fn footer(keys: &PaneKeys) -> impl Iterator<Item = Command> + '_ {
+    [Command::OPEN]
+        .iter()
+        .chain(keys.footer)
+        .chain(&[Command::FILTER, Command::SORT_NEXT, Command::SORT_REVERSE])
+        .chain(keys.footer_after)
+        .chain(&[Command::BACK, Command::PALETTE, Command::QUIT])
+        .copied()
 }
 
 fn render_footer(frame: &mut Frame, app: &App, area: Rect) {
@@ -227,21 +168,17 @@ fn render_footer(frame: &mut Frame, app: &App, area: Rect) {
             .filter(|(_, c)| *c == command)
             .map(|(chord, _)| chord.to_string())
             .min_by_key(|text| text.len())
-            .map(|chord| (chord, footer_label(command)))
+            .map(|chord| (chord, command.hint()))
     };
     // Help always shows, last: it lists whatever did not fit.
-    let help = hint(Command::Help);
+    let help = hint(Command::HELP);
     let mut room = usize::from(area.width);
     room -= help.as_ref().map_or(0, |(c, l)| c.len() + l.len() + 3);
     if app.readonly {
         room = room.saturating_sub(11);
     }
     let mut spans = Vec::new();
-    for (chord, label) in FOOTER
-        .into_iter()
-        .filter(|c| *c != Command::Help)
-        .filter_map(hint)
-    {
+    for (chord, label) in footer(app.pane.keys()).filter_map(hint) {
         let width = chord.chars().count() + label.len() + 3;
         if width > room {
             continue;
@@ -349,9 +286,8 @@ fn render_help(frame: &mut Frame, app: &App, area: Rect) {
     let bindings = app.visible_bindings();
     // One line per command, with every key bound to it, in the order
     // commands are declared (moving, then acting, then leaving).
-    let rows: Vec<(String, Command)> = Command::ALL
-        .iter()
-        .filter_map(|&command| {
+    let rows: Vec<(String, Command)> = Command::all()
+        .filter_map(|command| {
             let chords: Vec<String> = bindings
                 .iter()
                 .filter(|(_, c)| *c == command)

@@ -129,77 +129,117 @@ const VIEWS: &[View] = &[
     View {
         name: "fleet",
         path: &[],
-        scopes: &[Scope::Fleet, Scope::Table, Scope::Global],
+        scopes: &[
+            sysman::panes::fleet::keys::FLEET,
+            Scope::TABLE,
+            Scope::GLOBAL,
+        ],
     },
     View {
         name: "node",
         path: &["enter"],
-        scopes: &[Scope::Node, Scope::Global],
+        scopes: &[sysman::panes::fleet::keys::NODE, Scope::GLOBAL],
     },
     View {
         name: "activations",
         path: &[":activations"],
-        scopes: &[Scope::Activations, Scope::Table, Scope::Global],
+        scopes: &[
+            sysman::panes::activations::keys::ACTIVATIONS,
+            Scope::TABLE,
+            Scope::GLOBAL,
+        ],
     },
     View {
         name: "parameters",
         path: &[":params"],
-        scopes: &[Scope::Parameters, Scope::Table, Scope::Global],
+        scopes: &[
+            sysman::panes::parameters::keys::PARAMETERS,
+            Scope::TABLE,
+            Scope::GLOBAL,
+        ],
     },
     View {
         name: "parameter",
         path: &[":params", "enter"],
-        scopes: &[Scope::Parameter, Scope::Global],
+        scopes: &[sysman::panes::parameters::keys::PARAMETER, Scope::GLOBAL],
     },
     View {
         name: "run history",
         path: &[":run"],
-        scopes: &[Scope::Commands, Scope::Table, Scope::Global],
+        scopes: &[
+            sysman::panes::run_command::keys::COMMANDS,
+            Scope::TABLE,
+            Scope::GLOBAL,
+        ],
     },
     View {
         name: "command",
         path: &[":run", "enter"],
-        scopes: &[Scope::Command, Scope::Table, Scope::Global],
+        scopes: &[
+            sysman::panes::run_command::keys::COMMAND,
+            Scope::TABLE,
+            Scope::GLOBAL,
+        ],
     },
     View {
         name: "output",
         path: &[":run", "enter", "enter"],
-        scopes: &[Scope::Output, Scope::Global],
+        scopes: &[sysman::panes::run_command::keys::OUTPUT, Scope::GLOBAL],
     },
     View {
         name: "documents",
         path: &[":docs"],
-        scopes: &[Scope::Documents, Scope::Table, Scope::Global],
+        scopes: &[
+            sysman::panes::documents::keys::DOCUMENTS,
+            Scope::TABLE,
+            Scope::GLOBAL,
+        ],
     },
     View {
         name: "document",
         path: &[":docs", "enter"],
-        scopes: &[Scope::Document, Scope::Global],
+        scopes: &[sysman::panes::documents::keys::DOCUMENT, Scope::GLOBAL],
     },
     View {
         name: "baselines",
         path: &[":patch"],
-        scopes: &[Scope::Patch, Scope::Table, Scope::Global],
+        scopes: &[
+            sysman::panes::patch::keys::PATCH,
+            Scope::TABLE,
+            Scope::GLOBAL,
+        ],
     },
     View {
         name: "patch groups",
         path: &[":patch", "tab"],
-        scopes: &[Scope::Patch, Scope::Table, Scope::Global],
+        scopes: &[
+            sysman::panes::patch::keys::PATCH,
+            Scope::TABLE,
+            Scope::GLOBAL,
+        ],
     },
     View {
         name: "baseline",
         path: &[":patch", "enter"],
-        scopes: &[Scope::Baseline, Scope::Table, Scope::Global],
+        scopes: &[
+            sysman::panes::patch::keys::BASELINE,
+            Scope::TABLE,
+            Scope::GLOBAL,
+        ],
     },
     View {
         name: "compliance",
         path: &[":compliance"],
-        scopes: &[Scope::Compliance, Scope::Table, Scope::Global],
+        scopes: &[
+            sysman::panes::compliance::keys::COMPLIANCE,
+            Scope::TABLE,
+            Scope::GLOBAL,
+        ],
     },
     View {
         name: "compliance node",
         path: &[":compliance", "enter"],
-        scopes: &[Scope::Table, Scope::Global],
+        scopes: &[Scope::TABLE, Scope::GLOBAL],
     },
 ];
 
@@ -433,7 +473,7 @@ async fn walk(fx: &Fixture, readonly: bool) -> Vec<Press> {
         let (app, _) = console_at(fx, view, readonly).await;
         let shown = app.visible_bindings();
         for (chord, command) in app.keymap.bindings(&app.scopes()) {
-            if command == Command::Quit {
+            if command == Command::QUIT {
                 continue;
             }
             let (mut app, mut events) = console_at(fx, view, readonly).await;

@@ -1,6 +1,8 @@
 //! Hybrid activations: the codes agents register with, and how far each
 //! is used up.
 
+pub mod keys;
+
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::Style;
@@ -184,7 +186,7 @@ impl Paged for DescribeActivations {
 
 impl Pane for ActivationsPane {
     fn scopes(&self) -> Vec<Scope> {
-        vec![Scope::Activations, Scope::Table]
+        vec![keys::ACTIVATIONS, Scope::TABLE]
     }
 
     fn table(&self) -> &TableView {
@@ -201,7 +203,7 @@ impl Pane for ActivationsPane {
 
     fn handle(&mut self, command: Command, cx: &mut Cx) -> Handled {
         match command {
-            Command::DeleteActivation => self.confirm_delete(cx),
+            keys::DELETE_ACTIVATION => self.confirm_delete(cx),
             _ => return Handled::No,
         }
         Handled::Yes

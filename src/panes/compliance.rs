@@ -3,6 +3,7 @@
 //! then every non-compliant node, worst first. A node opens into its
 //! compliance items.
 
+pub mod keys;
 pub mod node;
 mod update;
 

@@ -16,6 +16,7 @@ use crate::filter;
 use crate::table::TableView;
 use crate::theme::Theme;
 
+pub mod keys;
 mod update;
 
 pub const COLUMNS: [&str; 7] = [

@@ -18,6 +18,7 @@ use crate::filter;
 use crate::table::TableView;
 use crate::theme::Theme;
 
+pub mod keys;
 mod update;
 
 /// Columns: title, minimum width, priority (lower stays longer on narrow

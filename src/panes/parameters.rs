@@ -19,6 +19,7 @@ use crate::table::TableView;
 use crate::theme::Theme;
 
 pub mod form;
+pub mod keys;
 pub mod label;
 pub mod tree;
 mod update;

@@ -7,6 +7,7 @@
 //! (details, response code, timings) that the app coalesces, so 100,000
 //! events never become 100,000 backend calls.
 
+pub mod keys;
 pub mod output;
 pub mod send;
 mod update;

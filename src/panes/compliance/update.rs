@@ -2,6 +2,7 @@
 //! nodes, loaded the first time the pane is shown; a node's items; and
 //! reloads (coalesced, at the next flush) when compliance changes.
 
+use super::keys;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use sysman_api::compliance::{
@@ -153,8 +154,8 @@ impl CompliancePane {
 impl Pane for CompliancePane {
     fn scopes(&self) -> Vec<Scope> {
         match self.node {
-            Some(_) => vec![Scope::Table],
-            None => vec![Scope::Compliance, Scope::Table],
+            Some(_) => vec![Scope::TABLE],
+            None => vec![keys::COMPLIANCE, Scope::TABLE],
         }
     }
 
@@ -181,10 +182,10 @@ impl Pane for CompliancePane {
 
     fn handle(&mut self, command: Command, cx: &mut Cx) -> Handled {
         match command {
-            Command::Back if self.table().filter.is_empty() && self.node.is_some() => {
+            Command::BACK if self.table().filter.is_empty() && self.node.is_some() => {
                 self.node = None;
             }
-            Command::Open => self.open(cx),
+            Command::OPEN => self.open(cx),
             _ => return Handled::No,
         }
         Handled::Yes

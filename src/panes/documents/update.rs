@@ -2,6 +2,7 @@
 //! is shown; a document's description, versions and content; and reloads
 //! (coalesced, at the next flush) when documents change.
 
+use super::keys;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use sysman_api::documents::{
@@ -168,11 +169,11 @@ impl DocumentsPane {
         };
         let page = d.page as isize;
         match command {
-            Command::Up => d.scroll_by(-1),
-            Command::Down => d.scroll_by(1),
-            Command::PageUp => d.scroll_by(-page),
-            Command::PageDown => d.scroll_by(page),
-            Command::Top => d.scroll = 0,
+            Command::UP => d.scroll_by(-1),
+            Command::DOWN => d.scroll_by(1),
+            Command::PAGE_UP => d.scroll_by(-page),
+            Command::PAGE_DOWN => d.scroll_by(page),
+            Command::TOP => d.scroll = 0,
             _ => d.bottom(),
         }
         Handled::Yes
@@ -229,8 +230,8 @@ impl DocumentsPane {
 impl Pane for DocumentsPane {
     fn scopes(&self) -> Vec<Scope> {
         match self.detail {
-            Some(_) => vec![Scope::Document],
-            None => vec![Scope::Documents, Scope::Table],
+            Some(_) => vec![keys::DOCUMENT],
+            None => vec![keys::DOCUMENTS, Scope::TABLE],
         }
     }
 
@@ -255,19 +256,19 @@ impl Pane for DocumentsPane {
 
     fn handle(&mut self, command: Command, cx: &mut Cx) -> Handled {
         match command {
-            Command::Up
-            | Command::Down
-            | Command::PageUp
-            | Command::PageDown
-            | Command::Top
-            | Command::Bottom => return self.scroll(command),
-            Command::Back if self.detail.is_some() => self.detail = None,
-            Command::Open => self.open(cx),
-            Command::NextVersion | Command::PrevVersion => {
-                self.step_version(command == Command::NextVersion, cx)
+            Command::UP
+            | Command::DOWN
+            | Command::PAGE_UP
+            | Command::PAGE_DOWN
+            | Command::TOP
+            | Command::BOTTOM => return self.scroll(command),
+            Command::BACK if self.detail.is_some() => self.detail = None,
+            Command::OPEN => self.open(cx),
+            keys::NEXT_VERSION | keys::PREV_VERSION => {
+                self.step_version(command == keys::NEXT_VERSION, cx)
             }
-            Command::ToggleFormat => self.toggle_format(cx),
-            Command::RunDocument => self.run_document(cx),
+            keys::TOGGLE_FORMAT => self.toggle_format(cx),
+            keys::RUN_DOCUMENT => self.run_document(cx),
             _ => return Handled::No,
         }
         Handled::Yes

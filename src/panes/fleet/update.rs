@@ -2,6 +2,7 @@
 //! events seen meanwhile replayed on top), the node view, marks, running a
 //! command on nodes and deregistering.
 
+use super::keys;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use sysman_api::events::Event;
@@ -126,8 +127,8 @@ impl Paged for ListNodes {
 impl Pane for FleetPane {
     fn scopes(&self) -> Vec<Scope> {
         match self.view {
-            FleetView::Table => vec![Scope::Fleet, Scope::Table],
-            FleetView::Node { .. } => vec![Scope::Node],
+            FleetView::Table => vec![keys::FLEET, Scope::TABLE],
+            FleetView::Node { .. } => vec![keys::NODE],
         }
     }
 
@@ -149,16 +150,16 @@ impl Pane for FleetPane {
 
     fn handle(&mut self, command: Command, cx: &mut Cx) -> Handled {
         match (command, &mut self.view) {
-            (Command::Up, FleetView::Node { scroll, .. }) => *scroll = scroll.saturating_sub(1),
+            (Command::UP, FleetView::Node { scroll, .. }) => *scroll = scroll.saturating_sub(1),
             (
-                Command::Down | Command::PageUp | Command::PageDown,
+                Command::DOWN | Command::PAGE_UP | Command::PAGE_DOWN,
                 FleetView::Node { scroll, .. },
             ) => *scroll = scroll.saturating_add(1).min(64),
-            (Command::Back, _) => return self.back(cx),
-            (Command::Open, _) => self.open(),
-            (Command::DeregisterNode, _) => self.confirm_deregister(cx),
-            (Command::ToggleSelect, _) => self.toggle_mark(),
-            (Command::RunOnNodes, _) => self.run_on_nodes(cx),
+            (Command::BACK, _) => return self.back(cx),
+            (Command::OPEN, _) => self.open(),
+            (keys::DEREGISTER_NODE, _) => self.confirm_deregister(cx),
+            (keys::TOGGLE_SELECT, _) => self.toggle_mark(),
+            (keys::RUN_ON_NODES, _) => self.run_on_nodes(cx),
             _ => return Handled::No,
         }
         Handled::Yes

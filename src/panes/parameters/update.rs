@@ -2,6 +2,7 @@
 //! form and the label prompt), the backend calls behind them and the
 //! change events it follows.
 
+use super::keys;
 use ratatui::Frame;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::layout::Rect;
@@ -230,7 +231,7 @@ impl ParametersPane {
     }
 
     fn move_by(&mut self, command: Command) -> Handled {
-        let delta = if command == Command::Up { -1 } else { 1 };
+        let delta = if command == Command::UP { -1 } else { 1 };
         match &mut self.view {
             ParametersView::Table if self.tree_focus => {
                 self.tree.move_by(delta);
@@ -360,8 +361,8 @@ fn report(result: Result<String, ApiError>, cx: &mut Cx) {
 impl Pane for ParametersPane {
     fn scopes(&self) -> Vec<Scope> {
         match self.view {
-            ParametersView::Table => vec![Scope::Parameters, Scope::Table],
-            ParametersView::Detail(_) => vec![Scope::Parameter],
+            ParametersView::Table => vec![keys::PARAMETERS, Scope::TABLE],
+            ParametersView::Detail(_) => vec![keys::PARAMETER],
         }
     }
 
@@ -383,18 +384,18 @@ impl Pane for ParametersPane {
 
     fn handle(&mut self, command: Command, cx: &mut Cx) -> Handled {
         match command {
-            Command::Up | Command::Down | Command::PageUp | Command::PageDown => {
+            Command::UP | Command::DOWN | Command::PAGE_UP | Command::PAGE_DOWN => {
                 return self.move_by(command);
             }
-            Command::Back => return self.back(),
-            Command::Open => self.open(cx),
-            Command::DeleteParameter => self.confirm_delete(cx),
-            Command::NewParameter => cx.open(ParamForm::new()),
-            Command::ToggleFocus => self.tree_focus = !self.tree_focus,
-            Command::EditParameter => self.edit(cx),
-            Command::AddLabel => self.ask_label(cx),
-            Command::DiffVersion => self.diff(cx),
-            Command::RevealValue => self.reveal(cx),
+            Command::BACK => return self.back(),
+            Command::OPEN => self.open(cx),
+            keys::DELETE_PARAMETER => self.confirm_delete(cx),
+            keys::NEW_PARAMETER => cx.open(ParamForm::new()),
+            keys::TOGGLE_FOCUS => self.tree_focus = !self.tree_focus,
+            keys::EDIT_PARAMETER => self.edit(cx),
+            keys::ADD_LABEL => self.ask_label(cx),
+            keys::DIFF_VERSION => self.diff(cx),
+            keys::REVEAL_VALUE => self.reveal(cx),
             _ => return Handled::No,
         }
         Handled::Yes

@@ -7,6 +7,7 @@
 //! marks into at most one request of each kind, so a scan of 100,000 nodes
 //! costs a few reloads a second, not one per node.
 
+use super::keys;
 use std::collections::BTreeMap;
 
 use ratatui::Frame;
@@ -533,8 +534,8 @@ impl PatchPane {
 impl Pane for PatchPane {
     fn scopes(&self) -> Vec<Scope> {
         match self.matrix {
-            Some(_) => vec![Scope::Baseline, Scope::Table],
-            None => vec![Scope::Patch, Scope::Table],
+            Some(_) => vec![keys::BASELINE, Scope::TABLE],
+            None => vec![keys::PATCH, Scope::TABLE],
         }
     }
 
@@ -564,24 +565,24 @@ impl Pane for PatchPane {
 
     fn handle(&mut self, command: Command, cx: &mut Cx) -> Handled {
         match command {
-            Command::Back if self.table().filter.is_empty() && self.matrix.is_some() => {
+            Command::BACK if self.table().filter.is_empty() && self.matrix.is_some() => {
                 self.back_in_matrix(cx)
             }
-            Command::Open => self.open(cx),
-            Command::SwitchList => self.switch_list(),
-            Command::TogglePatch => {
+            Command::OPEN => self.open(cx),
+            keys::SWITCH_LIST => self.switch_list(),
+            keys::TOGGLE_PATCH => {
                 if let Some(m) = &mut self.matrix {
                     m.toggle();
                 }
             }
-            Command::SelectPatchesBy => self.open_select_by(cx),
-            Command::ApprovePatches => self.preview_approval(Verdict::Approve, cx),
-            Command::RejectPatches => self.preview_approval(Verdict::Reject, cx),
-            Command::ScanPatches => self.patch_now("Scan", cx),
-            Command::InstallPatches => self.patch_now("Install", cx),
-            Command::NewBaseline => self.new_baseline(cx),
-            Command::SetDefaultBaseline => self.confirm_default(cx),
-            Command::DeleteBaseline => self.confirm_delete(cx),
+            keys::SELECT_PATCHES_BY => self.open_select_by(cx),
+            keys::APPROVE_PATCHES => self.preview_approval(Verdict::Approve, cx),
+            keys::REJECT_PATCHES => self.preview_approval(Verdict::Reject, cx),
+            keys::SCAN_PATCHES => self.patch_now("Scan", cx),
+            keys::INSTALL_PATCHES => self.patch_now("Install", cx),
+            keys::NEW_BASELINE => self.new_baseline(cx),
+            keys::SET_DEFAULT_BASELINE => self.confirm_default(cx),
+            keys::DELETE_BASELINE => self.confirm_delete(cx),
             _ => return Handled::No,
         }
         Handled::Yes

@@ -9,6 +9,7 @@
 //! kind, so a command over 100,000 nodes costs a handful of calls a second,
 //! not one per event.
 
+use super::keys;
 use ratatui::Frame;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::layout::Rect;
@@ -240,11 +241,11 @@ impl RunCommandPane {
         };
         let page = output.page as isize;
         match command {
-            Command::Up => output.scroll_by(-1),
-            Command::Down => output.scroll_by(1),
-            Command::PageUp => output.scroll_by(-page),
-            Command::PageDown => output.scroll_by(page),
-            Command::Top => output.top(),
+            Command::UP => output.scroll_by(-1),
+            Command::DOWN => output.scroll_by(1),
+            Command::PAGE_UP => output.scroll_by(-page),
+            Command::PAGE_DOWN => output.scroll_by(page),
+            Command::TOP => output.top(),
             _ => output.bottom(),
         }
         self.fetch_output(cx);
@@ -256,7 +257,7 @@ impl RunCommandPane {
             return;
         }
         match command {
-            Command::NextPage => match self.next_token.clone() {
+            Command::NEXT_PAGE => match self.next_token.clone() {
                 Some(token) => self.pages.push(Some(token)),
                 None => {
                     cx.set_status("this is the last page", false);
@@ -331,7 +332,7 @@ impl RunCommandPane {
             cx.set_status(
                 format!(
                     "read-only console (--readonly): cannot {}",
-                    Command::NewCommand.description()
+                    keys::NEW_COMMAND.description()
                 ),
                 true,
             );
@@ -595,9 +596,9 @@ fn update_reach(form: &mut SendForm, cx: &Cx) {
 impl Pane for RunCommandPane {
     fn scopes(&self) -> Vec<Scope> {
         match self.view() {
-            RunView::History => vec![Scope::Commands, Scope::Table],
-            RunView::Detail => vec![Scope::Command, Scope::Table],
-            RunView::Output => vec![Scope::Output],
+            RunView::History => vec![keys::COMMANDS, Scope::TABLE],
+            RunView::Detail => vec![keys::COMMAND, Scope::TABLE],
+            RunView::Output => vec![keys::OUTPUT],
         }
     }
 
@@ -625,21 +626,21 @@ impl Pane for RunCommandPane {
 
     fn handle(&mut self, command: Command, cx: &mut Cx) -> Handled {
         match command {
-            Command::Up
-            | Command::Down
-            | Command::PageUp
-            | Command::PageDown
-            | Command::Top
-            | Command::Bottom => return self.scroll_output(command, cx),
-            Command::Back if self.output.is_some() => self.output = None,
-            Command::Back if self.detail.is_some() && self.table().filter.is_empty() => {
+            Command::UP
+            | Command::DOWN
+            | Command::PAGE_UP
+            | Command::PAGE_DOWN
+            | Command::TOP
+            | Command::BOTTOM => return self.scroll_output(command, cx),
+            Command::BACK if self.output.is_some() => self.output = None,
+            Command::BACK if self.detail.is_some() && self.table().filter.is_empty() => {
                 self.detail = None
             }
-            Command::NextPage | Command::PrevPage => self.turn_page(command, cx),
-            Command::NewCommand => self.open_new_form(cx),
-            Command::RerunCommand => self.rerun(cx),
-            Command::CancelCommand => self.confirm_cancel(cx),
-            Command::Open => self.open(cx),
+            Command::NEXT_PAGE | Command::PREV_PAGE => self.turn_page(command, cx),
+            keys::NEW_COMMAND => self.open_new_form(cx),
+            keys::RERUN_COMMAND => self.rerun(cx),
+            keys::CANCEL_COMMAND => self.confirm_cancel(cx),
+            Command::OPEN => self.open(cx),
             _ => return Handled::No,
         }
         Handled::Yes
