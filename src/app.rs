@@ -206,14 +206,14 @@ impl App {
         }
     }
 
-    /// Brings derived state (filtered and sorted rows, the visible window)
-    /// up to date; the runtime calls it before drawing.
+    /// Brings the shown pane's derived state (filtered and sorted rows,
+    /// the visible window) up to date; the runtime calls it before
+    /// drawing, and a key's command before it acts. A hidden pane is
+    /// settled when it is shown: until then nobody reads it.
     pub fn settle(&mut self) {
         // Settling needs no context: no Cx is made for it.
         let room = self.room();
-        for &id in PaneId::ALL {
-            self.panes.get_mut(id).settle(&room);
-        }
+        self.panes.get_mut(self.pane).settle(&room);
     }
 
     pub fn set_status(&mut self, text: impl Into<String>, error: bool) {
@@ -471,9 +471,13 @@ impl App {
                 // send many.
                 let room = self.room();
                 for &id in PaneId::ALL.iter().filter(|&&id| id != PaneId::Fleet) {
-                    self.with_pane_in(id, room, |pane, cx| pane.on_event(&event, cx));
+                    if self.panes.get(id).follows(&event) {
+                        self.with_pane_in(id, room, |pane, cx| pane.on_event(&event, cx));
+                    }
                 }
-                self.with_pane_in(PaneId::Fleet, room, |pane, cx| pane.take_event(event, cx));
+                if self.panes.fleet.follows(&event) {
+                    self.with_pane_in(PaneId::Fleet, room, |pane, cx| pane.take_event(event, cx));
+                }
             }
             BackendMsg::Lagged => self.each_pane(|pane, cx| pane.on_lagged(cx)),
         }

@@ -86,7 +86,11 @@ pub trait Pane: Any {
     /// Draws a dialog this pane opened, over the whole screen.
     fn render_dialog(&self, _dialog: &Dialog, _frame: &mut Frame, _area: Rect, _theme: &Theme) {}
 
-    /// A change in the backend.
+    /// Whether the pane acts on `event`: only those that do are handed
+    /// it (a 100,000-node fleet's heartbeats reach the Fleet pane alone).
+    fn follows(&self, event: &Event) -> bool;
+
+    /// A change in the backend the pane follows.
     fn on_event(&mut self, _event: &Event, _cx: &mut Cx) {}
 
     /// A change in the backend, for the pane that sees it last and may

@@ -357,6 +357,9 @@ mod tests {
         fn handle(&mut self, _: Command, _: &mut Cx) -> Handled {
             Handled::No
         }
+        fn follows(&self, _: &sysman_api::events::Event) -> bool {
+            false
+        }
         fn settle(&mut self, _: &Room) {}
         fn render(&self, _: &mut Frame, _: Rect, _: &Theme, _: Timestamp) {}
     }

@@ -209,6 +209,10 @@ impl Pane for ActivationsPane {
         Handled::Yes
     }
 
+    fn follows(&self, event: &Event) -> bool {
+        matches!(event, Event::ActivationsChanged)
+    }
+
     fn on_event(&mut self, event: &Event, cx: &mut Cx) {
         if let Event::ActivationsChanged = event {
             cx.reload(LIST, every_activation(), Self::loaded);

@@ -193,6 +193,10 @@ impl Pane for CompliancePane {
 
     /// A resource's compliance changed: mark the list, and the open node
     /// if it is that one.
+    fn follows(&self, event: &Event) -> bool {
+        matches!(event, Event::ComplianceChanged { .. })
+    }
+
     fn on_event(&mut self, event: &Event, _cx: &mut Cx) {
         if let Event::ComplianceChanged { resource_id, .. } = event {
             self.stale = true;

@@ -276,6 +276,13 @@ impl Pane for DocumentsPane {
 
     /// A document changed: the list, and the open one if it is this one,
     /// reload at the next flush. Events alone call nothing.
+    fn follows(&self, event: &Event) -> bool {
+        matches!(
+            event,
+            Event::DocumentChanged { .. } | Event::DocumentDeleted { .. }
+        )
+    }
+
     fn on_event(&mut self, event: &Event, _cx: &mut Cx) {
         if let Event::DocumentChanged { name } | Event::DocumentDeleted { name } = event {
             self.list_stale = true;

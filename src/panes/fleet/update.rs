@@ -165,6 +165,10 @@ impl Pane for FleetPane {
         Handled::Yes
     }
 
+    fn follows(&self, event: &Event) -> bool {
+        matches!(event, Event::NodeChanged(_) | Event::NodeRemoved { .. })
+    }
+
     fn on_event(&mut self, event: &Event, cx: &mut Cx) {
         self.take_event(event.clone(), cx);
     }

@@ -419,6 +419,15 @@ impl Pane for ParametersPane {
         }
     }
 
+    fn follows(&self, event: &Event) -> bool {
+        matches!(
+            event,
+            Event::ParameterChanged { .. }
+                | Event::ParameterPolicy { .. }
+                | Event::ParameterDeleted { .. }
+        )
+    }
+
     fn on_event(&mut self, event: &Event, cx: &mut Cx) {
         match event {
             Event::ParameterChanged { name } => {

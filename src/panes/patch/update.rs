@@ -613,6 +613,15 @@ impl Pane for PatchPane {
         }
     }
 
+    fn follows(&self, event: &Event) -> bool {
+        matches!(
+            event,
+            Event::PatchBaselineChanged { .. }
+                | Event::PatchBaselineDeleted { .. }
+                | Event::PatchStateChanged { .. }
+        )
+    }
+
     /// Marks what a patch event changes, for the next flush.
     fn on_event(&mut self, event: &Event, cx: &mut Cx) {
         match event {

@@ -666,6 +666,16 @@ impl Pane for RunCommandPane {
         }
     }
 
+    fn follows(&self, event: &Event) -> bool {
+        matches!(
+            event,
+            Event::DocumentChanged { .. }
+                | Event::DocumentDeleted { .. }
+                | Event::CommandChanged { .. }
+                | Event::InvocationChanged { .. }
+        )
+    }
+
     fn on_event(&mut self, event: &Event, cx: &mut Cx) {
         match event {
             Event::DocumentChanged { .. } | Event::DocumentDeleted { .. } => {
