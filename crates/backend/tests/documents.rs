@@ -1539,10 +1539,17 @@ async fn the_built_in_documents_can_be_read_but_not_changed() {
     );
     let content = fx.content(get(SHELL)).await;
     assert_eq!(shell.hash, sha256_hex(&content));
+    // AWS's schema and plugin.
+    assert_eq!(shell.schema_version, "1.2");
+    assert!(content.contains("\"runtimeConfig\""));
     assert!(content.contains("aws:runShellScript"));
     let ps = fx.describe(POWERSHELL).await;
     assert_eq!(ps.owner, "Amazon");
     assert_eq!(ps.platform_types, [PlatformType::Windows]);
+    assert_eq!(ps.schema_version, "1.2");
+    let patch = fx.describe(PATCH_BASELINE).await;
+    assert_eq!(patch.schema_version, "2.2");
+    assert_eq!(patch.platform_types, PlatformType::ALL.to_vec());
 
     let before = fx.state(SHELL).await;
     assert!(before.tags.is_empty());
