@@ -892,7 +892,7 @@ mod tests {
             status,
             status_details: details.into(),
             command_plugins: vec![CommandPlugin {
-                name: "runShellScript".into(),
+                name: "aws:runShellScript".into(),
                 status,
                 status_details: details.into(),
                 response_code: if status == InvocationStatus::Failed {

@@ -659,6 +659,33 @@ mod tests {
         assert!(!job.work_dir.exists());
     }
 
+    /// A schema 1.2 document's plugin arrives as a step named after the
+    /// plugin, its properties as inputs (with AWS's `id`, which names
+    /// nothing to run).
+    #[tokio::test]
+    async fn a_schema_1_2_plugin_runs_like_a_step() {
+        let dir = tempfile::tempdir().unwrap();
+        let job = job(
+            dir.path(),
+            vec![AgentStep {
+                name: RUN_SHELL_SCRIPT.into(),
+                action: RUN_SHELL_SCRIPT.into(),
+                inputs: serde_json::json!({
+                    "id": "0.aws:runShellScript",
+                    "runCommand": ["echo one", "echo two"],
+                    "workingDirectory": "",
+                    "timeoutSeconds": "3600",
+                }),
+            }],
+            Duration::from_secs(10),
+        );
+        let seen = run_job(&job).await;
+        assert_eq!(
+            seen.step(RUN_SHELL_SCRIPT),
+            ("one\ntwo\n", "", "Success", 0)
+        );
+    }
+
     #[tokio::test]
     async fn a_failed_step_does_not_stop_the_next_one() {
         let dir = tempfile::tempdir().unwrap();

@@ -158,7 +158,7 @@ impl Fx {
                     message_id: message_id.into(),
                     sequence: seq,
                     steps: vec![StepReport {
-                        name: "runShellScript".into(),
+                        name: "aws:runShellScript".into(),
                         status: status.into(),
                         response_code: code,
                         started: None,
@@ -433,7 +433,7 @@ async fn secrets_are_resolved_only_on_delivery() {
                 message_id: messages[0].message_id.clone(),
                 sequence: 1,
                 steps: vec![StepReport {
-                    name: "runShellScript".into(),
+                    name: "aws:runShellScript".into(),
                     status: "Success".into(),
                     response_code: 0,
                     started: None,
@@ -472,7 +472,7 @@ async fn output_limits_are_exact_and_the_full_output_is_kept() {
                 message_id: message.clone(),
                 sequence: 1,
                 steps: vec![StepReport {
-                    name: "runShellScript".into(),
+                    name: "aws:runShellScript".into(),
                     status: "Failed".into(),
                     response_code: 3,
                     started: None,

@@ -1002,10 +1002,10 @@ async fn refused_updates_leave_the_document_as_it_was() {
     fx.refused(
         UpdateDocument {
             document_format: Some("YAML".into()),
-            ..update("Deploy", "schemaVersion: '1.2'\nmainSteps: []\n")
+            ..update("Deploy", "schemaVersion: '2.0'\nmainSteps: []\n")
         },
         "InvalidDocumentSchemaVersion",
-        &["'1.2'", "2.2"],
+        &["'2.0'", "2.2"],
     )
     .await;
     for bad in ["0", "abc", "01", "-1"] {
@@ -1424,10 +1424,10 @@ async fn refused_creations_create_nothing() {
     fx.refused(
         create(
             "Bad-Content",
-            &json!({"schemaVersion": "1.2", "mainSteps": []}).to_string(),
+            &json!({"schemaVersion": "2.0", "mainSteps": []}).to_string(),
         ),
         "InvalidDocumentSchemaVersion",
-        &["'1.2'", "2.2"],
+        &["'2.0'", "2.2"],
     )
     .await;
     fx.refused(
@@ -1539,10 +1539,17 @@ async fn the_built_in_documents_can_be_read_but_not_changed() {
     );
     let content = fx.content(get(SHELL)).await;
     assert_eq!(shell.hash, sha256_hex(&content));
+    // AWS's schema and plugin.
+    assert_eq!(shell.schema_version, "1.2");
+    assert!(content.contains("\"runtimeConfig\""));
     assert!(content.contains("aws:runShellScript"));
     let ps = fx.describe(POWERSHELL).await;
     assert_eq!(ps.owner, "Amazon");
     assert_eq!(ps.platform_types, [PlatformType::Windows]);
+    assert_eq!(ps.schema_version, "1.2");
+    let patch = fx.describe(PATCH_BASELINE).await;
+    assert_eq!(patch.schema_version, "2.2");
+    assert_eq!(patch.platform_types, PlatformType::ALL.to_vec());
 
     let before = fx.state(SHELL).await;
     assert!(before.tags.is_empty());
@@ -2201,7 +2208,7 @@ async fn an_account_holds_at_most_five_hundred_documents() {
 // Product bugs and surprises, shown by tests that fail today
 
 #[tokio::test]
-async fn an_older_schema_document_is_refused_for_its_schema_version() {
+async fn a_schema_1_2_document_is_taken_and_other_schemas_refused_for_their_version() {
     let fx = Fx::new();
     let v12 = json!({
         "schemaVersion": "1.2",
@@ -2213,10 +2220,19 @@ async fn an_older_schema_document_is_refused_for_its_schema_version() {
         }
     })
     .to_string();
+    let made = fx.create("Old-Schema", &v12).await;
+    assert_eq!(made.schema_version, "1.2");
+    assert_eq!(
+        made.platform_types,
+        [PlatformType::Linux, PlatformType::MacOS]
+    );
+    assert_eq!(fx.content(get("Old-Schema")).await, v12);
+    // A 1.2 document's faults are content faults, at their path.
+    let bad = v12.replace("runCommand", "commands");
     fx.refused(
-        create("Old-Schema", &v12),
-        "InvalidDocumentSchemaVersion",
-        &["'1.2'", "2.2"],
+        create("Old-Schema-Bad", &bad),
+        "InvalidDocumentContent",
+        &["runtimeConfig.aws:runShellScript.properties[0] has the unknown key 'commands'"],
     )
     .await;
     let v03 = json!({
@@ -2231,6 +2247,79 @@ async fn an_older_schema_document_is_refused_for_its_schema_version() {
         &["'0.3'", "2.2"],
     )
     .await;
+    assert_eq!(fx.own_names().await, ["Old-Schema"]);
+}
+
+/// Typed allowed values as AWS takes them, written by hand in both formats.
+const TYPED_ALLOWED_JSON: &str = r#"{
+  "schemaVersion": "2.2",
+  "description": "Typed allowed values.",
+  "parameters": {
+    "level": {"type": "Integer", "allowedValues": [1, 2, 3, 4], "default": 2},
+    "force": {"type": "Boolean", "allowedValues": [true, false], "default": false},
+    "retries": {"type": "Integer", "default": 3}
+  },
+  "mainSteps": [{"action": "aws:runShellScript", "name": "run",
+    "inputs": {"runCommand": "echo {{ level }} {{ force }} {{ retries }}"}}]
+}"#;
+
+const TYPED_ALLOWED_YAML: &str = "schemaVersion: '2.2'
+description: Typed allowed values.
+parameters:
+  level:
+    type: Integer
+    allowedValues: [1, 2, 3, 4]   # numbers, not strings
+    default: 2
+  force:
+    type: Boolean
+    allowedValues:
+      - true
+      - false
+    default: true
+mainSteps:
+  - action: aws:runShellScript
+    name: run
+    inputs:
+      runCommand: echo {{ level }} {{ force }}
+";
+
+#[tokio::test]
+async fn integer_and_boolean_allowed_values_are_taken_and_read_back_unchanged() {
+    let fx = Fx::new();
+    let json_doc = fx.create("Typed-Json", TYPED_ALLOWED_JSON).await;
+    assert_eq!(
+        param(&json_doc, "level").default_value.as_deref(),
+        Some("2")
+    );
+    assert_eq!(
+        param(&json_doc, "force").default_value.as_deref(),
+        Some("false")
+    );
+    assert_eq!(
+        param(&json_doc, "retries").default_value.as_deref(),
+        Some("3")
+    );
+    assert_eq!(fx.content(get("Typed-Json")).await, TYPED_ALLOWED_JSON);
+
+    fx.ok(create_yaml("Typed-Yaml", TYPED_ALLOWED_YAML)).await;
+    let got = fx.ok(get("Typed-Yaml")).await;
+    assert_eq!(
+        got.content, TYPED_ALLOWED_YAML,
+        "byte for byte, comment and all"
+    );
+    assert_eq!(got.document_format, DocumentFormat::Yaml);
+
+    // A default outside the allowed values is still refused.
+    fx.refused(
+        create(
+            "Typed-Bad",
+            &TYPED_ALLOWED_JSON.replace("\"default\": 2", "\"default\": 5"),
+        ),
+        "InvalidDocumentContent",
+        &["parameters.level.default", "'5'"],
+    )
+    .await;
+    assert_eq!(fx.own_names().await, ["Typed-Json", "Typed-Yaml"]);
 }
 
 #[tokio::test]

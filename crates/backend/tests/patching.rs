@@ -191,6 +191,23 @@ async fn a_scan_records_each_nodes_patch_state_by_its_groups_baseline() {
         fx.patch("prod-linux", "Scan", "RebootIfNeeded").await,
         CommandStatus::Success
     );
+    // Linux nodes run AWS's PatchLinux step, and name it so.
+    let invocations = fx
+        .ok(sysman_api::commands::ListCommandInvocations {
+            details: Some(true),
+            ..Default::default()
+        })
+        .await
+        .command_invocations;
+    assert!(!invocations.is_empty());
+    for inv in &invocations {
+        let plugins: Vec<&str> = inv
+            .command_plugins
+            .iter()
+            .map(|p| p.name.as_str())
+            .collect();
+        assert_eq!(plugins, ["PatchLinux"], "{}", inv.instance_id);
+    }
     let states = fx.states().await;
     let prod: Vec<&InstancePatchState> = states
         .iter()

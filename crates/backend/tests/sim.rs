@@ -322,6 +322,81 @@ mod commands {
         assert_eq!(command.completed_count, command.target_count);
     }
 
+    /// AWS-RunShellScript is a schema 1.2 document: its one plugin is named
+    /// `aws:runShellScript` on the wire, and that is the name callers give
+    /// GetCommandInvocation.
+    #[tokio::test]
+    async fn a_run_shell_script_invocation_names_its_plugin_as_aws_does() {
+        let clock = ManualClock::new(START);
+        let b = backend(&clock);
+        let mut spec = FleetSpec::new(30, 5);
+        spec.flakiness = 0.0;
+        let mut sim = Simulator::start(b.clone(), &spec).await.unwrap();
+        let admin = Caller::admin("t");
+        let id = b
+            .call(&admin, send("web", &["echo plugin"]))
+            .await
+            .unwrap()
+            .command
+            .command_id;
+        run_until(&mut sim, &clock, Duration::from_millis(100), async || {
+            status(&b, &id).await.status.is_terminal()
+        })
+        .await;
+        let invocations = b
+            .call(
+                &admin,
+                ListCommandInvocations {
+                    command_id: Some(id.clone()),
+                    details: Some(true),
+                    ..ListCommandInvocations::default()
+                },
+            )
+            .await
+            .unwrap()
+            .command_invocations;
+        let ran: Vec<_> = invocations
+            .iter()
+            .filter(|inv| inv.status == InvocationStatus::Success)
+            .collect();
+        assert!(!ran.is_empty(), "no node ran the command");
+        for inv in ran {
+            let plugins: Vec<&str> = inv
+                .command_plugins
+                .iter()
+                .map(|p| p.name.as_str())
+                .collect();
+            assert_eq!(plugins, ["aws:runShellScript"]);
+            let out = b
+                .call(
+                    &admin,
+                    GetCommandInvocation {
+                        command_id: id.clone(),
+                        instance_id: inv.instance_id.clone(),
+                        plugin_name: Some("aws:runShellScript".into()),
+                    },
+                )
+                .await
+                .unwrap();
+            assert_eq!(out.plugin_name, "aws:runShellScript");
+            assert_eq!(out.status, InvocationStatus::Success);
+            assert_eq!(out.standard_output_content, "plugin\n");
+            // The 2.2-style step name of before is no name here.
+            let err = b
+                .call(
+                    &admin,
+                    GetCommandInvocation {
+                        command_id: id.clone(),
+                        instance_id: inv.instance_id.clone(),
+                        plugin_name: Some("runShellScript".into()),
+                    },
+                )
+                .await
+                .unwrap_err();
+            assert_eq!(err.code, "InvalidPluginName", "{err}");
+        }
+    }
+
     #[tokio::test]
     async fn a_failing_share_stops_the_run_at_max_errors() {
         let clock = ManualClock::new(START);

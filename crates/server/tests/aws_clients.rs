@@ -157,6 +157,8 @@ async fn the_aws_cli_and_boto3_work_against_sysman() {
     )
     .await;
     assert!(stdout.contains("all client checks passed"));
+    // AWS-RunShellScript's plugin answers to AWS's name for it.
+    assert!(stdout.contains("get-command-invocation --plugin-name aws:runShellScript"));
     running.stop().await.unwrap();
 }
 

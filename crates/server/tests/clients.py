@@ -100,6 +100,20 @@ def cli():
     assert "hello from sysman" in inv["StandardOutputContent"], inv
     check("cli: send-command then get-command-invocation until Success")
 
+    # AWS-RunShellScript is a schema 1.2 document: its plugin's name is
+    # aws:runShellScript, and that is what --plugin-name takes.
+    inv = aws("get-command-invocation", "--command-id", command_id,
+              "--instance-id", target, "--plugin-name", "aws:runShellScript")
+    assert inv["PluginName"] == "aws:runShellScript", inv
+    assert "hello from sysman" in inv["StandardOutputContent"], inv
+    listed = aws("list-command-invocations", "--command-id", command_id, "--details")
+    plugins = [p["Name"] for p in listed["CommandInvocations"][0]["CommandPlugins"]]
+    assert plugins == ["aws:runShellScript"], plugins
+    aws("get-command-invocation", "--command-id", command_id, "--instance-id", target,
+        "--plugin-name", "runShellScript", expect_error="InvalidPluginName")
+    check("cli: get-command-invocation --plugin-name aws:runShellScript, and the plugin "
+          "in list-command-invocations --details")
+
     aws("get-parameter", "--name", "/cli/none", expect_error="ParameterNotFound")
     err = aws("get-parameters", "--names", *[f"/n{i}" for i in range(11)],
               expect_error="ValidationException")

@@ -259,7 +259,7 @@ async fn every_operation_family_answers_over_http() {
         message_id,
         sequence: 1,
         steps: vec![StepReport {
-            name: "runShellScript".into(),
+            name: "aws:runShellScript".into(),
             status: "Success".into(),
             response_code: 0,
             started: Some(now),

@@ -1224,7 +1224,7 @@ mod tests {
             "Hash": "", "HashType": "Sha256", "Name": "AWS-RunShellScript", "Owner": "Amazon",
             "CreatedDate": 0, "Status": "Active", "DocumentVersion": "1",
             "Parameters": [{"Name": "commands", "Type": "StringList"}],
-            "PlatformTypes": ["Linux"], "DocumentType": "Command", "SchemaVersion": "2.2",
+            "PlatformTypes": ["Linux"], "DocumentType": "Command", "SchemaVersion": "1.2",
             "LatestVersion": "1", "DefaultVersion": "1", "DocumentFormat": "JSON"
         }))
         .unwrap();

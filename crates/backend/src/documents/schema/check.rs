@@ -1,4 +1,5 @@
-//! Checking parsed content as a Command document (schemaVersion 2.2).
+//! Checking parsed content as a Command document: schemaVersion 2.2 here,
+//! 1.2's `runtimeConfig` in `runtime_config`, and what both share.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::LazyLock;
@@ -16,9 +17,10 @@ use super::model::{
     CommandDoc, ParamDef, ParamKind, RUN_PATCH_BASELINE, RUN_POWERSHELL_SCRIPT, RUN_SHELL_SCRIPT,
     Step, action_platforms,
 };
+use super::runtime_config;
 use super::values::{check_value, compile_pattern, default_value};
 
-/// The one schema version of Command documents sysman runs.
+/// The schema version of Command documents with steps (`mainSteps`).
 const SCHEMA_VERSION: &str = "2.2";
 const MAX_STEPS: usize = 100;
 const PATCH_INPUT_KEYS: &[&str] = &[
@@ -40,6 +42,8 @@ const PARAM_KEYS: &[&str] = &[
     "allowedPattern",
     "minItems",
     "maxItems",
+    "minChars",
+    "maxChars",
     "displayType",
 ];
 const STEP_KEYS: &[&str] = &["action", "name", "inputs", "precondition", "description"];
@@ -61,37 +65,13 @@ pub(crate) fn command_doc(content: &Value) -> Result<CommandDoc, ApiError> {
     };
     // The version first: a document of another schema has other keys, and
     // its version is what the author must change.
-    let schema_version = match top.get("schemaVersion") {
-        None => {
-            return Err(content_err(format!(
-                "The document has no schemaVersion; add schemaVersion \"{SCHEMA_VERSION}\" \
-                 at its top level."
-            )));
-        }
-        Some(Value::String(s)) if s == SCHEMA_VERSION => s.clone(),
-        // YAML reads an unquoted 2.2 as a number; it means the same.
-        Some(Value::Number(n)) if n.to_string() == SCHEMA_VERSION => SCHEMA_VERSION.to_owned(),
-        Some(Value::String(s)) => {
-            return Err(ApiError::new(
-                INVALID_SCHEMA_VERSION,
-                format!(
-                    "Command documents use schemaVersion {SCHEMA_VERSION} here, but this \
-                     document gives schemaVersion {}. Write the document in the \
-                     {SCHEMA_VERSION} shape (steps under mainSteps) and set schemaVersion \
-                     to \"{SCHEMA_VERSION}\".",
-                    quote(s)
-                ),
-            ));
-        }
-        Some(other) => {
-            return Err(content_err(format!(
-                "schemaVersion must be a string, but it is {}; write it quoted: \
-                 \"{SCHEMA_VERSION}\" (in YAML: schemaVersion: '{SCHEMA_VERSION}').",
-                describe(other)
-            )));
-        }
+    let schema_version = schema_version(top)?;
+    let top_keys = if schema_version == runtime_config::SCHEMA_VERSION {
+        runtime_config::TOP_KEYS
+    } else {
+        TOP_KEYS
     };
-    check_keys(top, "", TOP_KEYS)?;
+    check_keys(top, "", top_keys)?;
 
     let description = optional_string(top, "", "description")?;
 
@@ -110,7 +90,54 @@ pub(crate) fn command_doc(content: &Value) -> Result<CommandDoc, ApiError> {
             )));
         }
     };
+    let declared: BTreeSet<&str> = parameters.iter().map(|p| p.name.as_str()).collect();
 
+    let steps = if schema_version == runtime_config::SCHEMA_VERSION {
+        runtime_config::plugins(top, &declared)?
+    } else {
+        main_steps(top, &declared)?
+    };
+
+    Ok(CommandDoc {
+        schema_version,
+        description,
+        parameters,
+        steps,
+    })
+}
+
+/// The document's `schemaVersion`, when it is one sysman runs.
+fn schema_version(top: &Map<String, Value>) -> Result<String, ApiError> {
+    let known = |v: &str| [SCHEMA_VERSION, runtime_config::SCHEMA_VERSION].contains(&v);
+    match top.get("schemaVersion") {
+        None => Err(content_err(format!(
+            "The document has no schemaVersion; add schemaVersion \"{SCHEMA_VERSION}\" \
+             at its top level."
+        ))),
+        Some(Value::String(s)) if known(s) => Ok(s.clone()),
+        // YAML reads an unquoted 2.2 as a number; it means the same.
+        Some(Value::Number(n)) if known(&n.to_string()) => Ok(n.to_string()),
+        Some(Value::String(s)) => Err(ApiError::new(
+            INVALID_SCHEMA_VERSION,
+            format!(
+                "Command documents use schemaVersion {SCHEMA_VERSION} or {} here, but this \
+                 document gives schemaVersion {}. Write the document in the \
+                 {SCHEMA_VERSION} shape (steps under mainSteps) and set schemaVersion \
+                 to \"{SCHEMA_VERSION}\".",
+                runtime_config::SCHEMA_VERSION,
+                quote(s)
+            ),
+        )),
+        Some(other) => Err(content_err(format!(
+            "schemaVersion must be a string, but it is {}; write it quoted: \
+             \"{SCHEMA_VERSION}\" (in YAML: schemaVersion: '{SCHEMA_VERSION}').",
+            describe(other)
+        ))),
+    }
+}
+
+/// The steps of a schema 2.2 document.
+fn main_steps(top: &Map<String, Value>, declared: &BTreeSet<&str>) -> Result<Vec<Step>, ApiError> {
     let steps = match top.get("mainSteps") {
         None => {
             return Err(content_err(
@@ -140,11 +167,10 @@ pub(crate) fn command_doc(content: &Value) -> Result<CommandDoc, ApiError> {
         )));
     }
 
-    let declared: BTreeSet<&str> = parameters.iter().map(|p| p.name.as_str()).collect();
     let mut names: BTreeMap<String, usize> = BTreeMap::new();
     let mut checked = Vec::with_capacity(steps.len());
     for (index, raw) in steps.iter().enumerate() {
-        let step = step(index, raw, &declared)?;
+        let step = step(index, raw, declared)?;
         if let Some(first) = names.get(&step.name) {
             return Err(content_err(format!(
                 "mainSteps[{index}].name {} is also the name of mainSteps[{first}]; give each \
@@ -155,13 +181,7 @@ pub(crate) fn command_doc(content: &Value) -> Result<CommandDoc, ApiError> {
         names.insert(step.name.clone(), index);
         checked.push(step);
     }
-
-    Ok(CommandDoc {
-        schema_version,
-        description,
-        parameters,
-        steps: checked,
-    })
+    Ok(checked)
 }
 
 fn param_def(name: &str, def: &Value) -> Result<ParamDef, ApiError> {
@@ -227,10 +247,15 @@ fn param_def(name: &str, def: &Value) -> Result<ParamDef, ApiError> {
                      allowed, or remove allowedValues."
                 )));
             }
+            // AWS takes numbers and Booleans too (an Integer allowing
+            // [1, 2, 3], a Boolean allowing [true, false]); a value is
+            // compared as the text a SendCommand would give.
             let mut values = Vec::with_capacity(items.len());
             for (i, item) in items.iter().enumerate() {
                 match item {
                     Value::String(s) => values.push(s.clone()),
+                    Value::Number(n) => values.push(n.to_string()),
+                    Value::Bool(b) => values.push(b.to_string()),
                     other => {
                         return Err(content_err(format!(
                             "{path}.allowedValues[{i}] must be a string, but it is {}; quote \
@@ -283,6 +308,17 @@ fn param_def(name: &str, def: &Value) -> Result<ParamDef, ApiError> {
         )));
     }
 
+    let min_chars = whole_number(obj, &path, "minChars")?;
+    let max_chars = whole_number(obj, &path, "maxChars")?;
+    if let (Some(min), Some(max)) = (min_chars, max_chars)
+        && min > max
+    {
+        return Err(content_err(format!(
+            "{path}.minChars ({min}) is greater than {path}.maxChars ({max}); no value could \
+             satisfy both. Lower minChars or raise maxChars."
+        )));
+    }
+
     let mut def = ParamDef {
         name: name.to_owned(),
         kind,
@@ -292,6 +328,8 @@ fn param_def(name: &str, def: &Value) -> Result<ParamDef, ApiError> {
         allowed_pattern,
         min_items,
         max_items,
+        min_chars,
+        max_chars,
     };
     if let Some(default) = obj.get("default") {
         default_value(kind, default)
@@ -308,9 +346,9 @@ fn item_count(
     key: &str,
     kind: ParamKind,
 ) -> Result<Option<usize>, ApiError> {
-    let Some(raw) = obj.get(key) else {
+    if !obj.contains_key(key) {
         return Ok(None);
-    };
+    }
     if !kind.counts_items() {
         return Err(content_err(format!(
             "{path}.{key} applies only to StringList and MapList parameters, and this one is \
@@ -318,6 +356,18 @@ fn item_count(
             kind.as_str()
         )));
     }
+    whole_number(obj, path, key)
+}
+
+/// An optional member that must be a whole number of 0 or more.
+fn whole_number(
+    obj: &Map<String, Value>,
+    path: &str,
+    key: &str,
+) -> Result<Option<usize>, ApiError> {
+    let Some(raw) = obj.get(key) else {
+        return Ok(None);
+    };
     raw.as_u64()
         .and_then(|n| usize::try_from(n).ok())
         .map(Some)
@@ -393,7 +443,7 @@ fn step(index: usize, raw: &Value, declared: &BTreeSet<&str>) -> Result<Step, Ap
             inputs
         }
         Some(inputs @ Value::Object(map)) => {
-            run_inputs(map, &inputs_path)?;
+            run_inputs(map, &inputs_path, RUN_INPUT_KEYS)?;
             inputs
         }
         Some(other) => {
@@ -458,8 +508,12 @@ fn patch_inputs(inputs: &Map<String, Value>, path: &str) -> Result<(), ApiError>
 }
 
 /// Checks the inputs of `aws:runShellScript` and `aws:runPowerShellScript`.
-fn run_inputs(inputs: &Map<String, Value>, path: &str) -> Result<(), ApiError> {
-    check_keys(inputs, path, RUN_INPUT_KEYS)?;
+pub(super) fn run_inputs(
+    inputs: &Map<String, Value>,
+    path: &str,
+    allowed: &[&str],
+) -> Result<(), ApiError> {
+    check_keys(inputs, path, allowed)?;
     match inputs.get("runCommand") {
         None => {
             return Err(content_err(format!(
@@ -522,7 +576,11 @@ fn run_inputs(inputs: &Map<String, Value>, path: &str) -> Result<(), ApiError> {
 
 /// Every `{{ name }}` in the strings under `value` must name a declared
 /// parameter.
-fn check_references(value: &Value, path: &str, declared: &BTreeSet<&str>) -> Result<(), ApiError> {
+pub(super) fn check_references(
+    value: &Value,
+    path: &str,
+    declared: &BTreeSet<&str>,
+) -> Result<(), ApiError> {
     match value {
         Value::String(s) => {
             for caps in PARAM_REF.captures_iter(s) {
@@ -600,7 +658,11 @@ fn precondition(raw: &Value, path: &str) -> Result<PlatformType, ApiError> {
 }
 
 /// Names any key of `obj` not in `allowed`.
-fn check_keys(obj: &Map<String, Value>, path: &str, allowed: &[&str]) -> Result<(), ApiError> {
+pub(super) fn check_keys(
+    obj: &Map<String, Value>,
+    path: &str,
+    allowed: &[&str],
+) -> Result<(), ApiError> {
     let Some(unknown) = obj.keys().find(|k| !allowed.contains(&k.as_str())) else {
         return Ok(());
     };
@@ -622,7 +684,7 @@ fn check_keys(obj: &Map<String, Value>, path: &str, allowed: &[&str]) -> Result<
 }
 
 /// An optional string member; present but not a string is an error.
-fn optional_string(
+pub(super) fn optional_string(
     obj: &Map<String, Value>,
     path: &str,
     key: &str,
@@ -784,14 +846,24 @@ mod tests {
         );
         // Another schema's keys do not hide that its version is the fault.
         doc_fails(
-            &json!({"schemaVersion": "1.2", "runtimeConfig": {}}),
+            &json!({"schemaVersion": "0.3", "assumeRole": "x"}),
             INVALID_SCHEMA_VERSION,
-            &["'1.2'"],
+            &["'0.3'"],
         );
         doc_fails(
-            &with("/schemaVersion", json!("1.2")),
+            &with("/schemaVersion", json!("2.0")),
             INVALID_SCHEMA_VERSION,
-            &["schemaVersion 2.2 here", "'1.2'"],
+            &["schemaVersion 2.2 or 1.2 here", "'2.0'"],
+        );
+        // 1.2 is a schema of its own: its document has runtimeConfig, not
+        // mainSteps.
+        content_fails(
+            &with("/schemaVersion", json!("1.2")),
+            &["unknown top-level key 'mainSteps'"],
+        );
+        content_fails(
+            &json!({"schemaVersion": "1.2", "runtimeConfig": {}}),
+            &["runtimeConfig is empty"],
         );
         doc_fails(
             &with("/schemaVersion", json!("0.3")),
@@ -834,9 +906,9 @@ mod tests {
             &["parameters.p.type must be a string"],
         );
         content_fails(
-            &with_param(json!({"type": "String", "minChars": 1})),
+            &with_param(json!({"type": "String", "minLength": 1})),
             &[
-                "parameters.p has the unknown key 'minChars'",
+                "parameters.p has the unknown key 'minLength'",
                 "allowedPattern",
             ],
         );
@@ -857,7 +929,7 @@ mod tests {
             &["parameters.p.allowedValues must be a list of strings"],
         );
         content_fails(
-            &with_param(json!({"type": "String", "allowedValues": ["a", 2]})),
+            &with_param(json!({"type": "String", "allowedValues": ["a", null]})),
             &["parameters.p.allowedValues[1] must be a string"],
         );
         content_fails(
@@ -898,6 +970,95 @@ mod tests {
         content_fails(
             &with_param(json!({"type": "String", "maxItems": 2})),
             &["parameters.p.maxItems applies only to StringList and MapList"],
+        );
+        content_fails(
+            &with_param(json!({"type": "String", "maxChars": "10"})),
+            &["parameters.p.maxChars must be a whole number"],
+        );
+        content_fails(
+            &with_param(json!({"type": "String", "minChars": 3, "maxChars": 2})),
+            &["parameters.p.minChars (3) is greater than parameters.p.maxChars (2)"],
+        );
+        content_fails(
+            &with_param(json!({"type": "String", "default": "abc", "maxChars": 2})),
+            &[
+                "parameters.p.default",
+                "has 3 characters, but maxChars allows at most 2",
+            ],
+        );
+    }
+
+    #[test]
+    fn allowed_values_may_be_numbers_and_booleans_as_aws_takes_them() {
+        let doc = doc_with_params(json!({
+            "level": {"type": "Integer", "allowedValues": [1, 2, 3, 4], "default": 1},
+            "force": {"type": "Boolean", "allowedValues": [true, false], "default": false},
+            "mode": {"type": "String", "allowedValues": ["fast", 2]}
+        }));
+        let level = doc.param("level").unwrap();
+        assert_eq!(level.allowed_values, ["1", "2", "3", "4"]);
+        assert_eq!(level.default, Some(json!(1)));
+        assert_eq!(
+            doc.param("force").unwrap().allowed_values,
+            ["true", "false"]
+        );
+        assert_eq!(doc.param("mode").unwrap().allowed_values, ["fast", "2"]);
+        let values = check_parameters(
+            &doc,
+            &given(&[("level", &["3"]), ("force", &["true"]), ("mode", &["2"])]),
+        )
+        .unwrap();
+        assert_eq!(values["level"], text("3"));
+        assert_eq!(values["force"], text("true"));
+        let defaults = check_parameters(&doc, &given(&[("mode", &["fast"])])).unwrap();
+        assert_eq!(defaults["level"], text("1"));
+        assert_eq!(defaults["force"], text("false"));
+        params_fail(
+            &doc,
+            &[("level", &["5"]), ("mode", &["fast"])],
+            &[
+                "Parameter level",
+                "'5'",
+                "allowed values: '1', '2', '3', '4'",
+            ],
+        );
+        // A default outside the allowed values is still a fault.
+        content_fails(
+            &with_param(json!({"type": "Integer", "allowedValues": [1, 2], "default": 3})),
+            &[
+                "parameters.p.default",
+                "not one of the allowed values: '1', '2'",
+            ],
+        );
+    }
+
+    #[test]
+    fn chars_limits_apply_to_each_value() {
+        let doc = doc_with_params(json!({
+            "dir": {"type": "String", "default": "", "maxChars": 4},
+            "names": {"type": "StringList", "minChars": 2, "default": ["ab"]}
+        }));
+        check_parameters(
+            &doc,
+            &given(&[("dir", &["/tmp"]), ("names", &["ab", "cd"])]),
+        )
+        .unwrap();
+        params_fail(
+            &doc,
+            &[("dir", &["/tmp/x"])],
+            &[
+                "Parameter dir",
+                "has 6 characters, but maxChars allows at most 4",
+            ],
+        );
+        params_fail(
+            &doc,
+            &[("names", &["ab", "c"])],
+            &[
+                "Parameter names",
+                "'c' (item 1)",
+                "minChars asks for at least 2",
+            ],
         );
     }
 

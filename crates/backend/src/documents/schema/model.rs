@@ -63,10 +63,14 @@ pub(crate) struct ParamDef {
     pub allowed_pattern: Option<String>,
     pub min_items: Option<usize>,
     pub max_items: Option<usize>,
+    /// The fewest and most characters each value (each item of a list) may have.
+    pub min_chars: Option<usize>,
+    pub max_chars: Option<usize>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Step {
+    /// The step's name; in a schema 1.2 document, the plugin's name.
     pub name: String,
     /// e.g. `aws:runShellScript`.
     pub action: String,
@@ -100,11 +104,13 @@ pub(crate) fn action_platforms(action: &str) -> &'static [PlatformType] {
 
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct CommandDoc {
+    /// `2.2` (steps under `mainSteps`) or `1.2` (plugins under `runtimeConfig`).
     pub schema_version: String,
     pub description: Option<String>,
     /// In the order the document lists them (name order unless serde_json
     /// keeps object order).
     pub parameters: Vec<ParamDef>,
+    /// The steps, or a schema 1.2 document's plugins, in document order.
     pub steps: Vec<Step>,
 }
 

@@ -233,8 +233,24 @@ fn check_count(def: &ParamDef, count: usize) -> Result<(), String> {
     Ok(())
 }
 
-/// `allowedValues` and `allowedPattern` against one text.
+/// `minChars`/`maxChars`, `allowedValues` and `allowedPattern` against
+/// one text.
 fn check_allowed(def: &ParamDef, pattern: Option<&Regex>, text: &str) -> Result<(), String> {
+    let chars = text.chars().count();
+    if let Some(min) = def.min_chars
+        && chars < min
+    {
+        return Err(format!(
+            "has {chars} characters, but minChars asks for at least {min}"
+        ));
+    }
+    if let Some(max) = def.max_chars
+        && chars > max
+    {
+        return Err(format!(
+            "has {chars} characters, but maxChars allows at most {max}"
+        ));
+    }
     if !def.allowed_values.is_empty() && !def.allowed_values.iter().any(|v| v == text) {
         let listed: Vec<String> = def.allowed_values.iter().map(|v| quote(v)).collect();
         return Err(format!(
