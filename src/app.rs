@@ -217,7 +217,7 @@ impl App {
     }
 
     pub fn set_status(&mut self, text: impl Into<String>, error: bool) {
-        self.status = Some(Status::new(text.into(), error));
+        self.status = Some(Status::new(text.into(), error, self.pane));
     }
 
     /// The filter text of the pane in focus.
@@ -253,6 +253,12 @@ impl App {
             Some(Layer::Dialog(dialog)) => dialog.get(),
             _ => None,
         }
+    }
+
+    /// Where the pane in view is in [`App::breadcrumbs`]: the trail
+    /// before it, what is open in it after.
+    pub fn pane_crumb(&self) -> usize {
+        self.history.len()
     }
 
     /// Breadcrumbs for the header.
@@ -371,13 +377,14 @@ impl App {
         match palette.resolve() {
             Some((PaletteTarget::Pane(PaneId::RunCommand), args)) if !args.is_empty() => {
                 // `:run AWS-RunShellScript` opens the send form on it.
-                self.switch_to(PaneId::RunCommand);
+                self.jump_to(PaneId::RunCommand);
                 self.with_run_command(|pane, cx| pane.open_form_for(&args, cx));
             }
             Some((PaletteTarget::Pane(pane), args)) => {
-                self.switch_to(pane);
+                self.jump_to(pane);
                 if !args.is_empty() {
                     self.set_filter(&args);
+                    self.table_mut().from_the_top();
                 }
                 self.with_pane(pane, |pane, cx| pane.enter(cx));
             }
@@ -392,7 +399,35 @@ impl App {
         }
     }
 
+    /// A `:` jump: the pane's list. The trail becomes where the jump came
+    /// from and where it went (what `esc` goes back to), instead of
+    /// growing with every jump.
+    fn jump_to(&mut self, pane: PaneId) {
+        let from = self.pane;
+        self.switch_to(pane);
+        self.history.clear();
+        if from != pane {
+            self.history.push(from);
+        }
+        // Back out of the pane's sub-views: a pane at its list shows no
+        // crumbs of its own. Each back first drops that view's filter.
+        for _ in 0..4 {
+            let mut crumbs = Vec::new();
+            self.pane(pane).crumbs(&mut crumbs);
+            if crumbs.is_empty() {
+                break;
+            }
+            self.table_mut().set_filter("");
+            if self.with_pane(pane, |p, cx| p.handle(Command::BACK, cx)) == Handled::No {
+                break;
+            }
+        }
+    }
+
     pub fn switch_to(&mut self, pane: PaneId) {
+        if self.status.as_ref().is_some_and(|s| s.pane != pane) {
+            self.status = None;
+        }
         if pane != self.pane {
             self.history.retain(|p| *p != pane);
             self.history.push(self.pane);
@@ -454,6 +489,9 @@ impl App {
         if !self.current_filter().is_empty() {
             self.set_filter("");
         } else if let Some(previous) = self.history.pop() {
+            if self.status.as_ref().is_some_and(|s| s.pane != previous) {
+                self.status = None;
+            }
             self.pane = previous;
         }
     }

@@ -307,7 +307,7 @@ impl<'a> Cx<'a> {
     }
 
     pub fn set_status(&mut self, text: impl Into<String>, error: bool) {
-        *self.status = Some(Status::new(text.into(), error));
+        *self.status = Some(Status::new(text.into(), error, self.pane));
     }
 
     /// Hands `reply` to the pane that asked for `request`, unless a newer

@@ -30,6 +30,12 @@ pub struct TableView {
     pub page: usize,
     /// The data, the filter or the sort changed: `order` must be recomputed.
     pub dirty: bool,
+    /// The key of the highlighted item, taken before the pane replaced its
+    /// rows: row indices then name other items, so the next order finds
+    /// this one by its key.
+    held: Option<String>,
+    /// The filter or the sort changed since the last order.
+    reordered: bool,
     columns: usize,
 }
 
@@ -44,6 +50,8 @@ impl TableView {
             filter: Query::parse(""),
             page: 20,
             dirty: false,
+            held: None,
+            reordered: false,
             columns,
         }
     }
@@ -53,13 +61,54 @@ impl TableView {
         self.order.get(self.selected).copied()
     }
 
-    /// Replaces the order, keeping the selection on `keep` if it is still
-    /// there and otherwise as close to the old position as possible.
+    /// Before the pane replaces its rows: `key` names the highlighted
+    /// item, so that [`TableView::kept_row`] finds it among the new rows.
+    /// `key` is `selected()`'s key, read before the rows change.
+    pub fn hold(&mut self, key: Option<String>) {
+        // A second replacement before the order was rebuilt: the first
+        // one's key still names what the user saw highlighted.
+        if self.held.is_none() {
+            self.held = key;
+        }
+        self.dirty = true;
+    }
+
+    /// The next order starts with the cursor on its first row, wherever
+    /// it was: a jump to a pane with a filter (`:fleet web`) means its
+    /// best match.
+    pub fn from_the_top(&mut self) {
+        self.held = None;
+        self.selected = 0;
+        self.offset = 0;
+        self.order.clear();
+        self.reordered = true;
+        self.dirty = true;
+    }
+
+    /// The row (in the pane's data) to keep highlighted in the next
+    /// order: the held item, found with `find`, if the rows were
+    /// replaced; otherwise the highlighted row.
+    pub fn kept_row(&mut self, find: impl FnOnce(&str) -> Option<usize>) -> Option<usize> {
+        match self.held.take() {
+            Some(key) => find(&key),
+            None => self.selected_row(),
+        }
+    }
+
+    /// Replaces the order, keeping the cursor on `keep` if it is still
+    /// shown. If it is not, a filter or sort change puts the cursor on the
+    /// first row; a change in the data leaves it as close to where it was
+    /// as it can.
     pub fn set_order(&mut self, order: Vec<usize>, keep: Option<usize>) {
         let position = keep.and_then(|row| order.iter().position(|r| *r == row));
+        let fallback = if std::mem::take(&mut self.reordered) {
+            0
+        } else {
+            self.selected
+        };
         self.order = order;
         self.selected = position
-            .unwrap_or(self.selected)
+            .unwrap_or(fallback)
             .min(self.order.len().saturating_sub(1));
         self.scroll_into_view();
     }
@@ -107,22 +156,26 @@ impl TableView {
         if self.filter.text() != text {
             self.filter = Query::parse(text);
             self.dirty = true;
+            self.reordered = true;
         }
     }
 
     pub fn sort_next(&mut self) {
         self.sort_column = (self.sort_column + 1) % self.columns;
         self.dirty = true;
+        self.reordered = true;
     }
 
     pub fn sort_prev(&mut self) {
         self.sort_column = (self.sort_column + self.columns - 1) % self.columns;
         self.dirty = true;
+        self.reordered = true;
     }
 
     pub fn reverse(&mut self) {
         self.ascending = !self.ascending;
         self.dirty = true;
+        self.reordered = true;
     }
 
     /// A column's heading, with an arrow on the sorted one.
@@ -278,6 +331,32 @@ mod tests {
             t.selected, 2,
             "a vanished item leaves the selection in range"
         );
+    }
+
+    #[test]
+    fn a_filter_that_hides_the_highlighted_item_puts_the_cursor_on_the_first_row() {
+        let mut t = view(50, 10);
+        t.move_by(30);
+        t.set_filter("x");
+        t.set_order(vec![5, 6, 7, 30], Some(30));
+        assert_eq!(t.selected_row(), Some(30), "still shown: it stays");
+        t.set_filter("y");
+        t.set_order(vec![5, 6, 7, 8], Some(30));
+        assert_eq!(t.selected_row(), Some(5), "hidden: the first row");
+    }
+
+    #[test]
+    fn replaced_rows_keep_the_item_by_its_key_not_its_index() {
+        let names = ["a", "b", "c", "d"];
+        let mut t = view(4, 10);
+        t.move_by(2);
+        t.hold(Some(names[t.selected_row().unwrap()].to_owned()));
+        // The new rows hold "c" at index 0.
+        let new = ["c", "a", "b", "d"];
+        let keep = t.kept_row(|key| new.iter().position(|n| *n == key));
+        assert_eq!(keep, Some(0));
+        t.set_order(vec![1, 2, 0, 3], keep);
+        assert_eq!(new[t.selected_row().unwrap()], "c");
     }
 
     #[test]

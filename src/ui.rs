@@ -72,16 +72,9 @@ pub fn render(frame: &mut Frame, app: &App) {
 
 fn render_header(frame: &mut Frame, app: &App, area: Rect) {
     let theme = &app.theme;
-    let mut left = vec![Span::styled(" sysman ", theme.accent)];
-    for (i, crumb) in app.breadcrumbs().into_iter().enumerate() {
-        if i > 0 {
-            left.push(Span::styled(" › ", theme.muted));
-        }
-        left.push(Span::styled(crumb, theme.breadcrumb));
-    }
     let [online, lost, inactive] = app.panes.fleet.counts;
-    let left_width = left.iter().map(|s| s.width()).sum::<usize>();
-    // Narrow screens drop the backend label, then the words.
+    // Narrow screens drop the backend label, then the words; the counts
+    // always show.
     let counts = |long: bool| {
         let word = |w: &'static str| if long { w } else { "" };
         vec![
@@ -94,6 +87,20 @@ fn render_header(frame: &mut Frame, app: &App, area: Rect) {
         ]
     };
     let width = |spans: &[Span]| spans.iter().map(|s| s.width()).sum::<usize>();
+    let shortest = width(&counts(false));
+    let crumbs = fit_crumbs(
+        app.breadcrumbs(),
+        app.pane_crumb(),
+        usize::from(area.width).saturating_sub(shortest + 1 + SYSMAN.len()),
+    );
+    let mut left = vec![Span::styled(SYSMAN, theme.accent)];
+    for (i, crumb) in crumbs.into_iter().enumerate() {
+        if i > 0 {
+            left.push(Span::styled(CRUMB_GAP, theme.muted));
+        }
+        left.push(Span::styled(crumb, theme.breadcrumb));
+    }
+    let left_width = width(&left);
     let mut right = counts(true);
     right.push(Span::styled(
         format!(" {} ", app.backend_label),
@@ -111,6 +118,48 @@ fn render_header(frame: &mut Frame, app: &App, area: Rect) {
         Layout::horizontal([Constraint::Min(0), Constraint::Length(right_width)]).areas(area);
     frame.render_widget(Paragraph::new(Line::from(left)).style(theme.bar), l);
     frame.render_widget(Paragraph::new(Line::from(right)).style(theme.bar), r);
+}
+
+const SYSMAN: &str = " sysman ";
+const CRUMB_GAP: &str = " › ";
+
+/// The breadcrumbs that fit in `room` columns. The trail before the pane
+/// in view (`crumbs[pane]`) goes first, from the left, behind a `…`; then
+/// what is open in the pane is cut from its left. The pane's own name
+/// always shows.
+fn fit_crumbs(mut crumbs: Vec<String>, mut pane: usize, room: usize) -> Vec<String> {
+    let width = |crumbs: &[String]| {
+        crumbs.iter().map(|c| c.chars().count()).sum::<usize>()
+            + CRUMB_GAP.chars().count() * crumbs.len().saturating_sub(1)
+    };
+    let mut elided = false;
+    while pane > 0 && width(&crumbs) + usize::from(elided) * 4 > room {
+        crumbs.remove(0);
+        pane -= 1;
+        elided = true;
+    }
+    if elided {
+        crumbs.insert(0, "…".to_owned());
+        pane += 1;
+    }
+    // Still too wide: shorten what is open in the pane, last first.
+    for i in (pane + 1..crumbs.len()).rev() {
+        let over = width(&crumbs).saturating_sub(room);
+        if over == 0 {
+            break;
+        }
+        let keep = crumbs[i].chars().count().saturating_sub(over + 1).max(4);
+        let tail: String = crumbs[i]
+            .chars()
+            .rev()
+            .take(keep)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        crumbs[i] = format!("…{tail}");
+    }
+    crumbs
 }
 
 fn render_filter(frame: &mut Frame, app: &App, area: Rect) {
@@ -147,7 +196,7 @@ fn footer(keys: &PaneKeys) -> impl Iterator<Item = Command> + '_ {
 
 fn render_footer(frame: &mut Frame, app: &App, area: Rect) {
     let theme = &app.theme;
-    if let Some(status) = &app.status {
+    if let Some(status) = app.status.as_ref().filter(|s| s.pane == app.pane) {
         let style = if status.error {
             theme.error
         } else {
@@ -377,4 +426,34 @@ fn render_confirm(frame: &mut Frame, app: &App, prompt: &str, area: Rect) {
             .block(popup(app, "Confirm")),
         rect,
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn crumbs(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn crumbs_shorten_from_the_left_and_keep_the_pane_in_view() {
+        let all = crumbs(&[
+            "Fleet",
+            "Patch Manager",
+            "Compliance",
+            "mi-0123456789abcdef0",
+        ]);
+        assert_eq!(fit_crumbs(all.clone(), 2, 80), all);
+        assert_eq!(
+            fit_crumbs(all.clone(), 2, 40),
+            crumbs(&["…", "Compliance", "mi-0123456789abcdef0"])
+        );
+        let tight = fit_crumbs(all, 2, 24);
+        assert_eq!(tight[..2], crumbs(&["…", "Compliance"]));
+        assert!(
+            tight[2].starts_with('…') && tight[2].ends_with("cdef0"),
+            "{tight:?}"
+        );
+    }
 }

@@ -1,9 +1,15 @@
-//! The status line: what just happened, or went wrong, for a few ticks.
+//! The status line: what just happened, or went wrong, for a few ticks,
+//! in the pane it happened in.
+
+use crate::panes::PaneId;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Status {
     pub text: String,
     pub error: bool,
+    /// The pane that raised it: it shows there only, and goes when the
+    /// user moves to another pane.
+    pub pane: PaneId,
     ticks_left: u8,
 }
 
@@ -11,10 +17,11 @@ pub struct Status {
 const STATUS_TICKS: u8 = 6;
 
 impl Status {
-    pub fn new(text: String, error: bool) -> Status {
+    pub fn new(text: String, error: bool, pane: PaneId) -> Status {
         Status {
             text,
             error,
+            pane,
             ticks_left: STATUS_TICKS,
         }
     }

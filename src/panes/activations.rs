@@ -74,6 +74,8 @@ pub fn cells(a: &Activation, now: Timestamp) -> [String; 6] {
 
 impl ActivationsPane {
     pub fn replace_all(&mut self, list: Vec<Activation>, now: Timestamp) {
+        let held = self.selected().map(|a| a.activation_id.clone());
+        self.table.hold(held);
         self.haystacks = list
             .iter()
             .map(|a| filter::haystack(&cells(a, now).each_ref().map(String::as_str)))
@@ -123,7 +125,10 @@ impl ActivationsPane {
             return;
         }
         self.table.dirty = false;
-        let keep = self.table.selected_row();
+        let list = &self.list;
+        let keep = self
+            .table
+            .kept_row(|id| list.iter().position(|a| a.activation_id == id));
         let mut matcher = filter::matcher();
         let query = &self.table.filter;
         let mut order: Vec<usize> = (0..self.list.len())

@@ -78,6 +78,16 @@ pub struct ResourceRow {
 }
 
 impl ResourceRow {
+    /// What names the row across reloads: the node and the type.
+    fn key(&self) -> String {
+        format!(
+            "{}\u{1f}{}",
+            self.item.resource_id, self.item.compliance_type
+        )
+    }
+}
+
+impl ResourceRow {
     pub fn new(item: ResourceComplianceSummaryItem, name: String) -> Self {
         let haystack = filter::haystack(&[
             &item.resource_id,
@@ -159,6 +169,8 @@ pub fn summary_height(types: usize) -> u16 {
 impl CompliancePane {
     /// Replaces what is shown; `name` finds a node's name.
     pub fn replace_all(&mut self, data: ComplianceData, name: impl Fn(&str) -> String) {
+        let held = self.selected().map(|r| r.key());
+        self.table.hold(held);
         self.summaries = data.summaries;
         self.rows = data
             .resources
@@ -184,7 +196,10 @@ impl CompliancePane {
             return;
         }
         self.table.dirty = false;
-        let keep = self.table.selected_row();
+        let rows = &self.rows;
+        let keep = self
+            .table
+            .kept_row(|key| rows.iter().position(|r| r.key() == key));
         let query = &self.table.filter;
         let matcher = &mut self.matcher;
         let rows = &self.rows;

@@ -157,6 +157,8 @@ impl Default for DocumentsPane {
 
 impl DocumentsPane {
     pub fn replace_all(&mut self, mut list: Vec<DocumentIdentifier>) {
+        let held = self.selected().map(|d| d.name.clone());
+        self.table.hold(held);
         list.sort_by(|a, b| a.name.cmp(&b.name));
         self.haystacks = list
             .iter()
@@ -184,7 +186,10 @@ impl DocumentsPane {
             return;
         }
         self.table.dirty = false;
-        let keep = self.table.selected_row();
+        let list = &self.list;
+        let keep = self
+            .table
+            .kept_row(|name| list.iter().position(|d| d.name == name));
         let query = &self.table.filter;
         let matcher = &mut self.matcher;
         let list = &self.list;

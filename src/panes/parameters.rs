@@ -159,6 +159,8 @@ pub fn cells(p: &ParameterMetadata, now: Timestamp) -> [String; 6] {
 
 impl ParametersPane {
     pub fn replace_all(&mut self, list: Vec<ParameterMetadata>) {
+        let held = self.selected().map(|p| p.name.clone());
+        self.table.hold(held);
         self.haystacks = list
             .iter()
             .map(|p| {
@@ -191,7 +193,10 @@ impl ParametersPane {
             return;
         }
         self.table.dirty = false;
-        let keep = self.table.selected_row();
+        let list = &self.list;
+        let keep = self
+            .table
+            .kept_row(|name| list.iter().position(|p| p.name == name));
         let query = &self.table.filter;
         let matcher = &mut self.matcher;
         let mut order: Vec<usize> = (0..self.list.len())

@@ -188,6 +188,10 @@ impl PatchPane {
         identities: Vec<PatchBaselineIdentity>,
         mappings: Vec<PatchGroupPatchBaselineMapping>,
     ) {
+        let held = self
+            .selected_baseline()
+            .map(|b| b.identity.baseline_id.clone());
+        self.baseline_table.hold(held);
         self.baselines = identities
             .into_iter()
             .map(|identity| {
@@ -234,6 +238,8 @@ impl PatchPane {
     }
 
     fn rebuild_groups(&mut self) {
+        let held = self.selected_group().map(|g| g.name.clone());
+        self.group_table.hold(held);
         self.groups = self
             .group_names()
             .into_iter()
@@ -283,7 +289,11 @@ impl PatchPane {
             if wanted.is_some() {
                 self.select = None;
             }
-            let keep = wanted.or(self.baseline_table.selected_row());
+            let baselines = &self.baselines;
+            let kept = self
+                .baseline_table
+                .kept_row(|id| baselines.iter().position(|b| b.identity.baseline_id == id));
+            let keep = wanted.or(kept);
             let query = &self.baseline_table.filter;
             let matcher = &mut self.matcher;
             let rows = &self.baselines;
@@ -309,7 +319,10 @@ impl PatchPane {
         }
         if self.group_table.dirty {
             self.group_table.dirty = false;
-            let keep = self.group_table.selected_row();
+            let groups = &self.groups;
+            let keep = self
+                .group_table
+                .kept_row(|name| groups.iter().position(|g| g.name == name));
             let query = &self.group_table.filter;
             let matcher = &mut self.matcher;
             let rows = &self.groups;

@@ -344,6 +344,8 @@ impl CommandDetail {
     }
 
     pub fn replace_all(&mut self, list: Vec<CommandInvocation>) {
+        let held = self.selected().map(|r| r.inv.instance_id.clone());
+        self.table.hold(held);
         self.rows = list.into_iter().map(InvRow::new).collect();
         self.index = self
             .rows
@@ -431,7 +433,10 @@ impl CommandDetail {
             return;
         }
         self.table.dirty = false;
-        let keep = self.table.selected_row();
+        let rows = &self.rows;
+        let keep = self
+            .table
+            .kept_row(|id| rows.iter().position(|r| r.inv.instance_id == id));
         let query = &self.table.filter;
         let matcher = &mut self.matcher;
         let mut order: Vec<usize> = (0..self.rows.len())
@@ -530,6 +535,8 @@ impl RunCommandPane {
     }
 
     pub fn replace_page(&mut self, list: Vec<Command>, next_token: Option<String>) {
+        let held = self.selected().map(|c| c.command_id.clone());
+        self.table.hold(held);
         self.haystacks = list
             .iter()
             .map(|c| {
@@ -575,7 +582,10 @@ impl RunCommandPane {
             return;
         }
         self.table.dirty = false;
-        let keep = self.table.selected_row();
+        let list = &self.list;
+        let keep = self
+            .table
+            .kept_row(|id| list.iter().position(|c| c.command_id == id));
         let query = &self.table.filter;
         let matcher = &mut self.matcher;
         let mut order: Vec<usize> = (0..self.list.len())

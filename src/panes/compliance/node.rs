@@ -35,6 +35,19 @@ pub struct ItemRow {
 }
 
 impl ItemRow {
+    /// What names the item across reloads: its type and id (or title).
+    fn key(&self) -> String {
+        let item = &self.item;
+        let id = item
+            .id
+            .as_deref()
+            .or(item.title.as_deref())
+            .unwrap_or_default();
+        format!("{}\u{1f}{id}", item.compliance_type)
+    }
+}
+
+impl ItemRow {
     pub fn new(item: ComplianceItem) -> Self {
         let haystack = filter::haystack(&[
             &item.compliance_type,
@@ -95,6 +108,12 @@ impl NodeItems {
     }
 
     pub fn replace_all(&mut self, items: Vec<ComplianceItem>) {
+        let held = self
+            .table
+            .selected_row()
+            .and_then(|i| self.rows.get(i))
+            .map(|r| r.key());
+        self.table.hold(held);
         self.rows = items.into_iter().map(ItemRow::new).collect();
         self.loaded = true;
         self.error = None;
@@ -106,7 +125,10 @@ impl NodeItems {
             return;
         }
         self.table.dirty = false;
-        let keep = self.table.selected_row();
+        let rows = &self.rows;
+        let keep = self
+            .table
+            .kept_row(|key| rows.iter().position(|r| r.key() == key));
         let query = &self.table.filter;
         let matcher = &mut self.matcher;
         let rows = &self.rows;

@@ -425,6 +425,8 @@ impl Matrix {
     }
 
     pub fn load(&mut self, data: MatrixData) {
+        let held = self.selected().map(|r| r.patch.id.clone());
+        self.table.hold(held);
         self.name = data.baseline.name.clone();
         self.rows = rows(&data);
         self.data = Some(data);
@@ -492,7 +494,10 @@ impl Matrix {
             return;
         }
         self.table.dirty = false;
-        let keep = self.table.selected_row();
+        let rows = &self.rows;
+        let keep = self
+            .table
+            .kept_row(|id| rows.iter().position(|r| r.patch.id == id));
         let query = &self.table.filter;
         let matcher = &mut self.matcher;
         let rows = &self.rows;

@@ -1,0 +1,218 @@
+//! Issue 15's defects, each as the key flow that showed it: what a new
+//! user pressed and what they should have seen. Each test failed before
+//! its fix.
+
+mod support;
+
+use ratatui::crossterm::event::KeyCode;
+use std::collections::BTreeMap;
+use support::{chars, ctrl, key, open, press, run, screen};
+use sysman::app::{App, Msg};
+use sysman::fixture::Fixture;
+use sysman::panes::PaneId;
+use sysman::panes::fleet::FleetView;
+use sysman::panes::run_command::RunView;
+
+use sysman_api::commands::SendCommand;
+use sysman_api::compliance::{ComplianceExecutionSummary, ComplianceItemEntry, PutComplianceItems};
+use sysman_backend::{Caller, Clock, Event};
+use tokio::sync::broadcast::Receiver;
+
+async fn app_at(fx: &Fixture, size: (u16, u16), readonly: bool) -> (App, Receiver<Event>) {
+    let events = fx.backend.subscribe();
+    let app = fx.app(size, "dark", readonly).await;
+    (app, events)
+}
+
+fn header(app: &mut App) -> String {
+    let shown = screen(app);
+    shown
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .trim_matches('"')
+        .to_owned()
+}
+
+fn footer(app: &mut App) -> String {
+    let shown = screen(app);
+    shown
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .trim_matches('"')
+        .to_owned()
+}
+
+/// Defect 1: the compliance list reloaded under the cursor, and `enter`
+/// opened a node the user had not highlighted: the cursor kept a row
+/// index, which named another node in the new rows.
+#[tokio::test]
+async fn a_reload_keeps_the_cursor_on_the_same_compliance_row() {
+    let fx = Fixture::patched(60, 7).await;
+    let (mut app, mut events) = app_at(&fx, (120, 40), false).await;
+    open(&fx, &mut app, &mut events, "compliance").await;
+    for _ in 0..5 {
+        app.update(key(KeyCode::Down));
+    }
+    app.settle();
+    let highlighted = app.panes.compliance.selected().unwrap().item.clone();
+
+    // New compliance for every node: the list reloads with new rows.
+    for node in fx.sim.instance_ids().take(20).collect::<Vec<_>>() {
+        let put = PutComplianceItems {
+            resource_id: node.to_owned(),
+            resource_type: "ManagedInstance".into(),
+            compliance_type: "Custom:Backup".into(),
+            execution_summary: ComplianceExecutionSummary::at(fx.clock.now()),
+            items: vec![ComplianceItemEntry {
+                id: Some("Nightly".into()),
+                title: Some("Last night's backup".into()),
+                severity: "CRITICAL".into(),
+                status: "NON_COMPLIANT".into(),
+                details: None,
+            }],
+            item_content_hash: None,
+            upload_type: None,
+        };
+        fx.backend.call(&Caller::admin("ops"), put).await.unwrap();
+    }
+    run(&fx, &mut app, &mut events, Vec::new()).await;
+    assert!(
+        app.panes
+            .compliance
+            .rows
+            .iter()
+            .any(|r| r.item.compliance_type == "Custom:Backup"),
+        "the list reloaded"
+    );
+    let now = app.panes.compliance.selected().unwrap().item.clone();
+    assert_eq!(
+        (&now.resource_id, &now.compliance_type),
+        (&highlighted.resource_id, &highlighted.compliance_type)
+    );
+    press(&fx, &mut app, &mut events, KeyCode::Enter).await;
+    assert_eq!(
+        app.breadcrumbs().last().unwrap(),
+        &highlighted.resource_id,
+        "enter opens the highlighted row"
+    );
+}
+
+/// Defect 1: `:fleet web-prod-001⏎⏎` opened another node: the cursor
+/// stayed where it had been before the filter changed.
+#[tokio::test]
+async fn a_jump_with_a_filter_puts_the_cursor_on_the_first_match() {
+    let fx = Fixture::new(200, 4).await;
+    let (mut app, mut events) = app_at(&fx, (120, 40), false).await;
+    app.settle();
+    for _ in 0..7 {
+        app.update(key(KeyCode::Down));
+    }
+    app.settle();
+    let target = app.panes.fleet.rows[app.panes.fleet.table.order[30]]
+        .node
+        .info
+        .computer_name
+        .clone()
+        .expect("simulated nodes have names");
+    open(&fx, &mut app, &mut events, &format!("fleet {target}")).await;
+    let first = app.panes.fleet.table.order[0];
+    assert_eq!(app.panes.fleet.table.selected_row(), Some(first));
+    app.update(key(KeyCode::Enter));
+    let FleetView::Node { instance_id, .. } = &app.panes.fleet.view else {
+        panic!("enter opens the node");
+    };
+    assert_eq!(
+        instance_id, &app.panes.fleet.rows[first].node.info.instance_id,
+        "enter opens the highlighted row"
+    );
+
+    // A filter typed with `/` that hides the highlighted node does the same.
+    app.update(key(KeyCode::Esc));
+    app.update(key(KeyCode::Esc));
+    for _ in 0..9 {
+        app.update(key(KeyCode::Down));
+    }
+    chars(&mut app, "/Role=web");
+    app.update(key(KeyCode::Enter));
+    app.settle();
+    let selected = app.panes.fleet.table.selected_row().unwrap();
+    assert_eq!(selected, app.panes.fleet.table.order[0]);
+}
+
+/// Defect 4: every `:` jump added a crumb, and at 80 columns the pane's
+/// name and the online/lost counts were pushed off the header.
+#[tokio::test]
+async fn jumps_keep_the_header_short_at_80_columns() {
+    let fx = Fixture::new(60, 4).await;
+    let (mut app, mut events) = app_at(&fx, (80, 24), false).await;
+    for pane in ["act", "params", "docs", "patch", "run", "compliance"] {
+        open(&fx, &mut app, &mut events, pane).await;
+    }
+    assert_eq!(app.breadcrumbs(), ["Run Command", "Compliance"]);
+    let top = header(&mut app);
+    assert!(
+        top.contains("Compliance") && top.contains("online") && top.contains("lost"),
+        "{top}"
+    );
+    // A long trail inside a pane still shows the pane's name and counts.
+    app.update(key(KeyCode::Enter));
+    run(&fx, &mut app, &mut events, Vec::new()).await;
+    let top = header(&mut app);
+    assert!(top.contains("Compliance") && top.contains("● "), "{top}");
+    assert_eq!(top.chars().count(), 80);
+}
+
+/// Defect 5: "read-only: deregister the node is disabled" followed the
+/// user to other panes. A message shows in the pane that raised it.
+#[tokio::test]
+async fn a_status_message_stays_in_its_pane() {
+    let fx = Fixture::new(30, 4).await;
+    let (mut app, mut events) = app_at(&fx, (120, 40), true).await;
+    app.settle();
+    app.update(ctrl('d'));
+    assert!(
+        footer(&mut app).contains("read-only"),
+        "{}",
+        footer(&mut app)
+    );
+    open(&fx, &mut app, &mut events, "params").await;
+    let bottom = footer(&mut app);
+    assert!(!bottom.contains("read-only console"), "{bottom}");
+    assert!(bottom.contains("help"), "the key hints are back: {bottom}");
+    // It also fades on its own.
+    open(&fx, &mut app, &mut events, "fleet").await;
+    app.update(ctrl('d'));
+    for _ in 0..10 {
+        app.update(Msg::Tick(fx.clock.now()));
+    }
+    assert!(!footer(&mut app).contains("read-only console"));
+}
+
+/// Defect 7: `:run` reopened the command detail left open earlier, so
+/// `j j ctrl-x` offered to cancel a command the user had not picked.
+#[tokio::test]
+async fn a_jump_opens_the_panes_list_not_its_last_sub_view() {
+    let fx = Fixture::new(30, 4).await;
+    let (mut app, mut events) = app_at(&fx, (120, 40), false).await;
+    let node = fx.sim.instance_ids().next().unwrap().to_owned();
+    let send = SendCommand {
+        instance_ids: Some(vec![node]),
+        document_name: "AWS-RunShellScript".into(),
+        parameters: Some(BTreeMap::from([(
+            "commands".to_owned(),
+            vec!["sleep 600".to_owned()],
+        )])),
+        ..SendCommand::default()
+    };
+    fx.backend.call(&Caller::admin("ops"), send).await.unwrap();
+    open(&fx, &mut app, &mut events, "run").await;
+    press(&fx, &mut app, &mut events, KeyCode::Enter).await;
+    assert_eq!(app.panes.run_command.view(), RunView::Detail);
+
+    open(&fx, &mut app, &mut events, "fleet").await;
+    open(&fx, &mut app, &mut events, "run").await;
+    assert_eq!(app.pane, PaneId::RunCommand);
+    assert_eq!(app.panes.run_command.view(), RunView::History);
+}
