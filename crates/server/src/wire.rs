@@ -8,7 +8,9 @@
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
-use sysman_api::ApiError;
+use sysman_api::{ApiError, Operation, Prefix};
+
+use crate::model;
 
 pub const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
 
@@ -25,20 +27,43 @@ fn member(path: &str) -> String {
     }
 }
 
-/// Reads `body` as the input shape of `operation`.
-pub fn decode<T: DeserializeOwned>(operation: &str, body: &[u8]) -> Result<T, ApiError> {
-    // An empty body is an empty input, as clients send `{}` for.
+/// Reads `body` as the request of `O`, as AWS would: a body that cannot
+/// be read is a `SerializationException`; then an AmazonSSM request is
+/// checked against its input shape in the service model, every violation
+/// reported at once (`model.rs`); then it is decoded.
+pub fn decode<O: Operation>(body: &[u8]) -> Result<O, ApiError> {
+    let text = body_text(body)?;
+    if O::PREFIX != Prefix::AmazonSsm {
+        return decode_typed(O::NAME, text);
+    }
+    let json: serde_json::Value = serde_json::from_str(text)
+        .map_err(|e| serialization(format!("The request body is not valid JSON: {e}")))?;
+    let typed = decode_typed(O::NAME, text);
+    match &typed {
+        Err(e) if e.code == "SerializationException" => return typed,
+        _ => model::check(O::NAME, &json)?,
+    }
+    typed
+}
+
+/// The body as text; an empty body is an empty input, as clients send `{}`
+/// for.
+fn body_text(body: &[u8]) -> Result<&str, ApiError> {
     let body: &[u8] = if body.iter().all(u8::is_ascii_whitespace) {
         b"{}"
     } else {
         body
     };
-    let text = std::str::from_utf8(body).map_err(|e| {
+    std::str::from_utf8(body).map_err(|e| {
         serialization(format!(
             "The request body is not valid UTF-8 (at byte {}).",
             e.valid_up_to()
         ))
-    })?;
+    })
+}
+
+/// Reads `text` as the input shape of `operation`.
+fn decode_typed<T: DeserializeOwned>(operation: &str, text: &str) -> Result<T, ApiError> {
     // Only the first unknown member is named, so a body of a million
     // unknown members costs no more memory than one.
     let mut unknown = None;
@@ -135,11 +160,11 @@ mod tests {
 
     #[test]
     fn faults_in_a_body_are_named_precisely() {
-        let e = decode::<GetParameter>("GetParameter", b"{\"Name\": \"x\"").unwrap_err();
+        let e = decode::<GetParameter>(b"{\"Name\": \"x\"").unwrap_err();
         assert_eq!(e.code, "SerializationException");
         assert!(e.message.contains("not valid JSON"), "{}", e.message);
 
-        let e = decode::<GetParameter>("GetParameter", b"{}").unwrap_err();
+        let e = decode::<GetParameter>(b"{}").unwrap_err();
         assert_eq!(e.code, "ValidationException");
         assert_eq!(
             e.message,
@@ -147,23 +172,22 @@ mod tests {
              constraint: Member must not be null"
         );
 
-        let e = decode::<GetParameter>("GetParameter", b"{\"Name\": 42}").unwrap_err();
+        let e = decode::<GetParameter>(b"{\"Name\": 42}").unwrap_err();
         assert_eq!(e.code, "SerializationException");
         assert!(e.message.contains("at 'name'"), "{}", e.message);
 
-        let e = decode::<GetParameter>("GetParameter", b"{\"Name\":\"x\",\"Nmae\":1}").unwrap_err();
+        let e = decode::<GetParameter>(b"{\"Name\":\"x\",\"Nmae\":1}").unwrap_err();
         assert_eq!(e.code, "SerializationException");
         assert!(e.message.contains("'Nmae'"), "{}", e.message);
 
-        let e = decode::<GetParameter>("GetParameter", b"{\"Name\":\"\xff\"}").unwrap_err();
+        let e = decode::<GetParameter>(b"{\"Name\":\"\xff\"}").unwrap_err();
         assert_eq!(e.code, "SerializationException");
         assert!(e.message.contains("UTF-8"), "{}", e.message);
 
-        let e = decode::<GetParameter>("GetParameter", b"{\"Name\":\"x\"} {}").unwrap_err();
+        let e = decode::<GetParameter>(b"{\"Name\":\"x\"} {}").unwrap_err();
         assert_eq!(e.code, "SerializationException");
 
-        let e = decode::<PutParameter>("PutParameter", b"{\"Name\":\"x\",\"Tags\":[{\"Key\":1}]}")
-            .unwrap_err();
+        let e = decode::<PutParameter>(b"{\"Name\":\"x\",\"Tags\":[{\"Key\":1}]}").unwrap_err();
         assert!(
             e.message.contains("tags[0].key") || e.message.contains("tags"),
             "{}",
@@ -173,9 +197,9 @@ mod tests {
 
     #[test]
     fn an_empty_body_is_an_empty_input() {
-        let e = decode::<GetParameter>("GetParameter", b"").unwrap_err();
+        let e = decode::<GetParameter>(b"").unwrap_err();
         assert_eq!(e.code, "ValidationException");
-        let ok = decode::<GetParameter>("GetParameter", b"{\"Name\":\"/a\"}").unwrap();
+        let ok = decode::<GetParameter>(b"{\"Name\":\"/a\"}").unwrap();
         assert_eq!(ok.name, "/a");
     }
 }
