@@ -34,16 +34,27 @@ fn member(path: &str) -> String {
 pub fn decode<O: Operation>(body: &[u8]) -> Result<O, ApiError> {
     let text = body_text(body)?;
     if O::PREFIX != Prefix::AmazonSsm {
-        return decode_typed(O::NAME, text);
+        return decode_typed(O::NAME, text).map_err(|(e, _)| e);
     }
     let json: serde_json::Value = serde_json::from_str(text)
         .map_err(|e| serialization(format!("The request body is not valid JSON: {e}")))?;
-    let typed = decode_typed(O::NAME, text);
-    match &typed {
-        Err(e) if e.code == "SerializationException" => return typed,
-        _ => model::check(O::NAME, &json)?,
+    match decode_typed(O::NAME, text) {
+        Err((e, Fault::Unreadable)) => Err(e),
+        typed => {
+            model::check(O::NAME, &json)?;
+            typed.map_err(|(e, _)| e)
+        }
     }
-    typed
+}
+
+/// Why the typed decode refused a body.
+enum Fault {
+    /// Not JSON, a value of the wrong type, a member we do not know: AWS
+    /// answers these before it checks anything else.
+    Unreadable,
+    /// A missing member or a value outside its type (an unknown enum
+    /// value): the model check words these as AWS does, when it covers them.
+    Invalid,
 }
 
 /// The body as text; an empty body is an empty input, as clients send `{}`
@@ -63,7 +74,7 @@ fn body_text(body: &[u8]) -> Result<&str, ApiError> {
 }
 
 /// Reads `text` as the input shape of `operation`.
-fn decode_typed<T: DeserializeOwned>(operation: &str, text: &str) -> Result<T, ApiError> {
+fn decode_typed<T: DeserializeOwned>(operation: &str, text: &str) -> Result<T, (ApiError, Fault)> {
     // Only the first unknown member is named, so a body of a million
     // unknown members costs no more memory than one.
     let mut unknown = None;
@@ -79,23 +90,30 @@ fn decode_typed<T: DeserializeOwned>(operation: &str, text: &str) -> Result<T, A
         Ok(value) => value,
         Err(e) => return Err(decode_error(operation, &e)),
     };
-    json.end()
-        .map_err(|e| serialization(format!("Unexpected content after the request body: {e}")))?;
+    json.end().map_err(|e| {
+        let e = serialization(format!("Unexpected content after the request body: {e}"));
+        (e, Fault::Unreadable)
+    })?;
     if let Some(path) = unknown {
-        return Err(serialization(format!(
+        let e = serialization(format!(
             "{operation} has no member '{path}'; check its spelling against the \
              {operation} request shape (member names are PascalCase)."
-        )));
+        ));
+        return Err((e, Fault::Unreadable));
     }
     Ok(value)
 }
 
-fn decode_error(operation: &str, e: &serde_path_to_error::Error<serde_json::Error>) -> ApiError {
+fn decode_error(
+    operation: &str,
+    e: &serde_path_to_error::Error<serde_json::Error>,
+) -> (ApiError, Fault) {
     let inner = e.inner();
     let path = e.path().to_string();
     let text = inner.to_string();
     if inner.is_syntax() || inner.is_eof() || inner.is_io() {
-        return serialization(format!("The request body is not valid JSON: {text}"));
+        let e = serialization(format!("The request body is not valid JSON: {text}"));
+        return (e, Fault::Unreadable);
     }
     // serde says "missing field `Name` at line 1 column 2".
     if let Some(rest) = text.strip_prefix("missing field `")
@@ -106,18 +124,27 @@ fn decode_error(operation: &str, e: &serde_path_to_error::Error<serde_json::Erro
         } else {
             format!("{}.{}", member_path(&path), member(field))
         };
-        return ApiError::validation(format!(
+        let e = ApiError::validation(format!(
             "1 validation error detected: Value null at '{at}' failed to satisfy \
              constraint: Member must not be null"
         ));
+        return (e, Fault::Invalid);
     }
+    // serde's words for a value its type does not hold, as against a value
+    // of another type altogether ("invalid type: ...").
+    let fault = if text.starts_with("unknown variant") || text.starts_with("invalid value") {
+        Fault::Invalid
+    } else {
+        Fault::Unreadable
+    };
     let text = text.split(" at line ").next().unwrap_or(&text);
     let at = if path == "." || path.is_empty() {
         String::new()
     } else {
         format!(" at '{}'", member_path(&path))
     };
-    serialization(format!("Cannot read the {operation} request{at}: {text}."))
+    let e = serialization(format!("Cannot read the {operation} request{at}: {text}."));
+    (e, fault)
 }
 
 /// `Parameters.commands[0]` with each member name as AWS spells it.
@@ -156,7 +183,8 @@ fn set(headers: &mut HeaderMap, name: &'static str, value: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use sysman_api::parameters::{GetParameter, PutParameter};
+    use sysman_api::fleet::ListNodes;
+    use sysman_api::parameters::{GetParameter, GetParametersByPath, PutParameter};
 
     #[test]
     fn faults_in_a_body_are_named_precisely() {
@@ -193,6 +221,25 @@ mod tests {
             "{}",
             e.message
         );
+    }
+
+    #[test]
+    fn aws_requests_are_held_to_the_model_and_ours_are_not() {
+        let e = decode::<GetParametersByPath>(b"{\"MaxResults\": 11}").unwrap_err();
+        assert_eq!(e.code, "ValidationException");
+        assert_eq!(
+            e.message,
+            "2 validation errors detected: \
+             Value null at 'path' failed to satisfy constraint: Member must not be null; \
+             Value '11' at 'maxResults' failed to satisfy constraint: \
+             Member must have value less than or equal to 10"
+        );
+        // A body it cannot read is refused as such, whatever else is wrong.
+        let e = decode::<GetParametersByPath>(b"{\"Path\": 1, \"MaxResults\": 11}").unwrap_err();
+        assert_eq!(e.code, "SerializationException");
+        // AWS's ListNodes pages by at most 50; sysman's own ListNodes is not AWS's.
+        let ok = decode::<ListNodes>(b"{\"MaxResults\": 5000}").unwrap();
+        assert_eq!(ok.max_results, Some(5000));
     }
 
     #[test]
