@@ -166,13 +166,13 @@ fn walk(shape: usize, value: &Value, path: &str, found: &mut Violations) {
     match (&s.kind, value) {
         (Kind::Structure(members), Value::Object(object)) => {
             for member in members.iter() {
-                let at = join(path, member.name);
                 match object.get(member.name) {
                     None | Some(Value::Null) if member.required => {
+                        let at = join(path, member.name);
                         found.add(Quoted::Null, &at, "Member must not be null");
                     }
                     None | Some(Value::Null) => {}
-                    Some(child) => walk(member.shape, child, &at, found),
+                    Some(child) => walk(member.shape, child, &join(path, member.name), found),
                 }
             }
         }

@@ -300,3 +300,58 @@ fn a_hostile_request_costs_bounded_memory() {
     }
     assert!(check("GetParameter", &json!({"Name": "/a", "Nested": deep})).is_ok());
 }
+
+/// A value for `shape` that breaks every constraint it can (`wrong` false),
+/// or that has the wrong JSON type wherever it can (`wrong` true).
+fn sample(shape: usize, depth: usize, wrong: bool) -> Value {
+    let s = &rules::SHAPES[shape];
+    if depth > 12 {
+        return Value::Null;
+    }
+    match (&s.kind, wrong) {
+        (Kind::Structure(members), false) => members
+            .iter()
+            .map(|m| (m.name.to_owned(), sample(m.shape, depth + 1, wrong)))
+            .collect::<serde_json::Map<_, _>>()
+            .into(),
+        (&Kind::List { member, max, .. }, false) => {
+            let n = max.map_or(3, |m| (m + 1).min(200)) as usize;
+            Value::Array(vec![sample(member, depth + 1, wrong); n])
+        }
+        (&Kind::Map { value, .. }, false) => {
+            json!({ "": sample(value, depth + 1, wrong), "k": null })
+        }
+        (&Kind::String { max, .. }, false) => {
+            json!("\u{2028}".repeat(max.map_or(0, |m| m + 1) as usize))
+        }
+        (Kind::Number { .. }, false) => json!(-1e300),
+        (Kind::Structure(_) | Kind::Map { .. }, true) => json!([{}]),
+        (Kind::List { .. }, true) => json!({"a": []}),
+        (_, true) => json!({"x": [1, "y", null]}),
+        (Kind::Unconstrained, false) => json!(u64::MAX),
+    }
+}
+
+#[test]
+fn no_request_to_any_operation_makes_the_check_panic() {
+    for &(name, input) in rules::OPERATIONS {
+        for wrong in [false, true] {
+            let body = sample(input, 0, wrong);
+            if let Err(e) = check(name, &body) {
+                let (count, _) = e.message.split_once(' ').unwrap();
+                let count: usize = count.parse().unwrap();
+                let worded = e.message.matches("failed to satisfy constraint").count();
+                assert_eq!(worded, count.min(LISTED), "{name}: {}", e.message);
+            }
+        }
+        for odd in [
+            json!(null),
+            json!([]),
+            json!("x"),
+            json!(1),
+            json!({"": {}}),
+        ] {
+            let _ = check(name, &odd);
+        }
+    }
+}
