@@ -13,13 +13,13 @@ use sysman_api::{Operation, for_each_operation};
 use sysman_server::fuzzing::decode;
 
 fn check<O: Operation>(body: &[u8]) {
-    let Ok(op) = decode::<O>(O::NAME, body) else {
+    let Ok(op) = decode::<O>(body) else {
         return;
     };
     let _ = op.resources();
     let _ = op.audit_view();
     let json = serde_json::to_vec(&op).expect("an accepted request encodes");
-    let again: O = decode(O::NAME, &json).unwrap_or_else(|e| {
+    let again: O = decode(&json).unwrap_or_else(|e| {
         panic!(
             "{} re-encoded as {} is refused: {e:?}",
             O::NAME,

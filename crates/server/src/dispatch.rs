@@ -16,7 +16,7 @@ pub type Reply<'a> = Pin<Box<dyn Future<Output = Result<Vec<u8>, ApiError>> + Se
 pub type Route = for<'a> fn(&'a Backend, Caller, &[u8]) -> Reply<'a>;
 
 fn route<'a, O: Handler>(backend: &'a Backend, caller: Caller, body: &[u8]) -> Reply<'a> {
-    let op: Result<O, ApiError> = wire::decode(O::NAME, body);
+    let op: Result<O, ApiError> = wire::decode(body);
     Box::pin(async move {
         let output = backend.call(&caller, op?).await?;
         serde_json::to_vec(&output)

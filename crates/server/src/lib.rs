@@ -10,6 +10,7 @@ mod dispatch;
 mod guard;
 mod listen;
 mod metrics;
+mod model;
 pub mod serve;
 mod stream;
 pub mod tls;

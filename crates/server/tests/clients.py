@@ -117,10 +117,15 @@ def cli():
     aws("get-parameter", "--name", "/cli/none", expect_error="ParameterNotFound")
     err = aws("get-parameters", "--names", *[f"/n{i}" for i in range(11)],
               expect_error="ValidationException")
-    assert "1 validation error detected" in err, err
-    aws("send-command", "--instance-ids", target, "--document-name", "AWS-RunShellScript",
-        "--max-concurrency", "abc", "--parameters", "commands=['true']",
-        expect_error="ValidationException")
+    names = ", ".join(f"/n{i}" for i in range(11))
+    assert ("1 validation error detected: Value '[" + names + "]' at 'names' failed to "
+            "satisfy constraint: Member must have length less than or equal to 10") in err, err
+    err = aws("send-command", "--instance-ids", target, "--document-name", "AWS-RunShellScript",
+              "--max-concurrency", "abc", "--parameters", "commands=['true']",
+              expect_error="ValidationException")
+    assert ("1 validation error detected: Value 'abc' at 'maxConcurrency' failed to satisfy "
+            "constraint: Member must satisfy regular expression pattern: "
+            "^([1-9][0-9]*|[1-9][0-9]%|[1-9]%|100%)$") in err, err
     aws("get-parameter", "--name", "/cli/db/password",
         env={"AWS_SECRET_ACCESS_KEY": "wrong" + os.environ["AWS_SECRET_ACCESS_KEY"][5:]},
         expect_error="InvalidSignatureException")

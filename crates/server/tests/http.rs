@@ -471,6 +471,55 @@ async fn bad_input_gets_a_precise_error_and_never_a_500() {
     assert!(metrics.contains("sysman_long_polls_held 0"), "{metrics}");
 }
 
+#[tokio::test]
+async fn a_request_breaking_the_model_gets_every_violation_in_aws_words_and_changes_nothing() {
+    let s = server().await;
+    let now = SystemTime::now();
+    let body: &[u8] = br#"{"Name":"/app/x","Value":"v","Type":"Text","Tier":"Gold"}"#;
+    let (status, header, json) = raw(
+        &s,
+        "AmazonSSM.PutParameter",
+        body,
+        Some((&s.key, body, now)),
+    )
+    .await;
+    assert_eq!(status, 400, "{json}");
+    assert_eq!(header.as_deref(), Some("ValidationException"));
+    assert_eq!(json["__type"], "ValidationException");
+    assert_eq!(
+        json["message"],
+        "2 validation errors detected: \
+         Value 'Text' at 'type' failed to satisfy constraint: \
+         Member must satisfy enum value set: [SecureString, StringList, String]; \
+         Value 'Gold' at 'tier' failed to satisfy constraint: \
+         Member must satisfy enum value set: [Intelligent-Tiering, Advanced, Standard]"
+    );
+    // A limit the typed decode alone would let through.
+    let names: Vec<String> = (0..11).map(|i| format!("/p{i}")).collect();
+    let body = serde_json::to_vec(&serde_json::json!({ "Names": names })).unwrap();
+    let (status, _, json) = raw(
+        &s,
+        "AmazonSSM.GetParameters",
+        &body,
+        Some((&s.key, &body, now)),
+    )
+    .await;
+    assert_eq!(status, 400, "{json}");
+    assert_eq!(
+        json["message"],
+        "1 validation error detected: Value '[/p0, /p1, /p2, /p3, /p4, /p5, /p6, /p7, /p8, /p9, /p10]' \
+         at 'names' failed to satisfy constraint: Member must have length less than or equal to 10"
+    );
+    let missing = s
+        .admin
+        .call(&GetParameter {
+            name: "/app/x".into(),
+            with_decryption: None,
+        })
+        .await;
+    assert_eq!(code(&missing), "ParameterNotFound");
+}
+
 async fn next(
     stream: &mut sysman_api::client::Subscription,
 ) -> Option<sysman_api::client::StreamItem> {
