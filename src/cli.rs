@@ -25,7 +25,9 @@ pub struct Args {
     /// Nodes in the simulated fleet created for a new data directory (0 for none).
     #[arg(long, value_name = "N")]
     pub fleet: Option<usize>,
-    /// Seed of the simulated fleet: the same seed gives the same fleet.
+    /// Seed of the simulated fleet: the same seed gives the same nodes
+    /// (names, platforms, tags, software). The server's ids (`mi-` node
+    /// ids, activation and command ids) are new each run, as AWS's are.
     #[arg(long, value_name = "S")]
     pub seed: Option<u64>,
     /// Where the store lives (default: the user data directory).

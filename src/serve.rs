@@ -33,7 +33,8 @@ pub struct ServeArgs {
     /// Run a simulated fleet of N nodes inside the server.
     #[arg(long, value_name = "N")]
     pub fleet: Option<usize>,
-    /// Seed of the simulated fleet.
+    /// Seed of the simulated fleet: it fixes the nodes, not the ids the
+    /// server gives them at registration.
     #[arg(long, value_name = "S", default_value_t = 1)]
     pub seed: u64,
     /// Enable Sysman.ResetState, which wipes all service state (users and
