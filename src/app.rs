@@ -17,7 +17,7 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use sysman_api::Timestamp;
 
 pub use self::layer::{Dialog, Layer};
-pub use self::msg::{Ask, BackendMsg, Effect, Msg};
+pub use self::msg::{Ask, BackendMsg, Effect, Link, Msg};
 pub use self::status::Status;
 use crate::keys::{Command, Key, KeyMap, Lookup, Scope};
 pub use crate::palette::Palette;
@@ -40,6 +40,8 @@ pub struct App {
     history: Vec<PaneId>,
     pub panes: Panes,
     pub layer: Option<Layer>,
+    /// Whether the server is heard from; the header says when it is not.
+    pub link: Link,
     /// The filter text while it is being typed.
     pub filter_input: Option<String>,
     pending_keys: Vec<Key>,
@@ -71,6 +73,7 @@ impl App {
             history: Vec::new(),
             panes: Panes::default(),
             layer: None,
+            link: Link::Up,
             filter_input: None,
             pending_keys: Vec::new(),
             status: None,
@@ -518,6 +521,7 @@ impl App {
                 }
             }
             BackendMsg::Lagged => self.each_pane(|pane, cx| pane.on_lagged(cx)),
+            BackendMsg::Link(link) => self.link = link,
         }
     }
 }

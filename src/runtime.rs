@@ -15,7 +15,7 @@ use sysman_api::client::{Client, StreamItem};
 use sysman_backend::{Backend, Caller, Clock, Handler, SystemClock};
 use tokio::sync::{broadcast, mpsc};
 
-use crate::app::{App, BackendMsg, Effect, Msg};
+use crate::app::{App, BackendMsg, Effect, Link, Msg};
 
 const FRAME: Duration = Duration::from_millis(16);
 const TICK: Duration = Duration::from_secs(1);
@@ -113,26 +113,40 @@ impl Connection {
             }
             Side::Remote { client } => {
                 let client = client.clone();
+                let clock = self.clock();
                 tokio::spawn(async move {
+                    let link = |link: Link| tx.send(Msg::Backend(BackendMsg::Link(link)));
                     let mut wait = Duration::from_millis(500);
-                    let mut first = true;
+                    let mut down_since = None;
                     while !tx.is_closed() {
-                        if let Ok(mut stream) = client.subscribe().await {
-                            wait = Duration::from_millis(500);
-                            if !first && tx.send(Msg::Backend(BackendMsg::Lagged)).is_err() {
-                                break;
-                            }
-                            while let Some(item) = stream.next().await {
-                                let msg = match item {
-                                    StreamItem::Event(event) => BackendMsg::Event(event),
-                                    StreamItem::Lagged => BackendMsg::Lagged,
-                                };
-                                if tx.send(Msg::Backend(msg)).is_err() {
-                                    return;
+                        let reason = match client.subscribe().await {
+                            Ok(mut stream) => {
+                                wait = Duration::from_millis(500);
+                                // Back after a break: say so, and reload
+                                // what was missed.
+                                if down_since.take().is_some()
+                                    && (link(Link::Up).is_err()
+                                        || tx.send(Msg::Backend(BackendMsg::Lagged)).is_err())
+                                {
+                                    break;
                                 }
+                                while let Some(item) = stream.next().await {
+                                    let msg = match item {
+                                        StreamItem::Event(event) => BackendMsg::Event(event),
+                                        StreamItem::Lagged => BackendMsg::Lagged,
+                                    };
+                                    if tx.send(Msg::Backend(msg)).is_err() {
+                                        return;
+                                    }
+                                }
+                                "the server closed the event stream".to_owned()
                             }
+                            Err(e) => e.message,
+                        };
+                        let since = *down_since.get_or_insert_with(|| clock.now());
+                        if link(Link::Down { since, reason }).is_err() {
+                            break;
                         }
-                        first = false;
                         tokio::time::sleep(wait).await;
                         wait = (wait * 2).min(MAX_RECONNECT);
                     }

@@ -7,7 +7,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
-use crate::app::{App, Layer};
+use crate::app::{App, Layer, Link};
 use crate::keys::{Command, PaneKeys};
 use crate::theme::Theme;
 
@@ -87,7 +87,16 @@ fn render_header(frame: &mut Frame, app: &App, area: Rect) {
         ]
     };
     let width = |spans: &[Span]| spans.iter().map(|s| s.width()).sum::<usize>();
-    let shortest = width(&counts(false));
+    // A server that is not heard from is said first: what the panes show
+    // is as old as the break.
+    let mut broken = match &app.link {
+        Link::Up => Vec::new(),
+        Link::Down { since, .. } => vec![Span::styled(
+            format!(" ✗ reconnecting since {} ", clock_time(*since)),
+            theme.error,
+        )],
+    };
+    let shortest = width(&counts(false)) + width(&broken);
     let crumbs = fit_crumbs(
         app.breadcrumbs(),
         app.pane_crumb(),
@@ -101,18 +110,32 @@ fn render_header(frame: &mut Frame, app: &App, area: Rect) {
         left.push(Span::styled(crumb, theme.breadcrumb));
     }
     let left_width = width(&left);
-    let mut right = counts(true);
-    right.push(Span::styled(
-        format!(" {} ", app.backend_label),
-        theme.muted,
-    ));
     let room = usize::from(area.width).saturating_sub(left_width + 1);
-    if width(&right) > room {
-        right = counts(true);
-    }
-    if width(&right) > room {
-        right = counts(false);
-    }
+    let right = if let Link::Down { reason, .. } = &app.link {
+        let mut right = broken.clone();
+        right.extend(counts(false));
+        // The reason, as much of it as fits.
+        let spare = room.saturating_sub(width(&right) + 3);
+        if spare > 8 {
+            broken[0].content = format!("{}({}) ", broken[0].content, fit(reason, spare)).into();
+            right = broken;
+            right.extend(counts(false));
+        }
+        right
+    } else {
+        let mut right = counts(true);
+        right.push(Span::styled(
+            format!(" {} ", app.backend_label),
+            theme.muted,
+        ));
+        if width(&right) > room {
+            right = counts(true);
+        }
+        if width(&right) > room {
+            right = counts(false);
+        }
+        right
+    };
     let right_width = width(&right) as u16;
     let [l, r] =
         Layout::horizontal([Constraint::Min(0), Constraint::Length(right_width)]).areas(area);
@@ -121,6 +144,12 @@ fn render_header(frame: &mut Frame, app: &App, area: Rect) {
 }
 
 const SYSMAN: &str = " sysman ";
+
+/// `12:03:04 UTC`, the time of day of `at`.
+fn clock_time(at: sysman_api::Timestamp) -> String {
+    let iso = at.iso8601();
+    format!("{} UTC", &iso[11..19])
+}
 const CRUMB_GAP: &str = " › ";
 
 /// The breadcrumbs that fit in `room` columns. The trail before the pane

@@ -216,3 +216,40 @@ async fn a_jump_opens_the_panes_list_not_its_last_sub_view() {
     assert_eq!(app.pane, PaneId::RunCommand);
     assert_eq!(app.panes.run_command.view(), RunView::History);
 }
+
+/// Defect 3: after the server was killed, the remote console's header
+/// still read "● 197 online … remote http://…" and nothing said the data
+/// had stopped moving.
+#[tokio::test]
+async fn a_remote_console_says_when_the_server_is_gone() {
+    use std::time::Duration;
+    use sysman::app::{BackendMsg, Link};
+
+    let fx = Fixture::new(12, 5).await;
+    let (remote, running) = fx.serve().await;
+    let mut app = fx.app_on(&remote, (80, 24), "dark", false).await;
+    assert!(!header(&mut app).contains("reconnecting"));
+
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    remote.forward_events(tx);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    running.stop().await.unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let msg = tokio::time::timeout_at(deadline, rx.recv())
+            .await
+            .expect("the break is reported")
+            .expect("the forwarder keeps running");
+        let down = matches!(msg, Msg::Backend(BackendMsg::Link(Link::Down { .. })));
+        app.update(msg);
+        if down {
+            break;
+        }
+    }
+    let top = header(&mut app);
+    assert!(
+        top.contains("reconnecting since") && top.contains("UTC") && top.contains("● "),
+        "{top}"
+    );
+    assert_eq!(top.chars().count(), 80);
+}

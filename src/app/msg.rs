@@ -33,6 +33,18 @@ pub enum BackendMsg {
     Event(Event),
     /// The event stream dropped events: reload everything.
     Lagged,
+    /// The link to a remote server went down or came back.
+    Link(Link),
+}
+
+/// Whether the console hears from its server.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Link {
+    #[default]
+    Up,
+    /// The event stream broke at `since` and is being reopened with
+    /// backoff; what the panes show is as of `since`.
+    Down { since: Timestamp, reason: String },
 }
 
 /// A backend call for the runtime to make.
