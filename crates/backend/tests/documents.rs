@@ -892,7 +892,7 @@ async fn list_document_versions_comes_in_pages() {
             ..versions("Other", Some(1))
         },
         "InvalidNextToken",
-        &["NextToken"],
+        &["The specified token isn't valid."],
     )
     .await;
     fx.refused(
@@ -901,7 +901,7 @@ async fn list_document_versions_comes_in_pages() {
             ..versions("Paged", Some(1))
         },
         "InvalidNextToken",
-        &["NextToken"],
+        &["The specified token isn't valid."],
     )
     .await;
     let resumed = fx
@@ -1857,7 +1857,7 @@ async fn list_documents_pages_over_sixty_documents() {
             ..by_list(&[("Owner", "Self")])
         },
         "InvalidNextToken",
-        &["NextToken", "same filters"],
+        &["The specified token isn't valid."],
     )
     .await;
     fx.refused(
@@ -1866,7 +1866,7 @@ async fn list_documents_pages_over_sixty_documents() {
             ..Default::default()
         },
         "InvalidNextToken",
-        &["NextToken"],
+        &["The specified token isn't valid."],
     )
     .await;
     let second = fx
@@ -1954,7 +1954,7 @@ async fn documents_carry_tags() {
     fx.refused(
         add_tags("Deploy", many),
         "TooManyTagsError",
-        &["50", "Deploy"],
+        &["A resource can have a maximum of 50 tags."],
     )
     .await;
     assert_eq!(fx.state("Deploy").await, before);

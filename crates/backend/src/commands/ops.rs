@@ -640,7 +640,7 @@ impl Handler for ListCommandInvocations {
         let resume = match start.range().0 {
             std::ops::Bound::Excluded(k) => {
                 let (sort, id) = parse_time_key(k)
-                    .ok_or_else(|| ApiError::new("InvalidNextToken", "The token is damaged"))?;
+                    .ok_or_else(sysman_api::messages::paging::invalid_next_token)?;
                 let index: usize = k
                     .rsplit('|')
                     .next()

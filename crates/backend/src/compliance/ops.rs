@@ -270,11 +270,7 @@ fn record_passes(filters: &[Filter], resource_id: &str, record: &Record) -> bool
 }
 
 fn invalid_token() -> ApiError {
-    ApiError::new(
-        "InvalidNextToken",
-        "The NextToken is not valid: pass the NextToken of the previous response unchanged, \
-         with the same filters",
-    )
+    sysman_api::messages::paging::invalid_next_token()
 }
 
 impl Handler for ListComplianceItems {

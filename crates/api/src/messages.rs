@@ -1,0 +1,432 @@
+//! What sysman answers when a request fails, in one place: each error's
+//! AWS exception name and AWS's own message text.
+//!
+//! Clients, test suites and Terraform's provider match on these texts, so
+//! they are AWS's words wherever AWS's words are known (from what AWS
+//! answers, as public reports and faithful mocks record it). Where they are
+//! not known, the text is written the way AWS writes: a plain statement of
+//! what is wrong, without pointers to other operations. Help for people
+//! reading them in the console is added there, keyed by the error name.
+//!
+//! Constraint failures of the service model (`1 validation error
+//! detected: ...`) are built by [`ApiError::constraint`] and are not listed.
+
+use crate::ApiError;
+
+/// Parameter Store.
+pub mod parameter {
+    use super::ApiError;
+
+    pub fn not_found(name: &str) -> ApiError {
+        ApiError::new("ParameterNotFound", format!("Parameter {name} not found."))
+    }
+
+    /// A version number, or a label, that no version of `name` has.
+    pub fn version_not_found(name: &str, version: impl std::fmt::Display) -> ApiError {
+        ApiError::new(
+            "ParameterVersionNotFound",
+            format!(
+                "Systems Manager could not find version {version} of {name}. Verify the version \
+                 and try again."
+            ),
+        )
+    }
+
+    pub fn already_exists() -> ApiError {
+        ApiError::new(
+            "ParameterAlreadyExists",
+            "The parameter already exists. To overwrite this value, set the overwrite option in \
+             the request to true.",
+        )
+    }
+
+    pub fn type_required() -> ApiError {
+        ApiError::validation("A parameter type is required when you create a parameter.")
+    }
+
+    pub fn unknown_type(given: &str) -> ApiError {
+        ApiError::constraint(
+            "type",
+            given,
+            "Member must satisfy enum value set: [SecureString, StringList, String]",
+        )
+    }
+
+    pub fn unsupported_data_type(given: &str) -> ApiError {
+        ApiError::validation(format!(
+            "The following data type is not supported: {given} (Data type names are all \
+             lowercase.)"
+        ))
+    }
+
+    pub fn reference_in_value() -> ApiError {
+        ApiError::validation(
+            "Parameter value can't nest another parameter. Do not use \"{{}}\" in the value.",
+        )
+    }
+
+    pub fn tags_with_overwrite() -> ApiError {
+        ApiError::validation(
+            "Invalid request: tags and overwrite can't be used together. To create a parameter \
+             with tags, please remove overwrite flag. To update tags for an existing parameter, \
+             please use AddTagsToResource or RemoveTagsFromResource.",
+        )
+    }
+
+    /// Longer than any tier holds. The value itself is not echoed: it may
+    /// be a secret.
+    pub fn value_too_long(max: usize) -> ApiError {
+        ApiError::validation(format!(
+            "1 validation error detected: Value at 'value' failed to satisfy constraint: Member \
+             must have length less than or equal to {max}"
+        ))
+    }
+
+    pub fn standard_value_too_long() -> ApiError {
+        ApiError::validation(
+            "Standard tier parameters support a maximum parameter value of 4096 characters. To \
+             create a larger parameter value, upgrade the parameter to use the advanced-parameter \
+             tier. For more information, see \
+             https://docs.aws.amazon.com/systems-manager/latest/userguide/parameter-store-advanced-parameters.html",
+        )
+    }
+
+    pub fn no_downgrade_to_standard() -> ApiError {
+        ApiError::validation(
+            "This parameter uses the advanced-parameter tier. You can't downgrade a parameter \
+             from the advanced-parameter tier to the standard-parameter tier. If necessary, you \
+             can delete the advanced parameter and recreate it as a standard parameter.",
+        )
+    }
+
+    /// Not AWS's known text.
+    pub fn policies_need_advanced() -> ApiError {
+        ApiError::validation(
+            "Parameter policies are supported only for parameters that use the \
+             advanced-parameter tier.",
+        )
+    }
+
+    /// Not AWS's known text; the model's description of the error.
+    pub fn hierarchy_type_mismatch() -> ApiError {
+        ApiError::new(
+            "HierarchyTypeMismatchException",
+            "Parameter Store doesn't support changing a parameter type in a hierarchy. For \
+             example, you can't change a parameter from a String type to a SecureString type. \
+             You must create a new, unique parameter.",
+        )
+    }
+
+    /// Not AWS's known text.
+    pub fn key_id_not_secure() -> ApiError {
+        ApiError::validation("KeyId can be specified only for a SecureString parameter.")
+    }
+
+    pub fn pattern_mismatch(pattern: &str) -> ApiError {
+        ApiError::new(
+            "ParameterPatternMismatchException",
+            format!("Parameter value, cannot be validated against allowedPattern: {pattern}"),
+        )
+    }
+
+    /// Not AWS's known text.
+    pub fn invalid_allowed_pattern(pattern: &str) -> ApiError {
+        ApiError::new(
+            "InvalidAllowedPatternException",
+            format!("The allowed pattern isn't a valid regular expression: {pattern}"),
+        )
+    }
+
+    pub fn limit_exceeded() -> ApiError {
+        ApiError::new(
+            "ParameterLimitExceeded",
+            "You have exceeded the number of parameters for this AWS account. Delete one or more \
+             parameters and try again.",
+        )
+    }
+
+    pub fn oldest_version_labelled(name: &str, version: i64) -> ApiError {
+        ApiError::new(
+            "ParameterMaxVersionLimitExceeded",
+            format!(
+                "You attempted to create a new version of {name} by calling the PutParameter API \
+                 with the overwrite flag. Version {version}, the oldest version, can't be deleted \
+                 because it has a label associated with it. Move the label to another version of \
+                 the parameter, and try again."
+            ),
+        )
+    }
+
+    /// Not AWS's known text.
+    pub fn data_type_change() -> ApiError {
+        ApiError::validation(
+            "The data type of an existing parameter can't be changed. To use another data type, \
+             create a new parameter.",
+        )
+    }
+
+    /// Not AWS's known text. The value is not echoed: it may be a secret.
+    pub fn not_an_image_id() -> ApiError {
+        ApiError::validation(
+            "The value of a parameter with the data type aws:ec2:image must be an Amazon Machine \
+             Image (AMI) ID, such as ami-0123456789abcdef0.",
+        )
+    }
+
+    /// Not AWS's known text.
+    pub fn data_type_needs_type(data_type: &str, kind: &str) -> ApiError {
+        ApiError::validation(format!(
+            "The data type {data_type} is supported only for parameters of type {kind}."
+        ))
+    }
+
+    /// The KMS key a SecureString names does not exist; AWS passes KMS's
+    /// own words on.
+    pub fn no_such_key(reference: &str) -> ApiError {
+        let message = if reference.starts_with("alias/") || reference.contains(":alias/") {
+            format!("Alias {reference} is not found.")
+        } else {
+            format!("Key '{reference}' does not exist")
+        };
+        ApiError::new("InvalidKeyId", message)
+    }
+
+    pub fn label_limit() -> ApiError {
+        ApiError::new(
+            "ParameterVersionLabelLimitExceeded",
+            "A parameter version can have maximum 10 labels. Move one or more labels to another \
+             version and try again.",
+        )
+    }
+
+    /// A `{{ssm:...}}` or `{{ssm-secure:...}}` reference of the wrong kind.
+    pub fn reference_kind(reference: &str, kind: &str, use_instead: &str) -> ApiError {
+        ApiError::validation(format!(
+            "The parameter reference {reference} names a {kind} parameter. Use {use_instead} \
+             instead."
+        ))
+    }
+
+    // Names.
+
+    pub fn prefixed_with_aws_or_ssm() -> ApiError {
+        ApiError::validation(
+            "Parameter name: can't be prefixed with \"aws\" or \"ssm\" (case-insensitive).",
+        )
+    }
+
+    /// A name with a character outside the rules, or a path that is not
+    /// formed as one.
+    pub fn invalid_name() -> ApiError {
+        ApiError::validation(
+            "Parameter name: can't be prefixed with \"ssm\" (case-insensitive). If formed as a \
+             path, it can consist of sub-paths divided by slash symbol; each sub-path can be \
+             formed as a mix of letters, numbers and the following 3 symbols .-_",
+        )
+    }
+
+    pub fn reserved_name(name: &str) -> ApiError {
+        ApiError::access_denied(format!("No access to reserved parameter name: {name}."))
+    }
+
+    /// Not AWS's known text.
+    pub fn name_too_long(max: usize) -> ApiError {
+        ApiError::validation(format!(
+            "Parameter name: can't be longer than {max} characters."
+        ))
+    }
+
+    pub fn too_many_levels(max: usize) -> ApiError {
+        ApiError::new(
+            "HierarchyLevelLimitExceededException",
+            format!(
+                "A hierarchy can have a maximum of {max} levels. For more information, see \
+                 Requirements and constraints for parameter names in the AWS Systems Manager User \
+                 Guide."
+            ),
+        )
+    }
+
+    /// Not AWS's known text: `name:` with nothing after the colon.
+    pub fn empty_selector(raw: &str) -> ApiError {
+        ApiError::validation(format!(
+            "Parameter name {raw} isn't valid. A version or a label must follow the colon."
+        ))
+    }
+
+    /// A path (GetParametersByPath, or DescribeParameters' Path filter)
+    /// that is not formed as a path. AWS's text has the backslashes.
+    pub fn invalid_path() -> ApiError {
+        ApiError::validation(
+            "The parameter doesn't meet the parameter name requirements. The parameter name must \
+             begin with a forward slash \"/\". It can't be prefixed with \\\"aws\\\" or \\\"ssm\\\" \
+             (case-insensitive). It must use only letters, numbers, or the following symbols: . \
+             (period), - (hyphen), _ (underscore). Special characters are not allowed. All \
+             sub-paths, if specified, must use the forward slash symbol \"/\". Valid example: \
+             /get/parameters2-/by1./path0_.",
+        )
+    }
+
+    // Filters.
+
+    pub fn filters_and_parameter_filters() -> ApiError {
+        ApiError::validation("You can use either Filters or ParameterFilters in a single request.")
+    }
+
+    /// A filter key this operation does not take; `valid` as AWS lists them.
+    pub fn filter_key_not_valid(key: &str, valid: &str) -> ApiError {
+        ApiError::new(
+            "InvalidFilterKey",
+            format!(
+                "The following filter key is not valid: {key}. Valid filter keys include: {valid}."
+            ),
+        )
+    }
+
+    pub fn filter_key_twice(key: &str) -> ApiError {
+        ApiError::new(
+            "InvalidFilterKey",
+            format!(
+                "The following filter is duplicated in the request: {key}. A request can contain \
+                 only one occurrence of a specific filter."
+            ),
+        )
+    }
+
+    pub fn filter_values_missing(key: &str) -> ApiError {
+        ApiError::new(
+            "InvalidFilterValue",
+            format!("The following filter values are missing : null for filter key {key}."),
+        )
+    }
+
+    /// `valid` as AWS lists them, such as `[BeginsWith, Equals]`.
+    pub fn filter_option_not_valid(option: &str, valid: &str) -> ApiError {
+        ApiError::new(
+            "InvalidFilterOption",
+            format!(
+                "The following filter option is not valid: {option}. Valid options include: {valid}."
+            ),
+        )
+    }
+
+    pub fn filter_value_not_valid(value: &str, valid: &str) -> ApiError {
+        ApiError::new(
+            "InvalidFilterValue",
+            format!(
+                "The following filter value is not valid: {value}. Valid values include: {valid}."
+            ),
+        )
+    }
+
+    pub fn path_filter_reserved() -> ApiError {
+        ApiError::validation(
+            "Filters for common parameters can't be prefixed with \"aws\" or \"ssm\" \
+             (case-insensitive). When using global parameters, please specify within a global \
+             namespace.",
+        )
+    }
+}
+
+/// Tags on any resource.
+pub mod tag {
+    use super::ApiError;
+
+    pub fn invalid_resource_type() -> ApiError {
+        ApiError::new("InvalidResourceType", "Invalid Resource Type")
+    }
+
+    /// No resource of the type with the id.
+    pub fn invalid_resource_id() -> ApiError {
+        ApiError::new("InvalidResourceId", "Invalid Resource Id")
+    }
+
+    /// Not AWS's known text.
+    pub fn too_many(max: usize) -> ApiError {
+        ApiError::new(
+            "TooManyTagsError",
+            format!("A resource can have a maximum of {max} tags."),
+        )
+    }
+
+    /// Not AWS's known text.
+    pub fn reserved_key(key: &str) -> ApiError {
+        ApiError::validation(format!(
+            "The tag key {key} can't begin with aws:. Keys that begin with aws: are reserved."
+        ))
+    }
+
+    /// Not AWS's known text.
+    pub fn key_twice(key: &str) -> ApiError {
+        ApiError::validation(format!(
+            "The tag key {key} appears more than once. Each tag key can appear only once."
+        ))
+    }
+}
+
+/// Paged lists.
+pub mod paging {
+    use super::ApiError;
+
+    pub fn invalid_next_token() -> ApiError {
+        ApiError::new("InvalidNextToken", "The specified token isn't valid.")
+    }
+}
+
+/// Parameter policies. AWS's texts for these are not known; the model's
+/// descriptions of the errors stand in where they fit.
+pub mod policy {
+    use super::ApiError;
+
+    pub fn not_a_list() -> ApiError {
+        ApiError::new(
+            "InvalidPolicyTypeException",
+            "The policies aren't valid. Policies must be a JSON array of policies, each with \
+             Type, Version and Attributes.",
+        )
+    }
+
+    pub fn unknown_type(kind: &str) -> ApiError {
+        ApiError::new(
+            "InvalidPolicyTypeException",
+            format!(
+                "The policy type {kind} isn't supported. Parameter Store supports the following \
+                 policy types: Expiration, ExpirationNotification, and NoChangeNotification."
+            ),
+        )
+    }
+
+    pub fn too_many(max: usize) -> ApiError {
+        ApiError::new(
+            "PoliciesLimitExceededException",
+            format!(
+                "You specified more than the maximum number of allowed policies for the \
+                 parameter. The maximum is {max}."
+            ),
+        )
+    }
+
+    pub fn two_of_a_kind() -> ApiError {
+        ApiError::new(
+            "IncompatiblePolicyException",
+            "There is a conflict in the policies specified for this parameter. You can't, for \
+             example, specify two Expiration policies for a parameter. Review your policies, and \
+             try again.",
+        )
+    }
+
+    pub fn notification_without_expiration() -> ApiError {
+        ApiError::new(
+            "IncompatiblePolicyException",
+            "An ExpirationNotification policy requires an Expiration policy.",
+        )
+    }
+
+    /// `what` says which attribute, and what it must be.
+    pub fn invalid_attribute(kind: &str, what: &str) -> ApiError {
+        ApiError::new(
+            "InvalidPolicyAttributeException",
+            format!("A policy attribute or its value is invalid. {kind}: {what}"),
+        )
+    }
+}
