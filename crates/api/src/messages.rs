@@ -430,3 +430,145 @@ pub mod policy {
         )
     }
 }
+
+/// SSM documents.
+pub mod document {
+    use super::ApiError;
+
+    pub fn not_found() -> ApiError {
+        ApiError::new("InvalidDocument", "The specified document does not exist.")
+    }
+
+    pub fn already_exists() -> ApiError {
+        ApiError::new(
+            "DocumentAlreadyExists",
+            "The specified document already exists.",
+        )
+    }
+
+    /// A version number or name the document does not have, or an update
+    /// made against a version that is not the latest.
+    pub fn invalid_version() -> ApiError {
+        ApiError::new(
+            "InvalidDocumentVersion",
+            "The document version is not valid or does not exist.",
+        )
+    }
+
+    pub fn version_name_taken() -> ApiError {
+        ApiError::new(
+            "DuplicateDocumentVersionName",
+            "The specified version name is a duplicate.",
+        )
+    }
+
+    pub fn same_content() -> ApiError {
+        ApiError::new(
+            "DuplicateDocumentContent",
+            "The content of the association document matches another document. Change the \
+             content of the document and try again.",
+        )
+    }
+
+    pub fn default_version_kept() -> ApiError {
+        ApiError::new(
+            "InvalidDocumentOperation",
+            "Default version of the document can't be deleted.",
+        )
+    }
+
+    /// The model's description of the error.
+    pub fn too_many_versions() -> ApiError {
+        ApiError::new(
+            "DocumentVersionLimitExceeded",
+            "The document has too many versions. Delete one or more document versions and try \
+             again.",
+        )
+    }
+
+    /// The model's description of the error, with this store's limit.
+    pub fn too_many(limit: usize) -> ApiError {
+        ApiError::new(
+            "DocumentLimitExceeded",
+            format!("You can have at most {limit} active SSM documents."),
+        )
+    }
+
+    /// The model's description of the error.
+    pub fn too_large() -> ApiError {
+        ApiError::new(
+            "MaxDocumentSizeExceeded",
+            "The size limit of a document is 64 KB.",
+        )
+    }
+
+    /// Not AWS's known text.
+    pub fn owned_by_amazon() -> ApiError {
+        ApiError::new(
+            "InvalidDocumentOperation",
+            "You can't update or delete a document that is owned by Amazon.",
+        )
+    }
+
+    /// Not AWS's known text.
+    pub fn reserved_name() -> ApiError {
+        ApiError::validation("Document names can't begin with aws, amazon, or amzn.")
+    }
+
+    /// Not AWS's known text: sysman runs Command documents only, so far.
+    pub fn unsupported_type(document_type: &str) -> ApiError {
+        ApiError::new(
+            "InvalidDocumentType",
+            format!("The document type {document_type} isn't supported."),
+        )
+    }
+
+    /// Not AWS's known text.
+    pub fn text_command() -> ApiError {
+        ApiError::new(
+            "InvalidDocumentContent",
+            "The content for the document is not valid. Command documents must be in JSON or \
+             YAML format.",
+        )
+    }
+
+    /// Not AWS's known text: `$LATEST` or `$DEFAULT` where only a number
+    /// names the version.
+    pub fn number_required(field: &str, given: &str) -> ApiError {
+        ApiError::validation(format!(
+            "The value {given} isn't valid for {field}. Specify a version number."
+        ))
+    }
+
+    /// Not AWS's known text: an update names the version it was made
+    /// against, `$LATEST` or its number.
+    pub fn latest_or_number(given: &str) -> ApiError {
+        ApiError::validation(format!(
+            "The value {given} isn't valid for documentVersion. Specify $LATEST or a version \
+             number."
+        ))
+    }
+
+    /// Not AWS's known text (ListDocuments' filters).
+    pub fn filter_values_missing(key: &str) -> ApiError {
+        ApiError::validation(format!("The filter {key} requires at least one value."))
+    }
+
+    /// Not AWS's known text.
+    pub fn filter_value_not_valid(key: &str, value: &str, valid: &str) -> ApiError {
+        ApiError::validation(format!(
+            "The value {value} isn't valid for the filter {key}. Valid values include: {valid}."
+        ))
+    }
+
+    /// Not AWS's known text.
+    pub fn filter_key_not_valid(key: &str) -> ApiError {
+        ApiError::new(
+            "InvalidFilterKey",
+            format!(
+                "The following filter key is not valid: {key}. Valid filter keys include: \
+                 [Owner, DocumentType, Name, PlatformTypes, SearchKeyword, tag:<key>]."
+            ),
+        )
+    }
+}

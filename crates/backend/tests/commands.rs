@@ -649,7 +649,7 @@ async fn bad_requests_are_refused_and_send_nothing() {
                 ..to_role("web", "1", "0")
             },
             "InvalidDocument",
-            "No-Such-Doc",
+            "The specified document does not exist.",
         ),
         (
             SendCommand {
