@@ -572,3 +572,115 @@ pub mod document {
         )
     }
 }
+
+/// Run Command.
+pub mod command {
+    use super::ApiError;
+
+    pub fn invalid_command_id() -> ApiError {
+        ApiError::new("InvalidCommandId", "Invalid command id.")
+    }
+
+    /// AWS answers this one with no message at all.
+    pub fn invocation_does_not_exist() -> ApiError {
+        ApiError::new("InvocationDoesNotExist", "")
+    }
+
+    /// Nodes that are not managed nodes here (or not in the command).
+    pub fn instances_not_valid(ids: &[&str], account: &str) -> ApiError {
+        ApiError::new(
+            "InvalidInstanceId",
+            format!(
+                "Instances [[{}]] not in a valid state for account {account}",
+                ids.join(", ")
+            ),
+        )
+    }
+
+    /// Not AWS's known text.
+    pub fn duplicate_instance_id(id: &str) -> ApiError {
+        ApiError::new(
+            "DuplicateInstanceId",
+            format!("The managed node ID {id} is specified more than once."),
+        )
+    }
+
+    /// Not AWS's known text: what sysman does not do (it keeps every
+    /// command's output itself).
+    pub fn unsupported_member(member: &str) -> ApiError {
+        ApiError::validation(format!("{member} isn't supported."))
+    }
+
+    /// Not AWS's known text.
+    pub fn unsupported_target_key(key: &str) -> ApiError {
+        ApiError::validation(format!(
+            "The target key {key} isn't supported. Valid target keys include: [InstanceIds, \
+             tag:<key>, tag-key]."
+        ))
+    }
+
+    /// Not AWS's known text.
+    pub fn ids_or_targets() -> ApiError {
+        ApiError::validation("Specify either InstanceIds or Targets, but not both.")
+    }
+
+    /// Not AWS's known text.
+    pub fn unsupported_hash_type(kind: &str) -> ApiError {
+        ApiError::validation(format!(
+            "The document hash type {kind} isn't supported. Valid values include: [Sha256]."
+        ))
+    }
+
+    /// Not AWS's known text.
+    pub fn not_a_command_document(document_type: &str) -> ApiError {
+        ApiError::new(
+            "InvalidDocument",
+            format!("The document type {document_type} isn't valid for this operation."),
+        )
+    }
+
+    /// Not AWS's known text.
+    pub fn hash_mismatch() -> ApiError {
+        ApiError::new(
+            "InvalidDocument",
+            "The document hash doesn't match the specified document version.",
+        )
+    }
+
+    /// The model's description of the error, with the nodes it names.
+    pub fn unsupported_platform(ids: &str) -> ApiError {
+        ApiError::new(
+            "UnsupportedPlatformType",
+            format!(
+                "The document doesn't support the platform type of the given managed node IDs: \
+                 [{ids}]."
+            ),
+        )
+    }
+
+    /// Not AWS's known text.
+    pub fn no_such_plugin(name: &str, valid: &str) -> ApiError {
+        ApiError::new(
+            "InvalidPluginName",
+            format!("The plugin name {name} isn't valid. Valid plugin names include: [{valid}]."),
+        )
+    }
+
+    /// Not AWS's known text.
+    pub fn plugin_name_required(valid: &str) -> ApiError {
+        ApiError::new(
+            "InvalidPluginName",
+            format!(
+                "A plugin name is required for a command with more than one step. Valid plugin \
+                 names include: [{valid}]."
+            ),
+        )
+    }
+
+    /// Not AWS's known text (ListCommands and ListCommandInvocations).
+    pub fn filter_value_not_valid(key: &str, value: &str, valid: &str) -> ApiError {
+        ApiError::validation(format!(
+            "The value {value} isn't valid for the filter {key}. Valid values include: {valid}."
+        ))
+    }
+}

@@ -610,7 +610,7 @@ async fn bad_requests_are_refused_and_send_nothing() {
                 ..to_role("web", "1", "0")
             },
             "UnsupportedPlatformType",
-            "Linux and MacOS",
+            "The document doesn't support the platform type of the given managed node IDs: [",
         ),
         (
             SendCommand {
