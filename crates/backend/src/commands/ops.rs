@@ -340,6 +340,13 @@ impl Handler for SendCommand {
                 state.invocations.insert(inv.key(), inv);
             }
             let live = engine::rebuild(rec, &state.invocations);
+            // AWS answers with the command as it is sent: Pending, nothing
+            // delivered yet, whatever the engine does next.
+            let command = Command {
+                status: sysman_api::commands::CommandStatus::Pending,
+                status_details: "Pending".to_owned(),
+                ..wire_command(&live)
+            };
             state
                 .by_time
                 .insert((i64::MAX - ctx.now.millis(), command_id.clone()));
@@ -350,11 +357,9 @@ impl Handler for SendCommand {
             fx.events.push(Event::CommandChanged {
                 command_id: command_id.clone(),
             });
-            let command = state.commands.get(&command_id).map(wire_command);
             (engine::queue(b, ctx, fx), command)
         };
         engine::announce(b, pending.await?);
-        let command = command.ok_or_else(|| ApiError::internal("the command vanished"))?;
         Ok(SendCommandResult { command })
     }
 }
