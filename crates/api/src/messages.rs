@@ -684,3 +684,192 @@ pub mod command {
         ))
     }
 }
+
+/// Patch Manager: baselines and patch groups.
+pub mod patch {
+    use super::ApiError;
+
+    /// A baseline id that names no baseline.
+    pub fn baseline_not_found() -> ApiError {
+        ApiError::new(
+            "DoesNotExistException",
+            "Patch Baseline to be retrieved does not exist.",
+        )
+    }
+
+    pub fn group_taken(operating_system: &str) -> ApiError {
+        ApiError::new(
+            "AlreadyExistsException",
+            format!(
+                "Patch Group baseline already has a baseline registered for OperatingSystem \
+                 {operating_system}."
+            ),
+        )
+    }
+
+    /// Not AWS's known text.
+    pub fn group_not_registered(group: &str, baseline_id: &str) -> ApiError {
+        ApiError::new(
+            "InvalidResourceId",
+            format!(
+                "The patch group {group} isn't registered with the patch baseline {baseline_id}."
+            ),
+        )
+    }
+
+    /// Not AWS's known text.
+    pub fn predefined(baseline_id: &str) -> ApiError {
+        ApiError::new(
+            "InvalidResourceId",
+            format!(
+                "The patch baseline {baseline_id} is owned by AWS and can't be changed or deleted."
+            ),
+        )
+    }
+
+    /// Not AWS's known text.
+    pub fn default_in_use(baseline_id: &str, operating_system: &str) -> ApiError {
+        ApiError::new(
+            "ResourceInUseException",
+            format!(
+                "The patch baseline {baseline_id} is the default patch baseline for \
+                 {operating_system} and can't be deleted."
+            ),
+        )
+    }
+
+    /// Not AWS's known text; the model's description of the error.
+    pub fn registered_in_use(baseline_id: &str, groups: &str) -> ApiError {
+        ApiError::new(
+            "ResourceInUseException",
+            format!(
+                "The patch baseline {baseline_id} is registered for the patch groups [{groups}] \
+                 and can't be deleted."
+            ),
+        )
+    }
+
+    /// The model's description of the error.
+    pub fn token_mismatch() -> ApiError {
+        ApiError::new(
+            "IdempotentParameterMismatch",
+            "Error returned when an idempotent operation is retried and the parameters don't \
+             match the original call to the API with the same idempotency token.",
+        )
+    }
+
+    /// Not AWS's known text.
+    pub fn too_many_baselines(max: usize) -> ApiError {
+        ApiError::new(
+            "ResourceLimitExceededException",
+            format!("You can create at most {max} patch baselines."),
+        )
+    }
+
+    /// Not AWS's known text.
+    pub fn too_many_groups(max: usize) -> ApiError {
+        ApiError::new(
+            "ResourceLimitExceededException",
+            format!("A patch baseline can be registered for at most {max} patch groups."),
+        )
+    }
+
+    /// Not AWS's known text.
+    pub fn filter_key_not_for(key: &str, operating_system: &str, valid: &str) -> ApiError {
+        ApiError::validation(format!(
+            "The patch filter key {key} isn't supported for the operating system \
+             {operating_system}. Valid keys include: [{valid}]."
+        ))
+    }
+
+    /// Not AWS's known text.
+    pub fn filter_key_twice(key: &str) -> ApiError {
+        ApiError::validation(format!(
+            "The patch filter key {key} is specified more than once. Each key can appear only \
+             once."
+        ))
+    }
+
+    /// Not AWS's known text.
+    pub fn not_a_date(field: &str, text: &str) -> ApiError {
+        ApiError::validation(format!(
+            "The value {text} of {field} isn't valid. Specify a date in the format YYYY-MM-DD."
+        ))
+    }
+
+    /// Not AWS's known text.
+    pub fn approve_by_both(rule: usize) -> ApiError {
+        ApiError::validation(format!(
+            "Approval rule {rule} specifies both ApproveAfterDays and ApproveUntilDate. Specify \
+             only one."
+        ))
+    }
+
+    /// Not AWS's known text.
+    pub fn approve_by_neither(rule: usize) -> ApiError {
+        ApiError::validation(format!(
+            "Approval rule {rule} specifies neither ApproveAfterDays nor ApproveUntilDate. \
+             Specify one."
+        ))
+    }
+
+    /// Not AWS's known text.
+    pub fn sources_not_for(operating_system: &str) -> ApiError {
+        ApiError::validation(format!(
+            "Sources are supported only for Linux operating systems, not {operating_system}."
+        ))
+    }
+
+    /// Not AWS's known text.
+    pub fn filter_key_not_valid(key: &str, valid: &str) -> ApiError {
+        ApiError::validation(format!(
+            "The following filter key is not valid: {key}. Valid filter keys include: [{valid}]."
+        ))
+    }
+
+    /// A node that is not a managed node here (patch states).
+    pub fn no_such_node(id: &str, account: &str) -> ApiError {
+        super::command::instances_not_valid(&[id], account)
+    }
+
+    /// Not AWS's known text.
+    pub fn unsupported_os(name: &str, version: &str) -> ApiError {
+        ApiError::new(
+            "UnsupportedOperatingSystem",
+            format!("The operating system {name} {version} isn't supported."),
+        )
+    }
+
+    /// Not AWS's known text.
+    pub fn snapshot_of_another_node(snapshot_id: &str) -> ApiError {
+        ApiError::validation(format!(
+            "The snapshot ID {snapshot_id} is already in use for another managed node."
+        ))
+    }
+
+    /// Not AWS's known text.
+    pub fn no_such_snapshot(snapshot_id: &str) -> ApiError {
+        ApiError::new(
+            "InvalidResourceId",
+            format!("The snapshot ID {snapshot_id} isn't valid for this managed node."),
+        )
+    }
+
+    /// Not AWS's known text; InvalidFilter is AWS's name for it.
+    pub fn invalid_filter_key(key: &str, valid: &str) -> ApiError {
+        ApiError::new(
+            "InvalidFilter",
+            format!(
+                "The following filter key is not valid: {key}. Valid filter keys include: [{valid}]."
+            ),
+        )
+    }
+
+    /// Not AWS's known text.
+    pub fn count_filter_value(key: &str) -> ApiError {
+        ApiError::new(
+            "InvalidFilter",
+            format!("The filter {key} takes exactly one whole number as its value."),
+        )
+    }
+}

@@ -151,7 +151,7 @@ def patching(target):
               "PatchRules=[{PatchFilterGroup={PatchFilters=[{Key=MSRC_SEVERITY,"
               "Values=[Critical]}]},ApproveAfterDays=7}]",
               expect_error="ValidationException")
-    assert "does not apply to AMAZON_LINUX_2023" in err, err
+    assert "isn't supported for the operating system AMAZON_LINUX_2023" in err, err
     aws("delete-patch-baseline", "--baseline-id", baseline,
         expect_error="ResourceInUseException")
     check("cli: create, get and register a patch baseline; errors by name")
