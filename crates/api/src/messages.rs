@@ -348,19 +348,18 @@ pub mod tag {
             format!("A resource can have a maximum of {max} tags."),
         )
     }
+}
 
-    /// Not AWS's known text.
-    pub fn reserved_key(key: &str) -> ApiError {
-        ApiError::validation(format!(
-            "The tag key {key} can't begin with aws:. Keys that begin with aws: are reserved."
-        ))
-    }
+/// Managed nodes.
+pub mod fleet {
+    use super::ApiError;
 
-    /// Not AWS's known text.
-    pub fn key_twice(key: &str) -> ApiError {
-        ApiError::validation(format!(
-            "The tag key {key} appears more than once. Each tag key can appear only once."
-        ))
+    /// Not AWS's known text: a node id that names no managed node.
+    pub fn node_not_found(id: &str) -> ApiError {
+        ApiError::new(
+            "InvalidInstanceId",
+            format!("The managed node ID {id} isn't valid."),
+        )
     }
 }
 
