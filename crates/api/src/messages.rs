@@ -872,3 +872,29 @@ pub mod patch {
         )
     }
 }
+
+/// IAM, as sysman keeps its users: IAM's own texts.
+pub mod iam {
+    use super::ApiError;
+
+    pub fn keys_first() -> ApiError {
+        ApiError::new(
+            "DeleteConflict",
+            "Cannot delete entity, must delete access keys first.",
+        )
+    }
+
+    pub fn policies_first() -> ApiError {
+        ApiError::new(
+            "DeleteConflict",
+            "Cannot delete entity, must delete policies first.",
+        )
+    }
+
+    pub fn too_many_keys(max: usize) -> ApiError {
+        ApiError::new(
+            "LimitExceeded",
+            format!("Cannot exceed quota for AccessKeysPerUser: {max}"),
+        )
+    }
+}
