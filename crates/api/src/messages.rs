@@ -898,3 +898,65 @@ pub mod iam {
         )
     }
 }
+
+/// Compliance. AWS's texts for these are not known.
+pub mod compliance {
+    use super::ApiError;
+
+    /// `Patch` or `Association`, which `owner` writes itself.
+    pub fn reserved_type(compliance_type: &str, owner: &str) -> ApiError {
+        ApiError::validation(format!(
+            "The compliance type {compliance_type} is reserved for {owner}. Custom compliance \
+             types are named Custom:<name>."
+        ))
+    }
+
+    pub fn not_custom(compliance_type: &str) -> ApiError {
+        ApiError::validation(format!(
+            "The compliance type {compliance_type} isn't valid. Custom compliance types are \
+             named Custom:<name>, such as Custom:{compliance_type}."
+        ))
+    }
+
+    pub fn unsupported_resource_type(resource_type: &str) -> ApiError {
+        ApiError::new(
+            "InvalidResourceType",
+            format!(
+                "The resource type {resource_type} isn't supported. Valid resource types \
+                 include: [ManagedInstance]."
+            ),
+        )
+    }
+
+    pub fn unknown_resource(resource_id: &str) -> ApiError {
+        ApiError::new(
+            "InvalidResourceId",
+            format!("The resource ID {resource_id} isn't valid."),
+        )
+    }
+
+    pub fn too_many_types(max: usize, resource_id: &str, have: &str) -> ApiError {
+        ApiError::new(
+            "ComplianceTypeCountLimitExceededException",
+            format!(
+                "You specified too many custom compliance types. A resource can have at most \
+                 {max} custom compliance types; {resource_id} has [{have}]."
+            ),
+        )
+    }
+
+    pub fn too_many_items(
+        resource_id: &str,
+        compliance_type: &str,
+        count: usize,
+        max: usize,
+    ) -> ApiError {
+        ApiError::new(
+            "TotalSizeLimitExceededException",
+            format!(
+                "With this upload {resource_id} would hold {count} items of {compliance_type}. \
+                 A resource can hold at most {max} items of one compliance type."
+            ),
+        )
+    }
+}
