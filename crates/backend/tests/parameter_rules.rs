@@ -2085,6 +2085,24 @@ async fn describe_filters_by_name_type_key_path_tier_data_type_and_tags() {
         (vec![filter("Name", Some("Equals"), &["/app/db"])], set(&[])),
         (vec![filter("Name", None, &["flat"])], set(&["flat"])),
         (vec![filter("Name", None, &["/flat"])], set(&["flat"])),
+        // As AWS compares them: a leading '/' or none, the same name.
+        (
+            vec![filter("Name", None, &["app/db/host"])],
+            set(&["/app/db/host"]),
+        ),
+        (
+            vec![filter("Name", Some("BeginsWith"), &["/fl"])],
+            set(&["flat"]),
+        ),
+        (
+            vec![filter("Name", Some("BeginsWith"), &["app/d"])],
+            set(&["/app/db/host", "/app/db/password"]),
+        ),
+        (vec![filter("Path", None, &["/"])], set(&["flat"])),
+        (
+            vec![filter("Path", None, &["/app/"])],
+            set(&["/app/top", "/app/ami"]),
+        ),
         (
             vec![filter("Name", Some("BeginsWith"), &["/app/db"])],
             set(&["/app/db/host", "/app/db/password"]),
