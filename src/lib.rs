@@ -10,6 +10,7 @@ pub mod config;
 pub mod filter;
 #[doc(hidden)]
 pub mod fixture;
+pub mod hints;
 pub mod keys;
 pub mod palette;
 pub mod panes;

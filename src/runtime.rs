@@ -76,10 +76,12 @@ impl Connection {
                 ),
             ));
         }
-        match &self.side {
+        let result = match &self.side {
             Side::Embedded { backend, caller } => backend.call(caller, op).await,
             Side::Remote { client } => client.call(&op).await,
-        }
+        };
+        // The backend speaks AWS's words; people get a pointer too.
+        result.map_err(|e| crate::hints::with_hint(O::NAME, e))
     }
 
     /// The clock the console's "now" comes from: the backend's, or this

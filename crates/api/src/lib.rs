@@ -21,6 +21,7 @@ pub mod events;
 pub mod fleet;
 pub mod iam;
 pub mod kms;
+pub mod messages;
 mod operation;
 pub mod parameters;
 pub mod patch;

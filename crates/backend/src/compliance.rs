@@ -576,15 +576,10 @@ impl State {
                 .map(|r| &*r.compliance_type)
                 .filter(|t| is_custom(t))
                 .collect();
-            return Err(ApiError::new(
-                "ComplianceTypeCountLimitExceededException",
-                format!(
-                    "{resource_id} already carries {} custom compliance types ({}), the most a \
-                     resource may; put {compliance_type} under one of them, or clear one by \
-                     putting it with no items",
-                    have.len(),
-                    have.join(", ")
-                ),
+            return Err(sysman_api::messages::compliance::too_many_types(
+                limits::CUSTOM_TYPES_PER_RESOURCE,
+                resource_id,
+                &have.join(", "),
             ));
         }
         let partial = batch.upload == ComplianceUploadType::Partial;
@@ -641,15 +636,11 @@ impl State {
                 .map(|e| StoredItem(e.id, e.title, e.severity, e.status, exec as u16, e.details)),
         );
         if items.len() > limits::ITEMS_MAX {
-            return Err(ApiError::new(
-                "TotalSizeLimitExceededException",
-                format!(
-                    "With this upload {resource_id} would hold {} items of {compliance_type}; \
-                     a resource holds at most {} items of one type. Upload them COMPLETE to \
-                     replace the old ones",
-                    items.len(),
-                    limits::ITEMS_MAX
-                ),
+            return Err(sysman_api::messages::compliance::too_many_items(
+                resource_id,
+                compliance_type,
+                items.len(),
+                limits::ITEMS_MAX,
             ));
         }
         let total: usize = items.iter().map(StoredItem::bytes).sum();

@@ -17,6 +17,7 @@ use parking_lot::RwLock;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use sysman_api::documents::{DocumentFormat, DocumentType};
+use sysman_api::messages::document as msg;
 use sysman_api::{ApiError, Tag, Timestamp};
 
 use crate::capability::{Capability, Settings, Source};
@@ -83,10 +84,7 @@ pub(crate) fn schema_format(format: DocumentFormat) -> Result<schema::Format, Ap
     match format {
         DocumentFormat::Json => Ok(schema::Format::Json),
         DocumentFormat::Yaml => Ok(schema::Format::Yaml),
-        DocumentFormat::Text => Err(ApiError::new(
-            "InvalidDocumentContent",
-            "Command documents are written in JSON or YAML, not TEXT",
-        )),
+        DocumentFormat::Text => Err(msg::text_command()),
     }
 }
 
@@ -112,22 +110,6 @@ impl Doc {
             .unwrap_or_else(|| self.latest())
     }
 
-    /// The versions it has, for a message: all of them, or the first and
-    /// last few when there are many.
-    fn version_list(&self) -> String {
-        let numbers: Vec<String> = self.versions.keys().map(i64::to_string).collect();
-        if numbers.len() <= 12 {
-            format!("versions {}", numbers.join(", "))
-        } else {
-            format!(
-                "{} versions: {}, ... {}",
-                numbers.len(),
-                numbers[..5].join(", "),
-                numbers[numbers.len() - 5..].join(", ")
-            )
-        }
-    }
-
     pub fn is_builtin(&self) -> bool {
         self.owner == AMAZON
     }
@@ -145,16 +127,11 @@ impl Doc {
             Some("$DEFAULT") => Some(self.default()),
             Some(v) => {
                 let number = parse_version_number(v, "documentVersion")?;
-                Some(self.versions.get(&number).ok_or_else(|| {
-                    ApiError::new(
-                        "InvalidDocumentVersion",
-                        format!(
-                            "{} has no version {v}; it has {}",
-                            self.head.name,
-                            self.version_list()
-                        ),
-                    )
-                })?)
+                Some(
+                    self.versions
+                        .get(&number)
+                        .ok_or_else(msg::invalid_version)?,
+                )
             }
         };
         let by_name = match version_name {
@@ -163,25 +140,13 @@ impl Doc {
                 self.versions
                     .values()
                     .find(|v| v.stored.version_name.as_deref() == Some(name))
-                    .ok_or_else(|| {
-                        ApiError::new(
-                            "InvalidDocumentVersion",
-                            format!("{} has no version named {name}", self.head.name),
-                        )
-                    })?,
+                    .ok_or_else(msg::invalid_version)?,
             ),
         };
         match (by_number, by_name) {
-            (Some(a), Some(b)) if a.stored.version != b.stored.version => Err(ApiError::new(
-                "InvalidDocumentVersion",
-                format!(
-                    "Version {} of {} is not named {}; give the number or the name, or both of \
-                     the same version",
-                    a.stored.version,
-                    self.head.name,
-                    version_name.unwrap_or_default()
-                ),
-            )),
+            (Some(a), Some(b)) if a.stored.version != b.stored.version => {
+                Err(msg::invalid_version())
+            }
             (Some(v), _) | (None, Some(v)) => Ok(v),
             (None, None) => Ok(self.default()),
         }
@@ -200,10 +165,7 @@ impl Doc {
 /// model's pattern, so where only a number will do the message says so.
 pub(crate) fn parse_version_number(v: &str, field: &str) -> Result<i64, ApiError> {
     if v == "$LATEST" || v == "$DEFAULT" {
-        return Err(ApiError::validation(format!(
-            "{field} takes a version number here, not {v}; give the number (e.g. 2), or \
-             $LATEST where an update names the version it was made against"
-        )));
+        return Err(msg::number_required(field, v));
     }
     if v.starts_with('0') || v.is_empty() || !v.bytes().all(|b| b.is_ascii_digit()) {
         return Err(ApiError::constraint(
@@ -212,12 +174,7 @@ pub(crate) fn parse_version_number(v: &str, field: &str) -> Result<i64, ApiError
             "Member must satisfy regular expression pattern: ([$]LATEST|[$]DEFAULT|^[1-9][0-9]*$)",
         ));
     }
-    v.parse().map_err(|_| {
-        ApiError::new(
-            "InvalidDocumentVersion",
-            format!("{v} is not a version any document has"),
-        )
-    })
+    v.parse().map_err(|_| msg::invalid_version())
 }
 
 fn version_id(name: &str, version: i64) -> String {
@@ -320,11 +277,8 @@ pub(crate) fn bare_name(name: &str) -> &str {
     name.rsplit_once(":document/").map_or(name, |(_, n)| n)
 }
 
-pub(crate) fn not_found(name: &str) -> ApiError {
-    ApiError::new(
-        "InvalidDocument",
-        format!("No document named {name}; list them with ListDocuments"),
-    )
+pub(crate) fn not_found(_name: &str) -> ApiError {
+    msg::not_found()
 }
 
 /// A version of a document, checked and ready to run: what Run Command
@@ -357,11 +311,8 @@ pub(crate) fn resolve(
     })
 }
 
-fn tags_not_found(id: &str) -> ApiError {
-    ApiError::new(
-        "InvalidResourceId",
-        format!("No document named {id} that can carry tags; list them with ListDocuments"),
-    )
+fn tags_not_found(_id: &str) -> ApiError {
+    sysman_api::messages::tag::invalid_resource_id()
 }
 
 /// Applies `edit` to a document's tags and commits its head.

@@ -419,10 +419,7 @@ impl Fleet {
     }
 
     fn node_not_found(id: &str) -> ApiError {
-        ApiError::new(
-            "InvalidInstanceId",
-            format!("No managed node with id {id}; list nodes with DescribeInstanceInformation"),
-        )
+        sysman_api::messages::fleet::node_not_found(id)
     }
 }
 

@@ -284,7 +284,7 @@ impl Kms {
             .keys
             .get(key_id)
             .map(|r| r.materials.len())
-            .ok_or_else(|| invalid_key(format!("No key with id {key_id}")))?;
+            .ok_or_else(|| sysman_api::messages::parameter::no_such_key(key_id))?;
         let (wrapped, cipher) = self.wrap_new_material(key_id, version);
         state
             .ciphers
@@ -310,7 +310,7 @@ impl Kms {
         let record = state
             .keys
             .get_mut(key_id)
-            .ok_or_else(|| invalid_key(format!("No key with id {key_id}")))?;
+            .ok_or_else(|| sysman_api::messages::parameter::no_such_key(key_id))?;
         record.enabled = enabled;
         Ok(commit(key_change(record)))
     }
@@ -336,7 +336,7 @@ impl Kms {
         let record = state
             .keys
             .get_mut(key_id)
-            .ok_or_else(|| invalid_key(format!("No key with id {key_id}")))?;
+            .ok_or_else(|| sysman_api::messages::parameter::no_such_key(key_id))?;
         record.aliases.push(alias.to_owned());
         Ok(commit(key_change(record)))
     }
@@ -369,11 +369,9 @@ impl Kms {
         let record = state
             .keys
             .get(key_id)
-            .ok_or_else(|| invalid_key(format!("No key with id {key_id}")))?;
+            .ok_or_else(|| sysman_api::messages::parameter::no_such_key(key_id))?;
         if !record.enabled {
-            return Err(invalid_key(format!(
-                "Key {key_id} is disabled; enable it or use another key"
-            )));
+            return Err(invalid_key(format!("{key_id} is disabled.")));
         }
         let ciphers = state
             .ciphers
@@ -412,12 +410,9 @@ impl Kms {
         let record = state
             .keys
             .get(&blob.k)
-            .ok_or_else(|| invalid_key(format!("Key {} no longer exists", blob.k)))?;
+            .ok_or_else(|| sysman_api::messages::parameter::no_such_key(&blob.k))?;
         if !record.enabled {
-            return Err(invalid_key(format!(
-                "Key {} is disabled; enable it to decrypt this value",
-                blob.k
-            )));
+            return Err(invalid_key(format!("{} is disabled.", blob.k)));
         }
         let material = state
             .ciphers
@@ -478,7 +473,7 @@ mod ops {
     };
     use sysman_api::{ApiError, Empty};
 
-    use super::{KeyRecord, check_alias, invalid_key};
+    use super::{KeyRecord, check_alias};
     use crate::Inner;
     use crate::gate::{Ctx, Handler};
 
@@ -495,11 +490,9 @@ mod ops {
     }
 
     fn find(b: &Inner, reference: &str) -> Result<KeyRecord, ApiError> {
-        b.kms.find(reference).ok_or_else(|| {
-            invalid_key(format!(
-                "No key {reference}; list keys with Sysman.ListKeys"
-            ))
-        })
+        b.kms
+            .find(reference)
+            .ok_or_else(|| sysman_api::messages::parameter::no_such_key(reference))
     }
 
     impl Handler for CreateKey {

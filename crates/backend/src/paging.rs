@@ -62,13 +62,7 @@ impl Pager {
         filters: &impl Serialize,
         token: &str,
     ) -> Result<String, ApiError> {
-        let invalid = || {
-            ApiError::new(
-                "InvalidNextToken",
-                "The NextToken is not valid: pass the NextToken of the previous response \
-                 unchanged, with the same filters",
-            )
-        };
+        let invalid = sysman_api::messages::paging::invalid_next_token;
         let (payload, tag) = token.split_once('.').ok_or_else(invalid)?;
         let payload = URL_SAFE_NO_PAD.decode(payload).map_err(|_| invalid())?;
         let tag = URL_SAFE_NO_PAD.decode(tag).map_err(|_| invalid())?;

@@ -266,13 +266,6 @@ impl Parameters {
     }
 }
 
-fn tags_not_found(id: &str) -> sysman_api::ApiError {
-    sysman_api::ApiError::new(
-        "InvalidResourceId",
-        format!("No parameter named {id}; list parameters with DescribeParameters"),
-    )
-}
-
 /// Applies `edit` to a parameter's tags and commits its head.
 pub(crate) async fn edit_tags(
     b: &Inner,
@@ -286,7 +279,7 @@ pub(crate) async fn edit_tags(
         let param = state
             .params
             .get_mut(&key)
-            .ok_or_else(|| tags_not_found(id))?;
+            .ok_or_else(sysman_api::messages::tag::invalid_resource_id)?;
         let mut tags = param.head.tags.clone();
         edit(&mut tags)?;
         tags.sort();
@@ -305,6 +298,9 @@ pub(crate) async fn edit_tags(
 pub(crate) fn list_tags(b: &Inner, id: &str) -> Result<Vec<Tag>, sysman_api::ApiError> {
     let key = rules::canonical(rules::strip_arn(id));
     let state = b.parameters.state.read();
-    let param = state.params.get(&key).ok_or_else(|| tags_not_found(id))?;
+    let param = state
+        .params
+        .get(&key)
+        .ok_or_else(sysman_api::messages::tag::invalid_resource_id)?;
     Ok(param.head.tags.clone())
 }

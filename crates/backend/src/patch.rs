@@ -473,7 +473,7 @@ pub(crate) async fn edit_tags(
             .baselines
             .get_mut(id)
             .filter(|b| !b.is_predefined())
-            .ok_or_else(|| ops::not_found(id))?;
+            .ok_or_else(sysman_api::messages::tag::invalid_resource_id)?;
         let mut tags = baseline.stored.tags.clone();
         edit(&mut tags)?;
         tags.sort();
@@ -488,6 +488,9 @@ pub(crate) async fn edit_tags(
 /// A baseline's tags.
 pub(crate) fn list_tags(b: &Inner, id: &str) -> Result<Vec<Tag>, ApiError> {
     let state = b.patch.state.read();
-    let baseline = state.baselines.get(id).ok_or_else(|| ops::not_found(id))?;
+    let baseline = state
+        .baselines
+        .get(id)
+        .ok_or_else(sysman_api::messages::tag::invalid_resource_id)?;
     Ok(baseline.stored.tags.clone())
 }

@@ -4,46 +4,31 @@
 use sysman_api::fleet::{
     AddTagsToResource, ListTagsForResource, ListTagsForResourceResult, RemoveTagsFromResource,
 };
+use sysman_api::messages::tag as msg;
 use sysman_api::{ApiError, Empty, Tag};
 
 use crate::gate::{Ctx, Handler};
 use crate::{Inner, validate};
 
-const TAGGABLE: [&str; 9] = [
-    "Document",
-    "ManagedInstance",
+/// The resource types sysman can tag so far. The model's other taggable
+/// types (MaintenanceWindow, OpsItem, ...) hold nothing yet, so no id of
+/// theirs exists: AWS's answer for an id that does not exist.
+const TAGGABLE_NOW: [&str; 4] = ["Document", "ManagedInstance", "Parameter", "PatchBaseline"];
+const TAGGABLE_LATER: [&str; 5] = [
     "MaintenanceWindow",
-    "Parameter",
-    "PatchBaseline",
     "OpsItem",
     "OpsMetadata",
     "Automation",
     "Association",
 ];
 
-/// The resource types sysman can tag so far; the others say so plainly.
-const TAGGABLE_NOW: [&str; 4] = ["Document", "ManagedInstance", "Parameter", "PatchBaseline"];
-
 fn check_resource_type(resource_type: &str) -> Result<(), ApiError> {
     if TAGGABLE_NOW.contains(&resource_type) {
         Ok(())
-    } else if TAGGABLE.contains(&resource_type) {
-        Err(ApiError::new(
-            "InvalidResourceType",
-            format!(
-                "sysman cannot tag {resource_type} resources yet; only Document, \
-                 ManagedInstance, Parameter and PatchBaseline can be tagged"
-            ),
-        ))
+    } else if TAGGABLE_LATER.contains(&resource_type) {
+        Err(msg::invalid_resource_id())
     } else {
-        Err(ApiError::constraint(
-            "resourceType",
-            resource_type,
-            &format!(
-                "Member must satisfy enum value set: [{}]",
-                TAGGABLE.join(", ")
-            ),
-        ))
+        Err(msg::invalid_resource_type())
     }
 }
 
@@ -67,26 +52,24 @@ impl Handler for AddTagsToResource {
     async fn handle(self, b: &Inner, ctx: &mut Ctx) -> Result<Self::Output, ApiError> {
         check_resource_type(&self.resource_type)?;
         validate::tags(&self.tags, "tags")?;
-        let id = self.resource_id.clone();
-        edit_tags(b, ctx, &self.resource_type, &self.resource_id, move |tags| {
-            for tag in self.tags {
-                match tags.iter_mut().find(|t| t.key == tag.key) {
-                    Some(existing) => existing.value = tag.value,
-                    None => tags.push(tag),
+        edit_tags(
+            b,
+            ctx,
+            &self.resource_type,
+            &self.resource_id,
+            move |tags| {
+                for tag in self.tags {
+                    match tags.iter_mut().find(|t| t.key == tag.key) {
+                        Some(existing) => existing.value = tag.value,
+                        None => tags.push(tag),
+                    }
                 }
-            }
-            if tags.len() > validate::MAX_TAGS_PER_RESOURCE {
-                return Err(ApiError::new(
-                    "TooManyTagsError",
-                    format!(
-                        "A resource can carry at most {} tags; {id} would have {}. Remove some first",
-                        validate::MAX_TAGS_PER_RESOURCE,
-                        tags.len()
-                    ),
-                ));
-            }
-            Ok(())
-        })
+                if tags.len() > validate::MAX_TAGS_PER_RESOURCE {
+                    return Err(msg::too_many(validate::MAX_TAGS_PER_RESOURCE));
+                }
+                Ok(())
+            },
+        )
         .await
     }
 }

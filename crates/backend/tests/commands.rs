@@ -610,7 +610,7 @@ async fn bad_requests_are_refused_and_send_nothing() {
                 ..to_role("web", "1", "0")
             },
             "UnsupportedPlatformType",
-            "Linux and MacOS",
+            "The document doesn't support the platform type of the given managed node IDs: [",
         ),
         (
             SendCommand {
@@ -649,7 +649,7 @@ async fn bad_requests_are_refused_and_send_nothing() {
                 ..to_role("web", "1", "0")
             },
             "InvalidDocument",
-            "No-Such-Doc",
+            "The specified document does not exist.",
         ),
         (
             SendCommand {
@@ -1078,4 +1078,25 @@ async fn a_waiting_poll_takes_a_message_as_soon_as_it_is_visible_again() {
         .unwrap();
     assert_eq!(got.messages.len(), 1);
     assert_eq!(got.messages[0].message_id, first[0].message_id);
+}
+
+#[tokio::test]
+async fn send_command_answers_pending_and_list_commands_moves_on() {
+    let fx = Fx::new();
+    let nodes = fx.nodes(3, PlatformType::Linux, "web").await;
+    let sent = fx
+        .backend
+        .call(&fx.admin, to_role("web", "1", "0"))
+        .await
+        .unwrap()
+        .command;
+    // As AWS answers: the command as sent, nothing delivered yet.
+    assert_eq!(sent.status, CommandStatus::Pending);
+    assert_eq!(sent.status_details, "Pending");
+    assert_eq!((sent.target_count, sent.completed_count), (3, 0));
+    // The engine handed the first node its message at once.
+    assert_eq!(fx.in_flight(&nodes).await.len(), 1);
+    let listed = fx.command(&sent.command_id).await;
+    assert_eq!(listed.status, CommandStatus::InProgress);
+    assert_eq!(listed.status_details, "In Progress");
 }

@@ -511,17 +511,18 @@ async fn every_bad_upload_is_refused_precisely_and_changes_nothing() {
         (
             with(&|r| r.resource_type = "Document".into()),
             "InvalidResourceType",
-            "must be ManagedInstance",
+            "The resource type Document isn't supported. Valid resource types include: \
+             [ManagedInstance].",
         ),
         (
             with(&|r| r.resource_id = "mi-0123456789abcdef0".into()),
             "InvalidResourceId",
-            "No managed node with id mi-0123456789abcdef0",
+            "The resource ID mi-0123456789abcdef0 isn't valid.",
         ),
         (
             with(&|r| r.resource_id = "web-server".into()),
             "InvalidResourceId",
-            "DescribeInstanceInformation",
+            "The resource ID web-server isn't valid.",
         ),
         (
             with(&|r| r.resource_id = String::new()),
@@ -1163,7 +1164,7 @@ async fn every_list_pages_through_all_it_holds_and_refuses_foreign_tokens() {
             })
             .await;
         assert_eq!(err.code, "InvalidNextToken");
-        assert!(err.message.contains("unchanged"), "{err}");
+        assert_eq!(err.message, "The specified token isn't valid.");
     }
 
     // Resource summaries: 5 in pages of 2, in the same order as unpaged.

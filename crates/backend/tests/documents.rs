@@ -616,8 +616,12 @@ async fn get_document_returns_the_content_exactly_as_given() {
     assert_eq!(fx.ok(describe(&arn)).await.document.name, "Restart-Service");
 
     // Unknown documents and formats.
-    fx.refused(get("no-such-doc"), "InvalidDocument", &["no-such-doc"])
-        .await;
+    fx.refused(
+        get("no-such-doc"),
+        "InvalidDocument",
+        &["The specified document does not exist."],
+    )
+    .await;
     fx.refused(
         get_as("Restart-Service", "XML"),
         "ValidationException",
@@ -725,7 +729,7 @@ async fn a_yaml_document_read_as_json_makes_the_same_document() {
     fx.refused(
         get_as("hello", "TEXT"),
         "InvalidDocumentContent",
-        &["TEXT", "JSON or YAML"],
+        &["The content for the document is not valid. Command documents must be in JSON or YAML format."],
     )
     .await;
 }
@@ -892,7 +896,7 @@ async fn list_document_versions_comes_in_pages() {
             ..versions("Other", Some(1))
         },
         "InvalidNextToken",
-        &["NextToken"],
+        &["The specified token isn't valid."],
     )
     .await;
     fx.refused(
@@ -901,7 +905,7 @@ async fn list_document_versions_comes_in_pages() {
             ..versions("Paged", Some(1))
         },
         "InvalidNextToken",
-        &["NextToken"],
+        &["The specified token isn't valid."],
     )
     .await;
     let resumed = fx
@@ -920,8 +924,12 @@ async fn list_document_versions_comes_in_pages() {
         )
         .await;
     }
-    fx.refused(versions("Nope", None), "InvalidDocument", &["Nope"])
-        .await;
+    fx.refused(
+        versions("Nope", None),
+        "InvalidDocument",
+        &["The specified document does not exist."],
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -945,7 +953,7 @@ async fn refused_updates_leave_the_document_as_it_was() {
             ..update("Deploy", &fresh)
         },
         "InvalidDocumentVersion",
-        &["Deploy", "version 2", "latest"],
+        &["The document version is not valid or does not exist."],
     )
     .await;
     fx.refused(
@@ -954,20 +962,20 @@ async fn refused_updates_leave_the_document_as_it_was() {
             ..update("Deploy", &fresh)
         },
         "InvalidDocumentVersion",
-        &["version 2", "not 7"],
+        &["The document version is not valid or does not exist."],
     )
     .await;
     // The same content as a version it has, the latest or an older one.
     fx.refused(
         update("Deploy", &shell_doc("echo two")),
         "DuplicateDocumentContent",
-        &["version 2", "Deploy"],
+        &["The content of the association document matches another document."],
     )
     .await;
     fx.refused(
         update("Deploy", &v1),
         "DuplicateDocumentContent",
-        &["version 1"],
+        &["The content of the association document matches another document."],
     )
     .await;
     // A version name in use.
@@ -977,7 +985,7 @@ async fn refused_updates_leave_the_document_as_it_was() {
             ..update("Deploy", &fresh)
         },
         "DuplicateDocumentVersionName",
-        &["one", "Version 1"],
+        &["The specified version name is a duplicate."],
     )
     .await;
     fx.refused(
@@ -1025,13 +1033,13 @@ async fn refused_updates_leave_the_document_as_it_was() {
             ..update("Deploy", &fresh)
         },
         "InvalidDocumentContent",
-        &["TEXT"],
+        &["The content for the document is not valid. Command documents must be in JSON or YAML format."],
     )
     .await;
     fx.refused(
         update("Deploy", &"x".repeat(64 * 1024 + 1)),
         "MaxDocumentSizeExceeded",
-        &["65537", "64 KB"],
+        &["The size limit of a document is 64 KB."],
     )
     .await;
     fx.refused(
@@ -1040,8 +1048,12 @@ async fn refused_updates_leave_the_document_as_it_was() {
         &["content", "length"],
     )
     .await;
-    fx.refused(update("Missing", &fresh), "InvalidDocument", &["Missing"])
-        .await;
+    fx.refused(
+        update("Missing", &fresh),
+        "InvalidDocument",
+        &["The specified document does not exist."],
+    )
+    .await;
 
     assert_eq!(fx.state("Deploy").await, before);
 
@@ -1064,25 +1076,25 @@ async fn versions_that_do_not_exist_or_are_not_numbers_are_refused() {
     fx.refused(
         get_version("Deploy", "9"),
         "InvalidDocumentVersion",
-        &["Deploy", "version 9"],
+        &["The document version is not valid or does not exist."],
     )
     .await;
     fx.refused(
         describe_version("Deploy", "9"),
         "InvalidDocumentVersion",
-        &["version 9"],
+        &["The document version is not valid or does not exist."],
     )
     .await;
     fx.refused(
         set_default("Deploy", "9"),
         "InvalidDocumentVersion",
-        &["version 9"],
+        &["The document version is not valid or does not exist."],
     )
     .await;
     fx.refused(
         delete_version("Deploy", "9"),
         "InvalidDocumentVersion",
-        &["version 9"],
+        &["The document version is not valid or does not exist."],
     )
     .await;
     fx.refused(
@@ -1091,7 +1103,7 @@ async fn versions_that_do_not_exist_or_are_not_numbers_are_refused() {
             ..get("Deploy")
         },
         "InvalidDocumentVersion",
-        &["nine"],
+        &["The document version is not valid or does not exist."],
     )
     .await;
     fx.refused(
@@ -1101,14 +1113,14 @@ async fn versions_that_do_not_exist_or_are_not_numbers_are_refused() {
             ..get("Deploy")
         },
         "InvalidDocumentVersion",
-        &["Version 2", "one"],
+        &["The document version is not valid or does not exist."],
     )
     .await;
     // A number too large for any document.
     fx.refused(
         get_version("Deploy", "99999999999999999999999"),
         "InvalidDocumentVersion",
-        &["99999999999999999999999"],
+        &["The document version is not valid or does not exist."],
     )
     .await;
 
@@ -1141,7 +1153,7 @@ async fn versions_that_do_not_exist_or_are_not_numbers_are_refused() {
     fx.refused(
         set_default("Nope", "1"),
         "InvalidDocument",
-        &["Nope", "ListDocuments"],
+        &["The specified document does not exist."],
     )
     .await;
 
@@ -1172,13 +1184,13 @@ async fn one_version_or_the_whole_document_is_deleted() {
     fx.refused(
         delete_version("Deploy", "1"),
         "InvalidDocumentOperation",
-        &["Version 1", "default", "Deploy"],
+        &["Default version of the document can't be deleted."],
     )
     .await;
     fx.refused(
         delete_version("Deploy", "$DEFAULT"),
         "InvalidDocumentOperation",
-        &["default"],
+        &["Default version of the document can't be deleted."],
     )
     .await;
     assert_eq!(fx.state("Deploy").await, before);
@@ -1195,7 +1207,7 @@ async fn one_version_or_the_whole_document_is_deleted() {
     fx.refused(
         get_version("Deploy", "2"),
         "InvalidDocumentVersion",
-        &["version 2"],
+        &["The document version is not valid or does not exist."],
     )
     .await;
     let d = fx.describe("Deploy").await;
@@ -1217,24 +1229,40 @@ async fn one_version_or_the_whole_document_is_deleted() {
 
     // The whole document.
     fx.ok(delete("Deploy")).await;
-    fx.refused(describe("Deploy"), "InvalidDocument", &["Deploy"])
-        .await;
-    fx.refused(get("Deploy"), "InvalidDocument", &["Deploy"])
-        .await;
-    fx.refused(versions("Deploy", None), "InvalidDocument", &["Deploy"])
-        .await;
+    fx.refused(
+        describe("Deploy"),
+        "InvalidDocument",
+        &["The specified document does not exist."],
+    )
+    .await;
+    fx.refused(
+        get("Deploy"),
+        "InvalidDocument",
+        &["The specified document does not exist."],
+    )
+    .await;
+    fx.refused(
+        versions("Deploy", None),
+        "InvalidDocument",
+        &["The specified document does not exist."],
+    )
+    .await;
     fx.refused(
         list_tags("Deploy"),
         "InvalidResourceId",
-        &["Deploy", "ListDocuments"],
+        &["Invalid Resource Id"],
     )
     .await;
-    fx.refused(delete("Deploy"), "InvalidDocument", &["Deploy"])
-        .await;
+    fx.refused(
+        delete("Deploy"),
+        "InvalidDocument",
+        &["The specified document does not exist."],
+    )
+    .await;
     fx.refused(
         update("Deploy", &shell_doc("five")),
         "InvalidDocument",
-        &["Deploy"],
+        &["The specified document does not exist."],
     )
     .await;
     assert!(fx.own_names().await.is_empty());
@@ -1294,7 +1322,7 @@ async fn refused_creations_create_nothing() {
     fx.refused(
         create("Existing", &shell_doc("other")),
         "DocumentAlreadyExists",
-        &["Existing", "UpdateDocument"],
+        &["The specified document already exists."],
     )
     .await;
     assert_eq!(fx.state("Existing").await, before);
@@ -1311,14 +1339,14 @@ async fn refused_creations_create_nothing() {
         fx.refused(
             create(reserved, &good),
             "ValidationException",
-            &[reserved, "aws, amazon or amzn"],
+            &["Document names can't begin with aws, amazon, or amzn."],
         )
         .await;
     }
     fx.refused(
         create(SHELL, &good),
         "ValidationException",
-        &[SHELL, "can't start with"],
+        &["Document names can't begin with aws, amazon, or amzn."],
     )
     .await;
     // Names that do not fit the pattern.
@@ -1343,7 +1371,7 @@ async fn refused_creations_create_nothing() {
     fx.refused(
         create("Too-Big", &padded),
         "MaxDocumentSizeExceeded",
-        &["65537", "65536", "64 KB"],
+        &["The size limit of a document is 64 KB."],
     )
     .await;
 
@@ -1445,7 +1473,7 @@ async fn refused_creations_create_nothing() {
                 ..create("Bad-Type", &good)
             },
             "InvalidDocumentType",
-            &[unsupported, "not run", "yet", "Command"],
+            &[&format!("The document type {unsupported} isn't supported.")],
         )
         .await;
     }
@@ -1466,7 +1494,7 @@ async fn refused_creations_create_nothing() {
             ..create("Bad-Format", &good)
         },
         "InvalidDocumentContent",
-        &["TEXT", "JSON or YAML"],
+        &["The content for the document is not valid. Command documents must be in JSON or YAML format."],
     )
     .await;
     fx.refused(
@@ -1509,7 +1537,7 @@ async fn refused_creations_create_nothing() {
             ..create("Bad-Tags", &good)
         },
         "TooManyTagsError",
-        &["50", "51"],
+        &["A resource can have a maximum of 50 tags."],
     )
     .await;
 
@@ -1557,39 +1585,43 @@ async fn the_built_in_documents_can_be_read_but_not_changed() {
     fx.refused(
         update(SHELL, &changed),
         "InvalidDocumentOperation",
-        &[SHELL, "Amazon"],
+        &["You can\'t update or delete a document that is owned by Amazon."],
     )
     .await;
     fx.refused(
         delete(SHELL),
         "InvalidDocumentOperation",
-        &[SHELL, "Amazon"],
+        &["You can\'t update or delete a document that is owned by Amazon."],
     )
     .await;
     fx.refused(
         delete_version(SHELL, "1"),
         "InvalidDocumentOperation",
-        &[SHELL],
+        &["You can\'t update or delete a document that is owned by Amazon."],
     )
     .await;
     fx.refused(
         set_default(SHELL, "1"),
         "InvalidDocumentOperation",
-        &[SHELL, "Amazon"],
+        &["You can\'t update or delete a document that is owned by Amazon."],
     )
     .await;
     fx.refused(
         add_tags(SHELL, vec![tag("Team", "ops")]),
         "InvalidResourceId",
-        &[SHELL],
+        &["Invalid Resource Id"],
     )
     .await;
-    fx.refused(remove_tags(SHELL, &["Team"]), "InvalidResourceId", &[SHELL])
-        .await;
+    fx.refused(
+        remove_tags(SHELL, &["Team"]),
+        "InvalidResourceId",
+        &["Invalid Resource Id"],
+    )
+    .await;
     fx.refused(
         create(SHELL, &changed),
         "ValidationException",
-        &["aws, amazon or amzn"],
+        &["Document names can't begin with aws, amazon, or amzn."],
     )
     .await;
     assert_eq!(fx.state(SHELL).await, before);
@@ -1760,7 +1792,7 @@ async fn list_documents_filters_in_both_forms() {
     fx.refused(
         by_filters(&[("Colour", &["red"])]),
         "InvalidFilterKey",
-        &["Colour", "Owner", "tag:KEY"],
+        &["The following filter key is not valid"],
     )
     .await;
     fx.refused(
@@ -1772,13 +1804,16 @@ async fn list_documents_filters_in_both_forms() {
     fx.refused(
         by_filters(&[("Owner", &[])]),
         "ValidationException",
-        &["Owner", "at least one value"],
+        &["The filter Owner requires at least one value."],
     )
     .await;
     fx.refused(
         by_filters(&[("Owner", &["Someone"])]),
         "ValidationException",
-        &["Someone", "Self, Amazon or All"],
+        &[
+            "The value Someone isn't valid for the filter Owner. Valid values include: [Self, \
+           Private, Amazon, All, Public, ThirdParty].",
+        ],
     )
     .await;
     fx.refused(
@@ -1790,7 +1825,10 @@ async fn list_documents_filters_in_both_forms() {
     fx.refused(
         by_filters(&[("PlatformTypes", &["Solaris"])]),
         "ValidationException",
-        &["Solaris", "Windows, Linux or MacOS"],
+        &[
+            "The value Solaris isn't valid for the filter PlatformTypes. Valid values include: \
+           [Windows, Linux, MacOS].",
+        ],
     )
     .await;
     let seven: Vec<(&str, &[&str])> = vec![("Owner", &["All"]); 7];
@@ -1864,7 +1902,7 @@ async fn list_documents_pages_over_sixty_documents() {
             ..by_list(&[("Owner", "Self")])
         },
         "InvalidNextToken",
-        &["NextToken", "same filters"],
+        &["The specified token isn't valid."],
     )
     .await;
     fx.refused(
@@ -1873,7 +1911,7 @@ async fn list_documents_pages_over_sixty_documents() {
             ..Default::default()
         },
         "InvalidNextToken",
-        &["NextToken"],
+        &["The specified token isn't valid."],
     )
     .await;
     let second = fx
@@ -1946,11 +1984,15 @@ async fn documents_carry_tags() {
     fx.refused(
         add_tags("Nope", vec![tag("a", "b")]),
         "InvalidResourceId",
-        &["Nope"],
+        &["Invalid Resource Id"],
     )
     .await;
-    fx.refused(list_tags("Nope"), "InvalidResourceId", &["Nope"])
-        .await;
+    fx.refused(
+        list_tags("Nope"),
+        "InvalidResourceId",
+        &["Invalid Resource Id"],
+    )
+    .await;
     fx.refused(
         add_tags("Deploy", vec![tag("aws:reserved", "x")]),
         "ValidationException",
@@ -1961,7 +2003,7 @@ async fn documents_carry_tags() {
     fx.refused(
         add_tags("Deploy", many),
         "TooManyTagsError",
-        &["50", "Deploy"],
+        &["A resource can have a maximum of 50 tags."],
     )
     .await;
     assert_eq!(fx.state("Deploy").await, before);
@@ -2020,8 +2062,12 @@ async fn documents_survive_a_restart() {
     assert_eq!(fx.content(get_version("Deploy", "1")).await, RESTART_JSON);
     assert_eq!(fx.content(get("hello")).await, HELLO_YAML);
     assert_eq!(fx.walk(ListDocuments::default()).await.0, listed);
-    fx.refused(describe("gone"), "InvalidDocument", &["gone"])
-        .await;
+    fx.refused(
+        describe("gone"),
+        "InvalidDocument",
+        &["The specified document does not exist."],
+    )
+    .await;
     let (again, _) = fx.versions("again", None).await;
     assert_eq!(again.len(), 1, "{again:?}");
     assert_eq!(
@@ -2045,7 +2091,7 @@ async fn the_audit_trail_records_document_calls() {
     fx.refused(
         create("Deploy", &shell_doc("again")),
         "DocumentAlreadyExists",
-        &["Deploy"],
+        &["The specified document already exists."],
     )
     .await;
     fx.update("Deploy", &shell_doc("two")).await;
@@ -2123,7 +2169,10 @@ async fn concurrent_updates_against_one_version_let_exactly_one_through() {
             Ok(out) => won.push(out.document_description.document_version),
             Err(e) => {
                 assert_eq!(e.code, "InvalidDocumentVersion", "{e}");
-                assert!(e.message.contains("version 2, not 1"), "{e}");
+                assert_eq!(
+                    e.message,
+                    "The document version is not valid or does not exist."
+                );
             }
         }
     }
@@ -2171,7 +2220,7 @@ async fn a_document_keeps_at_most_a_thousand_versions() {
     fx.refused(
         update("Many", &shell_doc("v1001")),
         "DocumentVersionLimitExceeded",
-        &["Many", "1000", "DeleteDocument"],
+        &["The document has too many versions."],
     )
     .await;
     assert_eq!(fx.describe("Many").await, before);
@@ -2193,11 +2242,15 @@ async fn an_account_holds_at_most_five_hundred_documents() {
     fx.refused(
         create("doc-500", &good),
         "DocumentLimitExceeded",
-        &["500", "delete"],
+        &["You can have at most 500 active SSM documents."],
     )
     .await;
-    fx.refused(describe("doc-500"), "InvalidDocument", &["doc-500"])
-        .await;
+    fx.refused(
+        describe("doc-500"),
+        "InvalidDocument",
+        &["The specified document does not exist."],
+    )
+    .await;
     // The built-in documents do not count, and a deletion makes room.
     assert_eq!(fx.walk(ListDocuments::default()).await.0.len(), 503);
     fx.ok(delete("doc-000")).await;
@@ -2364,7 +2417,7 @@ async fn a_missing_version_is_not_said_to_be_in_range() {
         .refused(
             get_version("Gappy", "2"),
             "InvalidDocumentVersion",
-            &["version 2"],
+            &["The document version is not valid or does not exist."],
         )
         .await;
     assert!(

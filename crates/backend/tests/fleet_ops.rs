@@ -837,7 +837,12 @@ async fn next_tokens_cannot_be_forged_edited_or_replayed() {
         with(pages_of(5, by_list(&[("PingStatus", &["Online"])])), &token),
     ];
     for req in invalid {
-        fx.refuse(req, "InvalidNextToken", &["NextToken"]).await;
+        fx.refuse(
+            req,
+            "InvalidNextToken",
+            &["The specified token isn't valid."],
+        )
+        .await;
     }
 
     // The untouched token still works.
@@ -989,8 +994,12 @@ async fn activation_requests_with_bad_input_are_refused() {
         next_token: Some(token),
         ..activations_by(&[("IamRole", &["RoleOne"])])
     };
-    fx.refuse(replayed, "InvalidNextToken", &["NextToken"])
-        .await;
+    fx.refuse(
+        replayed,
+        "InvalidNextToken",
+        &["The specified token isn't valid."],
+    )
+    .await;
 
     for id in [UNKNOWN_ACTIVATION, "not-an-activation"] {
         let delete = DeleteActivation {
@@ -1381,7 +1390,7 @@ async fn a_deregistered_node_is_gone_everywhere() {
     fx.refuse(
         list_tags("ManagedInstance", &gone),
         "InvalidResourceId",
-        &[&gone],
+        &["Invalid Resource Id"],
     )
     .await;
     fx.refused(
@@ -1450,15 +1459,23 @@ async fn a_node_carries_at_most_fifty_tags() {
         let tags = (from..to).map(|i| tag(&format!("k{i:02}"), "v")).collect();
         add_tags("ManagedInstance", &id, tags)
     };
-    fx.refuse(more(0, 49), "TooManyTagsError", &[&id, "50", "51"])
-        .await;
+    fx.refuse(
+        more(0, 49),
+        "TooManyTagsError",
+        &["A resource can have a maximum of 50 tags."],
+    )
+    .await;
     fx.ok(more(0, 48)).await;
     assert_eq!(fx.tags(&id).await.len(), 50);
     // Overwriting at the limit is fine; one more is not.
     fx.ok(add_tags("ManagedInstance", &id, vec![tag("Team", "db")]))
         .await;
-    fx.refuse(more(48, 49), "TooManyTagsError", &[&id, "50"])
-        .await;
+    fx.refuse(
+        more(48, 49),
+        "TooManyTagsError",
+        &["A resource can have a maximum of 50 tags."],
+    )
+    .await;
     assert_eq!(fx.tags(&id).await.len(), 50);
 }
 
@@ -1513,32 +1530,35 @@ async fn bad_tags_are_refused() {
 async fn tags_on_unknown_resources_and_types_are_refused() {
     let fx = Fx::new();
     let id = fx.one_node().await;
+    // No maintenance window exists yet, so no id names one.
     fx.refuse_tag_ops(
         "MaintenanceWindow",
         &id,
-        "InvalidResourceType",
-        &["MaintenanceWindow"],
+        "InvalidResourceId",
+        &["Invalid Resource Id"],
     )
     .await;
-    fx.refuse_tag_ops(
-        "Bogus",
-        &id,
-        "ValidationException",
-        &["'Bogus'", "resourceType"],
-    )
-    .await;
+    for bogus in ["Bogus", "parameter", "EC2Instance"] {
+        fx.refuse_tag_ops(
+            bogus,
+            &id,
+            "InvalidResourceType",
+            &["Invalid Resource Type"],
+        )
+        .await;
+    }
     fx.refuse_tag_ops(
         "ManagedInstance",
         UNKNOWN_NODE,
         "InvalidResourceId",
-        &[UNKNOWN_NODE],
+        &["Invalid Resource Id"],
     )
     .await;
     fx.refuse_tag_ops(
         "ManagedInstance",
         "node-42",
         "InvalidResourceId",
-        &["node-42"],
+        &["Invalid Resource Id"],
     )
     .await;
 }
@@ -1703,7 +1723,7 @@ async fn refused_calls_leave_nothing_on_disk() {
         fx.refuse(
             add_tags("ManagedInstance", &id, full),
             "TooManyTagsError",
-            &[&id],
+            &["A resource can have a maximum of 50 tags."],
         )
         .await;
         let reserved = remove_tags("ManagedInstance", &id, &["aws:x"]);

@@ -181,7 +181,7 @@ async fn every_operating_system_starts_with_a_predefined_default_owned_by_aws() 
             ..Default::default()
         },
         "InvalidResourceId",
-        &["owned by AWS", "CreatePatchBaseline"],
+        &["is owned by AWS and can't be changed or deleted."],
     )
     .await;
     fx.refused(
@@ -189,7 +189,7 @@ async fn every_operating_system_starts_with_a_predefined_default_owned_by_aws() 
             baseline_id: linux.baseline_id,
         },
         "InvalidResourceId",
-        &["owned by AWS"],
+        &["is owned by AWS and can't be changed or deleted."],
     )
     .await;
 }
@@ -253,8 +253,15 @@ async fn a_client_token_makes_a_retry_safe_and_refuses_reuse() {
     let again = fx.ok(req.clone()).await.baseline_id;
     assert_eq!(first, again);
     req.name = "something-else".into();
-    fx.refused(req, "IdempotentParameterMismatch", &["token-1"])
-        .await;
+    fx.refused(
+        req,
+        "IdempotentParameterMismatch",
+        &[
+            "the parameters don't match the original call to the API with the same idempotency \
+           token.",
+        ],
+    )
+    .await;
     assert_eq!(fx.own_baselines().await, vec!["retry-me".to_owned()]);
 }
 
@@ -288,7 +295,11 @@ async fn bad_baselines_are_refused_precisely_and_create_nothing() {
                 ..linux_baseline("msrc-on-linux", 7)
             },
             "ValidationException",
-            vec!["MSRC_SEVERITY", "AMAZON_LINUX_2023", "SEVERITY"],
+            vec![
+                "The patch filter key MSRC_SEVERITY isn't supported for the operating system \
+                 AMAZON_LINUX_2023.",
+                "SEVERITY",
+            ],
         ),
         (
             CreatePatchBaseline {
@@ -314,7 +325,7 @@ async fn bad_baselines_are_refused_precisely_and_create_nothing() {
                 ..linux_baseline("twice", 7)
             },
             "ValidationException",
-            vec!["SEVERITY", "twice"],
+            vec!["The patch filter key SEVERITY is specified more than once."],
         ),
         (
             CreatePatchBaseline {
@@ -327,7 +338,7 @@ async fn bad_baselines_are_refused_precisely_and_create_nothing() {
                 ..linux_baseline("both", 7)
             },
             "ValidationException",
-            vec!["both ApproveAfterDays and ApproveUntilDate"],
+            vec!["Approval rule 1 specifies both ApproveAfterDays and ApproveUntilDate."],
         ),
         (
             CreatePatchBaseline {
@@ -341,7 +352,10 @@ async fn bad_baselines_are_refused_precisely_and_create_nothing() {
                 ..linux_baseline("bad-date", 7)
             },
             "ValidationException",
-            vec!["YYYY-MM-DD", "14/07/2026"],
+            vec![
+                "The value 14/07/2026 of approvalRules.patchRules.1.member.approveUntilDate \
+                 isn't valid. Specify a date in the format YYYY-MM-DD.",
+            ],
         ),
         (
             CreatePatchBaseline {
@@ -456,7 +470,10 @@ async fn defaults_and_patch_groups_decide_a_baseline_and_keep_it_from_deletion()
             patch_group: "prod-linux".into(),
         },
         "AlreadyExistsException",
-        &["prod-linux", &prod],
+        &[
+            "Patch Group baseline already has a baseline registered for OperatingSystem \
+           AMAZON_LINUX_2023.",
+        ],
     )
     .await;
     let got = fx
@@ -484,7 +501,10 @@ async fn defaults_and_patch_groups_decide_a_baseline_and_keep_it_from_deletion()
             baseline_id: prod.clone(),
         },
         "ResourceInUseException",
-        &["prod-linux", "DeregisterPatchBaselineForPatchGroup"],
+        &[&format!(
+            "The patch baseline {prod} is registered for the patch groups [prod-linux] and can't \
+             be deleted."
+        )],
     )
     .await;
     fx.refused(
@@ -493,7 +513,19 @@ async fn defaults_and_patch_groups_decide_a_baseline_and_keep_it_from_deletion()
             patch_group: "prod-linux".into(),
         },
         "InvalidResourceId",
-        &["prod-linux", &other],
+        &[&format!(
+            "The patch group prod-linux isn't registered with the patch baseline {other}."
+        )],
+    )
+    .await;
+    // A baseline that does not exist, as AWS answers it.
+    fx.refused(
+        DeregisterPatchBaselineForPatchGroup {
+            baseline_id: "pb-0123456789abcdef0".into(),
+            patch_group: "prod-linux".into(),
+        },
+        "DoesNotExistException",
+        &["Patch Baseline to be retrieved does not exist."],
     )
     .await;
     fx.ok(DeregisterPatchBaselineForPatchGroup {
@@ -516,7 +548,9 @@ async fn defaults_and_patch_groups_decide_a_baseline_and_keep_it_from_deletion()
             baseline_id: prod.clone(),
         },
         "ResourceInUseException",
-        &["default", "RegisterDefaultPatchBaseline"],
+        &[&format!(
+            "The patch baseline {prod} is the default patch baseline for AMAZON_LINUX_2023 and can't be deleted."
+        )],
     )
     .await;
     fx.ok(RegisterDefaultPatchBaseline {
@@ -530,7 +564,7 @@ async fn defaults_and_patch_groups_decide_a_baseline_and_keep_it_from_deletion()
     fx.refused(
         GetPatchBaseline { baseline_id: prod },
         "DoesNotExistException",
-        &["DescribePatchBaselines"],
+        &["Patch Baseline to be retrieved does not exist."],
     )
     .await;
 }

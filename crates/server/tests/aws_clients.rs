@@ -162,6 +162,49 @@ async fn the_aws_cli_and_boto3_work_against_sysman() {
     running.stop().await.unwrap();
 }
 
+/// The table in tests/conformance.py: boto3 gets AWS's error name and AWS's
+/// exact message for each bad request of the parameter, document, command,
+/// patch baseline and tag operations.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn boto3_gets_aws_error_names_and_messages() {
+    require_clients();
+    let backend = Backend::open_in_memory(Options {
+        clock: Arc::new(SystemClock),
+        ..Options::default()
+    })
+    .unwrap();
+    let (key_id, secret) = backend.bootstrap_admin("admin").await.unwrap().unwrap();
+    let mut spec = FleetSpec::new(6, 5);
+    spec.flakiness = 0.0;
+    spec.command_failure_rate = 0.0;
+    let sim = Simulator::start(backend.clone(), &spec).await.unwrap();
+    tokio::spawn(sim.run());
+    let node = backend
+        .call(&Caller::admin("test"), ListNodes::default())
+        .await
+        .unwrap()
+        .nodes
+        .into_iter()
+        .find(|n| n.info.platform_type == Some(sysman_api::fleet::PlatformType::Linux))
+        .expect("the fleet has a Linux node")
+        .info
+        .instance_id;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let running = sysman_server::start(backend.clone(), listener, Settings::default()).unwrap();
+    let stdout = clients_py(
+        &["errors"],
+        &running.url(),
+        (&key_id, &secret),
+        &[
+            ("SYSMAN_ACCOUNT", Options::default().account_id),
+            ("SYSMAN_NODE", node),
+        ],
+    )
+    .await;
+    assert!(stdout.contains("all error checks passed"));
+    running.stop().await.unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_aws_cli_and_boto3_trust_a_self_signed_certificate_given_to_them() {
     require_clients();

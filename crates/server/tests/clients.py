@@ -9,6 +9,8 @@ It passes, in the environment:
   AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY   the administrator's key
   SYSMAN_DENIED_KEY_ID / SYSMAN_DENIED_SECRET  a user with no policy
   SYSMAN_PROD_NODES      how many simulated nodes carry Environment=prod
+  SYSMAN_ACCOUNT / SYSMAN_NODE   for `errors`: the account id and a managed node
+`clients.py errors` runs the table of AWS's errors in conformance.py.
 Every check prints what it checked; the first failure exits non-zero.
 """
 
@@ -170,7 +172,7 @@ def patching(target):
               "PatchRules=[{PatchFilterGroup={PatchFilters=[{Key=MSRC_SEVERITY,"
               "Values=[Critical]}]},ApproveAfterDays=7}]",
               expect_error="ValidationException")
-    assert "does not apply to AMAZON_LINUX_2023" in err, err
+    assert "isn't supported for the operating system AMAZON_LINUX_2023" in err, err
     aws("delete-patch-baseline", "--baseline-id", baseline,
         expect_error="ResourceInUseException")
     check("cli: create, get and register a patch baseline; errors by name")
@@ -286,6 +288,14 @@ def main():
     if sys.argv[1:] == ["tls"]:
         tls()
         print("all TLS client checks passed")
+        return
+    if sys.argv[1:] == ["errors"]:
+        import conformance
+        conformance.run(boto3.client(
+            "ssm", endpoint_url=ENDPOINT, region_name=REGION,
+            config=botocore.config.Config(retries={"max_attempts": 1}),
+        ), check)
+        print("all error checks passed")
         return
     target = cli()
     patching(target)

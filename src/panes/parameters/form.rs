@@ -146,13 +146,8 @@ impl ParamForm {
     /// Problems the user can fix before saving, field by field.
     pub fn problems(&self) -> Vec<(Field, String)> {
         let mut out = Vec::new();
-        if let Err(e) = rules::check_name(&self.name) {
-            // The form names the field already; keep what to fix.
-            let why = e
-                .message
-                .split_once(": ")
-                .map_or(e.message.as_str(), |(_, why)| why);
-            out.push((Field::Name, why.to_owned()));
+        if let Some(problem) = rules::name_problem(&self.name) {
+            out.push((Field::Name, problem.explain()));
         }
         if self.value.is_empty() {
             out.push((Field::Value, "a value is required".to_owned()));

@@ -2,6 +2,7 @@
 //! error name AWS gives.
 
 use crate::ApiError;
+use crate::messages::parameter as msg;
 
 /// Longest name, counting the ARN around it as AWS does.
 pub const MAX_NAME: usize = 1011;
@@ -10,10 +11,6 @@ pub const MAX_LABELS_PER_VERSION: usize = 10;
 pub const STANDARD_VALUE_MAX: usize = 4096;
 pub const ADVANCED_VALUE_MAX: usize = 8192;
 pub const MAX_VERSIONS: usize = 100;
-
-fn invalid_name(name: &str, why: &str) -> ApiError {
-    ApiError::validation(format!("Parameter name '{name}' is not valid: {why}"))
-}
 
 /// The name a selector or ARN names, without `arn:...:parameter` or a
 /// `:version`/`:label` suffix.
@@ -31,63 +28,106 @@ pub fn strip_arn(name: &str) -> &str {
     }
 }
 
-/// Checks a parameter name; returns the key it is stored under (a
-/// top-level `/foo` and `foo` are the same parameter).
-pub fn check_name(name: &str) -> Result<String, ApiError> {
+/// What is wrong with a parameter name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NameProblem {
+    Empty,
+    TooLong,
+    Character(char),
+    /// Begins with `aws` or `ssm`, in any case.
+    Reserved,
+    /// Has a `/` but does not begin with one.
+    NotRooted,
+    /// `//`, or a trailing `/`.
+    EmptyLevel,
+    TooDeep(usize),
+}
+
+impl NameProblem {
+    /// The error AWS answers with.
+    pub fn error(&self, name: &str) -> ApiError {
+        match self {
+            Self::Empty => ApiError::constraint(
+                "name",
+                name,
+                "Member must have length greater than or equal to 1",
+            ),
+            Self::TooLong => msg::name_too_long(MAX_NAME),
+            Self::Reserved if name.matches('/').count() <= 1 => msg::prefixed_with_aws_or_ssm(),
+            // AWS keeps `/aws/...` for its own public parameters.
+            Self::Reserved if name.to_ascii_lowercase().starts_with("/aws") => {
+                msg::reserved_name(name)
+            }
+            Self::Reserved | Self::Character(_) | Self::NotRooted | Self::EmptyLevel => {
+                msg::invalid_name()
+            }
+            Self::TooDeep(_) => msg::too_many_levels(MAX_LEVELS),
+        }
+    }
+
+    /// What to fix, for a person typing the name.
+    pub fn explain(&self) -> String {
+        match self {
+            Self::Empty => "a name is required".to_owned(),
+            Self::TooLong => format!("it is longer than {MAX_NAME} characters"),
+            Self::Character(c) => {
+                format!("'{c}' is not allowed; use letters, digits, '_', '.', '-' and '/'")
+            }
+            Self::Reserved => "names can't begin with 'aws' or 'ssm' (in any case)".to_owned(),
+            Self::NotRooted => {
+                "a name with '/' is a hierarchy and must begin with '/', as in /app/db/host"
+                    .to_owned()
+            }
+            Self::EmptyLevel => {
+                "a hierarchy can't have empty levels ('//' or a trailing '/')".to_owned()
+            }
+            Self::TooDeep(levels) => {
+                format!("it has {levels} levels; a hierarchy can have at most {MAX_LEVELS}")
+            }
+        }
+    }
+}
+
+/// What is wrong with `name`, if anything.
+pub fn name_problem(name: &str) -> Option<NameProblem> {
     if name.is_empty() {
-        return Err(ApiError::constraint(
-            "name",
-            name,
-            "Member must have length greater than or equal to 1",
-        ));
+        return Some(NameProblem::Empty);
     }
     if name.chars().count() > MAX_NAME {
-        return Err(invalid_name(
-            &format!("{}…", name.chars().take(40).collect::<String>()),
-            &format!("it is longer than {MAX_NAME} characters"),
-        ));
+        return Some(NameProblem::TooLong);
     }
     if let Some(bad) = name
         .chars()
         .find(|c| !(c.is_ascii_alphanumeric() || "_.-/".contains(*c)))
     {
-        return Err(invalid_name(
-            name,
-            &format!("'{bad}' is not allowed; use letters, digits, '_', '.', '-' and '/'"),
-        ));
+        return Some(NameProblem::Character(bad));
     }
-    let bare = name.trim_start_matches('/');
-    let lower = bare.to_ascii_lowercase();
+    let lower = name.trim_start_matches('/').to_ascii_lowercase();
     if lower.starts_with("aws") || lower.starts_with("ssm") {
-        return Err(invalid_name(
-            name,
-            "names can't begin with 'aws' or 'ssm' (in any case)",
-        ));
+        return Some(NameProblem::Reserved);
     }
     if name.contains('/') {
         if !name.starts_with('/') {
-            return Err(invalid_name(
-                name,
-                "a name with '/' is a hierarchy and must begin with '/', as in /app/db/host",
-            ));
+            return Some(NameProblem::NotRooted);
         }
         if name.ends_with('/') || name.contains("//") {
-            return Err(invalid_name(
-                name,
-                "a hierarchy can't have empty levels ('//' or a trailing '/')",
-            ));
+            return Some(NameProblem::EmptyLevel);
         }
         let levels = name.matches('/').count();
         if levels > MAX_LEVELS {
-            return Err(ApiError::new(
-                "HierarchyLevelLimitExceededException",
-                format!(
-                    "Parameter name '{name}' has {levels} levels; a hierarchy can have at most {MAX_LEVELS}"
-                ),
-            ));
+            return Some(NameProblem::TooDeep(levels));
         }
     }
-    Ok(canonical(name))
+    None
+}
+
+/// Checks a parameter name; returns the key it is stored under (a
+/// top-level `/foo` and `foo` are the same parameter).
+pub fn check_name(name: &str) -> Result<String, ApiError> {
+    match name_problem(name) {
+        Some(problem) => Err(problem.error(name)),
+        None => Ok(canonical(name)),
+    }
 }
 
 /// `/foo` and `foo` are one parameter; deeper names are kept as given.
@@ -129,14 +169,12 @@ pub fn split_selector(raw: &str) -> Result<(&str, Selector), ApiError> {
     };
     let (name, selector) = (&raw[..prefix.len() + colon], &rest[colon + 1..]);
     if selector.is_empty() {
-        return Err(ApiError::validation(format!(
-            "'{raw}' ends with ':'; write name:version or name:label"
-        )));
+        return Err(msg::empty_selector(raw));
     }
     if selector.bytes().all(|b| b.is_ascii_digit()) {
-        let version = selector.parse::<i64>().map_err(|_| {
-            ApiError::validation(format!("Version {selector} in '{raw}' is too large"))
-        })?;
+        let version = selector
+            .parse::<i64>()
+            .map_err(|_| msg::version_not_found(name, selector))?;
         Ok((name, Selector::Version(version)))
     } else {
         Ok((name, Selector::Label(selector.to_owned())))
@@ -180,6 +218,24 @@ mod tests {
                 .message
                 .contains("1011")
         );
+    }
+
+    #[test]
+    fn a_name_problem_reads_as_aws_on_the_wire_and_plainly_in_the_console() {
+        let problem = name_problem("/app/db host").unwrap();
+        assert_eq!(problem, NameProblem::Character(' '));
+        assert!(problem.explain().contains("' ' is not allowed"));
+        assert!(
+            problem
+                .error("/app/db host")
+                .message
+                .starts_with("Parameter name: can't be prefixed with \"ssm\"")
+        );
+        assert_eq!(
+            name_problem("/aws/x").unwrap().error("/aws/x").code,
+            "AccessDeniedException"
+        );
+        assert_eq!(name_problem("/app/db"), None);
     }
 
     #[test]

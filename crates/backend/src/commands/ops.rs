@@ -9,6 +9,7 @@ use sysman_api::commands::{
     SendCommand, SendCommandResult, TRUNCATION_MARKER, check_rate, limits,
 };
 use sysman_api::documents::DocumentType;
+use sysman_api::messages::command as msg;
 use sysman_api::{ApiError, Empty, Operation, Target, TargetKey, Timestamp};
 
 use super::engine::{self, Effects};
@@ -25,10 +26,7 @@ fn check_instance_ids(ids: &[String], field: &str) -> Result<(), ApiError> {
     for (i, id) in ids.iter().enumerate() {
         validate::instance_id(id, &format!("{field}.{}.member", i + 1))?;
         if ids[..i].contains(id) {
-            return Err(ApiError::new(
-                "DuplicateInstanceId",
-                format!("{id} is given twice; give each node once"),
-            ));
+            return Err(msg::duplicate_instance_id(id));
         }
     }
     Ok(())
@@ -47,10 +45,7 @@ fn refuse_unsupported(req: &SendCommand) -> Result<(), ApiError> {
         ("ServiceRoleArn", req.service_role_arn.is_some()),
     ];
     if let Some((field, _)) = unsupported.iter().find(|(_, given)| *given) {
-        return Err(ApiError::validation(format!(
-            "sysman does not support {field}: it keeps every command's full output itself \
-             (read it with GetCommandInvocation or Sysman.GetCommandOutput); leave it out"
-        )));
+        return Err(msg::unsupported_member(field));
     }
     Ok(())
 }
@@ -72,13 +67,7 @@ fn resolve_targets(
         if absent.is_empty() {
             Ok(())
         } else {
-            Err(ApiError::new(
-                "InvalidInstanceId",
-                format!(
-                    "No managed node with id {}; list nodes with DescribeInstanceInformation",
-                    absent.join(", ")
-                ),
-            ))
+            Err(msg::instances_not_valid(&absent, &b.settings.account_id))
         }
     };
     if !instance_ids.is_empty() {
@@ -109,10 +98,7 @@ fn resolve_targets(
                 .map(|n| n.instance_id.clone())
                 .collect(),
             None => {
-                return Err(ApiError::validation(format!(
-                    "Target key {} is not one sysman resolves; use InstanceIds, tag:KEY or tag-key",
-                    target.key
-                )));
+                return Err(msg::unsupported_target_key(&target.key));
             }
         };
         selected = Some(match selected {
@@ -130,9 +116,7 @@ fn check_targets(req: &SendCommand) -> Result<(Vec<String>, Vec<Target>), ApiErr
     validate::count(targets.len(), "targets", 0, limits::TARGETS_MAX)?;
     check_instance_ids(&ids, "instanceIds")?;
     if ids.is_empty() == targets.is_empty() {
-        return Err(ApiError::validation(
-            "Give either InstanceIds or Targets (not both) to say which nodes run the command",
-        ));
+        return Err(msg::ids_or_targets());
     }
     for (i, t) in targets.iter().enumerate() {
         validate::length(
@@ -222,33 +206,17 @@ impl Handler for SendCommand {
         if let Some(kind) = self.document_hash_type.as_deref()
             && kind != "Sha256"
         {
-            return Err(ApiError::validation(format!(
-                "DocumentHashType {kind} is not offered; sysman hashes documents with Sha256"
-            )));
+            return Err(msg::unsupported_hash_type(kind));
         }
 
         let doc = documents::resolve(b, &self.document_name, self.document_version.as_deref())?;
         if doc.document_type != DocumentType::Command {
-            return Err(ApiError::new(
-                "InvalidDocument",
-                format!(
-                    "{} is a {} document; SendCommand runs Command documents",
-                    doc.name,
-                    doc.document_type.as_str()
-                ),
-            ));
+            return Err(msg::not_a_command_document(doc.document_type.as_str()));
         }
         if let Some(hash) = self.document_hash.as_deref()
             && hash != doc.hash
         {
-            return Err(ApiError::new(
-                "InvalidDocument",
-                format!(
-                    "Version {} of {} has hash {}, not {hash}; the document changed since you \
-                     looked",
-                    doc.version, doc.name, doc.hash
-                ),
-            ));
+            return Err(msg::hash_mismatch());
         }
         let given = self.parameters.clone().unwrap_or_default();
         let values = schema::check_parameters(&doc.command, &given)?;
@@ -333,20 +301,7 @@ impl Handler for SendCommand {
                 });
             }
             if !unsupported.is_empty() {
-                return Err(ApiError::new(
-                    "UnsupportedPlatformType",
-                    format!(
-                        "{} runs on {}; it can't run on {}",
-                        doc.name,
-                        doc.command
-                            .platform_types()
-                            .iter()
-                            .map(|p| p.as_str())
-                            .collect::<Vec<_>>()
-                            .join(" and "),
-                        unsupported.join(", ")
-                    ),
-                ));
+                return Err(msg::unsupported_platform(&unsupported.join(", ")));
             }
         }
 
@@ -385,6 +340,13 @@ impl Handler for SendCommand {
                 state.invocations.insert(inv.key(), inv);
             }
             let live = engine::rebuild(rec, &state.invocations);
+            // AWS answers with the command as it is sent: Pending, nothing
+            // delivered yet, whatever the engine does next.
+            let command = Command {
+                status: sysman_api::commands::CommandStatus::Pending,
+                status_details: "Pending".to_owned(),
+                ..wire_command(&live)
+            };
             state
                 .by_time
                 .insert((i64::MAX - ctx.now.millis(), command_id.clone()));
@@ -395,11 +357,9 @@ impl Handler for SendCommand {
             fx.events.push(Event::CommandChanged {
                 command_id: command_id.clone(),
             });
-            let command = state.commands.get(&command_id).map(wire_command);
             (engine::queue(b, ctx, fx), command)
         };
         engine::announce(b, pending.await?);
-        let command = command.ok_or_else(|| ApiError::internal("the command vanished"))?;
         Ok(SendCommandResult { command })
     }
 }
@@ -415,11 +375,8 @@ fn check_command_id(id: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
-fn no_command(id: &str) -> ApiError {
-    ApiError::new(
-        "InvalidCommandId",
-        format!("No command with id {id}; list commands with ListCommands"),
-    )
+fn no_command(_id: &str) -> ApiError {
+    msg::invalid_command_id()
 }
 
 /// One condition of ListCommands and ListCommandInvocations.
@@ -443,10 +400,11 @@ fn parse_filters(filters: Option<&[CommandFilter]>) -> Result<Vec<Filter>, ApiEr
             validate::length(Some(&f.value), "filters.member.value", 1, 128)?;
             let time = || {
                 Timestamp::parse_iso8601(&f.value).ok_or_else(|| {
-                    ApiError::validation(format!(
-                        "{} '{}' is not a time; write it as 2026-11-23T10:00:00Z",
-                        f.key, f.value
-                    ))
+                    msg::filter_value_not_valid(
+                        &f.key,
+                        &f.value,
+                        "a time such as 2026-11-23T10:00:00Z",
+                    )
                 })
             };
             Ok(match f.key.as_str() {
@@ -458,9 +416,11 @@ fn parse_filters(filters: Option<&[CommandFilter]>) -> Result<Vec<Filter>, ApiEr
                     "Executing" => Filter::Stage(false),
                     "Complete" => Filter::Stage(true),
                     other => {
-                        return Err(ApiError::validation(format!(
-                            "ExecutionStage '{other}' is not a stage; use Executing or Complete"
-                        )));
+                        return Err(msg::filter_value_not_valid(
+                            "ExecutionStage",
+                            other,
+                            "[Executing, Complete]",
+                        ));
                     }
                 },
                 other => {
@@ -640,7 +600,7 @@ impl Handler for ListCommandInvocations {
         let resume = match start.range().0 {
             std::ops::Bound::Excluded(k) => {
                 let (sort, id) = parse_time_key(k)
-                    .ok_or_else(|| ApiError::new("InvalidNextToken", "The token is damaged"))?;
+                    .ok_or_else(sysman_api::messages::paging::invalid_next_token)?;
                 let index: usize = k
                     .rsplit('|')
                     .next()
@@ -718,12 +678,7 @@ fn invocation<'a>(
     let inv = state
         .invocations
         .get(&(command_id.to_owned(), instance_id.to_owned()))
-        .ok_or_else(|| {
-            ApiError::new(
-                "InvocationDoesNotExist",
-                format!("Command {command_id} was not sent to {instance_id}"),
-            )
-        })?;
+        .ok_or_else(msg::invocation_does_not_exist)?;
     Ok((live, inv))
 }
 
@@ -737,23 +692,13 @@ fn plugin<'a>(inv: &'a InvocationRec, name: Option<&str>) -> Result<&'a PluginRe
             .join(", ")
     };
     match name {
-        Some(n) => inv.plugins.iter().find(|p| p.name == n).ok_or_else(|| {
-            ApiError::new(
-                "InvalidPluginName",
-                format!(
-                    "This invocation has no step named {n}; its steps are {}",
-                    names()
-                ),
-            )
-        }),
+        Some(n) => inv
+            .plugins
+            .iter()
+            .find(|p| p.name == n)
+            .ok_or_else(|| msg::no_such_plugin(n, &names())),
         None if inv.plugins.len() == 1 => Ok(&inv.plugins[0]),
-        None => Err(ApiError::new(
-            "InvalidPluginName",
-            format!(
-                "This invocation has several steps ({}); name one with PluginName",
-                names()
-            ),
-        )),
+        None => Err(msg::plugin_name_required(&names())),
     }
 }
 
@@ -825,18 +770,21 @@ impl Handler for GetCommandOutput {
             let state = b.commands.state.lock();
             let (_, inv) = invocation(&state, &self.command_id, &self.instance_id)?;
             let plugin = match self.plugin_name.as_deref() {
-                None => inv.plugins.first().ok_or_else(|| {
-                    ApiError::new("InvalidPluginName", "This invocation has no steps")
-                })?,
+                None => inv
+                    .plugins
+                    .first()
+                    .ok_or_else(|| msg::plugin_name_required(""))?,
                 name => plugin(inv, name)?,
             };
             match self.stream.as_deref().unwrap_or("Stdout") {
                 "Stdout" => plugin.stdout.clone(),
                 "Stderr" => plugin.stderr.clone(),
                 other => {
-                    return Err(ApiError::validation(format!(
-                        "Stream '{other}' is not an output stream; use Stdout or Stderr"
-                    )));
+                    return Err(ApiError::constraint(
+                        "stream",
+                        other,
+                        "Member must satisfy enum value set: [Stdout, Stderr]",
+                    ));
                 }
             }
         };
@@ -867,9 +815,9 @@ impl Handler for CancelCommand {
                 .get_mut(&self.command_id)
                 .ok_or_else(|| no_command(&self.command_id))?;
             if let Some(stranger) = only.iter().find(|i| !live.order.contains(i)) {
-                return Err(ApiError::new(
-                    "InvalidInstanceId",
-                    format!("Command {} was not sent to {stranger}", self.command_id),
+                return Err(msg::instances_not_valid(
+                    &[stranger],
+                    &b.settings.account_id,
                 ));
             }
             let targets: Vec<String> = if only.is_empty() {

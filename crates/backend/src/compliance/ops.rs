@@ -10,6 +10,7 @@ use sysman_api::compliance::{
     ListComplianceSummariesResult, ListResourceComplianceSummaries,
     ListResourceComplianceSummariesResult, MANAGED_INSTANCE, PutComplianceItems, limits,
 };
+use sysman_api::messages::compliance as msg;
 use sysman_api::{ApiError, Empty, Operation};
 
 use super::filters::{self, Field, Filter, Scope};
@@ -38,21 +39,15 @@ fn check_put_type(t: &str) -> Result<(), ApiError> {
         return Err(ApiError::constraint("complianceType", t, TYPE_PATTERN));
     }
     if is_reserved(t) {
-        return Err(ApiError::validation(format!(
-            "ComplianceType {t} is written by sysman itself ({}); put your own compliance \
-             under Custom:<name>, e.g. Custom:Antivirus",
-            if t == sysman_api::compliance::PATCH {
-                "Patch Manager's scans"
-            } else {
-                "State Manager's associations"
-            }
-        )));
+        let owner = if t == sysman_api::compliance::PATCH {
+            "Patch Manager"
+        } else {
+            "State Manager"
+        };
+        return Err(msg::reserved_type(t, owner));
     }
     if !is_custom(t) {
-        return Err(ApiError::validation(format!(
-            "ComplianceType {t} is not one you can put: name custom compliance \
-             Custom:<name>, e.g. Custom:{t}"
-        )));
+        return Err(msg::not_custom(t));
     }
     Ok(())
 }
@@ -60,25 +55,13 @@ fn check_put_type(t: &str) -> Result<(), ApiError> {
 fn check_resource_type(t: &str, field: &str) -> Result<(), ApiError> {
     validate::length(Some(t), field, 1, limits::RESOURCE_TYPE_MAX)?;
     if t != MANAGED_INSTANCE {
-        return Err(ApiError::new(
-            "InvalidResourceType",
-            format!(
-                "Compliance is kept for managed nodes only: the resource type must be \
-                 {MANAGED_INSTANCE}, not {t}"
-            ),
-        ));
+        return Err(msg::unsupported_resource_type(t));
     }
     Ok(())
 }
 
 fn unknown_resource(id: &str) -> ApiError {
-    ApiError::new(
-        "InvalidResourceId",
-        format!(
-            "No managed node with id {id}; compliance is kept for registered managed nodes, \
-             list them with DescribeInstanceInformation"
-        ),
-    )
+    msg::unknown_resource(id)
 }
 
 /// Checks one item as a caller puts it and turns it into an [`Entry`].
@@ -270,11 +253,7 @@ fn record_passes(filters: &[Filter], resource_id: &str, record: &Record) -> bool
 }
 
 fn invalid_token() -> ApiError {
-    ApiError::new(
-        "InvalidNextToken",
-        "The NextToken is not valid: pass the NextToken of the previous response unchanged, \
-         with the same filters",
-    )
+    sysman_api::messages::paging::invalid_next_token()
 }
 
 impl Handler for ListComplianceItems {

@@ -12,6 +12,7 @@ use sysman_api::documents::{
     UpdateDocumentResult, limits,
 };
 use sysman_api::fleet::PlatformType;
+use sysman_api::messages::document as msg;
 use sysman_api::{ApiError, Empty, Operation, Tag};
 
 use super::schema::{self, ParamDef};
@@ -120,14 +121,7 @@ fn check_content(content: &str) -> Result<(), ApiError> {
         ));
     }
     if content.len() > limits::CONTENT_MAX {
-        return Err(ApiError::new(
-            "MaxDocumentSizeExceeded",
-            format!(
-                "The content is {} bytes; a document can be at most {} bytes (64 KB)",
-                content.len(),
-                limits::CONTENT_MAX
-            ),
-        ));
+        return Err(msg::too_large());
     }
     Ok(())
 }
@@ -177,9 +171,7 @@ fn check_not_reserved(name: &str) -> Result<(), ApiError> {
         .iter()
         .any(|p| lower.starts_with(p))
     {
-        return Err(ApiError::validation(format!(
-            "Document names can't start with aws, amazon or amzn (in any case); {name} does"
-        )));
+        return Err(msg::reserved_name());
     }
     Ok(())
 }
@@ -190,10 +182,7 @@ fn check_type(document_type: Option<&str>) -> Result<DocumentType, ApiError> {
     };
     match DocumentType::parse(t) {
         Some(DocumentType::Command) => Ok(DocumentType::Command),
-        _ if MODEL_TYPES.split(", ").any(|m| m.trim() == t) => Err(ApiError::new(
-            "InvalidDocumentType",
-            format!("sysman does not run {t} documents yet; only Command documents can be created"),
-        )),
+        _ if MODEL_TYPES.split(", ").any(|m| m.trim() == t) => Err(msg::unsupported_type(t)),
         _ => Err(ApiError::constraint(
             "documentType",
             t,
@@ -214,12 +203,8 @@ impl Handler for CreateDocument {
         let tags = self.tags.clone().unwrap_or_default();
         validate::tags(&tags, "tags")?;
         if tags.len() > validate::MAX_TAGS_PER_RESOURCE {
-            return Err(ApiError::new(
-                "TooManyTagsError",
-                format!(
-                    "A document can carry at most 50 tags; this request has {}",
-                    tags.len()
-                ),
+            return Err(sysman_api::messages::tag::too_many(
+                validate::MAX_TAGS_PER_RESOURCE,
             ));
         }
         check_content(&self.content)?;
@@ -235,23 +220,11 @@ impl Handler for CreateDocument {
         let (commit, result) = {
             let mut docs = b.documents.state.write();
             if docs.contains_key(&self.name) {
-                return Err(ApiError::new(
-                    "DocumentAlreadyExists",
-                    format!(
-                        "A document named {} already exists; add a version with UpdateDocument",
-                        self.name
-                    ),
-                ));
+                return Err(msg::already_exists());
             }
             let own = docs.values().filter(|d| !d.is_builtin()).count();
             if own >= b.documents.limit {
-                return Err(ApiError::new(
-                    "DocumentLimitExceeded",
-                    format!(
-                        "This account holds the most documents it may ({}); delete some first",
-                        b.documents.limit
-                    ),
-                ));
+                return Err(msg::too_many(b.documents.limit));
             }
             let mut sorted_tags = tags;
             sorted_tags.sort();
@@ -364,9 +337,7 @@ enum Filter {
 impl Filter {
     fn parse(key: &str, values: Vec<String>) -> Result<Filter, ApiError> {
         if values.is_empty() && !key.starts_with("tag:") {
-            return Err(ApiError::validation(format!(
-                "The filter {key} needs at least one value"
-            )));
+            return Err(msg::filter_values_missing(key));
         }
         Ok(match key {
             "Owner" => {
@@ -374,9 +345,11 @@ impl Filter {
                     if !["Self", "Private", "Amazon", "All", "Public", "ThirdParty"]
                         .contains(&v.as_str())
                     {
-                        return Err(ApiError::validation(format!(
-                            "Owner {v} is not one sysman knows; use Self, Amazon or All"
-                        )));
+                        return Err(msg::filter_value_not_valid(
+                            key,
+                            v,
+                            "[Self, Private, Amazon, All, Public, ThirdParty]",
+                        ));
                     }
                 }
                 Filter::Owner(values)
@@ -386,10 +359,11 @@ impl Filter {
                     .iter()
                     .map(|v| {
                         DocumentType::parse(v).ok_or_else(|| {
-                            ApiError::validation(format!(
-                                "DocumentType {v} is not a document type; use one of {}",
-                                DocumentType::ALL.map(|t| t.as_str()).join(", ")
-                            ))
+                            msg::filter_value_not_valid(
+                                key,
+                                v,
+                                &format!("[{}]", DocumentType::ALL.map(|t| t.as_str()).join(", ")),
+                            )
                         })
                     })
                     .collect::<Result<_, _>>()?,
@@ -400,9 +374,7 @@ impl Filter {
                     .iter()
                     .map(|v| {
                         PlatformType::parse(v).ok_or_else(|| {
-                            ApiError::validation(format!(
-                                "PlatformTypes {v} is not a platform; use Windows, Linux or MacOS"
-                            ))
+                            msg::filter_value_not_valid(key, v, "[Windows, Linux, MacOS]")
                         })
                     })
                     .collect::<Result<_, _>>()?,
@@ -411,15 +383,7 @@ impl Filter {
             key if key.starts_with("tag:") && key.len() > 4 => {
                 Filter::Tag(key["tag:".len()..].to_owned(), values)
             }
-            other => {
-                return Err(ApiError::new(
-                    "InvalidFilterKey",
-                    format!(
-                        "{other} is not a document filter; use Owner, DocumentType, Name, \
-                         PlatformTypes, SearchKeyword or tag:KEY"
-                    ),
-                ));
-            }
+            other => return Err(msg::filter_key_not_valid(other)),
         })
     }
 
@@ -568,11 +532,8 @@ impl Handler for ListDocumentVersions {
     }
 }
 
-fn owned_by_amazon(name: &str) -> ApiError {
-    ApiError::new(
-        "InvalidDocumentOperation",
-        format!("{name} is a built-in document owned by Amazon; it can't be changed or deleted"),
-    )
+fn owned_by_amazon(_name: &str) -> ApiError {
+    msg::owned_by_amazon()
 }
 
 impl Handler for UpdateDocument {
@@ -584,6 +545,9 @@ impl Handler for UpdateDocument {
         if let Some(v) = self.document_version.as_deref()
             && v != "$LATEST"
         {
+            if v == "$DEFAULT" {
+                return Err(msg::latest_or_number(v));
+            }
             parse_version_number(v, "documentVersion")?;
         }
         let format = parse_format(self.document_format.as_deref())?.unwrap_or(DocumentFormat::Json);
@@ -602,39 +566,18 @@ impl Handler for UpdateDocument {
                 && v != "$LATEST"
                 && v != latest.to_string()
             {
-                return Err(ApiError::new(
-                    "InvalidDocumentVersion",
-                    format!(
-                        "{} is at version {latest}, not {v}; an update must be made against the \
-                         latest version",
-                        self.name
-                    ),
-                ));
+                return Err(msg::invalid_version());
             }
             if doc.versions.len() >= limits::VERSIONS_MAX {
-                return Err(ApiError::new(
-                    "DocumentVersionLimitExceeded",
-                    format!(
-                        "{} keeps at most {} versions; delete old ones with DeleteDocument and \
-                         DocumentVersion",
-                        self.name,
-                        limits::VERSIONS_MAX
-                    ),
-                ));
+                return Err(msg::too_many_versions());
             }
             if let Some(name) = self.version_name.as_deref()
-                && let Some(taken) = doc
+                && doc
                     .versions
                     .values()
-                    .find(|v| v.stored.version_name.as_deref() == Some(name))
+                    .any(|v| v.stored.version_name.as_deref() == Some(name))
             {
-                return Err(ApiError::new(
-                    "DuplicateDocumentVersionName",
-                    format!(
-                        "Version {} of {} is already named {name}; choose another name",
-                        taken.stored.version, self.name
-                    ),
-                ));
+                return Err(msg::version_name_taken());
             }
             let number = doc.head.last_number + 1;
             let version = Version::check(StoredVersion {
@@ -648,15 +591,8 @@ impl Handler for UpdateDocument {
                 content: self.content.clone(),
                 created: ctx.now,
             })?;
-            if let Some(same) = doc.versions.values().find(|v| v.hash == version.hash) {
-                return Err(ApiError::new(
-                    "DuplicateDocumentContent",
-                    format!(
-                        "This content is version {} of {} already; change it before adding a \
-                         version",
-                        same.stored.version, self.name
-                    ),
-                ));
+            if doc.versions.values().any(|v| v.hash == version.hash) {
+                return Err(msg::same_content());
             }
             doc.head.last_number = number;
             if self.target_type.is_some() {
@@ -746,14 +682,7 @@ impl Handler for DeleteDocument {
                     .stored
                     .version;
                 if number == doc.head.default_version {
-                    return Err(ApiError::new(
-                        "InvalidDocumentOperation",
-                        format!(
-                            "Version {number} is the default version of {}; make another version \
-                             the default first, or delete the whole document",
-                            self.name
-                        ),
-                    ));
+                    return Err(msg::default_version_kept());
                 }
                 doc.versions.remove(&number);
                 (

@@ -6,11 +6,8 @@ use super::Node;
 use crate::gate::Ctx;
 use crate::{Event, Inner};
 
-fn resource_not_found(id: &str) -> ApiError {
-    ApiError::new(
-        "InvalidResourceId",
-        format!("No managed node with id {id}; list nodes with DescribeInstanceInformation"),
-    )
+fn resource_not_found(_id: &str) -> ApiError {
+    sysman_api::messages::tag::invalid_resource_id()
 }
 
 /// Applies `edit` to a node's tags and commits the node.

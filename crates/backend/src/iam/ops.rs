@@ -6,6 +6,7 @@ use sysman_api::iam::{
     GetUserPolicyResult, ListAccessKeys, ListAccessKeysResult, ListUserPolicies,
     ListUserPoliciesResult, ListUsers, ListUsersResult, PutUserPolicy, UpdateAccessKey,
 };
+use sysman_api::messages::iam as msg;
 use sysman_api::{ApiError, Empty};
 
 use super::policy::{MAX_DOCUMENT_CHARS, Policy};
@@ -115,25 +116,11 @@ impl Handler for DeleteUser {
             let mut state = b.iam.state.write();
             let user = state.user(&self.user_name)?;
             // As IAM: a user's keys and policies go first, each on purpose.
-            if let Some(key) = user.keys.keys().next() {
-                return Err(ApiError::new(
-                    "DeleteConflict",
-                    format!(
-                        "Cannot delete entity, must delete access keys first: user {} still \
-                         has access key {key}; delete it with DeleteAccessKey",
-                        self.user_name
-                    ),
-                ));
+            if !user.keys.is_empty() {
+                return Err(msg::keys_first());
             }
-            if let Some(policy) = user.policies.keys().next() {
-                return Err(ApiError::new(
-                    "DeleteConflict",
-                    format!(
-                        "Cannot delete entity, must delete policies first: user {} still has \
-                         policy {policy}; delete it with DeleteUserPolicy",
-                        self.user_name
-                    ),
-                ));
+            if !user.policies.is_empty() {
+                return Err(msg::policies_first());
             }
             let commit = ctx.commit(
                 &b.store,
@@ -156,14 +143,7 @@ impl Handler for CreateAccessKey {
         let (commit, key, secret) = {
             let mut state = b.iam.state.write();
             if state.user(&self.user_name)?.keys.len() >= MAX_KEYS_PER_USER {
-                return Err(ApiError::new(
-                    "LimitExceeded",
-                    format!(
-                        "Cannot exceed quota for AccessKeysPerUser: {MAX_KEYS_PER_USER}; delete \
-                         one of {}'s keys with DeleteAccessKey first",
-                        self.user_name
-                    ),
-                ));
+                return Err(msg::too_many_keys(MAX_KEYS_PER_USER));
             }
             let (key, secret) = state.new_key(b, &self.user_name, ctx.now);
             let commit = ctx.commit(&b.store, vec![key.change()]);

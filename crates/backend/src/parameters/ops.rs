@@ -4,6 +4,7 @@ use std::collections::BTreeSet;
 use std::ops::Bound;
 
 use regex::Regex;
+use sysman_api::messages::parameter as msg;
 use sysman_api::parameters::rules::{self, Selector};
 use sysman_api::parameters::{
     DeleteParameter, DeleteParameters, DeleteParametersResult, DescribeParameters,
@@ -22,13 +23,6 @@ use crate::store::Change;
 use crate::{Event, Inner, kms, paging, validate};
 
 const DATA_TYPES: [&str; 3] = ["text", "aws:ec2:image", "aws:ssm:integration"];
-
-fn not_found(name: &str) -> ApiError {
-    ApiError::new(
-        "ParameterNotFound",
-        format!("Parameter {name} not found; list parameters with DescribeParameters"),
-    )
-}
 
 impl Inner {
     fn parameter_arn(&self, name: &str) -> String {
@@ -109,28 +103,18 @@ fn parse_tier(tier: &str) -> ParameterTier {
 }
 
 /// Finds the version a selector names.
-fn select<'p>(param: &'p Param, raw: &str, selector: &Selector) -> Result<&'p Version, ApiError> {
+fn select<'p>(param: &'p Param, name: &str, selector: &Selector) -> Result<&'p Version, ApiError> {
     match selector {
         Selector::Latest => Ok(param.current()),
-        Selector::Version(n) => param.versions.get(n).ok_or_else(|| {
-            ApiError::new(
-                "ParameterVersionNotFound",
-                format!(
-                    "{raw}: version {n} does not exist (the newest is {})",
-                    param.head.latest
-                ),
-            )
-        }),
+        Selector::Version(n) => param
+            .versions
+            .get(n)
+            .ok_or_else(|| msg::version_not_found(name, n)),
         Selector::Label(label) => param
             .versions
             .values()
             .find(|v| v.labels.contains(label))
-            .ok_or_else(|| {
-                ApiError::new(
-                    "ParameterVersionNotFound",
-                    format!("{raw}: no version carries the label '{label}'"),
-                )
-            }),
+            .ok_or_else(|| msg::version_not_found(name, label)),
     }
 }
 
@@ -142,8 +126,8 @@ fn lookup<'s>(
     let (name, selector) = rules::split_selector(raw)?;
     let name = rules::strip_arn(name);
     let key = rules::canonical(name);
-    let param = state.params.get(&key).ok_or_else(|| not_found(name))?;
-    let version = select(param, raw, &selector)?;
+    let param = state.params.get(&key).ok_or_else(|| msg::not_found(name))?;
+    let version = select(param, name, &selector)?;
     let shown = match selector {
         Selector::Latest => None,
         Selector::Version(n) => Some(format!(":{n}")),
@@ -174,14 +158,7 @@ impl Handler for PutParameter {
         check_optional_len(self.allowed_pattern.as_deref(), "allowedPattern", 1024)?;
         let requested_type = match self.r#type.as_deref() {
             None => None,
-            Some(t) => Some(ParameterType::parse(t).ok_or_else(|| {
-                ApiError::new(
-                    "UnsupportedParameterType",
-                    format!(
-                        "'{t}' is not a parameter type; use String, StringList or SecureString"
-                    ),
-                )
-            })?),
+            Some(t) => Some(ParameterType::parse(t).ok_or_else(|| msg::unknown_type(t))?),
         };
         let requested_tier = match self.tier.as_deref() {
             None => None,
@@ -196,10 +173,7 @@ impl Handler for PutParameter {
         if let Some(data_type) = self.data_type.as_deref()
             && !DATA_TYPES.contains(&data_type)
         {
-            return Err(ApiError::validation(format!(
-                "The data type '{data_type}' is not supported; use text, aws:ec2:image or \
-                 aws:ssm:integration"
-            )));
+            return Err(msg::unsupported_data_type(data_type));
         }
         if self.value.is_empty() {
             return Err(ApiError::constraint(
@@ -209,12 +183,11 @@ impl Handler for PutParameter {
             ));
         }
         if self.value.contains("{{") && self.value.contains("}}") {
-            return Err(ApiError::validation(
-                "A parameter value can't contain a {{...}} reference to another parameter",
-            ));
+            return Err(msg::reference_in_value());
         }
 
-        let new_policies = match self.policies.as_deref() {
+        // AWS takes an empty Policies as no policies given.
+        let new_policies = match self.policies.as_deref().filter(|p| !p.is_empty()) {
             Some(text) => {
                 validate::length(Some(text), "policies", 1, 4096)?;
                 Some(super::policies::parse(text, ctx.now)?)
@@ -224,18 +197,12 @@ impl Handler for PutParameter {
         let overwrite = self.overwrite.unwrap_or(false);
         let tags = self.tags.clone().unwrap_or_default();
         if overwrite && !tags.is_empty() {
-            return Err(ApiError::validation(
-                "Tags can't be given with Overwrite; change tags with AddTagsToResource",
-            ));
+            return Err(msg::tags_with_overwrite());
         }
         validate::tags(&tags, "tags")?;
         if tags.len() > validate::MAX_TAGS_PER_RESOURCE {
-            return Err(ApiError::new(
-                "TooManyTagsError",
-                format!(
-                    "A parameter can carry at most 50 tags; this request has {}",
-                    tags.len()
-                ),
+            return Err(sysman_api::messages::tag::too_many(
+                validate::MAX_TAGS_PER_RESOURCE,
             ));
         }
         if let Some(pattern) = self.allowed_pattern.as_deref() {
@@ -243,10 +210,7 @@ impl Handler for PutParameter {
         }
         let value_len = self.value.len();
         if value_len > rules::ADVANCED_VALUE_MAX {
-            return Err(ApiError::validation(format!(
-                "The value is {value_len} bytes; a parameter value can be at most 8192 bytes \
-                 (Advanced tier) or 4096 bytes (Standard tier)"
-            )));
+            return Err(msg::value_too_long(rules::ADVANCED_VALUE_MAX));
         }
 
         let modified_by = ctx.caller.arn(&b.settings.account_id);
@@ -254,35 +218,17 @@ impl Handler for PutParameter {
             let mut state = b.parameters.state.write();
             let existing = state.params.get(&key);
             if existing.is_some() && !overwrite {
-                return Err(ApiError::new(
-                    "ParameterAlreadyExists",
-                    format!(
-                        "Parameter {} already exists; pass Overwrite to add a new version",
-                        self.name
-                    ),
-                ));
+                return Err(msg::already_exists());
             }
             let current = existing.map(Param::current);
             let kind = match (requested_type, current) {
                 (Some(t), Some(cur)) if t.as_str() != cur.kind && key.contains('/') => {
-                    return Err(ApiError::new(
-                        "HierarchyTypeMismatchException",
-                        format!(
-                            "{} is a {} in a hierarchy; its type can't change to {}. Create a \
-                             new parameter instead",
-                            self.name,
-                            cur.kind,
-                            t.as_str()
-                        ),
-                    ));
+                    return Err(msg::hierarchy_type_mismatch());
                 }
                 (Some(t), _) => t,
                 (None, Some(cur)) => parse_type(&cur.kind),
                 (None, None) => {
-                    return Err(ApiError::validation(format!(
-                        "Type is required to create {}: String, StringList or SecureString",
-                        self.name
-                    )));
+                    return Err(msg::type_required());
                 }
             };
             let data_type = check_data_type(
@@ -292,9 +238,7 @@ impl Handler for PutParameter {
                 &self.value,
             )?;
             if self.key_id.is_some() && kind != ParameterType::SecureString {
-                return Err(ApiError::validation(
-                    "KeyId applies only to SecureString parameters; leave it out for this type",
-                ));
+                return Err(msg::key_id_not_secure());
             }
             let policies = match (&new_policies, current) {
                 (Some(given), _) => given.clone(),
@@ -327,10 +271,7 @@ impl Handler for PutParameter {
             if let Some(pattern) = &allowed_pattern
                 && !compile_pattern(pattern)?.is_match(&self.value)
             {
-                return Err(ApiError::new(
-                    "ParameterPatternMismatchException",
-                    format!("The value does not match the parameter's AllowedPattern {pattern}"),
-                ));
+                return Err(msg::pattern_mismatch(pattern));
             }
             // A new parameter, or one moving to Advanced, takes a place on its tier.
             let moving = current.is_none_or(|c| c.tier != tier.as_str());
@@ -338,19 +279,7 @@ impl Handler for PutParameter {
                 && (tier == ParameterTier::Standard && standard >= limits.max_standard
                     || tier == ParameterTier::Advanced && advanced >= limits.max_advanced)
             {
-                return Err(ApiError::new(
-                    "ParameterLimitExceeded",
-                    format!(
-                        "This store holds the most {} parameters it may ({}); delete some \
-                             or use the other tier",
-                        tier.as_str(),
-                        if tier == ParameterTier::Standard {
-                            limits.max_standard
-                        } else {
-                            limits.max_advanced
-                        }
-                    ),
-                ));
+                return Err(msg::limit_exceeded());
             }
             let mut changes: Vec<Change> = Vec::new();
             // Everything is checked on the borrowed parameter; its history of
@@ -359,17 +288,7 @@ impl Handler for PutParameter {
                 Some(param) if param.versions.len() >= rules::MAX_VERSIONS => {
                     let oldest = param.versions.values().next().expect("a full history");
                     if !oldest.labels.is_empty() {
-                        return Err(ApiError::new(
-                            "ParameterMaxVersionLimitExceeded",
-                            format!(
-                                "{} keeps at most {} versions and the oldest, version {}, \
-                                 carries the labels {}; move or remove them first",
-                                self.name,
-                                rules::MAX_VERSIONS,
-                                oldest.version,
-                                oldest.labels.join(", ")
-                            ),
-                        ));
+                        return Err(msg::oldest_version_labelled(&self.name, oldest.version));
                     }
                     Some(oldest.version)
                 }
@@ -455,33 +374,22 @@ fn check_data_type(
     if let (Some(current), Some(requested)) = (current, requested)
         && current != requested
     {
-        return Err(ApiError::validation(format!(
-            "This parameter's data type is {current}; it can't change to {requested}. Create a \
-             new parameter instead"
-        )));
+        return Err(msg::data_type_change());
     }
     match (data_type, kind) {
         ("aws:ec2:image", ParameterType::String) => {
             if !is_ami_id(value) {
                 // The value is not echoed: it might be someone's secret.
-                return Err(ApiError::validation(
-                    "The value is not an AMI id; data type aws:ec2:image wants ami- and 8 or 17 \
-                     hex digits",
-                ));
+                return Err(msg::not_an_image_id());
             }
         }
-        ("aws:ec2:image", other) => {
-            return Err(ApiError::validation(format!(
-                "Data type aws:ec2:image goes with Type String only, not {}",
-                other.as_str()
-            )));
-        }
+        ("aws:ec2:image", _) => return Err(msg::data_type_needs_type("aws:ec2:image", "String")),
         ("aws:ssm:integration", ParameterType::SecureString) | ("text", _) => {}
-        (_, other) => {
-            return Err(ApiError::validation(format!(
-                "Data type aws:ssm:integration goes with Type SecureString only, not {}",
-                other.as_str()
-            )));
+        (_, _) => {
+            return Err(msg::data_type_needs_type(
+                "aws:ssm:integration",
+                "SecureString",
+            ));
         }
     }
     Ok(data_type.to_owned())
@@ -499,12 +407,7 @@ fn is_ami_id(value: &str) -> bool {
 }
 
 fn compile_pattern(pattern: &str) -> Result<Regex, ApiError> {
-    Regex::new(pattern).map_err(|e| {
-        ApiError::new(
-            "InvalidAllowedPatternException",
-            format!("AllowedPattern {pattern} is not a valid regular expression: {e}"),
-        )
-    })
+    Regex::new(pattern).map_err(|_| msg::invalid_allowed_pattern(pattern))
 }
 
 /// The tier a new version gets.
@@ -516,21 +419,17 @@ fn choose_tier(
 ) -> Result<ParameterTier, ApiError> {
     let advanced_now = current == Some("Advanced");
     if has_policies && !advanced_now && matches!(requested, None | Some(ParameterTier::Standard)) {
-        return Err(ApiError::validation(
-            "Parameter policies need the Advanced tier; put it with Tier Advanced or \
-             Intelligent-Tiering",
-        ));
+        return Err(msg::policies_need_advanced());
     }
     let needs_advanced = value_len > rules::STANDARD_VALUE_MAX || has_policies;
     match requested {
-        Some(ParameterTier::Standard) if advanced_now => Err(ApiError::validation(
-            "An Advanced parameter can't go back to the Standard tier; delete and recreate it",
-        )),
+        Some(ParameterTier::Standard) if advanced_now => Err(msg::no_downgrade_to_standard()),
         Some(ParameterTier::Standard) | None if needs_advanced && !advanced_now => {
-            Err(ApiError::validation(format!(
-                "The value is {value_len} bytes; Standard parameters hold at most 4096. Put it \
-                 with Tier Advanced or Intelligent-Tiering"
-            )))
+            Err(if value_len > rules::STANDARD_VALUE_MAX {
+                msg::standard_value_too_long()
+            } else {
+                msg::policies_need_advanced()
+            })
         }
         Some(ParameterTier::Advanced) => Ok(ParameterTier::Advanced),
         Some(ParameterTier::IntelligentTiering) if needs_advanced || advanced_now => {
@@ -554,10 +453,7 @@ fn resolve_key(
         return Ok(key.key_id);
     }
     if reference != kms::DEFAULT_ALIAS {
-        return Err(ApiError::new(
-            "InvalidKeyId",
-            format!("No key {reference}; give a key id, key ARN or alias that exists"),
-        ));
+        return Err(msg::no_such_key(reference));
     }
     let key_id = b.ids.uuid();
     let arn = format!(
@@ -599,7 +495,9 @@ impl Handler for GetParameters {
         let state = b.parameters.state.read();
         let mut parameters = Vec::new();
         let mut invalid = Vec::new();
-        for raw in &self.names {
+        let mut asked = BTreeSet::new();
+        // A name asked for twice is answered once, as AWS does.
+        for raw in self.names.iter().filter(|n| asked.insert(n.as_str())) {
             match lookup(&state, raw) {
                 Ok((key, param, version, selector)) => {
                     parameters.push(b.parameter(&key, param, version, selector, decrypt)?)
@@ -625,89 +523,152 @@ struct Filter {
     values: Vec<String>,
 }
 
+/// The filter keys an operation takes, and how AWS lists them when it
+/// refuses another.
+struct FilterKeys {
+    allowed: &'static [&'static str],
+    listed: &'static str,
+}
+
+const DESCRIBE_KEYS: FilterKeys = FilterKeys {
+    allowed: &["Name", "Type", "KeyId", "Path", "Tier", "DataType", "tag:"],
+    listed: "[Path, Name, Type, KeyId, Tier]",
+};
+
+const BY_PATH_KEYS: FilterKeys = FilterKeys {
+    allowed: &["Type", "KeyId", "Label"],
+    listed: "[Type, KeyId]",
+};
+
+/// The service model's pattern for a ParameterStringFilter key.
+fn is_model_filter_key(key: &str) -> bool {
+    matches!(
+        key,
+        "Name" | "Type" | "KeyId" | "Path" | "Label" | "Tier" | "DataType"
+    ) || key.strip_prefix("tag:").is_some_and(|k| !k.is_empty())
+}
+
+/// Whether `path` is formed as a path: `/`, then levels of letters,
+/// digits, `.`, `-` and `_`.
+fn is_path(path: &str) -> bool {
+    path.starts_with('/')
+        && !path.contains("//")
+        && path
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_.-/".contains(c))
+}
+
 fn check_filters(
     filters: &[ParameterStringFilter],
-    allowed: &[&str],
-    operation: &str,
+    keys: &FilterKeys,
 ) -> Result<Vec<Filter>, ApiError> {
-    filters
-        .iter()
-        .map(|f| {
-            let key = f.key.as_str();
-            let known = (allowed.contains(&key) && key != "tag:")
-                || (allowed.contains(&"tag:") && key.starts_with("tag:") && key.len() > 4);
-            if !known {
-                return Err(ApiError::new(
-                    "InvalidFilterKey",
-                    format!(
-                        "'{key}' is not a filter key {operation} takes; use one of {}",
-                        allowed.join(", ")
-                    ),
-                ));
-            }
-            let default_option = if key == "Path" { "Recursive" } else { "Equals" };
-            let option = f
-                .option
-                .clone()
-                .unwrap_or_else(|| default_option.to_owned());
-            let options: &[&str] = match key {
-                "Path" => &["Recursive", "OneLevel"],
-                "Name" if operation == "DescribeParameters" => {
-                    &["Equals", "BeginsWith", "Contains"]
-                }
-                "Label" => &["Equals"],
-                k if k.starts_with("tag:") => &["Equals", "BeginsWith"],
-                _ => &["Equals", "BeginsWith"],
-            };
-            if !options.contains(&option.as_str()) {
-                return Err(ApiError::new(
-                    "InvalidFilterOption",
-                    format!(
-                        "Filter {key} takes the option {}, not '{option}'",
-                        options.join(" or ")
-                    ),
-                ));
-            }
-            let values = f.values.clone().unwrap_or_default();
-            if values.len() > 50 || values.iter().any(|v| v.is_empty() || v.len() > 1024) {
-                return Err(ApiError::new(
-                    "InvalidFilterValue",
-                    format!("Filter {key} takes 1 to 50 values of 1 to 1024 characters"),
-                ));
-            }
-            if values.is_empty() && !key.starts_with("tag:") {
-                return Err(ApiError::new(
-                    "InvalidFilterValue",
-                    format!("Filter {key} needs at least one value"),
-                ));
-            }
-            if key == "Type"
-                && let Some(bad) = values.iter().find(|v| ParameterType::parse(v).is_none())
-            {
-                return Err(ApiError::new(
-                    "InvalidFilterValue",
-                    format!(
-                        "'{bad}' is not a parameter type; use String, StringList or SecureString"
-                    ),
-                ));
-            }
-            if key == "Tier"
-                && let Some(bad) = values
-                    .iter()
-                    .find(|v| !matches!(v.as_str(), "Standard" | "Advanced"))
-            {
-                return Err(ApiError::new(
-                    "InvalidFilterValue",
-                    format!("'{bad}' is not a tier; use Standard or Advanced"),
-                ));
-            }
-            Ok(Filter {
-                key: key.to_owned(),
+    let mut checked: Vec<Filter> = Vec::new();
+    for (i, f) in filters.iter().enumerate() {
+        let key = f.key.as_str();
+        let at = format!("parameterFilters.{}.member", i + 1);
+        if key.chars().count() > 132 {
+            return Err(ApiError::constraint(
+                &format!("{at}.key"),
+                key,
+                "Member must have length less than or equal to 132",
+            ));
+        }
+        if !is_model_filter_key(key) {
+            return Err(ApiError::constraint(
+                &format!("{at}.key"),
+                key,
+                "Member must satisfy regular expression pattern: \
+                 tag:.+|Name|Type|KeyId|Path|Label|Tier|DataType",
+            ));
+        }
+        let is_tag = key.starts_with("tag:");
+        if !(keys.allowed.contains(&key) || is_tag && keys.allowed.contains(&"tag:")) {
+            return Err(msg::filter_key_not_valid(key, keys.listed));
+        }
+        let values = f.values.clone().unwrap_or_default();
+        if values.is_empty() && !is_tag {
+            return Err(msg::filter_values_missing(key));
+        }
+        if checked.iter().any(|c| c.key == key) {
+            return Err(msg::filter_key_twice(key));
+        }
+        if values.len() > 50 {
+            return Err(ApiError::constraint(
+                &format!("{at}.values"),
+                format!("[{}]", values.join(", ")),
+                "Member must have length less than or equal to 50",
+            ));
+        }
+        if let Some(bad) = values
+            .iter()
+            .find(|v| v.is_empty() || v.chars().count() > 1024)
+        {
+            return Err(ApiError::constraint(
+                &format!("{at}.values"),
+                bad,
+                "[Member must have length less than or equal to 1024, Member must have length \
+                 greater than or equal to 1]",
+            ));
+        }
+        let (default_option, options, listed): (&str, &[&str], &str) = match key {
+            "Path" => (
+                "OneLevel",
+                &["Recursive", "OneLevel"],
+                "[Recursive, OneLevel]",
+            ),
+            "Name" => (
+                "Equals",
+                &["Equals", "BeginsWith", "Contains"],
+                "[BeginsWith, Equals, Contains]",
+            ),
+            "Label" => ("Equals", &["Equals"], "[Equals]"),
+            _ => ("Equals", &["Equals", "BeginsWith"], "[BeginsWith, Equals]"),
+        };
+        let option = f.option.as_deref().unwrap_or(default_option);
+        if option.chars().count() > 10 {
+            return Err(ApiError::constraint(
+                &format!("{at}.option"),
                 option,
-                values,
-            })
-        })
-        .collect()
+                "Member must have length less than or equal to 10",
+            ));
+        }
+        if !options.contains(&option) {
+            return Err(msg::filter_option_not_valid(option, listed));
+        }
+        let valid_values: Option<(&[&str], &str)> = match key {
+            "Type" => Some((
+                &["String", "StringList", "SecureString"],
+                "[String, StringList, SecureString]",
+            )),
+            "Tier" => Some((
+                &["Standard", "Advanced", "Intelligent-Tiering"],
+                "[Standard, Advanced, Intelligent-Tiering]",
+            )),
+            _ => None,
+        };
+        if let Some((valid, listed)) = valid_values
+            && let Some(bad) = values.iter().find(|v| !valid.contains(&v.as_str()))
+        {
+            return Err(msg::filter_value_not_valid(bad, listed));
+        }
+        if key == "Path" {
+            for path in &values {
+                let lower = path.to_ascii_lowercase();
+                if lower.starts_with("/aws") || lower.starts_with("/ssm") {
+                    return Err(msg::path_filter_reserved());
+                }
+                if !is_path(path) {
+                    return Err(msg::invalid_path());
+                }
+            }
+        }
+        checked.push(Filter {
+            key: key.to_owned(),
+            option: option.to_owned(),
+            values,
+        });
+    }
+    Ok(checked)
 }
 
 fn text_matches(option: &str, candidate: &str, wanted: &str) -> bool {
@@ -777,16 +738,12 @@ impl Filter {
 impl Handler for GetParametersByPath {
     async fn handle(self, b: &Inner, ctx: &mut Ctx) -> Result<Self::Output, ApiError> {
         let limit = validate::max_results(self.max_results, 1, 10, 10)?;
-        if !self.path.starts_with('/') {
-            return Err(ApiError::validation(format!(
-                "Path '{}' must begin with '/', as in /app/db",
-                self.path
-            )));
+        if !is_path(&self.path) {
+            return Err(msg::invalid_path());
         }
         let filters = check_filters(
             self.parameter_filters.as_deref().unwrap_or_default(),
-            &["Type", "KeyId", "Label"],
-            "GetParametersByPath",
+            &BY_PATH_KEYS,
         )?;
         let recursive = self.recursive.unwrap_or(false);
         let scope = (&self.path, recursive, &self.parameter_filters);
@@ -850,30 +807,26 @@ impl Handler for GetParametersByPath {
 
 impl Handler for DescribeParameters {
     async fn handle(self, b: &Inner, _ctx: &mut Ctx) -> Result<Self::Output, ApiError> {
-        let limit = validate::max_results(self.max_results, 1, 50, 50)?;
-        let mut filters = check_filters(
-            self.parameter_filters.as_deref().unwrap_or_default(),
-            &["Name", "Type", "KeyId", "Path", "Tier", "DataType", "tag:"],
-            "DescribeParameters",
-        )?;
+        // AWS's page is 10 items unless MaxResults says otherwise.
+        let limit = validate::max_results(self.max_results, 1, 50, 10)?;
         if self.filters.as_ref().is_some_and(|f| !f.is_empty())
             && self
                 .parameter_filters
                 .as_ref()
                 .is_some_and(|f| !f.is_empty())
         {
-            return Err(ApiError::validation(
-                "Give either Filters or ParameterFilters, not both",
-            ));
+            return Err(msg::filters_and_parameter_filters());
         }
-        for legacy in self.filters.as_deref().unwrap_or_default() {
+        let mut filters = check_filters(
+            self.parameter_filters.as_deref().unwrap_or_default(),
+            &DESCRIBE_KEYS,
+        )?;
+        for (i, legacy) in self.filters.iter().flatten().enumerate() {
             if !matches!(legacy.key.as_str(), "Name" | "Type" | "KeyId") {
-                return Err(ApiError::new(
-                    "InvalidFilterKey",
-                    format!(
-                        "'{}' is not a key of Filters; use Name, Type or KeyId",
-                        legacy.key
-                    ),
+                return Err(ApiError::constraint(
+                    &format!("filters.{}.member.key", i + 1),
+                    &legacy.key,
+                    "Member must satisfy enum value set: [Name, Type, KeyId]",
                 ));
             }
             filters.push(Filter {
@@ -927,7 +880,7 @@ impl Handler for GetParameterHistory {
             _ => None,
         };
         let state = b.parameters.state.read();
-        let param = state.params.get(&key).ok_or_else(|| not_found(name))?;
+        let param = state.params.get(&key).ok_or_else(|| msg::not_found(name))?;
         let from = after.map_or(Bound::Unbounded, Bound::Excluded);
         let mut failure = None;
         let (history, more) = paging::collect(
@@ -994,7 +947,7 @@ impl Handler for DeleteParameter {
         let key = rules::canonical(name);
         let (commit, shown) = {
             let mut state = b.parameters.state.write();
-            let (shown, changes) = remove(&mut state, &key).ok_or_else(|| not_found(name))?;
+            let (shown, changes) = remove(&mut state, &key).ok_or_else(|| msg::not_found(name))?;
             (ctx.commit(&b.store, changes), shown)
         };
         commit.await?;
@@ -1043,6 +996,14 @@ fn check_label_count(labels: &[String]) -> Result<(), ApiError> {
 impl Handler for LabelParameterVersion {
     async fn handle(self, b: &Inner, ctx: &mut Ctx) -> Result<Self::Output, ApiError> {
         check_label_count(&self.labels)?;
+        if let Some(long) = self.labels.iter().find(|l| l.chars().count() > 100) {
+            return Err(ApiError::constraint(
+                "labels",
+                format!("[{long}]"),
+                "Member must satisfy constraint: [Member must have length less than or equal \
+                 to 100, Member must have length greater than or equal to 1]",
+            ));
+        }
         let name = rules::strip_arn(&self.name);
         let key = rules::canonical(name);
         let (valid, invalid): (Vec<String>, Vec<String>) = self
@@ -1052,29 +1013,16 @@ impl Handler for LabelParameterVersion {
             .partition(|l| rules::is_valid_label(l));
         let (commit, version, shown) = {
             let mut state = b.parameters.state.write();
-            let param = state.params.get(&key).ok_or_else(|| not_found(name))?;
+            let param = state.params.get(&key).ok_or_else(|| msg::not_found(name))?;
             let number = self.parameter_version.unwrap_or(param.head.latest);
-            let target = param.versions.get(&number).ok_or_else(|| {
-                ApiError::new(
-                    "ParameterVersionNotFound",
-                    format!(
-                        "{name} has no version {number} (the newest is {})",
-                        param.head.latest
-                    ),
-                )
-            })?;
+            let target = param
+                .versions
+                .get(&number)
+                .ok_or_else(|| msg::version_not_found(name, number))?;
             let mut labels: BTreeSet<String> = target.labels.iter().cloned().collect();
             labels.extend(valid.iter().cloned());
             if labels.len() > rules::MAX_LABELS_PER_VERSION {
-                return Err(ApiError::new(
-                    "ParameterVersionLabelLimitExceeded",
-                    format!(
-                        "Version {number} of {name} would carry {} labels; a version can carry at \
-                         most {}",
-                        labels.len(),
-                        rules::MAX_LABELS_PER_VERSION
-                    ),
-                ));
+                return Err(msg::label_limit());
             }
             let mut param = param.clone();
             let mut changes = Vec::new();
@@ -1113,20 +1061,14 @@ impl Handler for UnlabelParameterVersion {
         let key = rules::canonical(name);
         let (commit, removed, invalid, shown) = {
             let mut state = b.parameters.state.write();
-            let param = state.params.get_mut(&key).ok_or_else(|| not_found(name))?;
-            let latest = param.head.latest;
+            let param = state
+                .params
+                .get_mut(&key)
+                .ok_or_else(|| msg::not_found(name))?;
             let version = param
                 .versions
                 .get_mut(&self.parameter_version)
-                .ok_or_else(|| {
-                    ApiError::new(
-                        "ParameterVersionNotFound",
-                        format!(
-                            "{name} has no version {} (the newest is {latest})",
-                            self.parameter_version
-                        ),
-                    )
-                })?;
+                .ok_or_else(|| msg::version_not_found(name, self.parameter_version))?;
             let (removed, invalid): (Vec<String>, Vec<String>) = self
                 .labels
                 .iter()

@@ -5,6 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use sysman_api::messages::policy as msg;
 use sysman_api::parameters::ParameterInlinePolicy;
 use sysman_api::{ApiError, Timestamp};
 
@@ -37,8 +38,8 @@ impl Policy {
     }
 }
 
-fn attribute_error(message: String) -> ApiError {
-    ApiError::new("InvalidPolicyAttributeException", message)
+fn attribute_error(kind: &str, what: String) -> ApiError {
+    msg::invalid_attribute(kind, &what)
 }
 
 /// `{"Before": "15", "Unit": "Days"}` as milliseconds.
@@ -53,41 +54,34 @@ fn span(attributes: &Value, field: &str, kind: &str) -> Result<i64, ApiError> {
         .and_then(|s| s.parse::<i64>().ok())
         .filter(|n| *n > 0)
         .ok_or_else(|| {
-            attribute_error(format!(
-                "{kind} needs Attributes.{field}, a positive whole number"
-            ))
+            attribute_error(
+                kind,
+                format!("Attributes.{field} must be a positive whole number."),
+            )
         })?;
     let unit = match attributes.get("Unit").and_then(Value::as_str) {
         Some("Days") => 86_400_000,
         Some("Hours") => 3_600_000,
         other => {
-            return Err(attribute_error(format!(
-                "{kind} needs Attributes.Unit Days or Hours, not {}",
-                other.unwrap_or("nothing")
-            )));
+            return Err(attribute_error(
+                kind,
+                format!(
+                    "Attributes.Unit must be Days or Hours, not {}.",
+                    other.unwrap_or("null")
+                ),
+            ));
         }
     };
     amount
         .checked_mul(unit)
-        .ok_or_else(|| attribute_error(format!("{kind}: {field} is too large")))
+        .ok_or_else(|| attribute_error(kind, format!("Attributes.{field} is too large.")))
 }
 
 /// Parses the Policies of a PutParameter for a version made at `now`.
 pub(crate) fn parse(text: &str, now: Timestamp) -> Result<Vec<Policy>, ApiError> {
-    let list: Vec<Value> = serde_json::from_str(text).map_err(|_| {
-        ApiError::new(
-            "InvalidPolicyTypeException",
-            "Policies must be a JSON array of policies, each with Type, Version and Attributes",
-        )
-    })?;
+    let list: Vec<Value> = serde_json::from_str(text).map_err(|_| msg::not_a_list())?;
     if list.len() > MAX_POLICIES {
-        return Err(ApiError::new(
-            "PoliciesLimitExceededException",
-            format!(
-                "A parameter can carry at most {MAX_POLICIES} policies; {} given",
-                list.len()
-            ),
-        ));
+        return Err(msg::too_many(MAX_POLICIES));
     }
     let mut policies: Vec<Policy> = Vec::new();
     let mut notify_before = None;
@@ -95,10 +89,7 @@ pub(crate) fn parse(text: &str, now: Timestamp) -> Result<Vec<Policy>, ApiError>
         let kind = item.get("Type").and_then(Value::as_str).unwrap_or_default();
         let attributes = item.get("Attributes").cloned().unwrap_or(Value::Null);
         if policies.iter().any(|p| p.kind == kind) {
-            return Err(ApiError::new(
-                "IncompatiblePolicyException",
-                format!("A parameter can carry one {kind} policy; this request has two"),
-            ));
+            return Err(msg::two_of_a_kind());
         }
         let text = item.to_string();
         let (due, after_ms) = match kind {
@@ -109,14 +100,17 @@ pub(crate) fn parse(text: &str, now: Timestamp) -> Result<Vec<Policy>, ApiError>
                     .and_then(Timestamp::parse_iso8601)
                     .ok_or_else(|| {
                         attribute_error(
-                            "Expiration needs Attributes.Timestamp as YYYY-MM-DDTHH:MM:SS.sssZ"
+                            kind,
+                            "Attributes.Timestamp must be a time such as \
+                             2026-12-31T23:59:59.000Z."
                                 .to_owned(),
                         )
                     })?;
                 if at <= now {
-                    return Err(attribute_error(format!(
-                        "Expiration at {at} is not in the future"
-                    )));
+                    return Err(attribute_error(
+                        kind,
+                        format!("Attributes.Timestamp {at} must be in the future."),
+                    ));
                 }
                 (at, None)
             }
@@ -128,15 +122,7 @@ pub(crate) fn parse(text: &str, now: Timestamp) -> Result<Vec<Policy>, ApiError>
                 let after = span(&attributes, "After", kind)?;
                 (now.plus_millis(after), Some(after))
             }
-            other => {
-                return Err(ApiError::new(
-                    "InvalidPolicyTypeException",
-                    format!(
-                        "'{other}' is not a policy type; use Expiration, ExpirationNotification \
-                         or NoChangeNotification"
-                    ),
-                ));
-            }
+            other => return Err(msg::unknown_type(other)),
         };
         policies.push(Policy {
             kind: kind.to_owned(),
@@ -151,12 +137,7 @@ pub(crate) fn parse(text: &str, now: Timestamp) -> Result<Vec<Policy>, ApiError>
             .iter()
             .find(|p| p.kind == "Expiration")
             .map(|p| p.due)
-            .ok_or_else(|| {
-                ApiError::new(
-                    "IncompatiblePolicyException",
-                    "ExpirationNotification needs an Expiration policy to count back from",
-                )
-            })?;
+            .ok_or_else(msg::notification_without_expiration)?;
         if let Some(p) = policies
             .iter_mut()
             .find(|p| p.kind == "ExpirationNotification")

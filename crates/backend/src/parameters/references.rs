@@ -45,16 +45,18 @@ pub(crate) fn resolve(b: &Inner, caller: &Caller, text: &str) -> Result<String, 
         let (kind, value) = lookup_value(b, name, secure)?;
         match (kind, secure) {
             (ParameterType::SecureString, false) => {
-                return Err(ApiError::validation(format!(
-                    "{{{{ssm:{name}}}}} names a SecureString; write {{{{ssm-secure:{name}}}}} to \
-                     use a secret"
-                )));
+                return Err(sysman_api::messages::parameter::reference_kind(
+                    &format!("{{{{ssm:{name}}}}}"),
+                    "SecureString",
+                    &format!("{{{{ssm-secure:{name}}}}}"),
+                ));
             }
             (ParameterType::String | ParameterType::StringList, true) => {
-                return Err(ApiError::validation(format!(
-                    "{{{{ssm-secure:{name}}}}} names a {}; write {{{{ssm:{name}}}}}",
-                    kind.as_str()
-                )));
+                return Err(sysman_api::messages::parameter::reference_kind(
+                    &format!("{{{{ssm-secure:{name}}}}}"),
+                    kind.as_str(),
+                    &format!("{{{{ssm:{name}}}}}"),
+                ));
             }
             _ => out.push_str(&value),
         }

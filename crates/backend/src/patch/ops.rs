@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
+use sysman_api::messages::patch as msg;
 use sysman_api::patch::{
     BaselineIdResult, BaselineRules, CreatePatchBaseline, DeletePatchBaseline,
     DeregisterPatchBaselineForPatchGroup, DescribePatchBaselines, DescribePatchBaselinesResult,
@@ -24,24 +25,12 @@ use crate::{Event, Inner, validate};
 
 const DAY_MS: i64 = 86_400_000;
 
-pub(crate) fn not_found(id: &str) -> ApiError {
-    ApiError::new(
-        "DoesNotExistException",
-        format!(
-            "Patch baseline {id} does not exist; DescribePatchBaselines lists the baselines there are"
-        ),
-    )
+pub(crate) fn not_found(_id: &str) -> ApiError {
+    msg::baseline_not_found()
 }
 
 fn owned_by_aws(baseline: &Baseline) -> ApiError {
-    ApiError::new(
-        "InvalidResourceId",
-        format!(
-            "{} is a predefined baseline owned by AWS and cannot be changed; create a baseline \
-             of your own (CreatePatchBaseline) and register it as the default instead",
-            baseline.stored.name
-        ),
-    )
+    msg::predefined(&baseline.stored.id)
 }
 
 pub(super) fn check_baseline_id(id: &str) -> Result<(), ApiError> {
@@ -184,22 +173,15 @@ fn compile_filters(
             )
         })?;
         if !allowed.contains(&key) {
-            return Err(ApiError::validation(format!(
-                "Patch filter key {} does not apply to {os} baselines; {os} takes {}",
-                f.key,
-                allowed
-                    .iter()
-                    .map(|k| k.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )));
+            let valid = allowed
+                .iter()
+                .map(|k| k.as_str())
+                .collect::<Vec<_>>()
+                .join(", ");
+            return Err(msg::filter_key_not_for(&f.key, os, &valid));
         }
         if filters.iter().any(|g| g.key == key) {
-            return Err(ApiError::validation(format!(
-                "Patch filter key {} appears twice in {field}; give each key once, with all \
-                 its values",
-                f.key
-            )));
+            return Err(msg::filter_key_twice(&f.key));
         }
         validate::count(
             f.values.len(),
@@ -223,11 +205,7 @@ fn parse_until_date(text: &str, field: &str) -> Result<Timestamp, ApiError> {
     Timestamp::parse_iso8601(&format!("{text}T00:00:00Z"))
         .filter(|_| text.len() == 10)
         .map(|t| t.plus_millis(DAY_MS - 1))
-        .ok_or_else(|| {
-            ApiError::validation(format!(
-                "{field} must be a date as YYYY-MM-DD, such as 2026-07-14; {text} is not"
-            ))
-        })
+        .ok_or_else(|| msg::not_a_date(field, text))
 }
 
 fn compliance_level(level: Option<&str>, field: &str) -> Result<&'static str, ApiError> {
@@ -298,18 +276,10 @@ pub(crate) fn compile(os: &str, rules: &BaselineRules) -> Result<Evaluator, ApiE
                     Approval::UntilEndOf(parse_until_date(date, &format!("{at}.approveUntilDate"))?)
                 }
                 (Some(_), Some(_)) => {
-                    return Err(ApiError::validation(format!(
-                        "Rule {} gives both ApproveAfterDays and ApproveUntilDate; a rule \
-                         approves by one of them",
-                        i + 1
-                    )));
+                    return Err(msg::approve_by_both(i + 1));
                 }
                 (None, None) => {
-                    return Err(ApiError::validation(format!(
-                        "Rule {} says neither ApproveAfterDays nor ApproveUntilDate; give one, \
-                         such as ApproveAfterDays 7",
-                        i + 1
-                    )));
+                    return Err(msg::approve_by_neither(i + 1));
                 }
             };
             compiled.push(Rule {
@@ -344,10 +314,7 @@ pub(crate) fn compile(os: &str, rules: &BaselineRules) -> Result<Evaluator, ApiE
     if let Some(sources) = &rules.sources {
         validate::count(sources.len(), "sources", 0, limits::SOURCES_MAX)?;
         if !sources.is_empty() && !is_linux(os) {
-            return Err(ApiError::validation(format!(
-                "Sources are alternative package repositories for Linux; a {os} baseline \
-                 cannot have them"
-            )));
+            return Err(msg::sources_not_for(os));
         }
         for (i, source) in sources.iter().enumerate() {
             let at = format!("sources.{}.member", i + 1);
@@ -465,13 +432,7 @@ impl Handler for CreatePatchBaseline {
                             baseline_id: earlier.stored.id.clone(),
                         })
                     } else {
-                        Err(ApiError::new(
-                            "IdempotentParameterMismatch",
-                            format!(
-                                "ClientToken {token} was used for another request; use a new \
-                                 token for a new baseline"
-                            ),
-                        ))
+                        Err(msg::token_mismatch())
                     };
                 }
             }
@@ -481,13 +442,7 @@ impl Handler for CreatePatchBaseline {
                 .filter(|b| !b.is_predefined())
                 .count();
             if own >= limits::BASELINES_MAX {
-                return Err(ApiError::new(
-                    "ResourceLimitExceededException",
-                    format!(
-                        "An account can have at most {} patch baselines; delete one first",
-                        limits::BASELINES_MAX
-                    ),
-                ));
+                return Err(msg::too_many_baselines(limits::BASELINES_MAX));
             }
             let id = format!("pb-{}", &b.ids.uuid().replace('-', "")[..17]);
             let baseline = Baseline {
@@ -602,25 +557,16 @@ impl Handler for DeletePatchBaseline {
                 return Err(owned_by_aws(baseline));
             }
             if state.is_default(baseline) {
-                return Err(ApiError::new(
-                    "ResourceInUseException",
-                    format!(
-                        "{} is the default baseline for {}; register another default \
-                         (RegisterDefaultPatchBaseline) before deleting it",
-                        self.baseline_id, baseline.stored.operating_system
-                    ),
+                return Err(msg::default_in_use(
+                    &self.baseline_id,
+                    &baseline.stored.operating_system,
                 ));
             }
             let groups = state.groups_of(&self.baseline_id);
             if !groups.is_empty() {
-                return Err(ApiError::new(
-                    "ResourceInUseException",
-                    format!(
-                        "{} is registered for patch groups {}; deregister them \
-                         (DeregisterPatchBaselineForPatchGroup) before deleting it",
-                        self.baseline_id,
-                        groups.join(", ")
-                    ),
+                return Err(msg::registered_in_use(
+                    &self.baseline_id,
+                    &groups.join(", "),
                 ));
             }
             state.baselines.remove(&self.baseline_id);
@@ -661,10 +607,7 @@ pub(super) fn orchestrator_filters(
         .map(|f| {
             let key = f.key.unwrap_or_default();
             if !keys.contains(&key.as_str()) {
-                return Err(ApiError::validation(format!(
-                    "Filter key {key:?} is not one this operation takes; use {}",
-                    keys.join(", ")
-                )));
+                return Err(msg::filter_key_not_valid(&key, &keys.join(", ")));
             }
             Ok((key, f.values.unwrap_or_default()))
         })
@@ -780,25 +723,11 @@ impl Handler for RegisterPatchBaselineForPatchGroup {
                 .ok_or_else(|| not_found(&self.baseline_id))?;
             let os = baseline.stored.operating_system.clone();
             let key = (self.patch_group.clone(), os.clone());
-            if let Some(existing) = state.groups.get(&key) {
-                return Err(ApiError::new(
-                    "AlreadyExistsException",
-                    format!(
-                        "Patch group {} already has {existing} as its {os} baseline; deregister \
-                         it first",
-                        self.patch_group
-                    ),
-                ));
+            if state.groups.contains_key(&key) {
+                return Err(msg::group_taken(&os));
             }
             if state.groups_of(&self.baseline_id).len() >= limits::PATCH_GROUPS_PER_BASELINE {
-                return Err(ApiError::new(
-                    "ResourceLimitExceededException",
-                    format!(
-                        "A baseline can serve at most {} patch groups; {} already does",
-                        limits::PATCH_GROUPS_PER_BASELINE,
-                        self.baseline_id
-                    ),
-                ));
+                return Err(msg::too_many_groups(limits::PATCH_GROUPS_PER_BASELINE));
             }
             state.groups.insert(key, self.baseline_id.clone());
             ctx.commit(
@@ -825,21 +754,15 @@ impl Handler for DeregisterPatchBaselineForPatchGroup {
         check_patch_group(&self.patch_group)?;
         let commit = {
             let mut state = b.patch.state.write();
+            if !state.baselines.contains_key(&self.baseline_id) {
+                return Err(not_found(&self.baseline_id));
+            }
             let key = state
                 .groups
                 .iter()
                 .find(|((group, _), id)| *group == self.patch_group && **id == self.baseline_id)
                 .map(|(key, _)| key.clone())
-                .ok_or_else(|| {
-                    ApiError::new(
-                        "InvalidResourceId",
-                        format!(
-                            "Patch group {} is not registered with baseline {}; \
-                             DescribePatchGroups lists the registrations",
-                            self.patch_group, self.baseline_id
-                        ),
-                    )
-                })?;
+                .ok_or_else(|| msg::group_not_registered(&self.patch_group, &self.baseline_id))?;
             state.groups.remove(&key);
             ctx.commit(&b.store, vec![group_change(&key.0, &key.1, None)])
         };

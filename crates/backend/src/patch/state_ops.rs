@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use sysman_api::compliance::{ComplianceExecutionSummary, PATCH};
+use sysman_api::messages::patch as msg;
 use sysman_api::patch::{
     DescribeInstancePatchStates, DescribeInstancePatchStatesForPatchGroup,
     DescribeInstancePatchStatesResult, DescribeInstancePatches, DescribeInstancePatchesResult,
@@ -24,11 +25,8 @@ use crate::gate::{Ctx, Handler};
 use crate::patch::catalogue::{CatalogPatch, Catalogue};
 use crate::{Event, Inner, validate};
 
-fn no_such_node(id: &str) -> ApiError {
-    ApiError::new(
-        "InvalidInstanceId",
-        format!("{id} is not a managed node here; DescribeInstanceInformation lists the nodes"),
-    )
+fn no_such_node(b: &Inner, id: &str) -> ApiError {
+    msg::no_such_node(id, &b.settings.account_id)
 }
 
 fn check_snapshot_id(id: &str) -> Result<(), ApiError> {
@@ -56,15 +54,11 @@ fn node_facts(b: &Inner, instance_id: &str) -> Result<NodeFacts, ApiError> {
     let node = fleet
         .view()
         .node(instance_id)
-        .ok_or_else(|| no_such_node(instance_id))?;
+        .ok_or_else(|| no_such_node(b, instance_id))?;
     let name = node.platform_name.clone().unwrap_or_default();
     let version = node.platform_version.clone().unwrap_or_default();
-    let operating_system = operating_system_of(&name, &version).ok_or_else(|| {
-        ApiError::new(
-            "UnsupportedOperatingSystem",
-            format!("{instance_id} runs {name} {version}, which Patch Manager does not patch"),
-        )
-    })?;
+    let operating_system =
+        operating_system_of(&name, &version).ok_or_else(|| msg::unsupported_os(&name, &version))?;
     Ok(NodeFacts {
         operating_system,
         product: product_of(operating_system, &name, &version),
@@ -145,10 +139,7 @@ impl Handler for GetDeployablePatchSnapshotForInstance {
             {
                 None
             } else if states.snapshots.contains_key(&self.snapshot_id) {
-                return Err(ApiError::validation(format!(
-                    "Snapshot {} belongs to another node; use a new snapshot id",
-                    self.snapshot_id
-                )));
+                return Err(msg::snapshot_of_another_node(&self.snapshot_id));
             } else {
                 let mut changes = vec![crate::store::Change::Put {
                     kind: states::SNAPSHOT_KIND,
@@ -188,15 +179,7 @@ fn snapshot_of(
         .get(snapshot_id)
         .filter(|s| s.stored.instance_id == instance_id)
         .map(|s| (s.stored.clone(), s.evaluator.clone()))
-        .ok_or_else(|| {
-            ApiError::new(
-                "InvalidResourceId",
-                format!(
-                    "{instance_id} has no patch snapshot {snapshot_id}; get one first with \
-                     GetDeployablePatchSnapshotForInstance"
-                ),
-            )
-        })
+        .ok_or_else(|| msg::no_such_snapshot(snapshot_id))
 }
 
 /// A reported patch's facts: the catalogue's when it knows the id and the
@@ -380,7 +363,7 @@ impl Handler for PutPatchReport {
             // DeregisterManagedInstance takes them in too.
             let fleet = b.fleet.read();
             if !fleet.view().contains(&self.instance_id) {
-                return Err(no_such_node(&self.instance_id));
+                return Err(no_such_node(b, &self.instance_id));
             }
             let mut states = b.patch.states.write();
             // Each patch's index if it is known, or its facts to intern;
@@ -582,14 +565,7 @@ impl Handler for DescribeInstancePatchStatesForPatchGroup {
         let mut filters = Vec::with_capacity(raw.len());
         for f in &raw {
             if !COUNT_KEYS.contains(&f.key.as_str()) {
-                return Err(ApiError::new(
-                    "InvalidFilter",
-                    format!(
-                        "Filter key {} is not a patch count; use one of {}",
-                        f.key,
-                        COUNT_KEYS.join(", ")
-                    ),
-                ));
+                return Err(msg::invalid_filter_key(&f.key, &COUNT_KEYS.join(", ")));
             }
             if !matches!(
                 f.r#type.as_str(),
@@ -605,15 +581,7 @@ impl Handler for DescribeInstancePatchStatesForPatchGroup {
                 [v] => v.parse::<i64>().ok(),
                 _ => None,
             }
-            .ok_or_else(|| {
-                ApiError::new(
-                    "InvalidFilter",
-                    format!(
-                        "Filter {} takes exactly one whole number as its value",
-                        f.key
-                    ),
-                )
-            })?;
+            .ok_or_else(|| msg::count_filter_value(&f.key))?;
             filters.push(CountFilter {
                 key: f.key.clone(),
                 value,
@@ -660,12 +628,9 @@ impl Handler for DescribeInstancePatches {
                 key.as_str(),
                 "Classification" | "KBId" | "Severity" | "State"
             ) {
-                return Err(ApiError::new(
-                    "InvalidFilter",
-                    format!(
-                        "Filter key {key:?} is not one DescribeInstancePatches takes; use \
-                         Classification, KBId, Severity or State"
-                    ),
+                return Err(msg::invalid_filter_key(
+                    &key,
+                    "Classification, KBId, Severity, State",
                 ));
             }
             filters.push((key, f.values.clone().unwrap_or_default()));
@@ -679,7 +644,7 @@ impl Handler for DescribeInstancePatches {
             None => 0,
         };
         if !b.fleet.read().view().contains(&self.instance_id) {
-            return Err(no_such_node(&self.instance_id));
+            return Err(no_such_node(b, &self.instance_id));
         }
         let states = b.patch.states.read();
         let Some(node) = states.nodes.get(&self.instance_id) else {
