@@ -46,6 +46,17 @@ TRANSLATED = {
 
 JAVA_DOT = r"[^\n\r\x{85}\x{2028}\x{2029}]"
 
+# Constraints of the model that AWS does not check at the front door: the
+# operation answers them in its own way, and sysman's handlers do the same.
+# Each is dropped from the generated rules. (shape, constraint): why.
+LEFT_TO_THE_OPERATION = {
+    # TagResource and friends answer a type outside the enum with
+    # InvalidResourceType 'Invalid Resource Type', not a ValidationException.
+    ("ResourceTypeForTagging", "enum"): "InvalidResourceType",
+    # PutParameter takes an empty Policies string as no policies.
+    ("ParameterPolicies", "min"): "empty is accepted",
+}
+
 # Java's shorthand classes are ASCII unless asked otherwise; the regex
 # crate's are Unicode. Spell them out.
 ASCII_CLASSES = {
@@ -194,6 +205,10 @@ def main():
                 f"min: {opt(shape.get('min'))}, max: {opt(shape.get('max'))} }}"
             )
         elif kind == "string":
+            shape = dict(shape)
+            for (left_shape, constraint) in LEFT_TO_THE_OPERATION:
+                if left_shape == name:
+                    shape.pop(constraint, None)
             values = ", ".join(rust_str(v) for v in shape.get("enum", []))
             body = (
                 f"Kind::String {{ min: {opt(shape.get('min'))}, "

@@ -538,17 +538,7 @@ pub static SHAPES: &[Shape] = &[
             min: None,
             max: None,
             pattern: None,
-            values: &[
-                "Document",
-                "ManagedInstance",
-                "MaintenanceWindow",
-                "Parameter",
-                "PatchBaseline",
-                "OpsItem",
-                "OpsMetadata",
-                "Automation",
-                "Association",
-            ],
+            values: &[],
         },
     },
     Shape {
@@ -747,7 +737,7 @@ pub static SHAPES: &[Shape] = &[
         name: "ParameterPolicies",
         sensitive: false,
         kind: Kind::String {
-            min: Some(1),
+            min: None,
             max: Some(4096),
             pattern: None,
             values: &[],

@@ -355,3 +355,19 @@ fn no_request_to_any_operation_makes_the_check_panic() {
         }
     }
 }
+
+#[test]
+fn what_aws_leaves_to_the_operation_passes_the_model_check() {
+    // The operation answers InvalidResourceType itself.
+    let tags = json!({"ResourceType": "Bogus", "ResourceId": "x"});
+    assert!(check("ListTagsForResource", &tags).is_ok());
+    refusal("ListTagsForResource", json!({"ResourceType": "Bogus"}));
+    // An empty Policies string means no policies.
+    let put = json!({"Name": "/a", "Value": "v", "Type": "String", "Policies": ""});
+    assert!(check("PutParameter", &put).is_ok());
+    let long = "p".repeat(4097);
+    refusal(
+        "PutParameter",
+        json!({"Name": "/a", "Value": "v", "Type": "String", "Policies": long}),
+    );
+}
