@@ -93,6 +93,23 @@ impl Query {
         self.terms.is_empty()
     }
 
+    /// The query's `Key=value` terms as typed, when it has nothing else
+    /// (no fuzzy term, nothing negated): what a tag target could say.
+    pub fn as_tags(&self) -> Option<Vec<(&str, &str)>> {
+        if self.terms.is_empty()
+            || !self
+                .terms
+                .iter()
+                .all(|(negated, term)| !negated && matches!(term, Term::Tag { .. }))
+        {
+            return None;
+        }
+        self.text
+            .split_whitespace()
+            .map(|raw| raw.split_once('='))
+            .collect()
+    }
+
     /// Whether a row with this searchable `haystack` and these tags passes.
     pub fn matches<'t>(
         &self,

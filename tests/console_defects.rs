@@ -253,3 +253,64 @@ async fn a_remote_console_says_when_the_server_is_gone() {
     );
     assert_eq!(top.chars().count(), 80);
 }
+
+/// Defect 2: three web nodes were selected, the list was filtered to other
+/// nodes, and `R` targeted the three hidden ones without a word.
+#[tokio::test]
+async fn run_on_nodes_says_which_nodes_and_what_the_filter_hides() {
+    let fx = Fixture::new(500, 1).await;
+    let (mut app, mut events) = app_at(&fx, (120, 40), false).await;
+    app.settle();
+    chars(&mut app, "/Role=web");
+    app.update(key(KeyCode::Enter));
+    chars(&mut app, "   ");
+    app.update(key(KeyCode::Esc));
+    chars(&mut app, "/Role=db");
+    app.update(key(KeyCode::Enter));
+    let shown = screen(&mut app);
+    assert!(
+        shown.contains("3 selected (3 hidden by the filter)"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("ROLE"),
+        "no mark column pushes ROLE off: {shown}"
+    );
+
+    let db = app.panes.fleet.table.order.len();
+    chars(&mut app, "R");
+    let chooser = screen(&mut app);
+    assert!(
+        chooser.contains("s the 3 selected nodes (3 hidden by the filter)")
+            && chooser.contains(&format!(
+                "f the {db} nodes the filter shows, sent as tag:Role=db"
+            ))
+            && chooser.contains("the node under the cursor"),
+        "{chooser}"
+    );
+    let effects = chars(&mut app, "f");
+    run(&fx, &mut app, &mut events, effects).await;
+    let form = app
+        .dialog::<sysman::panes::run_command::send::SendForm>()
+        .expect("the send form opens");
+    assert_eq!(form.targets, "tag:Role=db");
+}
+
+/// Defect 2: `R` on a node that lost its connection warns first.
+#[tokio::test]
+async fn run_on_a_lost_node_warns_first() {
+    let fx = Fixture::new(500, 1).await;
+    let (mut app, _events) = app_at(&fx, (120, 40), false).await;
+    app.settle();
+    chars(&mut app, "/ConnectionLost");
+    app.update(key(KeyCode::Enter));
+    app.update(key(KeyCode::Esc));
+    app.settle();
+    let lost = app.panes.fleet.selected_id().unwrap();
+    chars(&mut app, "/");
+    chars(&mut app, &lost);
+    app.update(key(KeyCode::Enter));
+    chars(&mut app, "R");
+    let chooser = screen(&mut app);
+    assert!(chooser.contains("lost its connection"), "{chooser}");
+}

@@ -674,12 +674,16 @@ async fn nodes_selected_in_the_fleet_become_the_targets() {
     assert_eq!(app.panes.fleet.marked.len(), 2);
     assert!(app.panes.fleet.marked.contains(&first));
     let shown = screen(&mut app);
-    assert!(
-        shown.contains("Nodes [60] · 2 selected") && shown.contains("✓"),
-        "{shown}"
-    );
+    assert!(shown.contains("Nodes [60] · 2 selected"), "{shown}");
 
-    let effects = chars(&mut app, "R");
+    // R asks which nodes: the selection comes first.
+    chars(&mut app, "R");
+    let chooser = screen(&mut app);
+    assert!(
+        chooser.contains("s the 2 selected nodes") && chooser.contains("the node under the cursor"),
+        "{chooser}"
+    );
+    let effects = app.update(key(KeyCode::Enter));
     run(&fx, &mut app, &mut events, effects).await;
     chars(&mut app, "RunShell");
     let effects = app.update(key(KeyCode::Enter));

@@ -19,6 +19,7 @@ use crate::table::TableView;
 use crate::theme::Theme;
 
 pub mod keys;
+pub mod run_choice;
 mod update;
 
 /// Columns: title, minimum width, priority (lower stays longer on narrow
@@ -331,7 +332,19 @@ impl FleetPane {
         let marked = if self.marked.is_empty() {
             String::new()
         } else {
-            format!("· {} selected ", self.marked.len())
+            let shown = self
+                .table
+                .order
+                .iter()
+                .filter(|&&i| self.marked.contains(&self.rows[i].node.info.instance_id))
+                .count();
+            match self.marked.len() - shown {
+                0 => format!("· {} selected ", self.marked.len()),
+                hidden => format!(
+                    "· {} selected ({hidden} hidden by the filter) ",
+                    self.marked.len()
+                ),
+            }
         };
         let title = if self.table.filter.is_empty() {
             format!(" Nodes [{}] {marked}", self.rows.len())
@@ -361,55 +374,47 @@ impl FleetPane {
             frame.render_widget(empty, area);
             return;
         }
-        // A marker column appears while nodes are selected.
-        let marking = !self.marked.is_empty();
-        let columns = fit_columns(area.width.saturating_sub(2 + 2 * u16::from(marking)));
-        let mut header = Vec::new();
-        if marking {
-            header.push(Line::from(""));
-        }
-        header.extend(columns.iter().map(|&c| self.table.heading(c, COLUMNS[c].0)));
+        let columns = fit_columns(area.width.saturating_sub(2));
+        let header: Vec<Line> = columns
+            .iter()
+            .map(|&c| self.table.heading(c, COLUMNS[c].0))
+            .collect();
         let header = Row::new(header).style(theme.header);
         let selected = self.table.selected;
         let rows = self.table.visible().iter().enumerate().map(|(i, &r)| {
             let row = &self.rows[r];
             let cells = row.cells(now);
             let is_selected = self.table.offset + i == selected;
-            let mut line = Vec::new();
-            if marking {
-                let mark = if self.marked.contains(&row.node.info.instance_id) {
-                    "✓"
-                } else {
-                    ""
-                };
-                line.push(Line::styled(mark, theme.accent));
-            }
-            line.extend(columns.iter().map(|&c| {
+            // Selected nodes are marked in the accent colour, as k9s marks
+            // them, instead of a column that would push others off.
+            let marked = self.marked.contains(&row.node.info.instance_id);
+            let line = columns.iter().map(|&c| {
                 let style = match c {
                     2 => status_style(theme, row.status()),
                     4 if row.outdated() => theme.warn,
                     _ => Style::default(),
                 };
-                Line::styled(
-                    cells[c].clone(),
-                    if is_selected { Style::default() } else { style },
-                )
-            }));
-            Row::new(line).style(if is_selected {
-                theme.selection
-            } else {
-                Style::default()
+                let style = match (is_selected, marked) {
+                    (true, _) => Style::default(),
+                    (false, true) if c <= 1 => theme.accent,
+                    (false, _) => style,
+                };
+                Line::styled(cells[c].clone(), style)
+            });
+            Row::new(line.collect::<Vec<_>>()).style(match (is_selected, marked) {
+                (true, true) => theme.selection.patch(theme.accent),
+                (true, false) => theme.selection,
+                (false, _) => Style::default(),
             })
         });
         // Names and platforms take the spare width; the rest keep theirs.
-        let mut widths: Vec<Constraint> = Vec::new();
-        if marking {
-            widths.push(Constraint::Length(1));
-        }
-        widths.extend(columns.iter().map(|&c| match c {
-            1 | 3 => Constraint::Min(COLUMNS[c].1),
-            _ => Constraint::Length(COLUMNS[c].1),
-        }));
+        let widths: Vec<Constraint> = columns
+            .iter()
+            .map(|&c| match c {
+                1 | 3 => Constraint::Min(COLUMNS[c].1),
+                _ => Constraint::Length(COLUMNS[c].1),
+            })
+            .collect();
         let table = Table::new(rows, widths)
             .header(header)
             .block(block)

@@ -9,8 +9,10 @@ use sysman_api::events::Event;
 use sysman_api::fleet::{DeregisterManagedInstance, ListNodes, NodeSummary};
 use sysman_api::{ApiError, Timestamp};
 
+use super::run_choice::{Picked, RunChooser};
 use super::{FleetPane, FleetView};
 use crate::app::Ask;
+use crate::app::Dialog;
 use crate::keys::{Command, Scope};
 use crate::panes::run_command::send::SendForm;
 use crate::panes::{Handled, Pane, Room};
@@ -18,6 +20,7 @@ use crate::request::Cx;
 use crate::runtime::job::{EveryPage, Paged};
 use crate::table::TableView;
 use crate::theme::Theme;
+use ratatui::crossterm::event::KeyEvent;
 
 /// The slot of the full load of every node.
 const NODES: &str = "nodes";
@@ -79,18 +82,25 @@ impl FleetPane {
     }
 
     /// `R`: the Run Command form aimed at the selected nodes, or this one.
+    /// `R`: the send form for the node in view, or for the one set of
+    /// nodes there is to run on; a chooser when there are several (the
+    /// selection, the filtered rows, the cursor's node) or when any of
+    /// them has lost its connection.
     fn run_on_nodes(&mut self, cx: &mut Cx) {
-        let targets: Vec<String> = if !self.marked.is_empty() {
-            self.marked.iter().cloned().collect()
-        } else {
-            match (&self.view, self.selected_id()) {
-                (FleetView::Node { instance_id, .. }, _) => vec![instance_id.clone()],
-                (FleetView::Table, Some(id)) => vec![id],
-                (FleetView::Table, None) => return,
+        if let FleetView::Node { instance_id, .. } = &self.view {
+            return send_form(instance_id.clone(), cx);
+        }
+        let choices = self.run_choices();
+        match choices.as_slice() {
+            [] => {}
+            [only] if only.lost == 0 && !only.targets.is_empty() => {
+                send_form(only.targets.clone(), cx)
             }
-        };
-        let form = SendForm::new(targets.join(" "));
-        cx.ask(Ask::SendForm(Box::new(form)));
+            _ => cx.open(RunChooser {
+                choices,
+                selected: 0,
+            }),
+        }
     }
 
     /// `esc`: leaves the node's view, or else unselects the selected nodes
@@ -107,6 +117,10 @@ impl FleetPane {
         }
         Handled::Yes
     }
+}
+
+fn send_form(targets: String, cx: &mut Cx) {
+    cx.ask(Ask::SendForm(Box::new(SendForm::new(targets))));
 }
 
 impl Paged for ListNodes {
@@ -163,6 +177,23 @@ impl Pane for FleetPane {
             _ => return Handled::No,
         }
         Handled::Yes
+    }
+
+    fn on_dialog_key(&mut self, dialog: Dialog, event: KeyEvent, cx: &mut Cx) {
+        match dialog.take::<RunChooser>() {
+            Ok(chooser) => match chooser.on_key(event) {
+                Picked::Stay(chooser) => cx.open(chooser),
+                Picked::Run(targets) => send_form(targets, cx),
+                Picked::Cancel => {}
+            },
+            Err(dialog) => cx.reopen(dialog),
+        }
+    }
+
+    fn render_dialog(&self, dialog: &Dialog, frame: &mut Frame, area: Rect, theme: &Theme) {
+        if let Some(chooser) = dialog.get::<RunChooser>() {
+            chooser.render(frame, area, theme);
+        }
     }
 
     fn follows(&self, event: &Event) -> bool {
