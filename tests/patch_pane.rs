@@ -635,7 +635,23 @@ async fn a_new_baseline_copies_the_aws_default_and_approves_two_patches() {
     focus_group(&mut app, "prod-linux");
     app.update(key(KeyCode::Char('n')));
     chars(&mut app, "prod-al2023");
-    press(&fx, &mut app, &mut events, KeyCode::Enter).await;
+    // enter shows what saving will do, step by step; nothing is sent yet
+    // (issue 15, defect 9).
+    let effects = app.update(key(KeyCode::Enter));
+    assert!(effects.is_empty(), "{effects:?}");
+    let preview = screen(&mut app);
+    assert!(
+        preview.contains("Saving will:")
+            && preview.contains("1. create prod-al2023 for AMAZON_LINUX_2023")
+            && preview.contains("2. register it as patch group prod-linux's baseline")
+            && preview.contains("replacing"),
+        "{preview}"
+    );
+    // esc goes back to the fields; enter and y go ahead.
+    app.update(key(KeyCode::Esc));
+    assert!(!screen(&mut app).contains("Saving will:"));
+    app.update(key(KeyCode::Enter));
+    press(&fx, &mut app, &mut events, KeyCode::Char('y')).await;
     assert!(app.layer.is_none(), "{:?}", app.layer);
     let status = app.status.clone().unwrap();
     assert_eq!(
@@ -760,7 +776,8 @@ async fn a_new_baseline_can_start_empty_and_list_patches_at_a_level() {
     app.update(key(KeyCode::Char(' ')));
     app.update(key(KeyCode::Tab));
     app.update(key(KeyCode::Char(' ')));
-    press(&fx, &mut app, &mut events, KeyCode::Enter).await;
+    app.update(key(KeyCode::Enter));
+    press(&fx, &mut app, &mut events, KeyCode::Char('y')).await;
     assert!(app.layer.is_none(), "{:?}", app.layer);
     let id = app
         .panes

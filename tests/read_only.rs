@@ -354,7 +354,9 @@ fn next_step(layer: &Layer) -> Step {
         };
     }
     if let Some(form) = dialog.get::<BaselineForm>() {
-        return if form.name.is_empty() {
+        return if form.previewing && form.pending.is_none() {
+            Step::Press("y")
+        } else if form.name.is_empty() {
             Step::Submit("ro-probe")
         } else {
             Step::Press("esc")

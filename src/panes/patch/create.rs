@@ -122,6 +122,10 @@ pub struct BaselineForm {
     pub error: Option<(Option<Field>, String)>,
     /// Created already by a save whose registration failed.
     pub created: Option<String>,
+    /// The form is filled in and shows what saving will do: create the
+    /// baseline, then register it for the group, replacing what the group
+    /// patches by now. `y` goes ahead, `esc` goes back to the fields.
+    pub previewing: bool,
 }
 
 fn os_index(os: &str) -> usize {
@@ -151,7 +155,40 @@ impl BaselineForm {
             pending: None,
             error: None,
             created: None,
+            previewing: false,
         }
+    }
+
+    /// What saving will do, step by step, for the preview.
+    pub fn steps(&self) -> Vec<String> {
+        let request = self.request();
+        let mut steps = Vec::new();
+        if self.created.is_none() {
+            let from = match self.copies() {
+                Some(s) => format!("copying the rules of {}", s.name),
+                None => "with no rules: it approves only what you list".to_owned(),
+            };
+            steps.push(format!(
+                "create {} for {}, {from}",
+                self.name,
+                self.operating_system()
+            ));
+        }
+        if let Some(group) = &request.patch_group {
+            let register = format!(
+                "register it as patch group {group}'s baseline for {}",
+                self.operating_system()
+            );
+            steps.push(match self.replaces() {
+                Some(m) => format!(
+                    "{register}, replacing {}: {group}'s {} nodes patch by the new one from then on",
+                    m.baseline_identity.baseline_name,
+                    self.operating_system()
+                ),
+                None => register,
+            });
+        }
+        steps
     }
 
     pub fn operating_system(&self) -> &'static str {
@@ -411,15 +448,40 @@ impl BaselineForm {
             }
         }
         lines.push(Line::raw(""));
-        match (&self.error, self.pending) {
-            (_, Some(_)) => lines.push(Line::styled(" creating…", theme.muted)),
-            (Some((None, error)), None) => {
-                lines.push(Line::styled(format!(" {error}"), theme.error))
+        if self.previewing && self.pending.is_none() {
+            lines.push(Line::styled(" Saving will:", theme.key));
+            for (i, step) in self.steps().iter().enumerate() {
+                let room = usize::from(width.saturating_sub(2)).saturating_sub(5);
+                for (j, line) in wrap_words(step, room.max(10), usize::MAX)
+                    .iter()
+                    .enumerate()
+                {
+                    let lead = if j == 0 {
+                        format!(" {}. ", i + 1)
+                    } else {
+                        "    ".to_owned()
+                    };
+                    lines.push(Line::raw(format!("{lead}{line}")));
+                }
             }
-            _ => lines.push(Line::styled(
-                " tab next field · ←→ or space change a choice · enter create · esc cancel",
-                theme.muted,
-            )),
+            lines.push(Line::raw(""));
+            lines.push(Line::from(vec![
+                Span::styled(" y", theme.error),
+                Span::raw(" go ahead   "),
+                Span::styled("esc", theme.key),
+                Span::raw(" back to the form"),
+            ]));
+        } else {
+            match (&self.error, self.pending) {
+                (_, Some(_)) => lines.push(Line::styled(" creating…", theme.muted)),
+                (Some((None, error)), None) => {
+                    lines.push(Line::styled(format!(" {error}"), theme.error))
+                }
+                _ => lines.push(Line::styled(
+                    " tab next field · ←→ or space change a choice · enter review · esc cancel",
+                    theme.muted,
+                )),
+            }
         }
         // Long notes wrap: count the rows they take.
         let inner = usize::from(width.saturating_sub(2)).max(1);

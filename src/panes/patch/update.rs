@@ -382,6 +382,16 @@ impl PatchPane {
     }
 
     fn on_baseline_form_key(&mut self, mut form: BaselineForm, event: KeyEvent, cx: &mut Cx) {
+        if form.previewing {
+            match event.code {
+                KeyCode::Char('y') if form.pending.is_none() => {
+                    return self.save_baseline(form, cx);
+                }
+                KeyCode::Esc | KeyCode::Char('n') => form.previewing = false,
+                _ => {}
+            }
+            return cx.open(form);
+        }
         match event.code {
             KeyCode::Esc => {
                 let text = match &form.created {
@@ -402,16 +412,9 @@ impl PatchPane {
                     form.focus = field;
                     form.error = Some((Some(field), problem));
                 } else if form.pending.is_none() {
-                    let request = cx.next_id();
-                    form.pending = Some(request);
-                    let create = cx.prepare_as(
-                        request,
-                        form.request(),
-                        move |pane: &mut Self, result, cx| pane.created(request, result, cx),
-                    );
-                    cx.open(form);
-                    cx.send(create);
-                    return;
+                    // What saving does is shown before it is done.
+                    form.error = None;
+                    form.previewing = true;
                 }
             }
             KeyCode::Char(c) if !event.modifiers.contains(KeyModifiers::CONTROL) => {
@@ -420,6 +423,20 @@ impl PatchPane {
             _ => {}
         }
         cx.open(form);
+    }
+
+    /// Creates the baseline (and registers it, if the form names a group),
+    /// as the preview said.
+    fn save_baseline(&mut self, mut form: BaselineForm, cx: &mut Cx) {
+        let request = cx.next_id();
+        form.pending = Some(request);
+        let create = cx.prepare_as(
+            request,
+            form.request(),
+            move |pane: &mut Self, result, cx| pane.created(request, result, cx),
+        );
+        cx.open(form);
+        cx.send(create);
     }
 
     /// A baseline created (and registered), or why not, for the form that
@@ -447,6 +464,7 @@ impl PatchPane {
                 self.load_baselines(cx);
             }
             Err(e) => {
+                form.previewing = false;
                 if e.created.is_some() {
                     form.created = e.created;
                     form.focus = Field::Group;
