@@ -114,6 +114,12 @@ pub trait Pane: Any {
     /// before drawing.
     fn settle(&mut self, room: &Room);
 
+    /// The footer's label for `command` where the pane's state changes
+    /// it (`tab` says where it goes); `None` keeps the command's own.
+    fn hint(&self, _command: Command) -> Option<&'static str> {
+        None
+    }
+
     /// Breadcrumbs past the pane's title: what is open in it.
     fn crumbs(&self, _crumbs: &mut Vec<String>) {}
 

@@ -246,7 +246,10 @@ fn render_footer(frame: &mut Frame, app: &App, area: Rect) {
             .filter(|(_, c)| *c == command)
             .map(|(chord, _)| chord.to_string())
             .min_by_key(|text| text.len())
-            .map(|chord| (chord, command.hint()))
+            .map(|chord| {
+                let pane = app.pane(app.pane);
+                (chord, pane.hint(command).unwrap_or(command.hint()))
+            })
     };
     // Help always shows, last: it lists whatever did not fit.
     let help = hint(Command::HELP);

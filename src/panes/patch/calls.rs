@@ -116,7 +116,7 @@ impl Connection {
             )
             .await?;
         let available = self.patches_of(&os).await?;
-        let counts = self.counts(&scope).await?;
+        let counts = self.counts(&scope, &os).await?;
         Ok(MatrixData {
             baseline,
             default,
@@ -165,14 +165,16 @@ impl Connection {
         Ok(patches)
     }
 
-    /// The patch counts of the nodes `scope` covers.
+    /// The patch counts of the nodes of `os` that `scope` covers.
     pub(crate) async fn counts(
         &self,
         scope: &CountScope,
+        os: &str,
     ) -> Result<DescribePatchCountsResult, ApiError> {
         let of = |patch_group: Option<String>| {
             self.call(DescribePatchCounts {
                 patch_group,
+                operating_system: Some(os.to_owned()),
                 ..DescribePatchCounts::default()
             })
         };
@@ -199,12 +201,13 @@ impl Connection {
     pub(crate) async fn lacking_any(
         &self,
         scope: &CountScope,
+        os: &str,
         patch_ids: Vec<String>,
     ) -> Result<i64, ApiError> {
         let of = |patch_group: Option<String>| {
             self.call(DescribePatchCounts {
                 patch_group,
-                operating_system: None,
+                operating_system: Some(os.to_owned()),
                 patch_ids: Some(patch_ids.clone()),
             })
         };

@@ -95,7 +95,11 @@ impl PatchPane {
         let Some(data) = &m.data else { return };
         m.counts_stale = false;
         let scope = data.scope.clone();
-        let job = Work::new("PatchCounts", |c| async move { c.counts(&scope).await });
+        let os = data.baseline.operating_system.clone();
+        let job = Work::new(
+            "PatchCounts",
+            |c| async move { c.counts(&scope, &os).await },
+        );
         cx.load(COUNTS, job, |pane: &mut Self, result, cx| {
             let Some(m) = &mut pane.matrix else { return };
             match result {
@@ -260,16 +264,21 @@ impl PatchPane {
             cx.set_status("the last change is still being applied", false);
             return;
         }
-        let scope = m.data.as_ref().map(|d| d.scope.clone());
+        let scope = m
+            .data
+            .as_ref()
+            .map(|d| (d.scope.clone(), d.baseline.operating_system.clone()));
         match preview(m, verdict, None) {
             Ok(mut approval) => {
                 // Several patches: the backend counts the nodes lacking any.
                 let mut count = None;
-                if let (Some(patch_ids), Some(scope)) = (approval.count_lacking.clone(), scope) {
+                if let (Some(patch_ids), Some((scope, os))) =
+                    (approval.count_lacking.clone(), scope)
+                {
                     let request = cx.next_id();
                     approval.counting = Some(request);
                     let job = Work::new("CountLacking", |c| async move {
-                        c.lacking_any(&scope, patch_ids).await
+                        c.lacking_any(&scope, &os, patch_ids).await
                     });
                     count = Some(cx.prepare_as(
                         request,
@@ -722,6 +731,13 @@ impl Pane for PatchPane {
             }
         }
         self.sort_and_filter(room.now);
+    }
+
+    fn hint(&self, command: Command) -> Option<&'static str> {
+        (command == keys::SWITCH_LIST).then_some(match self.focus {
+            Focus::Baselines => "groups",
+            Focus::Groups => "baselines",
+        })
     }
 
     fn crumbs(&self, crumbs: &mut Vec<String>) {

@@ -348,7 +348,8 @@ fn summary_view(instance_id: &str, snapshot_id: &str, patches: usize) -> String 
 pub struct DescribePatchCounts {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub patch_group: Option<String>,
-    /// Only patches of this operating system (`AMAZON_LINUX_2023`, ...).
+    /// Only nodes and patches of this operating system
+    /// (`AMAZON_LINUX_2023`, ...).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub operating_system: Option<String>,
     /// Patches to count the nodes lacking any of (`InstancesLackingAny`),

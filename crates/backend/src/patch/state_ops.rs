@@ -747,6 +747,15 @@ impl Handler for sysman_api::patch::DescribePatchCounts {
             {
                 continue;
             }
+            // A node's patches are all of its own OS: the first says which.
+            if let Some(os) = &self.operating_system
+                && node
+                    .entries
+                    .first()
+                    .is_none_or(|e| states.infos[e.patch as usize].operating_system != *os)
+            {
+                continue;
+            }
             instances += 1;
             let lacks = |e: &Entry| {
                 matches!(
