@@ -382,27 +382,43 @@ fn render_help(frame: &mut Frame, app: &App, area: Rect) {
         .map(|(c, _)| c.chars().count())
         .max()
         .unwrap_or(0);
-    let mut lines: Vec<Line> = rows
+    // Wide enough for the longest line where the screen allows; longer
+    // descriptions wrap under themselves instead of being cut.
+    let longest = rows
         .iter()
-        .map(|(chords, command)| {
-            let style = if command.dangerous() {
-                app.theme.error
+        .map(|(_, c)| c.description().chars().count())
+        .max()
+        .unwrap_or(0);
+    let width = (chord_width + longest + 5)
+        .max(58)
+        .min(usize::from(area.width));
+    let room = width.saturating_sub(chord_width + 5).max(10);
+    let mut lines: Vec<Line> = Vec::new();
+    for (chords, command) in &rows {
+        let style = if command.dangerous() {
+            app.theme.error
+        } else {
+            app.theme.key
+        };
+        for (i, part) in wrap_words(command.description(), room, usize::MAX)
+            .into_iter()
+            .enumerate()
+        {
+            let lead = if i == 0 {
+                Span::styled(format!(" {chords:>chord_width$}  "), style)
             } else {
-                app.theme.key
+                Span::raw(" ".repeat(chord_width + 3))
             };
-            Line::from(vec![
-                Span::styled(format!(" {chords:>chord_width$}  "), style),
-                Span::raw(command.description()),
-            ])
-        })
-        .collect();
+            lines.push(Line::from(vec![lead, Span::raw(part)]));
+        }
+    }
     lines.push(Line::raw(""));
     lines.push(Line::styled(
         " Keys are set in config.toml [keys.*]; esc closes",
         app.theme.muted,
     ));
     let height = lines.len() as u16 + 2;
-    let rect = centered(area, 58, height);
+    let rect = centered(area, width as u16, height);
     frame.render_widget(Clear, rect);
     let title = format!("Keys — {}", app.pane.title());
     frame.render_widget(Paragraph::new(lines).block(popup(app, &title)), rect);

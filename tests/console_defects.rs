@@ -314,3 +314,33 @@ async fn run_on_a_lost_node_warns_first() {
     let chooser = screen(&mut app);
     assert!(chooser.contains("lost its connection"), "{chooser}");
 }
+
+/// Defect 6: the help was cut ("compare the selected version with the
+/// curren"). Descriptions wrap; none is cut at 80x24.
+#[tokio::test]
+async fn the_help_shows_every_description_whole_at_80_columns() {
+    use sysman_api::parameters::PutParameter;
+    let fx = Fixture::new(10, 7).await;
+    let put = PutParameter {
+        name: "/app/web/url".into(),
+        value: "https://shop.example".into(),
+        r#type: Some("String".parse().unwrap()),
+        ..PutParameter::default()
+    };
+    fx.backend.call(&Caller::admin("ops"), put).await.unwrap();
+    let (mut app, mut events) = app_at(&fx, (80, 24), false).await;
+    open(&fx, &mut app, &mut events, "params").await;
+    press(&fx, &mut app, &mut events, KeyCode::Enter).await;
+    app.update(key(KeyCode::Char('?')));
+    let help = screen(&mut app);
+    // Wrapped text is read line by line: join the help's lines.
+    let text: String = help
+        .lines()
+        .map(|l| l.trim_matches('"').trim_matches(|c| c == '│' || c == ' '))
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        text.contains("compare the selected version with the current one"),
+        "{help}"
+    );
+}
