@@ -344,3 +344,37 @@ async fn the_help_shows_every_description_whole_at_80_columns() {
         "{help}"
     );
 }
+
+/// Defect 6: `enter` on a patch did nothing. It opens the patch's details.
+#[tokio::test]
+async fn enter_on_a_patch_opens_its_details() {
+    let fx = Fixture::patched(60, 7).await;
+    let (mut app, mut events) = app_at(&fx, (120, 40), false).await;
+    open(&fx, &mut app, &mut events, "patch").await;
+    press(&fx, &mut app, &mut events, KeyCode::Enter).await;
+    let patch = app
+        .panes
+        .patch
+        .matrix
+        .as_ref()
+        .and_then(|m| m.selected())
+        .expect("a baseline's patches are shown")
+        .patch
+        .clone();
+    press(&fx, &mut app, &mut events, KeyCode::Enter).await;
+    let shown = screen(&mut app);
+    assert!(
+        shown.contains(&format!(
+            "Patch {}",
+            patch.kb_number.as_deref().unwrap_or(&patch.id)
+        )) && shown.contains("Classification")
+            && shown.contains("Deployment"),
+        "{shown}"
+    );
+    app.update(key(KeyCode::Esc));
+    assert!(app.layer.is_none());
+    assert!(
+        app.panes.patch.matrix.is_some(),
+        "esc closes the details only"
+    );
+}

@@ -462,7 +462,7 @@ impl Press {
     fn opened_a_writer(&self) -> bool {
         self.layers
             .iter()
-            .any(|l| !matches!(l.as_str(), "Help" | "Palette" | "SelectBy"))
+            .any(|l| !matches!(l.as_str(), "Help" | "Palette" | "SelectBy" | "PatchDetail"))
     }
 }
 

@@ -6,6 +6,7 @@
 pub mod approval;
 mod calls;
 pub mod create;
+pub mod detail;
 pub mod keys;
 pub mod matrix;
 mod update;

@@ -74,6 +74,7 @@ pub const KEYS: PaneKeys = PaneKeys {
         (PATCH, "n", NEW_BASELINE),
         (PATCH, "D", SET_DEFAULT_BASELINE),
         (PATCH, "ctrl-d", DELETE_BASELINE),
+        (BASELINE, "enter", Command::OPEN),
         (BASELINE, "space", TOGGLE_PATCH),
         (BASELINE, "v", SELECT_PATCHES_BY),
         (BASELINE, "a", APPROVE_PATCHES),

@@ -7,6 +7,7 @@
 //! marks into at most one request of each kind, so a scan of 100,000 nodes
 //! costs a few reloads a second, not one per node.
 
+use super::detail::PatchDetail;
 use super::keys;
 use std::collections::BTreeMap;
 
@@ -112,7 +113,14 @@ impl PatchPane {
     /// Enter: a baseline opens its matrix; a patch group shows its nodes
     /// in Fleet Manager.
     fn open(&mut self, cx: &mut Cx) {
-        if self.matrix.is_some() {
+        if let Some(m) = &self.matrix {
+            // A patch's details, over its matrix.
+            if let Some(row) = m.selected() {
+                cx.open(PatchDetail {
+                    row: row.clone(),
+                    now: cx.now,
+                });
+            }
             return;
         }
         match self.focus {
@@ -624,6 +632,18 @@ impl Pane for PatchPane {
             Ok(approval) => return self.on_approval_key(approval, event, cx),
             Err(dialog) => dialog,
         };
+        let dialog = match dialog.take::<PatchDetail>() {
+            Ok(detail) => {
+                if !matches!(
+                    event.code,
+                    KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q')
+                ) {
+                    cx.open(detail);
+                }
+                return;
+            }
+            Err(dialog) => dialog,
+        };
         match dialog.take::<BaselineForm>() {
             Ok(form) => self.on_baseline_form_key(form, event, cx),
             Err(dialog) => cx.reopen(dialog),
@@ -637,6 +657,8 @@ impl Pane for PatchPane {
             approval.render(frame, area, theme);
         } else if let Some(form) = dialog.get::<BaselineForm>() {
             form.render(frame, area, theme);
+        } else if let Some(detail) = dialog.get::<PatchDetail>() {
+            detail.render(frame, area, theme);
         }
     }
 
