@@ -27,6 +27,14 @@ pub mod limits {
     pub const LIST_MAX_RESULTS: i64 = 50;
     /// `DocumentKeyValuesFilterList`: at most 6 filters.
     pub const KEY_VALUES_FILTERS_MAX: usize = 6;
+    /// `AccountIdList`: at most 20 accounts per ModifyDocumentPermission.
+    pub const ACCOUNT_IDS_PER_CALL_MAX: usize = 20;
+    /// Accounts one private document may be shared with (AWS: 1,000).
+    pub const SHARED_ACCOUNTS_MAX: usize = 1000;
+    /// Documents an account may share publicly (AWS: 5).
+    pub const PUBLIC_DOCUMENTS_MAX: usize = 5;
+    /// `DocumentPermissionMaxResults`: 1–200.
+    pub const PERMISSION_MAX_RESULTS: i64 = 200;
 }
 
 /// `DocumentType`. sysman creates and runs `Command` documents; the other
@@ -441,6 +449,75 @@ impl Operation for DeleteDocument {
     const NAME: &'static str = "DeleteDocument";
     const READ_ONLY: bool = false;
     type Output = Empty;
+
+    fn resource(&self) -> String {
+        document_resource(&self.name)
+    }
+}
+
+/// `DocumentPermissionType`: `Share` is the only one.
+pub const PERMISSION_SHARE: &str = "Share";
+
+/// Shares a document with other accounts, or with everyone (`All`), or
+/// stops sharing it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ModifyDocumentPermission {
+    pub name: String,
+    pub permission_type: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account_ids_to_add: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account_ids_to_remove: Option<Vec<String>>,
+    /// `$DEFAULT` (when absent), `$LATEST` or `$ALL`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shared_document_version: Option<String>,
+}
+
+impl Operation for ModifyDocumentPermission {
+    const NAME: &'static str = "ModifyDocumentPermission";
+    const READ_ONLY: bool = false;
+    type Output = Empty;
+
+    fn resource(&self) -> String {
+        document_resource(&self.name)
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DescribeDocumentPermission {
+    pub name: String,
+    pub permission_type: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_results: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+}
+
+/// `AccountSharingInfo`: one account and the version shared with it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AccountSharingInfo {
+    pub account_id: String,
+    pub shared_document_version: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DescribeDocumentPermissionResult {
+    #[serde(default)]
+    pub account_ids: Vec<String>,
+    #[serde(default)]
+    pub account_sharing_info_list: Vec<AccountSharingInfo>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+}
+
+impl Operation for DescribeDocumentPermission {
+    const NAME: &'static str = "DescribeDocumentPermission";
+    const READ_ONLY: bool = true;
+    type Output = DescribeDocumentPermissionResult;
 
     fn resource(&self) -> String {
         document_resource(&self.name)

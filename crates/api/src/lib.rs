@@ -24,6 +24,7 @@ pub mod kms;
 mod operation;
 pub mod parameters;
 pub mod patch;
+pub mod service_settings;
 #[cfg(feature = "sigv4")]
 pub mod sigv4;
 mod time;
@@ -79,6 +80,11 @@ macro_rules! for_each_operation {
             $crate::documents::UpdateDocument,
             $crate::documents::UpdateDocumentDefaultVersion,
             $crate::documents::DeleteDocument,
+            $crate::documents::ModifyDocumentPermission,
+            $crate::documents::DescribeDocumentPermission,
+            $crate::service_settings::GetServiceSetting,
+            $crate::service_settings::UpdateServiceSetting,
+            $crate::service_settings::ResetServiceSetting,
             $crate::commands::SendCommand,
             $crate::commands::ListCommands,
             $crate::commands::ListCommandInvocations,

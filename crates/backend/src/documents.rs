@@ -9,6 +9,7 @@
 mod builtin;
 mod ops;
 pub(crate) mod schema;
+mod sharing;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -40,6 +41,10 @@ pub(crate) struct Head {
     pub default_version: i64,
     pub target_type: Option<String>,
     pub tags: Vec<Tag>,
+    /// The accounts it is shared with, in the order they were added, or
+    /// `all` alone when it is public.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shares: Vec<sharing::Share>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

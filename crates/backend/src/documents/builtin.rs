@@ -205,6 +205,7 @@ pub(crate) fn documents() -> Result<Vec<Doc>, String> {
                 default_version: 1,
                 target_type: Some("/AWS::EC2::Instance".to_owned()),
                 tags: Vec::new(),
+                shares: Vec::new(),
             },
             versions: BTreeMap::from([(1, version)]),
         })

@@ -33,7 +33,7 @@ fn is_name_text(s: &str) -> bool {
         .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
 }
 
-fn check_name(name: &str) -> Result<(), ApiError> {
+pub(super) fn check_name(name: &str) -> Result<(), ApiError> {
     let len = name.len();
     if !(limits::NAME_MIN..=limits::NAME_MAX).contains(&len) || !is_name_text(name) {
         return Err(ApiError::constraint(
@@ -265,6 +265,7 @@ impl Handler for CreateDocument {
                     default_version: 1,
                     target_type: self.target_type.clone(),
                     tags: sorted_tags,
+                    shares: Vec::new(),
                 },
                 versions: BTreeMap::from([(1, version)]),
             };
@@ -568,7 +569,7 @@ impl Handler for ListDocumentVersions {
     }
 }
 
-fn owned_by_amazon(name: &str) -> ApiError {
+pub(super) fn owned_by_amazon(name: &str) -> ApiError {
     ApiError::new(
         "InvalidDocumentOperation",
         format!("{name} is a built-in document owned by Amazon; it can't be changed or deleted"),

@@ -10,59 +10,64 @@ use super::{Kind, Member, Pattern, Shape};
 /// The routed AmazonSSM operations, by name, with their input shape.
 pub static OPERATIONS: &[(&str, usize)] = &[
     ("AddTagsToResource", 36),
-    ("CancelCommand", 158),
+    ("CancelCommand", 170),
     ("CreateActivation", 11),
     ("CreateDocument", 78),
-    ("CreatePatchBaseline", 189),
+    ("CreatePatchBaseline", 201),
     ("DeleteActivation", 32),
     ("DeleteDocument", 113),
     ("DeleteParameter", 64),
     ("DeleteParameters", 65),
-    ("DeletePatchBaseline", 219),
+    ("DeletePatchBaseline", 231),
     ("DeregisterManagedInstance", 34),
-    ("DeregisterPatchBaselineForPatchGroup", 231),
+    ("DeregisterPatchBaselineForPatchGroup", 243),
     ("DescribeActivations", 25),
-    ("DescribeAvailablePatches", 234),
+    ("DescribeAvailablePatches", 246),
     ("DescribeDocument", 98),
-    ("DescribeEffectivePatchesForPatchBaseline", 235),
+    ("DescribeDocumentPermission", 119),
+    ("DescribeEffectivePatchesForPatchBaseline", 247),
     ("DescribeInstanceInformation", 0),
-    ("DescribeInstancePatchStates", 239),
-    ("DescribeInstancePatchStatesForPatchGroup", 241),
-    ("DescribeInstancePatches", 248),
+    ("DescribeInstancePatchStates", 251),
+    ("DescribeInstancePatchStatesForPatchGroup", 253),
+    ("DescribeInstancePatches", 260),
     ("DescribeParameters", 66),
-    ("DescribePatchBaselines", 220),
-    ("DescribePatchGroupState", 249),
-    ("DescribePatchGroups", 233),
-    ("DescribePatchProperties", 236),
-    ("GetCommandInvocation", 156),
-    ("GetDefaultPatchBaseline", 228),
-    ("GetDeployablePatchSnapshotForInstance", 250),
+    ("DescribePatchBaselines", 232),
+    ("DescribePatchGroupState", 261),
+    ("DescribePatchGroups", 245),
+    ("DescribePatchProperties", 248),
+    ("GetCommandInvocation", 168),
+    ("GetDefaultPatchBaseline", 240),
+    ("GetDeployablePatchSnapshotForInstance", 262),
     ("GetDocument", 97),
     ("GetParameter", 53),
     ("GetParameterHistory", 72),
     ("GetParameters", 54),
     ("GetParametersByPath", 56),
-    ("GetPatchBaseline", 216),
-    ("GetPatchBaselineForPatchGroup", 232),
+    ("GetPatchBaseline", 228),
+    ("GetPatchBaselineForPatchGroup", 244),
+    ("GetServiceSetting", 121),
     ("LabelParameterVersion", 73),
-    ("ListCommandInvocations", 155),
-    ("ListCommands", 148),
-    ("ListComplianceItems", 178),
-    ("ListComplianceSummaries", 187),
+    ("ListCommandInvocations", 167),
+    ("ListCommands", 160),
+    ("ListComplianceItems", 190),
+    ("ListComplianceSummaries", 199),
     ("ListDocumentVersions", 109),
     ("ListDocuments", 99),
-    ("ListResourceComplianceSummaries", 188),
+    ("ListResourceComplianceSummaries", 200),
     ("ListTagsForResource", 41),
-    ("PutComplianceItems", 159),
+    ("ModifyDocumentPermission", 114),
+    ("PutComplianceItems", 171),
     ("PutParameter", 42),
-    ("RegisterDefaultPatchBaseline", 227),
-    ("RegisterPatchBaselineForPatchGroup", 229),
+    ("RegisterDefaultPatchBaseline", 239),
+    ("RegisterPatchBaselineForPatchGroup", 241),
     ("RemoveTagsFromResource", 39),
-    ("SendCommand", 114),
+    ("ResetServiceSetting", 125),
+    ("SendCommand", 126),
     ("UnlabelParameterVersion", 77),
     ("UpdateDocument", 110),
     ("UpdateDocumentDefaultVersion", 111),
-    ("UpdatePatchBaseline", 218),
+    ("UpdatePatchBaseline", 230),
+    ("UpdateServiceSetting", 123),
 ];
 
 /// Routed AmazonSSM operations that botocore's public model lacks: the
@@ -1685,17 +1690,175 @@ pub static SHAPES: &[Shape] = &[
         ]),
     },
     Shape {
+        name: "ModifyDocumentPermissionRequest",
+        sensitive: false,
+        kind: Kind::Structure(&[
+            Member {
+                name: "Name",
+                shape: 92,
+                required: true,
+            },
+            Member {
+                name: "PermissionType",
+                shape: 115,
+                required: true,
+            },
+            Member {
+                name: "AccountIdsToAdd",
+                shape: 116,
+                required: false,
+            },
+            Member {
+                name: "AccountIdsToRemove",
+                shape: 116,
+                required: false,
+            },
+            Member {
+                name: "SharedDocumentVersion",
+                shape: 118,
+                required: false,
+            },
+        ]),
+    },
+    Shape {
+        name: "DocumentPermissionType",
+        sensitive: false,
+        kind: Kind::String {
+            min: None,
+            max: None,
+            pattern: None,
+            values: &["Share"],
+        },
+    },
+    Shape {
+        name: "AccountIdList",
+        sensitive: false,
+        kind: Kind::List {
+            member: 117,
+            min: None,
+            max: Some(20),
+        },
+    },
+    Shape {
+        name: "AccountId",
+        sensitive: false,
+        kind: Kind::String {
+            min: None,
+            max: None,
+            pattern: Some(13),
+            values: &[],
+        },
+    },
+    Shape {
+        name: "SharedDocumentVersion",
+        sensitive: false,
+        kind: Kind::String {
+            min: None,
+            max: Some(8),
+            pattern: Some(14),
+            values: &[],
+        },
+    },
+    Shape {
+        name: "DescribeDocumentPermissionRequest",
+        sensitive: false,
+        kind: Kind::Structure(&[
+            Member {
+                name: "Name",
+                shape: 92,
+                required: true,
+            },
+            Member {
+                name: "PermissionType",
+                shape: 115,
+                required: true,
+            },
+            Member {
+                name: "MaxResults",
+                shape: 120,
+                required: false,
+            },
+            Member {
+                name: "NextToken",
+                shape: 10,
+                required: false,
+            },
+        ]),
+    },
+    Shape {
+        name: "DocumentPermissionMaxResults",
+        sensitive: false,
+        kind: Kind::Number {
+            min: Some(1),
+            max: Some(200),
+        },
+    },
+    Shape {
+        name: "GetServiceSettingRequest",
+        sensitive: false,
+        kind: Kind::Structure(&[Member {
+            name: "SettingId",
+            shape: 122,
+            required: true,
+        }]),
+    },
+    Shape {
+        name: "ServiceSettingId",
+        sensitive: false,
+        kind: Kind::String {
+            min: Some(1),
+            max: Some(1000),
+            pattern: None,
+            values: &[],
+        },
+    },
+    Shape {
+        name: "UpdateServiceSettingRequest",
+        sensitive: false,
+        kind: Kind::Structure(&[
+            Member {
+                name: "SettingId",
+                shape: 122,
+                required: true,
+            },
+            Member {
+                name: "SettingValue",
+                shape: 124,
+                required: true,
+            },
+        ]),
+    },
+    Shape {
+        name: "ServiceSettingValue",
+        sensitive: false,
+        kind: Kind::String {
+            min: Some(1),
+            max: Some(4096),
+            pattern: None,
+            values: &[],
+        },
+    },
+    Shape {
+        name: "ResetServiceSettingRequest",
+        sensitive: false,
+        kind: Kind::Structure(&[Member {
+            name: "SettingId",
+            shape: 122,
+            required: true,
+        }]),
+    },
+    Shape {
         name: "SendCommandRequest",
         sensitive: false,
         kind: Kind::Structure(&[
             Member {
                 name: "InstanceIds",
-                shape: 115,
+                shape: 127,
                 required: false,
             },
             Member {
                 name: "Targets",
-                shape: 117,
+                shape: 129,
                 required: false,
             },
             Member {
@@ -1710,72 +1873,72 @@ pub static SHAPES: &[Shape] = &[
             },
             Member {
                 name: "DocumentHash",
-                shape: 122,
-                required: false,
-            },
-            Member {
-                name: "DocumentHashType",
-                shape: 123,
-                required: false,
-            },
-            Member {
-                name: "TimeoutSeconds",
-                shape: 124,
-                required: false,
-            },
-            Member {
-                name: "Comment",
-                shape: 125,
-                required: false,
-            },
-            Member {
-                name: "Parameters",
-                shape: 126,
-                required: false,
-            },
-            Member {
-                name: "OutputS3Region",
-                shape: 130,
-                required: false,
-            },
-            Member {
-                name: "OutputS3BucketName",
-                shape: 131,
-                required: false,
-            },
-            Member {
-                name: "OutputS3KeyPrefix",
-                shape: 132,
-                required: false,
-            },
-            Member {
-                name: "MaxConcurrency",
-                shape: 133,
-                required: false,
-            },
-            Member {
-                name: "MaxErrors",
                 shape: 134,
                 required: false,
             },
             Member {
-                name: "ServiceRoleArn",
+                name: "DocumentHashType",
                 shape: 135,
                 required: false,
             },
             Member {
-                name: "NotificationConfig",
+                name: "TimeoutSeconds",
                 shape: 136,
                 required: false,
             },
             Member {
+                name: "Comment",
+                shape: 137,
+                required: false,
+            },
+            Member {
+                name: "Parameters",
+                shape: 138,
+                required: false,
+            },
+            Member {
+                name: "OutputS3Region",
+                shape: 142,
+                required: false,
+            },
+            Member {
+                name: "OutputS3BucketName",
+                shape: 143,
+                required: false,
+            },
+            Member {
+                name: "OutputS3KeyPrefix",
+                shape: 144,
+                required: false,
+            },
+            Member {
+                name: "MaxConcurrency",
+                shape: 145,
+                required: false,
+            },
+            Member {
+                name: "MaxErrors",
+                shape: 146,
+                required: false,
+            },
+            Member {
+                name: "ServiceRoleArn",
+                shape: 147,
+                required: false,
+            },
+            Member {
+                name: "NotificationConfig",
+                shape: 148,
+                required: false,
+            },
+            Member {
                 name: "CloudWatchOutputConfig",
-                shape: 141,
+                shape: 153,
                 required: false,
             },
             Member {
                 name: "AlarmConfiguration",
-                shape: 144,
+                shape: 156,
                 required: false,
             },
         ]),
@@ -1784,7 +1947,7 @@ pub static SHAPES: &[Shape] = &[
         name: "InstanceIdList",
         sensitive: false,
         kind: Kind::List {
-            member: 116,
+            member: 128,
             min: Some(0),
             max: Some(50),
         },
@@ -1795,7 +1958,7 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::String {
             min: None,
             max: None,
-            pattern: Some(13),
+            pattern: Some(15),
             values: &[],
         },
     },
@@ -1803,7 +1966,7 @@ pub static SHAPES: &[Shape] = &[
         name: "Targets",
         sensitive: false,
         kind: Kind::List {
-            member: 118,
+            member: 130,
             min: Some(0),
             max: Some(5),
         },
@@ -1814,12 +1977,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Key",
-                shape: 119,
+                shape: 131,
                 required: false,
             },
             Member {
                 name: "Values",
-                shape: 120,
+                shape: 132,
                 required: false,
             },
         ]),
@@ -1830,7 +1993,7 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::String {
             min: Some(1),
             max: Some(163),
-            pattern: Some(14),
+            pattern: Some(16),
             values: &[],
         },
     },
@@ -1838,7 +2001,7 @@ pub static SHAPES: &[Shape] = &[
         name: "TargetValues",
         sensitive: false,
         kind: Kind::List {
-            member: 121,
+            member: 133,
             min: Some(0),
             max: Some(50),
         },
@@ -1895,8 +2058,8 @@ pub static SHAPES: &[Shape] = &[
         name: "Parameters",
         sensitive: true,
         kind: Kind::Map {
-            key: 127,
-            value: 128,
+            key: 139,
+            value: 140,
             min: None,
             max: None,
         },
@@ -1915,7 +2078,7 @@ pub static SHAPES: &[Shape] = &[
         name: "ParameterValueList",
         sensitive: false,
         kind: Kind::List {
-            member: 129,
+            member: 141,
             min: None,
             max: None,
         },
@@ -1966,7 +2129,7 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::String {
             min: Some(1),
             max: Some(7),
-            pattern: Some(15),
+            pattern: Some(17),
             values: &[],
         },
     },
@@ -1976,7 +2139,7 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::String {
             min: Some(1),
             max: Some(7),
-            pattern: Some(16),
+            pattern: Some(18),
             values: &[],
         },
     },
@@ -1996,17 +2159,17 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "NotificationArn",
-                shape: 137,
+                shape: 149,
                 required: false,
             },
             Member {
                 name: "NotificationEvents",
-                shape: 138,
+                shape: 150,
                 required: false,
             },
             Member {
                 name: "NotificationType",
-                shape: 140,
+                shape: 152,
                 required: false,
             },
         ]),
@@ -2025,7 +2188,7 @@ pub static SHAPES: &[Shape] = &[
         name: "NotificationEventList",
         sensitive: false,
         kind: Kind::List {
-            member: 139,
+            member: 151,
             min: None,
             max: None,
         },
@@ -2063,12 +2226,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "CloudWatchLogGroupName",
-                shape: 142,
+                shape: 154,
                 required: false,
             },
             Member {
                 name: "CloudWatchOutputEnabled",
-                shape: 143,
+                shape: 155,
                 required: false,
             },
         ]),
@@ -2099,7 +2262,7 @@ pub static SHAPES: &[Shape] = &[
             },
             Member {
                 name: "Alarms",
-                shape: 145,
+                shape: 157,
                 required: true,
             },
         ]),
@@ -2108,7 +2271,7 @@ pub static SHAPES: &[Shape] = &[
         name: "AlarmList",
         sensitive: false,
         kind: Kind::List {
-            member: 146,
+            member: 158,
             min: Some(1),
             max: Some(1),
         },
@@ -2118,7 +2281,7 @@ pub static SHAPES: &[Shape] = &[
         sensitive: false,
         kind: Kind::Structure(&[Member {
             name: "Name",
-            shape: 147,
+            shape: 159,
             required: true,
         }]),
     },
@@ -2138,17 +2301,17 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "CommandId",
-                shape: 149,
+                shape: 161,
                 required: false,
             },
             Member {
                 name: "InstanceId",
-                shape: 116,
+                shape: 128,
                 required: false,
             },
             Member {
                 name: "MaxResults",
-                shape: 150,
+                shape: 162,
                 required: false,
             },
             Member {
@@ -2158,7 +2321,7 @@ pub static SHAPES: &[Shape] = &[
             },
             Member {
                 name: "Filters",
-                shape: 151,
+                shape: 163,
                 required: false,
             },
         ]),
@@ -2185,7 +2348,7 @@ pub static SHAPES: &[Shape] = &[
         name: "CommandFilterList",
         sensitive: false,
         kind: Kind::List {
-            member: 152,
+            member: 164,
             min: Some(1),
             max: Some(5),
         },
@@ -2196,12 +2359,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "key",
-                shape: 153,
+                shape: 165,
                 required: true,
             },
             Member {
                 name: "value",
-                shape: 154,
+                shape: 166,
                 required: true,
             },
         ]),
@@ -2238,17 +2401,17 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "CommandId",
-                shape: 149,
+                shape: 161,
                 required: false,
             },
             Member {
                 name: "InstanceId",
-                shape: 116,
+                shape: 128,
                 required: false,
             },
             Member {
                 name: "MaxResults",
-                shape: 150,
+                shape: 162,
                 required: false,
             },
             Member {
@@ -2258,7 +2421,7 @@ pub static SHAPES: &[Shape] = &[
             },
             Member {
                 name: "Filters",
-                shape: 151,
+                shape: 163,
                 required: false,
             },
             Member {
@@ -2274,17 +2437,17 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "CommandId",
-                shape: 149,
+                shape: 161,
                 required: true,
             },
             Member {
                 name: "InstanceId",
-                shape: 116,
+                shape: 128,
                 required: true,
             },
             Member {
                 name: "PluginName",
-                shape: 157,
+                shape: 169,
                 required: false,
             },
         ]),
@@ -2305,12 +2468,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "CommandId",
-                shape: 149,
+                shape: 161,
                 required: true,
             },
             Member {
                 name: "InstanceIds",
-                shape: 115,
+                shape: 127,
                 required: false,
             },
         ]),
@@ -2321,37 +2484,37 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "ResourceId",
-                shape: 160,
+                shape: 172,
                 required: true,
             },
             Member {
                 name: "ResourceType",
-                shape: 161,
+                shape: 173,
                 required: true,
             },
             Member {
                 name: "ComplianceType",
-                shape: 162,
+                shape: 174,
                 required: true,
             },
             Member {
                 name: "ExecutionSummary",
-                shape: 163,
+                shape: 175,
                 required: true,
             },
             Member {
                 name: "Items",
-                shape: 167,
+                shape: 179,
                 required: true,
             },
             Member {
                 name: "ItemContentHash",
-                shape: 176,
+                shape: 188,
                 required: false,
             },
             Member {
                 name: "UploadType",
-                shape: 177,
+                shape: 189,
                 required: false,
             },
         ]),
@@ -2382,7 +2545,7 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::String {
             min: Some(1),
             max: Some(100),
-            pattern: Some(17),
+            pattern: Some(19),
             values: &[],
         },
     },
@@ -2392,17 +2555,17 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "ExecutionTime",
-                shape: 164,
+                shape: 176,
                 required: true,
             },
             Member {
                 name: "ExecutionId",
-                shape: 165,
+                shape: 177,
                 required: false,
             },
             Member {
                 name: "ExecutionType",
-                shape: 166,
+                shape: 178,
                 required: false,
             },
         ]),
@@ -2436,7 +2599,7 @@ pub static SHAPES: &[Shape] = &[
         name: "ComplianceItemEntryList",
         sensitive: false,
         kind: Kind::List {
-            member: 168,
+            member: 180,
             min: Some(0),
             max: Some(10000),
         },
@@ -2447,27 +2610,27 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Id",
-                shape: 169,
+                shape: 181,
                 required: false,
             },
             Member {
                 name: "Title",
-                shape: 170,
+                shape: 182,
                 required: false,
             },
             Member {
                 name: "Severity",
-                shape: 171,
+                shape: 183,
                 required: true,
             },
             Member {
                 name: "Status",
-                shape: 172,
+                shape: 184,
                 required: true,
             },
             Member {
                 name: "Details",
-                shape: 173,
+                shape: 185,
                 required: false,
             },
         ]),
@@ -2523,8 +2686,8 @@ pub static SHAPES: &[Shape] = &[
         name: "ComplianceItemDetails",
         sensitive: false,
         kind: Kind::Map {
-            key: 174,
-            value: 175,
+            key: 186,
+            value: 187,
             min: None,
             max: None,
         },
@@ -2575,17 +2738,17 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Filters",
-                shape: 179,
+                shape: 191,
                 required: false,
             },
             Member {
                 name: "ResourceIds",
-                shape: 185,
+                shape: 197,
                 required: false,
             },
             Member {
                 name: "ResourceTypes",
-                shape: 186,
+                shape: 198,
                 required: false,
             },
             Member {
@@ -2604,7 +2767,7 @@ pub static SHAPES: &[Shape] = &[
         name: "ComplianceStringFilterList",
         sensitive: false,
         kind: Kind::List {
-            member: 180,
+            member: 192,
             min: None,
             max: None,
         },
@@ -2615,17 +2778,17 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Key",
-                shape: 181,
+                shape: 193,
                 required: false,
             },
             Member {
                 name: "Values",
-                shape: 182,
+                shape: 194,
                 required: false,
             },
             Member {
                 name: "Type",
-                shape: 184,
+                shape: 196,
                 required: false,
             },
         ]),
@@ -2644,7 +2807,7 @@ pub static SHAPES: &[Shape] = &[
         name: "ComplianceStringFilterValueList",
         sensitive: false,
         kind: Kind::List {
-            member: 183,
+            member: 195,
             min: Some(1),
             max: Some(20),
         },
@@ -2679,7 +2842,7 @@ pub static SHAPES: &[Shape] = &[
         name: "ComplianceResourceIdList",
         sensitive: false,
         kind: Kind::List {
-            member: 160,
+            member: 172,
             min: Some(1),
             max: None,
         },
@@ -2688,7 +2851,7 @@ pub static SHAPES: &[Shape] = &[
         name: "ComplianceResourceTypeList",
         sensitive: false,
         kind: Kind::List {
-            member: 161,
+            member: 173,
             min: Some(1),
             max: None,
         },
@@ -2699,7 +2862,7 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Filters",
-                shape: 179,
+                shape: 191,
                 required: false,
             },
             Member {
@@ -2720,7 +2883,7 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Filters",
-                shape: 179,
+                shape: 191,
                 required: false,
             },
             Member {
@@ -2741,32 +2904,32 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "OperatingSystem",
-                shape: 190,
+                shape: 202,
                 required: false,
             },
             Member {
                 name: "Name",
-                shape: 191,
+                shape: 203,
                 required: true,
             },
             Member {
                 name: "GlobalFilters",
-                shape: 192,
-                required: false,
-            },
-            Member {
-                name: "ApprovalRules",
-                shape: 198,
-                required: false,
-            },
-            Member {
-                name: "ApprovedPatches",
                 shape: 204,
                 required: false,
             },
             Member {
+                name: "ApprovalRules",
+                shape: 210,
+                required: false,
+            },
+            Member {
+                name: "ApprovedPatches",
+                shape: 216,
+                required: false,
+            },
+            Member {
                 name: "ApprovedPatchesComplianceLevel",
-                shape: 201,
+                shape: 213,
                 required: false,
             },
             Member {
@@ -2776,32 +2939,32 @@ pub static SHAPES: &[Shape] = &[
             },
             Member {
                 name: "RejectedPatches",
-                shape: 204,
+                shape: 216,
                 required: false,
             },
             Member {
                 name: "RejectedPatchesAction",
-                shape: 206,
+                shape: 218,
                 required: false,
             },
             Member {
                 name: "Description",
-                shape: 207,
+                shape: 219,
                 required: false,
             },
             Member {
                 name: "Sources",
-                shape: 208,
+                shape: 220,
                 required: false,
             },
             Member {
                 name: "AvailableSecurityUpdatesComplianceStatus",
-                shape: 214,
+                shape: 226,
                 required: false,
             },
             Member {
                 name: "ClientToken",
-                shape: 215,
+                shape: 227,
                 required: false,
             },
             Member {
@@ -2852,7 +3015,7 @@ pub static SHAPES: &[Shape] = &[
         sensitive: false,
         kind: Kind::Structure(&[Member {
             name: "PatchFilters",
-            shape: 193,
+            shape: 205,
             required: true,
         }]),
     },
@@ -2860,7 +3023,7 @@ pub static SHAPES: &[Shape] = &[
         name: "PatchFilterList",
         sensitive: false,
         kind: Kind::List {
-            member: 194,
+            member: 206,
             min: Some(0),
             max: Some(4),
         },
@@ -2871,12 +3034,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Key",
-                shape: 195,
+                shape: 207,
                 required: true,
             },
             Member {
                 name: "Values",
-                shape: 196,
+                shape: 208,
                 required: true,
             },
         ]),
@@ -2915,7 +3078,7 @@ pub static SHAPES: &[Shape] = &[
         name: "PatchFilterValueList",
         sensitive: false,
         kind: Kind::List {
-            member: 197,
+            member: 209,
             min: Some(1),
             max: Some(20),
         },
@@ -2935,7 +3098,7 @@ pub static SHAPES: &[Shape] = &[
         sensitive: false,
         kind: Kind::Structure(&[Member {
             name: "PatchRules",
-            shape: 199,
+            shape: 211,
             required: true,
         }]),
     },
@@ -2943,7 +3106,7 @@ pub static SHAPES: &[Shape] = &[
         name: "PatchRuleList",
         sensitive: false,
         kind: Kind::List {
-            member: 200,
+            member: 212,
             min: Some(0),
             max: Some(10),
         },
@@ -2954,22 +3117,22 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "PatchFilterGroup",
-                shape: 192,
+                shape: 204,
                 required: true,
             },
             Member {
                 name: "ComplianceLevel",
-                shape: 201,
+                shape: 213,
                 required: false,
             },
             Member {
                 name: "ApproveAfterDays",
-                shape: 202,
+                shape: 214,
                 required: false,
             },
             Member {
                 name: "ApproveUntilDate",
-                shape: 203,
+                shape: 215,
                 required: false,
             },
             Member {
@@ -3018,7 +3181,7 @@ pub static SHAPES: &[Shape] = &[
         name: "PatchIdList",
         sensitive: false,
         kind: Kind::List {
-            member: 205,
+            member: 217,
             min: Some(0),
             max: Some(50),
         },
@@ -3057,7 +3220,7 @@ pub static SHAPES: &[Shape] = &[
         name: "PatchSourceList",
         sensitive: false,
         kind: Kind::List {
-            member: 209,
+            member: 221,
             min: Some(0),
             max: Some(20),
         },
@@ -3068,17 +3231,17 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Name",
-                shape: 210,
+                shape: 222,
                 required: true,
             },
             Member {
                 name: "Products",
-                shape: 211,
+                shape: 223,
                 required: true,
             },
             Member {
                 name: "Configuration",
-                shape: 213,
+                shape: 225,
                 required: true,
             },
         ]),
@@ -3089,7 +3252,7 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::String {
             min: None,
             max: None,
-            pattern: Some(18),
+            pattern: Some(20),
             values: &[],
         },
     },
@@ -3097,7 +3260,7 @@ pub static SHAPES: &[Shape] = &[
         name: "PatchSourceProductList",
         sensitive: false,
         kind: Kind::List {
-            member: 212,
+            member: 224,
             min: Some(1),
             max: Some(20),
         },
@@ -3147,7 +3310,7 @@ pub static SHAPES: &[Shape] = &[
         sensitive: false,
         kind: Kind::Structure(&[Member {
             name: "BaselineId",
-            shape: 217,
+            shape: 229,
             required: true,
         }]),
     },
@@ -3157,7 +3320,7 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::String {
             min: Some(20),
             max: Some(128),
-            pattern: Some(19),
+            pattern: Some(21),
             values: &[],
         },
     },
@@ -3167,32 +3330,32 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "BaselineId",
-                shape: 217,
+                shape: 229,
                 required: true,
             },
             Member {
                 name: "Name",
-                shape: 191,
+                shape: 203,
                 required: false,
             },
             Member {
                 name: "GlobalFilters",
-                shape: 192,
-                required: false,
-            },
-            Member {
-                name: "ApprovalRules",
-                shape: 198,
-                required: false,
-            },
-            Member {
-                name: "ApprovedPatches",
                 shape: 204,
                 required: false,
             },
             Member {
+                name: "ApprovalRules",
+                shape: 210,
+                required: false,
+            },
+            Member {
+                name: "ApprovedPatches",
+                shape: 216,
+                required: false,
+            },
+            Member {
                 name: "ApprovedPatchesComplianceLevel",
-                shape: 201,
+                shape: 213,
                 required: false,
             },
             Member {
@@ -3202,27 +3365,27 @@ pub static SHAPES: &[Shape] = &[
             },
             Member {
                 name: "RejectedPatches",
-                shape: 204,
+                shape: 216,
                 required: false,
             },
             Member {
                 name: "RejectedPatchesAction",
-                shape: 206,
+                shape: 218,
                 required: false,
             },
             Member {
                 name: "Description",
-                shape: 207,
+                shape: 219,
                 required: false,
             },
             Member {
                 name: "Sources",
-                shape: 208,
+                shape: 220,
                 required: false,
             },
             Member {
                 name: "AvailableSecurityUpdatesComplianceStatus",
-                shape: 214,
+                shape: 226,
                 required: false,
             },
             Member {
@@ -3237,7 +3400,7 @@ pub static SHAPES: &[Shape] = &[
         sensitive: false,
         kind: Kind::Structure(&[Member {
             name: "BaselineId",
-            shape: 217,
+            shape: 229,
             required: true,
         }]),
     },
@@ -3247,12 +3410,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Filters",
-                shape: 221,
+                shape: 233,
                 required: false,
             },
             Member {
                 name: "MaxResults",
-                shape: 226,
+                shape: 238,
                 required: false,
             },
             Member {
@@ -3266,7 +3429,7 @@ pub static SHAPES: &[Shape] = &[
         name: "PatchOrchestratorFilterList",
         sensitive: false,
         kind: Kind::List {
-            member: 222,
+            member: 234,
             min: Some(0),
             max: Some(5),
         },
@@ -3277,12 +3440,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Key",
-                shape: 223,
+                shape: 235,
                 required: false,
             },
             Member {
                 name: "Values",
-                shape: 224,
+                shape: 236,
                 required: false,
             },
         ]),
@@ -3301,7 +3464,7 @@ pub static SHAPES: &[Shape] = &[
         name: "PatchOrchestratorFilterValues",
         sensitive: false,
         kind: Kind::List {
-            member: 225,
+            member: 237,
             min: None,
             max: None,
         },
@@ -3329,7 +3492,7 @@ pub static SHAPES: &[Shape] = &[
         sensitive: false,
         kind: Kind::Structure(&[Member {
             name: "BaselineId",
-            shape: 217,
+            shape: 229,
             required: true,
         }]),
     },
@@ -3338,7 +3501,7 @@ pub static SHAPES: &[Shape] = &[
         sensitive: false,
         kind: Kind::Structure(&[Member {
             name: "OperatingSystem",
-            shape: 190,
+            shape: 202,
             required: false,
         }]),
     },
@@ -3348,12 +3511,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "BaselineId",
-                shape: 217,
+                shape: 229,
                 required: true,
             },
             Member {
                 name: "PatchGroup",
-                shape: 230,
+                shape: 242,
                 required: true,
             },
         ]),
@@ -3374,12 +3537,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "BaselineId",
-                shape: 217,
+                shape: 229,
                 required: true,
             },
             Member {
                 name: "PatchGroup",
-                shape: 230,
+                shape: 242,
                 required: true,
             },
         ]),
@@ -3390,12 +3553,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "PatchGroup",
-                shape: 230,
+                shape: 242,
                 required: true,
             },
             Member {
                 name: "OperatingSystem",
-                shape: 190,
+                shape: 202,
                 required: false,
             },
         ]),
@@ -3406,12 +3569,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "MaxResults",
-                shape: 226,
+                shape: 238,
                 required: false,
             },
             Member {
                 name: "Filters",
-                shape: 221,
+                shape: 233,
                 required: false,
             },
             Member {
@@ -3427,12 +3590,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Filters",
-                shape: 221,
+                shape: 233,
                 required: false,
             },
             Member {
                 name: "MaxResults",
-                shape: 226,
+                shape: 238,
                 required: false,
             },
             Member {
@@ -3448,12 +3611,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "BaselineId",
-                shape: 217,
+                shape: 229,
                 required: true,
             },
             Member {
                 name: "MaxResults",
-                shape: 226,
+                shape: 238,
                 required: false,
             },
             Member {
@@ -3469,17 +3632,17 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "OperatingSystem",
-                shape: 190,
+                shape: 202,
                 required: true,
             },
             Member {
                 name: "Property",
-                shape: 237,
+                shape: 249,
                 required: true,
             },
             Member {
                 name: "PatchSet",
-                shape: 238,
+                shape: 250,
                 required: false,
             },
             Member {
@@ -3527,7 +3690,7 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "InstanceIds",
-                shape: 115,
+                shape: 127,
                 required: true,
             },
             Member {
@@ -3537,7 +3700,7 @@ pub static SHAPES: &[Shape] = &[
             },
             Member {
                 name: "MaxResults",
-                shape: 240,
+                shape: 252,
                 required: false,
             },
         ]),
@@ -3556,12 +3719,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "PatchGroup",
-                shape: 230,
+                shape: 242,
                 required: true,
             },
             Member {
                 name: "Filters",
-                shape: 242,
+                shape: 254,
                 required: false,
             },
             Member {
@@ -3571,7 +3734,7 @@ pub static SHAPES: &[Shape] = &[
             },
             Member {
                 name: "MaxResults",
-                shape: 240,
+                shape: 252,
                 required: false,
             },
         ]),
@@ -3580,7 +3743,7 @@ pub static SHAPES: &[Shape] = &[
         name: "InstancePatchStateFilterList",
         sensitive: false,
         kind: Kind::List {
-            member: 243,
+            member: 255,
             min: Some(0),
             max: Some(4),
         },
@@ -3591,17 +3754,17 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Key",
-                shape: 244,
+                shape: 256,
                 required: true,
             },
             Member {
                 name: "Values",
-                shape: 245,
+                shape: 257,
                 required: true,
             },
             Member {
                 name: "Type",
-                shape: 247,
+                shape: 259,
                 required: true,
             },
         ]),
@@ -3620,7 +3783,7 @@ pub static SHAPES: &[Shape] = &[
         name: "InstancePatchStateFilterValues",
         sensitive: false,
         kind: Kind::List {
-            member: 246,
+            member: 258,
             min: Some(1),
             max: Some(1),
         },
@@ -3651,12 +3814,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "InstanceId",
-                shape: 116,
+                shape: 128,
                 required: true,
             },
             Member {
                 name: "Filters",
-                shape: 221,
+                shape: 233,
                 required: false,
             },
             Member {
@@ -3666,7 +3829,7 @@ pub static SHAPES: &[Shape] = &[
             },
             Member {
                 name: "MaxResults",
-                shape: 240,
+                shape: 252,
                 required: false,
             },
         ]),
@@ -3676,7 +3839,7 @@ pub static SHAPES: &[Shape] = &[
         sensitive: false,
         kind: Kind::Structure(&[Member {
             name: "PatchGroup",
-            shape: 230,
+            shape: 242,
             required: true,
         }]),
     },
@@ -3686,17 +3849,17 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "InstanceId",
-                shape: 116,
+                shape: 128,
                 required: true,
             },
             Member {
                 name: "SnapshotId",
-                shape: 251,
+                shape: 263,
                 required: true,
             },
             Member {
                 name: "BaselineOverride",
-                shape: 252,
+                shape: 264,
                 required: false,
             },
             Member {
@@ -3712,7 +3875,7 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::String {
             min: Some(36),
             max: Some(36),
-            pattern: Some(20),
+            pattern: Some(22),
             values: &[],
         },
     },
@@ -3722,37 +3885,37 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "OperatingSystem",
-                shape: 190,
+                shape: 202,
                 required: false,
             },
             Member {
                 name: "GlobalFilters",
-                shape: 192,
+                shape: 204,
                 required: false,
             },
             Member {
                 name: "ApprovalRules",
-                shape: 198,
+                shape: 210,
                 required: false,
             },
             Member {
                 name: "ApprovedPatches",
-                shape: 204,
+                shape: 216,
                 required: false,
             },
             Member {
                 name: "ApprovedPatchesComplianceLevel",
-                shape: 201,
+                shape: 213,
                 required: false,
             },
             Member {
                 name: "RejectedPatches",
-                shape: 204,
+                shape: 216,
                 required: false,
             },
             Member {
                 name: "RejectedPatchesAction",
-                shape: 206,
+                shape: 218,
                 required: false,
             },
             Member {
@@ -3762,12 +3925,12 @@ pub static SHAPES: &[Shape] = &[
             },
             Member {
                 name: "Sources",
-                shape: 208,
+                shape: 220,
                 required: false,
             },
             Member {
                 name: "AvailableSecurityUpdatesComplianceStatus",
-                shape: 214,
+                shape: 226,
                 required: false,
             },
         ]),
@@ -3827,6 +3990,14 @@ pub static PATTERNS: &[Pattern] = &[
     Pattern {
         aws: r#"(^[1-9][0-9]*$)"#,
         regex: r#"\A(?:(^[1-9][0-9]*$))\z"#,
+    },
+    Pattern {
+        aws: r#"(?i)all|[0-9]{12}"#,
+        regex: r#"\A(?:(?i)all|[0-9]{12})\z"#,
+    },
+    Pattern {
+        aws: r#"([$]LATEST|[$]DEFAULT|[$]ALL)"#,
+        regex: r#"\A(?:([$]LATEST|[$]DEFAULT|[$]ALL))\z"#,
     },
     Pattern {
         aws: r#"(^i-(\w{8}|\w{17})$)|(^mi-\w{17}$)"#,
