@@ -82,6 +82,8 @@ macro_rules! for_each_operation {
             $crate::documents::DeleteDocument,
             $crate::documents::ModifyDocumentPermission,
             $crate::documents::DescribeDocumentPermission,
+            $crate::documents::UpdateDocumentMetadata,
+            $crate::documents::ListDocumentMetadataHistory,
             $crate::service_settings::GetServiceSetting,
             $crate::service_settings::UpdateServiceSetting,
             $crate::service_settings::ResetServiceSetting,

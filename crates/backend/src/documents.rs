@@ -8,6 +8,7 @@
 
 mod builtin;
 mod ops;
+mod reviews;
 pub(crate) mod schema;
 mod sharing;
 
@@ -56,6 +57,9 @@ pub(crate) struct StoredVersion {
     /// The content exactly as given.
     pub content: String,
     pub created: Timestamp,
+    /// Its review, step by step, oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reviews: Vec<reviews::ReviewStep>,
 }
 
 /// One version with its checked form.

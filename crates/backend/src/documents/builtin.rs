@@ -193,6 +193,7 @@ pub(crate) fn documents() -> Result<Vec<Doc>, String> {
             format: DocumentFormat::Json,
             content: content.to_owned(),
             created,
+            reviews: Vec::new(),
         })
         .map_err(|e| format!("built-in document {name} does not check: {e}"))?;
         Ok(Doc {

@@ -167,6 +167,9 @@ fn description(doc: &Doc, version: &Version) -> DocumentDescription {
         default_version: doc.head.default_version.to_string(),
         document_format: version.stored.format,
         tags: doc.head.tags.clone(),
+        review_status: super::reviews::status(&version.stored),
+        approved_version: super::reviews::approved_version(doc),
+        pending_review_version: super::reviews::pending_version(doc),
     }
 }
 
@@ -230,6 +233,7 @@ impl Handler for CreateDocument {
             format,
             content: self.content.clone(),
             created: ctx.now,
+            reviews: Vec::new(),
         })?;
 
         let (commit, result) = {
@@ -285,7 +289,7 @@ impl Handler for CreateDocument {
     }
 }
 
-fn check_selector(version: Option<&str>, name: Option<&str>) -> Result<(), ApiError> {
+pub(super) fn check_selector(version: Option<&str>, name: Option<&str>) -> Result<(), ApiError> {
     if let Some(v) = version
         && v != "$LATEST"
         && v != "$DEFAULT"
@@ -520,6 +524,7 @@ fn identifier(doc: &Doc) -> DocumentIdentifier {
         schema_version: version.command.schema_version.clone(),
         document_format: version.stored.format,
         tags: doc.head.tags.clone(),
+        review_status: super::reviews::status(&version.stored),
     }
 }
 
@@ -648,6 +653,7 @@ impl Handler for UpdateDocument {
                 format,
                 content: self.content.clone(),
                 created: ctx.now,
+                reviews: Vec::new(),
             })?;
             if let Some(same) = doc.versions.values().find(|v| v.hash == version.hash) {
                 return Err(ApiError::new(

@@ -10,64 +10,66 @@ use super::{Kind, Member, Pattern, Shape};
 /// The routed AmazonSSM operations, by name, with their input shape.
 pub static OPERATIONS: &[(&str, usize)] = &[
     ("AddTagsToResource", 36),
-    ("CancelCommand", 170),
+    ("CancelCommand", 179),
     ("CreateActivation", 11),
     ("CreateDocument", 78),
-    ("CreatePatchBaseline", 201),
+    ("CreatePatchBaseline", 210),
     ("DeleteActivation", 32),
     ("DeleteDocument", 113),
     ("DeleteParameter", 64),
     ("DeleteParameters", 65),
-    ("DeletePatchBaseline", 231),
+    ("DeletePatchBaseline", 240),
     ("DeregisterManagedInstance", 34),
-    ("DeregisterPatchBaselineForPatchGroup", 243),
+    ("DeregisterPatchBaselineForPatchGroup", 252),
     ("DescribeActivations", 25),
-    ("DescribeAvailablePatches", 246),
+    ("DescribeAvailablePatches", 255),
     ("DescribeDocument", 98),
     ("DescribeDocumentPermission", 119),
-    ("DescribeEffectivePatchesForPatchBaseline", 247),
+    ("DescribeEffectivePatchesForPatchBaseline", 256),
     ("DescribeInstanceInformation", 0),
-    ("DescribeInstancePatchStates", 251),
-    ("DescribeInstancePatchStatesForPatchGroup", 253),
-    ("DescribeInstancePatches", 260),
+    ("DescribeInstancePatchStates", 260),
+    ("DescribeInstancePatchStatesForPatchGroup", 262),
+    ("DescribeInstancePatches", 269),
     ("DescribeParameters", 66),
-    ("DescribePatchBaselines", 232),
-    ("DescribePatchGroupState", 261),
-    ("DescribePatchGroups", 245),
-    ("DescribePatchProperties", 248),
-    ("GetCommandInvocation", 168),
-    ("GetDefaultPatchBaseline", 240),
-    ("GetDeployablePatchSnapshotForInstance", 262),
+    ("DescribePatchBaselines", 241),
+    ("DescribePatchGroupState", 270),
+    ("DescribePatchGroups", 254),
+    ("DescribePatchProperties", 257),
+    ("GetCommandInvocation", 177),
+    ("GetDefaultPatchBaseline", 249),
+    ("GetDeployablePatchSnapshotForInstance", 271),
     ("GetDocument", 97),
     ("GetParameter", 53),
     ("GetParameterHistory", 72),
     ("GetParameters", 54),
     ("GetParametersByPath", 56),
-    ("GetPatchBaseline", 228),
-    ("GetPatchBaselineForPatchGroup", 244),
-    ("GetServiceSetting", 121),
+    ("GetPatchBaseline", 237),
+    ("GetPatchBaselineForPatchGroup", 253),
+    ("GetServiceSetting", 130),
     ("LabelParameterVersion", 73),
-    ("ListCommandInvocations", 167),
-    ("ListCommands", 160),
-    ("ListComplianceItems", 190),
-    ("ListComplianceSummaries", 199),
+    ("ListCommandInvocations", 176),
+    ("ListCommands", 169),
+    ("ListComplianceItems", 199),
+    ("ListComplianceSummaries", 208),
+    ("ListDocumentMetadataHistory", 128),
     ("ListDocumentVersions", 109),
     ("ListDocuments", 99),
-    ("ListResourceComplianceSummaries", 200),
+    ("ListResourceComplianceSummaries", 209),
     ("ListTagsForResource", 41),
     ("ModifyDocumentPermission", 114),
-    ("PutComplianceItems", 171),
+    ("PutComplianceItems", 180),
     ("PutParameter", 42),
-    ("RegisterDefaultPatchBaseline", 239),
-    ("RegisterPatchBaselineForPatchGroup", 241),
+    ("RegisterDefaultPatchBaseline", 248),
+    ("RegisterPatchBaselineForPatchGroup", 250),
     ("RemoveTagsFromResource", 39),
-    ("ResetServiceSetting", 125),
-    ("SendCommand", 126),
+    ("ResetServiceSetting", 134),
+    ("SendCommand", 135),
     ("UnlabelParameterVersion", 77),
     ("UpdateDocument", 110),
     ("UpdateDocumentDefaultVersion", 111),
-    ("UpdatePatchBaseline", 230),
-    ("UpdateServiceSetting", 123),
+    ("UpdateDocumentMetadata", 121),
+    ("UpdatePatchBaseline", 239),
+    ("UpdateServiceSetting", 132),
 ];
 
 /// Routed AmazonSSM operations that botocore's public model lacks: the
@@ -1794,11 +1796,144 @@ pub static SHAPES: &[Shape] = &[
         },
     },
     Shape {
+        name: "UpdateDocumentMetadataRequest",
+        sensitive: false,
+        kind: Kind::Structure(&[
+            Member {
+                name: "Name",
+                shape: 92,
+                required: true,
+            },
+            Member {
+                name: "DocumentVersion",
+                shape: 83,
+                required: false,
+            },
+            Member {
+                name: "DocumentReviews",
+                shape: 122,
+                required: true,
+            },
+        ]),
+    },
+    Shape {
+        name: "DocumentReviews",
+        sensitive: false,
+        kind: Kind::Structure(&[
+            Member {
+                name: "Action",
+                shape: 123,
+                required: true,
+            },
+            Member {
+                name: "Comment",
+                shape: 124,
+                required: false,
+            },
+        ]),
+    },
+    Shape {
+        name: "DocumentReviewAction",
+        sensitive: false,
+        kind: Kind::String {
+            min: None,
+            max: None,
+            pattern: None,
+            values: &["SendForReview", "UpdateReview", "Approve", "Reject"],
+        },
+    },
+    Shape {
+        name: "DocumentReviewCommentList",
+        sensitive: false,
+        kind: Kind::List {
+            member: 125,
+            min: Some(0),
+            max: Some(1),
+        },
+    },
+    Shape {
+        name: "DocumentReviewCommentSource",
+        sensitive: false,
+        kind: Kind::Structure(&[
+            Member {
+                name: "Type",
+                shape: 126,
+                required: false,
+            },
+            Member {
+                name: "Content",
+                shape: 127,
+                required: false,
+            },
+        ]),
+    },
+    Shape {
+        name: "DocumentReviewCommentType",
+        sensitive: false,
+        kind: Kind::String {
+            min: None,
+            max: None,
+            pattern: None,
+            values: &["Comment"],
+        },
+    },
+    Shape {
+        name: "DocumentReviewComment",
+        sensitive: false,
+        kind: Kind::String {
+            min: Some(1),
+            max: Some(1024),
+            pattern: Some(1),
+            values: &[],
+        },
+    },
+    Shape {
+        name: "ListDocumentMetadataHistoryRequest",
+        sensitive: false,
+        kind: Kind::Structure(&[
+            Member {
+                name: "Name",
+                shape: 92,
+                required: true,
+            },
+            Member {
+                name: "DocumentVersion",
+                shape: 83,
+                required: false,
+            },
+            Member {
+                name: "Metadata",
+                shape: 129,
+                required: true,
+            },
+            Member {
+                name: "NextToken",
+                shape: 10,
+                required: false,
+            },
+            Member {
+                name: "MaxResults",
+                shape: 31,
+                required: false,
+            },
+        ]),
+    },
+    Shape {
+        name: "DocumentMetadataEnum",
+        sensitive: false,
+        kind: Kind::String {
+            min: None,
+            max: None,
+            pattern: None,
+            values: &["DocumentReviews"],
+        },
+    },
+    Shape {
         name: "GetServiceSettingRequest",
         sensitive: false,
         kind: Kind::Structure(&[Member {
             name: "SettingId",
-            shape: 122,
+            shape: 131,
             required: true,
         }]),
     },
@@ -1818,12 +1953,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "SettingId",
-                shape: 122,
+                shape: 131,
                 required: true,
             },
             Member {
                 name: "SettingValue",
-                shape: 124,
+                shape: 133,
                 required: true,
             },
         ]),
@@ -1843,7 +1978,7 @@ pub static SHAPES: &[Shape] = &[
         sensitive: false,
         kind: Kind::Structure(&[Member {
             name: "SettingId",
-            shape: 122,
+            shape: 131,
             required: true,
         }]),
     },
@@ -1853,12 +1988,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "InstanceIds",
-                shape: 127,
+                shape: 136,
                 required: false,
             },
             Member {
                 name: "Targets",
-                shape: 129,
+                shape: 138,
                 required: false,
             },
             Member {
@@ -1873,72 +2008,72 @@ pub static SHAPES: &[Shape] = &[
             },
             Member {
                 name: "DocumentHash",
-                shape: 134,
-                required: false,
-            },
-            Member {
-                name: "DocumentHashType",
-                shape: 135,
-                required: false,
-            },
-            Member {
-                name: "TimeoutSeconds",
-                shape: 136,
-                required: false,
-            },
-            Member {
-                name: "Comment",
-                shape: 137,
-                required: false,
-            },
-            Member {
-                name: "Parameters",
-                shape: 138,
-                required: false,
-            },
-            Member {
-                name: "OutputS3Region",
-                shape: 142,
-                required: false,
-            },
-            Member {
-                name: "OutputS3BucketName",
                 shape: 143,
                 required: false,
             },
             Member {
-                name: "OutputS3KeyPrefix",
+                name: "DocumentHashType",
                 shape: 144,
                 required: false,
             },
             Member {
-                name: "MaxConcurrency",
+                name: "TimeoutSeconds",
                 shape: 145,
                 required: false,
             },
             Member {
-                name: "MaxErrors",
+                name: "Comment",
                 shape: 146,
                 required: false,
             },
             Member {
-                name: "ServiceRoleArn",
+                name: "Parameters",
                 shape: 147,
                 required: false,
             },
             Member {
-                name: "NotificationConfig",
-                shape: 148,
+                name: "OutputS3Region",
+                shape: 151,
                 required: false,
             },
             Member {
-                name: "CloudWatchOutputConfig",
+                name: "OutputS3BucketName",
+                shape: 152,
+                required: false,
+            },
+            Member {
+                name: "OutputS3KeyPrefix",
                 shape: 153,
                 required: false,
             },
             Member {
-                name: "AlarmConfiguration",
+                name: "MaxConcurrency",
+                shape: 154,
+                required: false,
+            },
+            Member {
+                name: "MaxErrors",
+                shape: 155,
+                required: false,
+            },
+            Member {
+                name: "ServiceRoleArn",
                 shape: 156,
+                required: false,
+            },
+            Member {
+                name: "NotificationConfig",
+                shape: 157,
+                required: false,
+            },
+            Member {
+                name: "CloudWatchOutputConfig",
+                shape: 162,
+                required: false,
+            },
+            Member {
+                name: "AlarmConfiguration",
+                shape: 165,
                 required: false,
             },
         ]),
@@ -1947,7 +2082,7 @@ pub static SHAPES: &[Shape] = &[
         name: "InstanceIdList",
         sensitive: false,
         kind: Kind::List {
-            member: 128,
+            member: 137,
             min: Some(0),
             max: Some(50),
         },
@@ -1966,7 +2101,7 @@ pub static SHAPES: &[Shape] = &[
         name: "Targets",
         sensitive: false,
         kind: Kind::List {
-            member: 130,
+            member: 139,
             min: Some(0),
             max: Some(5),
         },
@@ -1977,12 +2112,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Key",
-                shape: 131,
+                shape: 140,
                 required: false,
             },
             Member {
                 name: "Values",
-                shape: 132,
+                shape: 141,
                 required: false,
             },
         ]),
@@ -2001,7 +2136,7 @@ pub static SHAPES: &[Shape] = &[
         name: "TargetValues",
         sensitive: false,
         kind: Kind::List {
-            member: 133,
+            member: 142,
             min: Some(0),
             max: Some(50),
         },
@@ -2058,8 +2193,8 @@ pub static SHAPES: &[Shape] = &[
         name: "Parameters",
         sensitive: true,
         kind: Kind::Map {
-            key: 139,
-            value: 140,
+            key: 148,
+            value: 149,
             min: None,
             max: None,
         },
@@ -2078,7 +2213,7 @@ pub static SHAPES: &[Shape] = &[
         name: "ParameterValueList",
         sensitive: false,
         kind: Kind::List {
-            member: 141,
+            member: 150,
             min: None,
             max: None,
         },
@@ -2159,17 +2294,17 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "NotificationArn",
-                shape: 149,
+                shape: 158,
                 required: false,
             },
             Member {
                 name: "NotificationEvents",
-                shape: 150,
+                shape: 159,
                 required: false,
             },
             Member {
                 name: "NotificationType",
-                shape: 152,
+                shape: 161,
                 required: false,
             },
         ]),
@@ -2188,7 +2323,7 @@ pub static SHAPES: &[Shape] = &[
         name: "NotificationEventList",
         sensitive: false,
         kind: Kind::List {
-            member: 151,
+            member: 160,
             min: None,
             max: None,
         },
@@ -2226,12 +2361,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "CloudWatchLogGroupName",
-                shape: 154,
+                shape: 163,
                 required: false,
             },
             Member {
                 name: "CloudWatchOutputEnabled",
-                shape: 155,
+                shape: 164,
                 required: false,
             },
         ]),
@@ -2262,7 +2397,7 @@ pub static SHAPES: &[Shape] = &[
             },
             Member {
                 name: "Alarms",
-                shape: 157,
+                shape: 166,
                 required: true,
             },
         ]),
@@ -2271,7 +2406,7 @@ pub static SHAPES: &[Shape] = &[
         name: "AlarmList",
         sensitive: false,
         kind: Kind::List {
-            member: 158,
+            member: 167,
             min: Some(1),
             max: Some(1),
         },
@@ -2281,7 +2416,7 @@ pub static SHAPES: &[Shape] = &[
         sensitive: false,
         kind: Kind::Structure(&[Member {
             name: "Name",
-            shape: 159,
+            shape: 168,
             required: true,
         }]),
     },
@@ -2301,17 +2436,17 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "CommandId",
-                shape: 161,
+                shape: 170,
                 required: false,
             },
             Member {
                 name: "InstanceId",
-                shape: 128,
+                shape: 137,
                 required: false,
             },
             Member {
                 name: "MaxResults",
-                shape: 162,
+                shape: 171,
                 required: false,
             },
             Member {
@@ -2321,7 +2456,7 @@ pub static SHAPES: &[Shape] = &[
             },
             Member {
                 name: "Filters",
-                shape: 163,
+                shape: 172,
                 required: false,
             },
         ]),
@@ -2348,7 +2483,7 @@ pub static SHAPES: &[Shape] = &[
         name: "CommandFilterList",
         sensitive: false,
         kind: Kind::List {
-            member: 164,
+            member: 173,
             min: Some(1),
             max: Some(5),
         },
@@ -2359,12 +2494,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "key",
-                shape: 165,
+                shape: 174,
                 required: true,
             },
             Member {
                 name: "value",
-                shape: 166,
+                shape: 175,
                 required: true,
             },
         ]),
@@ -2401,17 +2536,17 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "CommandId",
-                shape: 161,
+                shape: 170,
                 required: false,
             },
             Member {
                 name: "InstanceId",
-                shape: 128,
+                shape: 137,
                 required: false,
             },
             Member {
                 name: "MaxResults",
-                shape: 162,
+                shape: 171,
                 required: false,
             },
             Member {
@@ -2421,7 +2556,7 @@ pub static SHAPES: &[Shape] = &[
             },
             Member {
                 name: "Filters",
-                shape: 163,
+                shape: 172,
                 required: false,
             },
             Member {
@@ -2437,17 +2572,17 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "CommandId",
-                shape: 161,
+                shape: 170,
                 required: true,
             },
             Member {
                 name: "InstanceId",
-                shape: 128,
+                shape: 137,
                 required: true,
             },
             Member {
                 name: "PluginName",
-                shape: 169,
+                shape: 178,
                 required: false,
             },
         ]),
@@ -2468,12 +2603,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "CommandId",
-                shape: 161,
+                shape: 170,
                 required: true,
             },
             Member {
                 name: "InstanceIds",
-                shape: 127,
+                shape: 136,
                 required: false,
             },
         ]),
@@ -2484,37 +2619,37 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "ResourceId",
-                shape: 172,
+                shape: 181,
                 required: true,
             },
             Member {
                 name: "ResourceType",
-                shape: 173,
+                shape: 182,
                 required: true,
             },
             Member {
                 name: "ComplianceType",
-                shape: 174,
+                shape: 183,
                 required: true,
             },
             Member {
                 name: "ExecutionSummary",
-                shape: 175,
+                shape: 184,
                 required: true,
             },
             Member {
                 name: "Items",
-                shape: 179,
+                shape: 188,
                 required: true,
             },
             Member {
                 name: "ItemContentHash",
-                shape: 188,
+                shape: 197,
                 required: false,
             },
             Member {
                 name: "UploadType",
-                shape: 189,
+                shape: 198,
                 required: false,
             },
         ]),
@@ -2555,17 +2690,17 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "ExecutionTime",
-                shape: 176,
+                shape: 185,
                 required: true,
             },
             Member {
                 name: "ExecutionId",
-                shape: 177,
+                shape: 186,
                 required: false,
             },
             Member {
                 name: "ExecutionType",
-                shape: 178,
+                shape: 187,
                 required: false,
             },
         ]),
@@ -2599,7 +2734,7 @@ pub static SHAPES: &[Shape] = &[
         name: "ComplianceItemEntryList",
         sensitive: false,
         kind: Kind::List {
-            member: 180,
+            member: 189,
             min: Some(0),
             max: Some(10000),
         },
@@ -2610,27 +2745,27 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Id",
-                shape: 181,
+                shape: 190,
                 required: false,
             },
             Member {
                 name: "Title",
-                shape: 182,
+                shape: 191,
                 required: false,
             },
             Member {
                 name: "Severity",
-                shape: 183,
+                shape: 192,
                 required: true,
             },
             Member {
                 name: "Status",
-                shape: 184,
+                shape: 193,
                 required: true,
             },
             Member {
                 name: "Details",
-                shape: 185,
+                shape: 194,
                 required: false,
             },
         ]),
@@ -2686,8 +2821,8 @@ pub static SHAPES: &[Shape] = &[
         name: "ComplianceItemDetails",
         sensitive: false,
         kind: Kind::Map {
-            key: 186,
-            value: 187,
+            key: 195,
+            value: 196,
             min: None,
             max: None,
         },
@@ -2738,17 +2873,17 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Filters",
-                shape: 191,
+                shape: 200,
                 required: false,
             },
             Member {
                 name: "ResourceIds",
-                shape: 197,
+                shape: 206,
                 required: false,
             },
             Member {
                 name: "ResourceTypes",
-                shape: 198,
+                shape: 207,
                 required: false,
             },
             Member {
@@ -2767,7 +2902,7 @@ pub static SHAPES: &[Shape] = &[
         name: "ComplianceStringFilterList",
         sensitive: false,
         kind: Kind::List {
-            member: 192,
+            member: 201,
             min: None,
             max: None,
         },
@@ -2778,17 +2913,17 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Key",
-                shape: 193,
+                shape: 202,
                 required: false,
             },
             Member {
                 name: "Values",
-                shape: 194,
+                shape: 203,
                 required: false,
             },
             Member {
                 name: "Type",
-                shape: 196,
+                shape: 205,
                 required: false,
             },
         ]),
@@ -2807,7 +2942,7 @@ pub static SHAPES: &[Shape] = &[
         name: "ComplianceStringFilterValueList",
         sensitive: false,
         kind: Kind::List {
-            member: 195,
+            member: 204,
             min: Some(1),
             max: Some(20),
         },
@@ -2842,7 +2977,7 @@ pub static SHAPES: &[Shape] = &[
         name: "ComplianceResourceIdList",
         sensitive: false,
         kind: Kind::List {
-            member: 172,
+            member: 181,
             min: Some(1),
             max: None,
         },
@@ -2851,7 +2986,7 @@ pub static SHAPES: &[Shape] = &[
         name: "ComplianceResourceTypeList",
         sensitive: false,
         kind: Kind::List {
-            member: 173,
+            member: 182,
             min: Some(1),
             max: None,
         },
@@ -2862,7 +2997,7 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Filters",
-                shape: 191,
+                shape: 200,
                 required: false,
             },
             Member {
@@ -2883,7 +3018,7 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Filters",
-                shape: 191,
+                shape: 200,
                 required: false,
             },
             Member {
@@ -2904,32 +3039,32 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "OperatingSystem",
-                shape: 202,
+                shape: 211,
                 required: false,
             },
             Member {
                 name: "Name",
-                shape: 203,
+                shape: 212,
                 required: true,
             },
             Member {
                 name: "GlobalFilters",
-                shape: 204,
+                shape: 213,
                 required: false,
             },
             Member {
                 name: "ApprovalRules",
-                shape: 210,
+                shape: 219,
                 required: false,
             },
             Member {
                 name: "ApprovedPatches",
-                shape: 216,
+                shape: 225,
                 required: false,
             },
             Member {
                 name: "ApprovedPatchesComplianceLevel",
-                shape: 213,
+                shape: 222,
                 required: false,
             },
             Member {
@@ -2939,32 +3074,32 @@ pub static SHAPES: &[Shape] = &[
             },
             Member {
                 name: "RejectedPatches",
-                shape: 216,
+                shape: 225,
                 required: false,
             },
             Member {
                 name: "RejectedPatchesAction",
-                shape: 218,
+                shape: 227,
                 required: false,
             },
             Member {
                 name: "Description",
-                shape: 219,
+                shape: 228,
                 required: false,
             },
             Member {
                 name: "Sources",
-                shape: 220,
+                shape: 229,
                 required: false,
             },
             Member {
                 name: "AvailableSecurityUpdatesComplianceStatus",
-                shape: 226,
+                shape: 235,
                 required: false,
             },
             Member {
                 name: "ClientToken",
-                shape: 227,
+                shape: 236,
                 required: false,
             },
             Member {
@@ -3015,7 +3150,7 @@ pub static SHAPES: &[Shape] = &[
         sensitive: false,
         kind: Kind::Structure(&[Member {
             name: "PatchFilters",
-            shape: 205,
+            shape: 214,
             required: true,
         }]),
     },
@@ -3023,7 +3158,7 @@ pub static SHAPES: &[Shape] = &[
         name: "PatchFilterList",
         sensitive: false,
         kind: Kind::List {
-            member: 206,
+            member: 215,
             min: Some(0),
             max: Some(4),
         },
@@ -3034,12 +3169,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Key",
-                shape: 207,
+                shape: 216,
                 required: true,
             },
             Member {
                 name: "Values",
-                shape: 208,
+                shape: 217,
                 required: true,
             },
         ]),
@@ -3078,7 +3213,7 @@ pub static SHAPES: &[Shape] = &[
         name: "PatchFilterValueList",
         sensitive: false,
         kind: Kind::List {
-            member: 209,
+            member: 218,
             min: Some(1),
             max: Some(20),
         },
@@ -3098,7 +3233,7 @@ pub static SHAPES: &[Shape] = &[
         sensitive: false,
         kind: Kind::Structure(&[Member {
             name: "PatchRules",
-            shape: 211,
+            shape: 220,
             required: true,
         }]),
     },
@@ -3106,7 +3241,7 @@ pub static SHAPES: &[Shape] = &[
         name: "PatchRuleList",
         sensitive: false,
         kind: Kind::List {
-            member: 212,
+            member: 221,
             min: Some(0),
             max: Some(10),
         },
@@ -3117,22 +3252,22 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "PatchFilterGroup",
-                shape: 204,
+                shape: 213,
                 required: true,
             },
             Member {
                 name: "ComplianceLevel",
-                shape: 213,
+                shape: 222,
                 required: false,
             },
             Member {
                 name: "ApproveAfterDays",
-                shape: 214,
+                shape: 223,
                 required: false,
             },
             Member {
                 name: "ApproveUntilDate",
-                shape: 215,
+                shape: 224,
                 required: false,
             },
             Member {
@@ -3181,7 +3316,7 @@ pub static SHAPES: &[Shape] = &[
         name: "PatchIdList",
         sensitive: false,
         kind: Kind::List {
-            member: 217,
+            member: 226,
             min: Some(0),
             max: Some(50),
         },
@@ -3220,7 +3355,7 @@ pub static SHAPES: &[Shape] = &[
         name: "PatchSourceList",
         sensitive: false,
         kind: Kind::List {
-            member: 221,
+            member: 230,
             min: Some(0),
             max: Some(20),
         },
@@ -3231,17 +3366,17 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Name",
-                shape: 222,
+                shape: 231,
                 required: true,
             },
             Member {
                 name: "Products",
-                shape: 223,
+                shape: 232,
                 required: true,
             },
             Member {
                 name: "Configuration",
-                shape: 225,
+                shape: 234,
                 required: true,
             },
         ]),
@@ -3260,7 +3395,7 @@ pub static SHAPES: &[Shape] = &[
         name: "PatchSourceProductList",
         sensitive: false,
         kind: Kind::List {
-            member: 224,
+            member: 233,
             min: Some(1),
             max: Some(20),
         },
@@ -3310,7 +3445,7 @@ pub static SHAPES: &[Shape] = &[
         sensitive: false,
         kind: Kind::Structure(&[Member {
             name: "BaselineId",
-            shape: 229,
+            shape: 238,
             required: true,
         }]),
     },
@@ -3330,32 +3465,32 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "BaselineId",
-                shape: 229,
+                shape: 238,
                 required: true,
             },
             Member {
                 name: "Name",
-                shape: 203,
+                shape: 212,
                 required: false,
             },
             Member {
                 name: "GlobalFilters",
-                shape: 204,
+                shape: 213,
                 required: false,
             },
             Member {
                 name: "ApprovalRules",
-                shape: 210,
+                shape: 219,
                 required: false,
             },
             Member {
                 name: "ApprovedPatches",
-                shape: 216,
+                shape: 225,
                 required: false,
             },
             Member {
                 name: "ApprovedPatchesComplianceLevel",
-                shape: 213,
+                shape: 222,
                 required: false,
             },
             Member {
@@ -3365,27 +3500,27 @@ pub static SHAPES: &[Shape] = &[
             },
             Member {
                 name: "RejectedPatches",
-                shape: 216,
+                shape: 225,
                 required: false,
             },
             Member {
                 name: "RejectedPatchesAction",
-                shape: 218,
+                shape: 227,
                 required: false,
             },
             Member {
                 name: "Description",
-                shape: 219,
+                shape: 228,
                 required: false,
             },
             Member {
                 name: "Sources",
-                shape: 220,
+                shape: 229,
                 required: false,
             },
             Member {
                 name: "AvailableSecurityUpdatesComplianceStatus",
-                shape: 226,
+                shape: 235,
                 required: false,
             },
             Member {
@@ -3400,7 +3535,7 @@ pub static SHAPES: &[Shape] = &[
         sensitive: false,
         kind: Kind::Structure(&[Member {
             name: "BaselineId",
-            shape: 229,
+            shape: 238,
             required: true,
         }]),
     },
@@ -3410,12 +3545,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Filters",
-                shape: 233,
+                shape: 242,
                 required: false,
             },
             Member {
                 name: "MaxResults",
-                shape: 238,
+                shape: 247,
                 required: false,
             },
             Member {
@@ -3429,7 +3564,7 @@ pub static SHAPES: &[Shape] = &[
         name: "PatchOrchestratorFilterList",
         sensitive: false,
         kind: Kind::List {
-            member: 234,
+            member: 243,
             min: Some(0),
             max: Some(5),
         },
@@ -3440,12 +3575,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Key",
-                shape: 235,
+                shape: 244,
                 required: false,
             },
             Member {
                 name: "Values",
-                shape: 236,
+                shape: 245,
                 required: false,
             },
         ]),
@@ -3464,7 +3599,7 @@ pub static SHAPES: &[Shape] = &[
         name: "PatchOrchestratorFilterValues",
         sensitive: false,
         kind: Kind::List {
-            member: 237,
+            member: 246,
             min: None,
             max: None,
         },
@@ -3492,7 +3627,7 @@ pub static SHAPES: &[Shape] = &[
         sensitive: false,
         kind: Kind::Structure(&[Member {
             name: "BaselineId",
-            shape: 229,
+            shape: 238,
             required: true,
         }]),
     },
@@ -3501,7 +3636,7 @@ pub static SHAPES: &[Shape] = &[
         sensitive: false,
         kind: Kind::Structure(&[Member {
             name: "OperatingSystem",
-            shape: 202,
+            shape: 211,
             required: false,
         }]),
     },
@@ -3511,12 +3646,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "BaselineId",
-                shape: 229,
+                shape: 238,
                 required: true,
             },
             Member {
                 name: "PatchGroup",
-                shape: 242,
+                shape: 251,
                 required: true,
             },
         ]),
@@ -3537,12 +3672,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "BaselineId",
-                shape: 229,
+                shape: 238,
                 required: true,
             },
             Member {
                 name: "PatchGroup",
-                shape: 242,
+                shape: 251,
                 required: true,
             },
         ]),
@@ -3553,12 +3688,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "PatchGroup",
-                shape: 242,
+                shape: 251,
                 required: true,
             },
             Member {
                 name: "OperatingSystem",
-                shape: 202,
+                shape: 211,
                 required: false,
             },
         ]),
@@ -3569,12 +3704,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "MaxResults",
-                shape: 238,
+                shape: 247,
                 required: false,
             },
             Member {
                 name: "Filters",
-                shape: 233,
+                shape: 242,
                 required: false,
             },
             Member {
@@ -3590,12 +3725,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Filters",
-                shape: 233,
+                shape: 242,
                 required: false,
             },
             Member {
                 name: "MaxResults",
-                shape: 238,
+                shape: 247,
                 required: false,
             },
             Member {
@@ -3611,12 +3746,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "BaselineId",
-                shape: 229,
+                shape: 238,
                 required: true,
             },
             Member {
                 name: "MaxResults",
-                shape: 238,
+                shape: 247,
                 required: false,
             },
             Member {
@@ -3632,17 +3767,17 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "OperatingSystem",
-                shape: 202,
+                shape: 211,
                 required: true,
             },
             Member {
                 name: "Property",
-                shape: 249,
+                shape: 258,
                 required: true,
             },
             Member {
                 name: "PatchSet",
-                shape: 250,
+                shape: 259,
                 required: false,
             },
             Member {
@@ -3690,7 +3825,7 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "InstanceIds",
-                shape: 127,
+                shape: 136,
                 required: true,
             },
             Member {
@@ -3700,7 +3835,7 @@ pub static SHAPES: &[Shape] = &[
             },
             Member {
                 name: "MaxResults",
-                shape: 252,
+                shape: 261,
                 required: false,
             },
         ]),
@@ -3719,12 +3854,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "PatchGroup",
-                shape: 242,
+                shape: 251,
                 required: true,
             },
             Member {
                 name: "Filters",
-                shape: 254,
+                shape: 263,
                 required: false,
             },
             Member {
@@ -3734,7 +3869,7 @@ pub static SHAPES: &[Shape] = &[
             },
             Member {
                 name: "MaxResults",
-                shape: 252,
+                shape: 261,
                 required: false,
             },
         ]),
@@ -3743,7 +3878,7 @@ pub static SHAPES: &[Shape] = &[
         name: "InstancePatchStateFilterList",
         sensitive: false,
         kind: Kind::List {
-            member: 255,
+            member: 264,
             min: Some(0),
             max: Some(4),
         },
@@ -3754,17 +3889,17 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Key",
-                shape: 256,
+                shape: 265,
                 required: true,
             },
             Member {
                 name: "Values",
-                shape: 257,
+                shape: 266,
                 required: true,
             },
             Member {
                 name: "Type",
-                shape: 259,
+                shape: 268,
                 required: true,
             },
         ]),
@@ -3783,7 +3918,7 @@ pub static SHAPES: &[Shape] = &[
         name: "InstancePatchStateFilterValues",
         sensitive: false,
         kind: Kind::List {
-            member: 258,
+            member: 267,
             min: Some(1),
             max: Some(1),
         },
@@ -3814,12 +3949,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "InstanceId",
-                shape: 128,
+                shape: 137,
                 required: true,
             },
             Member {
                 name: "Filters",
-                shape: 233,
+                shape: 242,
                 required: false,
             },
             Member {
@@ -3829,7 +3964,7 @@ pub static SHAPES: &[Shape] = &[
             },
             Member {
                 name: "MaxResults",
-                shape: 252,
+                shape: 261,
                 required: false,
             },
         ]),
@@ -3839,7 +3974,7 @@ pub static SHAPES: &[Shape] = &[
         sensitive: false,
         kind: Kind::Structure(&[Member {
             name: "PatchGroup",
-            shape: 242,
+            shape: 251,
             required: true,
         }]),
     },
@@ -3849,17 +3984,17 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "InstanceId",
-                shape: 128,
+                shape: 137,
                 required: true,
             },
             Member {
                 name: "SnapshotId",
-                shape: 263,
+                shape: 272,
                 required: true,
             },
             Member {
                 name: "BaselineOverride",
-                shape: 264,
+                shape: 273,
                 required: false,
             },
             Member {
@@ -3885,37 +4020,37 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "OperatingSystem",
-                shape: 202,
+                shape: 211,
                 required: false,
             },
             Member {
                 name: "GlobalFilters",
-                shape: 204,
-                required: false,
-            },
-            Member {
-                name: "ApprovalRules",
-                shape: 210,
-                required: false,
-            },
-            Member {
-                name: "ApprovedPatches",
-                shape: 216,
-                required: false,
-            },
-            Member {
-                name: "ApprovedPatchesComplianceLevel",
                 shape: 213,
                 required: false,
             },
             Member {
+                name: "ApprovalRules",
+                shape: 219,
+                required: false,
+            },
+            Member {
+                name: "ApprovedPatches",
+                shape: 225,
+                required: false,
+            },
+            Member {
+                name: "ApprovedPatchesComplianceLevel",
+                shape: 222,
+                required: false,
+            },
+            Member {
                 name: "RejectedPatches",
-                shape: 216,
+                shape: 225,
                 required: false,
             },
             Member {
                 name: "RejectedPatchesAction",
-                shape: 218,
+                shape: 227,
                 required: false,
             },
             Member {
@@ -3925,12 +4060,12 @@ pub static SHAPES: &[Shape] = &[
             },
             Member {
                 name: "Sources",
-                shape: 220,
+                shape: 229,
                 required: false,
             },
             Member {
                 name: "AvailableSecurityUpdatesComplianceStatus",
-                shape: 226,
+                shape: 235,
                 required: false,
             },
         ]),
