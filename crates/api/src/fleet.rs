@@ -478,3 +478,54 @@ mod tests {
         assert!(!is_instance_id("mi-123"));
     }
 }
+
+/// Gives a hybrid node (`mi-…`) another IAM role.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct UpdateManagedInstanceRole {
+    pub instance_id: String,
+    pub iam_role: String,
+}
+
+impl Operation for UpdateManagedInstanceRole {
+    const NAME: &'static str = "UpdateManagedInstanceRole";
+    const READ_ONLY: bool = false;
+    type Output = Empty;
+
+    fn resource(&self) -> String {
+        node_resource(&self.instance_id)
+    }
+}
+
+/// Whether a node can be reached for a session now.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct GetConnectionStatus {
+    pub target: String,
+}
+
+/// `ConnectionStatus`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ConnectionStatus {
+    Connected,
+    #[serde(rename = "notconnected")]
+    NotConnected,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct GetConnectionStatusResult {
+    pub target: String,
+    pub status: ConnectionStatus,
+}
+
+impl Operation for GetConnectionStatus {
+    const NAME: &'static str = "GetConnectionStatus";
+    const READ_ONLY: bool = true;
+    type Output = GetConnectionStatusResult;
+
+    fn resource(&self) -> String {
+        node_resource(&self.target)
+    }
+}

@@ -55,6 +55,8 @@ macro_rules! for_each_operation {
             $crate::fleet::UpdateInstanceInformation,
             $crate::fleet::RegisterNode,
             $crate::fleet::ListNodes,
+            $crate::fleet::UpdateManagedInstanceRole,
+            $crate::fleet::GetConnectionStatus,
             $crate::kms::CreateKey,
             $crate::kms::ListKeys,
             $crate::kms::DescribeKey,

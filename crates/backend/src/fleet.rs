@@ -7,8 +7,10 @@
 //! at the moment they happen.
 
 mod activations;
+mod connection;
 mod filters;
 mod nodes;
+mod role;
 
 pub(crate) use nodes::heard_from;
 pub(crate) mod tags;

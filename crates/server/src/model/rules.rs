@@ -10,66 +10,68 @@ use super::{Kind, Member, Pattern, Shape};
 /// The routed AmazonSSM operations, by name, with their input shape.
 pub static OPERATIONS: &[(&str, usize)] = &[
     ("AddTagsToResource", 36),
-    ("CancelCommand", 179),
+    ("CancelCommand", 182),
     ("CreateActivation", 11),
-    ("CreateDocument", 78),
-    ("CreatePatchBaseline", 210),
+    ("CreateDocument", 81),
+    ("CreatePatchBaseline", 213),
     ("DeleteActivation", 32),
-    ("DeleteDocument", 113),
-    ("DeleteParameter", 64),
-    ("DeleteParameters", 65),
-    ("DeletePatchBaseline", 240),
+    ("DeleteDocument", 116),
+    ("DeleteParameter", 67),
+    ("DeleteParameters", 68),
+    ("DeletePatchBaseline", 243),
     ("DeregisterManagedInstance", 34),
-    ("DeregisterPatchBaselineForPatchGroup", 252),
+    ("DeregisterPatchBaselineForPatchGroup", 255),
     ("DescribeActivations", 25),
-    ("DescribeAvailablePatches", 255),
-    ("DescribeDocument", 98),
-    ("DescribeDocumentPermission", 119),
-    ("DescribeEffectivePatchesForPatchBaseline", 256),
+    ("DescribeAvailablePatches", 258),
+    ("DescribeDocument", 101),
+    ("DescribeDocumentPermission", 122),
+    ("DescribeEffectivePatchesForPatchBaseline", 259),
     ("DescribeInstanceInformation", 0),
-    ("DescribeInstancePatchStates", 260),
-    ("DescribeInstancePatchStatesForPatchGroup", 262),
-    ("DescribeInstancePatches", 269),
-    ("DescribeParameters", 66),
-    ("DescribePatchBaselines", 241),
-    ("DescribePatchGroupState", 270),
-    ("DescribePatchGroups", 254),
-    ("DescribePatchProperties", 257),
-    ("GetCommandInvocation", 177),
-    ("GetDefaultPatchBaseline", 249),
-    ("GetDeployablePatchSnapshotForInstance", 271),
-    ("GetDocument", 97),
-    ("GetParameter", 53),
-    ("GetParameterHistory", 72),
-    ("GetParameters", 54),
-    ("GetParametersByPath", 56),
-    ("GetPatchBaseline", 237),
-    ("GetPatchBaselineForPatchGroup", 253),
-    ("GetServiceSetting", 130),
-    ("LabelParameterVersion", 73),
-    ("ListCommandInvocations", 176),
-    ("ListCommands", 169),
-    ("ListComplianceItems", 199),
-    ("ListComplianceSummaries", 208),
-    ("ListDocumentMetadataHistory", 128),
-    ("ListDocumentVersions", 109),
-    ("ListDocuments", 99),
-    ("ListResourceComplianceSummaries", 209),
+    ("DescribeInstancePatchStates", 263),
+    ("DescribeInstancePatchStatesForPatchGroup", 265),
+    ("DescribeInstancePatches", 272),
+    ("DescribeParameters", 69),
+    ("DescribePatchBaselines", 244),
+    ("DescribePatchGroupState", 273),
+    ("DescribePatchGroups", 257),
+    ("DescribePatchProperties", 260),
+    ("GetCommandInvocation", 180),
+    ("GetConnectionStatus", 43),
+    ("GetDefaultPatchBaseline", 252),
+    ("GetDeployablePatchSnapshotForInstance", 274),
+    ("GetDocument", 100),
+    ("GetParameter", 56),
+    ("GetParameterHistory", 75),
+    ("GetParameters", 57),
+    ("GetParametersByPath", 59),
+    ("GetPatchBaseline", 240),
+    ("GetPatchBaselineForPatchGroup", 256),
+    ("GetServiceSetting", 133),
+    ("LabelParameterVersion", 76),
+    ("ListCommandInvocations", 179),
+    ("ListCommands", 172),
+    ("ListComplianceItems", 202),
+    ("ListComplianceSummaries", 211),
+    ("ListDocumentMetadataHistory", 131),
+    ("ListDocumentVersions", 112),
+    ("ListDocuments", 102),
+    ("ListResourceComplianceSummaries", 212),
     ("ListTagsForResource", 41),
-    ("ModifyDocumentPermission", 114),
-    ("PutComplianceItems", 180),
-    ("PutParameter", 42),
-    ("RegisterDefaultPatchBaseline", 248),
-    ("RegisterPatchBaselineForPatchGroup", 250),
+    ("ModifyDocumentPermission", 117),
+    ("PutComplianceItems", 183),
+    ("PutParameter", 45),
+    ("RegisterDefaultPatchBaseline", 251),
+    ("RegisterPatchBaselineForPatchGroup", 253),
     ("RemoveTagsFromResource", 39),
-    ("ResetServiceSetting", 134),
-    ("SendCommand", 135),
-    ("UnlabelParameterVersion", 77),
-    ("UpdateDocument", 110),
-    ("UpdateDocumentDefaultVersion", 111),
-    ("UpdateDocumentMetadata", 121),
-    ("UpdatePatchBaseline", 239),
-    ("UpdateServiceSetting", 132),
+    ("ResetServiceSetting", 137),
+    ("SendCommand", 138),
+    ("UnlabelParameterVersion", 80),
+    ("UpdateDocument", 113),
+    ("UpdateDocumentDefaultVersion", 114),
+    ("UpdateDocumentMetadata", 124),
+    ("UpdateManagedInstanceRole", 42),
+    ("UpdatePatchBaseline", 242),
+    ("UpdateServiceSetting", 135),
 ];
 
 /// Routed AmazonSSM operations that botocore's public model lacks: the
@@ -615,42 +617,77 @@ pub static SHAPES: &[Shape] = &[
         ]),
     },
     Shape {
+        name: "UpdateManagedInstanceRoleRequest",
+        sensitive: false,
+        kind: Kind::Structure(&[
+            Member {
+                name: "InstanceId",
+                shape: 35,
+                required: true,
+            },
+            Member {
+                name: "IamRole",
+                shape: 14,
+                required: true,
+            },
+        ]),
+    },
+    Shape {
+        name: "GetConnectionStatusRequest",
+        sensitive: false,
+        kind: Kind::Structure(&[Member {
+            name: "Target",
+            shape: 44,
+            required: true,
+        }]),
+    },
+    Shape {
+        name: "SessionTarget",
+        sensitive: false,
+        kind: Kind::String {
+            min: Some(1),
+            max: Some(400),
+            pattern: None,
+            values: &[],
+        },
+    },
+    Shape {
         name: "PutParameterRequest",
         sensitive: false,
         kind: Kind::Structure(&[
             Member {
                 name: "Name",
-                shape: 43,
+                shape: 46,
                 required: true,
             },
             Member {
                 name: "Description",
-                shape: 44,
-                required: false,
-            },
-            Member {
-                name: "Value",
-                shape: 45,
-                required: true,
-            },
-            Member {
-                name: "Type",
-                shape: 46,
-                required: false,
-            },
-            Member {
-                name: "KeyId",
                 shape: 47,
                 required: false,
             },
             Member {
-                name: "Overwrite",
+                name: "Value",
                 shape: 48,
+                required: true,
+            },
+            Member {
+                name: "Type",
+                shape: 49,
+                required: false,
+            },
+            Member {
+                name: "KeyId",
+                shape: 50,
+                required: false,
+            },
+            Member {
+                name: "Overwrite",
+                shape: 51,
                 required: false,
             },
             Member {
                 name: "AllowedPattern",
-                shape: 49,
+                shape: 52,
                 required: false,
             },
             Member {
@@ -660,17 +697,17 @@ pub static SHAPES: &[Shape] = &[
             },
             Member {
                 name: "Tier",
-                shape: 50,
+                shape: 53,
                 required: false,
             },
             Member {
                 name: "Policies",
-                shape: 51,
+                shape: 54,
                 required: false,
             },
             Member {
                 name: "DataType",
-                shape: 52,
+                shape: 55,
                 required: false,
             },
         ]),
@@ -776,12 +813,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Name",
-                shape: 43,
+                shape: 46,
                 required: true,
             },
             Member {
                 name: "WithDecryption",
-                shape: 48,
+                shape: 51,
                 required: false,
             },
         ]),
@@ -792,12 +829,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Names",
-                shape: 55,
+                shape: 58,
                 required: true,
             },
             Member {
                 name: "WithDecryption",
-                shape: 48,
+                shape: 51,
                 required: false,
             },
         ]),
@@ -806,7 +843,7 @@ pub static SHAPES: &[Shape] = &[
         name: "ParameterNameList",
         sensitive: false,
         kind: Kind::List {
-            member: 43,
+            member: 46,
             min: Some(1),
             max: Some(10),
         },
@@ -817,27 +854,27 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Path",
-                shape: 43,
+                shape: 46,
                 required: true,
             },
             Member {
                 name: "Recursive",
-                shape: 48,
+                shape: 51,
                 required: false,
             },
             Member {
                 name: "ParameterFilters",
-                shape: 57,
+                shape: 60,
                 required: false,
             },
             Member {
                 name: "WithDecryption",
-                shape: 48,
+                shape: 51,
                 required: false,
             },
             Member {
                 name: "MaxResults",
-                shape: 63,
+                shape: 66,
                 required: false,
             },
             Member {
@@ -851,7 +888,7 @@ pub static SHAPES: &[Shape] = &[
         name: "ParameterStringFilterList",
         sensitive: false,
         kind: Kind::List {
-            member: 58,
+            member: 61,
             min: None,
             max: None,
         },
@@ -862,17 +899,17 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Key",
-                shape: 59,
+                shape: 62,
                 required: true,
             },
             Member {
                 name: "Option",
-                shape: 60,
+                shape: 63,
                 required: false,
             },
             Member {
                 name: "Values",
-                shape: 61,
+                shape: 64,
                 required: false,
             },
         ]),
@@ -901,7 +938,7 @@ pub static SHAPES: &[Shape] = &[
         name: "ParameterStringFilterValueList",
         sensitive: false,
         kind: Kind::List {
-            member: 62,
+            member: 65,
             min: Some(1),
             max: Some(50),
         },
@@ -929,7 +966,7 @@ pub static SHAPES: &[Shape] = &[
         sensitive: false,
         kind: Kind::Structure(&[Member {
             name: "Name",
-            shape: 43,
+            shape: 46,
             required: true,
         }]),
     },
@@ -938,7 +975,7 @@ pub static SHAPES: &[Shape] = &[
         sensitive: false,
         kind: Kind::Structure(&[Member {
             name: "Names",
-            shape: 55,
+            shape: 58,
             required: true,
         }]),
     },
@@ -948,12 +985,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Filters",
-                shape: 67,
+                shape: 70,
                 required: false,
             },
             Member {
                 name: "ParameterFilters",
-                shape: 57,
+                shape: 60,
                 required: false,
             },
             Member {
@@ -968,7 +1005,7 @@ pub static SHAPES: &[Shape] = &[
             },
             Member {
                 name: "Shared",
-                shape: 48,
+                shape: 51,
                 required: false,
             },
         ]),
@@ -977,7 +1014,7 @@ pub static SHAPES: &[Shape] = &[
         name: "ParametersFilterList",
         sensitive: false,
         kind: Kind::List {
-            member: 68,
+            member: 71,
             min: None,
             max: None,
         },
@@ -988,12 +1025,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Key",
-                shape: 69,
+                shape: 72,
                 required: true,
             },
             Member {
                 name: "Values",
-                shape: 70,
+                shape: 73,
                 required: true,
             },
         ]),
@@ -1012,7 +1049,7 @@ pub static SHAPES: &[Shape] = &[
         name: "ParametersFilterValueList",
         sensitive: false,
         kind: Kind::List {
-            member: 71,
+            member: 74,
             min: Some(1),
             max: Some(50),
         },
@@ -1033,12 +1070,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Name",
-                shape: 43,
+                shape: 46,
                 required: true,
             },
             Member {
                 name: "WithDecryption",
-                shape: 48,
+                shape: 51,
                 required: false,
             },
             Member {
@@ -1059,17 +1096,17 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Name",
-                shape: 43,
+                shape: 46,
                 required: true,
             },
             Member {
                 name: "ParameterVersion",
-                shape: 74,
+                shape: 77,
                 required: false,
             },
             Member {
                 name: "Labels",
-                shape: 75,
+                shape: 78,
                 required: true,
             },
         ]),
@@ -1086,7 +1123,7 @@ pub static SHAPES: &[Shape] = &[
         name: "ParameterLabelList",
         sensitive: false,
         kind: Kind::List {
-            member: 76,
+            member: 79,
             min: Some(1),
             max: Some(10),
         },
@@ -1107,17 +1144,17 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Name",
-                shape: 43,
+                shape: 46,
                 required: true,
             },
             Member {
                 name: "ParameterVersion",
-                shape: 74,
+                shape: 77,
                 required: true,
             },
             Member {
                 name: "Labels",
-                shape: 75,
+                shape: 78,
                 required: true,
             },
         ]),
@@ -1128,47 +1165,47 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Content",
-                shape: 79,
+                shape: 82,
                 required: true,
             },
             Member {
                 name: "Requires",
-                shape: 80,
+                shape: 83,
                 required: false,
             },
             Member {
                 name: "Attachments",
-                shape: 86,
+                shape: 89,
                 required: false,
             },
             Member {
                 name: "Name",
-                shape: 92,
+                shape: 95,
                 required: true,
             },
             Member {
                 name: "DisplayName",
-                shape: 93,
+                shape: 96,
                 required: false,
             },
             Member {
                 name: "VersionName",
-                shape: 85,
+                shape: 88,
                 required: false,
             },
             Member {
                 name: "DocumentType",
-                shape: 94,
+                shape: 97,
                 required: false,
             },
             Member {
                 name: "DocumentFormat",
-                shape: 95,
+                shape: 98,
                 required: false,
             },
             Member {
                 name: "TargetType",
-                shape: 96,
+                shape: 99,
                 required: false,
             },
             Member {
@@ -1192,7 +1229,7 @@ pub static SHAPES: &[Shape] = &[
         name: "DocumentRequiresList",
         sensitive: false,
         kind: Kind::List {
-            member: 81,
+            member: 84,
             min: Some(1),
             max: None,
         },
@@ -1203,22 +1240,22 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Name",
-                shape: 82,
+                shape: 85,
                 required: true,
             },
             Member {
                 name: "Version",
-                shape: 83,
+                shape: 86,
                 required: false,
             },
             Member {
                 name: "RequireType",
-                shape: 84,
+                shape: 87,
                 required: false,
             },
             Member {
                 name: "VersionName",
-                shape: 85,
+                shape: 88,
                 required: false,
             },
         ]),
@@ -1267,7 +1304,7 @@ pub static SHAPES: &[Shape] = &[
         name: "AttachmentsSourceList",
         sensitive: false,
         kind: Kind::List {
-            member: 87,
+            member: 90,
             min: Some(0),
             max: Some(20),
         },
@@ -1278,17 +1315,17 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Key",
-                shape: 88,
+                shape: 91,
                 required: false,
             },
             Member {
                 name: "Values",
-                shape: 89,
+                shape: 92,
                 required: false,
             },
             Member {
                 name: "Name",
-                shape: 91,
+                shape: 94,
                 required: false,
             },
         ]),
@@ -1307,7 +1344,7 @@ pub static SHAPES: &[Shape] = &[
         name: "AttachmentsSourceValues",
         sensitive: false,
         kind: Kind::List {
-            member: 90,
+            member: 93,
             min: Some(1),
             max: Some(1),
         },
@@ -1406,22 +1443,22 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Name",
-                shape: 82,
+                shape: 85,
                 required: true,
             },
             Member {
                 name: "VersionName",
-                shape: 85,
+                shape: 88,
                 required: false,
             },
             Member {
                 name: "DocumentVersion",
-                shape: 83,
+                shape: 86,
                 required: false,
             },
             Member {
                 name: "DocumentFormat",
-                shape: 95,
+                shape: 98,
                 required: false,
             },
         ]),
@@ -1432,17 +1469,17 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Name",
-                shape: 82,
+                shape: 85,
                 required: true,
             },
             Member {
                 name: "DocumentVersion",
-                shape: 83,
+                shape: 86,
                 required: false,
             },
             Member {
                 name: "VersionName",
-                shape: 85,
+                shape: 88,
                 required: false,
             },
         ]),
@@ -1453,12 +1490,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "DocumentFilterList",
-                shape: 100,
+                shape: 103,
                 required: false,
             },
             Member {
                 name: "Filters",
-                shape: 104,
+                shape: 107,
                 required: false,
             },
             Member {
@@ -1477,7 +1514,7 @@ pub static SHAPES: &[Shape] = &[
         name: "DocumentFilterList",
         sensitive: false,
         kind: Kind::List {
-            member: 101,
+            member: 104,
             min: Some(1),
             max: None,
         },
@@ -1488,12 +1525,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "key",
-                shape: 102,
+                shape: 105,
                 required: true,
             },
             Member {
                 name: "value",
-                shape: 103,
+                shape: 106,
                 required: true,
             },
         ]),
@@ -1522,7 +1559,7 @@ pub static SHAPES: &[Shape] = &[
         name: "DocumentKeyValuesFilterList",
         sensitive: false,
         kind: Kind::List {
-            member: 105,
+            member: 108,
             min: Some(0),
             max: Some(6),
         },
@@ -1533,12 +1570,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Key",
-                shape: 106,
+                shape: 109,
                 required: false,
             },
             Member {
                 name: "Values",
-                shape: 107,
+                shape: 110,
                 required: false,
             },
         ]),
@@ -1557,7 +1594,7 @@ pub static SHAPES: &[Shape] = &[
         name: "DocumentKeyValuesFilterValues",
         sensitive: false,
         kind: Kind::List {
-            member: 108,
+            member: 111,
             min: None,
             max: None,
         },
@@ -1578,7 +1615,7 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Name",
-                shape: 82,
+                shape: 85,
                 required: true,
             },
             Member {
@@ -1599,42 +1636,42 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Content",
-                shape: 79,
+                shape: 82,
                 required: true,
             },
             Member {
                 name: "Attachments",
-                shape: 86,
+                shape: 89,
                 required: false,
             },
             Member {
                 name: "Name",
-                shape: 92,
+                shape: 95,
                 required: true,
             },
             Member {
                 name: "DisplayName",
-                shape: 93,
+                shape: 96,
                 required: false,
             },
             Member {
                 name: "VersionName",
-                shape: 85,
+                shape: 88,
                 required: false,
             },
             Member {
                 name: "DocumentVersion",
-                shape: 83,
+                shape: 86,
                 required: false,
             },
             Member {
                 name: "DocumentFormat",
-                shape: 95,
+                shape: 98,
                 required: false,
             },
             Member {
                 name: "TargetType",
-                shape: 96,
+                shape: 99,
                 required: false,
             },
         ]),
@@ -1645,12 +1682,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Name",
-                shape: 92,
+                shape: 95,
                 required: true,
             },
             Member {
                 name: "DocumentVersion",
-                shape: 112,
+                shape: 115,
                 required: true,
             },
         ]),
@@ -1671,22 +1708,22 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Name",
-                shape: 92,
+                shape: 95,
                 required: true,
             },
             Member {
                 name: "DocumentVersion",
-                shape: 83,
+                shape: 86,
                 required: false,
             },
             Member {
                 name: "VersionName",
-                shape: 85,
+                shape: 88,
                 required: false,
             },
             Member {
                 name: "Force",
-                shape: 48,
+                shape: 51,
                 required: false,
             },
         ]),
@@ -1697,27 +1734,27 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Name",
-                shape: 92,
+                shape: 95,
                 required: true,
             },
             Member {
                 name: "PermissionType",
-                shape: 115,
+                shape: 118,
                 required: true,
             },
             Member {
                 name: "AccountIdsToAdd",
-                shape: 116,
+                shape: 119,
                 required: false,
             },
             Member {
                 name: "AccountIdsToRemove",
-                shape: 116,
+                shape: 119,
                 required: false,
             },
             Member {
                 name: "SharedDocumentVersion",
-                shape: 118,
+                shape: 121,
                 required: false,
             },
         ]),
@@ -1736,7 +1773,7 @@ pub static SHAPES: &[Shape] = &[
         name: "AccountIdList",
         sensitive: false,
         kind: Kind::List {
-            member: 117,
+            member: 120,
             min: None,
             max: Some(20),
         },
@@ -1767,17 +1804,17 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Name",
-                shape: 92,
+                shape: 95,
                 required: true,
             },
             Member {
                 name: "PermissionType",
-                shape: 115,
+                shape: 118,
                 required: true,
             },
             Member {
                 name: "MaxResults",
-                shape: 120,
+                shape: 123,
                 required: false,
             },
             Member {
@@ -1801,17 +1838,17 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Name",
-                shape: 92,
+                shape: 95,
                 required: true,
             },
             Member {
                 name: "DocumentVersion",
-                shape: 83,
+                shape: 86,
                 required: false,
             },
             Member {
                 name: "DocumentReviews",
-                shape: 122,
+                shape: 125,
                 required: true,
             },
         ]),
@@ -1822,12 +1859,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Action",
-                shape: 123,
+                shape: 126,
                 required: true,
             },
             Member {
                 name: "Comment",
-                shape: 124,
+                shape: 127,
                 required: false,
             },
         ]),
@@ -1846,7 +1883,7 @@ pub static SHAPES: &[Shape] = &[
         name: "DocumentReviewCommentList",
         sensitive: false,
         kind: Kind::List {
-            member: 125,
+            member: 128,
             min: Some(0),
             max: Some(1),
         },
@@ -1857,12 +1894,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Type",
-                shape: 126,
+                shape: 129,
                 required: false,
             },
             Member {
                 name: "Content",
-                shape: 127,
+                shape: 130,
                 required: false,
             },
         ]),
@@ -1893,17 +1930,17 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Name",
-                shape: 92,
+                shape: 95,
                 required: true,
             },
             Member {
                 name: "DocumentVersion",
-                shape: 83,
+                shape: 86,
                 required: false,
             },
             Member {
                 name: "Metadata",
-                shape: 129,
+                shape: 132,
                 required: true,
             },
             Member {
@@ -1933,7 +1970,7 @@ pub static SHAPES: &[Shape] = &[
         sensitive: false,
         kind: Kind::Structure(&[Member {
             name: "SettingId",
-            shape: 131,
+            shape: 134,
             required: true,
         }]),
     },
@@ -1953,12 +1990,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "SettingId",
-                shape: 131,
+                shape: 134,
                 required: true,
             },
             Member {
                 name: "SettingValue",
-                shape: 133,
+                shape: 136,
                 required: true,
             },
         ]),
@@ -1978,7 +2015,7 @@ pub static SHAPES: &[Shape] = &[
         sensitive: false,
         kind: Kind::Structure(&[Member {
             name: "SettingId",
-            shape: 131,
+            shape: 134,
             required: true,
         }]),
     },
@@ -1988,92 +2025,92 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "InstanceIds",
-                shape: 136,
+                shape: 139,
                 required: false,
             },
             Member {
                 name: "Targets",
-                shape: 138,
+                shape: 141,
                 required: false,
             },
             Member {
                 name: "DocumentName",
-                shape: 82,
+                shape: 85,
                 required: true,
             },
             Member {
                 name: "DocumentVersion",
-                shape: 83,
+                shape: 86,
                 required: false,
             },
             Member {
                 name: "DocumentHash",
-                shape: 143,
-                required: false,
-            },
-            Member {
-                name: "DocumentHashType",
-                shape: 144,
-                required: false,
-            },
-            Member {
-                name: "TimeoutSeconds",
-                shape: 145,
-                required: false,
-            },
-            Member {
-                name: "Comment",
                 shape: 146,
                 required: false,
             },
             Member {
-                name: "Parameters",
+                name: "DocumentHashType",
                 shape: 147,
                 required: false,
             },
             Member {
+                name: "TimeoutSeconds",
+                shape: 148,
+                required: false,
+            },
+            Member {
+                name: "Comment",
+                shape: 149,
+                required: false,
+            },
+            Member {
+                name: "Parameters",
+                shape: 150,
+                required: false,
+            },
+            Member {
                 name: "OutputS3Region",
-                shape: 151,
-                required: false,
-            },
-            Member {
-                name: "OutputS3BucketName",
-                shape: 152,
-                required: false,
-            },
-            Member {
-                name: "OutputS3KeyPrefix",
-                shape: 153,
-                required: false,
-            },
-            Member {
-                name: "MaxConcurrency",
                 shape: 154,
                 required: false,
             },
             Member {
-                name: "MaxErrors",
+                name: "OutputS3BucketName",
                 shape: 155,
                 required: false,
             },
             Member {
-                name: "ServiceRoleArn",
+                name: "OutputS3KeyPrefix",
                 shape: 156,
                 required: false,
             },
             Member {
-                name: "NotificationConfig",
+                name: "MaxConcurrency",
                 shape: 157,
                 required: false,
             },
             Member {
+                name: "MaxErrors",
+                shape: 158,
+                required: false,
+            },
+            Member {
+                name: "ServiceRoleArn",
+                shape: 159,
+                required: false,
+            },
+            Member {
+                name: "NotificationConfig",
+                shape: 160,
+                required: false,
+            },
+            Member {
                 name: "CloudWatchOutputConfig",
-                shape: 162,
+                shape: 165,
                 required: false,
             },
             Member {
                 name: "AlarmConfiguration",
-                shape: 165,
+                shape: 168,
                 required: false,
             },
         ]),
@@ -2082,7 +2119,7 @@ pub static SHAPES: &[Shape] = &[
         name: "InstanceIdList",
         sensitive: false,
         kind: Kind::List {
-            member: 137,
+            member: 140,
             min: Some(0),
             max: Some(50),
         },
@@ -2101,7 +2138,7 @@ pub static SHAPES: &[Shape] = &[
         name: "Targets",
         sensitive: false,
         kind: Kind::List {
-            member: 139,
+            member: 142,
             min: Some(0),
             max: Some(5),
         },
@@ -2112,12 +2149,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Key",
-                shape: 140,
+                shape: 143,
                 required: false,
             },
             Member {
                 name: "Values",
-                shape: 141,
+                shape: 144,
                 required: false,
             },
         ]),
@@ -2136,7 +2173,7 @@ pub static SHAPES: &[Shape] = &[
         name: "TargetValues",
         sensitive: false,
         kind: Kind::List {
-            member: 142,
+            member: 145,
             min: Some(0),
             max: Some(50),
         },
@@ -2193,8 +2230,8 @@ pub static SHAPES: &[Shape] = &[
         name: "Parameters",
         sensitive: true,
         kind: Kind::Map {
-            key: 148,
-            value: 149,
+            key: 151,
+            value: 152,
             min: None,
             max: None,
         },
@@ -2213,7 +2250,7 @@ pub static SHAPES: &[Shape] = &[
         name: "ParameterValueList",
         sensitive: false,
         kind: Kind::List {
-            member: 150,
+            member: 153,
             min: None,
             max: None,
         },
@@ -2294,17 +2331,17 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "NotificationArn",
-                shape: 158,
+                shape: 161,
                 required: false,
             },
             Member {
                 name: "NotificationEvents",
-                shape: 159,
+                shape: 162,
                 required: false,
             },
             Member {
                 name: "NotificationType",
-                shape: 161,
+                shape: 164,
                 required: false,
             },
         ]),
@@ -2323,7 +2360,7 @@ pub static SHAPES: &[Shape] = &[
         name: "NotificationEventList",
         sensitive: false,
         kind: Kind::List {
-            member: 160,
+            member: 163,
             min: None,
             max: None,
         },
@@ -2361,12 +2398,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "CloudWatchLogGroupName",
-                shape: 163,
+                shape: 166,
                 required: false,
             },
             Member {
                 name: "CloudWatchOutputEnabled",
-                shape: 164,
+                shape: 167,
                 required: false,
             },
         ]),
@@ -2392,12 +2429,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "IgnorePollAlarmFailure",
-                shape: 48,
+                shape: 51,
                 required: false,
             },
             Member {
                 name: "Alarms",
-                shape: 166,
+                shape: 169,
                 required: true,
             },
         ]),
@@ -2406,7 +2443,7 @@ pub static SHAPES: &[Shape] = &[
         name: "AlarmList",
         sensitive: false,
         kind: Kind::List {
-            member: 167,
+            member: 170,
             min: Some(1),
             max: Some(1),
         },
@@ -2416,7 +2453,7 @@ pub static SHAPES: &[Shape] = &[
         sensitive: false,
         kind: Kind::Structure(&[Member {
             name: "Name",
-            shape: 168,
+            shape: 171,
             required: true,
         }]),
     },
@@ -2436,17 +2473,17 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "CommandId",
-                shape: 170,
+                shape: 173,
                 required: false,
             },
             Member {
                 name: "InstanceId",
-                shape: 137,
+                shape: 140,
                 required: false,
             },
             Member {
                 name: "MaxResults",
-                shape: 171,
+                shape: 174,
                 required: false,
             },
             Member {
@@ -2456,7 +2493,7 @@ pub static SHAPES: &[Shape] = &[
             },
             Member {
                 name: "Filters",
-                shape: 172,
+                shape: 175,
                 required: false,
             },
         ]),
@@ -2483,7 +2520,7 @@ pub static SHAPES: &[Shape] = &[
         name: "CommandFilterList",
         sensitive: false,
         kind: Kind::List {
-            member: 173,
+            member: 176,
             min: Some(1),
             max: Some(5),
         },
@@ -2494,12 +2531,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "key",
-                shape: 174,
+                shape: 177,
                 required: true,
             },
             Member {
                 name: "value",
-                shape: 175,
+                shape: 178,
                 required: true,
             },
         ]),
@@ -2536,17 +2573,17 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "CommandId",
-                shape: 170,
+                shape: 173,
                 required: false,
             },
             Member {
                 name: "InstanceId",
-                shape: 137,
+                shape: 140,
                 required: false,
             },
             Member {
                 name: "MaxResults",
-                shape: 171,
+                shape: 174,
                 required: false,
             },
             Member {
@@ -2556,12 +2593,12 @@ pub static SHAPES: &[Shape] = &[
             },
             Member {
                 name: "Filters",
-                shape: 172,
+                shape: 175,
                 required: false,
             },
             Member {
                 name: "Details",
-                shape: 48,
+                shape: 51,
                 required: false,
             },
         ]),
@@ -2572,17 +2609,17 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "CommandId",
-                shape: 170,
+                shape: 173,
                 required: true,
             },
             Member {
                 name: "InstanceId",
-                shape: 137,
+                shape: 140,
                 required: true,
             },
             Member {
                 name: "PluginName",
-                shape: 178,
+                shape: 181,
                 required: false,
             },
         ]),
@@ -2603,12 +2640,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "CommandId",
-                shape: 170,
+                shape: 173,
                 required: true,
             },
             Member {
                 name: "InstanceIds",
-                shape: 136,
+                shape: 139,
                 required: false,
             },
         ]),
@@ -2619,37 +2656,37 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "ResourceId",
-                shape: 181,
-                required: true,
-            },
-            Member {
-                name: "ResourceType",
-                shape: 182,
-                required: true,
-            },
-            Member {
-                name: "ComplianceType",
-                shape: 183,
-                required: true,
-            },
-            Member {
-                name: "ExecutionSummary",
                 shape: 184,
                 required: true,
             },
             Member {
+                name: "ResourceType",
+                shape: 185,
+                required: true,
+            },
+            Member {
+                name: "ComplianceType",
+                shape: 186,
+                required: true,
+            },
+            Member {
+                name: "ExecutionSummary",
+                shape: 187,
+                required: true,
+            },
+            Member {
                 name: "Items",
-                shape: 188,
+                shape: 191,
                 required: true,
             },
             Member {
                 name: "ItemContentHash",
-                shape: 197,
+                shape: 200,
                 required: false,
             },
             Member {
                 name: "UploadType",
-                shape: 198,
+                shape: 201,
                 required: false,
             },
         ]),
@@ -2690,17 +2727,17 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "ExecutionTime",
-                shape: 185,
+                shape: 188,
                 required: true,
             },
             Member {
                 name: "ExecutionId",
-                shape: 186,
+                shape: 189,
                 required: false,
             },
             Member {
                 name: "ExecutionType",
-                shape: 187,
+                shape: 190,
                 required: false,
             },
         ]),
@@ -2734,7 +2771,7 @@ pub static SHAPES: &[Shape] = &[
         name: "ComplianceItemEntryList",
         sensitive: false,
         kind: Kind::List {
-            member: 189,
+            member: 192,
             min: Some(0),
             max: Some(10000),
         },
@@ -2745,27 +2782,27 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Id",
-                shape: 190,
+                shape: 193,
                 required: false,
             },
             Member {
                 name: "Title",
-                shape: 191,
+                shape: 194,
                 required: false,
             },
             Member {
                 name: "Severity",
-                shape: 192,
+                shape: 195,
                 required: true,
             },
             Member {
                 name: "Status",
-                shape: 193,
+                shape: 196,
                 required: true,
             },
             Member {
                 name: "Details",
-                shape: 194,
+                shape: 197,
                 required: false,
             },
         ]),
@@ -2821,8 +2858,8 @@ pub static SHAPES: &[Shape] = &[
         name: "ComplianceItemDetails",
         sensitive: false,
         kind: Kind::Map {
-            key: 195,
-            value: 196,
+            key: 198,
+            value: 199,
             min: None,
             max: None,
         },
@@ -2873,17 +2910,17 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Filters",
-                shape: 200,
+                shape: 203,
                 required: false,
             },
             Member {
                 name: "ResourceIds",
-                shape: 206,
+                shape: 209,
                 required: false,
             },
             Member {
                 name: "ResourceTypes",
-                shape: 207,
+                shape: 210,
                 required: false,
             },
             Member {
@@ -2902,7 +2939,7 @@ pub static SHAPES: &[Shape] = &[
         name: "ComplianceStringFilterList",
         sensitive: false,
         kind: Kind::List {
-            member: 201,
+            member: 204,
             min: None,
             max: None,
         },
@@ -2913,17 +2950,17 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Key",
-                shape: 202,
+                shape: 205,
                 required: false,
             },
             Member {
                 name: "Values",
-                shape: 203,
+                shape: 206,
                 required: false,
             },
             Member {
                 name: "Type",
-                shape: 205,
+                shape: 208,
                 required: false,
             },
         ]),
@@ -2942,7 +2979,7 @@ pub static SHAPES: &[Shape] = &[
         name: "ComplianceStringFilterValueList",
         sensitive: false,
         kind: Kind::List {
-            member: 204,
+            member: 207,
             min: Some(1),
             max: Some(20),
         },
@@ -2977,7 +3014,7 @@ pub static SHAPES: &[Shape] = &[
         name: "ComplianceResourceIdList",
         sensitive: false,
         kind: Kind::List {
-            member: 181,
+            member: 184,
             min: Some(1),
             max: None,
         },
@@ -2986,7 +3023,7 @@ pub static SHAPES: &[Shape] = &[
         name: "ComplianceResourceTypeList",
         sensitive: false,
         kind: Kind::List {
-            member: 182,
+            member: 185,
             min: Some(1),
             max: None,
         },
@@ -2997,7 +3034,7 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Filters",
-                shape: 200,
+                shape: 203,
                 required: false,
             },
             Member {
@@ -3018,7 +3055,7 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Filters",
-                shape: 200,
+                shape: 203,
                 required: false,
             },
             Member {
@@ -3039,67 +3076,67 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "OperatingSystem",
-                shape: 211,
+                shape: 214,
                 required: false,
             },
             Member {
                 name: "Name",
-                shape: 212,
+                shape: 215,
                 required: true,
             },
             Member {
                 name: "GlobalFilters",
-                shape: 213,
+                shape: 216,
                 required: false,
             },
             Member {
                 name: "ApprovalRules",
-                shape: 219,
-                required: false,
-            },
-            Member {
-                name: "ApprovedPatches",
-                shape: 225,
-                required: false,
-            },
-            Member {
-                name: "ApprovedPatchesComplianceLevel",
                 shape: 222,
                 required: false,
             },
             Member {
-                name: "ApprovedPatchesEnableNonSecurity",
-                shape: 48,
-                required: false,
-            },
-            Member {
-                name: "RejectedPatches",
-                shape: 225,
-                required: false,
-            },
-            Member {
-                name: "RejectedPatchesAction",
-                shape: 227,
-                required: false,
-            },
-            Member {
-                name: "Description",
+                name: "ApprovedPatches",
                 shape: 228,
                 required: false,
             },
             Member {
+                name: "ApprovedPatchesComplianceLevel",
+                shape: 225,
+                required: false,
+            },
+            Member {
+                name: "ApprovedPatchesEnableNonSecurity",
+                shape: 51,
+                required: false,
+            },
+            Member {
+                name: "RejectedPatches",
+                shape: 228,
+                required: false,
+            },
+            Member {
+                name: "RejectedPatchesAction",
+                shape: 230,
+                required: false,
+            },
+            Member {
+                name: "Description",
+                shape: 231,
+                required: false,
+            },
+            Member {
                 name: "Sources",
-                shape: 229,
+                shape: 232,
                 required: false,
             },
             Member {
                 name: "AvailableSecurityUpdatesComplianceStatus",
-                shape: 235,
+                shape: 238,
                 required: false,
             },
             Member {
                 name: "ClientToken",
-                shape: 236,
+                shape: 239,
                 required: false,
             },
             Member {
@@ -3150,7 +3187,7 @@ pub static SHAPES: &[Shape] = &[
         sensitive: false,
         kind: Kind::Structure(&[Member {
             name: "PatchFilters",
-            shape: 214,
+            shape: 217,
             required: true,
         }]),
     },
@@ -3158,7 +3195,7 @@ pub static SHAPES: &[Shape] = &[
         name: "PatchFilterList",
         sensitive: false,
         kind: Kind::List {
-            member: 215,
+            member: 218,
             min: Some(0),
             max: Some(4),
         },
@@ -3169,12 +3206,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Key",
-                shape: 216,
+                shape: 219,
                 required: true,
             },
             Member {
                 name: "Values",
-                shape: 217,
+                shape: 220,
                 required: true,
             },
         ]),
@@ -3213,7 +3250,7 @@ pub static SHAPES: &[Shape] = &[
         name: "PatchFilterValueList",
         sensitive: false,
         kind: Kind::List {
-            member: 218,
+            member: 221,
             min: Some(1),
             max: Some(20),
         },
@@ -3233,7 +3270,7 @@ pub static SHAPES: &[Shape] = &[
         sensitive: false,
         kind: Kind::Structure(&[Member {
             name: "PatchRules",
-            shape: 220,
+            shape: 223,
             required: true,
         }]),
     },
@@ -3241,7 +3278,7 @@ pub static SHAPES: &[Shape] = &[
         name: "PatchRuleList",
         sensitive: false,
         kind: Kind::List {
-            member: 221,
+            member: 224,
             min: Some(0),
             max: Some(10),
         },
@@ -3252,27 +3289,27 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "PatchFilterGroup",
-                shape: 213,
+                shape: 216,
                 required: true,
             },
             Member {
                 name: "ComplianceLevel",
-                shape: 222,
+                shape: 225,
                 required: false,
             },
             Member {
                 name: "ApproveAfterDays",
-                shape: 223,
+                shape: 226,
                 required: false,
             },
             Member {
                 name: "ApproveUntilDate",
-                shape: 224,
+                shape: 227,
                 required: false,
             },
             Member {
                 name: "EnableNonSecurity",
-                shape: 48,
+                shape: 51,
                 required: false,
             },
         ]),
@@ -3316,7 +3353,7 @@ pub static SHAPES: &[Shape] = &[
         name: "PatchIdList",
         sensitive: false,
         kind: Kind::List {
-            member: 226,
+            member: 229,
             min: Some(0),
             max: Some(50),
         },
@@ -3355,7 +3392,7 @@ pub static SHAPES: &[Shape] = &[
         name: "PatchSourceList",
         sensitive: false,
         kind: Kind::List {
-            member: 230,
+            member: 233,
             min: Some(0),
             max: Some(20),
         },
@@ -3366,17 +3403,17 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Name",
-                shape: 231,
+                shape: 234,
                 required: true,
             },
             Member {
                 name: "Products",
-                shape: 232,
+                shape: 235,
                 required: true,
             },
             Member {
                 name: "Configuration",
-                shape: 234,
+                shape: 237,
                 required: true,
             },
         ]),
@@ -3395,7 +3432,7 @@ pub static SHAPES: &[Shape] = &[
         name: "PatchSourceProductList",
         sensitive: false,
         kind: Kind::List {
-            member: 233,
+            member: 236,
             min: Some(1),
             max: Some(20),
         },
@@ -3445,7 +3482,7 @@ pub static SHAPES: &[Shape] = &[
         sensitive: false,
         kind: Kind::Structure(&[Member {
             name: "BaselineId",
-            shape: 238,
+            shape: 241,
             required: true,
         }]),
     },
@@ -3465,67 +3502,67 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "BaselineId",
-                shape: 238,
+                shape: 241,
                 required: true,
             },
             Member {
                 name: "Name",
-                shape: 212,
+                shape: 215,
                 required: false,
             },
             Member {
                 name: "GlobalFilters",
-                shape: 213,
+                shape: 216,
                 required: false,
             },
             Member {
                 name: "ApprovalRules",
-                shape: 219,
-                required: false,
-            },
-            Member {
-                name: "ApprovedPatches",
-                shape: 225,
-                required: false,
-            },
-            Member {
-                name: "ApprovedPatchesComplianceLevel",
                 shape: 222,
                 required: false,
             },
             Member {
-                name: "ApprovedPatchesEnableNonSecurity",
-                shape: 48,
-                required: false,
-            },
-            Member {
-                name: "RejectedPatches",
-                shape: 225,
-                required: false,
-            },
-            Member {
-                name: "RejectedPatchesAction",
-                shape: 227,
-                required: false,
-            },
-            Member {
-                name: "Description",
+                name: "ApprovedPatches",
                 shape: 228,
                 required: false,
             },
             Member {
+                name: "ApprovedPatchesComplianceLevel",
+                shape: 225,
+                required: false,
+            },
+            Member {
+                name: "ApprovedPatchesEnableNonSecurity",
+                shape: 51,
+                required: false,
+            },
+            Member {
+                name: "RejectedPatches",
+                shape: 228,
+                required: false,
+            },
+            Member {
+                name: "RejectedPatchesAction",
+                shape: 230,
+                required: false,
+            },
+            Member {
+                name: "Description",
+                shape: 231,
+                required: false,
+            },
+            Member {
                 name: "Sources",
-                shape: 229,
+                shape: 232,
                 required: false,
             },
             Member {
                 name: "AvailableSecurityUpdatesComplianceStatus",
-                shape: 235,
+                shape: 238,
                 required: false,
             },
             Member {
                 name: "Replace",
-                shape: 48,
+                shape: 51,
                 required: false,
             },
         ]),
@@ -3535,7 +3572,7 @@ pub static SHAPES: &[Shape] = &[
         sensitive: false,
         kind: Kind::Structure(&[Member {
             name: "BaselineId",
-            shape: 238,
+            shape: 241,
             required: true,
         }]),
     },
@@ -3545,12 +3582,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Filters",
-                shape: 242,
+                shape: 245,
                 required: false,
             },
             Member {
                 name: "MaxResults",
-                shape: 247,
+                shape: 250,
                 required: false,
             },
             Member {
@@ -3564,7 +3601,7 @@ pub static SHAPES: &[Shape] = &[
         name: "PatchOrchestratorFilterList",
         sensitive: false,
         kind: Kind::List {
-            member: 243,
+            member: 246,
             min: Some(0),
             max: Some(5),
         },
@@ -3575,12 +3612,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Key",
-                shape: 244,
+                shape: 247,
                 required: false,
             },
             Member {
                 name: "Values",
-                shape: 245,
+                shape: 248,
                 required: false,
             },
         ]),
@@ -3599,7 +3636,7 @@ pub static SHAPES: &[Shape] = &[
         name: "PatchOrchestratorFilterValues",
         sensitive: false,
         kind: Kind::List {
-            member: 246,
+            member: 249,
             min: None,
             max: None,
         },
@@ -3627,7 +3664,7 @@ pub static SHAPES: &[Shape] = &[
         sensitive: false,
         kind: Kind::Structure(&[Member {
             name: "BaselineId",
-            shape: 238,
+            shape: 241,
             required: true,
         }]),
     },
@@ -3636,7 +3673,7 @@ pub static SHAPES: &[Shape] = &[
         sensitive: false,
         kind: Kind::Structure(&[Member {
             name: "OperatingSystem",
-            shape: 211,
+            shape: 214,
             required: false,
         }]),
     },
@@ -3646,12 +3683,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "BaselineId",
-                shape: 238,
+                shape: 241,
                 required: true,
             },
             Member {
                 name: "PatchGroup",
-                shape: 251,
+                shape: 254,
                 required: true,
             },
         ]),
@@ -3672,12 +3709,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "BaselineId",
-                shape: 238,
+                shape: 241,
                 required: true,
             },
             Member {
                 name: "PatchGroup",
-                shape: 251,
+                shape: 254,
                 required: true,
             },
         ]),
@@ -3688,12 +3725,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "PatchGroup",
-                shape: 251,
+                shape: 254,
                 required: true,
             },
             Member {
                 name: "OperatingSystem",
-                shape: 211,
+                shape: 214,
                 required: false,
             },
         ]),
@@ -3704,12 +3741,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "MaxResults",
-                shape: 247,
+                shape: 250,
                 required: false,
             },
             Member {
                 name: "Filters",
-                shape: 242,
+                shape: 245,
                 required: false,
             },
             Member {
@@ -3725,12 +3762,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Filters",
-                shape: 242,
+                shape: 245,
                 required: false,
             },
             Member {
                 name: "MaxResults",
-                shape: 247,
+                shape: 250,
                 required: false,
             },
             Member {
@@ -3746,12 +3783,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "BaselineId",
-                shape: 238,
+                shape: 241,
                 required: true,
             },
             Member {
                 name: "MaxResults",
-                shape: 247,
+                shape: 250,
                 required: false,
             },
             Member {
@@ -3767,17 +3804,17 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "OperatingSystem",
-                shape: 211,
+                shape: 214,
                 required: true,
             },
             Member {
                 name: "Property",
-                shape: 258,
+                shape: 261,
                 required: true,
             },
             Member {
                 name: "PatchSet",
-                shape: 259,
+                shape: 262,
                 required: false,
             },
             Member {
@@ -3825,7 +3862,7 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "InstanceIds",
-                shape: 136,
+                shape: 139,
                 required: true,
             },
             Member {
@@ -3835,7 +3872,7 @@ pub static SHAPES: &[Shape] = &[
             },
             Member {
                 name: "MaxResults",
-                shape: 261,
+                shape: 264,
                 required: false,
             },
         ]),
@@ -3854,12 +3891,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "PatchGroup",
-                shape: 251,
+                shape: 254,
                 required: true,
             },
             Member {
                 name: "Filters",
-                shape: 263,
+                shape: 266,
                 required: false,
             },
             Member {
@@ -3869,7 +3906,7 @@ pub static SHAPES: &[Shape] = &[
             },
             Member {
                 name: "MaxResults",
-                shape: 261,
+                shape: 264,
                 required: false,
             },
         ]),
@@ -3878,7 +3915,7 @@ pub static SHAPES: &[Shape] = &[
         name: "InstancePatchStateFilterList",
         sensitive: false,
         kind: Kind::List {
-            member: 264,
+            member: 267,
             min: Some(0),
             max: Some(4),
         },
@@ -3889,17 +3926,17 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Key",
-                shape: 265,
+                shape: 268,
                 required: true,
             },
             Member {
                 name: "Values",
-                shape: 266,
+                shape: 269,
                 required: true,
             },
             Member {
                 name: "Type",
-                shape: 268,
+                shape: 271,
                 required: true,
             },
         ]),
@@ -3918,7 +3955,7 @@ pub static SHAPES: &[Shape] = &[
         name: "InstancePatchStateFilterValues",
         sensitive: false,
         kind: Kind::List {
-            member: 267,
+            member: 270,
             min: Some(1),
             max: Some(1),
         },
@@ -3949,12 +3986,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "InstanceId",
-                shape: 137,
+                shape: 140,
                 required: true,
             },
             Member {
                 name: "Filters",
-                shape: 242,
+                shape: 245,
                 required: false,
             },
             Member {
@@ -3964,7 +4001,7 @@ pub static SHAPES: &[Shape] = &[
             },
             Member {
                 name: "MaxResults",
-                shape: 261,
+                shape: 264,
                 required: false,
             },
         ]),
@@ -3974,7 +4011,7 @@ pub static SHAPES: &[Shape] = &[
         sensitive: false,
         kind: Kind::Structure(&[Member {
             name: "PatchGroup",
-            shape: 251,
+            shape: 254,
             required: true,
         }]),
     },
@@ -3984,22 +4021,22 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "InstanceId",
-                shape: 137,
+                shape: 140,
                 required: true,
             },
             Member {
                 name: "SnapshotId",
-                shape: 272,
+                shape: 275,
                 required: true,
             },
             Member {
                 name: "BaselineOverride",
-                shape: 273,
+                shape: 276,
                 required: false,
             },
             Member {
                 name: "UseS3DualStackEndpoint",
-                shape: 48,
+                shape: 51,
                 required: false,
             },
         ]),
@@ -4020,52 +4057,52 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "OperatingSystem",
-                shape: 211,
+                shape: 214,
                 required: false,
             },
             Member {
                 name: "GlobalFilters",
-                shape: 213,
+                shape: 216,
                 required: false,
             },
             Member {
                 name: "ApprovalRules",
-                shape: 219,
-                required: false,
-            },
-            Member {
-                name: "ApprovedPatches",
-                shape: 225,
-                required: false,
-            },
-            Member {
-                name: "ApprovedPatchesComplianceLevel",
                 shape: 222,
                 required: false,
             },
             Member {
-                name: "RejectedPatches",
+                name: "ApprovedPatches",
+                shape: 228,
+                required: false,
+            },
+            Member {
+                name: "ApprovedPatchesComplianceLevel",
                 shape: 225,
                 required: false,
             },
             Member {
+                name: "RejectedPatches",
+                shape: 228,
+                required: false,
+            },
+            Member {
                 name: "RejectedPatchesAction",
-                shape: 227,
+                shape: 230,
                 required: false,
             },
             Member {
                 name: "ApprovedPatchesEnableNonSecurity",
-                shape: 48,
+                shape: 51,
                 required: false,
             },
             Member {
                 name: "Sources",
-                shape: 229,
+                shape: 232,
                 required: false,
             },
             Member {
                 name: "AvailableSecurityUpdatesComplianceStatus",
-                shape: 235,
+                shape: 238,
                 required: false,
             },
         ]),
