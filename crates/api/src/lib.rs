@@ -57,6 +57,8 @@ macro_rules! for_each_operation {
             $crate::fleet::ListNodes,
             $crate::fleet::UpdateManagedInstanceRole,
             $crate::fleet::GetConnectionStatus,
+            $crate::fleet::ListManagedNodes,
+            $crate::fleet::ListNodesSummary,
             $crate::kms::CreateKey,
             $crate::kms::ListKeys,
             $crate::kms::DescribeKey,

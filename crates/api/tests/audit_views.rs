@@ -111,6 +111,10 @@ impl<'de> de::Deserializer<'de> for Probe<'_> {
         v.visit_byte_buf(self.string().into_bytes())
     }
     fn deserialize_option<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Error> {
+        // A recursive shape (NodeAggregator) ends where its option does.
+        if self.depth >= MAX_DEPTH - 2 {
+            return v.visit_none();
+        }
         v.visit_some(self)
     }
     fn deserialize_unit<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Error> {

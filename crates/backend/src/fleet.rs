@@ -9,6 +9,7 @@
 mod activations;
 mod connection;
 mod filters;
+mod inventory;
 mod nodes;
 mod role;
 

@@ -10,68 +10,70 @@ use super::{Kind, Member, Pattern, Shape};
 /// The routed AmazonSSM operations, by name, with their input shape.
 pub static OPERATIONS: &[(&str, usize)] = &[
     ("AddTagsToResource", 36),
-    ("CancelCommand", 182),
+    ("CancelCommand", 196),
     ("CreateActivation", 11),
-    ("CreateDocument", 81),
-    ("CreatePatchBaseline", 213),
+    ("CreateDocument", 95),
+    ("CreatePatchBaseline", 227),
     ("DeleteActivation", 32),
-    ("DeleteDocument", 116),
-    ("DeleteParameter", 67),
-    ("DeleteParameters", 68),
-    ("DeletePatchBaseline", 243),
+    ("DeleteDocument", 130),
+    ("DeleteParameter", 81),
+    ("DeleteParameters", 82),
+    ("DeletePatchBaseline", 257),
     ("DeregisterManagedInstance", 34),
-    ("DeregisterPatchBaselineForPatchGroup", 255),
+    ("DeregisterPatchBaselineForPatchGroup", 269),
     ("DescribeActivations", 25),
-    ("DescribeAvailablePatches", 258),
-    ("DescribeDocument", 101),
-    ("DescribeDocumentPermission", 122),
-    ("DescribeEffectivePatchesForPatchBaseline", 259),
+    ("DescribeAvailablePatches", 272),
+    ("DescribeDocument", 115),
+    ("DescribeDocumentPermission", 136),
+    ("DescribeEffectivePatchesForPatchBaseline", 273),
     ("DescribeInstanceInformation", 0),
-    ("DescribeInstancePatchStates", 263),
-    ("DescribeInstancePatchStatesForPatchGroup", 265),
-    ("DescribeInstancePatches", 272),
-    ("DescribeParameters", 69),
-    ("DescribePatchBaselines", 244),
-    ("DescribePatchGroupState", 273),
-    ("DescribePatchGroups", 257),
-    ("DescribePatchProperties", 260),
-    ("GetCommandInvocation", 180),
+    ("DescribeInstancePatchStates", 277),
+    ("DescribeInstancePatchStatesForPatchGroup", 279),
+    ("DescribeInstancePatches", 286),
+    ("DescribeParameters", 83),
+    ("DescribePatchBaselines", 258),
+    ("DescribePatchGroupState", 287),
+    ("DescribePatchGroups", 271),
+    ("DescribePatchProperties", 274),
+    ("GetCommandInvocation", 194),
     ("GetConnectionStatus", 43),
-    ("GetDefaultPatchBaseline", 252),
-    ("GetDeployablePatchSnapshotForInstance", 274),
-    ("GetDocument", 100),
-    ("GetParameter", 56),
-    ("GetParameterHistory", 75),
-    ("GetParameters", 57),
-    ("GetParametersByPath", 59),
-    ("GetPatchBaseline", 240),
-    ("GetPatchBaselineForPatchGroup", 256),
-    ("GetServiceSetting", 133),
-    ("LabelParameterVersion", 76),
-    ("ListCommandInvocations", 179),
-    ("ListCommands", 172),
-    ("ListComplianceItems", 202),
-    ("ListComplianceSummaries", 211),
-    ("ListDocumentMetadataHistory", 131),
-    ("ListDocumentVersions", 112),
-    ("ListDocuments", 102),
-    ("ListResourceComplianceSummaries", 212),
+    ("GetDefaultPatchBaseline", 266),
+    ("GetDeployablePatchSnapshotForInstance", 288),
+    ("GetDocument", 114),
+    ("GetParameter", 70),
+    ("GetParameterHistory", 89),
+    ("GetParameters", 71),
+    ("GetParametersByPath", 73),
+    ("GetPatchBaseline", 254),
+    ("GetPatchBaselineForPatchGroup", 270),
+    ("GetServiceSetting", 147),
+    ("LabelParameterVersion", 90),
+    ("ListCommandInvocations", 193),
+    ("ListCommands", 186),
+    ("ListComplianceItems", 216),
+    ("ListComplianceSummaries", 225),
+    ("ListDocumentMetadataHistory", 145),
+    ("ListDocumentVersions", 126),
+    ("ListDocuments", 116),
+    ("ListNodes", 45),
+    ("ListNodesSummary", 53),
+    ("ListResourceComplianceSummaries", 226),
     ("ListTagsForResource", 41),
-    ("ModifyDocumentPermission", 117),
-    ("PutComplianceItems", 183),
-    ("PutParameter", 45),
-    ("RegisterDefaultPatchBaseline", 251),
-    ("RegisterPatchBaselineForPatchGroup", 253),
+    ("ModifyDocumentPermission", 131),
+    ("PutComplianceItems", 197),
+    ("PutParameter", 59),
+    ("RegisterDefaultPatchBaseline", 265),
+    ("RegisterPatchBaselineForPatchGroup", 267),
     ("RemoveTagsFromResource", 39),
-    ("ResetServiceSetting", 137),
-    ("SendCommand", 138),
-    ("UnlabelParameterVersion", 80),
-    ("UpdateDocument", 113),
-    ("UpdateDocumentDefaultVersion", 114),
-    ("UpdateDocumentMetadata", 124),
+    ("ResetServiceSetting", 151),
+    ("SendCommand", 152),
+    ("UnlabelParameterVersion", 94),
+    ("UpdateDocument", 127),
+    ("UpdateDocumentDefaultVersion", 128),
+    ("UpdateDocumentMetadata", 138),
     ("UpdateManagedInstanceRole", 42),
-    ("UpdatePatchBaseline", 242),
-    ("UpdateServiceSetting", 135),
+    ("UpdatePatchBaseline", 256),
+    ("UpdateServiceSetting", 149),
 ];
 
 /// Routed AmazonSSM operations that botocore's public model lacks: the
@@ -652,42 +654,266 @@ pub static SHAPES: &[Shape] = &[
         },
     },
     Shape {
+        name: "ListNodesRequest",
+        sensitive: false,
+        kind: Kind::Structure(&[
+            Member {
+                name: "SyncName",
+                shape: 46,
+                required: false,
+            },
+            Member {
+                name: "Filters",
+                shape: 47,
+                required: false,
+            },
+            Member {
+                name: "NextToken",
+                shape: 10,
+                required: false,
+            },
+            Member {
+                name: "MaxResults",
+                shape: 31,
+                required: false,
+            },
+        ]),
+    },
+    Shape {
+        name: "ResourceDataSyncName",
+        sensitive: false,
+        kind: Kind::String {
+            min: Some(1),
+            max: Some(64),
+            pattern: None,
+            values: &[],
+        },
+    },
+    Shape {
+        name: "NodeFilterList",
+        sensitive: false,
+        kind: Kind::List {
+            member: 48,
+            min: Some(1),
+            max: Some(5),
+        },
+    },
+    Shape {
+        name: "NodeFilter",
+        sensitive: false,
+        kind: Kind::Structure(&[
+            Member {
+                name: "Key",
+                shape: 49,
+                required: true,
+            },
+            Member {
+                name: "Values",
+                shape: 50,
+                required: true,
+            },
+            Member {
+                name: "Type",
+                shape: 52,
+                required: false,
+            },
+        ]),
+    },
+    Shape {
+        name: "NodeFilterKey",
+        sensitive: false,
+        kind: Kind::String {
+            min: None,
+            max: None,
+            pattern: None,
+            values: &[
+                "AgentType",
+                "AgentVersion",
+                "ComputerName",
+                "InstanceId",
+                "InstanceStatus",
+                "IpAddress",
+                "ManagedStatus",
+                "PlatformName",
+                "PlatformType",
+                "PlatformVersion",
+                "ResourceType",
+                "OrganizationalUnitId",
+                "OrganizationalUnitPath",
+                "Region",
+                "AccountId",
+            ],
+        },
+    },
+    Shape {
+        name: "NodeFilterValueList",
+        sensitive: false,
+        kind: Kind::List {
+            member: 51,
+            min: Some(1),
+            max: Some(5),
+        },
+    },
+    Shape {
+        name: "NodeFilterValue",
+        sensitive: false,
+        kind: Kind::String {
+            min: Some(0),
+            max: Some(512),
+            pattern: Some(0),
+            values: &[],
+        },
+    },
+    Shape {
+        name: "NodeFilterOperatorType",
+        sensitive: false,
+        kind: Kind::String {
+            min: None,
+            max: None,
+            pattern: None,
+            values: &["Equal", "NotEqual", "BeginWith"],
+        },
+    },
+    Shape {
+        name: "ListNodesSummaryRequest",
+        sensitive: false,
+        kind: Kind::Structure(&[
+            Member {
+                name: "SyncName",
+                shape: 46,
+                required: false,
+            },
+            Member {
+                name: "Filters",
+                shape: 47,
+                required: false,
+            },
+            Member {
+                name: "Aggregators",
+                shape: 54,
+                required: true,
+            },
+            Member {
+                name: "NextToken",
+                shape: 10,
+                required: false,
+            },
+            Member {
+                name: "MaxResults",
+                shape: 31,
+                required: false,
+            },
+        ]),
+    },
+    Shape {
+        name: "NodeAggregatorList",
+        sensitive: false,
+        kind: Kind::List {
+            member: 55,
+            min: Some(1),
+            max: Some(2),
+        },
+    },
+    Shape {
+        name: "NodeAggregator",
+        sensitive: false,
+        kind: Kind::Structure(&[
+            Member {
+                name: "AggregatorType",
+                shape: 56,
+                required: true,
+            },
+            Member {
+                name: "TypeName",
+                shape: 57,
+                required: true,
+            },
+            Member {
+                name: "AttributeName",
+                shape: 58,
+                required: true,
+            },
+            Member {
+                name: "Aggregators",
+                shape: 54,
+                required: false,
+            },
+        ]),
+    },
+    Shape {
+        name: "NodeAggregatorType",
+        sensitive: false,
+        kind: Kind::String {
+            min: None,
+            max: None,
+            pattern: None,
+            values: &["Count"],
+        },
+    },
+    Shape {
+        name: "NodeTypeName",
+        sensitive: false,
+        kind: Kind::String {
+            min: None,
+            max: None,
+            pattern: None,
+            values: &["Instance"],
+        },
+    },
+    Shape {
+        name: "NodeAttributeName",
+        sensitive: false,
+        kind: Kind::String {
+            min: None,
+            max: None,
+            pattern: None,
+            values: &[
+                "AgentVersion",
+                "PlatformName",
+                "PlatformType",
+                "PlatformVersion",
+                "Region",
+                "ResourceType",
+            ],
+        },
+    },
+    Shape {
         name: "PutParameterRequest",
         sensitive: false,
         kind: Kind::Structure(&[
             Member {
                 name: "Name",
-                shape: 46,
+                shape: 60,
                 required: true,
             },
             Member {
                 name: "Description",
-                shape: 47,
+                shape: 61,
                 required: false,
             },
             Member {
                 name: "Value",
-                shape: 48,
+                shape: 62,
                 required: true,
             },
             Member {
                 name: "Type",
-                shape: 49,
+                shape: 63,
                 required: false,
             },
             Member {
                 name: "KeyId",
-                shape: 50,
+                shape: 64,
                 required: false,
             },
             Member {
                 name: "Overwrite",
-                shape: 51,
+                shape: 65,
                 required: false,
             },
             Member {
                 name: "AllowedPattern",
-                shape: 52,
+                shape: 66,
                 required: false,
             },
             Member {
@@ -697,17 +923,17 @@ pub static SHAPES: &[Shape] = &[
             },
             Member {
                 name: "Tier",
-                shape: 53,
+                shape: 67,
                 required: false,
             },
             Member {
                 name: "Policies",
-                shape: 54,
+                shape: 68,
                 required: false,
             },
             Member {
                 name: "DataType",
-                shape: 55,
+                shape: 69,
                 required: false,
             },
         ]),
@@ -813,12 +1039,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Name",
-                shape: 46,
+                shape: 60,
                 required: true,
             },
             Member {
                 name: "WithDecryption",
-                shape: 51,
+                shape: 65,
                 required: false,
             },
         ]),
@@ -829,12 +1055,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Names",
-                shape: 58,
+                shape: 72,
                 required: true,
             },
             Member {
                 name: "WithDecryption",
-                shape: 51,
+                shape: 65,
                 required: false,
             },
         ]),
@@ -843,7 +1069,7 @@ pub static SHAPES: &[Shape] = &[
         name: "ParameterNameList",
         sensitive: false,
         kind: Kind::List {
-            member: 46,
+            member: 60,
             min: Some(1),
             max: Some(10),
         },
@@ -854,27 +1080,27 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Path",
-                shape: 46,
+                shape: 60,
                 required: true,
             },
             Member {
                 name: "Recursive",
-                shape: 51,
+                shape: 65,
                 required: false,
             },
             Member {
                 name: "ParameterFilters",
-                shape: 60,
+                shape: 74,
                 required: false,
             },
             Member {
                 name: "WithDecryption",
-                shape: 51,
+                shape: 65,
                 required: false,
             },
             Member {
                 name: "MaxResults",
-                shape: 66,
+                shape: 80,
                 required: false,
             },
             Member {
@@ -888,7 +1114,7 @@ pub static SHAPES: &[Shape] = &[
         name: "ParameterStringFilterList",
         sensitive: false,
         kind: Kind::List {
-            member: 61,
+            member: 75,
             min: None,
             max: None,
         },
@@ -899,17 +1125,17 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Key",
-                shape: 62,
+                shape: 76,
                 required: true,
             },
             Member {
                 name: "Option",
-                shape: 63,
+                shape: 77,
                 required: false,
             },
             Member {
                 name: "Values",
-                shape: 64,
+                shape: 78,
                 required: false,
             },
         ]),
@@ -938,7 +1164,7 @@ pub static SHAPES: &[Shape] = &[
         name: "ParameterStringFilterValueList",
         sensitive: false,
         kind: Kind::List {
-            member: 65,
+            member: 79,
             min: Some(1),
             max: Some(50),
         },
@@ -966,7 +1192,7 @@ pub static SHAPES: &[Shape] = &[
         sensitive: false,
         kind: Kind::Structure(&[Member {
             name: "Name",
-            shape: 46,
+            shape: 60,
             required: true,
         }]),
     },
@@ -975,7 +1201,7 @@ pub static SHAPES: &[Shape] = &[
         sensitive: false,
         kind: Kind::Structure(&[Member {
             name: "Names",
-            shape: 58,
+            shape: 72,
             required: true,
         }]),
     },
@@ -985,12 +1211,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Filters",
-                shape: 70,
+                shape: 84,
                 required: false,
             },
             Member {
                 name: "ParameterFilters",
-                shape: 60,
+                shape: 74,
                 required: false,
             },
             Member {
@@ -1005,7 +1231,7 @@ pub static SHAPES: &[Shape] = &[
             },
             Member {
                 name: "Shared",
-                shape: 51,
+                shape: 65,
                 required: false,
             },
         ]),
@@ -1014,7 +1240,7 @@ pub static SHAPES: &[Shape] = &[
         name: "ParametersFilterList",
         sensitive: false,
         kind: Kind::List {
-            member: 71,
+            member: 85,
             min: None,
             max: None,
         },
@@ -1025,12 +1251,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Key",
-                shape: 72,
+                shape: 86,
                 required: true,
             },
             Member {
                 name: "Values",
-                shape: 73,
+                shape: 87,
                 required: true,
             },
         ]),
@@ -1049,7 +1275,7 @@ pub static SHAPES: &[Shape] = &[
         name: "ParametersFilterValueList",
         sensitive: false,
         kind: Kind::List {
-            member: 74,
+            member: 88,
             min: Some(1),
             max: Some(50),
         },
@@ -1070,12 +1296,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Name",
-                shape: 46,
+                shape: 60,
                 required: true,
             },
             Member {
                 name: "WithDecryption",
-                shape: 51,
+                shape: 65,
                 required: false,
             },
             Member {
@@ -1096,17 +1322,17 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Name",
-                shape: 46,
+                shape: 60,
                 required: true,
             },
             Member {
                 name: "ParameterVersion",
-                shape: 77,
+                shape: 91,
                 required: false,
             },
             Member {
                 name: "Labels",
-                shape: 78,
+                shape: 92,
                 required: true,
             },
         ]),
@@ -1123,7 +1349,7 @@ pub static SHAPES: &[Shape] = &[
         name: "ParameterLabelList",
         sensitive: false,
         kind: Kind::List {
-            member: 79,
+            member: 93,
             min: Some(1),
             max: Some(10),
         },
@@ -1144,17 +1370,17 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Name",
-                shape: 46,
+                shape: 60,
                 required: true,
             },
             Member {
                 name: "ParameterVersion",
-                shape: 77,
+                shape: 91,
                 required: true,
             },
             Member {
                 name: "Labels",
-                shape: 78,
+                shape: 92,
                 required: true,
             },
         ]),
@@ -1165,47 +1391,47 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Content",
-                shape: 82,
+                shape: 96,
                 required: true,
             },
             Member {
                 name: "Requires",
-                shape: 83,
-                required: false,
-            },
-            Member {
-                name: "Attachments",
-                shape: 89,
-                required: false,
-            },
-            Member {
-                name: "Name",
-                shape: 95,
-                required: true,
-            },
-            Member {
-                name: "DisplayName",
-                shape: 96,
-                required: false,
-            },
-            Member {
-                name: "VersionName",
-                shape: 88,
-                required: false,
-            },
-            Member {
-                name: "DocumentType",
                 shape: 97,
                 required: false,
             },
             Member {
+                name: "Attachments",
+                shape: 103,
+                required: false,
+            },
+            Member {
+                name: "Name",
+                shape: 109,
+                required: true,
+            },
+            Member {
+                name: "DisplayName",
+                shape: 110,
+                required: false,
+            },
+            Member {
+                name: "VersionName",
+                shape: 102,
+                required: false,
+            },
+            Member {
+                name: "DocumentType",
+                shape: 111,
+                required: false,
+            },
+            Member {
                 name: "DocumentFormat",
-                shape: 98,
+                shape: 112,
                 required: false,
             },
             Member {
                 name: "TargetType",
-                shape: 99,
+                shape: 113,
                 required: false,
             },
             Member {
@@ -1229,7 +1455,7 @@ pub static SHAPES: &[Shape] = &[
         name: "DocumentRequiresList",
         sensitive: false,
         kind: Kind::List {
-            member: 84,
+            member: 98,
             min: Some(1),
             max: None,
         },
@@ -1240,22 +1466,22 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Name",
-                shape: 85,
+                shape: 99,
                 required: true,
             },
             Member {
                 name: "Version",
-                shape: 86,
+                shape: 100,
                 required: false,
             },
             Member {
                 name: "RequireType",
-                shape: 87,
+                shape: 101,
                 required: false,
             },
             Member {
                 name: "VersionName",
-                shape: 88,
+                shape: 102,
                 required: false,
             },
         ]),
@@ -1304,7 +1530,7 @@ pub static SHAPES: &[Shape] = &[
         name: "AttachmentsSourceList",
         sensitive: false,
         kind: Kind::List {
-            member: 90,
+            member: 104,
             min: Some(0),
             max: Some(20),
         },
@@ -1315,17 +1541,17 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Key",
-                shape: 91,
+                shape: 105,
                 required: false,
             },
             Member {
                 name: "Values",
-                shape: 92,
+                shape: 106,
                 required: false,
             },
             Member {
                 name: "Name",
-                shape: 94,
+                shape: 108,
                 required: false,
             },
         ]),
@@ -1344,7 +1570,7 @@ pub static SHAPES: &[Shape] = &[
         name: "AttachmentsSourceValues",
         sensitive: false,
         kind: Kind::List {
-            member: 93,
+            member: 107,
             min: Some(1),
             max: Some(1),
         },
@@ -1443,22 +1669,22 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Name",
-                shape: 85,
+                shape: 99,
                 required: true,
             },
             Member {
                 name: "VersionName",
-                shape: 88,
+                shape: 102,
                 required: false,
             },
             Member {
                 name: "DocumentVersion",
-                shape: 86,
+                shape: 100,
                 required: false,
             },
             Member {
                 name: "DocumentFormat",
-                shape: 98,
+                shape: 112,
                 required: false,
             },
         ]),
@@ -1469,17 +1695,17 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Name",
-                shape: 85,
+                shape: 99,
                 required: true,
             },
             Member {
                 name: "DocumentVersion",
-                shape: 86,
+                shape: 100,
                 required: false,
             },
             Member {
                 name: "VersionName",
-                shape: 88,
+                shape: 102,
                 required: false,
             },
         ]),
@@ -1490,12 +1716,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "DocumentFilterList",
-                shape: 103,
+                shape: 117,
                 required: false,
             },
             Member {
                 name: "Filters",
-                shape: 107,
+                shape: 121,
                 required: false,
             },
             Member {
@@ -1514,7 +1740,7 @@ pub static SHAPES: &[Shape] = &[
         name: "DocumentFilterList",
         sensitive: false,
         kind: Kind::List {
-            member: 104,
+            member: 118,
             min: Some(1),
             max: None,
         },
@@ -1525,12 +1751,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "key",
-                shape: 105,
+                shape: 119,
                 required: true,
             },
             Member {
                 name: "value",
-                shape: 106,
+                shape: 120,
                 required: true,
             },
         ]),
@@ -1559,7 +1785,7 @@ pub static SHAPES: &[Shape] = &[
         name: "DocumentKeyValuesFilterList",
         sensitive: false,
         kind: Kind::List {
-            member: 108,
+            member: 122,
             min: Some(0),
             max: Some(6),
         },
@@ -1570,12 +1796,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Key",
-                shape: 109,
+                shape: 123,
                 required: false,
             },
             Member {
                 name: "Values",
-                shape: 110,
+                shape: 124,
                 required: false,
             },
         ]),
@@ -1594,7 +1820,7 @@ pub static SHAPES: &[Shape] = &[
         name: "DocumentKeyValuesFilterValues",
         sensitive: false,
         kind: Kind::List {
-            member: 111,
+            member: 125,
             min: None,
             max: None,
         },
@@ -1615,7 +1841,7 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Name",
-                shape: 85,
+                shape: 99,
                 required: true,
             },
             Member {
@@ -1636,42 +1862,42 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Content",
-                shape: 82,
+                shape: 96,
                 required: true,
             },
             Member {
                 name: "Attachments",
-                shape: 89,
+                shape: 103,
                 required: false,
             },
             Member {
                 name: "Name",
-                shape: 95,
+                shape: 109,
                 required: true,
             },
             Member {
                 name: "DisplayName",
-                shape: 96,
+                shape: 110,
                 required: false,
             },
             Member {
                 name: "VersionName",
-                shape: 88,
+                shape: 102,
                 required: false,
             },
             Member {
                 name: "DocumentVersion",
-                shape: 86,
+                shape: 100,
                 required: false,
             },
             Member {
                 name: "DocumentFormat",
-                shape: 98,
+                shape: 112,
                 required: false,
             },
             Member {
                 name: "TargetType",
-                shape: 99,
+                shape: 113,
                 required: false,
             },
         ]),
@@ -1682,12 +1908,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Name",
-                shape: 95,
+                shape: 109,
                 required: true,
             },
             Member {
                 name: "DocumentVersion",
-                shape: 115,
+                shape: 129,
                 required: true,
             },
         ]),
@@ -1708,22 +1934,22 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Name",
-                shape: 95,
+                shape: 109,
                 required: true,
             },
             Member {
                 name: "DocumentVersion",
-                shape: 86,
+                shape: 100,
                 required: false,
             },
             Member {
                 name: "VersionName",
-                shape: 88,
+                shape: 102,
                 required: false,
             },
             Member {
                 name: "Force",
-                shape: 51,
+                shape: 65,
                 required: false,
             },
         ]),
@@ -1734,27 +1960,27 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Name",
-                shape: 95,
+                shape: 109,
                 required: true,
             },
             Member {
                 name: "PermissionType",
-                shape: 118,
+                shape: 132,
                 required: true,
             },
             Member {
                 name: "AccountIdsToAdd",
-                shape: 119,
+                shape: 133,
                 required: false,
             },
             Member {
                 name: "AccountIdsToRemove",
-                shape: 119,
+                shape: 133,
                 required: false,
             },
             Member {
                 name: "SharedDocumentVersion",
-                shape: 121,
+                shape: 135,
                 required: false,
             },
         ]),
@@ -1773,7 +1999,7 @@ pub static SHAPES: &[Shape] = &[
         name: "AccountIdList",
         sensitive: false,
         kind: Kind::List {
-            member: 120,
+            member: 134,
             min: None,
             max: Some(20),
         },
@@ -1804,17 +2030,17 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Name",
-                shape: 95,
+                shape: 109,
                 required: true,
             },
             Member {
                 name: "PermissionType",
-                shape: 118,
+                shape: 132,
                 required: true,
             },
             Member {
                 name: "MaxResults",
-                shape: 123,
+                shape: 137,
                 required: false,
             },
             Member {
@@ -1838,17 +2064,17 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Name",
-                shape: 95,
+                shape: 109,
                 required: true,
             },
             Member {
                 name: "DocumentVersion",
-                shape: 86,
+                shape: 100,
                 required: false,
             },
             Member {
                 name: "DocumentReviews",
-                shape: 125,
+                shape: 139,
                 required: true,
             },
         ]),
@@ -1859,12 +2085,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Action",
-                shape: 126,
+                shape: 140,
                 required: true,
             },
             Member {
                 name: "Comment",
-                shape: 127,
+                shape: 141,
                 required: false,
             },
         ]),
@@ -1883,7 +2109,7 @@ pub static SHAPES: &[Shape] = &[
         name: "DocumentReviewCommentList",
         sensitive: false,
         kind: Kind::List {
-            member: 128,
+            member: 142,
             min: Some(0),
             max: Some(1),
         },
@@ -1894,12 +2120,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Type",
-                shape: 129,
+                shape: 143,
                 required: false,
             },
             Member {
                 name: "Content",
-                shape: 130,
+                shape: 144,
                 required: false,
             },
         ]),
@@ -1930,17 +2156,17 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Name",
-                shape: 95,
+                shape: 109,
                 required: true,
             },
             Member {
                 name: "DocumentVersion",
-                shape: 86,
+                shape: 100,
                 required: false,
             },
             Member {
                 name: "Metadata",
-                shape: 132,
+                shape: 146,
                 required: true,
             },
             Member {
@@ -1970,7 +2196,7 @@ pub static SHAPES: &[Shape] = &[
         sensitive: false,
         kind: Kind::Structure(&[Member {
             name: "SettingId",
-            shape: 134,
+            shape: 148,
             required: true,
         }]),
     },
@@ -1990,12 +2216,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "SettingId",
-                shape: 134,
+                shape: 148,
                 required: true,
             },
             Member {
                 name: "SettingValue",
-                shape: 136,
+                shape: 150,
                 required: true,
             },
         ]),
@@ -2015,7 +2241,7 @@ pub static SHAPES: &[Shape] = &[
         sensitive: false,
         kind: Kind::Structure(&[Member {
             name: "SettingId",
-            shape: 134,
+            shape: 148,
             required: true,
         }]),
     },
@@ -2025,92 +2251,92 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "InstanceIds",
-                shape: 139,
+                shape: 153,
                 required: false,
             },
             Member {
                 name: "Targets",
-                shape: 141,
-                required: false,
-            },
-            Member {
-                name: "DocumentName",
-                shape: 85,
-                required: true,
-            },
-            Member {
-                name: "DocumentVersion",
-                shape: 86,
-                required: false,
-            },
-            Member {
-                name: "DocumentHash",
-                shape: 146,
-                required: false,
-            },
-            Member {
-                name: "DocumentHashType",
-                shape: 147,
-                required: false,
-            },
-            Member {
-                name: "TimeoutSeconds",
-                shape: 148,
-                required: false,
-            },
-            Member {
-                name: "Comment",
-                shape: 149,
-                required: false,
-            },
-            Member {
-                name: "Parameters",
-                shape: 150,
-                required: false,
-            },
-            Member {
-                name: "OutputS3Region",
-                shape: 154,
-                required: false,
-            },
-            Member {
-                name: "OutputS3BucketName",
                 shape: 155,
                 required: false,
             },
             Member {
-                name: "OutputS3KeyPrefix",
-                shape: 156,
+                name: "DocumentName",
+                shape: 99,
+                required: true,
+            },
+            Member {
+                name: "DocumentVersion",
+                shape: 100,
                 required: false,
             },
             Member {
-                name: "MaxConcurrency",
-                shape: 157,
-                required: false,
-            },
-            Member {
-                name: "MaxErrors",
-                shape: 158,
-                required: false,
-            },
-            Member {
-                name: "ServiceRoleArn",
-                shape: 159,
-                required: false,
-            },
-            Member {
-                name: "NotificationConfig",
+                name: "DocumentHash",
                 shape: 160,
                 required: false,
             },
             Member {
+                name: "DocumentHashType",
+                shape: 161,
+                required: false,
+            },
+            Member {
+                name: "TimeoutSeconds",
+                shape: 162,
+                required: false,
+            },
+            Member {
+                name: "Comment",
+                shape: 163,
+                required: false,
+            },
+            Member {
+                name: "Parameters",
+                shape: 164,
+                required: false,
+            },
+            Member {
+                name: "OutputS3Region",
+                shape: 168,
+                required: false,
+            },
+            Member {
+                name: "OutputS3BucketName",
+                shape: 169,
+                required: false,
+            },
+            Member {
+                name: "OutputS3KeyPrefix",
+                shape: 170,
+                required: false,
+            },
+            Member {
+                name: "MaxConcurrency",
+                shape: 171,
+                required: false,
+            },
+            Member {
+                name: "MaxErrors",
+                shape: 172,
+                required: false,
+            },
+            Member {
+                name: "ServiceRoleArn",
+                shape: 173,
+                required: false,
+            },
+            Member {
+                name: "NotificationConfig",
+                shape: 174,
+                required: false,
+            },
+            Member {
                 name: "CloudWatchOutputConfig",
-                shape: 165,
+                shape: 179,
                 required: false,
             },
             Member {
                 name: "AlarmConfiguration",
-                shape: 168,
+                shape: 182,
                 required: false,
             },
         ]),
@@ -2119,7 +2345,7 @@ pub static SHAPES: &[Shape] = &[
         name: "InstanceIdList",
         sensitive: false,
         kind: Kind::List {
-            member: 140,
+            member: 154,
             min: Some(0),
             max: Some(50),
         },
@@ -2138,7 +2364,7 @@ pub static SHAPES: &[Shape] = &[
         name: "Targets",
         sensitive: false,
         kind: Kind::List {
-            member: 142,
+            member: 156,
             min: Some(0),
             max: Some(5),
         },
@@ -2149,12 +2375,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Key",
-                shape: 143,
+                shape: 157,
                 required: false,
             },
             Member {
                 name: "Values",
-                shape: 144,
+                shape: 158,
                 required: false,
             },
         ]),
@@ -2173,7 +2399,7 @@ pub static SHAPES: &[Shape] = &[
         name: "TargetValues",
         sensitive: false,
         kind: Kind::List {
-            member: 145,
+            member: 159,
             min: Some(0),
             max: Some(50),
         },
@@ -2230,8 +2456,8 @@ pub static SHAPES: &[Shape] = &[
         name: "Parameters",
         sensitive: true,
         kind: Kind::Map {
-            key: 151,
-            value: 152,
+            key: 165,
+            value: 166,
             min: None,
             max: None,
         },
@@ -2250,7 +2476,7 @@ pub static SHAPES: &[Shape] = &[
         name: "ParameterValueList",
         sensitive: false,
         kind: Kind::List {
-            member: 153,
+            member: 167,
             min: None,
             max: None,
         },
@@ -2331,17 +2557,17 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "NotificationArn",
-                shape: 161,
+                shape: 175,
                 required: false,
             },
             Member {
                 name: "NotificationEvents",
-                shape: 162,
+                shape: 176,
                 required: false,
             },
             Member {
                 name: "NotificationType",
-                shape: 164,
+                shape: 178,
                 required: false,
             },
         ]),
@@ -2360,7 +2586,7 @@ pub static SHAPES: &[Shape] = &[
         name: "NotificationEventList",
         sensitive: false,
         kind: Kind::List {
-            member: 163,
+            member: 177,
             min: None,
             max: None,
         },
@@ -2398,12 +2624,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "CloudWatchLogGroupName",
-                shape: 166,
+                shape: 180,
                 required: false,
             },
             Member {
                 name: "CloudWatchOutputEnabled",
-                shape: 167,
+                shape: 181,
                 required: false,
             },
         ]),
@@ -2429,12 +2655,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "IgnorePollAlarmFailure",
-                shape: 51,
+                shape: 65,
                 required: false,
             },
             Member {
                 name: "Alarms",
-                shape: 169,
+                shape: 183,
                 required: true,
             },
         ]),
@@ -2443,7 +2669,7 @@ pub static SHAPES: &[Shape] = &[
         name: "AlarmList",
         sensitive: false,
         kind: Kind::List {
-            member: 170,
+            member: 184,
             min: Some(1),
             max: Some(1),
         },
@@ -2453,7 +2679,7 @@ pub static SHAPES: &[Shape] = &[
         sensitive: false,
         kind: Kind::Structure(&[Member {
             name: "Name",
-            shape: 171,
+            shape: 185,
             required: true,
         }]),
     },
@@ -2473,17 +2699,17 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "CommandId",
-                shape: 173,
+                shape: 187,
                 required: false,
             },
             Member {
                 name: "InstanceId",
-                shape: 140,
+                shape: 154,
                 required: false,
             },
             Member {
                 name: "MaxResults",
-                shape: 174,
+                shape: 188,
                 required: false,
             },
             Member {
@@ -2493,7 +2719,7 @@ pub static SHAPES: &[Shape] = &[
             },
             Member {
                 name: "Filters",
-                shape: 175,
+                shape: 189,
                 required: false,
             },
         ]),
@@ -2520,7 +2746,7 @@ pub static SHAPES: &[Shape] = &[
         name: "CommandFilterList",
         sensitive: false,
         kind: Kind::List {
-            member: 176,
+            member: 190,
             min: Some(1),
             max: Some(5),
         },
@@ -2531,12 +2757,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "key",
-                shape: 177,
+                shape: 191,
                 required: true,
             },
             Member {
                 name: "value",
-                shape: 178,
+                shape: 192,
                 required: true,
             },
         ]),
@@ -2573,17 +2799,17 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "CommandId",
-                shape: 173,
+                shape: 187,
                 required: false,
             },
             Member {
                 name: "InstanceId",
-                shape: 140,
+                shape: 154,
                 required: false,
             },
             Member {
                 name: "MaxResults",
-                shape: 174,
+                shape: 188,
                 required: false,
             },
             Member {
@@ -2593,12 +2819,12 @@ pub static SHAPES: &[Shape] = &[
             },
             Member {
                 name: "Filters",
-                shape: 175,
+                shape: 189,
                 required: false,
             },
             Member {
                 name: "Details",
-                shape: 51,
+                shape: 65,
                 required: false,
             },
         ]),
@@ -2609,17 +2835,17 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "CommandId",
-                shape: 173,
+                shape: 187,
                 required: true,
             },
             Member {
                 name: "InstanceId",
-                shape: 140,
+                shape: 154,
                 required: true,
             },
             Member {
                 name: "PluginName",
-                shape: 181,
+                shape: 195,
                 required: false,
             },
         ]),
@@ -2640,12 +2866,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "CommandId",
-                shape: 173,
+                shape: 187,
                 required: true,
             },
             Member {
                 name: "InstanceIds",
-                shape: 139,
+                shape: 153,
                 required: false,
             },
         ]),
@@ -2656,37 +2882,37 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "ResourceId",
-                shape: 184,
+                shape: 198,
                 required: true,
             },
             Member {
                 name: "ResourceType",
-                shape: 185,
+                shape: 199,
                 required: true,
             },
             Member {
                 name: "ComplianceType",
-                shape: 186,
+                shape: 200,
                 required: true,
             },
             Member {
                 name: "ExecutionSummary",
-                shape: 187,
+                shape: 201,
                 required: true,
             },
             Member {
                 name: "Items",
-                shape: 191,
+                shape: 205,
                 required: true,
             },
             Member {
                 name: "ItemContentHash",
-                shape: 200,
+                shape: 214,
                 required: false,
             },
             Member {
                 name: "UploadType",
-                shape: 201,
+                shape: 215,
                 required: false,
             },
         ]),
@@ -2727,17 +2953,17 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "ExecutionTime",
-                shape: 188,
+                shape: 202,
                 required: true,
             },
             Member {
                 name: "ExecutionId",
-                shape: 189,
+                shape: 203,
                 required: false,
             },
             Member {
                 name: "ExecutionType",
-                shape: 190,
+                shape: 204,
                 required: false,
             },
         ]),
@@ -2771,7 +2997,7 @@ pub static SHAPES: &[Shape] = &[
         name: "ComplianceItemEntryList",
         sensitive: false,
         kind: Kind::List {
-            member: 192,
+            member: 206,
             min: Some(0),
             max: Some(10000),
         },
@@ -2782,27 +3008,27 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Id",
-                shape: 193,
+                shape: 207,
                 required: false,
             },
             Member {
                 name: "Title",
-                shape: 194,
+                shape: 208,
                 required: false,
             },
             Member {
                 name: "Severity",
-                shape: 195,
+                shape: 209,
                 required: true,
             },
             Member {
                 name: "Status",
-                shape: 196,
+                shape: 210,
                 required: true,
             },
             Member {
                 name: "Details",
-                shape: 197,
+                shape: 211,
                 required: false,
             },
         ]),
@@ -2858,8 +3084,8 @@ pub static SHAPES: &[Shape] = &[
         name: "ComplianceItemDetails",
         sensitive: false,
         kind: Kind::Map {
-            key: 198,
-            value: 199,
+            key: 212,
+            value: 213,
             min: None,
             max: None,
         },
@@ -2910,17 +3136,17 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Filters",
-                shape: 203,
+                shape: 217,
                 required: false,
             },
             Member {
                 name: "ResourceIds",
-                shape: 209,
+                shape: 223,
                 required: false,
             },
             Member {
                 name: "ResourceTypes",
-                shape: 210,
+                shape: 224,
                 required: false,
             },
             Member {
@@ -2939,7 +3165,7 @@ pub static SHAPES: &[Shape] = &[
         name: "ComplianceStringFilterList",
         sensitive: false,
         kind: Kind::List {
-            member: 204,
+            member: 218,
             min: None,
             max: None,
         },
@@ -2950,17 +3176,17 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Key",
-                shape: 205,
+                shape: 219,
                 required: false,
             },
             Member {
                 name: "Values",
-                shape: 206,
+                shape: 220,
                 required: false,
             },
             Member {
                 name: "Type",
-                shape: 208,
+                shape: 222,
                 required: false,
             },
         ]),
@@ -2979,7 +3205,7 @@ pub static SHAPES: &[Shape] = &[
         name: "ComplianceStringFilterValueList",
         sensitive: false,
         kind: Kind::List {
-            member: 207,
+            member: 221,
             min: Some(1),
             max: Some(20),
         },
@@ -3014,7 +3240,7 @@ pub static SHAPES: &[Shape] = &[
         name: "ComplianceResourceIdList",
         sensitive: false,
         kind: Kind::List {
-            member: 184,
+            member: 198,
             min: Some(1),
             max: None,
         },
@@ -3023,7 +3249,7 @@ pub static SHAPES: &[Shape] = &[
         name: "ComplianceResourceTypeList",
         sensitive: false,
         kind: Kind::List {
-            member: 185,
+            member: 199,
             min: Some(1),
             max: None,
         },
@@ -3034,7 +3260,7 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Filters",
-                shape: 203,
+                shape: 217,
                 required: false,
             },
             Member {
@@ -3055,7 +3281,7 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Filters",
-                shape: 203,
+                shape: 217,
                 required: false,
             },
             Member {
@@ -3076,67 +3302,67 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "OperatingSystem",
-                shape: 214,
+                shape: 228,
                 required: false,
             },
             Member {
                 name: "Name",
-                shape: 215,
+                shape: 229,
                 required: true,
             },
             Member {
                 name: "GlobalFilters",
-                shape: 216,
-                required: false,
-            },
-            Member {
-                name: "ApprovalRules",
-                shape: 222,
-                required: false,
-            },
-            Member {
-                name: "ApprovedPatches",
-                shape: 228,
-                required: false,
-            },
-            Member {
-                name: "ApprovedPatchesComplianceLevel",
-                shape: 225,
-                required: false,
-            },
-            Member {
-                name: "ApprovedPatchesEnableNonSecurity",
-                shape: 51,
-                required: false,
-            },
-            Member {
-                name: "RejectedPatches",
-                shape: 228,
-                required: false,
-            },
-            Member {
-                name: "RejectedPatchesAction",
                 shape: 230,
                 required: false,
             },
             Member {
+                name: "ApprovalRules",
+                shape: 236,
+                required: false,
+            },
+            Member {
+                name: "ApprovedPatches",
+                shape: 242,
+                required: false,
+            },
+            Member {
+                name: "ApprovedPatchesComplianceLevel",
+                shape: 239,
+                required: false,
+            },
+            Member {
+                name: "ApprovedPatchesEnableNonSecurity",
+                shape: 65,
+                required: false,
+            },
+            Member {
+                name: "RejectedPatches",
+                shape: 242,
+                required: false,
+            },
+            Member {
+                name: "RejectedPatchesAction",
+                shape: 244,
+                required: false,
+            },
+            Member {
                 name: "Description",
-                shape: 231,
+                shape: 245,
                 required: false,
             },
             Member {
                 name: "Sources",
-                shape: 232,
+                shape: 246,
                 required: false,
             },
             Member {
                 name: "AvailableSecurityUpdatesComplianceStatus",
-                shape: 238,
+                shape: 252,
                 required: false,
             },
             Member {
                 name: "ClientToken",
-                shape: 239,
+                shape: 253,
                 required: false,
             },
             Member {
@@ -3187,7 +3413,7 @@ pub static SHAPES: &[Shape] = &[
         sensitive: false,
         kind: Kind::Structure(&[Member {
             name: "PatchFilters",
-            shape: 217,
+            shape: 231,
             required: true,
         }]),
     },
@@ -3195,7 +3421,7 @@ pub static SHAPES: &[Shape] = &[
         name: "PatchFilterList",
         sensitive: false,
         kind: Kind::List {
-            member: 218,
+            member: 232,
             min: Some(0),
             max: Some(4),
         },
@@ -3206,12 +3432,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Key",
-                shape: 219,
+                shape: 233,
                 required: true,
             },
             Member {
                 name: "Values",
-                shape: 220,
+                shape: 234,
                 required: true,
             },
         ]),
@@ -3250,7 +3476,7 @@ pub static SHAPES: &[Shape] = &[
         name: "PatchFilterValueList",
         sensitive: false,
         kind: Kind::List {
-            member: 221,
+            member: 235,
             min: Some(1),
             max: Some(20),
         },
@@ -3270,7 +3496,7 @@ pub static SHAPES: &[Shape] = &[
         sensitive: false,
         kind: Kind::Structure(&[Member {
             name: "PatchRules",
-            shape: 223,
+            shape: 237,
             required: true,
         }]),
     },
@@ -3278,7 +3504,7 @@ pub static SHAPES: &[Shape] = &[
         name: "PatchRuleList",
         sensitive: false,
         kind: Kind::List {
-            member: 224,
+            member: 238,
             min: Some(0),
             max: Some(10),
         },
@@ -3289,27 +3515,27 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "PatchFilterGroup",
-                shape: 216,
+                shape: 230,
                 required: true,
             },
             Member {
                 name: "ComplianceLevel",
-                shape: 225,
+                shape: 239,
                 required: false,
             },
             Member {
                 name: "ApproveAfterDays",
-                shape: 226,
+                shape: 240,
                 required: false,
             },
             Member {
                 name: "ApproveUntilDate",
-                shape: 227,
+                shape: 241,
                 required: false,
             },
             Member {
                 name: "EnableNonSecurity",
-                shape: 51,
+                shape: 65,
                 required: false,
             },
         ]),
@@ -3353,7 +3579,7 @@ pub static SHAPES: &[Shape] = &[
         name: "PatchIdList",
         sensitive: false,
         kind: Kind::List {
-            member: 229,
+            member: 243,
             min: Some(0),
             max: Some(50),
         },
@@ -3392,7 +3618,7 @@ pub static SHAPES: &[Shape] = &[
         name: "PatchSourceList",
         sensitive: false,
         kind: Kind::List {
-            member: 233,
+            member: 247,
             min: Some(0),
             max: Some(20),
         },
@@ -3403,17 +3629,17 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Name",
-                shape: 234,
+                shape: 248,
                 required: true,
             },
             Member {
                 name: "Products",
-                shape: 235,
+                shape: 249,
                 required: true,
             },
             Member {
                 name: "Configuration",
-                shape: 237,
+                shape: 251,
                 required: true,
             },
         ]),
@@ -3432,7 +3658,7 @@ pub static SHAPES: &[Shape] = &[
         name: "PatchSourceProductList",
         sensitive: false,
         kind: Kind::List {
-            member: 236,
+            member: 250,
             min: Some(1),
             max: Some(20),
         },
@@ -3482,7 +3708,7 @@ pub static SHAPES: &[Shape] = &[
         sensitive: false,
         kind: Kind::Structure(&[Member {
             name: "BaselineId",
-            shape: 241,
+            shape: 255,
             required: true,
         }]),
     },
@@ -3502,67 +3728,67 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "BaselineId",
-                shape: 241,
+                shape: 255,
                 required: true,
             },
             Member {
                 name: "Name",
-                shape: 215,
+                shape: 229,
                 required: false,
             },
             Member {
                 name: "GlobalFilters",
-                shape: 216,
-                required: false,
-            },
-            Member {
-                name: "ApprovalRules",
-                shape: 222,
-                required: false,
-            },
-            Member {
-                name: "ApprovedPatches",
-                shape: 228,
-                required: false,
-            },
-            Member {
-                name: "ApprovedPatchesComplianceLevel",
-                shape: 225,
-                required: false,
-            },
-            Member {
-                name: "ApprovedPatchesEnableNonSecurity",
-                shape: 51,
-                required: false,
-            },
-            Member {
-                name: "RejectedPatches",
-                shape: 228,
-                required: false,
-            },
-            Member {
-                name: "RejectedPatchesAction",
                 shape: 230,
                 required: false,
             },
             Member {
+                name: "ApprovalRules",
+                shape: 236,
+                required: false,
+            },
+            Member {
+                name: "ApprovedPatches",
+                shape: 242,
+                required: false,
+            },
+            Member {
+                name: "ApprovedPatchesComplianceLevel",
+                shape: 239,
+                required: false,
+            },
+            Member {
+                name: "ApprovedPatchesEnableNonSecurity",
+                shape: 65,
+                required: false,
+            },
+            Member {
+                name: "RejectedPatches",
+                shape: 242,
+                required: false,
+            },
+            Member {
+                name: "RejectedPatchesAction",
+                shape: 244,
+                required: false,
+            },
+            Member {
                 name: "Description",
-                shape: 231,
+                shape: 245,
                 required: false,
             },
             Member {
                 name: "Sources",
-                shape: 232,
+                shape: 246,
                 required: false,
             },
             Member {
                 name: "AvailableSecurityUpdatesComplianceStatus",
-                shape: 238,
+                shape: 252,
                 required: false,
             },
             Member {
                 name: "Replace",
-                shape: 51,
+                shape: 65,
                 required: false,
             },
         ]),
@@ -3572,7 +3798,7 @@ pub static SHAPES: &[Shape] = &[
         sensitive: false,
         kind: Kind::Structure(&[Member {
             name: "BaselineId",
-            shape: 241,
+            shape: 255,
             required: true,
         }]),
     },
@@ -3582,12 +3808,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Filters",
-                shape: 245,
+                shape: 259,
                 required: false,
             },
             Member {
                 name: "MaxResults",
-                shape: 250,
+                shape: 264,
                 required: false,
             },
             Member {
@@ -3601,7 +3827,7 @@ pub static SHAPES: &[Shape] = &[
         name: "PatchOrchestratorFilterList",
         sensitive: false,
         kind: Kind::List {
-            member: 246,
+            member: 260,
             min: Some(0),
             max: Some(5),
         },
@@ -3612,12 +3838,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Key",
-                shape: 247,
+                shape: 261,
                 required: false,
             },
             Member {
                 name: "Values",
-                shape: 248,
+                shape: 262,
                 required: false,
             },
         ]),
@@ -3636,7 +3862,7 @@ pub static SHAPES: &[Shape] = &[
         name: "PatchOrchestratorFilterValues",
         sensitive: false,
         kind: Kind::List {
-            member: 249,
+            member: 263,
             min: None,
             max: None,
         },
@@ -3664,7 +3890,7 @@ pub static SHAPES: &[Shape] = &[
         sensitive: false,
         kind: Kind::Structure(&[Member {
             name: "BaselineId",
-            shape: 241,
+            shape: 255,
             required: true,
         }]),
     },
@@ -3673,7 +3899,7 @@ pub static SHAPES: &[Shape] = &[
         sensitive: false,
         kind: Kind::Structure(&[Member {
             name: "OperatingSystem",
-            shape: 214,
+            shape: 228,
             required: false,
         }]),
     },
@@ -3683,12 +3909,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "BaselineId",
-                shape: 241,
+                shape: 255,
                 required: true,
             },
             Member {
                 name: "PatchGroup",
-                shape: 254,
+                shape: 268,
                 required: true,
             },
         ]),
@@ -3709,12 +3935,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "BaselineId",
-                shape: 241,
+                shape: 255,
                 required: true,
             },
             Member {
                 name: "PatchGroup",
-                shape: 254,
+                shape: 268,
                 required: true,
             },
         ]),
@@ -3725,12 +3951,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "PatchGroup",
-                shape: 254,
+                shape: 268,
                 required: true,
             },
             Member {
                 name: "OperatingSystem",
-                shape: 214,
+                shape: 228,
                 required: false,
             },
         ]),
@@ -3741,12 +3967,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "MaxResults",
-                shape: 250,
+                shape: 264,
                 required: false,
             },
             Member {
                 name: "Filters",
-                shape: 245,
+                shape: 259,
                 required: false,
             },
             Member {
@@ -3762,12 +3988,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Filters",
-                shape: 245,
+                shape: 259,
                 required: false,
             },
             Member {
                 name: "MaxResults",
-                shape: 250,
+                shape: 264,
                 required: false,
             },
             Member {
@@ -3783,12 +4009,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "BaselineId",
-                shape: 241,
+                shape: 255,
                 required: true,
             },
             Member {
                 name: "MaxResults",
-                shape: 250,
+                shape: 264,
                 required: false,
             },
             Member {
@@ -3804,17 +4030,17 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "OperatingSystem",
-                shape: 214,
+                shape: 228,
                 required: true,
             },
             Member {
                 name: "Property",
-                shape: 261,
+                shape: 275,
                 required: true,
             },
             Member {
                 name: "PatchSet",
-                shape: 262,
+                shape: 276,
                 required: false,
             },
             Member {
@@ -3862,7 +4088,7 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "InstanceIds",
-                shape: 139,
+                shape: 153,
                 required: true,
             },
             Member {
@@ -3872,7 +4098,7 @@ pub static SHAPES: &[Shape] = &[
             },
             Member {
                 name: "MaxResults",
-                shape: 264,
+                shape: 278,
                 required: false,
             },
         ]),
@@ -3891,12 +4117,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "PatchGroup",
-                shape: 254,
+                shape: 268,
                 required: true,
             },
             Member {
                 name: "Filters",
-                shape: 266,
+                shape: 280,
                 required: false,
             },
             Member {
@@ -3906,7 +4132,7 @@ pub static SHAPES: &[Shape] = &[
             },
             Member {
                 name: "MaxResults",
-                shape: 264,
+                shape: 278,
                 required: false,
             },
         ]),
@@ -3915,7 +4141,7 @@ pub static SHAPES: &[Shape] = &[
         name: "InstancePatchStateFilterList",
         sensitive: false,
         kind: Kind::List {
-            member: 267,
+            member: 281,
             min: Some(0),
             max: Some(4),
         },
@@ -3926,17 +4152,17 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Key",
-                shape: 268,
+                shape: 282,
                 required: true,
             },
             Member {
                 name: "Values",
-                shape: 269,
+                shape: 283,
                 required: true,
             },
             Member {
                 name: "Type",
-                shape: 271,
+                shape: 285,
                 required: true,
             },
         ]),
@@ -3955,7 +4181,7 @@ pub static SHAPES: &[Shape] = &[
         name: "InstancePatchStateFilterValues",
         sensitive: false,
         kind: Kind::List {
-            member: 270,
+            member: 284,
             min: Some(1),
             max: Some(1),
         },
@@ -3986,12 +4212,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "InstanceId",
-                shape: 140,
+                shape: 154,
                 required: true,
             },
             Member {
                 name: "Filters",
-                shape: 245,
+                shape: 259,
                 required: false,
             },
             Member {
@@ -4001,7 +4227,7 @@ pub static SHAPES: &[Shape] = &[
             },
             Member {
                 name: "MaxResults",
-                shape: 264,
+                shape: 278,
                 required: false,
             },
         ]),
@@ -4011,7 +4237,7 @@ pub static SHAPES: &[Shape] = &[
         sensitive: false,
         kind: Kind::Structure(&[Member {
             name: "PatchGroup",
-            shape: 254,
+            shape: 268,
             required: true,
         }]),
     },
@@ -4021,22 +4247,22 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "InstanceId",
-                shape: 140,
+                shape: 154,
                 required: true,
             },
             Member {
                 name: "SnapshotId",
-                shape: 275,
+                shape: 289,
                 required: true,
             },
             Member {
                 name: "BaselineOverride",
-                shape: 276,
+                shape: 290,
                 required: false,
             },
             Member {
                 name: "UseS3DualStackEndpoint",
-                shape: 51,
+                shape: 65,
                 required: false,
             },
         ]),
@@ -4057,52 +4283,52 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "OperatingSystem",
-                shape: 214,
+                shape: 228,
                 required: false,
             },
             Member {
                 name: "GlobalFilters",
-                shape: 216,
-                required: false,
-            },
-            Member {
-                name: "ApprovalRules",
-                shape: 222,
-                required: false,
-            },
-            Member {
-                name: "ApprovedPatches",
-                shape: 228,
-                required: false,
-            },
-            Member {
-                name: "ApprovedPatchesComplianceLevel",
-                shape: 225,
-                required: false,
-            },
-            Member {
-                name: "RejectedPatches",
-                shape: 228,
-                required: false,
-            },
-            Member {
-                name: "RejectedPatchesAction",
                 shape: 230,
                 required: false,
             },
             Member {
+                name: "ApprovalRules",
+                shape: 236,
+                required: false,
+            },
+            Member {
+                name: "ApprovedPatches",
+                shape: 242,
+                required: false,
+            },
+            Member {
+                name: "ApprovedPatchesComplianceLevel",
+                shape: 239,
+                required: false,
+            },
+            Member {
+                name: "RejectedPatches",
+                shape: 242,
+                required: false,
+            },
+            Member {
+                name: "RejectedPatchesAction",
+                shape: 244,
+                required: false,
+            },
+            Member {
                 name: "ApprovedPatchesEnableNonSecurity",
-                shape: 51,
+                shape: 65,
                 required: false,
             },
             Member {
                 name: "Sources",
-                shape: 232,
+                shape: 246,
                 required: false,
             },
             Member {
                 name: "AvailableSecurityUpdatesComplianceStatus",
-                shape: 238,
+                shape: 252,
                 required: false,
             },
         ]),
