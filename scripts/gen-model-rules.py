@@ -42,6 +42,9 @@ TRANSLATED = {
     # "Not blank": a negative lookahead, which the regex crate lacks. Java's
     # `.` stops at line terminators; its `\s` is ASCII whitespace.
     r"^(?!\s*$).+": r"[^\n\r\x{85}\x{2028}\x{2029}]*[^\s\x{85}\x{2028}\x{2029}][^\n\r\x{85}\x{2028}\x{2029}]*",
+    # "Any text of 1 to 100,000 characters": a repetition too large for the
+    # regex crate; the shape's own length limits bound it.
+    r"^.{1,100000}$": r"^[^\n\r\x{85}\x{2028}\x{2029}]+$",
 }
 
 JAVA_DOT = r"[^\n\r\x{85}\x{2028}\x{2029}]"

@@ -665,3 +665,84 @@ impl Operation for ListNodesSummary {
     const READ_ONLY: bool = true;
     type Output = ListNodesSummaryResult;
 }
+
+/// `InstancePropertyFilter`, the list form: `{"key": ..., "valueSet": [...]}`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InstancePropertyFilter {
+    pub key: String,
+    #[serde(rename = "valueSet")]
+    pub value_set: Vec<String>,
+}
+
+/// `InstancePropertyStringFilter`: a key, values and an operator (`Equal`
+/// when absent, `NotEqual`, `BeginWith`, `LessThan`, `GreaterThan`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct InstancePropertyStringFilter {
+    pub key: String,
+    pub values: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub operator: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DescribeInstanceProperties {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instance_property_filter_list: Option<Vec<InstancePropertyFilter>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub filters_with_operator: Option<Vec<InstancePropertyStringFilter>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_results: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+}
+
+/// `InstanceProperty`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct InstanceProperty {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    pub instance_id: String,
+    #[serde(rename = "IPAddress", skip_serializing_if = "Option::is_none")]
+    pub ip_address: Option<String>,
+    pub ping_status: PingStatus,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_ping_date_time: Option<Timestamp>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub agent_version: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub platform_type: Option<PlatformType>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub platform_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub platform_version: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub activation_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub iam_role: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub registration_date: Option<Timestamp>,
+    pub resource_type: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub computer_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_type: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DescribeInstancePropertiesResult {
+    pub instance_properties: Vec<InstanceProperty>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+}
+
+impl Operation for DescribeInstanceProperties {
+    const NAME: &'static str = "DescribeInstanceProperties";
+    const READ_ONLY: bool = true;
+    type Output = DescribeInstancePropertiesResult;
+}

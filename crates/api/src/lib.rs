@@ -59,6 +59,7 @@ macro_rules! for_each_operation {
             $crate::fleet::GetConnectionStatus,
             $crate::fleet::ListManagedNodes,
             $crate::fleet::ListNodesSummary,
+            $crate::fleet::DescribeInstanceProperties,
             $crate::kms::CreateKey,
             $crate::kms::ListKeys,
             $crate::kms::DescribeKey,

@@ -11,6 +11,7 @@ mod connection;
 mod filters;
 mod inventory;
 mod nodes;
+mod properties;
 mod role;
 
 pub(crate) use nodes::heard_from;

@@ -1,14 +1,16 @@
-//! AWS's node inventory (AmazonSSM.ListNodes, ListNodesSummary) through the
-//! one gate: nodes as the inventory shows them, filters with each operator,
-//! pages, counts by one and two attributes, and refused requests.
+//! AWS's node inventory (AmazonSSM.ListNodes, ListNodesSummary) and
+//! DescribeInstanceProperties through the one gate: nodes as each shows
+//! them, filters with each operator, pages, counts by one and two
+//! attributes, and refused requests.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
 use sysman_api::fleet::{
-    CreateActivation, ListManagedNodes, ListNodesSummary, ManagedNode, NodeAggregator, NodeFilter,
-    PlatformType, RegisterNode,
+    CreateActivation, DescribeInstanceProperties, InstancePropertyFilter,
+    InstancePropertyStringFilter, ListManagedNodes, ListNodesSummary, ManagedNode, NodeAggregator,
+    NodeFilter, PlatformType, RegisterNode,
 };
 use sysman_api::{ApiError, Timestamp};
 use sysman_backend::{Backend, Caller, Handler, ManualClock, Options};
@@ -404,4 +406,146 @@ async fn bad_filters_and_aggregators_are_refused() {
         "InvalidAggregatorException",
     )
     .await;
+}
+
+async fn property_ids(fx: &Fx, mut op: DescribeInstanceProperties) -> Vec<String> {
+    let mut ids = Vec::new();
+    loop {
+        let page = fx.ok(op.clone()).await;
+        assert!(page.instance_properties.len() <= op.max_results.unwrap_or(10) as usize);
+        ids.extend(page.instance_properties.into_iter().map(|p| p.instance_id));
+        match page.next_token {
+            Some(t) => op.next_token = Some(t),
+            None => return sorted(ids),
+        }
+    }
+}
+
+fn with_operator(key: &str, values: &[&str], operator: &str) -> DescribeInstanceProperties {
+    DescribeInstanceProperties {
+        filters_with_operator: Some(vec![InstancePropertyStringFilter {
+            key: key.to_owned(),
+            values: values.iter().map(|v| (*v).to_owned()).collect(),
+            operator: Some(operator.to_owned()),
+        }]),
+        ..Default::default()
+    }
+}
+
+#[tokio::test]
+async fn instance_properties_are_described_and_filtered() {
+    let fx = Fx::new();
+    let ids = fx.fleet().await;
+    let page = fx
+        .ok(DescribeInstanceProperties {
+            max_results: Some(5),
+            ..Default::default()
+        })
+        .await;
+    assert_eq!(page.instance_properties.len(), 5);
+    let windows = page
+        .instance_properties
+        .iter()
+        .find(|p| p.instance_id == ids[4])
+        .unwrap();
+    assert_eq!(windows.platform_type, Some(PlatformType::Windows));
+    assert_eq!(windows.iam_role.as_deref(), Some("SSMServiceRole"));
+    assert_eq!(windows.resource_type, "ManagedInstance");
+    assert_eq!(windows.last_ping_date_time, Some(START));
+
+    let list = DescribeInstanceProperties {
+        instance_property_filter_list: Some(vec![InstancePropertyFilter {
+            key: "PlatformTypes".into(),
+            value_set: vec!["Windows".into()],
+        }]),
+        ..Default::default()
+    };
+    assert_eq!(property_ids(&fx, list).await, [ids[4].clone()]);
+    assert_eq!(
+        property_ids(&fx, with_operator("AgentVersion", &["3.3.0.0"], "LessThan")).await,
+        [ids[3].clone()]
+    );
+    assert_eq!(
+        property_ids(
+            &fx,
+            with_operator("AgentVersion", &["3.3.0.0"], "GreaterThan")
+        )
+        .await,
+        sorted(vec![
+            ids[0].clone(),
+            ids[1].clone(),
+            ids[2].clone(),
+            ids[4].clone()
+        ])
+    );
+    assert_eq!(
+        property_ids(&fx, with_operator("PlatformTypes", &["Linux"], "NotEqual")).await,
+        [ids[4].clone()]
+    );
+    assert_eq!(
+        property_ids(&fx, with_operator("IamRole", &["SSM"], "BeginWith"))
+            .await
+            .len(),
+        5
+    );
+    assert!(
+        property_ids(
+            &fx,
+            with_operator("AssociationStatus", &["Success"], "Equal")
+        )
+        .await
+        .is_empty()
+    );
+    let paged = DescribeInstanceProperties {
+        max_results: Some(5),
+        ..Default::default()
+    };
+    assert_eq!(property_ids(&fx, paged).await, sorted(ids));
+}
+
+#[tokio::test]
+async fn bad_property_filters_are_refused() {
+    let fx = Fx::new();
+    fx.fleet().await;
+    fx.refused(
+        with_operator("Colour", &["red"], "Equal"),
+        "InvalidFilterKey",
+    )
+    .await;
+    fx.refused(
+        with_operator("PingStatus", &["Asleep"], "Equal"),
+        "InvalidInstancePropertyFilterValue",
+    )
+    .await;
+    fx.refused(
+        with_operator("InstanceIds", &["node-1"], "Equal"),
+        "InvalidInstanceId",
+    )
+    .await;
+    fx.refused(
+        with_operator("AgentVersion", &["1.0", "2.0"], "LessThan"),
+        "InvalidInstancePropertyFilterValue",
+    )
+    .await;
+    fx.refused(
+        with_operator("AgentVersion", &["1.0"], "Like"),
+        "ValidationException",
+    )
+    .await;
+    fx.refused(
+        DescribeInstanceProperties {
+            max_results: Some(4),
+            ..Default::default()
+        },
+        "ValidationException",
+    )
+    .await;
+    let both = DescribeInstanceProperties {
+        instance_property_filter_list: Some(vec![InstancePropertyFilter {
+            key: "PlatformTypes".into(),
+            value_set: vec!["Linux".into()],
+        }]),
+        ..with_operator("PlatformTypes", &["Linux"], "Equal")
+    };
+    fx.refused(both, "ValidationException").await;
 }

@@ -10,70 +10,71 @@ use super::{Kind, Member, Pattern, Shape};
 /// The routed AmazonSSM operations, by name, with their input shape.
 pub static OPERATIONS: &[(&str, usize)] = &[
     ("AddTagsToResource", 36),
-    ("CancelCommand", 196),
+    ("CancelCommand", 207),
     ("CreateActivation", 11),
-    ("CreateDocument", 95),
-    ("CreatePatchBaseline", 227),
+    ("CreateDocument", 106),
+    ("CreatePatchBaseline", 238),
     ("DeleteActivation", 32),
-    ("DeleteDocument", 130),
-    ("DeleteParameter", 81),
-    ("DeleteParameters", 82),
-    ("DeletePatchBaseline", 257),
+    ("DeleteDocument", 141),
+    ("DeleteParameter", 92),
+    ("DeleteParameters", 93),
+    ("DeletePatchBaseline", 268),
     ("DeregisterManagedInstance", 34),
-    ("DeregisterPatchBaselineForPatchGroup", 269),
+    ("DeregisterPatchBaselineForPatchGroup", 280),
     ("DescribeActivations", 25),
-    ("DescribeAvailablePatches", 272),
-    ("DescribeDocument", 115),
-    ("DescribeDocumentPermission", 136),
-    ("DescribeEffectivePatchesForPatchBaseline", 273),
+    ("DescribeAvailablePatches", 283),
+    ("DescribeDocument", 126),
+    ("DescribeDocumentPermission", 147),
+    ("DescribeEffectivePatchesForPatchBaseline", 284),
     ("DescribeInstanceInformation", 0),
-    ("DescribeInstancePatchStates", 277),
-    ("DescribeInstancePatchStatesForPatchGroup", 279),
-    ("DescribeInstancePatches", 286),
-    ("DescribeParameters", 83),
-    ("DescribePatchBaselines", 258),
-    ("DescribePatchGroupState", 287),
-    ("DescribePatchGroups", 271),
-    ("DescribePatchProperties", 274),
-    ("GetCommandInvocation", 194),
+    ("DescribeInstancePatchStates", 288),
+    ("DescribeInstancePatchStatesForPatchGroup", 290),
+    ("DescribeInstancePatches", 297),
+    ("DescribeInstanceProperties", 59),
+    ("DescribeParameters", 94),
+    ("DescribePatchBaselines", 269),
+    ("DescribePatchGroupState", 298),
+    ("DescribePatchGroups", 282),
+    ("DescribePatchProperties", 285),
+    ("GetCommandInvocation", 205),
     ("GetConnectionStatus", 43),
-    ("GetDefaultPatchBaseline", 266),
-    ("GetDeployablePatchSnapshotForInstance", 288),
-    ("GetDocument", 114),
-    ("GetParameter", 70),
-    ("GetParameterHistory", 89),
-    ("GetParameters", 71),
-    ("GetParametersByPath", 73),
-    ("GetPatchBaseline", 254),
-    ("GetPatchBaselineForPatchGroup", 270),
-    ("GetServiceSetting", 147),
-    ("LabelParameterVersion", 90),
-    ("ListCommandInvocations", 193),
-    ("ListCommands", 186),
-    ("ListComplianceItems", 216),
-    ("ListComplianceSummaries", 225),
-    ("ListDocumentMetadataHistory", 145),
-    ("ListDocumentVersions", 126),
-    ("ListDocuments", 116),
+    ("GetDefaultPatchBaseline", 277),
+    ("GetDeployablePatchSnapshotForInstance", 299),
+    ("GetDocument", 125),
+    ("GetParameter", 81),
+    ("GetParameterHistory", 100),
+    ("GetParameters", 82),
+    ("GetParametersByPath", 84),
+    ("GetPatchBaseline", 265),
+    ("GetPatchBaselineForPatchGroup", 281),
+    ("GetServiceSetting", 158),
+    ("LabelParameterVersion", 101),
+    ("ListCommandInvocations", 204),
+    ("ListCommands", 197),
+    ("ListComplianceItems", 227),
+    ("ListComplianceSummaries", 236),
+    ("ListDocumentMetadataHistory", 156),
+    ("ListDocumentVersions", 137),
+    ("ListDocuments", 127),
     ("ListNodes", 45),
     ("ListNodesSummary", 53),
-    ("ListResourceComplianceSummaries", 226),
+    ("ListResourceComplianceSummaries", 237),
     ("ListTagsForResource", 41),
-    ("ModifyDocumentPermission", 131),
-    ("PutComplianceItems", 197),
-    ("PutParameter", 59),
-    ("RegisterDefaultPatchBaseline", 265),
-    ("RegisterPatchBaselineForPatchGroup", 267),
+    ("ModifyDocumentPermission", 142),
+    ("PutComplianceItems", 208),
+    ("PutParameter", 70),
+    ("RegisterDefaultPatchBaseline", 276),
+    ("RegisterPatchBaselineForPatchGroup", 278),
     ("RemoveTagsFromResource", 39),
-    ("ResetServiceSetting", 151),
-    ("SendCommand", 152),
-    ("UnlabelParameterVersion", 94),
-    ("UpdateDocument", 127),
-    ("UpdateDocumentDefaultVersion", 128),
-    ("UpdateDocumentMetadata", 138),
+    ("ResetServiceSetting", 162),
+    ("SendCommand", 163),
+    ("UnlabelParameterVersion", 105),
+    ("UpdateDocument", 138),
+    ("UpdateDocumentDefaultVersion", 139),
+    ("UpdateDocumentMetadata", 149),
     ("UpdateManagedInstanceRole", 42),
-    ("UpdatePatchBaseline", 256),
-    ("UpdateServiceSetting", 149),
+    ("UpdatePatchBaseline", 267),
+    ("UpdateServiceSetting", 160),
 ];
 
 /// Routed AmazonSSM operations that botocore's public model lacks: the
@@ -878,42 +879,190 @@ pub static SHAPES: &[Shape] = &[
         },
     },
     Shape {
+        name: "DescribeInstancePropertiesRequest",
+        sensitive: false,
+        kind: Kind::Structure(&[
+            Member {
+                name: "InstancePropertyFilterList",
+                shape: 60,
+                required: false,
+            },
+            Member {
+                name: "FiltersWithOperator",
+                shape: 65,
+                required: false,
+            },
+            Member {
+                name: "MaxResults",
+                shape: 69,
+                required: false,
+            },
+            Member {
+                name: "NextToken",
+                shape: 10,
+                required: false,
+            },
+        ]),
+    },
+    Shape {
+        name: "InstancePropertyFilterList",
+        sensitive: false,
+        kind: Kind::List {
+            member: 61,
+            min: Some(1),
+            max: Some(40),
+        },
+    },
+    Shape {
+        name: "InstancePropertyFilter",
+        sensitive: false,
+        kind: Kind::Structure(&[
+            Member {
+                name: "key",
+                shape: 62,
+                required: true,
+            },
+            Member {
+                name: "valueSet",
+                shape: 63,
+                required: true,
+            },
+        ]),
+    },
+    Shape {
+        name: "InstancePropertyFilterKey",
+        sensitive: false,
+        kind: Kind::String {
+            min: None,
+            max: None,
+            pattern: None,
+            values: &[
+                "InstanceIds",
+                "AgentVersion",
+                "PingStatus",
+                "PlatformTypes",
+                "DocumentName",
+                "ActivationIds",
+                "IamRole",
+                "ResourceType",
+                "AssociationStatus",
+            ],
+        },
+    },
+    Shape {
+        name: "InstancePropertyFilterValueSet",
+        sensitive: false,
+        kind: Kind::List {
+            member: 64,
+            min: Some(1),
+            max: Some(40),
+        },
+    },
+    Shape {
+        name: "InstancePropertyFilterValue",
+        sensitive: false,
+        kind: Kind::String {
+            min: Some(1),
+            max: Some(100000),
+            pattern: Some(4),
+            values: &[],
+        },
+    },
+    Shape {
+        name: "InstancePropertyStringFilterList",
+        sensitive: false,
+        kind: Kind::List {
+            member: 66,
+            min: Some(1),
+            max: Some(40),
+        },
+    },
+    Shape {
+        name: "InstancePropertyStringFilter",
+        sensitive: false,
+        kind: Kind::Structure(&[
+            Member {
+                name: "Key",
+                shape: 67,
+                required: true,
+            },
+            Member {
+                name: "Values",
+                shape: 63,
+                required: true,
+            },
+            Member {
+                name: "Operator",
+                shape: 68,
+                required: false,
+            },
+        ]),
+    },
+    Shape {
+        name: "InstancePropertyStringFilterKey",
+        sensitive: false,
+        kind: Kind::String {
+            min: Some(1),
+            max: Some(100000),
+            pattern: Some(4),
+            values: &[],
+        },
+    },
+    Shape {
+        name: "InstancePropertyFilterOperator",
+        sensitive: false,
+        kind: Kind::String {
+            min: None,
+            max: None,
+            pattern: None,
+            values: &["Equal", "NotEqual", "BeginWith", "LessThan", "GreaterThan"],
+        },
+    },
+    Shape {
+        name: "DescribeInstancePropertiesMaxResults",
+        sensitive: false,
+        kind: Kind::Number {
+            min: Some(5),
+            max: Some(1000),
+        },
+    },
+    Shape {
         name: "PutParameterRequest",
         sensitive: false,
         kind: Kind::Structure(&[
             Member {
                 name: "Name",
-                shape: 60,
+                shape: 71,
                 required: true,
             },
             Member {
                 name: "Description",
-                shape: 61,
+                shape: 72,
                 required: false,
             },
             Member {
                 name: "Value",
-                shape: 62,
+                shape: 73,
                 required: true,
             },
             Member {
                 name: "Type",
-                shape: 63,
+                shape: 74,
                 required: false,
             },
             Member {
                 name: "KeyId",
-                shape: 64,
+                shape: 75,
                 required: false,
             },
             Member {
                 name: "Overwrite",
-                shape: 65,
+                shape: 76,
                 required: false,
             },
             Member {
                 name: "AllowedPattern",
-                shape: 66,
+                shape: 77,
                 required: false,
             },
             Member {
@@ -923,17 +1072,17 @@ pub static SHAPES: &[Shape] = &[
             },
             Member {
                 name: "Tier",
-                shape: 67,
+                shape: 78,
                 required: false,
             },
             Member {
                 name: "Policies",
-                shape: 68,
+                shape: 79,
                 required: false,
             },
             Member {
                 name: "DataType",
-                shape: 69,
+                shape: 80,
                 required: false,
             },
         ]),
@@ -984,7 +1133,7 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::String {
             min: Some(1),
             max: Some(256),
-            pattern: Some(4),
+            pattern: Some(5),
             values: &[],
         },
     },
@@ -1039,12 +1188,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Name",
-                shape: 60,
+                shape: 71,
                 required: true,
             },
             Member {
                 name: "WithDecryption",
-                shape: 65,
+                shape: 76,
                 required: false,
             },
         ]),
@@ -1055,12 +1204,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Names",
-                shape: 72,
+                shape: 83,
                 required: true,
             },
             Member {
                 name: "WithDecryption",
-                shape: 65,
+                shape: 76,
                 required: false,
             },
         ]),
@@ -1069,7 +1218,7 @@ pub static SHAPES: &[Shape] = &[
         name: "ParameterNameList",
         sensitive: false,
         kind: Kind::List {
-            member: 60,
+            member: 71,
             min: Some(1),
             max: Some(10),
         },
@@ -1080,27 +1229,27 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Path",
-                shape: 60,
+                shape: 71,
                 required: true,
             },
             Member {
                 name: "Recursive",
-                shape: 65,
+                shape: 76,
                 required: false,
             },
             Member {
                 name: "ParameterFilters",
-                shape: 74,
+                shape: 85,
                 required: false,
             },
             Member {
                 name: "WithDecryption",
-                shape: 65,
+                shape: 76,
                 required: false,
             },
             Member {
                 name: "MaxResults",
-                shape: 80,
+                shape: 91,
                 required: false,
             },
             Member {
@@ -1114,7 +1263,7 @@ pub static SHAPES: &[Shape] = &[
         name: "ParameterStringFilterList",
         sensitive: false,
         kind: Kind::List {
-            member: 75,
+            member: 86,
             min: None,
             max: None,
         },
@@ -1125,17 +1274,17 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Key",
-                shape: 76,
+                shape: 87,
                 required: true,
             },
             Member {
                 name: "Option",
-                shape: 77,
+                shape: 88,
                 required: false,
             },
             Member {
                 name: "Values",
-                shape: 78,
+                shape: 89,
                 required: false,
             },
         ]),
@@ -1146,7 +1295,7 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::String {
             min: Some(1),
             max: Some(132),
-            pattern: Some(5),
+            pattern: Some(6),
             values: &[],
         },
     },
@@ -1164,7 +1313,7 @@ pub static SHAPES: &[Shape] = &[
         name: "ParameterStringFilterValueList",
         sensitive: false,
         kind: Kind::List {
-            member: 79,
+            member: 90,
             min: Some(1),
             max: Some(50),
         },
@@ -1192,7 +1341,7 @@ pub static SHAPES: &[Shape] = &[
         sensitive: false,
         kind: Kind::Structure(&[Member {
             name: "Name",
-            shape: 60,
+            shape: 71,
             required: true,
         }]),
     },
@@ -1201,7 +1350,7 @@ pub static SHAPES: &[Shape] = &[
         sensitive: false,
         kind: Kind::Structure(&[Member {
             name: "Names",
-            shape: 72,
+            shape: 83,
             required: true,
         }]),
     },
@@ -1211,12 +1360,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Filters",
-                shape: 84,
+                shape: 95,
                 required: false,
             },
             Member {
                 name: "ParameterFilters",
-                shape: 74,
+                shape: 85,
                 required: false,
             },
             Member {
@@ -1231,7 +1380,7 @@ pub static SHAPES: &[Shape] = &[
             },
             Member {
                 name: "Shared",
-                shape: 65,
+                shape: 76,
                 required: false,
             },
         ]),
@@ -1240,7 +1389,7 @@ pub static SHAPES: &[Shape] = &[
         name: "ParametersFilterList",
         sensitive: false,
         kind: Kind::List {
-            member: 85,
+            member: 96,
             min: None,
             max: None,
         },
@@ -1251,12 +1400,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Key",
-                shape: 86,
+                shape: 97,
                 required: true,
             },
             Member {
                 name: "Values",
-                shape: 87,
+                shape: 98,
                 required: true,
             },
         ]),
@@ -1275,7 +1424,7 @@ pub static SHAPES: &[Shape] = &[
         name: "ParametersFilterValueList",
         sensitive: false,
         kind: Kind::List {
-            member: 88,
+            member: 99,
             min: Some(1),
             max: Some(50),
         },
@@ -1296,12 +1445,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Name",
-                shape: 60,
+                shape: 71,
                 required: true,
             },
             Member {
                 name: "WithDecryption",
-                shape: 65,
+                shape: 76,
                 required: false,
             },
             Member {
@@ -1322,17 +1471,17 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Name",
-                shape: 60,
+                shape: 71,
                 required: true,
             },
             Member {
                 name: "ParameterVersion",
-                shape: 91,
+                shape: 102,
                 required: false,
             },
             Member {
                 name: "Labels",
-                shape: 92,
+                shape: 103,
                 required: true,
             },
         ]),
@@ -1349,7 +1498,7 @@ pub static SHAPES: &[Shape] = &[
         name: "ParameterLabelList",
         sensitive: false,
         kind: Kind::List {
-            member: 93,
+            member: 104,
             min: Some(1),
             max: Some(10),
         },
@@ -1370,17 +1519,17 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Name",
-                shape: 60,
+                shape: 71,
                 required: true,
             },
             Member {
                 name: "ParameterVersion",
-                shape: 91,
+                shape: 102,
                 required: true,
             },
             Member {
                 name: "Labels",
-                shape: 92,
+                shape: 103,
                 required: true,
             },
         ]),
@@ -1391,47 +1540,47 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Content",
-                shape: 96,
+                shape: 107,
                 required: true,
             },
             Member {
                 name: "Requires",
-                shape: 97,
+                shape: 108,
                 required: false,
             },
             Member {
                 name: "Attachments",
-                shape: 103,
+                shape: 114,
                 required: false,
             },
             Member {
                 name: "Name",
-                shape: 109,
+                shape: 120,
                 required: true,
             },
             Member {
                 name: "DisplayName",
-                shape: 110,
+                shape: 121,
                 required: false,
             },
             Member {
                 name: "VersionName",
-                shape: 102,
+                shape: 113,
                 required: false,
             },
             Member {
                 name: "DocumentType",
-                shape: 111,
+                shape: 122,
                 required: false,
             },
             Member {
                 name: "DocumentFormat",
-                shape: 112,
+                shape: 123,
                 required: false,
             },
             Member {
                 name: "TargetType",
-                shape: 113,
+                shape: 124,
                 required: false,
             },
             Member {
@@ -1455,7 +1604,7 @@ pub static SHAPES: &[Shape] = &[
         name: "DocumentRequiresList",
         sensitive: false,
         kind: Kind::List {
-            member: 98,
+            member: 109,
             min: Some(1),
             max: None,
         },
@@ -1466,22 +1615,22 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Name",
-                shape: 99,
+                shape: 110,
                 required: true,
             },
             Member {
                 name: "Version",
-                shape: 100,
+                shape: 111,
                 required: false,
             },
             Member {
                 name: "RequireType",
-                shape: 101,
+                shape: 112,
                 required: false,
             },
             Member {
                 name: "VersionName",
-                shape: 102,
+                shape: 113,
                 required: false,
             },
         ]),
@@ -1492,7 +1641,7 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::String {
             min: None,
             max: None,
-            pattern: Some(6),
+            pattern: Some(7),
             values: &[],
         },
     },
@@ -1502,7 +1651,7 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::String {
             min: None,
             max: None,
-            pattern: Some(7),
+            pattern: Some(8),
             values: &[],
         },
     },
@@ -1512,7 +1661,7 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::String {
             min: None,
             max: Some(128),
-            pattern: Some(8),
+            pattern: Some(9),
             values: &[],
         },
     },
@@ -1522,7 +1671,7 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::String {
             min: None,
             max: None,
-            pattern: Some(8),
+            pattern: Some(9),
             values: &[],
         },
     },
@@ -1530,7 +1679,7 @@ pub static SHAPES: &[Shape] = &[
         name: "AttachmentsSourceList",
         sensitive: false,
         kind: Kind::List {
-            member: 104,
+            member: 115,
             min: Some(0),
             max: Some(20),
         },
@@ -1541,17 +1690,17 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Key",
-                shape: 105,
+                shape: 116,
                 required: false,
             },
             Member {
                 name: "Values",
-                shape: 106,
+                shape: 117,
                 required: false,
             },
             Member {
                 name: "Name",
-                shape: 108,
+                shape: 119,
                 required: false,
             },
         ]),
@@ -1570,7 +1719,7 @@ pub static SHAPES: &[Shape] = &[
         name: "AttachmentsSourceValues",
         sensitive: false,
         kind: Kind::List {
-            member: 107,
+            member: 118,
             min: Some(1),
             max: Some(1),
         },
@@ -1591,7 +1740,7 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::String {
             min: None,
             max: None,
-            pattern: Some(9),
+            pattern: Some(10),
             values: &[],
         },
     },
@@ -1601,7 +1750,7 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::String {
             min: None,
             max: None,
-            pattern: Some(9),
+            pattern: Some(10),
             values: &[],
         },
     },
@@ -1611,7 +1760,7 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::String {
             min: None,
             max: Some(1024),
-            pattern: Some(10),
+            pattern: Some(11),
             values: &[],
         },
     },
@@ -1659,7 +1808,7 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::String {
             min: None,
             max: Some(200),
-            pattern: Some(11),
+            pattern: Some(12),
             values: &[],
         },
     },
@@ -1669,22 +1818,22 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Name",
-                shape: 99,
+                shape: 110,
                 required: true,
             },
             Member {
                 name: "VersionName",
-                shape: 102,
+                shape: 113,
                 required: false,
             },
             Member {
                 name: "DocumentVersion",
-                shape: 100,
+                shape: 111,
                 required: false,
             },
             Member {
                 name: "DocumentFormat",
-                shape: 112,
+                shape: 123,
                 required: false,
             },
         ]),
@@ -1695,17 +1844,17 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Name",
-                shape: 99,
+                shape: 110,
                 required: true,
             },
             Member {
                 name: "DocumentVersion",
-                shape: 100,
+                shape: 111,
                 required: false,
             },
             Member {
                 name: "VersionName",
-                shape: 102,
+                shape: 113,
                 required: false,
             },
         ]),
@@ -1716,12 +1865,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "DocumentFilterList",
-                shape: 117,
+                shape: 128,
                 required: false,
             },
             Member {
                 name: "Filters",
-                shape: 121,
+                shape: 132,
                 required: false,
             },
             Member {
@@ -1740,7 +1889,7 @@ pub static SHAPES: &[Shape] = &[
         name: "DocumentFilterList",
         sensitive: false,
         kind: Kind::List {
-            member: 118,
+            member: 129,
             min: Some(1),
             max: None,
         },
@@ -1751,12 +1900,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "key",
-                shape: 119,
+                shape: 130,
                 required: true,
             },
             Member {
                 name: "value",
-                shape: 120,
+                shape: 131,
                 required: true,
             },
         ]),
@@ -1785,7 +1934,7 @@ pub static SHAPES: &[Shape] = &[
         name: "DocumentKeyValuesFilterList",
         sensitive: false,
         kind: Kind::List {
-            member: 122,
+            member: 133,
             min: Some(0),
             max: Some(6),
         },
@@ -1796,12 +1945,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Key",
-                shape: 123,
+                shape: 134,
                 required: false,
             },
             Member {
                 name: "Values",
-                shape: 124,
+                shape: 135,
                 required: false,
             },
         ]),
@@ -1820,7 +1969,7 @@ pub static SHAPES: &[Shape] = &[
         name: "DocumentKeyValuesFilterValues",
         sensitive: false,
         kind: Kind::List {
-            member: 125,
+            member: 136,
             min: None,
             max: None,
         },
@@ -1841,7 +1990,7 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Name",
-                shape: 99,
+                shape: 110,
                 required: true,
             },
             Member {
@@ -1862,42 +2011,42 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Content",
-                shape: 96,
+                shape: 107,
                 required: true,
             },
             Member {
                 name: "Attachments",
-                shape: 103,
+                shape: 114,
                 required: false,
             },
             Member {
                 name: "Name",
-                shape: 109,
+                shape: 120,
                 required: true,
             },
             Member {
                 name: "DisplayName",
-                shape: 110,
+                shape: 121,
                 required: false,
             },
             Member {
                 name: "VersionName",
-                shape: 102,
+                shape: 113,
                 required: false,
             },
             Member {
                 name: "DocumentVersion",
-                shape: 100,
+                shape: 111,
                 required: false,
             },
             Member {
                 name: "DocumentFormat",
-                shape: 112,
+                shape: 123,
                 required: false,
             },
             Member {
                 name: "TargetType",
-                shape: 113,
+                shape: 124,
                 required: false,
             },
         ]),
@@ -1908,12 +2057,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Name",
-                shape: 109,
+                shape: 120,
                 required: true,
             },
             Member {
                 name: "DocumentVersion",
-                shape: 129,
+                shape: 140,
                 required: true,
             },
         ]),
@@ -1924,7 +2073,7 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::String {
             min: None,
             max: None,
-            pattern: Some(12),
+            pattern: Some(13),
             values: &[],
         },
     },
@@ -1934,22 +2083,22 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Name",
-                shape: 109,
+                shape: 120,
                 required: true,
             },
             Member {
                 name: "DocumentVersion",
-                shape: 100,
+                shape: 111,
                 required: false,
             },
             Member {
                 name: "VersionName",
-                shape: 102,
+                shape: 113,
                 required: false,
             },
             Member {
                 name: "Force",
-                shape: 65,
+                shape: 76,
                 required: false,
             },
         ]),
@@ -1960,27 +2109,27 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Name",
-                shape: 109,
+                shape: 120,
                 required: true,
             },
             Member {
                 name: "PermissionType",
-                shape: 132,
+                shape: 143,
                 required: true,
             },
             Member {
                 name: "AccountIdsToAdd",
-                shape: 133,
+                shape: 144,
                 required: false,
             },
             Member {
                 name: "AccountIdsToRemove",
-                shape: 133,
+                shape: 144,
                 required: false,
             },
             Member {
                 name: "SharedDocumentVersion",
-                shape: 135,
+                shape: 146,
                 required: false,
             },
         ]),
@@ -1999,7 +2148,7 @@ pub static SHAPES: &[Shape] = &[
         name: "AccountIdList",
         sensitive: false,
         kind: Kind::List {
-            member: 134,
+            member: 145,
             min: None,
             max: Some(20),
         },
@@ -2010,7 +2159,7 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::String {
             min: None,
             max: None,
-            pattern: Some(13),
+            pattern: Some(14),
             values: &[],
         },
     },
@@ -2020,7 +2169,7 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::String {
             min: None,
             max: Some(8),
-            pattern: Some(14),
+            pattern: Some(15),
             values: &[],
         },
     },
@@ -2030,17 +2179,17 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Name",
-                shape: 109,
+                shape: 120,
                 required: true,
             },
             Member {
                 name: "PermissionType",
-                shape: 132,
+                shape: 143,
                 required: true,
             },
             Member {
                 name: "MaxResults",
-                shape: 137,
+                shape: 148,
                 required: false,
             },
             Member {
@@ -2064,17 +2213,17 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Name",
-                shape: 109,
+                shape: 120,
                 required: true,
             },
             Member {
                 name: "DocumentVersion",
-                shape: 100,
+                shape: 111,
                 required: false,
             },
             Member {
                 name: "DocumentReviews",
-                shape: 139,
+                shape: 150,
                 required: true,
             },
         ]),
@@ -2085,12 +2234,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Action",
-                shape: 140,
+                shape: 151,
                 required: true,
             },
             Member {
                 name: "Comment",
-                shape: 141,
+                shape: 152,
                 required: false,
             },
         ]),
@@ -2109,7 +2258,7 @@ pub static SHAPES: &[Shape] = &[
         name: "DocumentReviewCommentList",
         sensitive: false,
         kind: Kind::List {
-            member: 142,
+            member: 153,
             min: Some(0),
             max: Some(1),
         },
@@ -2120,12 +2269,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Type",
-                shape: 143,
+                shape: 154,
                 required: false,
             },
             Member {
                 name: "Content",
-                shape: 144,
+                shape: 155,
                 required: false,
             },
         ]),
@@ -2156,17 +2305,17 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Name",
-                shape: 109,
+                shape: 120,
                 required: true,
             },
             Member {
                 name: "DocumentVersion",
-                shape: 100,
+                shape: 111,
                 required: false,
             },
             Member {
                 name: "Metadata",
-                shape: 146,
+                shape: 157,
                 required: true,
             },
             Member {
@@ -2196,7 +2345,7 @@ pub static SHAPES: &[Shape] = &[
         sensitive: false,
         kind: Kind::Structure(&[Member {
             name: "SettingId",
-            shape: 148,
+            shape: 159,
             required: true,
         }]),
     },
@@ -2216,12 +2365,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "SettingId",
-                shape: 148,
+                shape: 159,
                 required: true,
             },
             Member {
                 name: "SettingValue",
-                shape: 150,
+                shape: 161,
                 required: true,
             },
         ]),
@@ -2241,7 +2390,7 @@ pub static SHAPES: &[Shape] = &[
         sensitive: false,
         kind: Kind::Structure(&[Member {
             name: "SettingId",
-            shape: 148,
+            shape: 159,
             required: true,
         }]),
     },
@@ -2251,92 +2400,92 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "InstanceIds",
-                shape: 153,
-                required: false,
-            },
-            Member {
-                name: "Targets",
-                shape: 155,
-                required: false,
-            },
-            Member {
-                name: "DocumentName",
-                shape: 99,
-                required: true,
-            },
-            Member {
-                name: "DocumentVersion",
-                shape: 100,
-                required: false,
-            },
-            Member {
-                name: "DocumentHash",
-                shape: 160,
-                required: false,
-            },
-            Member {
-                name: "DocumentHashType",
-                shape: 161,
-                required: false,
-            },
-            Member {
-                name: "TimeoutSeconds",
-                shape: 162,
-                required: false,
-            },
-            Member {
-                name: "Comment",
-                shape: 163,
-                required: false,
-            },
-            Member {
-                name: "Parameters",
                 shape: 164,
                 required: false,
             },
             Member {
-                name: "OutputS3Region",
-                shape: 168,
+                name: "Targets",
+                shape: 166,
                 required: false,
             },
             Member {
-                name: "OutputS3BucketName",
-                shape: 169,
+                name: "DocumentName",
+                shape: 110,
+                required: true,
+            },
+            Member {
+                name: "DocumentVersion",
+                shape: 111,
                 required: false,
             },
             Member {
-                name: "OutputS3KeyPrefix",
-                shape: 170,
-                required: false,
-            },
-            Member {
-                name: "MaxConcurrency",
+                name: "DocumentHash",
                 shape: 171,
                 required: false,
             },
             Member {
-                name: "MaxErrors",
+                name: "DocumentHashType",
                 shape: 172,
                 required: false,
             },
             Member {
-                name: "ServiceRoleArn",
+                name: "TimeoutSeconds",
                 shape: 173,
                 required: false,
             },
             Member {
-                name: "NotificationConfig",
+                name: "Comment",
                 shape: 174,
                 required: false,
             },
             Member {
-                name: "CloudWatchOutputConfig",
+                name: "Parameters",
+                shape: 175,
+                required: false,
+            },
+            Member {
+                name: "OutputS3Region",
                 shape: 179,
                 required: false,
             },
             Member {
-                name: "AlarmConfiguration",
+                name: "OutputS3BucketName",
+                shape: 180,
+                required: false,
+            },
+            Member {
+                name: "OutputS3KeyPrefix",
+                shape: 181,
+                required: false,
+            },
+            Member {
+                name: "MaxConcurrency",
                 shape: 182,
+                required: false,
+            },
+            Member {
+                name: "MaxErrors",
+                shape: 183,
+                required: false,
+            },
+            Member {
+                name: "ServiceRoleArn",
+                shape: 184,
+                required: false,
+            },
+            Member {
+                name: "NotificationConfig",
+                shape: 185,
+                required: false,
+            },
+            Member {
+                name: "CloudWatchOutputConfig",
+                shape: 190,
+                required: false,
+            },
+            Member {
+                name: "AlarmConfiguration",
+                shape: 193,
                 required: false,
             },
         ]),
@@ -2345,7 +2494,7 @@ pub static SHAPES: &[Shape] = &[
         name: "InstanceIdList",
         sensitive: false,
         kind: Kind::List {
-            member: 154,
+            member: 165,
             min: Some(0),
             max: Some(50),
         },
@@ -2356,7 +2505,7 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::String {
             min: None,
             max: None,
-            pattern: Some(15),
+            pattern: Some(16),
             values: &[],
         },
     },
@@ -2364,7 +2513,7 @@ pub static SHAPES: &[Shape] = &[
         name: "Targets",
         sensitive: false,
         kind: Kind::List {
-            member: 156,
+            member: 167,
             min: Some(0),
             max: Some(5),
         },
@@ -2375,12 +2524,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Key",
-                shape: 157,
+                shape: 168,
                 required: false,
             },
             Member {
                 name: "Values",
-                shape: 158,
+                shape: 169,
                 required: false,
             },
         ]),
@@ -2391,7 +2540,7 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::String {
             min: Some(1),
             max: Some(163),
-            pattern: Some(16),
+            pattern: Some(17),
             values: &[],
         },
     },
@@ -2399,7 +2548,7 @@ pub static SHAPES: &[Shape] = &[
         name: "TargetValues",
         sensitive: false,
         kind: Kind::List {
-            member: 159,
+            member: 170,
             min: Some(0),
             max: Some(50),
         },
@@ -2456,8 +2605,8 @@ pub static SHAPES: &[Shape] = &[
         name: "Parameters",
         sensitive: true,
         kind: Kind::Map {
-            key: 165,
-            value: 166,
+            key: 176,
+            value: 177,
             min: None,
             max: None,
         },
@@ -2476,7 +2625,7 @@ pub static SHAPES: &[Shape] = &[
         name: "ParameterValueList",
         sensitive: false,
         kind: Kind::List {
-            member: 167,
+            member: 178,
             min: None,
             max: None,
         },
@@ -2527,7 +2676,7 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::String {
             min: Some(1),
             max: Some(7),
-            pattern: Some(17),
+            pattern: Some(18),
             values: &[],
         },
     },
@@ -2537,7 +2686,7 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::String {
             min: Some(1),
             max: Some(7),
-            pattern: Some(18),
+            pattern: Some(19),
             values: &[],
         },
     },
@@ -2557,17 +2706,17 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "NotificationArn",
-                shape: 175,
+                shape: 186,
                 required: false,
             },
             Member {
                 name: "NotificationEvents",
-                shape: 176,
+                shape: 187,
                 required: false,
             },
             Member {
                 name: "NotificationType",
-                shape: 178,
+                shape: 189,
                 required: false,
             },
         ]),
@@ -2586,7 +2735,7 @@ pub static SHAPES: &[Shape] = &[
         name: "NotificationEventList",
         sensitive: false,
         kind: Kind::List {
-            member: 177,
+            member: 188,
             min: None,
             max: None,
         },
@@ -2624,12 +2773,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "CloudWatchLogGroupName",
-                shape: 180,
+                shape: 191,
                 required: false,
             },
             Member {
                 name: "CloudWatchOutputEnabled",
-                shape: 181,
+                shape: 192,
                 required: false,
             },
         ]),
@@ -2655,12 +2804,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "IgnorePollAlarmFailure",
-                shape: 65,
+                shape: 76,
                 required: false,
             },
             Member {
                 name: "Alarms",
-                shape: 183,
+                shape: 194,
                 required: true,
             },
         ]),
@@ -2669,7 +2818,7 @@ pub static SHAPES: &[Shape] = &[
         name: "AlarmList",
         sensitive: false,
         kind: Kind::List {
-            member: 184,
+            member: 195,
             min: Some(1),
             max: Some(1),
         },
@@ -2679,7 +2828,7 @@ pub static SHAPES: &[Shape] = &[
         sensitive: false,
         kind: Kind::Structure(&[Member {
             name: "Name",
-            shape: 185,
+            shape: 196,
             required: true,
         }]),
     },
@@ -2699,17 +2848,17 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "CommandId",
-                shape: 187,
+                shape: 198,
                 required: false,
             },
             Member {
                 name: "InstanceId",
-                shape: 154,
+                shape: 165,
                 required: false,
             },
             Member {
                 name: "MaxResults",
-                shape: 188,
+                shape: 199,
                 required: false,
             },
             Member {
@@ -2719,7 +2868,7 @@ pub static SHAPES: &[Shape] = &[
             },
             Member {
                 name: "Filters",
-                shape: 189,
+                shape: 200,
                 required: false,
             },
         ]),
@@ -2746,7 +2895,7 @@ pub static SHAPES: &[Shape] = &[
         name: "CommandFilterList",
         sensitive: false,
         kind: Kind::List {
-            member: 190,
+            member: 201,
             min: Some(1),
             max: Some(5),
         },
@@ -2757,12 +2906,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "key",
-                shape: 191,
+                shape: 202,
                 required: true,
             },
             Member {
                 name: "value",
-                shape: 192,
+                shape: 203,
                 required: true,
             },
         ]),
@@ -2799,17 +2948,17 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "CommandId",
-                shape: 187,
+                shape: 198,
                 required: false,
             },
             Member {
                 name: "InstanceId",
-                shape: 154,
+                shape: 165,
                 required: false,
             },
             Member {
                 name: "MaxResults",
-                shape: 188,
+                shape: 199,
                 required: false,
             },
             Member {
@@ -2819,12 +2968,12 @@ pub static SHAPES: &[Shape] = &[
             },
             Member {
                 name: "Filters",
-                shape: 189,
+                shape: 200,
                 required: false,
             },
             Member {
                 name: "Details",
-                shape: 65,
+                shape: 76,
                 required: false,
             },
         ]),
@@ -2835,17 +2984,17 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "CommandId",
-                shape: 187,
+                shape: 198,
                 required: true,
             },
             Member {
                 name: "InstanceId",
-                shape: 154,
+                shape: 165,
                 required: true,
             },
             Member {
                 name: "PluginName",
-                shape: 195,
+                shape: 206,
                 required: false,
             },
         ]),
@@ -2866,12 +3015,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "CommandId",
-                shape: 187,
+                shape: 198,
                 required: true,
             },
             Member {
                 name: "InstanceIds",
-                shape: 153,
+                shape: 164,
                 required: false,
             },
         ]),
@@ -2882,37 +3031,37 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "ResourceId",
-                shape: 198,
+                shape: 209,
                 required: true,
             },
             Member {
                 name: "ResourceType",
-                shape: 199,
+                shape: 210,
                 required: true,
             },
             Member {
                 name: "ComplianceType",
-                shape: 200,
+                shape: 211,
                 required: true,
             },
             Member {
                 name: "ExecutionSummary",
-                shape: 201,
+                shape: 212,
                 required: true,
             },
             Member {
                 name: "Items",
-                shape: 205,
+                shape: 216,
                 required: true,
             },
             Member {
                 name: "ItemContentHash",
-                shape: 214,
+                shape: 225,
                 required: false,
             },
             Member {
                 name: "UploadType",
-                shape: 215,
+                shape: 226,
                 required: false,
             },
         ]),
@@ -2943,7 +3092,7 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::String {
             min: Some(1),
             max: Some(100),
-            pattern: Some(19),
+            pattern: Some(20),
             values: &[],
         },
     },
@@ -2953,17 +3102,17 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "ExecutionTime",
-                shape: 202,
+                shape: 213,
                 required: true,
             },
             Member {
                 name: "ExecutionId",
-                shape: 203,
+                shape: 214,
                 required: false,
             },
             Member {
                 name: "ExecutionType",
-                shape: 204,
+                shape: 215,
                 required: false,
             },
         ]),
@@ -2997,7 +3146,7 @@ pub static SHAPES: &[Shape] = &[
         name: "ComplianceItemEntryList",
         sensitive: false,
         kind: Kind::List {
-            member: 206,
+            member: 217,
             min: Some(0),
             max: Some(10000),
         },
@@ -3008,27 +3157,27 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Id",
-                shape: 207,
+                shape: 218,
                 required: false,
             },
             Member {
                 name: "Title",
-                shape: 208,
+                shape: 219,
                 required: false,
             },
             Member {
                 name: "Severity",
-                shape: 209,
+                shape: 220,
                 required: true,
             },
             Member {
                 name: "Status",
-                shape: 210,
+                shape: 221,
                 required: true,
             },
             Member {
                 name: "Details",
-                shape: 211,
+                shape: 222,
                 required: false,
             },
         ]),
@@ -3084,8 +3233,8 @@ pub static SHAPES: &[Shape] = &[
         name: "ComplianceItemDetails",
         sensitive: false,
         kind: Kind::Map {
-            key: 212,
-            value: 213,
+            key: 223,
+            value: 224,
             min: None,
             max: None,
         },
@@ -3136,17 +3285,17 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Filters",
-                shape: 217,
+                shape: 228,
                 required: false,
             },
             Member {
                 name: "ResourceIds",
-                shape: 223,
+                shape: 234,
                 required: false,
             },
             Member {
                 name: "ResourceTypes",
-                shape: 224,
+                shape: 235,
                 required: false,
             },
             Member {
@@ -3165,7 +3314,7 @@ pub static SHAPES: &[Shape] = &[
         name: "ComplianceStringFilterList",
         sensitive: false,
         kind: Kind::List {
-            member: 218,
+            member: 229,
             min: None,
             max: None,
         },
@@ -3176,17 +3325,17 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Key",
-                shape: 219,
+                shape: 230,
                 required: false,
             },
             Member {
                 name: "Values",
-                shape: 220,
+                shape: 231,
                 required: false,
             },
             Member {
                 name: "Type",
-                shape: 222,
+                shape: 233,
                 required: false,
             },
         ]),
@@ -3205,7 +3354,7 @@ pub static SHAPES: &[Shape] = &[
         name: "ComplianceStringFilterValueList",
         sensitive: false,
         kind: Kind::List {
-            member: 221,
+            member: 232,
             min: Some(1),
             max: Some(20),
         },
@@ -3240,7 +3389,7 @@ pub static SHAPES: &[Shape] = &[
         name: "ComplianceResourceIdList",
         sensitive: false,
         kind: Kind::List {
-            member: 198,
+            member: 209,
             min: Some(1),
             max: None,
         },
@@ -3249,7 +3398,7 @@ pub static SHAPES: &[Shape] = &[
         name: "ComplianceResourceTypeList",
         sensitive: false,
         kind: Kind::List {
-            member: 199,
+            member: 210,
             min: Some(1),
             max: None,
         },
@@ -3260,7 +3409,7 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Filters",
-                shape: 217,
+                shape: 228,
                 required: false,
             },
             Member {
@@ -3281,7 +3430,7 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Filters",
-                shape: 217,
+                shape: 228,
                 required: false,
             },
             Member {
@@ -3302,67 +3451,67 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "OperatingSystem",
-                shape: 228,
-                required: false,
-            },
-            Member {
-                name: "Name",
-                shape: 229,
-                required: true,
-            },
-            Member {
-                name: "GlobalFilters",
-                shape: 230,
-                required: false,
-            },
-            Member {
-                name: "ApprovalRules",
-                shape: 236,
-                required: false,
-            },
-            Member {
-                name: "ApprovedPatches",
-                shape: 242,
-                required: false,
-            },
-            Member {
-                name: "ApprovedPatchesComplianceLevel",
                 shape: 239,
                 required: false,
             },
             Member {
+                name: "Name",
+                shape: 240,
+                required: true,
+            },
+            Member {
+                name: "GlobalFilters",
+                shape: 241,
+                required: false,
+            },
+            Member {
+                name: "ApprovalRules",
+                shape: 247,
+                required: false,
+            },
+            Member {
+                name: "ApprovedPatches",
+                shape: 253,
+                required: false,
+            },
+            Member {
+                name: "ApprovedPatchesComplianceLevel",
+                shape: 250,
+                required: false,
+            },
+            Member {
                 name: "ApprovedPatchesEnableNonSecurity",
-                shape: 65,
+                shape: 76,
                 required: false,
             },
             Member {
                 name: "RejectedPatches",
-                shape: 242,
+                shape: 253,
                 required: false,
             },
             Member {
                 name: "RejectedPatchesAction",
-                shape: 244,
+                shape: 255,
                 required: false,
             },
             Member {
                 name: "Description",
-                shape: 245,
+                shape: 256,
                 required: false,
             },
             Member {
                 name: "Sources",
-                shape: 246,
+                shape: 257,
                 required: false,
             },
             Member {
                 name: "AvailableSecurityUpdatesComplianceStatus",
-                shape: 252,
+                shape: 263,
                 required: false,
             },
             Member {
                 name: "ClientToken",
-                shape: 253,
+                shape: 264,
                 required: false,
             },
             Member {
@@ -3404,7 +3553,7 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::String {
             min: Some(3),
             max: Some(128),
-            pattern: Some(9),
+            pattern: Some(10),
             values: &[],
         },
     },
@@ -3413,7 +3562,7 @@ pub static SHAPES: &[Shape] = &[
         sensitive: false,
         kind: Kind::Structure(&[Member {
             name: "PatchFilters",
-            shape: 231,
+            shape: 242,
             required: true,
         }]),
     },
@@ -3421,7 +3570,7 @@ pub static SHAPES: &[Shape] = &[
         name: "PatchFilterList",
         sensitive: false,
         kind: Kind::List {
-            member: 232,
+            member: 243,
             min: Some(0),
             max: Some(4),
         },
@@ -3432,12 +3581,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Key",
-                shape: 233,
+                shape: 244,
                 required: true,
             },
             Member {
                 name: "Values",
-                shape: 234,
+                shape: 245,
                 required: true,
             },
         ]),
@@ -3476,7 +3625,7 @@ pub static SHAPES: &[Shape] = &[
         name: "PatchFilterValueList",
         sensitive: false,
         kind: Kind::List {
-            member: 235,
+            member: 246,
             min: Some(1),
             max: Some(20),
         },
@@ -3496,7 +3645,7 @@ pub static SHAPES: &[Shape] = &[
         sensitive: false,
         kind: Kind::Structure(&[Member {
             name: "PatchRules",
-            shape: 237,
+            shape: 248,
             required: true,
         }]),
     },
@@ -3504,7 +3653,7 @@ pub static SHAPES: &[Shape] = &[
         name: "PatchRuleList",
         sensitive: false,
         kind: Kind::List {
-            member: 238,
+            member: 249,
             min: Some(0),
             max: Some(10),
         },
@@ -3515,27 +3664,27 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "PatchFilterGroup",
-                shape: 230,
+                shape: 241,
                 required: true,
             },
             Member {
                 name: "ComplianceLevel",
-                shape: 239,
+                shape: 250,
                 required: false,
             },
             Member {
                 name: "ApproveAfterDays",
-                shape: 240,
+                shape: 251,
                 required: false,
             },
             Member {
                 name: "ApproveUntilDate",
-                shape: 241,
+                shape: 252,
                 required: false,
             },
             Member {
                 name: "EnableNonSecurity",
-                shape: 65,
+                shape: 76,
                 required: false,
             },
         ]),
@@ -3579,7 +3728,7 @@ pub static SHAPES: &[Shape] = &[
         name: "PatchIdList",
         sensitive: false,
         kind: Kind::List {
-            member: 243,
+            member: 254,
             min: Some(0),
             max: Some(50),
         },
@@ -3618,7 +3767,7 @@ pub static SHAPES: &[Shape] = &[
         name: "PatchSourceList",
         sensitive: false,
         kind: Kind::List {
-            member: 247,
+            member: 258,
             min: Some(0),
             max: Some(20),
         },
@@ -3629,17 +3778,17 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Name",
-                shape: 248,
+                shape: 259,
                 required: true,
             },
             Member {
                 name: "Products",
-                shape: 249,
+                shape: 260,
                 required: true,
             },
             Member {
                 name: "Configuration",
-                shape: 251,
+                shape: 262,
                 required: true,
             },
         ]),
@@ -3650,7 +3799,7 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::String {
             min: None,
             max: None,
-            pattern: Some(20),
+            pattern: Some(21),
             values: &[],
         },
     },
@@ -3658,7 +3807,7 @@ pub static SHAPES: &[Shape] = &[
         name: "PatchSourceProductList",
         sensitive: false,
         kind: Kind::List {
-            member: 250,
+            member: 261,
             min: Some(1),
             max: Some(20),
         },
@@ -3708,7 +3857,7 @@ pub static SHAPES: &[Shape] = &[
         sensitive: false,
         kind: Kind::Structure(&[Member {
             name: "BaselineId",
-            shape: 255,
+            shape: 266,
             required: true,
         }]),
     },
@@ -3718,7 +3867,7 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::String {
             min: Some(20),
             max: Some(128),
-            pattern: Some(21),
+            pattern: Some(22),
             values: &[],
         },
     },
@@ -3728,67 +3877,67 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "BaselineId",
-                shape: 255,
+                shape: 266,
                 required: true,
             },
             Member {
                 name: "Name",
-                shape: 229,
+                shape: 240,
                 required: false,
             },
             Member {
                 name: "GlobalFilters",
-                shape: 230,
+                shape: 241,
                 required: false,
             },
             Member {
                 name: "ApprovalRules",
-                shape: 236,
+                shape: 247,
                 required: false,
             },
             Member {
                 name: "ApprovedPatches",
-                shape: 242,
+                shape: 253,
                 required: false,
             },
             Member {
                 name: "ApprovedPatchesComplianceLevel",
-                shape: 239,
+                shape: 250,
                 required: false,
             },
             Member {
                 name: "ApprovedPatchesEnableNonSecurity",
-                shape: 65,
+                shape: 76,
                 required: false,
             },
             Member {
                 name: "RejectedPatches",
-                shape: 242,
+                shape: 253,
                 required: false,
             },
             Member {
                 name: "RejectedPatchesAction",
-                shape: 244,
+                shape: 255,
                 required: false,
             },
             Member {
                 name: "Description",
-                shape: 245,
+                shape: 256,
                 required: false,
             },
             Member {
                 name: "Sources",
-                shape: 246,
+                shape: 257,
                 required: false,
             },
             Member {
                 name: "AvailableSecurityUpdatesComplianceStatus",
-                shape: 252,
+                shape: 263,
                 required: false,
             },
             Member {
                 name: "Replace",
-                shape: 65,
+                shape: 76,
                 required: false,
             },
         ]),
@@ -3798,7 +3947,7 @@ pub static SHAPES: &[Shape] = &[
         sensitive: false,
         kind: Kind::Structure(&[Member {
             name: "BaselineId",
-            shape: 255,
+            shape: 266,
             required: true,
         }]),
     },
@@ -3808,12 +3957,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Filters",
-                shape: 259,
+                shape: 270,
                 required: false,
             },
             Member {
                 name: "MaxResults",
-                shape: 264,
+                shape: 275,
                 required: false,
             },
             Member {
@@ -3827,7 +3976,7 @@ pub static SHAPES: &[Shape] = &[
         name: "PatchOrchestratorFilterList",
         sensitive: false,
         kind: Kind::List {
-            member: 260,
+            member: 271,
             min: Some(0),
             max: Some(5),
         },
@@ -3838,12 +3987,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Key",
-                shape: 261,
+                shape: 272,
                 required: false,
             },
             Member {
                 name: "Values",
-                shape: 262,
+                shape: 273,
                 required: false,
             },
         ]),
@@ -3862,7 +4011,7 @@ pub static SHAPES: &[Shape] = &[
         name: "PatchOrchestratorFilterValues",
         sensitive: false,
         kind: Kind::List {
-            member: 263,
+            member: 274,
             min: None,
             max: None,
         },
@@ -3890,7 +4039,7 @@ pub static SHAPES: &[Shape] = &[
         sensitive: false,
         kind: Kind::Structure(&[Member {
             name: "BaselineId",
-            shape: 255,
+            shape: 266,
             required: true,
         }]),
     },
@@ -3899,7 +4048,7 @@ pub static SHAPES: &[Shape] = &[
         sensitive: false,
         kind: Kind::Structure(&[Member {
             name: "OperatingSystem",
-            shape: 228,
+            shape: 239,
             required: false,
         }]),
     },
@@ -3909,12 +4058,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "BaselineId",
-                shape: 255,
+                shape: 266,
                 required: true,
             },
             Member {
                 name: "PatchGroup",
-                shape: 268,
+                shape: 279,
                 required: true,
             },
         ]),
@@ -3935,12 +4084,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "BaselineId",
-                shape: 255,
+                shape: 266,
                 required: true,
             },
             Member {
                 name: "PatchGroup",
-                shape: 268,
+                shape: 279,
                 required: true,
             },
         ]),
@@ -3951,12 +4100,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "PatchGroup",
-                shape: 268,
+                shape: 279,
                 required: true,
             },
             Member {
                 name: "OperatingSystem",
-                shape: 228,
+                shape: 239,
                 required: false,
             },
         ]),
@@ -3967,12 +4116,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "MaxResults",
-                shape: 264,
+                shape: 275,
                 required: false,
             },
             Member {
                 name: "Filters",
-                shape: 259,
+                shape: 270,
                 required: false,
             },
             Member {
@@ -3988,12 +4137,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Filters",
-                shape: 259,
+                shape: 270,
                 required: false,
             },
             Member {
                 name: "MaxResults",
-                shape: 264,
+                shape: 275,
                 required: false,
             },
             Member {
@@ -4009,12 +4158,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "BaselineId",
-                shape: 255,
+                shape: 266,
                 required: true,
             },
             Member {
                 name: "MaxResults",
-                shape: 264,
+                shape: 275,
                 required: false,
             },
             Member {
@@ -4030,17 +4179,17 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "OperatingSystem",
-                shape: 228,
+                shape: 239,
                 required: true,
             },
             Member {
                 name: "Property",
-                shape: 275,
+                shape: 286,
                 required: true,
             },
             Member {
                 name: "PatchSet",
-                shape: 276,
+                shape: 287,
                 required: false,
             },
             Member {
@@ -4088,7 +4237,7 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "InstanceIds",
-                shape: 153,
+                shape: 164,
                 required: true,
             },
             Member {
@@ -4098,7 +4247,7 @@ pub static SHAPES: &[Shape] = &[
             },
             Member {
                 name: "MaxResults",
-                shape: 278,
+                shape: 289,
                 required: false,
             },
         ]),
@@ -4117,12 +4266,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "PatchGroup",
-                shape: 268,
+                shape: 279,
                 required: true,
             },
             Member {
                 name: "Filters",
-                shape: 280,
+                shape: 291,
                 required: false,
             },
             Member {
@@ -4132,7 +4281,7 @@ pub static SHAPES: &[Shape] = &[
             },
             Member {
                 name: "MaxResults",
-                shape: 278,
+                shape: 289,
                 required: false,
             },
         ]),
@@ -4141,7 +4290,7 @@ pub static SHAPES: &[Shape] = &[
         name: "InstancePatchStateFilterList",
         sensitive: false,
         kind: Kind::List {
-            member: 281,
+            member: 292,
             min: Some(0),
             max: Some(4),
         },
@@ -4152,17 +4301,17 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Key",
-                shape: 282,
+                shape: 293,
                 required: true,
             },
             Member {
                 name: "Values",
-                shape: 283,
+                shape: 294,
                 required: true,
             },
             Member {
                 name: "Type",
-                shape: 285,
+                shape: 296,
                 required: true,
             },
         ]),
@@ -4181,7 +4330,7 @@ pub static SHAPES: &[Shape] = &[
         name: "InstancePatchStateFilterValues",
         sensitive: false,
         kind: Kind::List {
-            member: 284,
+            member: 295,
             min: Some(1),
             max: Some(1),
         },
@@ -4212,12 +4361,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "InstanceId",
-                shape: 154,
+                shape: 165,
                 required: true,
             },
             Member {
                 name: "Filters",
-                shape: 259,
+                shape: 270,
                 required: false,
             },
             Member {
@@ -4227,7 +4376,7 @@ pub static SHAPES: &[Shape] = &[
             },
             Member {
                 name: "MaxResults",
-                shape: 278,
+                shape: 289,
                 required: false,
             },
         ]),
@@ -4237,7 +4386,7 @@ pub static SHAPES: &[Shape] = &[
         sensitive: false,
         kind: Kind::Structure(&[Member {
             name: "PatchGroup",
-            shape: 268,
+            shape: 279,
             required: true,
         }]),
     },
@@ -4247,22 +4396,22 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "InstanceId",
-                shape: 154,
+                shape: 165,
                 required: true,
             },
             Member {
                 name: "SnapshotId",
-                shape: 289,
+                shape: 300,
                 required: true,
             },
             Member {
                 name: "BaselineOverride",
-                shape: 290,
+                shape: 301,
                 required: false,
             },
             Member {
                 name: "UseS3DualStackEndpoint",
-                shape: 65,
+                shape: 76,
                 required: false,
             },
         ]),
@@ -4273,7 +4422,7 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::String {
             min: Some(36),
             max: Some(36),
-            pattern: Some(22),
+            pattern: Some(23),
             values: &[],
         },
     },
@@ -4283,52 +4432,52 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "OperatingSystem",
-                shape: 228,
-                required: false,
-            },
-            Member {
-                name: "GlobalFilters",
-                shape: 230,
-                required: false,
-            },
-            Member {
-                name: "ApprovalRules",
-                shape: 236,
-                required: false,
-            },
-            Member {
-                name: "ApprovedPatches",
-                shape: 242,
-                required: false,
-            },
-            Member {
-                name: "ApprovedPatchesComplianceLevel",
                 shape: 239,
                 required: false,
             },
             Member {
+                name: "GlobalFilters",
+                shape: 241,
+                required: false,
+            },
+            Member {
+                name: "ApprovalRules",
+                shape: 247,
+                required: false,
+            },
+            Member {
+                name: "ApprovedPatches",
+                shape: 253,
+                required: false,
+            },
+            Member {
+                name: "ApprovedPatchesComplianceLevel",
+                shape: 250,
+                required: false,
+            },
+            Member {
                 name: "RejectedPatches",
-                shape: 242,
+                shape: 253,
                 required: false,
             },
             Member {
                 name: "RejectedPatchesAction",
-                shape: 244,
+                shape: 255,
                 required: false,
             },
             Member {
                 name: "ApprovedPatchesEnableNonSecurity",
-                shape: 65,
+                shape: 76,
                 required: false,
             },
             Member {
                 name: "Sources",
-                shape: 246,
+                shape: 257,
                 required: false,
             },
             Member {
                 name: "AvailableSecurityUpdatesComplianceStatus",
-                shape: 252,
+                shape: 263,
                 required: false,
             },
         ]),
@@ -4352,6 +4501,10 @@ pub static PATTERNS: &[Pattern] = &[
     Pattern {
         aws: r#"(^mi-[0-9a-f]{17}$)|(^eks_c:[0-9A-Za-z][A-Za-z0-9\-_]{0,99}_\w{17}$)"#,
         regex: r#"\A(?:(^mi-[0-9a-f]{17}$)|(^eks_c:[0-9A-Za-z][A-Za-z0-9\-_]{0,99}_[0-9A-Za-z_]{17}$))\z"#,
+    },
+    Pattern {
+        aws: r#"^.{1,100000}$"#,
+        regex: r#"\A(?:^[^\n\r\x{85}\x{2028}\x{2029}]+$)\z"#,
     },
     Pattern {
         aws: r#"^([a-zA-Z0-9:/_-]+)$"#,
