@@ -42,6 +42,9 @@ TRANSLATED = {
     # "Not blank": a negative lookahead, which the regex crate lacks. Java's
     # `.` stops at line terminators; its `\s` is ASCII whitespace.
     r"^(?!\s*$).+": r"[^\n\r\x{85}\x{2028}\x{2029}]*[^\s\x{85}\x{2028}\x{2029}][^\n\r\x{85}\x{2028}\x{2029}]*",
+    # "Any text of 1 to 100,000 characters": a repetition too large for the
+    # regex crate; the shape's own length limits bound it.
+    r"^.{1,100000}$": r"^[^\n\r\x{85}\x{2028}\x{2029}]+$",
 }
 
 JAVA_DOT = r"[^\n\r\x{85}\x{2028}\x{2029}]"
@@ -71,6 +74,9 @@ def routed_aws_operations():
     lib = open(os.path.join(ROOT, "crates/api/src/lib.rs")).read()
     listed = re.findall(r"\$crate::\w+::(\w+),", lib)
     sysman = set()
+    # A type whose wire name differs from its own (AWS's ListNodes beside
+    # sysman's) says so in its NAME.
+    wire_name = {}
     for path in glob.glob(os.path.join(ROOT, "crates/api/src/**/*.rs"), recursive=True):
         text = open(path).read()
         for name, body in re.findall(
@@ -78,13 +84,16 @@ def routed_aws_operations():
         ):
             if "Prefix::Sysman" in body:
                 sysman.add(name)
+            named = re.search(r'const NAME: &\'static str = "(\w+)";', body)
+            if named:
+                wire_name[name] = named.group(1)
         # Operations declared through a macro whose impl names the prefix.
         for macro, body in re.findall(
             r"macro_rules! (\w+) \{(.*?)\n\}", text, flags=re.S
         ):
             if "impl Operation for" in body and "Prefix::Sysman" in body:
                 sysman.update(re.findall(macro + r"!\((\w+)", text))
-    return [n for n in listed if n not in sysman]
+    return [wire_name.get(n, n) for n in listed if n not in sysman]
 
 
 def translate(pattern):

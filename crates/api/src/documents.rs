@@ -27,6 +27,14 @@ pub mod limits {
     pub const LIST_MAX_RESULTS: i64 = 50;
     /// `DocumentKeyValuesFilterList`: at most 6 filters.
     pub const KEY_VALUES_FILTERS_MAX: usize = 6;
+    /// `AccountIdList`: at most 20 accounts per ModifyDocumentPermission.
+    pub const ACCOUNT_IDS_PER_CALL_MAX: usize = 20;
+    /// Accounts one private document may be shared with (AWS: 1,000).
+    pub const SHARED_ACCOUNTS_MAX: usize = 1000;
+    /// Documents an account may share publicly (AWS: 5).
+    pub const PUBLIC_DOCUMENTS_MAX: usize = 5;
+    /// `DocumentPermissionMaxResults`: 1–200.
+    pub const PERMISSION_MAX_RESULTS: i64 = 200;
 }
 
 /// `DocumentType`. sysman creates and runs `Command` documents; the other
@@ -141,6 +149,15 @@ pub struct DocumentDescription {
     pub document_format: DocumentFormat,
     #[serde(default)]
     pub tags: Vec<Tag>,
+    /// The review status of this version, once it was sent for review.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub review_status: Option<ReviewStatus>,
+    /// The newest version approved in a review.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub approved_version: Option<String>,
+    /// The version under review, if one is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pending_review_version: Option<String>,
 }
 
 /// `DocumentIdentifier`, as ListDocuments returns it.
@@ -163,6 +180,10 @@ pub struct DocumentIdentifier {
     pub document_format: DocumentFormat,
     #[serde(default)]
     pub tags: Vec<Tag>,
+    /// The review status of the default version, once it was sent for
+    /// review.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub review_status: Option<ReviewStatus>,
 }
 
 /// `DocumentVersionInfo`.
@@ -441,6 +462,185 @@ impl Operation for DeleteDocument {
     const NAME: &'static str = "DeleteDocument";
     const READ_ONLY: bool = false;
     type Output = Empty;
+
+    fn resource(&self) -> String {
+        document_resource(&self.name)
+    }
+}
+
+/// `DocumentPermissionType`: `Share` is the only one.
+pub const PERMISSION_SHARE: &str = "Share";
+
+/// Shares a document with other accounts, or with everyone (`All`), or
+/// stops sharing it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ModifyDocumentPermission {
+    pub name: String,
+    pub permission_type: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account_ids_to_add: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account_ids_to_remove: Option<Vec<String>>,
+    /// `$DEFAULT` (when absent), `$LATEST` or `$ALL`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shared_document_version: Option<String>,
+}
+
+impl Operation for ModifyDocumentPermission {
+    const NAME: &'static str = "ModifyDocumentPermission";
+    const READ_ONLY: bool = false;
+    type Output = Empty;
+
+    fn resource(&self) -> String {
+        document_resource(&self.name)
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DescribeDocumentPermission {
+    pub name: String,
+    pub permission_type: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_results: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+}
+
+/// `AccountSharingInfo`: one account and the version shared with it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AccountSharingInfo {
+    pub account_id: String,
+    pub shared_document_version: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DescribeDocumentPermissionResult {
+    #[serde(default)]
+    pub account_ids: Vec<String>,
+    #[serde(default)]
+    pub account_sharing_info_list: Vec<AccountSharingInfo>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+}
+
+impl Operation for DescribeDocumentPermission {
+    const NAME: &'static str = "DescribeDocumentPermission";
+    const READ_ONLY: bool = true;
+    type Output = DescribeDocumentPermissionResult;
+
+    fn resource(&self) -> String {
+        document_resource(&self.name)
+    }
+}
+
+/// `ReviewStatus`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ReviewStatus {
+    Approved,
+    NotReviewed,
+    Pending,
+    Rejected,
+}
+
+/// `DocumentReviewAction`.
+pub const REVIEW_ACTIONS: [&str; 4] = ["SendForReview", "UpdateReview", "Approve", "Reject"];
+
+/// `DocumentReviewCommentSource`: `Type` is `Comment`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DocumentReviewComment {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub content: Option<String>,
+}
+
+/// `DocumentReviews`: the action, and at most one comment.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DocumentReviews {
+    pub action: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comment: Option<Vec<DocumentReviewComment>>,
+}
+
+/// Sends a version for review, comments on the review, approves or
+/// rejects it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct UpdateDocumentMetadata {
+    pub name: String,
+    /// A number, `$LATEST` or `$DEFAULT`; the default version when absent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub document_version: Option<String>,
+    pub document_reviews: DocumentReviews,
+}
+
+impl Operation for UpdateDocumentMetadata {
+    const NAME: &'static str = "UpdateDocumentMetadata";
+    const READ_ONLY: bool = false;
+    type Output = Empty;
+
+    fn resource(&self) -> String {
+        document_resource(&self.name)
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ListDocumentMetadataHistory {
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub document_version: Option<String>,
+    /// `DocumentReviews`, the one kind of metadata there is.
+    pub metadata: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_results: Option<i64>,
+}
+
+/// `DocumentReviewerResponseSource`: one step of a review.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DocumentReviewerResponse {
+    pub create_time: Timestamp,
+    pub updated_time: Timestamp,
+    pub review_status: ReviewStatus,
+    #[serde(default)]
+    pub comment: Vec<DocumentReviewComment>,
+    pub reviewer: String,
+}
+
+/// `DocumentMetadataResponseInfo`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DocumentMetadataResponseInfo {
+    #[serde(default)]
+    pub reviewer_response: Vec<DocumentReviewerResponse>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ListDocumentMetadataHistoryResult {
+    pub name: String,
+    pub document_version: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub author: Option<String>,
+    pub metadata: DocumentMetadataResponseInfo,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+}
+
+impl Operation for ListDocumentMetadataHistory {
+    const NAME: &'static str = "ListDocumentMetadataHistory";
+    const READ_ONLY: bool = true;
+    type Output = ListDocumentMetadataHistoryResult;
 
     fn resource(&self) -> String {
         document_resource(&self.name)

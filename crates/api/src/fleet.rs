@@ -478,3 +478,271 @@ mod tests {
         assert!(!is_instance_id("mi-123"));
     }
 }
+
+/// Gives a hybrid node (`mi-…`) another IAM role.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct UpdateManagedInstanceRole {
+    pub instance_id: String,
+    pub iam_role: String,
+}
+
+impl Operation for UpdateManagedInstanceRole {
+    const NAME: &'static str = "UpdateManagedInstanceRole";
+    const READ_ONLY: bool = false;
+    type Output = Empty;
+
+    fn resource(&self) -> String {
+        node_resource(&self.instance_id)
+    }
+}
+
+/// Whether a node can be reached for a session now.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct GetConnectionStatus {
+    pub target: String,
+}
+
+/// `ConnectionStatus`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ConnectionStatus {
+    Connected,
+    #[serde(rename = "notconnected")]
+    NotConnected,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct GetConnectionStatusResult {
+    pub target: String,
+    pub status: ConnectionStatus,
+}
+
+impl Operation for GetConnectionStatus {
+    const NAME: &'static str = "GetConnectionStatus";
+    const READ_ONLY: bool = true;
+    type Output = GetConnectionStatusResult;
+
+    fn resource(&self) -> String {
+        node_resource(&self.target)
+    }
+}
+
+/// `NodeFilter` of AWS's ListNodes and ListNodesSummary. `Type` is
+/// `Equal` (when absent), `NotEqual` or `BeginWith`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct NodeFilter {
+    pub key: String,
+    pub values: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<String>,
+}
+
+/// AWS's ListNodes, the node inventory (`AmazonSSM.ListNodes`); not
+/// sysman's own `Sysman.ListNodes` ([`ListNodes`]), which the console uses.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ListManagedNodes {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sync_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub filters: Option<Vec<NodeFilter>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_results: Option<i64>,
+}
+
+/// `NodeOwnerInfo`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct NodeOwnerInfo {
+    pub account_id: String,
+}
+
+/// `InstanceInfo`: what the node inventory knows of one node.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct InstanceInfo {
+    pub agent_type: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub agent_version: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub computer_name: Option<String>,
+    /// The node's ping status.
+    pub instance_status: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ip_address: Option<String>,
+    /// `Managed`: every node sysman knows is managed.
+    pub managed_status: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub platform_type: Option<PlatformType>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub platform_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub platform_version: Option<String>,
+    /// `ManagedInstance` or `EC2Instance`.
+    pub resource_type: String,
+}
+
+/// `NodeType`, a union of which `Instance` is the one member.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct NodeType {
+    pub instance: InstanceInfo,
+}
+
+/// `Node` of AWS's ListNodes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ManagedNode {
+    /// When the node last reported.
+    pub capture_time: Timestamp,
+    pub id: String,
+    pub owner: NodeOwnerInfo,
+    pub region: String,
+    pub node_type: NodeType,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ListManagedNodesResult {
+    pub nodes: Vec<ManagedNode>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+}
+
+impl Operation for ListManagedNodes {
+    const NAME: &'static str = "ListNodes";
+    const READ_ONLY: bool = true;
+    type Output = ListManagedNodesResult;
+}
+
+/// `NodeAggregator`: count nodes by one attribute, then, within each value,
+/// by the attribute of a nested aggregator.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct NodeAggregator {
+    /// `Count`.
+    pub aggregator_type: String,
+    /// `Instance`.
+    pub type_name: String,
+    pub attribute_name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub aggregators: Option<Vec<NodeAggregator>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ListNodesSummary {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sync_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub filters: Option<Vec<NodeFilter>>,
+    pub aggregators: Vec<NodeAggregator>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_results: Option<i64>,
+}
+
+/// One line of a summary: the attribute values it counts, and `Count`.
+pub type NodeSummaryLine = std::collections::BTreeMap<String, String>;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ListNodesSummaryResult {
+    pub summary: Vec<NodeSummaryLine>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+}
+
+impl Operation for ListNodesSummary {
+    const NAME: &'static str = "ListNodesSummary";
+    const READ_ONLY: bool = true;
+    type Output = ListNodesSummaryResult;
+}
+
+/// `InstancePropertyFilter`, the list form: `{"key": ..., "valueSet": [...]}`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InstancePropertyFilter {
+    pub key: String,
+    #[serde(rename = "valueSet")]
+    pub value_set: Vec<String>,
+}
+
+/// `InstancePropertyStringFilter`: a key, values and an operator (`Equal`
+/// when absent, `NotEqual`, `BeginWith`, `LessThan`, `GreaterThan`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct InstancePropertyStringFilter {
+    pub key: String,
+    pub values: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub operator: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DescribeInstanceProperties {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instance_property_filter_list: Option<Vec<InstancePropertyFilter>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub filters_with_operator: Option<Vec<InstancePropertyStringFilter>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_results: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+}
+
+/// `InstanceProperty`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct InstanceProperty {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    pub instance_id: String,
+    #[serde(rename = "IPAddress", skip_serializing_if = "Option::is_none")]
+    pub ip_address: Option<String>,
+    pub ping_status: PingStatus,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_ping_date_time: Option<Timestamp>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub agent_version: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub platform_type: Option<PlatformType>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub platform_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub platform_version: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub activation_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub iam_role: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub registration_date: Option<Timestamp>,
+    pub resource_type: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub computer_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_type: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DescribeInstancePropertiesResult {
+    pub instance_properties: Vec<InstanceProperty>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+}
+
+impl Operation for DescribeInstanceProperties {
+    const NAME: &'static str = "DescribeInstanceProperties";
+    const READ_ONLY: bool = true;
+    type Output = DescribeInstancePropertiesResult;
+}

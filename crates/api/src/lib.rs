@@ -25,6 +25,7 @@ pub mod messages;
 mod operation;
 pub mod parameters;
 pub mod patch;
+pub mod service_settings;
 #[cfg(feature = "sigv4")]
 pub mod sigv4;
 mod time;
@@ -55,6 +56,11 @@ macro_rules! for_each_operation {
             $crate::fleet::UpdateInstanceInformation,
             $crate::fleet::RegisterNode,
             $crate::fleet::ListNodes,
+            $crate::fleet::UpdateManagedInstanceRole,
+            $crate::fleet::GetConnectionStatus,
+            $crate::fleet::ListManagedNodes,
+            $crate::fleet::ListNodesSummary,
+            $crate::fleet::DescribeInstanceProperties,
             $crate::kms::CreateKey,
             $crate::kms::ListKeys,
             $crate::kms::DescribeKey,
@@ -80,6 +86,13 @@ macro_rules! for_each_operation {
             $crate::documents::UpdateDocument,
             $crate::documents::UpdateDocumentDefaultVersion,
             $crate::documents::DeleteDocument,
+            $crate::documents::ModifyDocumentPermission,
+            $crate::documents::DescribeDocumentPermission,
+            $crate::documents::UpdateDocumentMetadata,
+            $crate::documents::ListDocumentMetadataHistory,
+            $crate::service_settings::GetServiceSetting,
+            $crate::service_settings::UpdateServiceSetting,
+            $crate::service_settings::ResetServiceSetting,
             $crate::commands::SendCommand,
             $crate::commands::ListCommands,
             $crate::commands::ListCommandInvocations,

@@ -111,6 +111,10 @@ impl<'de> de::Deserializer<'de> for Probe<'_> {
         v.visit_byte_buf(self.string().into_bytes())
     }
     fn deserialize_option<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Error> {
+        // A recursive shape (NodeAggregator) ends where its option does.
+        if self.depth >= MAX_DEPTH - 2 {
+            return v.visit_none();
+        }
         v.visit_some(self)
     }
     fn deserialize_unit<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Error> {
@@ -343,7 +347,8 @@ fn sensitive(path: &str) -> bool {
 
 /// Members whose names sound sensitive but whose content is not, by what
 /// they are: filter values, tag values (AWS keeps them in plain sight),
-/// paging and idempotency tokens, and where output is to be sent.
+/// paging and idempotency tokens, where output is to be sent, and a
+/// service setting's value (a tier, a flag, a role's name).
 fn safe_by_what_it_is(path: &str) -> bool {
     let last = path.rsplit('.').next().unwrap_or(path);
     last.ends_with("Values[]")
@@ -355,6 +360,7 @@ fn safe_by_what_it_is(path: &str) -> bool {
         || last == "ClientToken"
         || last.starts_with("OutputS3")
         || last == "CloudWatchOutputConfig"
+        || last == "SettingValue"
 }
 
 #[test]

@@ -8,7 +8,9 @@
 
 mod builtin;
 mod ops;
+mod reviews;
 pub(crate) mod schema;
+mod sharing;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -41,6 +43,10 @@ pub(crate) struct Head {
     pub default_version: i64,
     pub target_type: Option<String>,
     pub tags: Vec<Tag>,
+    /// The accounts it is shared with, in the order they were added, or
+    /// `all` alone when it is public.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shares: Vec<sharing::Share>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -52,6 +58,9 @@ pub(crate) struct StoredVersion {
     /// The content exactly as given.
     pub content: String,
     pub created: Timestamp,
+    /// Its review, step by step, oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reviews: Vec<reviews::ReviewStep>,
 }
 
 /// One version with its checked form.

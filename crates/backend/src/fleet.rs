@@ -7,8 +7,12 @@
 //! at the moment they happen.
 
 mod activations;
+mod connection;
 mod filters;
+mod inventory;
 mod nodes;
+mod properties;
+mod role;
 
 pub(crate) use nodes::heard_from;
 pub(crate) mod tags;

@@ -25,6 +25,7 @@ mod patch;
 mod recovery;
 mod reset;
 mod scheduler;
+mod service_settings;
 pub mod sim;
 mod store;
 mod tags;
@@ -173,6 +174,7 @@ capabilities! {
     commands: commands::Commands,
     compliance: compliance::Compliance,
     patch: patch::Patches,
+    service_settings: service_settings::ServiceSettings,
 }
 
 #[doc(hidden)]

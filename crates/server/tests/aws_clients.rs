@@ -159,6 +159,8 @@ async fn the_aws_cli_and_boto3_work_against_sysman() {
     assert!(stdout.contains("all client checks passed"));
     // AWS-RunShellScript's plugin answers to AWS's name for it.
     assert!(stdout.contains("get-command-invocation --plugin-name aws:runShellScript"));
+    assert!(stdout.contains("cli: modify-document-permission and describe-document-permission"));
+    assert!(stdout.contains("boto3: reset_service_setting, ServiceSettingNotFound raised by name"));
     running.stop().await.unwrap();
 }
 

@@ -205,6 +205,71 @@ def patching(target):
     check("cli: put-compliance-items, list-compliance-items and -summaries")
 
 
+def sharing():
+    """Document permissions through the CLI and boto3."""
+    content = json.dumps({"schemaVersion": "2.2", "mainSteps": [
+        {"action": "aws:runShellScript", "name": "run", "inputs": {"runCommand": ["true"]}}]})
+    aws("create-document", "--name", "Shared-Doc", "--content", content)
+    aws("modify-document-permission", "--name", "Shared-Doc", "--permission-type", "Share",
+        "--account-ids-to-add", "111122223333", "444455556666",
+        "--shared-document-version", "$LATEST")
+    got = aws("describe-document-permission", "--name", "Shared-Doc",
+              "--permission-type", "Share")
+    assert got["AccountIds"] == ["111122223333", "444455556666"], got
+    assert got["AccountSharingInfoList"][0] == {
+        "AccountId": "111122223333", "SharedDocumentVersion": "$LATEST"}, got
+    err = aws("modify-document-permission", "--name", "Shared-Doc", "--permission-type", "Share",
+              "--account-ids-to-add", "All", "111122223333",
+              expect_error="DocumentPermissionLimit")
+    assert "Accounts can either be all or a group of AWS accounts" in err, err
+    check("cli: modify-document-permission and describe-document-permission")
+
+    ssm = boto3.client(
+        "ssm", endpoint_url=ENDPOINT, region_name=REGION,
+        config=botocore.config.Config(retries={"max_attempts": 1}),
+    )
+    ssm.modify_document_permission(Name="Shared-Doc", PermissionType="Share",
+                                   AccountIdsToRemove=["111122223333"])
+    got = ssm.describe_document_permission(Name="Shared-Doc", PermissionType="Share")
+    assert got["AccountIds"] == ["444455556666"], got
+    try:
+        ssm.describe_document_permission(Name="No-Such-Doc", PermissionType="Share")
+        raise AssertionError("no error")
+    except ssm.exceptions.InvalidDocument:
+        pass
+    check("boto3: document permissions, InvalidDocument raised by name")
+
+
+def service_settings():
+    """A service setting by id and by ARN, through the CLI and boto3."""
+    tier = "/ssm/parameter-store/default-parameter-tier"
+    got = aws("get-service-setting", "--setting-id", tier)["ServiceSetting"]
+    assert got["SettingValue"] == "Standard" and got["Status"] == "Default", got
+    arn = got["ARN"]
+    assert arn == "arn:aws:ssm:us-east-1:000000000000:servicesetting" + tier, got
+    aws("update-service-setting", "--setting-id", arn, "--setting-value", "Advanced")
+    got = aws("get-service-setting", "--setting-id", tier)["ServiceSetting"]
+    assert got["SettingValue"] == "Advanced" and got["Status"] == "Customized", got
+    err = aws("get-service-setting", "--setting-id", "/ssm/no/such-setting",
+              expect_error="ServiceSettingNotFound")
+    assert "The specified service setting wasn't found." in err, err
+    check("cli: get-service-setting and update-service-setting by id and ARN, "
+          "ServiceSettingNotFound")
+
+    ssm = boto3.client(
+        "ssm", endpoint_url=ENDPOINT, region_name=REGION,
+        config=botocore.config.Config(retries={"max_attempts": 1}),
+    )
+    reset = ssm.reset_service_setting(SettingId=tier)["ServiceSetting"]
+    assert reset["SettingValue"] == "Standard" and reset["Status"] == "Default", reset
+    try:
+        ssm.update_service_setting(SettingId="/ssm/no/such-setting", SettingValue="x")
+        raise AssertionError("no error")
+    except ssm.exceptions.ServiceSettingNotFound:
+        pass
+    check("boto3: reset_service_setting, ServiceSettingNotFound raised by name")
+
+
 def sdk(target):
     ssm = boto3.client(
         "ssm", endpoint_url=ENDPOINT, region_name=REGION,
@@ -299,6 +364,8 @@ def main():
         return
     target = cli()
     patching(target)
+    sharing()
+    service_settings()
     sdk(target)
     print("all client checks passed")
 

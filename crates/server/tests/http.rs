@@ -879,3 +879,27 @@ async fn metrics_can_be_kept_behind_a_token() {
     let health = reqwest::get(format!("{}/healthz", s.url())).await;
     assert_eq!(health.unwrap().status().as_u16(), 200);
 }
+
+#[tokio::test]
+async fn aws_list_nodes_and_sysmans_own_are_told_apart_by_prefix() {
+    let s = server().await;
+    let now = SystemTime::now();
+    let send = |target: &'static str, body: &'static [u8]| {
+        let s = &s;
+        async move { raw(s, target, body, Some((&s.key, body, now))).await }
+    };
+    // AWS's ListNodes takes Filters and pages by at most 50.
+    let filtered = br#"{"Filters":[{"Key":"PlatformType","Values":["Linux"]}]}"#;
+    let (status, _, body) = send("AmazonSSM.ListNodes", filtered).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body, serde_json::json!({"Nodes": []}));
+    let (status, header, body) = send("AmazonSSM.ListNodes", br#"{"MaxResults":5000}"#).await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(header.as_deref(), Some("ValidationException"));
+    // sysman's own takes pages of up to 5,000 and no filters.
+    let (status, _, body) = send("Sysman.ListNodes", br#"{"MaxResults":5000}"#).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, header, _) = send("Sysman.ListNodes", filtered).await;
+    assert_eq!(status, 400);
+    assert_eq!(header.as_deref(), Some("SerializationException"));
+}

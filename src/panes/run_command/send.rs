@@ -1098,6 +1098,7 @@ mod tests {
             schema_version: "2.2".into(),
             document_format: sysman_api::documents::DocumentFormat::Json,
             tags: Vec::new(),
+            review_status: None,
         };
         let documents = [doc("AWS-RunPowerShellScript"), doc("AWS-RunShellScript")];
         let mut picker = Picker {

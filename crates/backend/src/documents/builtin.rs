@@ -193,6 +193,7 @@ pub(crate) fn documents() -> Result<Vec<Doc>, String> {
             format: DocumentFormat::Json,
             content: content.to_owned(),
             created,
+            reviews: Vec::new(),
         })
         .map_err(|e| format!("built-in document {name} does not check: {e}"))?;
         Ok(Doc {
@@ -205,6 +206,7 @@ pub(crate) fn documents() -> Result<Vec<Doc>, String> {
                 default_version: 1,
                 target_type: Some("/AWS::EC2::Instance".to_owned()),
                 tags: Vec::new(),
+                shares: Vec::new(),
             },
             versions: BTreeMap::from([(1, version)]),
         })

@@ -34,7 +34,7 @@ fn is_name_text(s: &str) -> bool {
         .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
 }
 
-fn check_name(name: &str) -> Result<(), ApiError> {
+pub(super) fn check_name(name: &str) -> Result<(), ApiError> {
     let len = name.len();
     if !(limits::NAME_MIN..=limits::NAME_MAX).contains(&len) || !is_name_text(name) {
         return Err(ApiError::constraint(
@@ -161,6 +161,9 @@ fn description(doc: &Doc, version: &Version) -> DocumentDescription {
         default_version: doc.head.default_version.to_string(),
         document_format: version.stored.format,
         tags: doc.head.tags.clone(),
+        review_status: super::reviews::status(&version.stored),
+        approved_version: super::reviews::approved_version(doc),
+        pending_review_version: super::reviews::pending_version(doc),
     }
 }
 
@@ -215,6 +218,7 @@ impl Handler for CreateDocument {
             format,
             content: self.content.clone(),
             created: ctx.now,
+            reviews: Vec::new(),
         })?;
 
         let (commit, result) = {
@@ -238,6 +242,7 @@ impl Handler for CreateDocument {
                     default_version: 1,
                     target_type: self.target_type.clone(),
                     tags: sorted_tags,
+                    shares: Vec::new(),
                 },
                 versions: BTreeMap::from([(1, version)]),
             };
@@ -257,7 +262,7 @@ impl Handler for CreateDocument {
     }
 }
 
-fn check_selector(version: Option<&str>, name: Option<&str>) -> Result<(), ApiError> {
+pub(super) fn check_selector(version: Option<&str>, name: Option<&str>) -> Result<(), ApiError> {
     if let Some(v) = version
         && v != "$LATEST"
         && v != "$DEFAULT"
@@ -483,6 +488,7 @@ fn identifier(doc: &Doc) -> DocumentIdentifier {
         schema_version: version.command.schema_version.clone(),
         document_format: version.stored.format,
         tags: doc.head.tags.clone(),
+        review_status: super::reviews::status(&version.stored),
     }
 }
 
@@ -532,7 +538,7 @@ impl Handler for ListDocumentVersions {
     }
 }
 
-fn owned_by_amazon(_name: &str) -> ApiError {
+pub(super) fn owned_by_amazon(_name: &str) -> ApiError {
     msg::owned_by_amazon()
 }
 
@@ -590,6 +596,7 @@ impl Handler for UpdateDocument {
                 format,
                 content: self.content.clone(),
                 created: ctx.now,
+                reviews: Vec::new(),
             })?;
             if doc.versions.values().any(|v| v.hash == version.hash) {
                 return Err(msg::same_content());

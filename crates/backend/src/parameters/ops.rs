@@ -161,7 +161,8 @@ impl Handler for PutParameter {
             Some(t) => Some(ParameterType::parse(t).ok_or_else(|| msg::unknown_type(t))?),
         };
         let requested_tier = match self.tier.as_deref() {
-            None => None,
+            // The account's default tier, when it has set one.
+            None => b.service_settings.default_parameter_tier(),
             Some(t) => Some(ParameterTier::parse(t).ok_or_else(|| {
                 ApiError::constraint(
                     "tier",

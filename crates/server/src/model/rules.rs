@@ -10,59 +10,71 @@ use super::{Kind, Member, Pattern, Shape};
 /// The routed AmazonSSM operations, by name, with their input shape.
 pub static OPERATIONS: &[(&str, usize)] = &[
     ("AddTagsToResource", 36),
-    ("CancelCommand", 158),
+    ("CancelCommand", 207),
     ("CreateActivation", 11),
-    ("CreateDocument", 78),
-    ("CreatePatchBaseline", 189),
+    ("CreateDocument", 106),
+    ("CreatePatchBaseline", 238),
     ("DeleteActivation", 32),
-    ("DeleteDocument", 113),
-    ("DeleteParameter", 64),
-    ("DeleteParameters", 65),
-    ("DeletePatchBaseline", 219),
+    ("DeleteDocument", 141),
+    ("DeleteParameter", 92),
+    ("DeleteParameters", 93),
+    ("DeletePatchBaseline", 268),
     ("DeregisterManagedInstance", 34),
-    ("DeregisterPatchBaselineForPatchGroup", 231),
+    ("DeregisterPatchBaselineForPatchGroup", 280),
     ("DescribeActivations", 25),
-    ("DescribeAvailablePatches", 234),
-    ("DescribeDocument", 98),
-    ("DescribeEffectivePatchesForPatchBaseline", 235),
+    ("DescribeAvailablePatches", 283),
+    ("DescribeDocument", 126),
+    ("DescribeDocumentPermission", 147),
+    ("DescribeEffectivePatchesForPatchBaseline", 284),
     ("DescribeInstanceInformation", 0),
-    ("DescribeInstancePatchStates", 239),
-    ("DescribeInstancePatchStatesForPatchGroup", 241),
-    ("DescribeInstancePatches", 248),
-    ("DescribeParameters", 66),
-    ("DescribePatchBaselines", 220),
-    ("DescribePatchGroupState", 249),
-    ("DescribePatchGroups", 233),
-    ("DescribePatchProperties", 236),
-    ("GetCommandInvocation", 156),
-    ("GetDefaultPatchBaseline", 228),
-    ("GetDeployablePatchSnapshotForInstance", 250),
-    ("GetDocument", 97),
-    ("GetParameter", 53),
-    ("GetParameterHistory", 72),
-    ("GetParameters", 54),
-    ("GetParametersByPath", 56),
-    ("GetPatchBaseline", 216),
-    ("GetPatchBaselineForPatchGroup", 232),
-    ("LabelParameterVersion", 73),
-    ("ListCommandInvocations", 155),
-    ("ListCommands", 148),
-    ("ListComplianceItems", 178),
-    ("ListComplianceSummaries", 187),
-    ("ListDocumentVersions", 109),
-    ("ListDocuments", 99),
-    ("ListResourceComplianceSummaries", 188),
+    ("DescribeInstancePatchStates", 288),
+    ("DescribeInstancePatchStatesForPatchGroup", 290),
+    ("DescribeInstancePatches", 297),
+    ("DescribeInstanceProperties", 59),
+    ("DescribeParameters", 94),
+    ("DescribePatchBaselines", 269),
+    ("DescribePatchGroupState", 298),
+    ("DescribePatchGroups", 282),
+    ("DescribePatchProperties", 285),
+    ("GetCommandInvocation", 205),
+    ("GetConnectionStatus", 43),
+    ("GetDefaultPatchBaseline", 277),
+    ("GetDeployablePatchSnapshotForInstance", 299),
+    ("GetDocument", 125),
+    ("GetParameter", 81),
+    ("GetParameterHistory", 100),
+    ("GetParameters", 82),
+    ("GetParametersByPath", 84),
+    ("GetPatchBaseline", 265),
+    ("GetPatchBaselineForPatchGroup", 281),
+    ("GetServiceSetting", 158),
+    ("LabelParameterVersion", 101),
+    ("ListCommandInvocations", 204),
+    ("ListCommands", 197),
+    ("ListComplianceItems", 227),
+    ("ListComplianceSummaries", 236),
+    ("ListDocumentMetadataHistory", 156),
+    ("ListDocumentVersions", 137),
+    ("ListDocuments", 127),
+    ("ListNodes", 45),
+    ("ListNodesSummary", 53),
+    ("ListResourceComplianceSummaries", 237),
     ("ListTagsForResource", 41),
-    ("PutComplianceItems", 159),
-    ("PutParameter", 42),
-    ("RegisterDefaultPatchBaseline", 227),
-    ("RegisterPatchBaselineForPatchGroup", 229),
+    ("ModifyDocumentPermission", 142),
+    ("PutComplianceItems", 208),
+    ("PutParameter", 70),
+    ("RegisterDefaultPatchBaseline", 276),
+    ("RegisterPatchBaselineForPatchGroup", 278),
     ("RemoveTagsFromResource", 39),
-    ("SendCommand", 114),
-    ("UnlabelParameterVersion", 77),
-    ("UpdateDocument", 110),
-    ("UpdateDocumentDefaultVersion", 111),
-    ("UpdatePatchBaseline", 218),
+    ("ResetServiceSetting", 162),
+    ("SendCommand", 163),
+    ("UnlabelParameterVersion", 105),
+    ("UpdateDocument", 138),
+    ("UpdateDocumentDefaultVersion", 139),
+    ("UpdateDocumentMetadata", 149),
+    ("UpdateManagedInstanceRole", 42),
+    ("UpdatePatchBaseline", 267),
+    ("UpdateServiceSetting", 160),
 ];
 
 /// Routed AmazonSSM operations that botocore's public model lacks: the
@@ -598,42 +610,449 @@ pub static SHAPES: &[Shape] = &[
         ]),
     },
     Shape {
+        name: "UpdateManagedInstanceRoleRequest",
+        sensitive: false,
+        kind: Kind::Structure(&[
+            Member {
+                name: "InstanceId",
+                shape: 35,
+                required: true,
+            },
+            Member {
+                name: "IamRole",
+                shape: 14,
+                required: true,
+            },
+        ]),
+    },
+    Shape {
+        name: "GetConnectionStatusRequest",
+        sensitive: false,
+        kind: Kind::Structure(&[Member {
+            name: "Target",
+            shape: 44,
+            required: true,
+        }]),
+    },
+    Shape {
+        name: "SessionTarget",
+        sensitive: false,
+        kind: Kind::String {
+            min: Some(1),
+            max: Some(400),
+            pattern: None,
+            values: &[],
+        },
+    },
+    Shape {
+        name: "ListNodesRequest",
+        sensitive: false,
+        kind: Kind::Structure(&[
+            Member {
+                name: "SyncName",
+                shape: 46,
+                required: false,
+            },
+            Member {
+                name: "Filters",
+                shape: 47,
+                required: false,
+            },
+            Member {
+                name: "NextToken",
+                shape: 10,
+                required: false,
+            },
+            Member {
+                name: "MaxResults",
+                shape: 31,
+                required: false,
+            },
+        ]),
+    },
+    Shape {
+        name: "ResourceDataSyncName",
+        sensitive: false,
+        kind: Kind::String {
+            min: Some(1),
+            max: Some(64),
+            pattern: None,
+            values: &[],
+        },
+    },
+    Shape {
+        name: "NodeFilterList",
+        sensitive: false,
+        kind: Kind::List {
+            member: 48,
+            min: Some(1),
+            max: Some(5),
+        },
+    },
+    Shape {
+        name: "NodeFilter",
+        sensitive: false,
+        kind: Kind::Structure(&[
+            Member {
+                name: "Key",
+                shape: 49,
+                required: true,
+            },
+            Member {
+                name: "Values",
+                shape: 50,
+                required: true,
+            },
+            Member {
+                name: "Type",
+                shape: 52,
+                required: false,
+            },
+        ]),
+    },
+    Shape {
+        name: "NodeFilterKey",
+        sensitive: false,
+        kind: Kind::String {
+            min: None,
+            max: None,
+            pattern: None,
+            values: &[
+                "AgentType",
+                "AgentVersion",
+                "ComputerName",
+                "InstanceId",
+                "InstanceStatus",
+                "IpAddress",
+                "ManagedStatus",
+                "PlatformName",
+                "PlatformType",
+                "PlatformVersion",
+                "ResourceType",
+                "OrganizationalUnitId",
+                "OrganizationalUnitPath",
+                "Region",
+                "AccountId",
+            ],
+        },
+    },
+    Shape {
+        name: "NodeFilterValueList",
+        sensitive: false,
+        kind: Kind::List {
+            member: 51,
+            min: Some(1),
+            max: Some(5),
+        },
+    },
+    Shape {
+        name: "NodeFilterValue",
+        sensitive: false,
+        kind: Kind::String {
+            min: Some(0),
+            max: Some(512),
+            pattern: Some(0),
+            values: &[],
+        },
+    },
+    Shape {
+        name: "NodeFilterOperatorType",
+        sensitive: false,
+        kind: Kind::String {
+            min: None,
+            max: None,
+            pattern: None,
+            values: &["Equal", "NotEqual", "BeginWith"],
+        },
+    },
+    Shape {
+        name: "ListNodesSummaryRequest",
+        sensitive: false,
+        kind: Kind::Structure(&[
+            Member {
+                name: "SyncName",
+                shape: 46,
+                required: false,
+            },
+            Member {
+                name: "Filters",
+                shape: 47,
+                required: false,
+            },
+            Member {
+                name: "Aggregators",
+                shape: 54,
+                required: true,
+            },
+            Member {
+                name: "NextToken",
+                shape: 10,
+                required: false,
+            },
+            Member {
+                name: "MaxResults",
+                shape: 31,
+                required: false,
+            },
+        ]),
+    },
+    Shape {
+        name: "NodeAggregatorList",
+        sensitive: false,
+        kind: Kind::List {
+            member: 55,
+            min: Some(1),
+            max: Some(2),
+        },
+    },
+    Shape {
+        name: "NodeAggregator",
+        sensitive: false,
+        kind: Kind::Structure(&[
+            Member {
+                name: "AggregatorType",
+                shape: 56,
+                required: true,
+            },
+            Member {
+                name: "TypeName",
+                shape: 57,
+                required: true,
+            },
+            Member {
+                name: "AttributeName",
+                shape: 58,
+                required: true,
+            },
+            Member {
+                name: "Aggregators",
+                shape: 54,
+                required: false,
+            },
+        ]),
+    },
+    Shape {
+        name: "NodeAggregatorType",
+        sensitive: false,
+        kind: Kind::String {
+            min: None,
+            max: None,
+            pattern: None,
+            values: &["Count"],
+        },
+    },
+    Shape {
+        name: "NodeTypeName",
+        sensitive: false,
+        kind: Kind::String {
+            min: None,
+            max: None,
+            pattern: None,
+            values: &["Instance"],
+        },
+    },
+    Shape {
+        name: "NodeAttributeName",
+        sensitive: false,
+        kind: Kind::String {
+            min: None,
+            max: None,
+            pattern: None,
+            values: &[
+                "AgentVersion",
+                "PlatformName",
+                "PlatformType",
+                "PlatformVersion",
+                "Region",
+                "ResourceType",
+            ],
+        },
+    },
+    Shape {
+        name: "DescribeInstancePropertiesRequest",
+        sensitive: false,
+        kind: Kind::Structure(&[
+            Member {
+                name: "InstancePropertyFilterList",
+                shape: 60,
+                required: false,
+            },
+            Member {
+                name: "FiltersWithOperator",
+                shape: 65,
+                required: false,
+            },
+            Member {
+                name: "MaxResults",
+                shape: 69,
+                required: false,
+            },
+            Member {
+                name: "NextToken",
+                shape: 10,
+                required: false,
+            },
+        ]),
+    },
+    Shape {
+        name: "InstancePropertyFilterList",
+        sensitive: false,
+        kind: Kind::List {
+            member: 61,
+            min: Some(1),
+            max: Some(40),
+        },
+    },
+    Shape {
+        name: "InstancePropertyFilter",
+        sensitive: false,
+        kind: Kind::Structure(&[
+            Member {
+                name: "key",
+                shape: 62,
+                required: true,
+            },
+            Member {
+                name: "valueSet",
+                shape: 63,
+                required: true,
+            },
+        ]),
+    },
+    Shape {
+        name: "InstancePropertyFilterKey",
+        sensitive: false,
+        kind: Kind::String {
+            min: None,
+            max: None,
+            pattern: None,
+            values: &[
+                "InstanceIds",
+                "AgentVersion",
+                "PingStatus",
+                "PlatformTypes",
+                "DocumentName",
+                "ActivationIds",
+                "IamRole",
+                "ResourceType",
+                "AssociationStatus",
+            ],
+        },
+    },
+    Shape {
+        name: "InstancePropertyFilterValueSet",
+        sensitive: false,
+        kind: Kind::List {
+            member: 64,
+            min: Some(1),
+            max: Some(40),
+        },
+    },
+    Shape {
+        name: "InstancePropertyFilterValue",
+        sensitive: false,
+        kind: Kind::String {
+            min: Some(1),
+            max: Some(100000),
+            pattern: Some(4),
+            values: &[],
+        },
+    },
+    Shape {
+        name: "InstancePropertyStringFilterList",
+        sensitive: false,
+        kind: Kind::List {
+            member: 66,
+            min: Some(1),
+            max: Some(40),
+        },
+    },
+    Shape {
+        name: "InstancePropertyStringFilter",
+        sensitive: false,
+        kind: Kind::Structure(&[
+            Member {
+                name: "Key",
+                shape: 67,
+                required: true,
+            },
+            Member {
+                name: "Values",
+                shape: 63,
+                required: true,
+            },
+            Member {
+                name: "Operator",
+                shape: 68,
+                required: false,
+            },
+        ]),
+    },
+    Shape {
+        name: "InstancePropertyStringFilterKey",
+        sensitive: false,
+        kind: Kind::String {
+            min: Some(1),
+            max: Some(100000),
+            pattern: Some(4),
+            values: &[],
+        },
+    },
+    Shape {
+        name: "InstancePropertyFilterOperator",
+        sensitive: false,
+        kind: Kind::String {
+            min: None,
+            max: None,
+            pattern: None,
+            values: &["Equal", "NotEqual", "BeginWith", "LessThan", "GreaterThan"],
+        },
+    },
+    Shape {
+        name: "DescribeInstancePropertiesMaxResults",
+        sensitive: false,
+        kind: Kind::Number {
+            min: Some(5),
+            max: Some(1000),
+        },
+    },
+    Shape {
         name: "PutParameterRequest",
         sensitive: false,
         kind: Kind::Structure(&[
             Member {
                 name: "Name",
-                shape: 43,
+                shape: 71,
                 required: true,
             },
             Member {
                 name: "Description",
-                shape: 44,
+                shape: 72,
                 required: false,
             },
             Member {
                 name: "Value",
-                shape: 45,
+                shape: 73,
                 required: true,
             },
             Member {
                 name: "Type",
-                shape: 46,
+                shape: 74,
                 required: false,
             },
             Member {
                 name: "KeyId",
-                shape: 47,
+                shape: 75,
                 required: false,
             },
             Member {
                 name: "Overwrite",
-                shape: 48,
+                shape: 76,
                 required: false,
             },
             Member {
                 name: "AllowedPattern",
-                shape: 49,
+                shape: 77,
                 required: false,
             },
             Member {
@@ -643,17 +1062,17 @@ pub static SHAPES: &[Shape] = &[
             },
             Member {
                 name: "Tier",
-                shape: 50,
+                shape: 78,
                 required: false,
             },
             Member {
                 name: "Policies",
-                shape: 51,
+                shape: 79,
                 required: false,
             },
             Member {
                 name: "DataType",
-                shape: 52,
+                shape: 80,
                 required: false,
             },
         ]),
@@ -704,7 +1123,7 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::String {
             min: Some(1),
             max: Some(256),
-            pattern: Some(4),
+            pattern: Some(5),
             values: &[],
         },
     },
@@ -759,12 +1178,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Name",
-                shape: 43,
+                shape: 71,
                 required: true,
             },
             Member {
                 name: "WithDecryption",
-                shape: 48,
+                shape: 76,
                 required: false,
             },
         ]),
@@ -775,12 +1194,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Names",
-                shape: 55,
+                shape: 83,
                 required: true,
             },
             Member {
                 name: "WithDecryption",
-                shape: 48,
+                shape: 76,
                 required: false,
             },
         ]),
@@ -789,7 +1208,7 @@ pub static SHAPES: &[Shape] = &[
         name: "ParameterNameList",
         sensitive: false,
         kind: Kind::List {
-            member: 43,
+            member: 71,
             min: Some(1),
             max: Some(10),
         },
@@ -800,27 +1219,27 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Path",
-                shape: 43,
+                shape: 71,
                 required: true,
             },
             Member {
                 name: "Recursive",
-                shape: 48,
+                shape: 76,
                 required: false,
             },
             Member {
                 name: "ParameterFilters",
-                shape: 57,
+                shape: 85,
                 required: false,
             },
             Member {
                 name: "WithDecryption",
-                shape: 48,
+                shape: 76,
                 required: false,
             },
             Member {
                 name: "MaxResults",
-                shape: 63,
+                shape: 91,
                 required: false,
             },
             Member {
@@ -834,7 +1253,7 @@ pub static SHAPES: &[Shape] = &[
         name: "ParameterStringFilterList",
         sensitive: false,
         kind: Kind::List {
-            member: 58,
+            member: 86,
             min: None,
             max: None,
         },
@@ -845,17 +1264,17 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Key",
-                shape: 59,
+                shape: 87,
                 required: true,
             },
             Member {
                 name: "Option",
-                shape: 60,
+                shape: 88,
                 required: false,
             },
             Member {
                 name: "Values",
-                shape: 61,
+                shape: 89,
                 required: false,
             },
         ]),
@@ -866,7 +1285,7 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::String {
             min: Some(1),
             max: Some(132),
-            pattern: Some(5),
+            pattern: Some(6),
             values: &[],
         },
     },
@@ -884,7 +1303,7 @@ pub static SHAPES: &[Shape] = &[
         name: "ParameterStringFilterValueList",
         sensitive: false,
         kind: Kind::List {
-            member: 62,
+            member: 90,
             min: Some(1),
             max: Some(50),
         },
@@ -912,7 +1331,7 @@ pub static SHAPES: &[Shape] = &[
         sensitive: false,
         kind: Kind::Structure(&[Member {
             name: "Name",
-            shape: 43,
+            shape: 71,
             required: true,
         }]),
     },
@@ -921,7 +1340,7 @@ pub static SHAPES: &[Shape] = &[
         sensitive: false,
         kind: Kind::Structure(&[Member {
             name: "Names",
-            shape: 55,
+            shape: 83,
             required: true,
         }]),
     },
@@ -931,12 +1350,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Filters",
-                shape: 67,
+                shape: 95,
                 required: false,
             },
             Member {
                 name: "ParameterFilters",
-                shape: 57,
+                shape: 85,
                 required: false,
             },
             Member {
@@ -951,7 +1370,7 @@ pub static SHAPES: &[Shape] = &[
             },
             Member {
                 name: "Shared",
-                shape: 48,
+                shape: 76,
                 required: false,
             },
         ]),
@@ -960,7 +1379,7 @@ pub static SHAPES: &[Shape] = &[
         name: "ParametersFilterList",
         sensitive: false,
         kind: Kind::List {
-            member: 68,
+            member: 96,
             min: None,
             max: None,
         },
@@ -971,12 +1390,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Key",
-                shape: 69,
+                shape: 97,
                 required: true,
             },
             Member {
                 name: "Values",
-                shape: 70,
+                shape: 98,
                 required: true,
             },
         ]),
@@ -995,7 +1414,7 @@ pub static SHAPES: &[Shape] = &[
         name: "ParametersFilterValueList",
         sensitive: false,
         kind: Kind::List {
-            member: 71,
+            member: 99,
             min: Some(1),
             max: Some(50),
         },
@@ -1016,12 +1435,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Name",
-                shape: 43,
+                shape: 71,
                 required: true,
             },
             Member {
                 name: "WithDecryption",
-                shape: 48,
+                shape: 76,
                 required: false,
             },
             Member {
@@ -1042,17 +1461,17 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Name",
-                shape: 43,
+                shape: 71,
                 required: true,
             },
             Member {
                 name: "ParameterVersion",
-                shape: 74,
+                shape: 102,
                 required: false,
             },
             Member {
                 name: "Labels",
-                shape: 75,
+                shape: 103,
                 required: true,
             },
         ]),
@@ -1069,7 +1488,7 @@ pub static SHAPES: &[Shape] = &[
         name: "ParameterLabelList",
         sensitive: false,
         kind: Kind::List {
-            member: 76,
+            member: 104,
             min: Some(1),
             max: Some(10),
         },
@@ -1090,17 +1509,17 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Name",
-                shape: 43,
+                shape: 71,
                 required: true,
             },
             Member {
                 name: "ParameterVersion",
-                shape: 74,
+                shape: 102,
                 required: true,
             },
             Member {
                 name: "Labels",
-                shape: 75,
+                shape: 103,
                 required: true,
             },
         ]),
@@ -1111,47 +1530,47 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Content",
-                shape: 79,
+                shape: 107,
                 required: true,
             },
             Member {
                 name: "Requires",
-                shape: 80,
+                shape: 108,
                 required: false,
             },
             Member {
                 name: "Attachments",
-                shape: 86,
+                shape: 114,
                 required: false,
             },
             Member {
                 name: "Name",
-                shape: 92,
+                shape: 120,
                 required: true,
             },
             Member {
                 name: "DisplayName",
-                shape: 93,
+                shape: 121,
                 required: false,
             },
             Member {
                 name: "VersionName",
-                shape: 85,
+                shape: 113,
                 required: false,
             },
             Member {
                 name: "DocumentType",
-                shape: 94,
+                shape: 122,
                 required: false,
             },
             Member {
                 name: "DocumentFormat",
-                shape: 95,
+                shape: 123,
                 required: false,
             },
             Member {
                 name: "TargetType",
-                shape: 96,
+                shape: 124,
                 required: false,
             },
             Member {
@@ -1175,7 +1594,7 @@ pub static SHAPES: &[Shape] = &[
         name: "DocumentRequiresList",
         sensitive: false,
         kind: Kind::List {
-            member: 81,
+            member: 109,
             min: Some(1),
             max: None,
         },
@@ -1186,22 +1605,22 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Name",
-                shape: 82,
+                shape: 110,
                 required: true,
             },
             Member {
                 name: "Version",
-                shape: 83,
+                shape: 111,
                 required: false,
             },
             Member {
                 name: "RequireType",
-                shape: 84,
+                shape: 112,
                 required: false,
             },
             Member {
                 name: "VersionName",
-                shape: 85,
+                shape: 113,
                 required: false,
             },
         ]),
@@ -1212,7 +1631,7 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::String {
             min: None,
             max: None,
-            pattern: Some(6),
+            pattern: Some(7),
             values: &[],
         },
     },
@@ -1222,7 +1641,7 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::String {
             min: None,
             max: None,
-            pattern: Some(7),
+            pattern: Some(8),
             values: &[],
         },
     },
@@ -1232,7 +1651,7 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::String {
             min: None,
             max: Some(128),
-            pattern: Some(8),
+            pattern: Some(9),
             values: &[],
         },
     },
@@ -1242,7 +1661,7 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::String {
             min: None,
             max: None,
-            pattern: Some(8),
+            pattern: Some(9),
             values: &[],
         },
     },
@@ -1250,7 +1669,7 @@ pub static SHAPES: &[Shape] = &[
         name: "AttachmentsSourceList",
         sensitive: false,
         kind: Kind::List {
-            member: 87,
+            member: 115,
             min: Some(0),
             max: Some(20),
         },
@@ -1261,17 +1680,17 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Key",
-                shape: 88,
+                shape: 116,
                 required: false,
             },
             Member {
                 name: "Values",
-                shape: 89,
+                shape: 117,
                 required: false,
             },
             Member {
                 name: "Name",
-                shape: 91,
+                shape: 119,
                 required: false,
             },
         ]),
@@ -1290,7 +1709,7 @@ pub static SHAPES: &[Shape] = &[
         name: "AttachmentsSourceValues",
         sensitive: false,
         kind: Kind::List {
-            member: 90,
+            member: 118,
             min: Some(1),
             max: Some(1),
         },
@@ -1311,7 +1730,7 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::String {
             min: None,
             max: None,
-            pattern: Some(9),
+            pattern: Some(10),
             values: &[],
         },
     },
@@ -1321,7 +1740,7 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::String {
             min: None,
             max: None,
-            pattern: Some(9),
+            pattern: Some(10),
             values: &[],
         },
     },
@@ -1331,7 +1750,7 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::String {
             min: None,
             max: Some(1024),
-            pattern: Some(10),
+            pattern: Some(11),
             values: &[],
         },
     },
@@ -1379,7 +1798,7 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::String {
             min: None,
             max: Some(200),
-            pattern: Some(11),
+            pattern: Some(12),
             values: &[],
         },
     },
@@ -1389,22 +1808,22 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Name",
-                shape: 82,
+                shape: 110,
                 required: true,
             },
             Member {
                 name: "VersionName",
-                shape: 85,
+                shape: 113,
                 required: false,
             },
             Member {
                 name: "DocumentVersion",
-                shape: 83,
+                shape: 111,
                 required: false,
             },
             Member {
                 name: "DocumentFormat",
-                shape: 95,
+                shape: 123,
                 required: false,
             },
         ]),
@@ -1415,17 +1834,17 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Name",
-                shape: 82,
+                shape: 110,
                 required: true,
             },
             Member {
                 name: "DocumentVersion",
-                shape: 83,
+                shape: 111,
                 required: false,
             },
             Member {
                 name: "VersionName",
-                shape: 85,
+                shape: 113,
                 required: false,
             },
         ]),
@@ -1436,12 +1855,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "DocumentFilterList",
-                shape: 100,
+                shape: 128,
                 required: false,
             },
             Member {
                 name: "Filters",
-                shape: 104,
+                shape: 132,
                 required: false,
             },
             Member {
@@ -1460,7 +1879,7 @@ pub static SHAPES: &[Shape] = &[
         name: "DocumentFilterList",
         sensitive: false,
         kind: Kind::List {
-            member: 101,
+            member: 129,
             min: Some(1),
             max: None,
         },
@@ -1471,12 +1890,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "key",
-                shape: 102,
+                shape: 130,
                 required: true,
             },
             Member {
                 name: "value",
-                shape: 103,
+                shape: 131,
                 required: true,
             },
         ]),
@@ -1505,7 +1924,7 @@ pub static SHAPES: &[Shape] = &[
         name: "DocumentKeyValuesFilterList",
         sensitive: false,
         kind: Kind::List {
-            member: 105,
+            member: 133,
             min: Some(0),
             max: Some(6),
         },
@@ -1516,12 +1935,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Key",
-                shape: 106,
+                shape: 134,
                 required: false,
             },
             Member {
                 name: "Values",
-                shape: 107,
+                shape: 135,
                 required: false,
             },
         ]),
@@ -1540,7 +1959,7 @@ pub static SHAPES: &[Shape] = &[
         name: "DocumentKeyValuesFilterValues",
         sensitive: false,
         kind: Kind::List {
-            member: 108,
+            member: 136,
             min: None,
             max: None,
         },
@@ -1561,7 +1980,7 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Name",
-                shape: 82,
+                shape: 110,
                 required: true,
             },
             Member {
@@ -1582,42 +2001,42 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Content",
-                shape: 79,
+                shape: 107,
                 required: true,
             },
             Member {
                 name: "Attachments",
-                shape: 86,
+                shape: 114,
                 required: false,
             },
             Member {
                 name: "Name",
-                shape: 92,
+                shape: 120,
                 required: true,
             },
             Member {
                 name: "DisplayName",
-                shape: 93,
+                shape: 121,
                 required: false,
             },
             Member {
                 name: "VersionName",
-                shape: 85,
+                shape: 113,
                 required: false,
             },
             Member {
                 name: "DocumentVersion",
-                shape: 83,
+                shape: 111,
                 required: false,
             },
             Member {
                 name: "DocumentFormat",
-                shape: 95,
+                shape: 123,
                 required: false,
             },
             Member {
                 name: "TargetType",
-                shape: 96,
+                shape: 124,
                 required: false,
             },
         ]),
@@ -1628,12 +2047,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Name",
-                shape: 92,
+                shape: 120,
                 required: true,
             },
             Member {
                 name: "DocumentVersion",
-                shape: 112,
+                shape: 140,
                 required: true,
             },
         ]),
@@ -1644,7 +2063,7 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::String {
             min: None,
             max: None,
-            pattern: Some(12),
+            pattern: Some(13),
             values: &[],
         },
     },
@@ -1654,25 +2073,316 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Name",
-                shape: 92,
+                shape: 120,
                 required: true,
             },
             Member {
                 name: "DocumentVersion",
-                shape: 83,
+                shape: 111,
                 required: false,
             },
             Member {
                 name: "VersionName",
-                shape: 85,
+                shape: 113,
                 required: false,
             },
             Member {
                 name: "Force",
-                shape: 48,
+                shape: 76,
                 required: false,
             },
         ]),
+    },
+    Shape {
+        name: "ModifyDocumentPermissionRequest",
+        sensitive: false,
+        kind: Kind::Structure(&[
+            Member {
+                name: "Name",
+                shape: 120,
+                required: true,
+            },
+            Member {
+                name: "PermissionType",
+                shape: 143,
+                required: true,
+            },
+            Member {
+                name: "AccountIdsToAdd",
+                shape: 144,
+                required: false,
+            },
+            Member {
+                name: "AccountIdsToRemove",
+                shape: 144,
+                required: false,
+            },
+            Member {
+                name: "SharedDocumentVersion",
+                shape: 146,
+                required: false,
+            },
+        ]),
+    },
+    Shape {
+        name: "DocumentPermissionType",
+        sensitive: false,
+        kind: Kind::String {
+            min: None,
+            max: None,
+            pattern: None,
+            values: &["Share"],
+        },
+    },
+    Shape {
+        name: "AccountIdList",
+        sensitive: false,
+        kind: Kind::List {
+            member: 145,
+            min: None,
+            max: Some(20),
+        },
+    },
+    Shape {
+        name: "AccountId",
+        sensitive: false,
+        kind: Kind::String {
+            min: None,
+            max: None,
+            pattern: Some(14),
+            values: &[],
+        },
+    },
+    Shape {
+        name: "SharedDocumentVersion",
+        sensitive: false,
+        kind: Kind::String {
+            min: None,
+            max: Some(8),
+            pattern: Some(15),
+            values: &[],
+        },
+    },
+    Shape {
+        name: "DescribeDocumentPermissionRequest",
+        sensitive: false,
+        kind: Kind::Structure(&[
+            Member {
+                name: "Name",
+                shape: 120,
+                required: true,
+            },
+            Member {
+                name: "PermissionType",
+                shape: 143,
+                required: true,
+            },
+            Member {
+                name: "MaxResults",
+                shape: 148,
+                required: false,
+            },
+            Member {
+                name: "NextToken",
+                shape: 10,
+                required: false,
+            },
+        ]),
+    },
+    Shape {
+        name: "DocumentPermissionMaxResults",
+        sensitive: false,
+        kind: Kind::Number {
+            min: Some(1),
+            max: Some(200),
+        },
+    },
+    Shape {
+        name: "UpdateDocumentMetadataRequest",
+        sensitive: false,
+        kind: Kind::Structure(&[
+            Member {
+                name: "Name",
+                shape: 120,
+                required: true,
+            },
+            Member {
+                name: "DocumentVersion",
+                shape: 111,
+                required: false,
+            },
+            Member {
+                name: "DocumentReviews",
+                shape: 150,
+                required: true,
+            },
+        ]),
+    },
+    Shape {
+        name: "DocumentReviews",
+        sensitive: false,
+        kind: Kind::Structure(&[
+            Member {
+                name: "Action",
+                shape: 151,
+                required: true,
+            },
+            Member {
+                name: "Comment",
+                shape: 152,
+                required: false,
+            },
+        ]),
+    },
+    Shape {
+        name: "DocumentReviewAction",
+        sensitive: false,
+        kind: Kind::String {
+            min: None,
+            max: None,
+            pattern: None,
+            values: &["SendForReview", "UpdateReview", "Approve", "Reject"],
+        },
+    },
+    Shape {
+        name: "DocumentReviewCommentList",
+        sensitive: false,
+        kind: Kind::List {
+            member: 153,
+            min: Some(0),
+            max: Some(1),
+        },
+    },
+    Shape {
+        name: "DocumentReviewCommentSource",
+        sensitive: false,
+        kind: Kind::Structure(&[
+            Member {
+                name: "Type",
+                shape: 154,
+                required: false,
+            },
+            Member {
+                name: "Content",
+                shape: 155,
+                required: false,
+            },
+        ]),
+    },
+    Shape {
+        name: "DocumentReviewCommentType",
+        sensitive: false,
+        kind: Kind::String {
+            min: None,
+            max: None,
+            pattern: None,
+            values: &["Comment"],
+        },
+    },
+    Shape {
+        name: "DocumentReviewComment",
+        sensitive: false,
+        kind: Kind::String {
+            min: Some(1),
+            max: Some(1024),
+            pattern: Some(1),
+            values: &[],
+        },
+    },
+    Shape {
+        name: "ListDocumentMetadataHistoryRequest",
+        sensitive: false,
+        kind: Kind::Structure(&[
+            Member {
+                name: "Name",
+                shape: 120,
+                required: true,
+            },
+            Member {
+                name: "DocumentVersion",
+                shape: 111,
+                required: false,
+            },
+            Member {
+                name: "Metadata",
+                shape: 157,
+                required: true,
+            },
+            Member {
+                name: "NextToken",
+                shape: 10,
+                required: false,
+            },
+            Member {
+                name: "MaxResults",
+                shape: 31,
+                required: false,
+            },
+        ]),
+    },
+    Shape {
+        name: "DocumentMetadataEnum",
+        sensitive: false,
+        kind: Kind::String {
+            min: None,
+            max: None,
+            pattern: None,
+            values: &["DocumentReviews"],
+        },
+    },
+    Shape {
+        name: "GetServiceSettingRequest",
+        sensitive: false,
+        kind: Kind::Structure(&[Member {
+            name: "SettingId",
+            shape: 159,
+            required: true,
+        }]),
+    },
+    Shape {
+        name: "ServiceSettingId",
+        sensitive: false,
+        kind: Kind::String {
+            min: Some(1),
+            max: Some(1000),
+            pattern: None,
+            values: &[],
+        },
+    },
+    Shape {
+        name: "UpdateServiceSettingRequest",
+        sensitive: false,
+        kind: Kind::Structure(&[
+            Member {
+                name: "SettingId",
+                shape: 159,
+                required: true,
+            },
+            Member {
+                name: "SettingValue",
+                shape: 161,
+                required: true,
+            },
+        ]),
+    },
+    Shape {
+        name: "ServiceSettingValue",
+        sensitive: false,
+        kind: Kind::String {
+            min: Some(1),
+            max: Some(4096),
+            pattern: None,
+            values: &[],
+        },
+    },
+    Shape {
+        name: "ResetServiceSettingRequest",
+        sensitive: false,
+        kind: Kind::Structure(&[Member {
+            name: "SettingId",
+            shape: 159,
+            required: true,
+        }]),
     },
     Shape {
         name: "SendCommandRequest",
@@ -1680,92 +2390,92 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "InstanceIds",
-                shape: 115,
+                shape: 164,
                 required: false,
             },
             Member {
                 name: "Targets",
-                shape: 117,
+                shape: 166,
                 required: false,
             },
             Member {
                 name: "DocumentName",
-                shape: 82,
+                shape: 110,
                 required: true,
             },
             Member {
                 name: "DocumentVersion",
-                shape: 83,
+                shape: 111,
                 required: false,
             },
             Member {
                 name: "DocumentHash",
-                shape: 122,
+                shape: 171,
                 required: false,
             },
             Member {
                 name: "DocumentHashType",
-                shape: 123,
+                shape: 172,
                 required: false,
             },
             Member {
                 name: "TimeoutSeconds",
-                shape: 124,
+                shape: 173,
                 required: false,
             },
             Member {
                 name: "Comment",
-                shape: 125,
+                shape: 174,
                 required: false,
             },
             Member {
                 name: "Parameters",
-                shape: 126,
+                shape: 175,
                 required: false,
             },
             Member {
                 name: "OutputS3Region",
-                shape: 130,
+                shape: 179,
                 required: false,
             },
             Member {
                 name: "OutputS3BucketName",
-                shape: 131,
+                shape: 180,
                 required: false,
             },
             Member {
                 name: "OutputS3KeyPrefix",
-                shape: 132,
+                shape: 181,
                 required: false,
             },
             Member {
                 name: "MaxConcurrency",
-                shape: 133,
+                shape: 182,
                 required: false,
             },
             Member {
                 name: "MaxErrors",
-                shape: 134,
+                shape: 183,
                 required: false,
             },
             Member {
                 name: "ServiceRoleArn",
-                shape: 135,
+                shape: 184,
                 required: false,
             },
             Member {
                 name: "NotificationConfig",
-                shape: 136,
+                shape: 185,
                 required: false,
             },
             Member {
                 name: "CloudWatchOutputConfig",
-                shape: 141,
+                shape: 190,
                 required: false,
             },
             Member {
                 name: "AlarmConfiguration",
-                shape: 144,
+                shape: 193,
                 required: false,
             },
         ]),
@@ -1774,7 +2484,7 @@ pub static SHAPES: &[Shape] = &[
         name: "InstanceIdList",
         sensitive: false,
         kind: Kind::List {
-            member: 116,
+            member: 165,
             min: Some(0),
             max: Some(50),
         },
@@ -1785,7 +2495,7 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::String {
             min: None,
             max: None,
-            pattern: Some(13),
+            pattern: Some(16),
             values: &[],
         },
     },
@@ -1793,7 +2503,7 @@ pub static SHAPES: &[Shape] = &[
         name: "Targets",
         sensitive: false,
         kind: Kind::List {
-            member: 118,
+            member: 167,
             min: Some(0),
             max: Some(5),
         },
@@ -1804,12 +2514,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Key",
-                shape: 119,
+                shape: 168,
                 required: false,
             },
             Member {
                 name: "Values",
-                shape: 120,
+                shape: 169,
                 required: false,
             },
         ]),
@@ -1820,7 +2530,7 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::String {
             min: Some(1),
             max: Some(163),
-            pattern: Some(14),
+            pattern: Some(17),
             values: &[],
         },
     },
@@ -1828,7 +2538,7 @@ pub static SHAPES: &[Shape] = &[
         name: "TargetValues",
         sensitive: false,
         kind: Kind::List {
-            member: 121,
+            member: 170,
             min: Some(0),
             max: Some(50),
         },
@@ -1885,8 +2595,8 @@ pub static SHAPES: &[Shape] = &[
         name: "Parameters",
         sensitive: true,
         kind: Kind::Map {
-            key: 127,
-            value: 128,
+            key: 176,
+            value: 177,
             min: None,
             max: None,
         },
@@ -1905,7 +2615,7 @@ pub static SHAPES: &[Shape] = &[
         name: "ParameterValueList",
         sensitive: false,
         kind: Kind::List {
-            member: 129,
+            member: 178,
             min: None,
             max: None,
         },
@@ -1956,7 +2666,7 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::String {
             min: Some(1),
             max: Some(7),
-            pattern: Some(15),
+            pattern: Some(18),
             values: &[],
         },
     },
@@ -1966,7 +2676,7 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::String {
             min: Some(1),
             max: Some(7),
-            pattern: Some(16),
+            pattern: Some(19),
             values: &[],
         },
     },
@@ -1986,17 +2696,17 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "NotificationArn",
-                shape: 137,
+                shape: 186,
                 required: false,
             },
             Member {
                 name: "NotificationEvents",
-                shape: 138,
+                shape: 187,
                 required: false,
             },
             Member {
                 name: "NotificationType",
-                shape: 140,
+                shape: 189,
                 required: false,
             },
         ]),
@@ -2015,7 +2725,7 @@ pub static SHAPES: &[Shape] = &[
         name: "NotificationEventList",
         sensitive: false,
         kind: Kind::List {
-            member: 139,
+            member: 188,
             min: None,
             max: None,
         },
@@ -2053,12 +2763,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "CloudWatchLogGroupName",
-                shape: 142,
+                shape: 191,
                 required: false,
             },
             Member {
                 name: "CloudWatchOutputEnabled",
-                shape: 143,
+                shape: 192,
                 required: false,
             },
         ]),
@@ -2084,12 +2794,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "IgnorePollAlarmFailure",
-                shape: 48,
+                shape: 76,
                 required: false,
             },
             Member {
                 name: "Alarms",
-                shape: 145,
+                shape: 194,
                 required: true,
             },
         ]),
@@ -2098,7 +2808,7 @@ pub static SHAPES: &[Shape] = &[
         name: "AlarmList",
         sensitive: false,
         kind: Kind::List {
-            member: 146,
+            member: 195,
             min: Some(1),
             max: Some(1),
         },
@@ -2108,7 +2818,7 @@ pub static SHAPES: &[Shape] = &[
         sensitive: false,
         kind: Kind::Structure(&[Member {
             name: "Name",
-            shape: 147,
+            shape: 196,
             required: true,
         }]),
     },
@@ -2128,17 +2838,17 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "CommandId",
-                shape: 149,
+                shape: 198,
                 required: false,
             },
             Member {
                 name: "InstanceId",
-                shape: 116,
+                shape: 165,
                 required: false,
             },
             Member {
                 name: "MaxResults",
-                shape: 150,
+                shape: 199,
                 required: false,
             },
             Member {
@@ -2148,7 +2858,7 @@ pub static SHAPES: &[Shape] = &[
             },
             Member {
                 name: "Filters",
-                shape: 151,
+                shape: 200,
                 required: false,
             },
         ]),
@@ -2175,7 +2885,7 @@ pub static SHAPES: &[Shape] = &[
         name: "CommandFilterList",
         sensitive: false,
         kind: Kind::List {
-            member: 152,
+            member: 201,
             min: Some(1),
             max: Some(5),
         },
@@ -2186,12 +2896,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "key",
-                shape: 153,
+                shape: 202,
                 required: true,
             },
             Member {
                 name: "value",
-                shape: 154,
+                shape: 203,
                 required: true,
             },
         ]),
@@ -2228,17 +2938,17 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "CommandId",
-                shape: 149,
+                shape: 198,
                 required: false,
             },
             Member {
                 name: "InstanceId",
-                shape: 116,
+                shape: 165,
                 required: false,
             },
             Member {
                 name: "MaxResults",
-                shape: 150,
+                shape: 199,
                 required: false,
             },
             Member {
@@ -2248,12 +2958,12 @@ pub static SHAPES: &[Shape] = &[
             },
             Member {
                 name: "Filters",
-                shape: 151,
+                shape: 200,
                 required: false,
             },
             Member {
                 name: "Details",
-                shape: 48,
+                shape: 76,
                 required: false,
             },
         ]),
@@ -2264,17 +2974,17 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "CommandId",
-                shape: 149,
+                shape: 198,
                 required: true,
             },
             Member {
                 name: "InstanceId",
-                shape: 116,
+                shape: 165,
                 required: true,
             },
             Member {
                 name: "PluginName",
-                shape: 157,
+                shape: 206,
                 required: false,
             },
         ]),
@@ -2295,12 +3005,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "CommandId",
-                shape: 149,
+                shape: 198,
                 required: true,
             },
             Member {
                 name: "InstanceIds",
-                shape: 115,
+                shape: 164,
                 required: false,
             },
         ]),
@@ -2311,37 +3021,37 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "ResourceId",
-                shape: 160,
+                shape: 209,
                 required: true,
             },
             Member {
                 name: "ResourceType",
-                shape: 161,
+                shape: 210,
                 required: true,
             },
             Member {
                 name: "ComplianceType",
-                shape: 162,
+                shape: 211,
                 required: true,
             },
             Member {
                 name: "ExecutionSummary",
-                shape: 163,
+                shape: 212,
                 required: true,
             },
             Member {
                 name: "Items",
-                shape: 167,
+                shape: 216,
                 required: true,
             },
             Member {
                 name: "ItemContentHash",
-                shape: 176,
+                shape: 225,
                 required: false,
             },
             Member {
                 name: "UploadType",
-                shape: 177,
+                shape: 226,
                 required: false,
             },
         ]),
@@ -2372,7 +3082,7 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::String {
             min: Some(1),
             max: Some(100),
-            pattern: Some(17),
+            pattern: Some(20),
             values: &[],
         },
     },
@@ -2382,17 +3092,17 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "ExecutionTime",
-                shape: 164,
+                shape: 213,
                 required: true,
             },
             Member {
                 name: "ExecutionId",
-                shape: 165,
+                shape: 214,
                 required: false,
             },
             Member {
                 name: "ExecutionType",
-                shape: 166,
+                shape: 215,
                 required: false,
             },
         ]),
@@ -2426,7 +3136,7 @@ pub static SHAPES: &[Shape] = &[
         name: "ComplianceItemEntryList",
         sensitive: false,
         kind: Kind::List {
-            member: 168,
+            member: 217,
             min: Some(0),
             max: Some(10000),
         },
@@ -2437,27 +3147,27 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Id",
-                shape: 169,
+                shape: 218,
                 required: false,
             },
             Member {
                 name: "Title",
-                shape: 170,
+                shape: 219,
                 required: false,
             },
             Member {
                 name: "Severity",
-                shape: 171,
+                shape: 220,
                 required: true,
             },
             Member {
                 name: "Status",
-                shape: 172,
+                shape: 221,
                 required: true,
             },
             Member {
                 name: "Details",
-                shape: 173,
+                shape: 222,
                 required: false,
             },
         ]),
@@ -2513,8 +3223,8 @@ pub static SHAPES: &[Shape] = &[
         name: "ComplianceItemDetails",
         sensitive: false,
         kind: Kind::Map {
-            key: 174,
-            value: 175,
+            key: 223,
+            value: 224,
             min: None,
             max: None,
         },
@@ -2565,17 +3275,17 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Filters",
-                shape: 179,
+                shape: 228,
                 required: false,
             },
             Member {
                 name: "ResourceIds",
-                shape: 185,
+                shape: 234,
                 required: false,
             },
             Member {
                 name: "ResourceTypes",
-                shape: 186,
+                shape: 235,
                 required: false,
             },
             Member {
@@ -2594,7 +3304,7 @@ pub static SHAPES: &[Shape] = &[
         name: "ComplianceStringFilterList",
         sensitive: false,
         kind: Kind::List {
-            member: 180,
+            member: 229,
             min: None,
             max: None,
         },
@@ -2605,17 +3315,17 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Key",
-                shape: 181,
+                shape: 230,
                 required: false,
             },
             Member {
                 name: "Values",
-                shape: 182,
+                shape: 231,
                 required: false,
             },
             Member {
                 name: "Type",
-                shape: 184,
+                shape: 233,
                 required: false,
             },
         ]),
@@ -2634,7 +3344,7 @@ pub static SHAPES: &[Shape] = &[
         name: "ComplianceStringFilterValueList",
         sensitive: false,
         kind: Kind::List {
-            member: 183,
+            member: 232,
             min: Some(1),
             max: Some(20),
         },
@@ -2669,7 +3379,7 @@ pub static SHAPES: &[Shape] = &[
         name: "ComplianceResourceIdList",
         sensitive: false,
         kind: Kind::List {
-            member: 160,
+            member: 209,
             min: Some(1),
             max: None,
         },
@@ -2678,7 +3388,7 @@ pub static SHAPES: &[Shape] = &[
         name: "ComplianceResourceTypeList",
         sensitive: false,
         kind: Kind::List {
-            member: 161,
+            member: 210,
             min: Some(1),
             max: None,
         },
@@ -2689,7 +3399,7 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Filters",
-                shape: 179,
+                shape: 228,
                 required: false,
             },
             Member {
@@ -2710,7 +3420,7 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Filters",
-                shape: 179,
+                shape: 228,
                 required: false,
             },
             Member {
@@ -2731,67 +3441,67 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "OperatingSystem",
-                shape: 190,
+                shape: 239,
                 required: false,
             },
             Member {
                 name: "Name",
-                shape: 191,
+                shape: 240,
                 required: true,
             },
             Member {
                 name: "GlobalFilters",
-                shape: 192,
+                shape: 241,
                 required: false,
             },
             Member {
                 name: "ApprovalRules",
-                shape: 198,
+                shape: 247,
                 required: false,
             },
             Member {
                 name: "ApprovedPatches",
-                shape: 204,
+                shape: 253,
                 required: false,
             },
             Member {
                 name: "ApprovedPatchesComplianceLevel",
-                shape: 201,
+                shape: 250,
                 required: false,
             },
             Member {
                 name: "ApprovedPatchesEnableNonSecurity",
-                shape: 48,
+                shape: 76,
                 required: false,
             },
             Member {
                 name: "RejectedPatches",
-                shape: 204,
+                shape: 253,
                 required: false,
             },
             Member {
                 name: "RejectedPatchesAction",
-                shape: 206,
+                shape: 255,
                 required: false,
             },
             Member {
                 name: "Description",
-                shape: 207,
+                shape: 256,
                 required: false,
             },
             Member {
                 name: "Sources",
-                shape: 208,
+                shape: 257,
                 required: false,
             },
             Member {
                 name: "AvailableSecurityUpdatesComplianceStatus",
-                shape: 214,
+                shape: 263,
                 required: false,
             },
             Member {
                 name: "ClientToken",
-                shape: 215,
+                shape: 264,
                 required: false,
             },
             Member {
@@ -2833,7 +3543,7 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::String {
             min: Some(3),
             max: Some(128),
-            pattern: Some(9),
+            pattern: Some(10),
             values: &[],
         },
     },
@@ -2842,7 +3552,7 @@ pub static SHAPES: &[Shape] = &[
         sensitive: false,
         kind: Kind::Structure(&[Member {
             name: "PatchFilters",
-            shape: 193,
+            shape: 242,
             required: true,
         }]),
     },
@@ -2850,7 +3560,7 @@ pub static SHAPES: &[Shape] = &[
         name: "PatchFilterList",
         sensitive: false,
         kind: Kind::List {
-            member: 194,
+            member: 243,
             min: Some(0),
             max: Some(4),
         },
@@ -2861,12 +3571,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Key",
-                shape: 195,
+                shape: 244,
                 required: true,
             },
             Member {
                 name: "Values",
-                shape: 196,
+                shape: 245,
                 required: true,
             },
         ]),
@@ -2905,7 +3615,7 @@ pub static SHAPES: &[Shape] = &[
         name: "PatchFilterValueList",
         sensitive: false,
         kind: Kind::List {
-            member: 197,
+            member: 246,
             min: Some(1),
             max: Some(20),
         },
@@ -2925,7 +3635,7 @@ pub static SHAPES: &[Shape] = &[
         sensitive: false,
         kind: Kind::Structure(&[Member {
             name: "PatchRules",
-            shape: 199,
+            shape: 248,
             required: true,
         }]),
     },
@@ -2933,7 +3643,7 @@ pub static SHAPES: &[Shape] = &[
         name: "PatchRuleList",
         sensitive: false,
         kind: Kind::List {
-            member: 200,
+            member: 249,
             min: Some(0),
             max: Some(10),
         },
@@ -2944,27 +3654,27 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "PatchFilterGroup",
-                shape: 192,
+                shape: 241,
                 required: true,
             },
             Member {
                 name: "ComplianceLevel",
-                shape: 201,
+                shape: 250,
                 required: false,
             },
             Member {
                 name: "ApproveAfterDays",
-                shape: 202,
+                shape: 251,
                 required: false,
             },
             Member {
                 name: "ApproveUntilDate",
-                shape: 203,
+                shape: 252,
                 required: false,
             },
             Member {
                 name: "EnableNonSecurity",
-                shape: 48,
+                shape: 76,
                 required: false,
             },
         ]),
@@ -3008,7 +3718,7 @@ pub static SHAPES: &[Shape] = &[
         name: "PatchIdList",
         sensitive: false,
         kind: Kind::List {
-            member: 205,
+            member: 254,
             min: Some(0),
             max: Some(50),
         },
@@ -3047,7 +3757,7 @@ pub static SHAPES: &[Shape] = &[
         name: "PatchSourceList",
         sensitive: false,
         kind: Kind::List {
-            member: 209,
+            member: 258,
             min: Some(0),
             max: Some(20),
         },
@@ -3058,17 +3768,17 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Name",
-                shape: 210,
+                shape: 259,
                 required: true,
             },
             Member {
                 name: "Products",
-                shape: 211,
+                shape: 260,
                 required: true,
             },
             Member {
                 name: "Configuration",
-                shape: 213,
+                shape: 262,
                 required: true,
             },
         ]),
@@ -3079,7 +3789,7 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::String {
             min: None,
             max: None,
-            pattern: Some(18),
+            pattern: Some(21),
             values: &[],
         },
     },
@@ -3087,7 +3797,7 @@ pub static SHAPES: &[Shape] = &[
         name: "PatchSourceProductList",
         sensitive: false,
         kind: Kind::List {
-            member: 212,
+            member: 261,
             min: Some(1),
             max: Some(20),
         },
@@ -3137,7 +3847,7 @@ pub static SHAPES: &[Shape] = &[
         sensitive: false,
         kind: Kind::Structure(&[Member {
             name: "BaselineId",
-            shape: 217,
+            shape: 266,
             required: true,
         }]),
     },
@@ -3147,7 +3857,7 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::String {
             min: Some(20),
             max: Some(128),
-            pattern: Some(19),
+            pattern: Some(22),
             values: &[],
         },
     },
@@ -3157,67 +3867,67 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "BaselineId",
-                shape: 217,
+                shape: 266,
                 required: true,
             },
             Member {
                 name: "Name",
-                shape: 191,
+                shape: 240,
                 required: false,
             },
             Member {
                 name: "GlobalFilters",
-                shape: 192,
+                shape: 241,
                 required: false,
             },
             Member {
                 name: "ApprovalRules",
-                shape: 198,
+                shape: 247,
                 required: false,
             },
             Member {
                 name: "ApprovedPatches",
-                shape: 204,
+                shape: 253,
                 required: false,
             },
             Member {
                 name: "ApprovedPatchesComplianceLevel",
-                shape: 201,
+                shape: 250,
                 required: false,
             },
             Member {
                 name: "ApprovedPatchesEnableNonSecurity",
-                shape: 48,
+                shape: 76,
                 required: false,
             },
             Member {
                 name: "RejectedPatches",
-                shape: 204,
+                shape: 253,
                 required: false,
             },
             Member {
                 name: "RejectedPatchesAction",
-                shape: 206,
+                shape: 255,
                 required: false,
             },
             Member {
                 name: "Description",
-                shape: 207,
+                shape: 256,
                 required: false,
             },
             Member {
                 name: "Sources",
-                shape: 208,
+                shape: 257,
                 required: false,
             },
             Member {
                 name: "AvailableSecurityUpdatesComplianceStatus",
-                shape: 214,
+                shape: 263,
                 required: false,
             },
             Member {
                 name: "Replace",
-                shape: 48,
+                shape: 76,
                 required: false,
             },
         ]),
@@ -3227,7 +3937,7 @@ pub static SHAPES: &[Shape] = &[
         sensitive: false,
         kind: Kind::Structure(&[Member {
             name: "BaselineId",
-            shape: 217,
+            shape: 266,
             required: true,
         }]),
     },
@@ -3237,12 +3947,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Filters",
-                shape: 221,
+                shape: 270,
                 required: false,
             },
             Member {
                 name: "MaxResults",
-                shape: 226,
+                shape: 275,
                 required: false,
             },
             Member {
@@ -3256,7 +3966,7 @@ pub static SHAPES: &[Shape] = &[
         name: "PatchOrchestratorFilterList",
         sensitive: false,
         kind: Kind::List {
-            member: 222,
+            member: 271,
             min: Some(0),
             max: Some(5),
         },
@@ -3267,12 +3977,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Key",
-                shape: 223,
+                shape: 272,
                 required: false,
             },
             Member {
                 name: "Values",
-                shape: 224,
+                shape: 273,
                 required: false,
             },
         ]),
@@ -3291,7 +4001,7 @@ pub static SHAPES: &[Shape] = &[
         name: "PatchOrchestratorFilterValues",
         sensitive: false,
         kind: Kind::List {
-            member: 225,
+            member: 274,
             min: None,
             max: None,
         },
@@ -3319,7 +4029,7 @@ pub static SHAPES: &[Shape] = &[
         sensitive: false,
         kind: Kind::Structure(&[Member {
             name: "BaselineId",
-            shape: 217,
+            shape: 266,
             required: true,
         }]),
     },
@@ -3328,7 +4038,7 @@ pub static SHAPES: &[Shape] = &[
         sensitive: false,
         kind: Kind::Structure(&[Member {
             name: "OperatingSystem",
-            shape: 190,
+            shape: 239,
             required: false,
         }]),
     },
@@ -3338,12 +4048,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "BaselineId",
-                shape: 217,
+                shape: 266,
                 required: true,
             },
             Member {
                 name: "PatchGroup",
-                shape: 230,
+                shape: 279,
                 required: true,
             },
         ]),
@@ -3364,12 +4074,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "BaselineId",
-                shape: 217,
+                shape: 266,
                 required: true,
             },
             Member {
                 name: "PatchGroup",
-                shape: 230,
+                shape: 279,
                 required: true,
             },
         ]),
@@ -3380,12 +4090,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "PatchGroup",
-                shape: 230,
+                shape: 279,
                 required: true,
             },
             Member {
                 name: "OperatingSystem",
-                shape: 190,
+                shape: 239,
                 required: false,
             },
         ]),
@@ -3396,12 +4106,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "MaxResults",
-                shape: 226,
+                shape: 275,
                 required: false,
             },
             Member {
                 name: "Filters",
-                shape: 221,
+                shape: 270,
                 required: false,
             },
             Member {
@@ -3417,12 +4127,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Filters",
-                shape: 221,
+                shape: 270,
                 required: false,
             },
             Member {
                 name: "MaxResults",
-                shape: 226,
+                shape: 275,
                 required: false,
             },
             Member {
@@ -3438,12 +4148,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "BaselineId",
-                shape: 217,
+                shape: 266,
                 required: true,
             },
             Member {
                 name: "MaxResults",
-                shape: 226,
+                shape: 275,
                 required: false,
             },
             Member {
@@ -3459,17 +4169,17 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "OperatingSystem",
-                shape: 190,
+                shape: 239,
                 required: true,
             },
             Member {
                 name: "Property",
-                shape: 237,
+                shape: 286,
                 required: true,
             },
             Member {
                 name: "PatchSet",
-                shape: 238,
+                shape: 287,
                 required: false,
             },
             Member {
@@ -3517,7 +4227,7 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "InstanceIds",
-                shape: 115,
+                shape: 164,
                 required: true,
             },
             Member {
@@ -3527,7 +4237,7 @@ pub static SHAPES: &[Shape] = &[
             },
             Member {
                 name: "MaxResults",
-                shape: 240,
+                shape: 289,
                 required: false,
             },
         ]),
@@ -3546,12 +4256,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "PatchGroup",
-                shape: 230,
+                shape: 279,
                 required: true,
             },
             Member {
                 name: "Filters",
-                shape: 242,
+                shape: 291,
                 required: false,
             },
             Member {
@@ -3561,7 +4271,7 @@ pub static SHAPES: &[Shape] = &[
             },
             Member {
                 name: "MaxResults",
-                shape: 240,
+                shape: 289,
                 required: false,
             },
         ]),
@@ -3570,7 +4280,7 @@ pub static SHAPES: &[Shape] = &[
         name: "InstancePatchStateFilterList",
         sensitive: false,
         kind: Kind::List {
-            member: 243,
+            member: 292,
             min: Some(0),
             max: Some(4),
         },
@@ -3581,17 +4291,17 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Key",
-                shape: 244,
+                shape: 293,
                 required: true,
             },
             Member {
                 name: "Values",
-                shape: 245,
+                shape: 294,
                 required: true,
             },
             Member {
                 name: "Type",
-                shape: 247,
+                shape: 296,
                 required: true,
             },
         ]),
@@ -3610,7 +4320,7 @@ pub static SHAPES: &[Shape] = &[
         name: "InstancePatchStateFilterValues",
         sensitive: false,
         kind: Kind::List {
-            member: 246,
+            member: 295,
             min: Some(1),
             max: Some(1),
         },
@@ -3641,12 +4351,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "InstanceId",
-                shape: 116,
+                shape: 165,
                 required: true,
             },
             Member {
                 name: "Filters",
-                shape: 221,
+                shape: 270,
                 required: false,
             },
             Member {
@@ -3656,7 +4366,7 @@ pub static SHAPES: &[Shape] = &[
             },
             Member {
                 name: "MaxResults",
-                shape: 240,
+                shape: 289,
                 required: false,
             },
         ]),
@@ -3666,7 +4376,7 @@ pub static SHAPES: &[Shape] = &[
         sensitive: false,
         kind: Kind::Structure(&[Member {
             name: "PatchGroup",
-            shape: 230,
+            shape: 279,
             required: true,
         }]),
     },
@@ -3676,22 +4386,22 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "InstanceId",
-                shape: 116,
+                shape: 165,
                 required: true,
             },
             Member {
                 name: "SnapshotId",
-                shape: 251,
+                shape: 300,
                 required: true,
             },
             Member {
                 name: "BaselineOverride",
-                shape: 252,
+                shape: 301,
                 required: false,
             },
             Member {
                 name: "UseS3DualStackEndpoint",
-                shape: 48,
+                shape: 76,
                 required: false,
             },
         ]),
@@ -3702,7 +4412,7 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::String {
             min: Some(36),
             max: Some(36),
-            pattern: Some(20),
+            pattern: Some(23),
             values: &[],
         },
     },
@@ -3712,52 +4422,52 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "OperatingSystem",
-                shape: 190,
+                shape: 239,
                 required: false,
             },
             Member {
                 name: "GlobalFilters",
-                shape: 192,
+                shape: 241,
                 required: false,
             },
             Member {
                 name: "ApprovalRules",
-                shape: 198,
+                shape: 247,
                 required: false,
             },
             Member {
                 name: "ApprovedPatches",
-                shape: 204,
+                shape: 253,
                 required: false,
             },
             Member {
                 name: "ApprovedPatchesComplianceLevel",
-                shape: 201,
+                shape: 250,
                 required: false,
             },
             Member {
                 name: "RejectedPatches",
-                shape: 204,
+                shape: 253,
                 required: false,
             },
             Member {
                 name: "RejectedPatchesAction",
-                shape: 206,
+                shape: 255,
                 required: false,
             },
             Member {
                 name: "ApprovedPatchesEnableNonSecurity",
-                shape: 48,
+                shape: 76,
                 required: false,
             },
             Member {
                 name: "Sources",
-                shape: 208,
+                shape: 257,
                 required: false,
             },
             Member {
                 name: "AvailableSecurityUpdatesComplianceStatus",
-                shape: 214,
+                shape: 263,
                 required: false,
             },
         ]),
@@ -3781,6 +4491,10 @@ pub static PATTERNS: &[Pattern] = &[
     Pattern {
         aws: r#"(^mi-[0-9a-f]{17}$)|(^eks_c:[0-9A-Za-z][A-Za-z0-9\-_]{0,99}_\w{17}$)"#,
         regex: r#"\A(?:(^mi-[0-9a-f]{17}$)|(^eks_c:[0-9A-Za-z][A-Za-z0-9\-_]{0,99}_[0-9A-Za-z_]{17}$))\z"#,
+    },
+    Pattern {
+        aws: r#"^.{1,100000}$"#,
+        regex: r#"\A(?:^[^\n\r\x{85}\x{2028}\x{2029}]+$)\z"#,
     },
     Pattern {
         aws: r#"^([a-zA-Z0-9:/_-]+)$"#,
@@ -3817,6 +4531,14 @@ pub static PATTERNS: &[Pattern] = &[
     Pattern {
         aws: r#"(^[1-9][0-9]*$)"#,
         regex: r#"\A(?:(^[1-9][0-9]*$))\z"#,
+    },
+    Pattern {
+        aws: r#"(?i)all|[0-9]{12}"#,
+        regex: r#"\A(?:(?i)all|[0-9]{12})\z"#,
+    },
+    Pattern {
+        aws: r#"([$]LATEST|[$]DEFAULT|[$]ALL)"#,
+        regex: r#"\A(?:([$]LATEST|[$]DEFAULT|[$]ALL))\z"#,
     },
     Pattern {
         aws: r#"(^i-(\w{8}|\w{17})$)|(^mi-\w{17}$)"#,
