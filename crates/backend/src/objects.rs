@@ -88,6 +88,20 @@ pub fn check_key(key: &str, what: &str) -> Result<(), ApiError> {
     }
 }
 
+/// `path` as it may stand in a URL: every byte but letters, digits,
+/// `-._~` and `/` percent-encoded, as S3 encodes keys in its URLs.
+pub fn url_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for byte in path.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~/".contains(&byte) {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
 /// `text` with control characters escaped, to quote it in a message.
 fn printable(text: &str) -> String {
     text.chars().flat_map(char::escape_debug).collect()
@@ -193,5 +207,10 @@ mod tests {
         for good in ["logs", "logs/2026/run-1", "a.b/c..d", "weird name/x"] {
             assert!(check_key(good, "key").is_ok(), "{good}");
         }
+    }
+
+    #[test]
+    fn url_paths_encode_what_a_url_cannot_hold() {
+        assert_eq!(url_path("/srv/a b/0.x~y/é"), "/srv/a%20b/0.x~y/%C3%A9");
     }
 }

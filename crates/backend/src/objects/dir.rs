@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use futures_util::future::BoxFuture;
 
-use super::{ObjectStore, check_bucket, check_key};
+use super::{ObjectStore, check_bucket, check_key, url_path};
 
 /// The default store: a directory, `<data dir>/objects`.
 pub struct DirStore {
@@ -63,10 +63,12 @@ impl ObjectStore for DirStore {
     }
 
     /// A `file://` URL: the object is a file on the server's machine, and
-    /// an `https://s3...` URL would send a reader somewhere it is not.
+    /// an `https://s3...` URL would send a reader somewhere it is not. The
+    /// path is made absolute, for a data directory given as a relative one.
     fn url(&self, _region: &str, bucket: &str, key: &str) -> String {
         let path = self.root.join(bucket).join(key);
-        format!("file://{}", path.display())
+        let path = std::path::absolute(&path).unwrap_or(path);
+        format!("file://{}", url_path(&path.to_string_lossy()))
     }
 }
 
@@ -88,6 +90,13 @@ mod tests {
             store.url("us-east-1", "bucket", "a/b/stdout"),
             format!("file://{}", written.display())
         );
+    }
+
+    #[test]
+    fn a_relative_root_gives_an_absolute_encoded_url() {
+        let url = DirStore::new("data dir/objects").url("us-east-1", "b", "k/stdout");
+        assert!(url.starts_with("file:///"), "{url}");
+        assert!(url.ends_with("/data%20dir/objects/b/k/stdout"), "{url}");
     }
 
     #[tokio::test]

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use futures_util::future::BoxFuture;
 use parking_lot::Mutex;
 
-use super::ObjectStore;
+use super::{ObjectStore, url_path};
 
 #[derive(Default)]
 pub struct MemoryStore {
@@ -43,6 +43,6 @@ impl ObjectStore for MemoryStore {
     /// `memory:` says plainly that the object lives in the server's memory
     /// and goes with it.
     fn url(&self, _region: &str, bucket: &str, key: &str) -> String {
-        format!("memory:///{bucket}/{key}")
+        format!("memory:///{bucket}/{}", url_path(key))
     }
 }

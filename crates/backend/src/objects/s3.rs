@@ -12,7 +12,7 @@ use object_store::path::Path;
 use object_store::{ObjectStoreExt, PutPayload, RetryConfig};
 use parking_lot::Mutex;
 
-use super::ObjectStore;
+use super::{ObjectStore, url_path};
 
 /// How to reach the service. Unset credentials come from the usual
 /// `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY` environment variables.
@@ -115,6 +115,7 @@ impl ObjectStore for S3Store {
     /// The endpoint's own path-style URL, or AWS's
     /// `https://s3.<region>.amazonaws.com/<bucket>/<key>` without one.
     fn url(&self, region: &str, bucket: &str, key: &str) -> String {
+        let key = url_path(key);
         match &self.config.endpoint {
             Some(endpoint) => format!("{}/{bucket}/{key}", endpoint.trim_end_matches('/')),
             None => format!("https://s3.{region}.amazonaws.com/{bucket}/{key}"),
