@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 use sysman_api::credentials;
+use sysman_backend::objects::S3Config;
 use sysman_backend::sim::FleetSpec;
 use sysman_server::Settings;
 use sysman_server::serve::{ServeConfig, TlsSource};
@@ -86,7 +87,22 @@ pub struct ServeArgs {
     #[arg(long, value_name = "S", default_value_t = defaults().shutdown_grace.as_secs(),
           value_parser = clap::value_parser!(u64).range(0..=3600))]
     pub shutdown_grace_secs: u64,
+    /// Write command output (SendCommand's OutputS3BucketName) to this
+    /// S3-compatible endpoint, e.g. http://127.0.0.1:9000 for MinIO,
+    /// instead of <data dir>/objects. Credentials come from
+    /// SYSMAN_OUTPUT_S3_ACCESS_KEY_ID and SYSMAN_OUTPUT_S3_SECRET_ACCESS_KEY.
+    #[arg(long, value_name = "URL")]
+    pub output_s3_endpoint: Option<String>,
+    /// The region the output endpoint signs for (default: --region).
+    #[arg(long, value_name = "REGION", requires = "output_s3_endpoint")]
+    pub output_s3_region: Option<String>,
 }
+
+/// Environment variables holding the output endpoint's credentials: not
+/// flags, so they show in no process list, and not AWS_*, which a shell
+/// talking to sysman itself already uses for sysman's own key.
+const OUTPUT_S3_KEY_ID_VAR: &str = "SYSMAN_OUTPUT_S3_ACCESS_KEY_ID";
+const OUTPUT_S3_SECRET_VAR: &str = "SYSMAN_OUTPUT_S3_SECRET_ACCESS_KEY";
 
 /// The token in `path`, without surrounding white space.
 fn read_token(path: &Path) -> Result<String, String> {
@@ -118,6 +134,28 @@ impl ServeArgs {
             shutdown_grace: Duration::from_secs(self.shutdown_grace_secs),
             ..Settings::default()
         }
+    }
+
+    /// The S3-compatible service command output goes to, if one is named.
+    pub fn output_s3(&self) -> Result<Option<S3Config>, String> {
+        let Some(endpoint) = &self.output_s3_endpoint else {
+            return Ok(None);
+        };
+        if !endpoint.starts_with("http://") && !endpoint.starts_with("https://") {
+            return Err(format!(
+                "--output-s3-endpoint must be an http:// or https:// URL, not '{endpoint}'"
+            ));
+        }
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        Ok(Some(S3Config {
+            endpoint: Some(endpoint.trim_end_matches('/').to_owned()),
+            region: self
+                .output_s3_region
+                .clone()
+                .unwrap_or_else(|| self.region.clone()),
+            access_key_id: var(OUTPUT_S3_KEY_ID_VAR),
+            secret_access_key: var(OUTPUT_S3_SECRET_VAR),
+        }))
     }
 
     /// Where the HTTPS certificate comes from, if HTTPS is asked for.
@@ -166,6 +204,7 @@ fn default_profile(data_dir: Option<&Path>, default_dir: Option<&Path>) -> Strin
 pub fn main(args: ServeArgs) -> Result<(), String> {
     let settings = args.settings();
     let tls = args.tls();
+    let output_s3 = args.output_s3()?;
     let dirs = crate::cli::project_dirs();
     let data_dir = match (&args.data_dir, args.ephemeral) {
         (_, true) => None,
@@ -211,6 +250,7 @@ pub fn main(args: ServeArgs) -> Result<(), String> {
         credentials_file,
         profile,
         tls,
+        output_s3,
     };
     let scheme = if config.tls.is_some() {
         "https"
@@ -242,5 +282,42 @@ mod tests {
             "sysman-lab-one"
         );
         assert_eq!(default_profile(Some(Path::new("/")), None), "sysman-data");
+    }
+
+    fn args(flags: &[&str]) -> ServeArgs {
+        #[derive(clap::Parser)]
+        struct Cli {
+            #[command(flatten)]
+            serve: ServeArgs,
+        }
+        let argv = std::iter::once("serve").chain(flags.iter().copied());
+        <Cli as clap::Parser>::try_parse_from(argv).unwrap().serve
+    }
+
+    #[test]
+    fn the_output_endpoint_is_a_url_and_signs_for_the_server_region_by_default() {
+        assert_eq!(args(&[]).output_s3().unwrap(), None);
+        let s3 = args(&[
+            "--region",
+            "eu-west-1",
+            "--output-s3-endpoint",
+            "http://h:9000/",
+        ])
+        .output_s3()
+        .unwrap()
+        .unwrap();
+        assert_eq!(s3.endpoint.as_deref(), Some("http://h:9000"));
+        assert_eq!(s3.region, "eu-west-1");
+        let own = args(&[
+            "--output-s3-endpoint",
+            "https://s3.example",
+            "--output-s3-region",
+            "ap-south-1",
+        ]);
+        assert_eq!(own.output_s3().unwrap().unwrap().region, "ap-south-1");
+        let err = args(&["--output-s3-endpoint", "s3.example"])
+            .output_s3()
+            .unwrap_err();
+        assert!(err.contains("http:// or https://"), "{err}");
     }
 }

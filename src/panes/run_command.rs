@@ -915,6 +915,11 @@ mod tests {
                     .is_terminal()
                     .then(|| Timestamp::from_secs(10).plus_millis(4_200)),
                 output: String::new(),
+                output_s3_bucket_name: String::new(),
+                output_s3_key_prefix: String::new(),
+                output_s3_region: String::new(),
+                standard_output_url: String::new(),
+                standard_error_url: String::new(),
             }],
         }
     }

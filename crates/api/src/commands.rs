@@ -200,6 +200,26 @@ pub struct Command {
     pub error_count: i64,
     pub delivery_timed_out_count: i64,
     pub timeout_seconds: i64,
+    /// Where each step's whole output is written, as the SendCommand gave
+    /// it; empty (and left out) when it named no bucket.
+    #[serde(
+        rename = "OutputS3BucketName",
+        default,
+        skip_serializing_if = "String::is_empty"
+    )]
+    pub output_s3_bucket_name: String,
+    #[serde(
+        rename = "OutputS3KeyPrefix",
+        default,
+        skip_serializing_if = "String::is_empty"
+    )]
+    pub output_s3_key_prefix: String,
+    #[serde(
+        rename = "OutputS3Region",
+        default,
+        skip_serializing_if = "String::is_empty"
+    )]
+    pub output_s3_region: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -226,18 +246,20 @@ pub struct SendCommand {
     pub max_concurrency: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_errors: Option<String>,
-    /// Output to S3 and notifications are AWS services sysman does not
-    /// have; given, they are refused rather than ignored.
+    /// Each step's whole output goes to this bucket of sysman's object
+    /// store (a directory, or an S3-compatible endpoint).
     #[serde(rename = "OutputS3BucketName", skip_serializing_if = "Option::is_none")]
     pub output_s3_bucket_name: Option<String>,
     #[serde(rename = "OutputS3KeyPrefix", skip_serializing_if = "Option::is_none")]
     pub output_s3_key_prefix: Option<String>,
     #[serde(rename = "OutputS3Region", skip_serializing_if = "Option::is_none")]
     pub output_s3_region: Option<String>,
+    /// Notifications need SNS, which sysman does not have: refused.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub service_role_arn: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub notification_config: Option<serde_json::Value>,
+    /// Accepted, and not acted on: sysman writes no CloudWatch Logs.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cloud_watch_output_config: Option<serde_json::Value>,
 }
@@ -321,6 +343,32 @@ pub struct CommandPlugin {
     pub response_finish_date_time: Option<Timestamp>,
     /// Standard output then standard error, cut at 2,500 characters.
     pub output: String,
+    /// The command's bucket, and this step's folder in it
+    /// (`<prefix>/<command id>/<instance id>/<action>`), as AWS's agent
+    /// reports them; empty (and left out) without a bucket.
+    #[serde(
+        rename = "OutputS3BucketName",
+        default,
+        skip_serializing_if = "String::is_empty"
+    )]
+    pub output_s3_bucket_name: String,
+    #[serde(
+        rename = "OutputS3KeyPrefix",
+        default,
+        skip_serializing_if = "String::is_empty"
+    )]
+    pub output_s3_key_prefix: String,
+    #[serde(
+        rename = "OutputS3Region",
+        default,
+        skip_serializing_if = "String::is_empty"
+    )]
+    pub output_s3_region: String,
+    /// Where the whole standard output and error are, once the step ended.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub standard_output_url: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub standard_error_url: String,
 }
 
 /// `CommandInvocation`.
@@ -404,6 +452,12 @@ pub struct GetCommandInvocationResult {
     pub status_details: String,
     pub standard_output_content: String,
     pub standard_error_content: String,
+    /// Where the whole output is, once the step ended, when the command
+    /// named a bucket; empty otherwise, as AWS has it.
+    #[serde(default)]
+    pub standard_output_url: String,
+    #[serde(default)]
+    pub standard_error_url: String,
 }
 
 impl Operation for GetCommandInvocation {
@@ -671,6 +725,46 @@ mod tests {
             "runCommand": ["a"], "ResolveError": "ParameterNotFound: /x"
         }));
         assert_eq!(fault.script(), Err("ParameterNotFound: /x".to_owned()));
+    }
+
+    /// The output location's members carry AWS's names on the wire: the
+    /// `S3` in them is not what PascalCase would make of `s3`.
+    #[test]
+    fn output_location_members_have_aws_names() {
+        let plugin = CommandPlugin {
+            name: "aws:runShellScript".into(),
+            status: InvocationStatus::Success,
+            status_details: "Success".into(),
+            response_code: 0,
+            response_start_date_time: None,
+            response_finish_date_time: None,
+            output: String::new(),
+            output_s3_bucket_name: "b".into(),
+            output_s3_key_prefix: "p".into(),
+            output_s3_region: "r".into(),
+            standard_output_url: "o".into(),
+            standard_error_url: "e".into(),
+        };
+        let json = serde_json::to_value(&plugin).unwrap();
+        for (name, value) in [
+            ("OutputS3BucketName", "b"),
+            ("OutputS3KeyPrefix", "p"),
+            ("OutputS3Region", "r"),
+            ("StandardOutputUrl", "o"),
+            ("StandardErrorUrl", "e"),
+        ] {
+            assert_eq!(json[name], value, "{json}");
+        }
+        let without = CommandPlugin {
+            output_s3_bucket_name: String::new(),
+            output_s3_key_prefix: String::new(),
+            output_s3_region: String::new(),
+            standard_output_url: String::new(),
+            standard_error_url: String::new(),
+            ..plugin
+        };
+        let json = serde_json::to_value(&without).unwrap();
+        assert!(json.get("OutputS3BucketName").is_none(), "{json}");
     }
 
     #[test]

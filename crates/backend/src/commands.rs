@@ -16,6 +16,7 @@ mod channel;
 mod engine;
 mod ops;
 mod output;
+mod upload;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
@@ -33,6 +34,7 @@ use crate::locks::{Level, MutexGuard, OrderedMutex};
 use crate::store::{Change, Snapshot};
 
 pub(crate) use engine::{Effects, announce, node_removed, queue};
+pub(crate) use upload::OutputTo;
 
 const COMMAND_KIND: &str = "command";
 const INVOCATION_KIND: &str = "invocation";
@@ -94,6 +96,9 @@ pub(crate) struct CommandRec {
     pub cancelled: bool,
     /// More errors came than MaxErrors allows: nothing more is sent.
     pub stopped: bool,
+    /// Where each step's whole output is written when it ends.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output: Option<OutputTo>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -19,6 +19,7 @@ mod iam;
 mod ids;
 mod kms;
 mod locks;
+pub mod objects;
 mod paging;
 mod parameters;
 mod patch;
@@ -50,6 +51,8 @@ use tokio::sync::broadcast;
 
 /// File name of the store inside the data directory.
 pub const STORE_FILE: &str = "sysman.db";
+/// Folder of the default object store inside the data directory.
+pub const OBJECTS_DIR: &str = "objects";
 
 /// How a backend is put together. `Default` is the wall clock, random ids
 /// and the default fleet settings.
@@ -65,6 +68,9 @@ pub struct Options {
     pub account_id: String,
     /// Lets `Sysman.ResetState` wipe the service state (`--allow-reset`).
     pub allow_reset: bool,
+    /// Where command output named by `OutputS3BucketName` is written.
+    /// `None`: `<data dir>/objects`, or a map for an in-memory backend.
+    pub output_store: Option<Arc<dyn objects::ObjectStore>>,
 }
 
 /// How many of `items` have each of `all`'s values, every value present
@@ -97,6 +103,7 @@ impl Default for Options {
             region: DEFAULT_REGION.to_owned(),
             account_id: DEFAULT_ACCOUNT_ID.to_owned(),
             allow_reset: false,
+            output_store: None,
         }
     }
 }
@@ -191,6 +198,10 @@ pub struct Inner {
     /// The data directory's lock, released when the backend goes.
     _lock: Option<data_dir::DataDirLock>,
     allow_reset: bool,
+    /// Where command output goes (`objects`), and how many writes to it
+    /// failed since the backend opened.
+    output_store: Arc<dyn objects::ObjectStore>,
+    output_write_failures: Arc<std::sync::atomic::AtomicU64>,
 }
 
 /// Capabilities are reached as `b.fleet`, `b.parameters`, ...: the list
@@ -248,11 +259,19 @@ impl Backend {
         let master = kms::load_or_create_master_key(&dir.join(kms::MASTER_KEY_FILE))?;
         let store = dir.join(STORE_FILE);
         data_dir::make_private(&store)?;
+        let mut options = options;
+        options
+            .output_store
+            .get_or_insert_with(|| Arc::new(objects::DirStore::new(dir.join(OBJECTS_DIR))));
         Self::start(Some(&store), master, options, Some(lock))
     }
 
     /// A backend that keeps everything in memory, for tests and `--ephemeral`.
     pub fn open_in_memory(options: Options) -> Result<Backend, String> {
+        let mut options = options;
+        options
+            .output_store
+            .get_or_insert_with(|| Arc::new(objects::MemoryStore::default()));
         Self::start(None, kms::ephemeral_master_key(), options, None)
     }
 
@@ -291,6 +310,10 @@ impl Backend {
             recovery: recovery::Recovery::default(),
             _lock: lock,
             allow_reset: options.allow_reset,
+            output_store: options
+                .output_store
+                .unwrap_or_else(|| Arc::new(objects::MemoryStore::default())),
+            output_write_failures: Default::default(),
         });
         Capabilities::loaded(&inner);
         runtime.spawn(scheduler::run(Arc::downgrade(&inner)));
@@ -335,6 +358,14 @@ impl Backend {
     /// server's metrics.
     pub fn invocations_by_status(&self) -> Vec<(&'static str, u64)> {
         self.inner.commands.invocations_by_status()
+    }
+
+    /// How many writes of command output to the object store failed since
+    /// the backend opened, for the server's metrics.
+    pub fn output_write_failures(&self) -> u64 {
+        self.inner
+            .output_write_failures
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Whether `caller` may see `event`: whether it could have read what

@@ -659,13 +659,23 @@ async fn bad_requests_are_refused_and_send_nothing() {
             "InvalidParameters",
             "/nowhere",
         ),
+        // Output to a bucket is kept now; a bucket name that could leave
+        // the object store is not.
         (
             SendCommand {
-                output_s3_bucket_name: Some("logs".into()),
+                output_s3_bucket_name: Some("../logs".into()),
                 ..to_role("web", "1", "0")
             },
             "ValidationException",
-            "OutputS3BucketName",
+            "S3 bucket name",
+        ),
+        (
+            SendCommand {
+                notification_config: Some(serde_json::json!({"NotificationArn": "arn"})),
+                ..to_role("web", "1", "0")
+            },
+            "ValidationException",
+            "NotificationConfig",
         ),
     ];
     for (req, code, needle) in cases {

@@ -213,6 +213,12 @@ fn gauges(backend: &Backend) -> Vec<metrics::Gauge> {
             label: "status",
             values: owned(backend.invocations_by_status()),
         },
+        metrics::Gauge {
+            name: "sysman_command_output_write_failures",
+            help: "Writes of command output to the object store that failed since start.",
+            label: "store",
+            values: vec![("objects".to_owned(), backend.output_write_failures())],
+        },
     ]
 }
 

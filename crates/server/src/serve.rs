@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use sysman_api::credentials;
 use sysman_api::sigv4::AccessKey;
+use sysman_backend::objects::{S3Config, S3Store};
 use sysman_backend::sim::{FleetSpec, Simulator};
 use sysman_backend::{Backend, Options, SystemClock};
 use tokio::net::TcpListener;
@@ -38,6 +39,9 @@ pub struct ServeConfig {
     pub profile: String,
     /// Serve HTTPS: with this certificate, or one made here.
     pub tls: Option<TlsSource>,
+    /// Write command output (`OutputS3BucketName`) to this S3-compatible
+    /// service; `None` keeps it in `<data dir>/objects` (or in memory).
+    pub output_s3: Option<S3Config>,
 }
 
 /// Where the HTTPS certificate comes from.
@@ -117,6 +121,13 @@ pub async fn run(
         region: config.region.clone(),
         account_id: config.account_id.clone(),
         allow_reset: config.allow_reset,
+        output_store: config.output_s3.clone().map(|s3| {
+            tracing::info!(
+                "command output goes to {}",
+                s3.endpoint.as_deref().unwrap_or("AWS S3")
+            );
+            Arc::new(S3Store::new(s3)) as Arc<dyn sysman_backend::objects::ObjectStore>
+        }),
         ..Options::default()
     };
     let backend = match &config.data_dir {

@@ -23,6 +23,7 @@ fn config(data_dir: Option<&Path>, file: &Path, profile: &str) -> ServeConfig {
         credentials_file: file.to_owned(),
         profile: profile.into(),
         tls: None,
+        output_s3: None,
     }
 }
 

@@ -31,6 +31,15 @@ pub(crate) struct Effects {
     pub events: Vec<Event>,
     /// A timeout was filed that is now the first due.
     pub earliest: bool,
+    /// Output of invocations that ended, to write once committed.
+    pub uploads: Vec<super::upload::Upload>,
+}
+
+/// What is left to do once a change is committed: tell nodes of their
+/// mail, and write the output of invocations that ended.
+pub(crate) struct Settled {
+    mail: Vec<String>,
+    uploads: Vec<super::upload::Upload>,
 }
 
 impl Effects {
@@ -280,6 +289,7 @@ pub(crate) fn finished(
         live.window = (live.window * 2).min(live.max_concurrency);
     }
     count_finished(live, inv);
+    fx.uploads.extend(super::upload::uploads(&live.rec, inv));
     if !live.rec.stopped && live.errors > live.max_errors {
         live.rec.stopped = true;
         fx.changes.push(live.rec.change());
@@ -513,7 +523,7 @@ pub(crate) fn queue(
     b: &Inner,
     ctx: &mut Ctx,
     fx: Effects,
-) -> impl Future<Output = Result<Vec<String>, ApiError>> + Send + 'static + use<> {
+) -> impl Future<Output = Result<Settled, ApiError>> + Send + 'static + use<> {
     if fx.earliest {
         b.scheduler.nudge();
     }
@@ -521,17 +531,23 @@ pub(crate) fn queue(
     for event in fx.events {
         ctx.publish(event);
     }
-    let mail = fx.mail;
+    let settled = Settled {
+        mail: fx.mail,
+        uploads: fx.uploads,
+    };
     async move {
         commit.await?;
-        Ok(mail)
+        Ok(settled)
     }
 }
 
-pub(crate) fn announce(b: &Inner, mail: Vec<String>) {
-    for node in mail {
+/// Tells nodes of their mail and starts the output writes; called after
+/// the commit, outside every lock.
+pub(crate) fn announce(b: &Inner, settled: Settled) {
+    for node in settled.mail {
         b.commands.announce_mail(&node);
     }
+    super::upload::spawn(b, settled.uploads);
 }
 
 /// Queues what a change brought about, outside any call, with an audit
@@ -564,7 +580,13 @@ pub(crate) fn settle<'b>(
         for event in fx.events {
             b.bus.publish(event);
         }
-        announce(b, fx.mail);
+        announce(
+            b,
+            Settled {
+                mail: fx.mail,
+                uploads: fx.uploads,
+            },
+        );
         Ok(())
     }
 }

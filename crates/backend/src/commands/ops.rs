@@ -33,15 +33,10 @@ fn check_instance_ids(ids: &[String], field: &str) -> Result<(), ApiError> {
 }
 
 fn refuse_unsupported(req: &SendCommand) -> Result<(), ApiError> {
+    // CloudWatchOutputConfig is accepted and not acted on (the README
+    // says so): a script written for AWS still runs here.
     let unsupported = [
-        ("OutputS3BucketName", req.output_s3_bucket_name.is_some()),
-        ("OutputS3KeyPrefix", req.output_s3_key_prefix.is_some()),
-        ("OutputS3Region", req.output_s3_region.is_some()),
         ("NotificationConfig", req.notification_config.is_some()),
-        (
-            "CloudWatchOutputConfig",
-            req.cloud_watch_output_config.is_some(),
-        ),
         ("ServiceRoleArn", req.service_role_arn.is_some()),
     ];
     if let Some((field, _)) = unsupported.iter().find(|(_, given)| *given) {
@@ -171,6 +166,21 @@ pub(crate) fn wire_command(live: &Live) -> Command {
         error_count: live.errors as i64,
         delivery_timed_out_count: live.delivery_timed_out as i64,
         timeout_seconds: rec.timeout_seconds,
+        output_s3_bucket_name: rec
+            .output
+            .as_ref()
+            .map(|o| o.bucket.clone())
+            .unwrap_or_default(),
+        output_s3_key_prefix: rec
+            .output
+            .as_ref()
+            .map(|o| o.prefix.clone())
+            .unwrap_or_default(),
+        output_s3_region: rec
+            .output
+            .as_ref()
+            .map(|o| o.region.clone())
+            .unwrap_or_default(),
     }
 }
 
@@ -240,6 +250,7 @@ impl Handler for SendCommand {
             })
             .collect();
 
+        let output = super::upload::requested(&self, &steps, &b.settings.region)?;
         let order = resolve_targets(b, &instance_ids, &targets)?;
         // Ids given were checked by the gate (`resources`); nodes found by
         // tag must each be allowed too, or nothing is sent.
@@ -328,6 +339,7 @@ impl Handler for SendCommand {
             steps,
             cancelled: false,
             stopped: false,
+            output,
         };
         let mut fx = Effects::default();
         let (pending, command) = {
@@ -544,8 +556,16 @@ pub(crate) fn truncated(text: &str, max: usize) -> String {
     format!("{}{TRUNCATION_MARKER}", first_chars(text, keep))
 }
 
-fn wire_plugin(plugin: &PluginRec) -> CommandPlugin {
+fn wire_plugin(b: &Inner, live: &Live, inv: &InvocationRec, plugin: &PluginRec) -> CommandPlugin {
+    let shown = super::upload::shown(b, &live.rec, inv, plugin);
+    let shown = shown.as_ref();
+    let field = |f: fn(&super::upload::Shown) -> &String| shown.map(f).cloned().unwrap_or_default();
     CommandPlugin {
+        output_s3_bucket_name: field(|s| &s.bucket),
+        output_s3_key_prefix: field(|s| &s.folder),
+        output_s3_region: field(|s| &s.region),
+        standard_output_url: field(|s| &s.stdout_url),
+        standard_error_url: field(|s| &s.stderr_url),
         name: plugin.name.clone(),
         status: plugin.status,
         status_details: plugin.details.clone(),
@@ -556,7 +576,12 @@ fn wire_plugin(plugin: &PluginRec) -> CommandPlugin {
     }
 }
 
-fn wire_invocation(live: &Live, inv: &InvocationRec, details: bool) -> CommandInvocation {
+fn wire_invocation(
+    b: &Inner,
+    live: &Live,
+    inv: &InvocationRec,
+    details: bool,
+) -> CommandInvocation {
     CommandInvocation {
         command_id: inv.command_id.clone(),
         instance_id: inv.instance_id.clone(),
@@ -568,7 +593,10 @@ fn wire_invocation(live: &Live, inv: &InvocationRec, details: bool) -> CommandIn
         status: inv.status,
         status_details: inv.details.clone(),
         command_plugins: if details {
-            inv.plugins.iter().map(wire_plugin).collect()
+            inv.plugins
+                .iter()
+                .map(|p| wire_plugin(b, live, inv, p))
+                .collect()
         } else {
             Vec::new()
         },
@@ -650,7 +678,7 @@ impl Handler for ListCommandInvocations {
                 invocation_matches(&filters, live, inv).then(|| {
                     (
                         format!("{}|{index}", time_key(sort, &live.rec.command_id)),
-                        wire_invocation(live, inv, details),
+                        wire_invocation(b, live, inv, details),
                     )
                 })
             });
@@ -728,7 +756,13 @@ impl Handler for GetCommandInvocation {
         let state = b.commands.state.lock();
         let (live, inv) = invocation(&state, &self.command_id, &self.instance_id)?;
         let plugin = plugin(inv, self.plugin_name.as_deref())?;
+        let shown = super::upload::shown(b, &live.rec, inv, plugin);
+        let (standard_output_url, standard_error_url) = shown
+            .map(|s| (s.stdout_url, s.stderr_url))
+            .unwrap_or_default();
         Ok(GetCommandInvocationResult {
+            standard_output_url,
+            standard_error_url,
             command_id: self.command_id.clone(),
             instance_id: self.instance_id.clone(),
             comment: live.rec.comment.clone(),
