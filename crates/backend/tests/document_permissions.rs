@@ -5,57 +5,24 @@
 //! Every refused request is checked for its code, AWS's message, and the
 //! shares left as they were.
 
-use std::path::Path;
-use std::sync::Arc;
-
 use serde_json::json;
+use sysman_api::ApiError;
 use sysman_api::documents::{
     AccountSharingInfo, CreateDocument, DeleteDocument, DescribeDocumentPermission,
     DescribeDocumentPermissionResult, ModifyDocumentPermission,
 };
-use sysman_api::{ApiError, Timestamp};
-use sysman_backend::{Backend, Caller, Handler, ManualClock, Options};
+use sysman_backend::Handler;
 
-const START: Timestamp = Timestamp::from_secs(1_795_435_200);
+mod support;
+use support::Fx;
+
 const ALICE: &str = "111122223333";
 const BOB: &str = "444455556666";
 
-struct Fx {
-    backend: Backend,
-    admin: Caller,
-}
-
 impl Fx {
-    fn open(dir: Option<&Path>) -> Self {
-        let options = Options {
-            clock: Arc::new(ManualClock::new(START)),
-            id_seed: Some(7),
-            ..Options::default()
-        };
-        let backend = match dir {
-            Some(dir) => Backend::open(dir, options),
-            None => Backend::open_in_memory(options),
-        }
-        .unwrap();
-        Self {
-            backend,
-            admin: Caller::admin("test"),
-        }
-    }
-
-    async fn ok<O: Handler>(&self, op: O) -> O::Output {
-        match self.backend.call(&self.admin, op).await {
-            Ok(out) => out,
-            Err(e) => panic!("{} failed: {e}", O::NAME),
-        }
-    }
-
-    async fn refused<O: Handler>(&self, op: O, code: &str, message: &str) -> ApiError {
-        let e = match self.backend.call(&self.admin, op).await {
-            Ok(_) => panic!("{} succeeded; expected {code}", O::NAME),
-            Err(e) => e,
-        };
-        assert_eq!(e.code, code, "{} refused with {e}", O::NAME);
+    /// The error `op` is refused with: `code`, saying `message`.
+    async fn refused_saying<O: Handler>(&self, op: O, code: &str, message: &str) -> ApiError {
+        let e = self.refused(op, code).await;
         assert_eq!(e.message, message, "the message of {}", O::NAME);
         e
     }
@@ -186,13 +153,13 @@ async fn a_document_is_shared_either_publicly_or_with_a_group() {
     fx.ok(remove("Deploy", &["all"])).await;
     assert!(fx.account_ids("Deploy").await.is_empty());
 
-    fx.refused(
+    fx.refused_saying(
         add("Deploy", &["All", ALICE]),
         "DocumentPermissionLimit",
         "Accounts can either be all or a group of AWS accounts",
     )
     .await;
-    fx.refused(
+    fx.refused_saying(
         remove("Deploy", &[BOB, "all"]),
         "DocumentPermissionLimit",
         "Accounts can either be all or a group of AWS accounts",
@@ -208,7 +175,7 @@ async fn bad_requests_are_refused_with_aws_errors_and_change_nothing() {
     fx.ok(add("Deploy", &[ALICE])).await;
     let before = fx.shares("Deploy").await;
 
-    fx.refused(
+    fx.refused_saying(
         ModifyDocumentPermission {
             permission_type: "Own".into(),
             ..add("Deploy", &[BOB])
@@ -218,7 +185,7 @@ async fn bad_requests_are_refused_with_aws_errors_and_change_nothing() {
          enum value set: [Share].",
     )
     .await;
-    fx.refused(
+    fx.refused_saying(
         DescribeDocumentPermission {
             permission_type: "share".into(),
             ..describe("Deploy")
@@ -228,7 +195,7 @@ async fn bad_requests_are_refused_with_aws_errors_and_change_nothing() {
          enum value set: [Share].",
     )
     .await;
-    fx.refused(
+    fx.refused_saying(
         add("Deploy", &[BOB, "12345"]),
         "ValidationException",
         "1 validation error detected: Value '[444455556666, 12345]' at 'accountIdsToAdd' failed \
@@ -236,7 +203,7 @@ async fn bad_requests_are_refused_with_aws_errors_and_change_nothing() {
          expression pattern: (?i)all|[0-9]{12}]",
     )
     .await;
-    fx.refused(
+    fx.refused_saying(
         remove("Deploy", &["everyone"]),
         "ValidationException",
         "1 validation error detected: Value '[everyone]' at 'accountIdsToRemove' failed to \
@@ -246,14 +213,14 @@ async fn bad_requests_are_refused_with_aws_errors_and_change_nothing() {
     .await;
     let many: Vec<String> = (0..21).map(|i| format!("{:012}", 100 + i)).collect();
     let many: Vec<&str> = many.iter().map(String::as_str).collect();
-    fx.refused(
+    fx.refused_saying(
         add("Deploy", &many),
         "ValidationException",
         "1 validation error detected: Value '21 accountIdsToAdd' at 'accountIdsToAdd' failed to \
          satisfy constraint: Member must have length between 0 and 20",
     )
     .await;
-    fx.refused(
+    fx.refused_saying(
         ModifyDocumentPermission {
             shared_document_version: Some("2".into()),
             ..add("Deploy", &[BOB])
@@ -264,7 +231,7 @@ async fn bad_requests_are_refused_with_aws_errors_and_change_nothing() {
          ([$]LATEST|[$]DEFAULT|[$]ALL)",
     )
     .await;
-    fx.refused(
+    fx.refused_saying(
         DescribeDocumentPermission {
             max_results: Some(201),
             ..describe("Deploy")

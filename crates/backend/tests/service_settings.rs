@@ -3,17 +3,13 @@
 //! values checked per setting, resetting, surviving a restart, and the one
 //! setting sysman acts on: the default parameter tier.
 
-use std::path::Path;
-use std::sync::Arc;
-
 use sysman_api::parameters::{ParameterTier, PutParameter};
 use sysman_api::service_settings::{
     GetServiceSetting, ResetServiceSetting, ServiceSetting, UpdateServiceSetting,
 };
-use sysman_api::{ApiError, Timestamp};
-use sysman_backend::{Backend, Caller, Handler, ManualClock, Options};
+mod support;
+use support::{Fx, START};
 
-const START: Timestamp = Timestamp::from_secs(1_795_435_200);
 const TIER: &str = "/ssm/parameter-store/default-parameter-tier";
 const THROUGHPUT: &str = "/ssm/parameter-store/high-throughput-enabled";
 const TIER_ARN: &str =
@@ -22,45 +18,7 @@ const NOT_FOUND: &str = "The specified service setting wasn't found. Either the 
                          the setting hasn't been provisioned by the Amazon Web Services service \
                          team.";
 
-struct Fx {
-    backend: Backend,
-    admin: Caller,
-}
-
 impl Fx {
-    fn open(dir: Option<&Path>) -> Self {
-        let options = Options {
-            clock: Arc::new(ManualClock::new(START)),
-            id_seed: Some(7),
-            ..Options::default()
-        };
-        let backend = match dir {
-            Some(dir) => Backend::open(dir, options),
-            None => Backend::open_in_memory(options),
-        }
-        .unwrap();
-        Self {
-            backend,
-            admin: Caller::admin("test"),
-        }
-    }
-
-    async fn ok<O: Handler>(&self, op: O) -> O::Output {
-        match self.backend.call(&self.admin, op).await {
-            Ok(out) => out,
-            Err(e) => panic!("{} failed: {e}", O::NAME),
-        }
-    }
-
-    async fn refused<O: Handler>(&self, op: O, code: &str) -> ApiError {
-        let e = match self.backend.call(&self.admin, op).await {
-            Ok(_) => panic!("{} succeeded; expected {code}", O::NAME),
-            Err(e) => e,
-        };
-        assert_eq!(e.code, code, "{} refused with {e}", O::NAME);
-        e
-    }
-
     async fn get(&self, id: &str) -> ServiceSetting {
         self.ok(GetServiceSetting {
             setting_id: id.to_owned(),
