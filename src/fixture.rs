@@ -192,7 +192,6 @@ impl Fixture {
     /// nodes `targets` name, moving the clock on in ten-second steps (the
     /// simulated nodes scan and report) until the command ends.
     pub async fn run_patch_baseline(&mut self, targets: Vec<Target>, operation: &str) -> Command {
-        let admin = Caller::admin("fixture");
         let send = SendCommand {
             targets: Some(targets),
             document_name: crate::panes::run_command::send::PATCH_DOCUMENT.into(),
@@ -203,11 +202,18 @@ impl Fixture {
             max_concurrency: Some("100%".into()),
             ..SendCommand::default()
         };
+        self.run_command(send).await
+    }
+
+    /// Sends `send` and moves the clock on in ten-second steps (the
+    /// simulated nodes run it and report) until the command ends.
+    pub async fn run_command(&mut self, send: SendCommand) -> Command {
+        let admin = Caller::admin("fixture");
         let id = self
             .backend
             .call(&admin, send)
             .await
-            .expect("the patch command is sent")
+            .expect("the command is sent")
             .command
             .command_id;
         // Run Command ramps up, and an install takes minutes: an hour in
@@ -236,7 +242,7 @@ impl Fixture {
                 return command;
             }
         }
-        panic!("the patch command {id} did not end in an hour");
+        panic!("the command {id} did not end in an hour");
     }
 
     /// A console over this fleet at `size`, with its initial loads done.

@@ -34,9 +34,9 @@ use sysman_api::parameters::{
 };
 use sysman_api::patch::{
     DeletePatchBaseline, DescribeAvailablePatches, DescribeEffectivePatchesForPatchBaseline,
-    DescribePatchBaselines, DescribePatchCounts, DescribePatchGroupState, DescribePatchGroups,
-    DescribePatchProperties, GetDefaultPatchBaseline, GetPatchBaseline,
-    RegisterDefaultPatchBaseline, UpdatePatchBaseline,
+    DescribeInstancePatchStates, DescribeInstancePatches, DescribePatchBaselines,
+    DescribePatchCounts, DescribePatchGroupState, DescribePatchGroups, DescribePatchProperties,
+    GetDefaultPatchBaseline, GetPatchBaseline, RegisterDefaultPatchBaseline, UpdatePatchBaseline,
 };
 use sysman_api::{ApiError, Operation};
 use sysman_backend::{Caller, Event};
@@ -75,6 +75,8 @@ fn reads() -> Vec<&'static str> {
         DescribeAvailablePatches,
         DescribeEffectivePatchesForPatchBaseline,
         DescribePatchProperties,
+        DescribeInstancePatchStates,
+        DescribeInstancePatches,
         ListComplianceSummaries,
         ListResourceComplianceSummaries,
         ListComplianceItems,

@@ -4,10 +4,10 @@
 pub mod keys;
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Row, Table};
+use ratatui::widgets::{Paragraph, Wrap};
 use sysman_api::events::Event;
 use sysman_api::fleet::{Activation, DeleteActivation, DescribeActivations};
 use sysman_api::{ApiError, Timestamp};
@@ -17,19 +17,20 @@ use crate::filter;
 use crate::keys::{Command, Scope};
 use crate::request::Cx;
 use crate::runtime::job::{EveryPage, Paged};
-use crate::table::TableView;
+use crate::table::{Column, TableView};
 use crate::theme::Theme;
 
 /// The slot of the list's load.
 const LIST: &str = "activations";
 
-pub const COLUMNS: [&str; 6] = [
-    "ACTIVATION ID",
-    "DESCRIPTION",
-    "IAM ROLE",
-    "USED",
-    "EXPIRES",
-    "TAGS",
+/// Narrow terminals keep the id, what it is for, its use and expiry.
+pub const COLUMNS: [Column; 6] = [
+    Column::new("ACTIVATION ID", 36, 0),
+    Column::growing("DESCRIPTION", 12, 1),
+    Column::new("IAM ROLE", 20, 3),
+    Column::new("USED", 7, 1),
+    Column::new("EXPIRES", 14, 2),
+    Column::growing("TAGS", 12, 2),
 ];
 
 pub struct ActivationsPane {
@@ -37,6 +38,17 @@ pub struct ActivationsPane {
     haystacks: Vec<nucleo_matcher::Utf32String>,
     pub table: TableView,
     pub loaded: bool,
+    /// The activation opened with `enter`, and the nodes registered with it.
+    pub detail: Option<ActivationDetail>,
+}
+
+/// One activation opened: every field, every tag, and its nodes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActivationDetail {
+    pub activation_id: String,
+    /// Instance id and name of each node registered with it.
+    pub nodes: Vec<(String, String)>,
+    pub scroll: u16,
 }
 
 impl Default for ActivationsPane {
@@ -46,6 +58,7 @@ impl Default for ActivationsPane {
             haystacks: Vec::new(),
             table: TableView::new(COLUMNS.len()),
             loaded: false,
+            detail: None,
         }
     }
 }
@@ -120,6 +133,118 @@ impl ActivationsPane {
         cx.confirm(prompt, prepared);
     }
 
+    /// `enter`: the activation under the cursor, whole.
+    fn open(&mut self, cx: &mut Cx) {
+        let Some(a) = self.selected() else { return };
+        let nodes = cx
+            .fleet_rows()
+            .iter()
+            .filter(|r| r.node.info.activation_id.as_deref() == Some(a.activation_id.as_str()))
+            .map(|r| (r.node.info.instance_id.clone(), r.name.clone()))
+            .collect();
+        self.detail = Some(ActivationDetail {
+            activation_id: a.activation_id.clone(),
+            nodes,
+            scroll: 0,
+        });
+    }
+
+    fn render_detail(
+        &self,
+        frame: &mut Frame,
+        area: Rect,
+        theme: &Theme,
+        now: Timestamp,
+        detail: &ActivationDetail,
+    ) {
+        let block = crate::ui::pane_block(theme, format!(" Activation {} ", detail.activation_id));
+        let Some(a) = self
+            .list
+            .iter()
+            .find(|a| a.activation_id == detail.activation_id)
+        else {
+            let text = "This activation was deleted.";
+            crate::ui::placeholder(frame, area, block, text, theme);
+            return;
+        };
+        let when = |t: Timestamp| {
+            let ago = now.millis_since(t);
+            if ago >= 0 {
+                format!("{} ({} ago)", t.iso8601(), age(ago))
+            } else {
+                format!("{} (in {})", t.iso8601(), age(-ago))
+            }
+        };
+        let text = |v: &Option<String>| v.clone().unwrap_or_else(|| "—".to_owned());
+        let fields = [
+            ("Activation ID", a.activation_id.clone()),
+            ("Description", text(&a.description)),
+            ("Default name", text(&a.default_instance_name)),
+            ("IAM role", a.iam_role.clone()),
+            (
+                "Registrations",
+                format!("{} of {}", a.registrations_count, a.registration_limit),
+            ),
+            ("Created", when(a.created_date)),
+            (
+                if a.expired { "Expired" } else { "Expires" },
+                when(a.expiration_date),
+            ),
+        ];
+        let mut lines: Vec<Line> = fields
+            .into_iter()
+            .map(|(label, value)| {
+                Line::from(vec![
+                    Span::styled(format!("{label:<15}"), theme.muted),
+                    Span::styled(
+                        value,
+                        if a.expired {
+                            theme.muted
+                        } else {
+                            Style::default()
+                        },
+                    ),
+                ])
+            })
+            .collect();
+        lines.push(Line::default());
+        lines.push(Line::styled(
+            format!("Tags ({})", a.tags.len()),
+            theme.header,
+        ));
+        let key_width = a.tags.iter().map(|t| t.key.len()).max().unwrap_or(0);
+        lines.extend(a.tags.iter().map(|t| {
+            Line::from(vec![
+                Span::styled(format!("{:<key_width$}  ", t.key), theme.muted),
+                Span::raw(t.value.clone()),
+            ])
+        }));
+        lines.push(Line::default());
+        lines.push(Line::styled(
+            format!("Nodes registered with it ({})", detail.nodes.len()),
+            theme.header,
+        ));
+        if detail.nodes.is_empty() {
+            lines.push(Line::styled("none yet", theme.muted));
+        }
+        lines.extend(detail.nodes.iter().map(|(id, name)| {
+            Line::from(vec![
+                Span::styled(format!("{id}  "), theme.muted),
+                Span::raw(name.clone()),
+            ])
+        }));
+        lines.push(Line::default());
+        lines.push(Line::styled(
+            "Its code was shown once, when it was created; AWS keeps no copy to show again.",
+            theme.muted,
+        ));
+        let paragraph = Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .scroll((detail.scroll, 0))
+            .block(block);
+        frame.render_widget(paragraph, area);
+    }
+
     fn sort_and_filter(&mut self) {
         if !self.table.dirty {
             return;
@@ -191,7 +316,20 @@ impl Paged for DescribeActivations {
 
 impl Pane for ActivationsPane {
     fn scopes(&self) -> Vec<Scope> {
-        vec![keys::ACTIVATIONS, Scope::TABLE]
+        match self.detail {
+            Some(_) => vec![keys::ACTIVATION],
+            None => vec![keys::ACTIVATIONS, Scope::TABLE],
+        }
+    }
+
+    fn in_table(&self) -> bool {
+        self.detail.is_none()
+    }
+
+    fn crumbs(&self, crumbs: &mut Vec<String>) {
+        if let Some(d) = &self.detail {
+            crumbs.push(d.activation_id.clone());
+        }
     }
 
     fn table(&self) -> &TableView {
@@ -207,7 +345,19 @@ impl Pane for ActivationsPane {
     }
 
     fn handle(&mut self, command: Command, cx: &mut Cx) -> Handled {
+        if let Some(d) = &mut self.detail {
+            match command {
+                Command::UP => d.scroll = d.scroll.saturating_sub(1),
+                // The paragraph stops drawing past its end; a bound keeps
+                // `k` from having to climb back far.
+                Command::DOWN => d.scroll = (d.scroll + 1).min(d.nodes.len() as u16 + 20),
+                Command::BACK => self.detail = None,
+                _ => return Handled::No,
+            }
+            return Handled::Yes;
+        }
         match command {
+            Command::OPEN => self.open(cx),
             keys::DELETE_ACTIVATION => self.confirm_delete(cx),
             _ => return Handled::No,
         }
@@ -234,14 +384,10 @@ impl Pane for ActivationsPane {
     }
 
     fn render(&self, frame: &mut Frame, area: Rect, theme: &Theme, now: Timestamp) {
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .border_style(theme.border)
-            .title(Span::styled(
-                format!(" Activations [{}] ", self.list.len()),
-                theme.title,
-            ))
-            .style(theme.text);
+        if let Some(detail) = &self.detail {
+            return self.render_detail(frame, area, theme, now, detail);
+        }
+        let block = crate::ui::pane_block(theme, format!(" Activations [{}] ", self.list.len()));
         if !self.loaded || self.list.is_empty() {
             let text = if self.loaded {
                 "No activations yet. Agents register with an activation's id and code; \
@@ -252,34 +398,23 @@ impl Pane for ActivationsPane {
             crate::ui::placeholder(frame, area, block, text, theme);
             return;
         }
-        let header = Row::new(
-            COLUMNS
-                .iter()
-                .enumerate()
-                .map(|(c, name)| self.table.heading(c, name)),
-        )
-        .style(theme.header);
-        let rows = self.table.visible().iter().enumerate().map(|(i, &r)| {
-            let a = &self.list[r];
-            let selected = self.table.offset + i == self.table.selected;
-            let mut row = Row::new(cells(a, now).map(Line::from));
-            if selected {
-                row = row.style(theme.selection);
-            } else if a.expired {
-                row = row.style(theme.muted);
-            } else {
-                row = row.style(Style::default());
-            }
-            row
-        });
-        let widths = [
-            Constraint::Length(36),
-            Constraint::Length(16),
-            Constraint::Length(20),
-            Constraint::Length(9),
-            Constraint::Length(14),
-            Constraint::Min(10),
-        ];
-        frame.render_widget(Table::new(rows, widths).header(header).block(block), area);
+        crate::table::draw(
+            frame,
+            area,
+            block,
+            &self.table,
+            &COLUMNS,
+            theme,
+            true,
+            |r, c| {
+                let a = &self.list[r];
+                let style = if a.expired {
+                    theme.muted
+                } else {
+                    Style::default()
+                };
+                (cells(a, now)[c].clone(), style)
+            },
+        );
     }
 }

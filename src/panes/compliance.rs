@@ -15,7 +15,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Row, Table};
 use sysman_api::Timestamp;
 use sysman_api::compliance::{
-    ComplianceSeverity, ComplianceSummaryItem, ResourceComplianceSummaryItem, SeveritySummary,
+    ComplianceSeverity, ComplianceStatus, ComplianceSummaryItem, ResourceComplianceSummaryItem,
+    SeveritySummary,
 };
 
 use super::age;
@@ -42,7 +43,8 @@ pub const COLUMNS: [Column; 11] = [
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ComplianceData {
     pub summaries: Vec<ComplianceSummaryItem>,
-    /// Non-compliant resources, worst first.
+    /// Non-compliant resources (and compliant ones, when asked), worst
+    /// first.
     pub resources: Vec<ResourceComplianceSummaryItem>,
 }
 
@@ -117,7 +119,10 @@ impl ResourceRow {
             i.resource_id.clone(),
             self.name.clone(),
             i.compliance_type.clone(),
-            i.overall_severity.as_str().to_owned(),
+            match i.status {
+                ComplianceStatus::Compliant => "COMPLIANT".to_owned(),
+                ComplianceStatus::NonCompliant => i.overall_severity.as_str().to_owned(),
+            },
             i.non_compliant_summary.non_compliant_count.to_string(),
             n(bad[0]),
             n(bad[1]),
@@ -140,6 +145,8 @@ pub struct CompliancePane {
     pub loaded: bool,
     /// Compliance changed since the load: reload at the next flush.
     pub stale: bool,
+    /// The list holds the compliant nodes too (`a`), not only the others.
+    pub compliant_too: bool,
     matcher: filter::Matcher,
 }
 
@@ -155,6 +162,7 @@ impl Default for CompliancePane {
             node: None,
             loaded: false,
             stale: false,
+            compliant_too: false,
             matcher: filter::matcher(),
         }
     }
@@ -230,12 +238,16 @@ impl CompliancePane {
                     .execution_summary
                     .execution_time
                     .cmp(&ai.execution_summary.execution_time),
-                // Worst first: severity, then how many items are not met.
-                _ => ai.overall_severity.cmp(&bi.overall_severity).then_with(|| {
-                    bi.non_compliant_summary
-                        .non_compliant_count
-                        .cmp(&ai.non_compliant_summary.non_compliant_count)
-                }),
+                // Worst first: non-compliant, then severity, then how many
+                // items are not met.
+                _ => (ai.status != ComplianceStatus::NonCompliant)
+                    .cmp(&(bi.status != ComplianceStatus::NonCompliant))
+                    .then(ai.overall_severity.cmp(&bi.overall_severity))
+                    .then_with(|| {
+                        bi.non_compliant_summary
+                            .non_compliant_count
+                            .cmp(&ai.non_compliant_summary.non_compliant_count)
+                    }),
             };
             self.table.directed(by).then(x.cmp(&y))
         });
@@ -252,11 +264,16 @@ impl CompliancePane {
         ])
         .areas(area);
         self.render_summary(frame, top, theme);
+        let what = if self.compliant_too {
+            "Nodes, compliant too"
+        } else {
+            "Non-compliant nodes"
+        };
         let title = if self.table.filter.is_empty() {
-            format!(" Non-compliant nodes [{}] ", self.rows.len())
+            format!(" {what} [{}] ", self.rows.len())
         } else {
             format!(
-                " Non-compliant nodes [{} of {}] ",
+                " {what} [{} of {}] ",
                 self.table.order.len(),
                 self.rows.len()
             )
@@ -269,7 +286,7 @@ impl CompliancePane {
                     "No node has reported compliance yet. Scan a patch group in :patch (s), \
                      or put compliance items with PutComplianceItems."
                 }
-                (true, false) => "Every node is compliant.",
+                (true, false) => "Every node is compliant: a lists them.",
             };
             crate::ui::placeholder(frame, bottom, block, text, theme);
             return;
@@ -285,8 +302,11 @@ impl CompliancePane {
             |r, c| {
                 let row = &self.rows[r];
                 let cells = row.cells(now);
+                let compliant = row.item.status == ComplianceStatus::Compliant;
                 let style = match c {
+                    3 if compliant => theme.online,
                     3 => severity_style(theme, row.item.overall_severity),
+                    4 if compliant => theme.muted,
                     4 => theme.error,
                     5 if cells[c] != "·" => theme.error,
                     6 if cells[c] != "·" => theme.warn,

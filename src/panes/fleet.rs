@@ -6,10 +6,10 @@ use std::net::Ipv4Addr;
 
 use nucleo_matcher::Utf32String;
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::{Constraint, Rect};
 use ratatui::style::Style;
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Row, Table, Wrap};
+use ratatui::text::Line;
+use ratatui::widgets::{Paragraph, Row, Table, Wrap};
 use sysman_api::Timestamp;
 use sysman_api::fleet::{NodeSummary, PingStatus};
 
@@ -19,6 +19,7 @@ use crate::table::TableView;
 use crate::theme::Theme;
 
 pub mod keys;
+pub mod node;
 pub mod run_choice;
 mod update;
 
@@ -195,6 +196,8 @@ pub struct FleetPane {
     /// Node events seen while a full load is in flight, applied again on
     /// top of it so the load cannot roll a node back.
     replay: Vec<NodeSummary>,
+    /// The patch state, compliance and commands of the node in view.
+    pub details: Option<node::NodeDetails>,
 }
 
 impl Default for FleetPane {
@@ -209,6 +212,7 @@ impl Default for FleetPane {
             marked: BTreeSet::new(),
             matcher: filter::matcher(),
             replay: Vec::new(),
+            details: None,
         }
     }
 }
@@ -421,108 +425,6 @@ impl FleetPane {
             .column_spacing(1);
         frame.render_widget(table, area);
     }
-
-    pub fn render_node(
-        &self,
-        frame: &mut Frame,
-        area: Rect,
-        theme: &Theme,
-        now: Timestamp,
-        instance_id: &str,
-        scroll: u16,
-    ) {
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .border_style(theme.border)
-            .style(theme.text);
-        let Some(row) = self.row(instance_id) else {
-            let gone = Paragraph::new(format!("{instance_id} is no longer registered."))
-                .style(theme.muted)
-                .block(block);
-            frame.render_widget(gone, area);
-            return;
-        };
-        let block = block.title(Span::styled(
-            format!(" {} — {} ", instance_id, row.name),
-            theme.title,
-        ));
-        let inner = block.inner(area);
-        frame.render_widget(block, area);
-        let [left, right] =
-            Layout::horizontal([Constraint::Percentage(62), Constraint::Percentage(38)])
-                .areas(inner);
-        let fields = node_fields(row, now);
-        let label_width = fields.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
-        let lines: Vec<Line> = fields
-            .into_iter()
-            .map(|(label, value)| {
-                let style = match label {
-                    "Ping status" => status_style(theme, row.status()),
-                    "Agent version" if row.outdated() => theme.warn,
-                    _ => Style::default(),
-                };
-                Line::from(vec![
-                    Span::styled(format!("{label:<label_width$}  "), theme.muted),
-                    Span::styled(value, style),
-                ])
-            })
-            .collect();
-        frame.render_widget(Paragraph::new(lines).scroll((scroll, 0)), left);
-        let mut tag_lines = vec![Line::styled(
-            format!("Tags ({})", row.node.tags.len()),
-            theme.header,
-        )];
-        if row.node.tags.is_empty() {
-            tag_lines.push(Line::styled("none", theme.muted));
-        }
-        let key_width = row.node.tags.iter().map(|t| t.key.len()).max().unwrap_or(0);
-        tag_lines.extend(row.node.tags.iter().map(|t| {
-            Line::from(vec![
-                Span::styled(format!("{:<key_width$}  ", t.key), theme.muted),
-                Span::raw(t.value.clone()),
-            ])
-        }));
-        frame.render_widget(Paragraph::new(tag_lines).scroll((scroll, 0)), right);
-    }
-}
-
-/// Every field of a node, labelled, for the detail view.
-pub fn node_fields(row: &FleetRow, now: Timestamp) -> Vec<(&'static str, String)> {
-    let info = &row.node.info;
-    let text = |v: &Option<String>| v.clone().unwrap_or_else(|| "—".to_owned());
-    let when = |t: Option<Timestamp>| match t {
-        Some(t) => format!("{} ({} ago)", t.iso8601(), age(now.millis_since(t))),
-        None => "—".to_owned(),
-    };
-    let agent = match (&info.agent_version, info.is_latest_version) {
-        (Some(v), Some(true)) => format!("{v} (latest)"),
-        (Some(v), Some(false)) => format!("{v} (outdated)"),
-        (Some(v), None) => v.clone(),
-        (None, _) => "—".to_owned(),
-    };
-    vec![
-        ("Instance ID", info.instance_id.clone()),
-        ("Name", text(&info.name)),
-        ("Computer name", text(&info.computer_name)),
-        ("Ping status", info.ping_status.as_str().to_owned()),
-        ("Last ping", when(info.last_ping_date_time)),
-        ("Agent version", agent),
-        (
-            "Platform type",
-            info.platform_type
-                .map(|p| p.as_str().to_owned())
-                .unwrap_or_default(),
-        ),
-        ("Platform name", text(&info.platform_name)),
-        ("Platform version", text(&info.platform_version)),
-        ("IP address", text(&info.ip_address)),
-        ("Resource type", info.resource_type.clone()),
-        ("Activation ID", text(&info.activation_id)),
-        ("IAM role", text(&info.iam_role)),
-        ("Registered", when(info.registration_date)),
-        ("Source ID", text(&info.source_id)),
-        ("Source type", text(&info.source_type)),
-    ]
 }
 
 fn passes(query: &filter::Query, matcher: &mut filter::Matcher, row: &FleetRow) -> bool {

@@ -256,6 +256,19 @@ pub fn duration_text(inv: &CommandInvocation, now: Timestamp) -> String {
     }
 }
 
+/// Why an invocation was not delivered, from what the server wrote in its
+/// output: the node's platform has no step to run, or the node left.
+fn undelivered_because(inv: &CommandInvocation) -> &'static str {
+    let said = |words: &str| inv.command_plugins.iter().any(|p| p.output.contains(words));
+    if said("runs on") {
+        "unsupported platform"
+    } else if said("deregistered") {
+        "node deregistered"
+    } else {
+        ""
+    }
+}
+
 /// One node's invocation of the open command.
 #[derive(Debug, Clone)]
 pub struct InvRow {
@@ -320,6 +333,42 @@ pub struct CommandDetail {
 }
 
 impl CommandDetail {
+    /// Why the finished command did not succeed everywhere, when it did
+    /// not: the nodes that did not succeed, by how, with the reason an
+    /// undelivered one gives (`15 Undeliverable, unsupported platform`).
+    pub fn why_not_everywhere(&self) -> Option<String> {
+        let command = self.command.as_ref()?;
+        if !command.status.is_terminal() || command.status == CommandStatus::Success {
+            return None;
+        }
+        let mut counts: Vec<(Shown, &'static str, usize)> = Vec::new();
+        for row in &self.rows {
+            if row.shown == Shown::Success {
+                continue;
+            }
+            let reason = match row.shown {
+                Shown::Undeliverable => undelivered_because(&row.inv),
+                _ => "",
+            };
+            match counts
+                .iter_mut()
+                .find(|(s, r, _)| *s == row.shown && *r == reason)
+            {
+                Some((_, _, n)) => *n += 1,
+                None => counts.push((row.shown, reason, 1)),
+            }
+        }
+        counts.sort_by_key(|(_, _, n)| std::cmp::Reverse(*n));
+        let parts: Vec<String> = counts
+            .iter()
+            .map(|(shown, reason, n)| match reason {
+                &"" => format!("{n} {}", shown.label()),
+                reason => format!("{n} {}, {reason}", shown.label()),
+            })
+            .collect();
+        (!parts.is_empty()).then(|| parts.join(" · "))
+    }
+
     pub fn new(command_id: String, command: Option<Command>) -> Self {
         let mut table = TableView::new(INVOCATION_COLUMNS.len());
         // Dispatch order is by instance id; keep it until asked otherwise.
@@ -745,13 +794,20 @@ fn render_detail(
                 theme.muted,
             ));
         }
-        status.push(Span::styled("   Requested ", theme.muted));
-        let ago = age(now.millis_since(c.requested_date_time));
-        status.push(Span::raw(if inner.width >= 100 {
-            format!("{} ({ago} ago)", c.requested_date_time.iso8601())
-        } else {
-            format!("{ago} ago")
-        }));
+        let why = detail.why_not_everywhere();
+        if let Some(why) = &why {
+            status.push(Span::styled(format!(": {why}"), theme.warn));
+        }
+        // The reason matters more than the time, which the list shows.
+        if why.is_none() || inner.width >= 100 {
+            status.push(Span::styled("   Requested ", theme.muted));
+            let ago = age(now.millis_since(c.requested_date_time));
+            status.push(Span::raw(if inner.width >= 100 {
+                format!("{} ({ago} ago)", c.requested_date_time.iso8601())
+            } else {
+                format!("{ago} ago")
+            }));
+        }
         lines.push(Line::from(status));
 
         let bar_width = usize::from(inner.width).saturating_sub(40).clamp(10, 40);

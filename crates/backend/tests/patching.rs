@@ -246,6 +246,23 @@ async fn a_scan_records_each_nodes_patch_state_by_its_groups_baseline() {
         .patches;
     assert_eq!(patches.len() as i64, worst.missing_count);
     assert!(patches.iter().all(|p| p.classification == "Security"));
+    // AWS documents the filter's values as `Missing`, `InstalledOther`…:
+    // that spelling selects the same patches.
+    for spelling in ["Missing", "missing"] {
+        let same = fx
+            .ok(DescribeInstancePatches {
+                instance_id: worst.instance_id.clone(),
+                filters: Some(vec![PatchOrchestratorFilter {
+                    key: Some("State".into()),
+                    values: Some(vec![spelling.into()]),
+                }]),
+                max_results: Some(100),
+                next_token: None,
+            })
+            .await
+            .patches;
+        assert_eq!(same, patches, "{spelling}");
+    }
 
     // The group's state counts nodes.
     let group = fx

@@ -72,9 +72,11 @@ impl Paged for ListComplianceItems {
     }
 }
 
-/// The summary of every compliance type, and every non-compliant resource,
-/// worst first.
-struct Overview;
+/// The summary of every compliance type, and every non-compliant resource
+/// (or every resource, `compliant_too`), worst first.
+struct Overview {
+    compliant_too: bool,
+}
 
 impl Job for Overview {
     type Output = Result<ComplianceData, ApiError>;
@@ -93,7 +95,7 @@ impl Job for Overview {
         let non_compliant =
             ComplianceStringFilter::new("Status", &[ComplianceStatus::NonCompliant.as_str()], None);
         let resources = EveryPage(ListResourceComplianceSummaries {
-            filters: Some(vec![non_compliant]),
+            filters: (!self.compliant_too).then(|| vec![non_compliant]),
             next_token: None,
             max_results: Some(limits::LIST_MAX_RESULTS),
         });
@@ -116,7 +118,10 @@ fn items_of(resource_id: &str) -> EveryPage<ListComplianceItems> {
 impl CompliancePane {
     fn load(&mut self, cx: &mut Cx) {
         self.stale = false;
-        cx.load(LIST, Overview, |pane: &mut Self, result, cx| match result {
+        let overview = Overview {
+            compliant_too: self.compliant_too,
+        };
+        cx.load(LIST, overview, |pane: &mut Self, result, cx| match result {
             Ok(data) => pane.replace_all(data, |id| cx.node_name(id)),
             Err(e) => cx.set_status(format!("could not read compliance: {e}"), true),
         });
@@ -139,7 +144,13 @@ impl CompliancePane {
         );
     }
 
-    /// Enter on a non-compliant node: its items, of every type.
+    /// `a`: the compliant nodes too, or again only the others.
+    fn toggle_compliant(&mut self, cx: &mut Cx) {
+        self.compliant_too = !self.compliant_too;
+        self.load(cx);
+    }
+
+    /// Enter on a node: its items, of every type.
     fn open(&mut self, cx: &mut Cx) {
         if self.node.is_some() {
             return;
@@ -186,6 +197,7 @@ impl Pane for CompliancePane {
                 self.node = None;
             }
             Command::OPEN => self.open(cx),
+            keys::SHOW_COMPLIANT if self.node.is_none() => self.toggle_compliant(cx),
             _ => return Handled::No,
         }
         Handled::Yes

@@ -9,6 +9,7 @@ use sysman_api::events::Event;
 use sysman_api::fleet::{DeregisterManagedInstance, ListNodes, NodeSummary};
 use sysman_api::{ApiError, Timestamp};
 
+use super::node::{NodeDetails, NodeReport, Report, ReportOf};
 use super::run_choice::{Picked, RunChooser};
 use super::{FleetPane, FleetView};
 use crate::app::Ask;
@@ -22,8 +23,10 @@ use crate::table::TableView;
 use crate::theme::Theme;
 use ratatui::crossterm::event::KeyEvent;
 
-/// The slot of the full load of every node.
+/// The slots of the full load of every node, and of the report of the
+/// node in view.
 const NODES: &str = "nodes";
+const REPORT: &str = "report";
 
 impl FleetPane {
     /// Every node, page by page.
@@ -48,12 +51,54 @@ impl FleetPane {
         }
     }
 
-    fn open(&mut self) {
+    fn open(&mut self, cx: &mut Cx) {
         if let Some(id) = self.selected_id() {
             self.view = FleetView::Node {
-                instance_id: id,
+                instance_id: id.clone(),
                 scroll: 0,
             };
+            self.details = Some(NodeDetails {
+                instance_id: id,
+                report: Report::Loading,
+            });
+            self.load_report(cx, false);
+        }
+    }
+
+    /// The patch state, compliance and recent commands of the node in
+    /// view; `again` when they moved (coalesced while one load runs).
+    fn load_report(&mut self, cx: &mut Cx, again: bool) {
+        let Some(details) = &self.details else { return };
+        let job = ReportOf(details.instance_id.clone());
+        let then = move |pane: &mut Self, result: Result<NodeReport, ApiError>, _: &mut Cx| {
+            let Some(details) = &mut pane.details else {
+                return;
+            };
+            details.report = match result {
+                Ok(report) => Report::Loaded(Box::new(report)),
+                // A failed reload keeps what was shown.
+                Err(_) if again && matches!(details.report, Report::Loaded(_)) => return,
+                Err(e) => Report::Failed(e.to_string()),
+            };
+        };
+        if again {
+            cx.reload(REPORT, job, then);
+        } else {
+            cx.load(REPORT, job, then);
+        }
+    }
+
+    /// Whether `event` moves the report of the node in view.
+    fn moves_report(&self, event: &Event) -> bool {
+        let Some(details) = &self.details else {
+            return false;
+        };
+        let id = &details.instance_id;
+        match event {
+            Event::PatchStateChanged { instance_id }
+            | Event::InvocationChanged { instance_id, .. } => instance_id == id,
+            Event::ComplianceChanged { resource_id, .. } => resource_id == id,
+            _ => false,
         }
     }
 
@@ -108,6 +153,8 @@ impl FleetPane {
     fn back(&mut self, cx: &mut Cx) -> Handled {
         if let FleetView::Node { .. } = self.view {
             self.view = FleetView::Table;
+            self.details = None;
+            cx.forget(REPORT);
         } else if self.table.filter.is_empty() && !self.marked.is_empty() {
             let n = self.marked.len();
             self.marked.clear();
@@ -163,14 +210,35 @@ impl Pane for FleetPane {
     }
 
     fn handle(&mut self, command: Command, cx: &mut Cx) -> Handled {
+        if let FleetView::Node { instance_id, .. } = &self.view {
+            let (width, _) = cx.room.size;
+            let inner = Rect::new(
+                0,
+                0,
+                width.saturating_sub(2),
+                cx.room.body.saturating_sub(2),
+            );
+            let max = self.node_scroll_max(instance_id, inner);
+            let page = inner.height.saturating_sub(1).max(1);
+            if let FleetView::Node { scroll, .. } = &mut self.view {
+                let to = match command {
+                    Command::UP => Some(scroll.saturating_sub(1)),
+                    Command::DOWN => Some(scroll.saturating_add(1)),
+                    Command::PAGE_UP => Some(scroll.saturating_sub(page)),
+                    Command::PAGE_DOWN => Some(scroll.saturating_add(page)),
+                    Command::TOP => Some(0),
+                    Command::BOTTOM => Some(max),
+                    _ => None,
+                };
+                if let Some(to) = to {
+                    *scroll = to.min(max);
+                    return Handled::Yes;
+                }
+            }
+        }
         match (command, &mut self.view) {
-            (Command::UP, FleetView::Node { scroll, .. }) => *scroll = scroll.saturating_sub(1),
-            (
-                Command::DOWN | Command::PAGE_UP | Command::PAGE_DOWN,
-                FleetView::Node { scroll, .. },
-            ) => *scroll = scroll.saturating_add(1).min(64),
             (Command::BACK, _) => return self.back(cx),
-            (Command::OPEN, _) => self.open(),
+            (Command::OPEN, _) => self.open(cx),
             (keys::DEREGISTER_NODE, _) => self.confirm_deregister(cx),
             (keys::TOGGLE_SELECT, _) => self.toggle_mark(),
             (keys::RUN_ON_NODES, _) => self.run_on_nodes(cx),
@@ -198,6 +266,7 @@ impl Pane for FleetPane {
 
     fn follows(&self, event: &Event) -> bool {
         matches!(event, Event::NodeChanged(_) | Event::NodeRemoved { .. })
+            || self.moves_report(event)
     }
 
     fn on_event(&mut self, event: &Event, cx: &mut Cx) {
@@ -213,6 +282,7 @@ impl Pane for FleetPane {
                 self.upsert(*node);
             }
             Event::NodeRemoved { instance_id } => self.remove(&instance_id),
+            event if self.moves_report(&event) => self.load_report(cx, true),
             _ => {}
         }
     }

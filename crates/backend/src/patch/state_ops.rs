@@ -664,7 +664,14 @@ impl Handler for DescribeInstancePatches {
                         "Classification" => info.classification.as_str(),
                         "KBId" => info.kb_id.as_str(),
                         "Severity" => info.severity.as_str(),
-                        _ => e.state.as_str(),
+                        // AWS documents the state values of this filter as
+                        // `Installed`, `Missing`, `InstalledPendingReboot`
+                        // and answers with `INSTALLED`, `MISSING`, ...:
+                        // both spellings select.
+                        _ => {
+                            let state = e.state.as_str();
+                            return values.iter().any(|v| same_state(v, state));
+                        }
                     };
                     values.iter().any(|v| v == have)
                 })
@@ -685,6 +692,18 @@ impl Handler for DescribeInstancePatches {
             }),
         })
     }
+}
+
+/// Whether a `State` filter value (`Missing`, `InstalledPendingReboot` or
+/// `MISSING`) names the state `INSTALLED_PENDING_REBOOT`.
+fn same_state(value: &str, state: &str) -> bool {
+    let mut letters = state.chars().filter(|c| *c != '_');
+    value
+        .chars()
+        .filter(|c| *c != '_')
+        .map(|c| c.to_ascii_uppercase())
+        .all(|c| letters.next() == Some(c))
+        && letters.next().is_none()
 }
 
 impl Handler for DescribePatchGroupState {

@@ -1,0 +1,216 @@
+//! Issue 15's friction list, as the key flows a new user tried: each test
+//! asserts what they expected to see.
+
+mod support;
+
+use std::collections::BTreeMap;
+
+use ratatui::crossterm::event::KeyCode;
+use support::{key, open, press, run, screen};
+use sysman::fixture::Fixture;
+use sysman::panes::fleet::FleetView;
+use sysman_api::Target;
+use sysman_api::commands::{CommandStatus, SendCommand};
+use sysman_api::compliance::ComplianceStatus;
+use sysman_api::fleet::PlatformType;
+
+/// A node's details show its name, its patch state and missing patches,
+/// its compliance by type and its recent commands, not only what the
+/// list already showed.
+#[tokio::test]
+async fn a_nodes_details_show_its_patches_compliance_and_commands() {
+    let fx = Fixture::patched(30, 7).await;
+    let mut events = fx.backend.subscribe();
+    let mut app = fx.app((120, 40), "dark", false).await;
+    run(&fx, &mut app, &mut events, Vec::new()).await;
+    // A node the scan found patches missing on.
+    let (node, name) = {
+        let fleet = &app.panes.fleet;
+        let row = fleet
+            .rows
+            .iter()
+            .find(|r| r.name.starts_with("web-prod"))
+            .expect("the fixture has web nodes");
+        (row.node.info.instance_id.clone(), row.name.clone())
+    };
+    open(&fx, &mut app, &mut events, &format!("fleet {node}")).await;
+    press(&fx, &mut app, &mut events, KeyCode::Enter).await;
+    assert!(
+        matches!(&app.panes.fleet.view, FleetView::Node { instance_id, .. } if *instance_id == node)
+    );
+    let shown = screen(&mut app);
+    assert!(
+        shown.contains(&format!("Name              {name}")),
+        "{shown}"
+    );
+    for expected in [
+        "Patches",
+        "Scan by pb-",
+        "installed",
+        "missing",
+        "Compliance",
+        "Patch ",
+        "  Important", // a missing patch, by severity
+        "Recent commands",
+        "AWS-RunPatchBaseline",
+        "Success",
+    ] {
+        assert!(shown.contains(expected), "{expected:?} in\n{shown}");
+    }
+
+    // At 80 columns the report follows the fields, a scroll away.
+    app.size = (80, 24);
+    let shown = screen(&mut app);
+    assert!(shown.contains("Instance ID") && !shown.contains("Recent commands"));
+    for _ in 0..40 {
+        app.update(key(KeyCode::Char('j')));
+    }
+    let shown = screen(&mut app);
+    assert!(shown.contains("Recent commands"), "{shown}");
+    // Scrolling stops with the last line at the bottom, not past it.
+    let lines: Vec<&str> = shown.lines().collect();
+    let last_inside = lines[lines.len() - 3];
+    assert!(last_inside.contains("AWS-RunPatchBaseline"), "{shown}");
+    app.update(key(KeyCode::Char('k')));
+    let up_one = screen(&mut app);
+    assert_ne!(up_one, shown, "k scrolls back at once");
+}
+
+/// A command whose only failures are nodes that cannot run its document
+/// says so, instead of a bare red "Failed".
+#[tokio::test]
+async fn a_command_failed_only_by_undeliverable_nodes_says_why() {
+    let mut fx = Fixture::new(60, 7).await;
+    let send = SendCommand {
+        targets: Some(vec![Target {
+            key: "tag:Environment".into(),
+            values: vec!["prod".into(), "staging".into(), "dev".into()],
+        }]),
+        document_name: "AWS-RunPowerShellScript".into(),
+        parameters: Some(BTreeMap::from([(
+            "commands".to_owned(),
+            vec!["Get-Date".to_owned()],
+        )])),
+        max_concurrency: Some("100%".into()),
+        max_errors: Some("100%".into()),
+        ..SendCommand::default()
+    };
+    let command = fx.run_command(send).await;
+    assert_eq!(command.status, CommandStatus::Failed);
+    let mut events = fx.backend.subscribe();
+    let mut app = fx.app((120, 40), "dark", false).await;
+    open(&fx, &mut app, &mut events, "run").await;
+    press(&fx, &mut app, &mut events, KeyCode::Enter).await;
+    // PowerShell runs on the Windows nodes only.
+    let others = app
+        .panes
+        .fleet
+        .rows
+        .iter()
+        .filter(|r| r.node.info.platform_type != Some(PlatformType::Windows))
+        .count();
+    assert!(others > 0 && others < 60, "the fleet mixes platforms");
+    for size in [(120, 40), (80, 24)] {
+        app.size = size;
+        let shown = screen(&mut app);
+        let expected = format!("{others} Undeliverable, unsupported platform");
+        let status = shown.lines().find(|l| l.contains("Status")).unwrap();
+        assert!(status.contains(&expected), "{expected:?} in\n{shown}");
+    }
+}
+
+/// `a` lists the compliant nodes too, and `enter` on one browses its
+/// items, not only the non-compliant nodes'.
+#[tokio::test]
+async fn compliant_nodes_can_be_listed_and_browsed() {
+    let fx = Fixture::patched(40, 7).await;
+    let mut events = fx.backend.subscribe();
+    let mut app = fx.app((120, 40), "dark", false).await;
+    open(&fx, &mut app, &mut events, "compliance").await;
+    let pane = &app.panes.compliance;
+    assert!(
+        pane.rows
+            .iter()
+            .all(|r| r.item.status == ComplianceStatus::NonCompliant)
+    );
+    let only_bad = pane.rows.len();
+    assert!(screen(&mut app).contains("Non-compliant nodes ["));
+
+    press(&fx, &mut app, &mut events, KeyCode::Char('a')).await;
+    let pane = &app.panes.compliance;
+    let compliant = pane
+        .rows
+        .iter()
+        .filter(|r| r.item.status == ComplianceStatus::Compliant)
+        .count();
+    assert!(compliant > 0, "the fixture has compliant nodes");
+    assert_eq!(pane.rows.len(), only_bad + compliant);
+    let shown = screen(&mut app);
+    assert!(shown.contains("Nodes, compliant too ["), "{shown}");
+    assert!(shown.contains("COMPLIANT"), "{shown}");
+
+    // Worst first: the compliant rows come after the others.
+    press(&fx, &mut app, &mut events, KeyCode::End).await;
+    let last = app.panes.compliance.selected().unwrap().item.clone();
+    assert_eq!(last.status, ComplianceStatus::Compliant);
+    press(&fx, &mut app, &mut events, KeyCode::Enter).await;
+    let node = app.panes.compliance.node.as_ref().expect("enter opens it");
+    assert_eq!(node.resource_id, last.resource_id);
+    assert!(!node.rows.is_empty(), "its items are listed");
+    assert!(
+        node.rows
+            .iter()
+            .any(|r| r.item.status == ComplianceStatus::Compliant)
+    );
+
+    // And `a` again lists only the non-compliant ones.
+    press(&fx, &mut app, &mut events, KeyCode::Esc).await;
+    press(&fx, &mut app, &mut events, KeyCode::Char('a')).await;
+    assert_eq!(app.panes.compliance.rows.len(), only_bad);
+}
+
+/// `enter` on an activation shows it whole: every tag, uncut, and the
+/// nodes that registered with it; a wide list shows the tags whole.
+#[tokio::test]
+async fn an_activation_opens_whole_and_its_tags_are_not_cut() {
+    let fx = Fixture::new(30, 7).await;
+    let mut events = fx.backend.subscribe();
+    let mut app = fx.app((80, 24), "dark", false).await;
+    open(&fx, &mut app, &mut events, "activations").await;
+    let activation = app.panes.activations.selected().unwrap().clone();
+    // Where there is room, the list shows the tags whole.
+    app.size = (200, 40);
+    let shown = screen(&mut app);
+    let tags: Vec<String> = activation
+        .tags
+        .iter()
+        .map(|t| format!("{}={}", t.key, t.value))
+        .collect();
+    assert!(!tags.is_empty(), "the fixture tags its activations");
+    assert!(shown.contains(&tags.join(" ")), "{shown}");
+    app.size = (80, 24);
+
+    press(&fx, &mut app, &mut events, KeyCode::Enter).await;
+    let registered = app
+        .panes
+        .fleet
+        .rows
+        .iter()
+        .filter(|r| r.node.info.activation_id.as_deref() == Some(&activation.activation_id))
+        .count();
+    let shown = screen(&mut app);
+    assert!(
+        shown.contains(&format!("Nodes registered with it ({registered})")),
+        "{shown}"
+    );
+    assert!(shown.contains(&format!(
+        "{} of {}",
+        activation.registrations_count, activation.registration_limit
+    )));
+    for tag in &activation.tags {
+        assert!(shown.contains(&tag.value), "{} in\n{shown}", tag.value);
+    }
+    assert_eq!(app.breadcrumbs().last(), Some(&activation.activation_id));
+    press(&fx, &mut app, &mut events, KeyCode::Esc).await;
+    assert!(app.panes.activations.detail.is_none());
+}
