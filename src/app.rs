@@ -19,6 +19,7 @@ use sysman_api::Timestamp;
 pub use self::layer::{Dialog, Layer};
 pub use self::msg::{Ask, BackendMsg, Effect, Link, Msg};
 pub use self::status::Status;
+use crate::describe::{Describe, Keyed};
 use crate::keys::{Command, Key, KeyMap, Lookup, Scope};
 pub use crate::palette::Palette;
 use crate::palette::PaletteTarget;
@@ -307,6 +308,13 @@ impl App {
                     pane.on_dialog_key(dialog, event, cx)
                 });
             }
+            Layer::Describe(mut describe) => {
+                // The body, less its borders.
+                let height = usize::from(self.size.1.saturating_sub(4));
+                if let Keyed::Stay = describe.on_key(event, height) {
+                    self.layer = Some(Layer::Describe(describe));
+                }
+            }
             Layer::Help => match event.code {
                 KeyCode::Esc | KeyCode::Char('?') | KeyCode::Char('q') | KeyCode::Enter => {}
                 _ => self.layer = Some(Layer::Help),
@@ -459,6 +467,10 @@ impl App {
             Command::QUIT => self.quit = true,
             Command::PALETTE => self.layer = Some(Layer::Palette(Palette::new())),
             Command::HELP => self.layer = Some(Layer::Help),
+            Command::DESCRIBE => match self.pane(self.pane).describe() {
+                Some(described) => self.layer = Some(Layer::Describe(Describe::new(described))),
+                None => self.set_status("nothing here to describe", false),
+            },
             Command::FILTER => self.filter_input = Some(self.current_filter().to_owned()),
             Command::BACK => self.back(),
             Command::UP | Command::DOWN | Command::PAGE_UP | Command::PAGE_DOWN => {

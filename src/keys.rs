@@ -278,6 +278,11 @@ impl Command {
     pub const HELP: Command = Command::new("help", "help", "show the keys of this pane");
     pub const BACK: Command = Command::new("back", "back", "go back / clear the filter");
     pub const QUIT: Command = Command::new("quit", "quit", "quit sysman");
+    pub const DESCRIBE: Command = Command::new(
+        "describe",
+        "describe",
+        "describe the row: every field (y: YAML or JSON)",
+    );
 
     /// Every command, in the order the help lists them: moving, each
     /// pane's own, leaving.
@@ -309,6 +314,7 @@ const MOVING: &[Command] = &[
     Command::SORT_NEXT,
     Command::SORT_PREV,
     Command::SORT_REVERSE,
+    Command::DESCRIBE,
 ];
 
 /// The shared commands for leaving, last in the help.
@@ -346,6 +352,7 @@ pub const SHARED_BINDINGS: &[(Scope, &str, Command)] = &[
     (Scope::GLOBAL, ":", Command::PALETTE),
     (Scope::GLOBAL, "?", Command::HELP),
     (Scope::GLOBAL, "esc", Command::BACK),
+    (Scope::GLOBAL, "d", Command::DESCRIBE),
     (Scope::TABLE, "/", Command::FILTER),
     (Scope::TABLE, "up", Command::UP),
     (Scope::TABLE, "k", Command::UP),

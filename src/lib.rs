@@ -7,6 +7,7 @@ pub mod app;
 pub mod call;
 pub mod cli;
 pub mod config;
+pub mod describe;
 pub mod filter;
 #[doc(hidden)]
 pub mod fixture;

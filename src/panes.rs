@@ -25,6 +25,7 @@ use sysman_api::Timestamp;
 use sysman_api::events::Event;
 
 use crate::app::Dialog;
+use crate::describe::Described;
 use crate::keys::{Command, PaneKeys, Scope};
 use crate::request::{Cx, Loads};
 use crate::table::TableView;
@@ -117,6 +118,11 @@ pub trait Pane: Any {
     /// The footer's label for `command` where the pane's state changes
     /// it (`tab` says where it goes); `None` keeps the command's own.
     fn hint(&self, _command: Command) -> Option<&'static str> {
+        None
+    }
+
+    /// What `d` describes: the row under the cursor, or what is open.
+    fn describe(&self) -> Option<Described> {
         None
     }
 

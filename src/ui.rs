@@ -61,6 +61,7 @@ pub fn render(frame: &mut Frame, app: &App) {
     render_footer(frame, app, areas.footer);
     match &app.layer {
         Some(Layer::Help) => render_help(frame, app, area),
+        Some(Layer::Describe(describe)) => describe.render(frame, areas.body, theme),
         Some(Layer::Palette(palette)) => render_palette(frame, app, palette, area),
         Some(Layer::Confirm { prompt, .. }) => render_confirm(frame, app, prompt, area),
         Some(Layer::Dialog(dialog)) => app

@@ -214,3 +214,43 @@ async fn an_activation_opens_whole_and_its_tags_are_not_cut() {
     press(&fx, &mut app, &mut events, KeyCode::Esc).await;
     assert!(app.panes.activations.detail.is_none());
 }
+
+/// `d` describes the row under the cursor, every field as YAML, as k9s
+/// does; `y` shows JSON as the `aws` CLI prints it; `esc` returns.
+#[tokio::test]
+async fn d_describes_the_row_and_y_toggles_json() {
+    let fx = Fixture::patched(20, 7).await;
+    let mut events = fx.backend.subscribe();
+    let mut app = fx.app((120, 40), "dark", false).await;
+    run(&fx, &mut app, &mut events, Vec::new()).await;
+    let node = app.panes.fleet.selected_id().unwrap();
+    press(&fx, &mut app, &mut events, KeyCode::Char('d')).await;
+    let shown = screen(&mut app);
+    assert!(shown.contains(&format!("{node} (YAML)")), "{shown}");
+    assert!(shown.contains(&format!("InstanceId: {node}")), "{shown}");
+    assert!(shown.contains("PingStatus: Online"), "{shown}");
+    press(&fx, &mut app, &mut events, KeyCode::Char('y')).await;
+    let shown = screen(&mut app);
+    assert!(
+        shown.contains(&format!("\"InstanceId\": \"{node}\"")),
+        "{shown}"
+    );
+    press(&fx, &mut app, &mut events, KeyCode::Esc).await;
+    assert!(app.layer.is_none());
+    assert!(!screen(&mut app).contains("(JSON)"));
+
+    // In every pane with rows, the row under the cursor.
+    for (pane, expected) in [
+        ("run", "DocumentName: AWS-RunPatchBaseline"),
+        ("docs", "Name: AWS-"),
+        ("patch", "BaselineId: "),
+        ("compliance", "ComplianceType: "),
+        ("activations", "ActivationId: "),
+    ] {
+        open(&fx, &mut app, &mut events, pane).await;
+        press(&fx, &mut app, &mut events, KeyCode::Char('d')).await;
+        let shown = screen(&mut app);
+        assert!(shown.contains(expected), "{pane}: {expected:?} in\n{shown}");
+        press(&fx, &mut app, &mut events, KeyCode::Esc).await;
+    }
+}

@@ -462,9 +462,12 @@ struct Press {
 
 impl Press {
     fn opened_a_writer(&self) -> bool {
-        self.layers
-            .iter()
-            .any(|l| !matches!(l.as_str(), "Help" | "Palette" | "SelectBy" | "PatchDetail"))
+        self.layers.iter().any(|l| {
+            !matches!(
+                l.as_str(),
+                "Help" | "Palette" | "Describe" | "SelectBy" | "PatchDetail"
+            )
+        })
     }
 }
 

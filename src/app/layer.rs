@@ -4,6 +4,7 @@
 use std::any::Any;
 use std::fmt;
 
+use crate::describe::Describe;
 use crate::palette::Palette;
 use crate::panes::PaneId;
 use crate::request::Prepared;
@@ -20,6 +21,8 @@ pub enum Layer {
     },
     /// A pane's own dialog (a form, a preview, a chooser).
     Dialog(Dialog),
+    /// `d`: the row under the cursor, every field.
+    Describe(Describe),
 }
 
 /// A dialog a pane opened. Its type is the pane's own: the app only knows

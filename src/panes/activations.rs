@@ -13,6 +13,7 @@ use sysman_api::fleet::{Activation, DeleteActivation, DescribeActivations};
 use sysman_api::{ApiError, Timestamp};
 
 use super::{Handled, Pane, Room, age};
+use crate::describe::Described;
 use crate::filter;
 use crate::keys::{Command, Scope};
 use crate::request::Cx;
@@ -324,6 +325,17 @@ impl Pane for ActivationsPane {
 
     fn in_table(&self) -> bool {
         self.detail.is_none()
+    }
+
+    fn describe(&self) -> Option<Described> {
+        let a = match &self.detail {
+            Some(d) => self
+                .list
+                .iter()
+                .find(|a| a.activation_id == d.activation_id)?,
+            None => self.selected()?,
+        };
+        Described::of(&a.activation_id, a)
     }
 
     fn crumbs(&self, crumbs: &mut Vec<String>) {

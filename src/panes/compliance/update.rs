@@ -15,6 +15,7 @@ use sysman_api::{ApiError, Timestamp};
 
 use super::node::{HEADER_LINES, NodeItems};
 use super::{ComplianceData, CompliancePane, summary_height};
+use crate::describe::Described;
 use crate::keys::{Command, Scope};
 use crate::panes::{Handled, Pane, Room};
 use crate::request::{Cx, Loads};
@@ -261,6 +262,25 @@ impl Pane for CompliancePane {
                 .set_page(usize::from(room.body.saturating_sub(HEADER_LINES + 4)));
         }
         self.sort_and_filter();
+    }
+
+    fn describe(&self) -> Option<Described> {
+        match &self.node {
+            Some(n) => {
+                let row = n.table.selected_row().and_then(|i| n.rows.get(i))?;
+                let item = &row.item;
+                let title = item
+                    .id
+                    .clone()
+                    .unwrap_or_else(|| item.compliance_type.clone());
+                Described::of(title, item)
+            }
+            None => {
+                let row = self.selected()?;
+                let title = format!("{} {}", row.item.resource_id, row.item.compliance_type);
+                Described::of(title, &row.item)
+            }
+        }
     }
 
     fn crumbs(&self, crumbs: &mut Vec<String>) {

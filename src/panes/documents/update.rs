@@ -14,6 +14,7 @@ use sysman_api::{ApiError, Timestamp};
 
 use super::{DocDetail, DocumentsPane, header_lines};
 use crate::app::Ask;
+use crate::describe::Described as Describing;
 use crate::keys::{Command, Scope};
 use crate::panes::{Handled, Pane, Room};
 use crate::request::{Cx, Loads};
@@ -337,6 +338,16 @@ impl Pane for DocumentsPane {
             d.scroll = d.scroll.min(d.content_lines().saturating_sub(d.page));
         }
         self.sort_and_filter();
+    }
+
+    fn describe(&self) -> Option<Describing> {
+        match &self.detail {
+            Some(d) => Describing::of(&d.name, d.description.as_ref()?),
+            None => {
+                let d = self.selected()?;
+                Describing::of(&d.name, d)
+            }
+        }
     }
 
     fn crumbs(&self, crumbs: &mut Vec<String>) {

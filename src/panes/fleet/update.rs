@@ -14,6 +14,7 @@ use super::run_choice::{Picked, RunChooser};
 use super::{FleetPane, FleetView};
 use crate::app::Ask;
 use crate::app::Dialog;
+use crate::describe::Described;
 use crate::keys::{Command, Scope};
 use crate::panes::run_command::send::SendForm;
 use crate::panes::{Handled, Pane, Room};
@@ -294,6 +295,14 @@ impl Pane for FleetPane {
     fn settle(&mut self, room: &Room) {
         self.table.set_page(room.page);
         FleetPane::settle(self);
+    }
+
+    fn describe(&self) -> Option<Described> {
+        let row = match &self.view {
+            FleetView::Node { instance_id, .. } => self.row(instance_id)?,
+            FleetView::Table => self.selected()?,
+        };
+        Described::of(&row.node.info.instance_id, &row.node)
     }
 
     fn crumbs(&self, crumbs: &mut Vec<String>) {

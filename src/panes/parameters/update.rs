@@ -17,6 +17,7 @@ use super::form::{Field, ParamForm};
 use super::label::LabelInput;
 use super::{Detail, ParametersPane, ParametersView};
 use crate::app::Dialog;
+use crate::describe::Described;
 use crate::keys::{Command, Scope};
 use crate::panes::{Handled, Pane, Room};
 use crate::request::Cx;
@@ -460,6 +461,21 @@ impl Pane for ParametersPane {
     fn settle(&mut self, room: &Room) {
         self.table.set_page(room.page);
         self.sort_and_filter();
+    }
+
+    /// Never the decrypted value: a version is described as the history
+    /// gives it, a SecureString's value encrypted.
+    fn describe(&self) -> Option<Described> {
+        match &self.view {
+            ParametersView::Detail(d) => {
+                let version = d.selected_version()?;
+                Described::of(format!("{}:{}", d.name, version.version), version)
+            }
+            ParametersView::Table => {
+                let p = self.selected()?;
+                Described::of(&p.name, p)
+            }
+        }
     }
 
     fn crumbs(&self, crumbs: &mut Vec<String>) {

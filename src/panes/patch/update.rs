@@ -23,6 +23,7 @@ use super::create::{BaselineForm, CreateError, Field, Source};
 use super::matrix::{Matrix, split_body};
 use super::{Focus, PATCH_GROUP_TAG, PatchPane, split};
 use crate::app::{Ask, Dialog};
+use crate::describe::Described;
 use crate::keys::{Command, Scope};
 use crate::panes::run_command::send::SendForm;
 use crate::panes::{Handled, Pane, Room};
@@ -760,6 +761,29 @@ impl Pane for PatchPane {
             Focus::Baselines => "groups",
             Focus::Groups => "baselines",
         })
+    }
+
+    fn describe(&self) -> Option<Described> {
+        if let Some(m) = &self.matrix {
+            let row = m.selected()?;
+            return Described::of(&row.patch.id, &row.patch);
+        }
+        match self.focus {
+            Focus::Baselines => {
+                let b = self.selected_baseline()?;
+                Described::of(&b.identity.baseline_name, &b.identity)
+            }
+            Focus::Groups => {
+                let g = self.selected_group()?;
+                let group = serde_json::json!({
+                    "PatchGroup": g.name,
+                    "Nodes": g.nodes,
+                    "Baselines": g.baselines,
+                    "State": g.state,
+                });
+                Described::of(&g.name, &group)
+            }
+        }
     }
 
     fn crumbs(&self, crumbs: &mut Vec<String>) {

@@ -27,6 +27,7 @@ use super::{
     CommandDetail, FULL_RELOAD_MAX, RunCommandPane, RunView, command_status_label, short_id,
 };
 use crate::app::{Ask, Dialog};
+use crate::describe::Described;
 use crate::keys::{Command, Scope};
 use crate::panes::{Handled, Pane, PaneId, Room};
 use crate::request::{Cx, Loads};
@@ -800,6 +801,23 @@ impl Pane for RunCommandPane {
             output.layout(width, page.saturating_sub(1));
         }
         self.sort_and_filter();
+    }
+
+    fn describe(&self) -> Option<Described> {
+        match (&self.detail, &self.output) {
+            (Some(d), Some(o)) => {
+                let row = d.rows.iter().find(|r| r.inv.instance_id == o.instance_id)?;
+                Described::of(&o.instance_id, &row.inv)
+            }
+            (Some(d), None) => {
+                let row = d.selected()?;
+                Described::of(&row.inv.instance_id, &row.inv)
+            }
+            (None, _) => {
+                let c = self.selected()?;
+                Described::of(&c.command_id, c)
+            }
+        }
     }
 
     fn crumbs(&self, crumbs: &mut Vec<String>) {
