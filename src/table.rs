@@ -226,6 +226,9 @@ pub struct Column {
     pub width: u16,
     pub priority: u8,
     pub grows: bool,
+    /// Text too long is cut in the middle, keeping both ends: for ids
+    /// whose start and end both tell rows apart (package and version).
+    pub cut_middle: bool,
 }
 
 impl Column {
@@ -235,6 +238,15 @@ impl Column {
             width,
             priority,
             grows: false,
+            cut_middle: false,
+        }
+    }
+
+    /// The column's text, when too long, loses its middle.
+    pub const fn cut_in_the_middle(self) -> Self {
+        Self {
+            cut_middle: true,
+            ..self
         }
     }
 
@@ -245,6 +257,7 @@ impl Column {
             width,
             priority,
             grows: true,
+            cut_middle: false,
         }
     }
 }
@@ -265,14 +278,41 @@ pub fn draw(
     cell: impl Fn(usize, usize) -> (String, Style),
 ) {
     let fit: Vec<(u16, u8)> = columns.iter().map(|c| (c.width, c.priority)).collect();
-    let shown = fit_columns(&fit, area.width.saturating_sub(2));
-    let header =
-        Row::new(shown.iter().map(|&c| view.heading(c, columns[c].title))).style(theme.header);
-    let rows = view.visible().iter().enumerate().map(|(i, &r)| {
+    let room = block.inner(area).width;
+    let shown = fit_columns(&fit, room);
+    let headings: Vec<Line> = shown
+        .iter()
+        .map(|&c| view.heading(c, columns[c].title))
+        .collect();
+    let cells: Vec<Vec<(String, Style)>> = view
+        .visible()
+        .iter()
+        .map(|&r| shown.iter().map(|&c| cell(r, c)).collect())
+        .collect();
+    // What each column's text needs, on screen now.
+    let content: Vec<u16> = (0..shown.len())
+        .map(|i| {
+            let widest = cells
+                .iter()
+                .map(|row| row[i].0.chars().count())
+                .max()
+                .unwrap_or(0);
+            u16::try_from(widest.max(headings[i].width())).unwrap_or(u16::MAX)
+        })
+        .collect();
+    let widths = fit_widths(columns, &shown, &content, room);
+    let header = Row::new(headings).style(theme.header);
+    let rows = cells.into_iter().enumerate().map(|(i, row)| {
         let selected = view.offset + i == view.selected;
         let highlight = selected && focused;
-        Row::new(shown.iter().map(|&c| {
-            let (text, style) = cell(r, c);
+        let cells = row.into_iter().zip(&widths).zip(&shown);
+        Row::new(cells.map(|(((text, style), &width), &c)| {
+            let width = usize::from(width);
+            let text = if columns[c].cut_middle {
+                crate::ui::fit_middle(&text, width)
+            } else {
+                crate::ui::fit(&text, width)
+            };
             Line::styled(text, if highlight { Style::default() } else { style })
         }))
         .style(match (selected, focused) {
@@ -281,19 +321,70 @@ pub fn draw(
             _ => Style::default(),
         })
     });
-    let widths = shown.iter().map(|&c| {
-        if columns[c].grows {
-            Constraint::Min(columns[c].width)
-        } else {
-            Constraint::Length(columns[c].width)
+    let constraints: Vec<Constraint> = widths.iter().copied().map(Constraint::Length).collect();
+    frame.render_widget(
+        Table::new(rows, constraints).header(header).block(block),
+        area,
+    );
+}
+
+/// Widths of the `shown` columns in `room`, fitted to their `content`:
+/// each starts at its minimum; the spare room widens them towards what
+/// their text needs, the most important first; what is left goes to the
+/// growing columns. A column never takes room its text does not need
+/// while another's text is cut.
+pub fn fit_widths(columns: &[Column], shown: &[usize], content: &[u16], room: u16) -> Vec<u16> {
+    let mut widths: Vec<u16> = shown.iter().map(|&c| columns[c].width).collect();
+    let gaps = u16::try_from(shown.len().saturating_sub(1)).unwrap_or(u16::MAX);
+    let mut spare = room.saturating_sub(widths.iter().sum::<u16>() + gaps);
+    let mut by_priority: Vec<usize> = (0..shown.len()).collect();
+    by_priority.sort_by_key(|&i| columns[shown[i]].priority);
+    for i in by_priority {
+        let more = content[i].saturating_sub(widths[i]).min(spare);
+        widths[i] += more;
+        spare -= more;
+    }
+    let growing: Vec<usize> = (0..shown.len())
+        .filter(|&i| columns[shown[i]].grows)
+        .collect();
+    if let Some(&last) = growing.last() {
+        let each = spare / growing.len() as u16;
+        for &i in &growing {
+            widths[i] += each;
         }
-    });
-    frame.render_widget(Table::new(rows, widths).header(header).block(block), area);
+        widths[last] += spare - each * growing.len() as u16;
+    }
+    widths
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn spare_room_goes_to_text_that_would_be_cut_first() {
+        let columns = [
+            Column::growing("PATCH", 10, 0),
+            Column::new("TITLE", 8, 2),
+            Column::new("SEVERITY", 9, 1),
+        ];
+        let shown = [0, 1, 2];
+        // Room for everything: each gets its text, the rest goes to PATCH.
+        assert_eq!(
+            fit_widths(&columns, &shown, &[20, 16, 9], 60),
+            vec![33, 16, 9]
+        );
+        // Not enough: PATCH (priority 0) widens first, TITLE gets the rest.
+        assert_eq!(
+            fit_widths(&columns, &shown, &[20, 16, 9], 44),
+            vec![20, 13, 9]
+        );
+        // Less than the minimums: the minimums stand.
+        assert_eq!(
+            fit_widths(&columns, &shown, &[20, 16, 9], 20),
+            vec![10, 8, 9]
+        );
+    }
 
     fn view(rows: usize, page: usize) -> TableView {
         let mut t = TableView::new(3);

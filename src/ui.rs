@@ -310,6 +310,22 @@ pub fn fit(text: &str, width: usize) -> String {
     }
 }
 
+/// `text` cut to `width` characters in the middle, keeping its start and
+/// its end: `linux-image-gen…5.15.0-91.101`.
+pub fn fit_middle(text: &str, width: usize) -> String {
+    let len = text.chars().count();
+    if len <= width {
+        return text.to_owned();
+    }
+    let keep = width.saturating_sub(1);
+    let head = keep.div_ceil(2);
+    let tail = keep - head;
+    let mut s: String = text.chars().take(head).collect();
+    s.push('…');
+    s.extend(text.chars().skip(len - tail));
+    s
+}
+
 /// `text` in lines of at most `width` characters, broken between words, at
 /// most `max` lines (the last one cut with an ellipsis).
 pub fn wrap_words(text: &str, width: usize, max: usize) -> Vec<String> {
@@ -480,6 +496,16 @@ fn render_confirm(frame: &mut Frame, app: &App, prompt: &str, area: Rect) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_middle_cut_keeps_both_ends() {
+        let id = "linux-image-generic.amd64:0:5.15.0-91.101";
+        assert_eq!(fit_middle(id, 100), id);
+        let cut = fit_middle(id, 21);
+        assert_eq!(cut.chars().count(), 21);
+        assert_eq!(cut, "linux-imag…5.0-91.101");
+        assert_eq!(fit_middle(id, 1), "…");
+    }
 
     fn crumbs(list: &[&str]) -> Vec<String> {
         list.iter().map(|s| s.to_string()).collect()

@@ -378,3 +378,19 @@ async fn enter_on_a_patch_opens_its_details() {
         "esc closes the details only"
     );
 }
+
+/// Defect 6: on AWS-RunPatchBaseline's page a long parameter name ran
+/// into its type ("InstallOverrideListString").
+#[tokio::test]
+async fn a_long_parameter_name_does_not_run_into_its_type() {
+    let fx = Fixture::new(5, 4).await;
+    let (mut app, mut events) = app_at(&fx, (80, 24), false).await;
+    open(&fx, &mut app, &mut events, "docs AWS-RunPatchBaseline").await;
+    press(&fx, &mut app, &mut events, KeyCode::Enter).await;
+    let shown = screen(&mut app);
+    let line = shown
+        .lines()
+        .find(|l| l.contains("InstallOverrideList"))
+        .unwrap_or_else(|| panic!("the parameter is listed in\n{shown}"));
+    assert!(line.contains("InstallOverrideList String"), "{line}");
+}

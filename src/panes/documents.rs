@@ -350,6 +350,15 @@ fn render_detail(frame: &mut Frame, area: Rect, theme: &Theme, now: Timestamp, d
     if desc.parameters.is_empty() {
         lines.push(Line::styled("  none", theme.muted));
     }
+    // Names as wide as the longest (InstallOverrideList is 19), so a name
+    // never runs into its type.
+    let name_width = desc
+        .parameters
+        .iter()
+        .map(|p| p.name.chars().count())
+        .max()
+        .unwrap_or(0)
+        .clamp(12, 32);
     for p in &desc.parameters {
         let default = p
             .default_value
@@ -357,7 +366,7 @@ fn render_detail(frame: &mut Frame, area: Rect, theme: &Theme, now: Timestamp, d
             .map(|v| format!(" = {v:?}"))
             .unwrap_or_default();
         lines.push(Line::from(vec![
-            Span::styled(format!("  {:<18}", p.name), theme.accent),
+            Span::styled(format!("  {:<name_width$} ", p.name), theme.accent),
             Span::raw(format!("{:<11}", p.r#type)),
             Span::styled(
                 format!("{}{default}", p.description.as_deref().unwrap_or_default()),
