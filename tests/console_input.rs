@@ -194,3 +194,17 @@ async fn forms_hold_their_complaints_until_typed_in_or_saved() {
     let tried = screen(&mut app);
     assert!(tried.contains("say which nodes"), "{tried}");
 }
+
+/// A complaint longer than the form is wide wraps under the value, and
+/// the line of keys below stays in the form.
+#[tokio::test]
+async fn a_long_complaint_wraps_and_the_keys_stay_in_view() {
+    let fx = Fixture::new(20, 7).await;
+    let (mut app, mut events) = app_at(&fx, (80, 24)).await;
+    open(&fx, &mut app, &mut events, "params").await;
+    chars(&mut app, "n");
+    chars(&mut app, "bad name");
+    let shown = screen(&mut app);
+    assert!(shown.contains("' ' is not allowed"), "{shown}");
+    assert!(shown.contains("enter save · esc cancel"), "{shown}");
+}

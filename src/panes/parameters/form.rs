@@ -10,7 +10,7 @@ use sysman_api::parameters::{ParameterType, PutParameter};
 
 use crate::input::{Edit, TextInput, line_spans};
 use crate::theme::Theme;
-use crate::ui::{centered, popup_block};
+use crate::ui::{centered, popup_block, wrap_words};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Field {
@@ -213,20 +213,20 @@ impl ParamForm {
                     note.push_str(": type the whole new value");
                 }
             }
-            let room = room.saturating_sub(note.chars().count());
+            let value_room = room.saturating_sub(note.chars().count());
             match field {
                 Field::Type => spans.push(Span::raw(format!("‹ {} ›", form.kind.as_str()))),
                 // A secret being typed is not shown on screen.
                 Field::Value if form.masked() => spans.extend(line_spans(
                     &form.value,
                     cursor.map(|style| (form.value.cursor(), style)),
-                    room,
+                    value_room,
                     Default::default(),
                     true,
                 )),
                 _ => {
                     let input = form.input(field).expect("a text field");
-                    spans.extend(input.spans(room, Default::default(), cursor));
+                    spans.extend(input.spans(value_room, Default::default(), cursor));
                 }
             }
             if !note.is_empty() {
@@ -238,7 +238,11 @@ impl ParamForm {
             if let Some((_, problem)) = problems.iter().find(|(f, _)| *f == field)
                 && shown
             {
-                lines.push(Line::styled(format!("              {problem}"), theme.warn));
+                // Under the value, wrapped there: the popup counts lines.
+                for piece in wrap_words(problem, room, 3) {
+                    let indent = " ".repeat(LABEL);
+                    lines.push(Line::styled(format!("{indent}{piece}"), theme.warn));
+                }
             }
         }
         lines.push(Line::raw(""));
