@@ -44,6 +44,9 @@ impl Edit {
         let ctrl = event.modifiers.contains(KeyModifiers::CONTROL);
         let alt = event.modifiers.contains(KeyModifiers::ALT);
         Some(match event.code {
+            // AltGr arrives as ctrl-alt on some terminals: `@` on a German
+            // keyboard is typed, not a command.
+            KeyCode::Char(c) if ctrl && alt => Edit::Insert(c),
             KeyCode::Left if ctrl || alt => Edit::WordLeft,
             KeyCode::Right if ctrl || alt => Edit::WordRight,
             KeyCode::Left => Edit::Left,
@@ -504,6 +507,7 @@ mod tests {
             (key(KeyCode::Char('k'), ctrl), Some(Edit::DeleteToEnd)),
             (key(KeyCode::Char('w'), ctrl), Some(Edit::DeleteWordBefore)),
             (key(KeyCode::Char('s'), ctrl), None),
+            (key(KeyCode::Char('@'), ctrl | alt), Some(Edit::Insert('@'))),
             (key(KeyCode::Enter, none), None),
             (key(KeyCode::Tab, none), None),
         ];
