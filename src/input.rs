@@ -134,6 +134,8 @@ impl TextInput {
             Edit::Insert(c) => {
                 self.text.insert(at, c);
                 self.cursor += c.len_utf8();
+                self.touched = true;
+                return true;
             }
             Edit::Left => self.cursor = self.prev(at),
             Edit::Right => self.cursor = self.next(at),
@@ -155,10 +157,7 @@ impl TextInput {
                 return self.delete(start..at);
             }
         }
-        if matches!(edit, Edit::Insert(_)) {
-            self.touched = true;
-        }
-        matches!(edit, Edit::Insert(_))
+        false
     }
 
     fn delete(&mut self, range: std::ops::Range<usize>) -> bool {
@@ -526,6 +525,16 @@ mod tests {
         let mut moved = TextInput::new("abc");
         moved.apply(Edit::Home);
         assert!(!moved.touched(), "moving the cursor changes nothing");
+    }
+
+    #[test]
+    fn a_list_field_puts_the_cursor_on_its_line() {
+        let list = at("uname -a\nup|time");
+        let lines: Vec<_> = list.cursor_lines().collect();
+        assert_eq!(lines, [("uname -a", None), ("uptime", Some(2))]);
+        let fresh = at("one\n|");
+        let lines: Vec<_> = fresh.cursor_lines().collect();
+        assert_eq!(lines, [("one", None), ("", Some(0))]);
     }
 
     fn drawn(spans: &[Span]) -> String {
