@@ -20,9 +20,10 @@ pub use self::layer::{Dialog, Layer};
 pub use self::msg::{Ask, BackendMsg, Effect, Link, Msg};
 pub use self::status::Status;
 use crate::describe::{Describe, Keyed};
+use crate::input::TextInput;
 use crate::keys::{Command, Key, KeyMap, Lookup, Scope};
 pub use crate::palette::Palette;
-use crate::palette::PaletteTarget;
+use crate::palette::{PaletteKey, PaletteTarget};
 use crate::panes::fleet::FleetView;
 use crate::panes::run_command::RunCommandPane;
 use crate::panes::{Handled, Pane, PaneId, Panes, Room};
@@ -43,8 +44,8 @@ pub struct App {
     pub layer: Option<Layer>,
     /// Whether the server is heard from; the header says when it is not.
     pub link: Link,
-    /// The filter text while it is being typed.
-    pub filter_input: Option<String>,
+    /// The filter line while it is being typed.
+    pub filter_input: Option<TextInput>,
     pending_keys: Vec<Key>,
     pub status: Option<Status>,
     pub quit: bool,
@@ -329,34 +330,16 @@ impl App {
                 }
                 _ => self.layer = Some(Layer::Confirm { prompt, confirmed }),
             },
-            Layer::Palette(mut palette) => {
-                match event.code {
-                    KeyCode::Esc => return,
-                    KeyCode::Enter => return self.run_palette(&palette),
-                    KeyCode::Tab => palette.complete(),
-                    KeyCode::Down => palette.select_next(),
-                    KeyCode::Up => palette.select_prev(),
-                    KeyCode::Backspace => {
-                        palette.input.pop();
-                        palette.refresh();
-                    }
-                    KeyCode::Char('u') if ctrl => {
-                        palette.input.clear();
-                        palette.refresh();
-                    }
-                    KeyCode::Char(c) if !ctrl => {
-                        palette.input.push(c);
-                        palette.refresh();
-                    }
-                    _ => {}
-                }
-                self.layer = Some(Layer::Palette(palette));
-            }
+            Layer::Palette(mut palette) => match palette.on_key(&event) {
+                PaletteKey::Stay => self.layer = Some(Layer::Palette(palette)),
+                PaletteKey::Close => {}
+                PaletteKey::Run(target, args) => self.run_palette(target, args),
+            },
         }
     }
 
     fn on_filter_key(&mut self, event: KeyEvent) {
-        let Some(mut text) = self.filter_input.take() else {
+        let Some(mut input) = self.filter_input.take() else {
             return;
         };
         match event.code {
@@ -365,33 +348,32 @@ impl App {
                 self.set_filter("");
                 return;
             }
-            KeyCode::Backspace => {
-                text.pop();
-            }
             KeyCode::Char('c') if event.modifiers.contains(KeyModifiers::CONTROL) => {
                 self.quit = true;
                 return;
             }
-            KeyCode::Char('u') if event.modifiers.contains(KeyModifiers::CONTROL) => text.clear(),
-            KeyCode::Char(c) if !event.modifiers.contains(KeyModifiers::CONTROL) => text.push(c),
-            _ => {}
+            // The rows are filtered again only when the text changed.
+            _ => {
+                if input.handle(&event) == Some(true) {
+                    self.set_filter(input.text());
+                }
+            }
         }
-        self.set_filter(&text);
-        self.filter_input = Some(text);
+        self.filter_input = Some(input);
     }
 
     fn set_filter(&mut self, text: &str) {
         self.table_mut().set_filter(text);
     }
 
-    fn run_palette(&mut self, palette: &Palette) {
-        match palette.resolve() {
-            Some((PaletteTarget::Pane(PaneId::RunCommand), args)) if !args.is_empty() => {
+    fn run_palette(&mut self, target: PaletteTarget, args: String) {
+        match target {
+            PaletteTarget::Pane(PaneId::RunCommand) if !args.is_empty() => {
                 // `:run AWS-RunShellScript` opens the send form on it.
                 self.jump_to(PaneId::RunCommand);
                 self.with_run_command(|pane, cx| pane.open_form_for(&args, cx));
             }
-            Some((PaletteTarget::Pane(pane), args)) => {
+            PaletteTarget::Pane(pane) => {
                 self.jump_to(pane);
                 if !args.is_empty() {
                     self.set_filter(&args);
@@ -399,14 +381,7 @@ impl App {
                 }
                 self.with_pane(pane, |pane, cx| pane.enter(cx));
             }
-            Some((PaletteTarget::Quit, _)) => self.quit = true,
-            None => {
-                let word = palette.input.split_whitespace().next().unwrap_or_default();
-                self.set_status(
-                    format!("no pane or command called '{word}'; try :fleet"),
-                    true,
-                );
-            }
+            PaletteTarget::Quit => self.quit = true,
         }
     }
 
@@ -471,7 +446,7 @@ impl App {
                 Some(described) => self.layer = Some(Layer::Describe(Describe::new(described))),
                 None => self.set_status("nothing here to describe", false),
             },
-            Command::FILTER => self.filter_input = Some(self.current_filter().to_owned()),
+            Command::FILTER => self.filter_input = Some(self.current_filter().into()),
             Command::BACK => self.back(),
             Command::UP | Command::DOWN | Command::PAGE_UP | Command::PAGE_DOWN => {
                 let table = self.table_mut();

@@ -12,6 +12,7 @@ pub mod filter;
 #[doc(hidden)]
 pub mod fixture;
 pub mod hints;
+pub mod input;
 pub mod keys;
 pub mod palette;
 pub mod panes;

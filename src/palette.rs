@@ -3,7 +3,9 @@
 
 use nucleo_matcher::pattern::{AtomKind, CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config, Matcher, Utf32Str};
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
+use crate::input::TextInput;
 use crate::panes::PaneId;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -12,27 +14,57 @@ pub enum PaletteTarget {
     Quit,
 }
 
+impl PaletteTarget {
+    /// Every target, in the order the palette lists them.
+    fn all() -> impl Iterator<Item = PaletteTarget> {
+        PaneId::ALL
+            .iter()
+            .map(|&p| PaletteTarget::Pane(p))
+            .chain([PaletteTarget::Quit])
+    }
+
+    /// The names that open it, the canonical one first.
+    pub fn names(self) -> &'static [&'static str] {
+        match self {
+            PaletteTarget::Pane(p) => p.aliases(),
+            PaletteTarget::Quit => &["quit", "q"],
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            PaletteTarget::Pane(p) => p.title(),
+            PaletteTarget::Quit => "Quit",
+        }
+    }
+}
+
+/// What a key in the palette leads to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PaletteKey {
+    /// The palette stays open.
+    Stay,
+    Close,
+    /// Open the target, with the arguments typed after its name.
+    Run(PaletteTarget, String),
+}
+
 /// Every name the palette knows, with what it opens.
-fn entries() -> Vec<(&'static str, PaletteTarget)> {
-    let mut out: Vec<(&str, PaletteTarget)> = PaneId::ALL
-        .iter()
-        .flat_map(|p| {
-            p.aliases()
-                .iter()
-                .map(move |a| (*a, PaletteTarget::Pane(*p)))
-        })
-        .collect();
-    out.push(("quit", PaletteTarget::Quit));
-    out.push(("q", PaletteTarget::Quit));
-    out
+fn entries() -> impl Iterator<Item = (&'static str, PaletteTarget)> {
+    PaletteTarget::all().flat_map(|t| t.names().iter().map(move |n| (*n, t)))
 }
 
 #[derive(Debug, Clone, Default)]
 pub struct Palette {
-    pub input: String,
+    pub input: TextInput,
     /// Suggestions for the first word, best first: (name, target).
     pub suggestions: Vec<(&'static str, PaletteTarget)>,
+    /// The highlighted suggestion, which enter opens.
     pub selected: usize,
+    /// `ctrl-a`: every target listed with all its names, as k9s's aliases.
+    pub all_names: bool,
+    /// Enter was pressed on a name nothing matches.
+    pub refused: bool,
 }
 
 impl Palette {
@@ -42,7 +74,8 @@ impl Palette {
         p
     }
 
-    fn word(&self) -> &str {
+    /// The name typed: the first word.
+    pub fn word(&self) -> &str {
         self.input.split_whitespace().next().unwrap_or_default()
     }
 
@@ -59,11 +92,10 @@ impl Palette {
     pub fn refresh(&mut self) {
         let word = self.word().to_owned();
         let mut scored: Vec<(u32, &'static str, PaletteTarget)> = Vec::new();
+        self.all_names = false;
+        self.refused = false;
         if word.is_empty() {
-            for &pane in PaneId::ALL {
-                scored.push((0, pane.aliases()[0], PaletteTarget::Pane(pane)));
-            }
-            scored.push((0, "quit", PaletteTarget::Quit));
+            scored.extend(PaletteTarget::all().map(|t| (0, t.names()[0], t)));
         } else {
             let pattern = Pattern::new(
                 &word,
@@ -103,26 +135,65 @@ impl Palette {
         }
     }
 
+    /// `ctrl-a`: lists every target with all its names, the highlight
+    /// staying on the same target; again, back to the matches.
+    pub fn toggle_all_names(&mut self) {
+        if self.all_names {
+            return self.refresh();
+        }
+        let highlighted = self.suggestions.get(self.selected).map(|(_, t)| *t);
+        self.suggestions = PaletteTarget::all().map(|t| (t.names()[0], t)).collect();
+        self.selected = highlighted
+            .and_then(|h| self.suggestions.iter().position(|(_, t)| *t == h))
+            .unwrap_or(0);
+        self.all_names = true;
+        self.refused = false;
+    }
+
     /// Replaces the first word with the selected suggestion.
     pub fn complete(&mut self) {
         if let Some((name, _)) = self.suggestions.get(self.selected) {
             let args = self.args();
-            self.input = if args.is_empty() {
+            self.input.set(if args.is_empty() {
                 format!("{name} ")
             } else {
                 format!("{name} {args}")
-            };
+            });
         }
     }
 
-    /// What Enter runs: the selected suggestion and the arguments.
+    /// What Enter runs: the highlighted suggestion and the arguments.
     pub fn resolve(&self) -> Option<(PaletteTarget, String)> {
-        if self.word().is_empty() {
-            return None;
-        }
         self.suggestions
             .get(self.selected)
             .map(|(_, t)| (*t, self.args()))
+    }
+
+    /// A key while the palette is open: arrows (and `ctrl-p`/`ctrl-n`)
+    /// move the highlight, `tab` completes, `ctrl-a` lists every name,
+    /// enter opens; the rest edit the line.
+    pub fn on_key(&mut self, event: &KeyEvent) -> PaletteKey {
+        let ctrl = event.modifiers.contains(KeyModifiers::CONTROL);
+        match event.code {
+            KeyCode::Esc => return PaletteKey::Close,
+            KeyCode::Enter => match self.resolve() {
+                Some((target, args)) => return PaletteKey::Run(target, args),
+                // Said in the palette, which stays open to fix the name.
+                None => self.refused = true,
+            },
+            KeyCode::Tab => self.complete(),
+            KeyCode::Down => self.select_next(),
+            KeyCode::Up => self.select_prev(),
+            KeyCode::Char('n') if ctrl => self.select_next(),
+            KeyCode::Char('p') if ctrl => self.select_prev(),
+            KeyCode::Char('a') if ctrl => self.toggle_all_names(),
+            _ => {
+                if self.input.handle(event) == Some(true) {
+                    self.refresh();
+                }
+            }
+        }
+        PaletteKey::Stay
     }
 }
 
@@ -132,9 +203,13 @@ mod tests {
 
     fn typed(text: &str) -> Palette {
         let mut p = Palette::new();
-        p.input = text.to_owned();
+        p.input = text.into();
         p.refresh();
         p
+    }
+
+    fn press(p: &mut Palette, code: KeyCode, modifiers: KeyModifiers) -> PaletteKey {
+        p.on_key(&KeyEvent::new(code, modifiers))
     }
 
     #[test]
@@ -156,6 +231,46 @@ mod tests {
     }
 
     #[test]
+    fn arrows_and_ctrl_n_p_move_the_highlight_that_enter_opens() {
+        let mut p = Palette::new();
+        let none = KeyModifiers::NONE;
+        press(&mut p, KeyCode::Down, none);
+        press(&mut p, KeyCode::Char('n'), KeyModifiers::CONTROL);
+        press(&mut p, KeyCode::Char('p'), KeyModifiers::CONTROL);
+        assert_eq!(
+            press(&mut p, KeyCode::Enter, none),
+            PaletteKey::Run(PaletteTarget::Pane(PaneId::ALL[1]), String::new())
+        );
+        press(&mut p, KeyCode::Up, none);
+        press(&mut p, KeyCode::Up, none);
+        assert_eq!(p.resolve().unwrap().0, PaletteTarget::Quit, "up wraps");
+    }
+
+    #[test]
+    fn an_unknown_name_keeps_the_palette_open() {
+        let mut p = typed("zzz");
+        assert_eq!(
+            press(&mut p, KeyCode::Enter, KeyModifiers::NONE),
+            PaletteKey::Stay
+        );
+        assert!(p.refused);
+        press(&mut p, KeyCode::Backspace, KeyModifiers::NONE);
+        assert!(!p.refused, "editing the name takes the refusal back");
+    }
+
+    #[test]
+    fn ctrl_a_lists_every_target_and_keeps_the_highlight() {
+        let mut p = typed("docs");
+        press(&mut p, KeyCode::Char('a'), KeyModifiers::CONTROL);
+        assert!(p.all_names);
+        assert_eq!(p.suggestions.len(), PaneId::ALL.len() + 1);
+        assert_eq!(
+            p.resolve().unwrap().0,
+            PaletteTarget::Pane(PaneId::Documents)
+        );
+    }
+
+    #[test]
     fn arguments_follow_the_name() {
         let (target, args) = typed("fleet Environment=prod  Role=web").resolve().unwrap();
         assert_eq!(target, PaletteTarget::Pane(PaneId::Fleet));
@@ -167,5 +282,6 @@ mod tests {
         let mut p = typed("flt Role=db");
         p.complete();
         assert_eq!(p.input, "fleet Role=db");
+        assert_eq!(p.input.cursor(), p.input.len(), "the cursor after it");
     }
 }

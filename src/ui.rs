@@ -194,19 +194,15 @@ fn fit_crumbs(mut crumbs: Vec<String>, mut pane: usize, room: usize) -> Vec<Stri
 
 fn render_filter(frame: &mut Frame, app: &App, area: Rect) {
     let theme = &app.theme;
-    let editing = app.filter_input.is_some();
-    let text = app
-        .filter_input
-        .as_deref()
-        .unwrap_or_else(|| app.current_filter());
-    let mut spans = vec![Span::styled(" / ", theme.key), Span::raw(text.to_owned())];
-    if editing {
-        spans.push(Span::styled("█", theme.accent));
-        spans.push(Span::styled(
-            "   enter keep · esc clear · Key=value for tags · !term to invert",
-            theme.muted,
-        ));
+    let mut spans = vec![Span::styled(" / ", theme.key)];
+    if let Some(input) = &app.filter_input {
+        let hint = "   enter keep · esc clear · Key=value for tags · !term to invert";
+        // The text first: the hint gives way to it.
+        let room = usize::from(area.width).saturating_sub(3);
+        spans.extend(input.spans(room, Style::default(), Some(theme.accent)));
+        spans.push(Span::styled(hint, theme.muted));
     } else {
+        spans.push(Span::raw(app.current_filter().to_owned()));
         spans.push(Span::styled("   esc clears", theme.muted));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
@@ -443,29 +439,58 @@ fn render_help(frame: &mut Frame, app: &App, area: Rect) {
 
 fn render_palette(frame: &mut Frame, app: &App, palette: &crate::app::Palette, area: Rect) {
     let theme = &app.theme;
-    let height = (palette.suggestions.len() as u16 + 3).min(12);
+    // The input, the entries, a blank line and the keys, in the border.
+    let height = palette.suggestions.len().max(1) as u16 + 5;
     let [_, top] =
         Layout::vertical([Constraint::Length(2), Constraint::Length(height)]).areas(area);
-    let rect = centered(top, 60, height);
+    let rect = centered(top, 64, height);
     frame.render_widget(Clear, rect);
-    let mut lines = vec![Line::from(vec![
-        Span::styled(":", theme.key),
-        Span::raw(palette.input.clone()),
-        Span::styled("█", theme.accent),
-    ])];
-    for (i, (name, _)) in palette.suggestions.iter().enumerate() {
+    let inner = usize::from(rect.width.saturating_sub(2));
+    let mut line = vec![Span::styled(":", theme.key)];
+    line.extend(palette.input.spans(
+        inner.saturating_sub(1),
+        Style::default(),
+        Some(theme.accent),
+    ));
+    let mut lines = vec![Line::from(line)];
+    // Keep the highlight in view when the list is taller than the room.
+    let room = usize::from(rect.height.saturating_sub(5)).max(1);
+    let first = palette.selected.saturating_sub(room - 1);
+    for (i, (name, target)) in palette
+        .suggestions
+        .iter()
+        .enumerate()
+        .skip(first)
+        .take(room)
+    {
         let style = if i == palette.selected {
             theme.selection
         } else {
             Style::default()
         };
-        lines.push(Line::styled(format!(" {name}"), style));
+        let text = if palette.all_names {
+            format!(" {:<14}{}", target.title(), target.names().join(", "))
+        } else {
+            format!(" {name}")
+        };
+        lines.push(Line::styled(fit(&text, inner), style));
     }
     if palette.suggestions.is_empty() {
-        lines.push(Line::styled(" no pane or command matches", theme.muted));
+        let style = if palette.refused {
+            theme.error
+        } else {
+            theme.muted
+        };
+        let text = format!(" no pane named {}", palette.word());
+        lines.push(Line::styled(fit(&text, inner), style));
     }
+    lines.push(Line::raw(""));
+    lines.push(Line::styled(
+        " ↑↓ choose · tab complete · enter open · ctrl-a all names",
+        theme.muted,
+    ));
     frame.render_widget(
-        Paragraph::new(lines).block(popup(app, "tab complete · enter open · esc close")),
+        Paragraph::new(lines).block(popup(app, "Go to · esc close")),
         rect,
     );
 }

@@ -8,8 +8,9 @@ use ratatui::widgets::{Clear, Paragraph, Wrap};
 use sysman_api::parameters::rules;
 use sysman_api::parameters::{ParameterType, PutParameter};
 
+use crate::input::{Edit, TextInput, line_spans};
 use crate::theme::Theme;
-use crate::ui::{centered, popup_block};
+use crate::ui::{centered, popup_block, wrap_words};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Field {
@@ -36,11 +37,13 @@ impl Field {
 pub struct ParamForm {
     /// Editing adds a version to this existing parameter; the name is fixed.
     pub editing: bool,
-    pub name: String,
+    pub name: TextInput,
     pub kind: ParameterType,
-    pub value: String,
-    pub description: String,
+    pub value: TextInput,
+    pub description: TextInput,
     pub focus: Field,
+    /// A save was tried: every field's problem shows, typed in or not.
+    pub tried: bool,
     /// The request in flight, if saved and not yet answered.
     pub pending: Option<u64>,
     /// What the backend said about the last save.
@@ -51,11 +54,12 @@ impl ParamForm {
     pub fn new() -> Self {
         Self {
             editing: false,
-            name: String::new(),
+            name: TextInput::default(),
             kind: ParameterType::String,
-            value: String::new(),
-            description: String::new(),
+            value: TextInput::default(),
+            description: TextInput::default(),
             focus: Field::Name,
+            tried: false,
             pending: None,
             error: None,
         }
@@ -72,9 +76,9 @@ impl ParamForm {
         };
         Self {
             editing: true,
-            name: name.to_owned(),
+            name: name.into(),
             kind,
-            value,
+            value: value.into(),
             focus: Field::Value,
             ..Self::new()
         }
@@ -106,7 +110,7 @@ impl ParamForm {
         self.kind = all[(at + 1) % all.len()];
     }
 
-    fn text_mut(&mut self) -> Option<&mut String> {
+    fn input_mut(&mut self) -> Option<&mut TextInput> {
         match self.focus {
             Field::Name if !self.editing => Some(&mut self.name),
             Field::Value => Some(&mut self.value),
@@ -115,38 +119,35 @@ impl ParamForm {
         }
     }
 
-    pub fn type_char(&mut self, c: char) {
+    fn input(&self, field: Field) -> Option<&TextInput> {
+        match field {
+            Field::Name => Some(&self.name),
+            Field::Value => Some(&self.value),
+            Field::Description => Some(&self.description),
+            Field::Type => None,
+        }
+    }
+
+    /// An editing key on the focused field: the text fields take it, the
+    /// type turns on space.
+    pub fn apply(&mut self, edit: Edit) {
         if self.focus == Field::Type {
-            if c == ' ' {
+            if edit == Edit::Insert(' ') {
                 self.cycle_type();
             }
             return;
         }
-        if let Some(text) = self.text_mut() {
-            text.push(c);
+        if let Some(input) = self.input_mut()
+            && input.apply(edit)
+        {
+            self.error = None;
         }
-        self.error = None;
-    }
-
-    pub fn backspace(&mut self) {
-        if let Some(text) = self.text_mut() {
-            text.pop();
-        }
-        self.error = None;
-    }
-
-    /// Empties the focused text field (`ctrl-u`).
-    pub fn clear(&mut self) {
-        if let Some(text) = self.text_mut() {
-            text.clear();
-        }
-        self.error = None;
     }
 
     /// Problems the user can fix before saving, field by field.
     pub fn problems(&self) -> Vec<(Field, String)> {
         let mut out = Vec::new();
-        if let Some(problem) = rules::name_problem(&self.name) {
+        if let Some(problem) = rules::name_problem(self.name.text()) {
             out.push((Field::Name, problem.explain()));
         }
         if self.value.is_empty() {
@@ -169,11 +170,11 @@ impl ParamForm {
     /// The request that saves the form.
     pub fn request(&self) -> PutParameter {
         PutParameter {
-            name: self.name.clone(),
-            value: self.value.clone(),
+            name: self.name.to_string(),
+            value: self.value.to_string(),
             r#type: Some(self.kind.as_str().to_owned()),
             overwrite: Some(self.editing),
-            description: (!self.description.is_empty()).then(|| self.description.clone()),
+            description: (!self.description.is_empty()).then(|| self.description.to_string()),
             ..PutParameter::default()
         }
     }
@@ -187,56 +188,76 @@ impl Default for ParamForm {
 
 impl ParamForm {
     pub fn render(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
+        const WIDTH: u16 = 76;
+        const LABEL: usize = 13;
         let form = self;
         let problems = form.problems();
+        let room = usize::from(WIDTH - 2) - LABEL;
         let mut lines = Vec::new();
-        for field in [Field::Name, Field::Type, Field::Value, Field::Description] {
+        for field in Field::ORDER {
             let focused = form.focus == field;
-            let text = match field {
-                Field::Name => form.name.clone(),
-                Field::Type => format!("‹ {} ›", form.kind.as_str()),
-                // A secret being typed is not shown on screen.
-                Field::Value if form.masked() => "•".repeat(form.value.chars().count()),
-                Field::Value => form.value.clone(),
-                Field::Description => form.description.clone(),
-            };
+            let cursor =
+                (focused && !(field == Field::Name && form.editing)).then_some(theme.accent);
             let label_style = if focused { theme.key } else { theme.muted };
-            let mut spans = vec![
-                Span::styled(format!(" {:<12}", field.label()), label_style),
-                Span::raw(text),
-            ];
-            if focused && field != Field::Type {
-                spans.push(Span::styled("█", theme.accent));
-            }
+            let mut spans = vec![Span::styled(
+                format!(" {:<width$}", field.label(), width = LABEL - 1),
+                label_style,
+            )];
             // Dots hide what will be saved; its length at least shows.
+            let mut note = String::new();
             if field == Field::Value && form.masked() {
                 let n = form.value.chars().count();
                 let plural = if n == 1 { "" } else { "s" };
-                let mut note = format!("  {n} character{plural}");
+                note = format!("  {n} character{plural}");
                 if n == 0 && form.editing {
                     note.push_str(": type the whole new value");
                 }
+            }
+            let value_room = room.saturating_sub(note.chars().count());
+            match field {
+                Field::Type => spans.push(Span::raw(format!("‹ {} ›", form.kind.as_str()))),
+                // A secret being typed is not shown on screen.
+                Field::Value if form.masked() => spans.extend(line_spans(
+                    &form.value,
+                    cursor.map(|style| (form.value.cursor(), style)),
+                    value_room,
+                    Default::default(),
+                    true,
+                )),
+                _ => {
+                    let input = form.input(field).expect("a text field");
+                    spans.extend(input.spans(value_room, Default::default(), cursor));
+                }
+            }
+            if !note.is_empty() {
                 spans.push(Span::styled(note, theme.muted));
             }
             lines.push(Line::from(spans));
-            // An empty value is not worth a warning until the user saves.
+            // A field's problem shows once it is typed in, or a save tried.
+            let shown = form.tried || form.input(field).is_some_and(TextInput::touched);
             if let Some((_, problem)) = problems.iter().find(|(f, _)| *f == field)
-                && !(field == Field::Value && form.value.is_empty())
+                && shown
             {
-                lines.push(Line::styled(format!("              {problem}"), theme.warn));
+                // Under the value, wrapped there: the popup counts lines.
+                for piece in wrap_words(problem, room, 3) {
+                    let indent = " ".repeat(LABEL);
+                    lines.push(Line::styled(format!("{indent}{piece}"), theme.warn));
+                }
             }
         }
         lines.push(Line::raw(""));
+        let hint = if form.focus == Field::Type {
+            " tab next field · space/←→ change type · enter save · esc cancel"
+        } else {
+            " tab next field · ←→ move · ctrl-u clear · enter save · esc cancel"
+        };
         match (&form.error, form.pending) {
             (_, Some(_)) => lines.push(Line::styled(" saving…", theme.muted)),
             (Some(error), None) => lines.push(Line::styled(format!(" {error}"), theme.error)),
-            (None, None) => lines.push(Line::styled(
-                " tab next field · space/←→ type · ctrl-u clear · enter save · esc cancel",
-                theme.muted,
-            )),
+            (None, None) => lines.push(Line::styled(hint, theme.muted)),
         }
         let height = lines.len() as u16 + 2;
-        let rect = centered(area, 76, height);
+        let rect = centered(area, WIDTH, height);
         frame.render_widget(Clear, rect);
         let title = if form.editing {
             "New version"
@@ -256,12 +277,16 @@ impl ParamForm {
 mod tests {
     use super::*;
 
+    fn type_text(form: &mut ParamForm, text: &str) {
+        for c in text.chars() {
+            form.apply(Edit::Insert(c));
+        }
+    }
+
     #[test]
     fn the_form_checks_names_with_the_backend_rules() {
         let mut form = ParamForm::new();
-        for c in "/app/db host".chars() {
-            form.type_char(c);
-        }
+        type_text(&mut form, "/app/db host");
         let problems = form.problems();
         assert!(
             problems
@@ -280,7 +305,7 @@ mod tests {
         let mut form = ParamForm::new();
         form.next_field(true);
         assert_eq!(form.focus, Field::Type);
-        form.type_char(' ');
+        form.apply(Edit::Insert(' '));
         assert_eq!(form.kind, ParameterType::StringList);
         form.next_field(false);
         form.next_field(false);
@@ -302,20 +327,16 @@ mod tests {
             secret.value, "",
             "the old secret is not kept behind the mask"
         );
-        for c in "hunter3".chars() {
-            secret.type_char(c);
-        }
+        type_text(&mut secret, "hunter3");
         assert_eq!(secret.request().value, "hunter3");
 
         let mut plain = ParamForm::edit("/db/host", ParameterType::String, "db-1");
         assert_eq!(plain.value, "db-1", "a plain value is there to edit");
-        plain.clear();
+        plain.apply(Edit::DeleteToStart);
         assert_eq!(plain.value, "");
         let mut new = ParamForm::new();
-        for c in "/a".chars() {
-            new.type_char(c);
-        }
-        new.clear();
+        type_text(&mut new, "/a");
+        new.apply(Edit::DeleteToStart);
         assert_eq!(new.name, "", "ctrl-u clears whichever text field has focus");
     }
 }

@@ -5,6 +5,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
 
+use crate::input::TextInput;
 use crate::theme::Theme;
 use crate::ui::{centered, popup_block};
 
@@ -13,22 +14,25 @@ use crate::ui::{centered, popup_block};
 pub struct LabelInput {
     pub name: String,
     pub version: i64,
-    pub input: String,
+    pub input: TextInput,
 }
 
 impl LabelInput {
     pub fn render(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
-        let rect = centered(area, 64, 5);
+        let rect = centered(area, 64, 6);
         frame.render_widget(Clear, rect);
+        let mut label = vec![Span::styled(" Label ", theme.key)];
+        label.extend(self.input.spans(
+            usize::from(rect.width) - 9,
+            Default::default(),
+            Some(theme.accent),
+        ));
         let lines = vec![
-            Line::from(vec![
-                Span::styled(" Label ", theme.key),
-                Span::raw(self.input.clone()),
-                Span::styled("█", theme.accent),
-            ]),
+            Line::from(label),
+            Line::styled(" it moves here from any other version", theme.muted),
             Line::raw(""),
             Line::styled(
-                " enter attach (moves it from any other version) · esc cancel",
+                " ←→ move · ctrl-u clear · enter attach · esc cancel",
                 theme.muted,
             ),
         ];

@@ -4,7 +4,7 @@
 
 use super::keys;
 use ratatui::Frame;
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::Rect;
 use sysman_api::events::Event;
 use sysman_api::parameters::{
@@ -18,6 +18,7 @@ use super::label::LabelInput;
 use super::{Detail, ParametersPane, ParametersView};
 use crate::app::Dialog;
 use crate::describe::Described;
+use crate::input::Edit;
 use crate::keys::{Command, Scope};
 use crate::panes::{Handled, Pane, Room};
 use crate::request::Cx;
@@ -195,7 +196,7 @@ impl ParametersPane {
             cx.open(LabelInput {
                 name: d.name.clone(),
                 version: h.version,
-                input: String::new(),
+                input: Default::default(),
             });
         }
     }
@@ -253,15 +254,14 @@ impl ParametersPane {
             KeyCode::Tab | KeyCode::Down => form.next_field(true),
             KeyCode::BackTab | KeyCode::Up => form.next_field(false),
             KeyCode::Left | KeyCode::Right if form.focus == Field::Type => form.cycle_type(),
-            KeyCode::Backspace => form.backspace(),
-            KeyCode::Char('u') if event.modifiers.contains(KeyModifiers::CONTROL) => form.clear(),
             KeyCode::Enter => {
+                form.tried = true;
                 if let Some((field, problem)) = form.problems().into_iter().next() {
                     form.error = Some(format!("{}: {problem}", field.label()));
                 } else if form.pending.is_none() {
                     let request = cx.next_id();
                     form.pending = Some(request);
-                    let name = form.name.clone();
+                    let name = form.name.to_string();
                     let save =
                         cx.prepare_as(request, form.request(), move |_: &mut Self, result, cx| {
                             saved(
@@ -275,24 +275,21 @@ impl ParametersPane {
                     return;
                 }
             }
-            KeyCode::Char(c) if !event.modifiers.contains(KeyModifiers::CONTROL) => {
-                form.type_char(c)
+            _ => {
+                if let Some(edit) = Edit::from_key(&event) {
+                    form.apply(edit);
+                }
             }
-            _ => {}
         }
         cx.open(form);
     }
 
-    fn on_label_key(&mut self, label: LabelInput, event: KeyEvent, cx: &mut Cx) {
-        let LabelInput {
-            name,
-            version,
-            mut input,
-        } = label;
+    fn on_label_key(&mut self, mut label: LabelInput, event: KeyEvent, cx: &mut Cx) {
         match event.code {
             KeyCode::Esc => return,
-            KeyCode::Enter if !input.trim().is_empty() => {
-                let label = input.trim().to_owned();
+            KeyCode::Enter if !label.input.trim().is_empty() => {
+                let LabelInput { name, version, .. } = label;
+                let label = label.input.trim().to_owned();
                 cx.set_status(format!("labelling version {version} of {name}…"), false);
                 let op = LabelParameterVersion {
                     name: name.clone(),
@@ -315,18 +312,11 @@ impl ParametersPane {
                 });
                 return;
             }
-            KeyCode::Backspace => {
-                input.pop();
+            _ => {
+                label.input.handle(&event);
             }
-            KeyCode::Char('u') if event.modifiers.contains(KeyModifiers::CONTROL) => input.clear(),
-            KeyCode::Char(c) if !event.modifiers.contains(KeyModifiers::CONTROL) => input.push(c),
-            _ => {}
         }
-        cx.open(LabelInput {
-            name,
-            version,
-            input,
-        });
+        cx.open(label);
     }
 }
 

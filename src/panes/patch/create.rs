@@ -12,6 +12,7 @@ use sysman_api::patch::{
     COMPLIANCE_LEVELS, OPERATING_SYSTEMS, PatchGroupPatchBaselineMapping, limits,
 };
 
+use crate::input::{Edit, TextInput};
 use crate::theme::Theme;
 use crate::ui::{centered, popup_block, wrap_words};
 
@@ -104,10 +105,10 @@ pub struct CreateError {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct BaselineForm {
-    pub name: String,
+    pub name: TextInput,
     /// Index into [`OPERATING_SYSTEMS`].
     pub os: usize,
-    pub group: String,
+    pub group: TextInput,
     pub source: Option<Source>,
     pub copy: bool,
     /// Index into [`COMPLIANCE_LEVELS`] of the listed patches' level;
@@ -118,6 +119,8 @@ pub struct BaselineForm {
     pub mappings: Vec<PatchGroupPatchBaselineMapping>,
     /// The request in flight.
     pub pending: Option<u64>,
+    /// A save was tried: every field's problem shows, typed in or not.
+    pub tried: bool,
     /// What the server said, and under which field.
     pub error: Option<(Option<Field>, String)>,
     /// Created already by a save whose registration failed.
@@ -144,15 +147,16 @@ impl BaselineForm {
     ) -> Self {
         let os = os_index(source.as_ref().map_or(DEFAULT_OS, |s| &s.operating_system));
         Self {
-            name: String::new(),
+            name: TextInput::default(),
             os,
-            group: group.unwrap_or_default(),
+            group: group.unwrap_or_default().into(),
             copy: source.is_some(),
             source,
             level: None,
             focus: Field::Name,
             mappings,
             pending: None,
+            tried: false,
             error: None,
             created: None,
             previewing: false,
@@ -241,7 +245,13 @@ impl BaselineForm {
         self.error = None;
     }
 
-    fn text_mut(&mut self) -> Option<&mut String> {
+    /// Whether the focused field is a choice (←→ and space change it)
+    /// rather than text.
+    pub fn choosing(&self) -> bool {
+        matches!(self.focus, Field::Os | Field::Copy | Field::Level)
+    }
+
+    fn input_mut(&mut self) -> Option<&mut TextInput> {
         match self.focus {
             Field::Name if self.created.is_none() => Some(&mut self.name),
             Field::Group => Some(&mut self.group),
@@ -249,30 +259,18 @@ impl BaselineForm {
         }
     }
 
-    pub fn type_char(&mut self, c: char) {
-        if matches!(self.focus, Field::Os | Field::Copy | Field::Level) {
-            if c == ' ' {
+    /// An editing key on the focused field: the text fields take it, a
+    /// choice turns on space.
+    pub fn apply(&mut self, edit: Edit) {
+        if self.choosing() {
+            if edit == Edit::Insert(' ') {
                 self.cycle(true);
             }
             return;
         }
-        if let Some(text) = self.text_mut() {
-            text.push(c);
-            self.error = None;
-        }
-    }
-
-    pub fn backspace(&mut self) {
-        if let Some(text) = self.text_mut() {
-            text.pop();
-            self.error = None;
-        }
-    }
-
-    /// Empties the focused text field (`ctrl-u`).
-    pub fn clear(&mut self) {
-        if let Some(text) = self.text_mut() {
-            text.clear();
+        if let Some(input) = self.input_mut()
+            && input.apply(edit)
+        {
             self.error = None;
         }
     }
@@ -373,7 +371,7 @@ impl BaselineForm {
     pub fn request(&self) -> CreateBaseline {
         let group = self.group.trim();
         CreateBaseline {
-            name: self.name.clone(),
+            name: self.name.to_string(),
             operating_system: self.operating_system().to_owned(),
             copy_from: self.copies().map(|s| s.baseline_id.clone()),
             patch_group: (!group.is_empty()).then(|| group.to_owned()),
@@ -387,9 +385,9 @@ impl BaselineForm {
 
     fn value(&self, field: Field) -> String {
         match field {
-            Field::Name => self.name.clone(),
+            Field::Name => self.name.to_string(),
             Field::Os => format!("‹ {} ›", self.operating_system()),
-            Field::Group => self.group.clone(),
+            Field::Group => self.group.to_string(),
             Field::Copy => match (&self.source, self.copy) {
                 (Some(s), true) => format!("‹ copy {} ›", s.name),
                 _ => "‹ start empty: approve only what I list ›".to_owned(),
@@ -411,23 +409,31 @@ impl BaselineForm {
             let focused = self.focus == field;
             let fixed = self.created.is_some() && field.fixed_once_created();
             let label_style = if focused { theme.key } else { theme.muted };
-            let mut spans = vec![
-                Span::styled(format!(" {:<13}", field.label()), label_style),
-                if fixed {
-                    Span::styled(self.value(field), theme.muted)
-                } else {
-                    Span::raw(self.value(field))
-                },
-            ];
-            if focused && matches!(field, Field::Name | Field::Group) {
-                spans.push(Span::styled("█", theme.accent));
+            let mut spans = vec![Span::styled(format!(" {:<13}", field.label()), label_style)];
+            let room = usize::from(width.saturating_sub(2)).saturating_sub(indent.len());
+            match field {
+                Field::Name | Field::Group if !fixed => {
+                    let input = if field == Field::Name {
+                        &self.name
+                    } else {
+                        &self.group
+                    };
+                    let cursor = focused.then_some(theme.accent);
+                    spans.extend(input.spans(room, Default::default(), cursor));
+                }
+                _ if fixed => spans.push(Span::styled(self.value(field), theme.muted)),
+                _ => spans.push(Span::raw(self.value(field))),
             }
             lines.push(Line::from(spans));
-            // An empty name is not worth a warning until the user types.
-            let problem = problems
-                .iter()
-                .find(|(f, _)| *f == field)
-                .filter(|_| !(field == Field::Name && self.name.is_empty()));
+            // A text field's problem shows once it is typed in, or a save
+            // tried; a choice's, once made.
+            let shown = self.tried
+                || match field {
+                    Field::Name => self.name.touched(),
+                    Field::Group => self.group.touched(),
+                    _ => true,
+                };
+            let problem = problems.iter().find(|(f, _)| *f == field).filter(|_| shown);
             let server = self
                 .error
                 .as_ref()
@@ -477,8 +483,12 @@ impl BaselineForm {
                 (Some((None, error)), None) => {
                     lines.push(Line::styled(format!(" {error}"), theme.error))
                 }
+                _ if self.choosing() => lines.push(Line::styled(
+                    " tab next field · space/←→ change · enter review · esc cancel",
+                    theme.muted,
+                )),
                 _ => lines.push(Line::styled(
-                    " tab next field · ←→ or space change a choice · enter review · esc cancel",
+                    " tab next field · ←→ move · ctrl-u clear · enter review · esc cancel",
                     theme.muted,
                 )),
             }
@@ -534,7 +544,7 @@ mod tests {
         );
         assert_eq!(form.operating_system(), "AMAZON_LINUX_2023");
         for c in "my base".chars() {
-            form.type_char(c);
+            form.apply(Edit::Insert(c));
         }
         assert!(
             form.problems()
@@ -557,7 +567,7 @@ mod tests {
         assert_ne!(form.operating_system(), "AMAZON_LINUX_2023");
         assert!(form.problems().iter().any(|(f, _)| *f == Field::Copy));
         form.focus = Field::Copy;
-        form.type_char(' ');
+        form.apply(Edit::Insert(' '));
         assert!(form.problems().is_empty());
         assert_eq!(form.request().copy_from, None);
         assert_eq!(form.request().replaces, None);
@@ -565,7 +575,7 @@ mod tests {
         // The listed patches' level: AWS's default until chosen.
         assert_eq!(form.request().approved_level, None);
         form.focus = Field::Level;
-        form.type_char(' ');
+        form.apply(Edit::Insert(' '));
         assert_eq!(form.request().approved_level.as_deref(), Some("CRITICAL"));
         form.cycle(false);
         assert_eq!(form.request().approved_level, None);
@@ -579,16 +589,16 @@ mod tests {
     fn ctrl_u_clears_the_focused_text_and_leaves_choices_alone() {
         let mut form = BaselineForm::new(None, Some("prod".into()), Vec::new());
         for c in "web".chars() {
-            form.type_char(c);
+            form.apply(Edit::Insert(c));
         }
-        form.clear();
+        form.apply(Edit::DeleteToStart);
         assert_eq!(form.name, "");
         form.focus = Field::Group;
-        form.clear();
+        form.apply(Edit::DeleteToStart);
         assert_eq!(form.group, "");
         form.focus = Field::Os;
         let os = form.operating_system();
-        form.clear();
+        form.apply(Edit::DeleteToStart);
         assert_eq!(form.operating_system(), os);
     }
 }

@@ -12,7 +12,7 @@ use super::keys;
 use std::collections::BTreeMap;
 
 use ratatui::Frame;
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::Rect;
 use sysman_api::events::Event;
 use sysman_api::patch::{DeletePatchBaseline, RegisterDefaultPatchBaseline};
@@ -24,6 +24,7 @@ use super::matrix::{Matrix, split_body};
 use super::{Focus, PATCH_GROUP_TAG, PatchPane, split};
 use crate::app::{Ask, Dialog};
 use crate::describe::Described;
+use crate::input::Edit;
 use crate::keys::{Command, Scope};
 use crate::panes::run_command::send::SendForm;
 use crate::panes::{Handled, Pane, Room};
@@ -421,11 +422,10 @@ impl PatchPane {
             }
             KeyCode::Tab | KeyCode::Down => form.next_field(true),
             KeyCode::BackTab | KeyCode::Up => form.next_field(false),
-            KeyCode::Left => form.cycle(false),
-            KeyCode::Right => form.cycle(true),
-            KeyCode::Backspace => form.backspace(),
-            KeyCode::Char('u') if event.modifiers.contains(KeyModifiers::CONTROL) => form.clear(),
+            KeyCode::Left if form.choosing() => form.cycle(false),
+            KeyCode::Right if form.choosing() => form.cycle(true),
             KeyCode::Enter => {
+                form.tried = true;
                 if let Some((field, problem)) = form.problems().into_iter().next() {
                     form.focus = field;
                     form.error = Some((Some(field), problem));
@@ -435,10 +435,11 @@ impl PatchPane {
                     form.previewing = true;
                 }
             }
-            KeyCode::Char(c) if !event.modifiers.contains(KeyModifiers::CONTROL) => {
-                form.type_char(c)
+            _ => {
+                if let Some(edit) = Edit::from_key(&event) {
+                    form.apply(edit);
+                }
             }
-            _ => {}
         }
         cx.open(form);
     }

@@ -20,6 +20,7 @@ use sysman_api::commands::{Command, SendCommand, check_rate, limits};
 use sysman_api::documents::{DocumentDescription, DocumentIdentifier};
 use sysman_api::fleet::{PlatformType, is_instance_id};
 
+use crate::input::{Edit, TextInput, line_spans};
 use crate::panes::fleet::FleetRow;
 use crate::theme::Theme;
 use crate::ui::{centered, fit, popup_block as popup, wrap_words};
@@ -68,7 +69,7 @@ pub struct ParamField {
     pub description: Option<String>,
     pub default: Option<String>,
     /// For a StringList, one item a line.
-    pub value: String,
+    pub value: TextInput,
 }
 
 impl ParamField {
@@ -89,7 +90,7 @@ impl ParamField {
                 .map(str::to_owned)
                 .collect()
         } else {
-            vec![self.value.clone()]
+            vec![self.value.to_string()]
         }
     }
 
@@ -278,7 +279,7 @@ pub fn reach<'r>(
 /// The document picker: fuzzy over the Command documents' names.
 #[derive(Debug, Clone, Default)]
 pub struct Picker {
-    pub query: String,
+    pub query: TextInput,
     /// Indices into the documents, best first.
     pub matches: Vec<usize>,
     pub selected: usize,
@@ -341,12 +342,14 @@ pub struct SendForm {
     pub document_description: Option<String>,
     pub platforms: Vec<PlatformType>,
     pub params: Vec<ParamField>,
-    pub targets: String,
-    pub concurrency: String,
-    pub errors: String,
-    pub timeout: String,
-    pub comment: String,
+    pub targets: TextInput,
+    pub concurrency: TextInput,
+    pub errors: TextInput,
+    pub timeout: TextInput,
+    pub comment: TextInput,
     pub focus: Field,
+    /// A send was tried: every field's problem shows, typed in or not.
+    pub tried: bool,
     /// What the targets reach in the fleet the console holds.
     pub reach: Option<Reach>,
     /// What the server said about the last send, and the field it names.
@@ -378,12 +381,13 @@ impl SendForm {
             document_description: None,
             platforms: Vec::new(),
             params: Vec::new(),
-            targets,
-            concurrency: DEFAULT_CONCURRENCY.to_owned(),
-            errors: DEFAULT_ERRORS.to_owned(),
-            timeout: String::new(),
-            comment: String::new(),
+            targets: targets.into(),
+            concurrency: DEFAULT_CONCURRENCY.into(),
+            errors: DEFAULT_ERRORS.into(),
+            timeout: TextInput::default(),
+            comment: TextInput::default(),
             focus: Field::Targets,
+            tried: false,
             reach: None,
             error: None,
             describe: None,
@@ -402,9 +406,9 @@ impl SendForm {
         let mut form = Self::new(targets);
         form.document = PATCH_DOCUMENT.to_owned();
         form.stage = Stage::Loading;
-        form.concurrency = PATCH_CONCURRENCY.to_owned();
-        form.errors = PATCH_ERRORS.to_owned();
-        form.comment = comment;
+        form.concurrency = PATCH_CONCURRENCY.into();
+        form.errors = PATCH_ERRORS.into();
+        form.comment = comment.into();
         form.prefill = Some(BTreeMap::from([(
             "Operation".to_owned(),
             vec![operation.to_owned()],
@@ -436,10 +440,10 @@ impl SendForm {
         let mut form = Self::new(super::targets_text(command));
         form.document = command.document_name.clone();
         form.stage = Stage::Loading;
-        form.concurrency = command.max_concurrency.clone();
-        form.errors = command.max_errors.clone();
-        form.timeout = command.timeout_seconds.to_string();
-        form.comment = command.comment.clone().unwrap_or_default();
+        form.concurrency = command.max_concurrency.as_str().into();
+        form.errors = command.max_errors.as_str().into();
+        form.timeout = command.timeout_seconds.to_string().into();
+        form.comment = command.comment.clone().unwrap_or_default().into();
         form.prefill = Some(command.parameters.clone());
         form
     }
@@ -463,7 +467,7 @@ impl SendForm {
                     kind: p.r#type.clone(),
                     description: p.description.clone(),
                     default: p.default_value.clone(),
-                    value,
+                    value: value.into(),
                 }
             })
             .collect();
@@ -514,7 +518,7 @@ impl SendForm {
         }
     }
 
-    pub fn text(&self, field: Field) -> &str {
+    pub fn input(&self, field: Field) -> &TextInput {
         match field {
             Field::Param(i) => &self.params[i].value,
             Field::Targets => &self.targets,
@@ -525,7 +529,7 @@ impl SendForm {
         }
     }
 
-    fn text_mut(&mut self) -> &mut String {
+    fn input_mut(&mut self) -> &mut TextInput {
         match self.focus {
             Field::Param(i) => &mut self.params[i].value,
             Field::Targets => &mut self.targets,
@@ -560,36 +564,31 @@ impl SendForm {
             return;
         };
         let Field::Param(i) = self.focus else { return };
-        let at = values.iter().position(|v| *v == self.params[i].value);
+        let at = values
+            .iter()
+            .position(|v| self.params[i].value == v.as_str());
         let n = values.len();
         let next = match (at, forward) {
             (None, _) => 0,
             (Some(at), true) => (at + 1) % n,
             (Some(at), false) => (at + n - 1) % n,
         };
-        self.params[i].value = values[next].clone();
+        self.params[i].value.set(values[next].clone());
         self.edited();
     }
 
-    pub fn type_char(&mut self, c: char) {
-        self.text_mut().push(c);
-        self.edited();
-    }
-
-    pub fn newline(&mut self) {
-        self.text_mut().push('\n');
-        self.edited();
-    }
-
-    pub fn backspace(&mut self) {
-        self.text_mut().pop();
-        self.edited();
-    }
-
-    /// Clears the focused field.
-    pub fn clear(&mut self) {
-        self.text_mut().clear();
-        self.edited();
+    /// An editing key on the focused field: text fields take it (a list
+    /// takes line breaks too), a choice turns on space.
+    pub fn apply(&mut self, edit: Edit) {
+        if self.choices_of(self.focus).is_some() {
+            if edit == Edit::Insert(' ') {
+                self.cycle_choice(true);
+            }
+            return;
+        }
+        if self.input_mut().apply(edit) {
+            self.edited();
+        }
     }
 
     fn edited(&mut self) {
@@ -612,7 +611,7 @@ impl SendForm {
             if let Some(problem) = p.problem() {
                 out.push((Field::Param(i), problem));
             } else if let Some(values) = self.choices.get(&p.name)
-                && !values.contains(&p.value)
+                && !values.iter().any(|v| p.value == v.as_str())
             {
                 out.push((Field::Param(i), format!("one of {}", values.join(", "))));
             }
@@ -810,11 +809,12 @@ fn render_picker(
     let height = (form.picker.matches.len() as u16 + 5).clamp(7, 16);
     let rect = centered(area, 72, height);
     frame.render_widget(Clear, rect);
-    let mut lines = vec![Line::from(vec![
-        Span::styled(" Document ", theme.key),
-        Span::raw(form.picker.query.clone()),
-        Span::styled("█", theme.accent),
-    ])];
+    let mut lines = vec![Line::from(vec![Span::styled(" Document ", theme.key)])];
+    lines[0].spans.extend(
+        form.picker
+            .query
+            .spans(60, Default::default(), Some(theme.accent)),
+    );
     lines.push(Line::raw(""));
     let room = usize::from(height.saturating_sub(5));
     let first = form.picker.selected.saturating_sub(room.saturating_sub(1));
@@ -902,11 +902,9 @@ fn render_fields(frame: &mut Frame, area: Rect, theme: &Theme, form: &SendForm) 
         }
         let focused = form.focus == field;
         let label_style = if focused { theme.key } else { theme.muted };
-        let text = form.text(field);
-        let mut values: Vec<&str> = text.split('\n').collect();
-        if values.is_empty() {
-            values.push("");
-        }
+        let input = form.input(field);
+        let text = input.text();
+        let values: Vec<(&str, Option<usize>)> = input.cursor_lines().collect();
         let placeholder = match field {
             Field::Timeout if text.is_empty() => Some(format!(
                 "{} (default: seconds a node has to pick it up)",
@@ -918,7 +916,7 @@ fn render_fields(frame: &mut Frame, area: Rect, theme: &Theme, form: &SendForm) 
                 .map(|_| "(default: empty)".to_owned()),
             _ => None,
         };
-        for (n, value) in values.iter().enumerate() {
+        for (n, &(value, cursor)) in values.iter().enumerate() {
             let lead = if n == 0 {
                 Span::styled(
                     format!(" {:<label_width$} ", form.label(field)),
@@ -927,15 +925,18 @@ fn render_fields(frame: &mut Frame, area: Rect, theme: &Theme, form: &SendForm) 
             } else {
                 Span::raw(indent.clone())
             };
-            let chosen = form.choices_of(field).is_some();
-            let shown = if chosen {
-                format!("‹ {value} ›")
+            let mut spans = vec![lead];
+            if form.choices_of(field).is_some() {
+                spans.push(Span::raw(fit(&format!("‹ {value} ›"), value_width)));
             } else {
-                (*value).to_owned()
-            };
-            let mut spans = vec![lead, Span::raw(fit(&shown, value_width))];
-            if focused && n + 1 == values.len() && !chosen {
-                spans.push(Span::styled("█", theme.accent));
+                let cursor = cursor.filter(|_| focused).map(|at| (at, theme.accent));
+                spans.extend(line_spans(
+                    value,
+                    cursor,
+                    value_width,
+                    Default::default(),
+                    false,
+                ));
             }
             if n == 0
                 && let Some(p) = &placeholder
@@ -968,13 +969,14 @@ fn render_fields(frame: &mut Frame, area: Rect, theme: &Theme, form: &SendForm) 
             .as_ref()
             .filter(|(f, _)| *f == Some(field))
             .map(|(_, e)| e);
-        // An empty required field is not worth a warning until it is left.
-        let untouched = text.is_empty() && focused;
+        // A field's problem shows once it is typed in, or a send tried; a
+        // choice's always (the form made it).
+        let shown = form.tried || input.touched() || form.choices_of(field).is_some();
         if let Some(error) = server {
             for piece in wrap_words(error, value_width, 3) {
                 lines.push(Line::styled(format!("{indent}{piece}"), theme.error));
             }
-        } else if let Some(problem) = problem.filter(|_| !untouched) {
+        } else if let Some(problem) = problem.filter(|_| shown) {
             lines.push(Line::styled(format!("{indent}{problem}"), theme.warn));
         } else if let Field::Param(i) = field
             && let Some(d) = &form.params[i].description
@@ -1005,16 +1007,17 @@ fn render_fields(frame: &mut Frame, area: Rect, theme: &Theme, form: &SendForm) 
             }
         }
         _ => {
-            let enter = if form.focus_is_list() {
-                "enter new line · "
+            // The keys of the focused field; ctrl-s sends from any.
+            let keys = if form.focus_is_list() {
+                "←→ move · enter new line · ctrl-s send"
             } else if form.choices_of(form.focus).is_some() {
-                "space or ←→ change · enter review · "
+                "space/←→ change · enter review"
             } else {
-                "enter review · "
+                "←→ move · ctrl-u clear · enter review"
             };
             lines.push(Line::styled(
                 fit(
-                    &format!(" tab next · {enter}ctrl-s send · ctrl-u clear · esc cancel"),
+                    &format!(" tab next · {keys} · esc cancel"),
                     usize::from(width.saturating_sub(2)),
                 ),
                 theme.muted,
@@ -1118,7 +1121,7 @@ mod tests {
                 kind: "StringList".into(),
                 description: None,
                 default: None,
-                value: String::new(),
+                value: TextInput::default(),
             },
             ParamField {
                 name: "executionTimeout".into(),
@@ -1169,12 +1172,8 @@ mod tests {
     #[test]
     fn the_request_leaves_out_defaults_and_splits_lists_into_lines() {
         let mut form = shell_form();
-        for c in "uname -a".chars() {
-            form.type_char(c);
-        }
-        form.newline();
-        for c in "uptime".chars() {
-            form.type_char(c);
+        for c in "uname -a\nuptime".chars() {
+            form.apply(Edit::Insert(c));
         }
         form.targets = "tag:Role=web".into();
         form.concurrency = "25%".into();
@@ -1232,9 +1231,6 @@ mod tests {
         form.describe(&desc);
         assert_eq!(form.params[0].value, "a\nb");
         assert_eq!(form.targets, "tag:Role=db");
-        assert_eq!(
-            (form.concurrency.as_str(), form.errors.as_str()),
-            ("10%", "2")
-        );
+        assert_eq!((form.concurrency.text(), form.errors.text()), ("10%", "2"));
     }
 }

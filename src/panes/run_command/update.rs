@@ -28,6 +28,7 @@ use super::{
 };
 use crate::app::{Ask, Dialog};
 use crate::describe::Described;
+use crate::input::Edit;
 use crate::keys::{Command, Scope};
 use crate::panes::{Handled, Pane, PaneId, Room};
 use crate::request::{Cx, Loads};
@@ -382,7 +383,7 @@ impl RunCommandPane {
             Err(e) => {
                 // Back to the picker, searching for what was asked.
                 form.stage = Stage::Picking;
-                form.picker.query = form.document.clone();
+                form.picker.query.set(form.document.clone());
                 form.prefill = None;
                 let form = std::mem::replace(form, SendForm::new(String::new()));
                 cx.set_status(e.to_string(), true);
@@ -454,19 +455,11 @@ impl RunCommandPane {
                 }
                 KeyCode::Up => form.picker.move_by(-1),
                 KeyCode::Down | KeyCode::Tab => form.picker.move_by(1),
-                KeyCode::Backspace => {
-                    form.picker.query.pop();
-                    form.picker.refresh(&self.documents);
+                _ => {
+                    if form.picker.query.handle(&event) == Some(true) {
+                        form.picker.refresh(&self.documents);
+                    }
                 }
-                KeyCode::Char('u') if ctrl => {
-                    form.picker.query.clear();
-                    form.picker.refresh(&self.documents);
-                }
-                KeyCode::Char(c) if !ctrl => {
-                    form.picker.query.push(c);
-                    form.picker.refresh(&self.documents);
-                }
-                _ => {}
             },
             Stage::Loading => {
                 if event.code == KeyCode::Esc {
@@ -480,7 +473,7 @@ impl RunCommandPane {
                     cx.open(form);
                     return;
                 }
-                let before = form.targets.clone();
+                let before = form.targets.text().to_owned();
                 match event.code {
                     KeyCode::Esc => {
                         cx.set_status("nothing sent", false);
@@ -488,25 +481,24 @@ impl RunCommandPane {
                     }
                     KeyCode::Tab | KeyCode::Down => form.next_field(true),
                     KeyCode::BackTab | KeyCode::Up => form.next_field(false),
-                    KeyCode::Enter if form.focus_is_list() && !ctrl => form.newline(),
-                    KeyCode::Char(' ') | KeyCode::Right
-                        if form.choices_of(form.focus).is_some() =>
-                    {
+                    KeyCode::Enter if form.focus_is_list() && !ctrl => {
+                        form.apply(Edit::Insert('\n'))
+                    }
+                    KeyCode::Right if form.choices_of(form.focus).is_some() => {
                         form.cycle_choice(true)
                     }
                     KeyCode::Left if form.choices_of(form.focus).is_some() => {
                         form.cycle_choice(false)
                     }
-                    KeyCode::Char(_) | KeyCode::Backspace
-                        if !ctrl && form.choices_of(form.focus).is_some() => {}
                     KeyCode::Enter => review(&mut form, cx),
                     KeyCode::Char('s') if ctrl => review(&mut form, cx),
-                    KeyCode::Char('u') if ctrl => form.clear(),
-                    KeyCode::Backspace => form.backspace(),
-                    KeyCode::Char(c) if !ctrl => form.type_char(c),
-                    _ => {}
+                    _ => {
+                        if let Some(edit) = Edit::from_key(&event) {
+                            form.apply(edit);
+                        }
+                    }
                 }
-                if form.targets != before {
+                if form.targets.text() != before {
                     update_reach(&mut form, cx);
                 }
             }
@@ -575,6 +567,7 @@ impl RunCommandPane {
 
 /// Enter or ctrl-s: to the confirmation, or to the first problem.
 fn review(form: &mut SendForm, cx: &Cx) {
+    form.tried = true;
     match form.problems().into_iter().next() {
         Some((field, problem)) => {
             form.focus = field;
