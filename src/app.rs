@@ -289,7 +289,10 @@ impl App {
         self.pending_keys.push(key);
         match self.keymap.lookup(&self.scopes(), &self.pending_keys) {
             Lookup::Pending => {}
-            Lookup::Unbound => self.pending_keys.clear(),
+            Lookup::Unbound => {
+                self.pending_keys.clear();
+                self.sort_by_letter(&event);
+            }
             Lookup::Command(command) => {
                 self.pending_keys.clear();
                 self.run(command);
@@ -463,9 +466,39 @@ impl App {
             Command::SORT_NEXT => self.table_mut().sort_next(),
             Command::SORT_PREV => self.table_mut().sort_prev(),
             Command::SORT_REVERSE => self.table_mut().reverse(),
+            Command::WIDE => {
+                let table = self.table_mut();
+                table.wide = !table.wide;
+                let said = if table.wide {
+                    "wide columns shown (ctrl-w hides them)"
+                } else {
+                    "wide columns shown only where there is room"
+                };
+                self.set_status(said, false);
+            }
             // The rest belong to panes; one that does not take its own key
             // has nothing to do with it now.
             _ => {}
+        }
+    }
+
+    /// An unbound shift-letter in a table sorts by the column whose title
+    /// starts with it, as in k9s (`N` NAME, `P` PLATFORM then PING).
+    fn sort_by_letter(&mut self, event: &KeyEvent) {
+        let KeyCode::Char(letter) = event.code else {
+            return;
+        };
+        let plain = !event
+            .modifiers
+            .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
+        if !plain || !letter.is_ascii_uppercase() || !self.pane(self.pane).in_table() {
+            return;
+        }
+        self.settle();
+        let table = self.table_mut();
+        if let Some(title) = table.sort_by_letter(letter) {
+            let order = if table.ascending { "▲" } else { "▼" };
+            self.set_status(format!("sorted by {title} {order}"), false);
         }
     }
 

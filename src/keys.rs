@@ -278,6 +278,11 @@ impl Command {
     pub const HELP: Command = Command::new("help", "help", "show the keys of this pane");
     pub const BACK: Command = Command::new("back", "back", "go back / clear the filter");
     pub const QUIT: Command = Command::new("quit", "quit", "quit sysman");
+    pub const WIDE: Command = Command::new(
+        "toggle_wide",
+        "wide",
+        "show or hide the wide columns (shift-letter sorts by a column)",
+    );
     pub const DESCRIBE: Command = Command::new(
         "describe",
         "describe",
@@ -314,6 +319,7 @@ const MOVING: &[Command] = &[
     Command::SORT_NEXT,
     Command::SORT_PREV,
     Command::SORT_REVERSE,
+    Command::WIDE,
     Command::DESCRIBE,
 ];
 
@@ -369,6 +375,7 @@ pub const SHARED_BINDINGS: &[(Scope, &str, Command)] = &[
     (Scope::TABLE, "s", Command::SORT_NEXT),
     (Scope::TABLE, "S", Command::SORT_PREV),
     (Scope::TABLE, "r", Command::SORT_REVERSE),
+    (Scope::TABLE, "ctrl-w", Command::WIDE),
 ];
 
 /// Bindings by scope.

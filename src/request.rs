@@ -380,7 +380,7 @@ mod tests {
                 layer: None,
                 asks: Vec::new(),
                 probe: Probe {
-                    table: TableView::new(1),
+                    table: TableView::new(&[]),
                     got: Vec::new(),
                 },
             }

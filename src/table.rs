@@ -36,11 +36,14 @@ pub struct TableView {
     held: Option<String>,
     /// The filter or the sort changed since the last order.
     reordered: bool,
-    columns: usize,
+    /// The columns' titles: what a shift-letter sorts by.
+    titles: Vec<&'static str>,
+    /// `ctrl-w`: the wide columns show however narrow the terminal.
+    pub wide: bool,
 }
 
 impl TableView {
-    pub fn new(columns: usize) -> Self {
+    pub fn new(titles: &[&'static str]) -> Self {
         Self {
             order: Vec::new(),
             selected: 0,
@@ -52,7 +55,8 @@ impl TableView {
             dirty: false,
             held: None,
             reordered: false,
-            columns,
+            titles: titles.to_vec(),
+            wide: false,
         }
     }
 
@@ -160,16 +164,51 @@ impl TableView {
         }
     }
 
+    fn columns(&self) -> usize {
+        self.titles.len().max(1)
+    }
+
     pub fn sort_next(&mut self) {
-        self.sort_column = (self.sort_column + 1) % self.columns;
+        self.sort_column = (self.sort_column + 1) % self.columns();
         self.dirty = true;
         self.reordered = true;
     }
 
     pub fn sort_prev(&mut self) {
-        self.sort_column = (self.sort_column + self.columns - 1) % self.columns;
+        self.sort_column = (self.sort_column + self.columns() - 1) % self.columns();
         self.dirty = true;
         self.reordered = true;
+    }
+
+    /// A shift-letter, as in k9s: sorts by the column whose title starts
+    /// with `letter`; the same letter again moves to the next such column,
+    /// or reverses the order when there is only one. The column's title,
+    /// or `None` when no column starts with it.
+    pub fn sort_by_letter(&mut self, letter: char) -> Option<&'static str> {
+        let starts = |title: &str| {
+            title
+                .chars()
+                .next()
+                .is_some_and(|c| c.eq_ignore_ascii_case(&letter))
+        };
+        let matching: Vec<usize> = (0..self.titles.len())
+            .filter(|&c| starts(self.titles[c]))
+            .collect();
+        let first = *matching.first()?;
+        match matching.iter().position(|&c| c == self.sort_column) {
+            Some(_) if matching.len() == 1 => self.ascending = !self.ascending,
+            Some(i) => {
+                self.sort_column = matching[(i + 1) % matching.len()];
+                self.ascending = true;
+            }
+            None => {
+                self.sort_column = first;
+                self.ascending = true;
+            }
+        }
+        self.dirty = true;
+        self.reordered = true;
+        Some(self.titles[self.sort_column])
     }
 
     pub fn reverse(&mut self) {
@@ -229,6 +268,8 @@ pub struct Column {
     /// Text too long is cut in the middle, keeping both ends: for ids
     /// whose start and end both tell rows apart (package and version).
     pub cut_middle: bool,
+    /// Shown where there is room to spare, or always with `ctrl-w`.
+    pub wide: bool,
 }
 
 impl Column {
@@ -239,6 +280,7 @@ impl Column {
             priority,
             grows: false,
             cut_middle: false,
+            wide: false,
         }
     }
 
@@ -250,6 +292,12 @@ impl Column {
         }
     }
 
+    /// A column of the wide view: shown on wide terminals, or anywhere
+    /// with `ctrl-w` (before the least important others).
+    pub const fn wide(self) -> Self {
+        Self { wide: true, ..self }
+    }
+
     /// A column that takes the width the others leave.
     pub const fn growing(title: &'static str, width: u16, priority: u8) -> Self {
         Self {
@@ -258,6 +306,7 @@ impl Column {
             priority,
             grows: true,
             cut_middle: false,
+            wide: false,
         }
     }
 }
@@ -277,9 +326,8 @@ pub fn draw(
     focused: bool,
     cell: impl Fn(usize, usize) -> (String, Style),
 ) {
-    let fit: Vec<(u16, u8)> = columns.iter().map(|c| (c.width, c.priority)).collect();
     let room = block.inner(area).width;
-    let shown = fit_columns(&fit, room);
+    let shown = fit(columns, room, view.wide);
     let headings: Vec<Line> = shown
         .iter()
         .map(|&c| view.heading(c, columns[c].title))
@@ -326,6 +374,16 @@ pub fn draw(
         Table::new(rows, constraints).header(header).block(block),
         area,
     );
+}
+
+/// The columns that fit in `room`; with `wide`, the wide columns come
+/// right after the most important ones.
+pub fn fit(columns: &[Column], room: u16, wide: bool) -> Vec<usize> {
+    let fit: Vec<(u16, u8)> = columns
+        .iter()
+        .map(|c| (c.width, if wide && c.wide { 1 } else { c.priority }))
+        .collect();
+    fit_columns(&fit, room)
 }
 
 /// Widths of the `shown` columns in `room`, fitted to their `content`:
@@ -387,7 +445,7 @@ mod tests {
     }
 
     fn view(rows: usize, page: usize) -> TableView {
-        let mut t = TableView::new(3);
+        let mut t = TableView::new(&["A", "B", "C"]);
         t.set_page(page);
         t.set_order((0..rows).collect(), None);
         t
@@ -461,7 +519,7 @@ mod tests {
 
     #[test]
     fn sorting_cycles_through_the_columns() {
-        let mut t = TableView::new(3);
+        let mut t = TableView::new(&["A", "B", "C"]);
         t.sort_prev();
         assert_eq!(t.sort_column, 2);
         t.sort_next();

@@ -6,7 +6,7 @@ mod support;
 use std::collections::BTreeMap;
 
 use ratatui::crossterm::event::KeyCode;
-use support::{key, open, press, run, screen};
+use support::{ctrl, key, open, press, run, screen};
 use sysman::fixture::Fixture;
 use sysman::panes::fleet::FleetView;
 use sysman_api::Target;
@@ -253,4 +253,57 @@ async fn d_describes_the_row_and_y_toggles_json() {
         assert!(shown.contains(expected), "{pane}: {expected:?} in\n{shown}");
         press(&fx, &mut app, &mut events, KeyCode::Esc).await;
     }
+}
+
+/// k9s habits in every table: a shift-letter sorts by the column whose
+/// title starts with it (again: the next such column, or reversed);
+/// `ctrl-w` adds the wide columns, which a 200-column terminal shows
+/// anyway instead of padding NAME.
+#[tokio::test]
+async fn shift_letters_sort_and_ctrl_w_adds_the_wide_columns() {
+    let fx = Fixture::new(40, 7).await;
+    let mut events = fx.backend.subscribe();
+    let mut app = fx.app((120, 40), "dark", false).await;
+    run(&fx, &mut app, &mut events, Vec::new()).await;
+    let names = |app: &mut sysman::app::App| -> Vec<String> {
+        app.settle();
+        let fleet = &app.panes.fleet;
+        fleet
+            .table
+            .order
+            .iter()
+            .map(|&i| fleet.rows[i].name.clone())
+            .collect()
+    };
+    press(&fx, &mut app, &mut events, KeyCode::Char('N')).await;
+    let by_name = names(&mut app);
+    let mut sorted = by_name.clone();
+    sorted.sort();
+    assert_eq!(by_name, sorted);
+    assert!(screen(&mut app).contains("NAME▲"));
+    press(&fx, &mut app, &mut events, KeyCode::Char('N')).await;
+    assert!(screen(&mut app).contains("NAME▼"), "N again reverses");
+    press(&fx, &mut app, &mut events, KeyCode::Char('P')).await;
+    assert!(screen(&mut app).contains("PLATFORM▲"));
+    press(&fx, &mut app, &mut events, KeyCode::Char('P')).await;
+    let shown = screen(&mut app);
+    assert!(
+        shown.contains("PING▲"),
+        "P again: the next P column\n{shown}"
+    );
+
+    assert!(!screen(&mut app).contains("PATCH GROUP"));
+    app.update(ctrl('w'));
+    let shown = screen(&mut app);
+    assert!(
+        shown.contains("PATCH GROUP") && shown.contains("COMPUTER NAME"),
+        "{shown}"
+    );
+    app.update(ctrl('w'));
+    app.size = (200, 50);
+    let shown = screen(&mut app);
+    assert!(
+        shown.contains("PATCH GROUP") && shown.contains("REGISTERED"),
+        "{shown}"
+    );
 }

@@ -57,7 +57,7 @@ impl Default for ActivationsPane {
         Self {
             list: Vec::new(),
             haystacks: Vec::new(),
-            table: TableView::new(COLUMNS.len()),
+            table: TableView::new(&COLUMNS.map(|c| c.title)),
             loaded: false,
             detail: None,
         }

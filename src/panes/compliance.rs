@@ -152,7 +152,7 @@ pub struct CompliancePane {
 
 impl Default for CompliancePane {
     fn default() -> Self {
-        let mut table = TableView::new(COLUMNS.len());
+        let mut table = TableView::new(&COLUMNS.map(|c| c.title));
         // Worst first, as the server lists them.
         table.sort_column = 3;
         Self {

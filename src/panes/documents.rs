@@ -146,7 +146,7 @@ impl Default for DocumentsPane {
         Self {
             list: Vec::new(),
             haystacks: Vec::new(),
-            table: TableView::new(COLUMNS.len()),
+            table: TableView::new(&COLUMNS),
             detail: None,
             loaded: false,
             list_stale: false,

@@ -15,7 +15,7 @@ use sysman_api::fleet::{NodeSummary, PingStatus};
 
 use super::age;
 use crate::filter;
-use crate::table::TableView;
+use crate::table::{Column, TableView};
 use crate::theme::Theme;
 
 pub mod keys;
@@ -23,18 +23,21 @@ pub mod node;
 pub mod run_choice;
 mod update;
 
-/// Columns: title, minimum width, priority (lower stays longer on narrow
-/// terminals).
-pub const COLUMNS: [(&str, u16, u8); 9] = [
-    ("ID", 20, 0),
-    ("NAME", 16, 1),
-    ("STATUS", 14, 0),
-    ("PLATFORM", 17, 2),
-    ("AGENT", 12, 3),
-    ("IP", 13, 5),
-    ("PING", 4, 2),
-    ("ENV", 7, 4),
-    ("ROLE", 7, 6),
+/// The node list's columns; the wide ones show on wide terminals, or with
+/// `ctrl-w`.
+pub const COLUMNS: [Column; 12] = [
+    Column::new("ID", 20, 0),
+    Column::growing("NAME", 15, 1),
+    Column::new("STATUS", 14, 0),
+    Column::growing("PLATFORM", 17, 2),
+    Column::new("AGENT", 12, 3),
+    Column::new("IP", 13, 5),
+    Column::new("PING", 5, 2),
+    Column::new("ENV", 7, 4),
+    Column::new("ROLE", 7, 6),
+    Column::new("PATCH GROUP", 13, 7).wide(),
+    Column::new("COMPUTER NAME", 16, 8).wide(),
+    Column::new("REGISTERED", 10, 9).wide(),
 ];
 
 /// What a row shows, computed once per node change.
@@ -111,7 +114,7 @@ impl FleetRow {
     }
 
     /// The cells of the row, in column order.
-    pub fn cells(&self, now: Timestamp) -> [String; 9] {
+    pub fn cells(&self, now: Timestamp) -> [String; 12] {
         let info = &self.node.info;
         let agent = info.agent_version.clone().unwrap_or_default();
         [
@@ -130,7 +133,20 @@ impl FleetRow {
                 .unwrap_or_default(),
             self.env.clone(),
             self.role.clone(),
+            self.tag("PatchGroup").to_owned(),
+            info.computer_name.clone().unwrap_or_default(),
+            info.registration_date
+                .map(|t| format!("{} ago", age(now.millis_since(t))))
+                .unwrap_or_default(),
         ]
+    }
+
+    fn tag(&self, key: &str) -> &str {
+        self.node
+            .tags
+            .iter()
+            .find(|t| t.key == key)
+            .map_or("", |t| t.value.as_str())
     }
 
     fn compare(&self, other: &Self, column: usize) -> Ordering {
@@ -145,6 +161,10 @@ impl FleetRow {
             6 => b.last_ping_date_time.cmp(&a.last_ping_date_time),
             7 => self.env.cmp(&other.env),
             8 => self.role.cmp(&other.role),
+            9 => self.tag("PatchGroup").cmp(other.tag("PatchGroup")),
+            10 => a.computer_name.cmp(&b.computer_name),
+            // Newest first, as PING.
+            11 => b.registration_date.cmp(&a.registration_date),
             _ => Ordering::Equal,
         };
         by.then_with(|| a.instance_id.cmp(&b.instance_id))
@@ -205,7 +225,7 @@ impl Default for FleetPane {
         Self {
             rows: Vec::new(),
             index: HashMap::new(),
-            table: TableView::new(COLUMNS.len()),
+            table: TableView::new(&COLUMNS.map(|c| c.title)),
             view: FleetView::Table,
             loaded: false,
             counts: [0; 3],
@@ -378,21 +398,41 @@ impl FleetPane {
             frame.render_widget(empty, area);
             return;
         }
-        let columns = fit_columns(area.width.saturating_sub(2));
+        let room = area.width.saturating_sub(2);
+        let columns = crate::table::fit(&COLUMNS, room, self.table.wide);
         let header: Vec<Line> = columns
             .iter()
-            .map(|&c| self.table.heading(c, COLUMNS[c].0))
+            .map(|&c| self.table.heading(c, COLUMNS[c].title))
             .collect();
-        let header = Row::new(header).style(theme.header);
         let selected = self.table.selected;
-        let rows = self.table.visible().iter().enumerate().map(|(i, &r)| {
+        let visible: Vec<(usize, [String; 12])> = self
+            .table
+            .visible()
+            .iter()
+            .map(|&r| (r, self.rows[r].cells(now)))
+            .collect();
+        // Widths from what the rows on screen need, as every table does.
+        let content: Vec<u16> = columns
+            .iter()
+            .zip(&header)
+            .map(|(&c, heading)| {
+                let widest = visible
+                    .iter()
+                    .map(|(_, cells)| cells[c].chars().count())
+                    .max()
+                    .unwrap_or(0);
+                u16::try_from(widest.max(heading.width())).unwrap_or(u16::MAX)
+            })
+            .collect();
+        let widths = crate::table::fit_widths(&COLUMNS, &columns, &content, room);
+        let header = Row::new(header).style(theme.header);
+        let rows = visible.into_iter().enumerate().map(|(i, (r, cells))| {
             let row = &self.rows[r];
-            let cells = row.cells(now);
             let is_selected = self.table.offset + i == selected;
             // Selected nodes are marked in the accent colour, as k9s marks
             // them, instead of a column that would push others off.
             let marked = self.marked.contains(&row.node.info.instance_id);
-            let line = columns.iter().map(|&c| {
+            let line = columns.iter().zip(&widths).map(|(&c, &width)| {
                 let style = match c {
                     2 => status_style(theme, row.status()),
                     4 if row.outdated() => theme.warn,
@@ -403,7 +443,7 @@ impl FleetPane {
                     (false, true) if c <= 1 => theme.accent,
                     (false, _) => style,
                 };
-                Line::styled(cells[c].clone(), style)
+                Line::styled(crate::ui::fit(&cells[c], usize::from(width)), style)
             });
             Row::new(line.collect::<Vec<_>>()).style(match (is_selected, marked) {
                 (true, true) => theme.selection.patch(theme.accent),
@@ -411,15 +451,8 @@ impl FleetPane {
                 (false, _) => Style::default(),
             })
         });
-        // Names and platforms take the spare width; the rest keep theirs.
-        let widths: Vec<Constraint> = columns
-            .iter()
-            .map(|&c| match c {
-                1 | 3 => Constraint::Min(COLUMNS[c].1),
-                _ => Constraint::Length(COLUMNS[c].1),
-            })
-            .collect();
-        let table = Table::new(rows, widths)
+        let constraints: Vec<Constraint> = widths.iter().copied().map(Constraint::Length).collect();
+        let table = Table::new(rows, constraints)
             .header(header)
             .block(block)
             .column_spacing(1);
@@ -445,8 +478,8 @@ pub fn status_style(theme: &Theme, status: PingStatus) -> Style {
 }
 
 /// The fleet columns that fit in `width`.
-pub fn fit_columns(width: u16) -> Vec<usize> {
-    crate::table::fit_columns(&COLUMNS.map(|(_, min, priority)| (min, priority)), width)
+pub fn fit_columns(width: u16, wide: bool) -> Vec<usize> {
+    crate::table::fit(&COLUMNS, width, wide)
 }
 
 #[cfg(test)]
@@ -455,10 +488,18 @@ mod tests {
 
     #[test]
     fn narrow_terminals_drop_the_least_important_columns() {
-        assert_eq!(fit_columns(200), (0..9).collect::<Vec<_>>());
-        let narrow = fit_columns(78);
+        assert_eq!(fit_columns(200, false), (0..12).collect::<Vec<_>>());
+        let narrow = fit_columns(78, false);
         assert!(narrow.contains(&0) && narrow.contains(&1) && narrow.contains(&2));
         assert!(!narrow.contains(&8), "ROLE goes first");
-        assert_eq!(fit_columns(10), Vec::<usize>::new());
+        assert!(!narrow.contains(&9), "and the wide columns before it");
+        assert_eq!(fit_columns(10, false), Vec::<usize>::new());
+    }
+
+    #[test]
+    fn ctrl_w_shows_the_wide_columns_before_the_minor_ones() {
+        let wide = fit_columns(120, true);
+        assert!(wide.contains(&9) && wide.contains(&10), "{wide:?}");
+        assert!(wide.contains(&0) && wide.contains(&2));
     }
 }

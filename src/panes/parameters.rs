@@ -130,7 +130,7 @@ impl Default for ParametersPane {
         Self {
             list: Vec::new(),
             haystacks: Vec::new(),
-            table: TableView::new(COLUMNS.len()),
+            table: TableView::new(&COLUMNS),
             view: ParametersView::Table,
             loaded: false,
             matcher: filter::matcher(),

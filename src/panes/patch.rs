@@ -155,13 +155,13 @@ pub struct PatchPane {
 
 impl Default for PatchPane {
     fn default() -> Self {
-        let mut baseline_table = TableView::new(BASELINE_COLUMNS.len());
+        let mut baseline_table = TableView::new(&BASELINE_COLUMNS.map(|c| c.title));
         baseline_table.sort_column = OWNER;
         Self {
             baselines: Vec::new(),
             baseline_table,
             groups: Vec::new(),
-            group_table: TableView::new(GROUP_COLUMNS.len()),
+            group_table: TableView::new(&GROUP_COLUMNS.map(|c| c.title)),
             focus: Focus::Baselines,
             mappings: Vec::new(),
             group_nodes: BTreeMap::new(),

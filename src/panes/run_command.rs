@@ -370,7 +370,7 @@ impl CommandDetail {
     }
 
     pub fn new(command_id: String, command: Option<Command>) -> Self {
-        let mut table = TableView::new(INVOCATION_COLUMNS.len());
+        let mut table = TableView::new(&INVOCATION_COLUMNS.map(|c| c.0));
         // Dispatch order is by instance id; keep it until asked otherwise.
         table.sort_column = 0;
         Self {
@@ -549,7 +549,7 @@ pub struct RunCommandPane {
 
 impl Default for RunCommandPane {
     fn default() -> Self {
-        let mut table = TableView::new(COLUMNS.len());
+        let mut table = TableView::new(&COLUMNS.map(|c| c.0));
         table.sort_column = REQUESTED;
         table.ascending = false;
         Self {

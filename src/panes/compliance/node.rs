@@ -93,7 +93,7 @@ pub struct NodeItems {
 
 impl NodeItems {
     pub fn new(resource_id: String, name: String) -> Self {
-        let mut table = TableView::new(COLUMNS.len());
+        let mut table = TableView::new(&COLUMNS.map(|c| c.title));
         table.sort_column = 3;
         Self {
             resource_id,

@@ -407,7 +407,7 @@ impl Matrix {
             data: None,
             rows: Vec::new(),
             table: {
-                let mut table = TableView::new(COLUMNS.len());
+                let mut table = TableView::new(&COLUMNS.map(|c| c.title));
                 table.sort_column = MISSING;
                 table
             },
