@@ -1,6 +1,10 @@
-//! Command output written to a real S3-compatible service: a MinIO server
-//! started here on a loopback port, with a temporary directory and
-//! credentials of its own. Skipped, saying so, when `minio` is not on PATH.
+//! Command output written to a real S3-compatible service on a loopback
+//! port, with a temporary store and credentials of its own: MinIO when a
+//! `minio` binary is on PATH, else moto's S3 server from the tests'
+//! Python environment (tests/requirements.txt), so the S3 path runs on
+//! every machine that runs the tests.
+
+mod pyenv;
 
 use std::collections::BTreeMap;
 use std::net::TcpListener;
@@ -37,59 +41,104 @@ fn free_port() -> u16 {
         .port()
 }
 
-/// The MinIO server, stopped when dropped.
-struct Minio {
+/// An S3-compatible server, stopped when dropped.
+struct S3Server {
+    what: &'static str,
     child: Child,
     endpoint: String,
     _dir: tempfile::TempDir,
 }
 
-impl Drop for Minio {
+impl Drop for S3Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
 }
 
-async fn start_minio(binary: PathBuf) -> Minio {
+/// MinIO if it is on PATH, else moto's S3 server; the bucket made.
+async fn start_s3() -> S3Server {
     let dir = tempfile::tempdir().unwrap();
-    // A folder at the top of a single-drive MinIO's directory is a bucket.
-    std::fs::create_dir(dir.path().join(BUCKET)).unwrap();
-    let (port, console) = (free_port(), free_port());
-    let child = Command::new(binary)
-        .arg("server")
-        .arg(dir.path())
-        .args(["--address", &format!("127.0.0.1:{port}")])
-        .args(["--console-address", &format!("127.0.0.1:{console}")])
-        .env("MINIO_ROOT_USER", USER)
-        .env("MINIO_ROOT_PASSWORD", PASSWORD)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("minio starts");
-    let minio = Minio {
-        child,
-        endpoint: format!("http://127.0.0.1:{port}"),
-        _dir: dir,
+    let port = free_port();
+    let endpoint = format!("http://127.0.0.1:{port}");
+    let server = match minio_on_path() {
+        Some(minio) => {
+            // A folder at the top of a single-drive MinIO's directory is a
+            // bucket.
+            std::fs::create_dir(dir.path().join(BUCKET)).unwrap();
+            let child = Command::new(minio)
+                .arg("server")
+                .arg(dir.path())
+                .args(["--address", &format!("127.0.0.1:{port}")])
+                .args(["--console-address", &format!("127.0.0.1:{}", free_port())])
+                .env("MINIO_ROOT_USER", USER)
+                .env("MINIO_ROOT_PASSWORD", PASSWORD)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("minio starts");
+            S3Server {
+                what: "MinIO",
+                child,
+                endpoint,
+                _dir: dir,
+            }
+        }
+        None => {
+            let venv = pyenv::python_env();
+            let child = Command::new(venv.join("bin/moto_server"))
+                .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+                .current_dir(dir.path())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("moto_server starts");
+            S3Server {
+                what: "moto's S3 server",
+                child,
+                endpoint,
+                _dir: dir,
+            }
+        }
     };
-    for _ in 0..200 {
+    for _ in 0..400 {
         if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return minio;
+            if server.what != "MinIO" {
+                make_bucket(&server.endpoint);
+            }
+            return server;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    panic!("minio did not listen on {port} within 10 s");
+    panic!("{} did not listen on {port} within 20 s", server.what);
+}
+
+/// CreateBucket, through boto3 (object_store makes no buckets).
+fn make_bucket(endpoint: &str) {
+    let venv = pyenv::python_env();
+    let script = format!(
+        "import boto3\n\
+         boto3.client('s3', endpoint_url='{endpoint}', region_name='us-east-1', \
+         aws_access_key_id='{USER}', aws_secret_access_key='{PASSWORD}')\
+         .create_bucket(Bucket='{BUCKET}')"
+    );
+    let made = pyenv::run(Command::new(venv.join("bin/python")).args(["-c", &script]));
+    assert!(
+        made.status.success(),
+        "could not make the bucket: {}",
+        String::from_utf8_lossy(&made.stderr)
+    );
 }
 
 #[tokio::test]
-async fn command_output_lands_in_minio() {
-    let Some(binary) = minio_on_path() else {
-        eprintln!("skipping command_output_lands_in_minio: `minio` is not on PATH");
-        return;
-    };
-    let minio = start_minio(binary).await;
+async fn command_output_lands_in_an_s3_compatible_store() {
+    let store = start_s3().await;
+    eprintln!(
+        "writing command output to {} at {}",
+        store.what, store.endpoint
+    );
     let config = S3Config {
-        endpoint: Some(minio.endpoint.clone()),
+        endpoint: Some(store.endpoint.clone()),
         region: "us-east-1".into(),
         access_key_id: Some(USER.into()),
         secret_access_key: Some(PASSWORD.into()),
@@ -156,7 +205,7 @@ async fn command_output_lands_in_minio() {
     }
     let key = format!("runs/{id}/{node}/awsrunShellScript/0.awsrunShellScript/stdout");
     let reader = AmazonS3Builder::new()
-        .with_endpoint(&minio.endpoint)
+        .with_endpoint(&store.endpoint)
         .with_allow_http(true)
         .with_region("us-east-1")
         .with_bucket_name(BUCKET)
@@ -172,7 +221,7 @@ async fn command_output_lands_in_minio() {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let body = body.unwrap_or_else(|| panic!("{key} never reached minio"));
+    let body = body.unwrap_or_else(|| panic!("{key} never reached {}", store.what));
     let expected: String = (1..=6000).map(|i| format!("{i}\n")).collect();
     assert_eq!(String::from_utf8(body.to_vec()).unwrap(), expected);
     assert_eq!(b.output_write_failures(), 0);
@@ -189,6 +238,6 @@ async fn command_output_lands_in_minio() {
         .unwrap();
     assert_eq!(
         inv.standard_output_url,
-        format!("{}/{BUCKET}/{key}", minio.endpoint)
+        format!("{}/{BUCKET}/{key}", store.endpoint)
     );
 }
