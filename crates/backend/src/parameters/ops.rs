@@ -25,7 +25,7 @@ use crate::{Event, Inner, kms, paging, validate};
 const DATA_TYPES: [&str; 3] = ["text", "aws:ec2:image", "aws:ssm:integration"];
 
 impl Inner {
-    fn parameter_arn(&self, name: &str) -> String {
+    pub(super) fn parameter_arn(&self, name: &str) -> String {
         let path = name.strip_prefix('/').unwrap_or(name);
         format!(
             "arn:aws:ssm:{}:{}:parameter/{path}",
@@ -338,6 +338,7 @@ impl Handler for PutParameter {
                     name: self.name.clone(),
                     latest: 0,
                     tags: sorted(tags),
+                    shares: Vec::new(),
                 },
                 versions: Default::default(),
             });
