@@ -12,6 +12,9 @@ use crate::{Caller, Event, Inner, auth};
 /// What a handler may do besides reading and changing its own state.
 pub struct Ctx {
     pub(crate) caller: Caller,
+    /// The account the caller belongs to: the server's own, but in tests
+    /// of cross-account sharing (`call_from`).
+    pub(crate) caller_account: String,
     pub(crate) now: Timestamp,
     audit: Option<AuditRecord>,
     events: Vec<Event>,
@@ -88,6 +91,7 @@ pub(crate) async fn call_from<O: Handler>(
     };
     let mut ctx = Ctx {
         caller: caller.clone(),
+        caller_account: caller_account.to_owned(),
         now,
         audit: Some(audit),
         events: Vec::new(),

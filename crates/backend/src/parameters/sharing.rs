@@ -366,15 +366,22 @@ fn parameter_of(b: &Inner, arn: &str) -> Result<(String, String), ApiError> {
 
 /// The parameter a policy call names, with the checks every such call
 /// makes: it exists, and it is one that can be shared.
-fn shareable<'s>(param: Option<&'s mut Param>, name: &str) -> Result<&'s mut Param, ApiError> {
+fn shareable<'s>(
+    b: &Inner,
+    param: Option<&'s mut Param>,
+    name: &str,
+) -> Result<&'s mut Param, ApiError> {
     let param = param.ok_or_else(msg::resource_not_found)?;
     let current = param.current();
     if current.tier != "Advanced" {
         return Err(msg::standard_tier(name));
     }
-    if current.key_id.as_deref().is_some_and(|k| {
-        k == kms::DEFAULT_ALIAS || k.ends_with(&format!(":{}", kms::DEFAULT_ALIAS))
-    }) {
+    let managed = |reference: &str| {
+        b.kms
+            .find(reference)
+            .is_some_and(|key| key.aliases.iter().any(|a| a == kms::DEFAULT_ALIAS))
+    };
+    if current.key_id.as_deref().is_some_and(managed) {
         return Err(msg::managed_key(name));
     }
     Ok(param)
@@ -403,7 +410,7 @@ impl Handler for PutResourcePolicy {
         let new_hash = hash(&self.policy);
         let (commit, id) = {
             let mut state = b.parameters.state.write();
-            let param = shareable(state.params.get_mut(&key), &name)?;
+            let param = shareable(b, state.params.get_mut(&key), &name)?;
             let id = match replacing {
                 Some((id, given)) => {
                     let policy = param

@@ -453,4 +453,81 @@ mod cross_account {
         .unwrap();
         assert_eq!(read.parameters.len(), 1);
     }
+
+    #[tokio::test]
+    async fn a_shared_secure_string_is_read_sealed_but_never_decrypted() {
+        let b = backend();
+        as_owner(
+            &b,
+            sysman_api::kms::CreateKey {
+                description: None,
+                alias: Some("alias/shared".into()),
+            },
+        )
+        .await;
+        as_owner(
+            &b,
+            PutParameter {
+                name: "/app/db".into(),
+                value: "s3cret-value".into(),
+                r#type: Some("SecureString".into()),
+                key_id: Some("alias/shared".into()),
+                tier: Some("Advanced".into()),
+                ..PutParameter::default()
+            },
+        )
+        .await;
+        let mut policy = sharing_with(FRIEND.into());
+        policy["Statement"][0]["Action"] =
+            serde_json::json!(["ssm:GetParameter", "ssm:GetParameterHistory"]);
+        as_owner(
+            &b,
+            PutResourcePolicy {
+                resource_arn: SHARED.into(),
+                policy: policy.to_string(),
+                ..PutResourcePolicy::default()
+            },
+        )
+        .await;
+        let friend = Caller::admin("friend-admin");
+        let sealed = from(&b, &friend, FRIEND, get(SHARED)).await.unwrap();
+        assert!(!sealed.parameter.value.contains("s3cret"));
+        let kms_denied = |e: &ApiError| {
+            assert_eq!(e.code, "AccessDeniedException");
+            let start = format!(
+                "User: arn:aws:iam::{FRIEND}:user/friend-admin is not authorized to perform: \
+                 kms:Decrypt on resource: arn:aws:kms:us-east-1:000000000000:key/"
+            );
+            assert!(e.message.starts_with(&start), "{e}");
+            assert!(
+                e.message
+                    .ends_with("because no resource-based policy allows the kms:Decrypt action"),
+                "{e}"
+            );
+        };
+        let decrypting = GetParameter {
+            name: SHARED.into(),
+            with_decryption: Some(true),
+        };
+        let e = from(&b, &friend, FRIEND, decrypting.clone())
+            .await
+            .unwrap_err();
+        kms_denied(&e);
+        let e = from(
+            &b,
+            &friend,
+            FRIEND,
+            GetParameterHistory {
+                name: SHARED.into(),
+                with_decryption: Some(true),
+                ..GetParameterHistory::default()
+            },
+        )
+        .await
+        .unwrap_err();
+        kms_denied(&e);
+        // The owner decrypts as ever.
+        let own = as_owner(&b, decrypting).await;
+        assert_eq!(own.parameter.value, "s3cret-value");
+    }
 }
