@@ -96,7 +96,10 @@ fn arn_account(arn: &str) -> Option<(&str, &str)> {
     if fields.next()? != "arn" {
         return None;
     }
-    let _partition_service_region = (fields.next()?, fields.next()?, fields.next()?);
+    // Past the partition, the service and the region.
+    for _ in 0..3 {
+        fields.next()?;
+    }
     let (account, rest) = (fields.next()?, fields.next()?);
     rest.starts_with("parameter/").then_some((account, rest))
 }

@@ -350,7 +350,7 @@ fn parameter_of(b: &Inner, arn: &str) -> Result<(String, String), ApiError> {
     ) else {
         return Err(msg::not_a_parameter_arn(arn));
     };
-    if rest.strip_prefix("parameter/").is_none_or(str::is_empty) || !is_account_id(account) {
+    if rest.strip_prefix("parameter/").is_none_or(str::is_empty) {
         return Err(msg::not_a_parameter_arn(arn));
     }
     // Another region's or account's parameter is not kept here.
