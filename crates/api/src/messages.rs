@@ -328,6 +328,123 @@ pub mod parameter {
     }
 }
 
+/// Resource policies that share parameters. AWS's texts for these are not
+/// known; the model's descriptions of the errors are used where they read
+/// as messages, and the rest are written the way AWS writes.
+pub mod resource_policy {
+    use super::ApiError;
+
+    const INVALID: &str = "ResourcePolicyInvalidParameterException";
+    const LIMIT: &str = "ResourcePolicyLimitExceededException";
+
+    /// The model's description of the error.
+    pub fn resource_not_found() -> ApiError {
+        ApiError::new(
+            "ResourceNotFoundException",
+            "The specified parameter to be shared could not be found.",
+        )
+    }
+
+    /// Not AWS's known text: `ResourceArn` is not a parameter's ARN.
+    pub fn not_a_parameter_arn(arn: &str) -> ApiError {
+        ApiError::new(
+            INVALID,
+            format!(
+                "{arn} is not a valid parameter ARN. Only parameters can have resource policies."
+            ),
+        )
+    }
+
+    /// Not AWS's known text: AWS shares advanced parameters only.
+    pub fn standard_tier(name: &str) -> ApiError {
+        ApiError::new(
+            INVALID,
+            format!(
+                "Parameter {name} is in the Standard tier. Only parameters in the Advanced tier \
+                 can be shared."
+            ),
+        )
+    }
+
+    /// Not AWS's known text: AWS managed keys can't be shared, so neither
+    /// can what they encrypt.
+    pub fn managed_key(name: &str) -> ApiError {
+        ApiError::new(
+            INVALID,
+            format!(
+                "Parameter {name} is encrypted with an AWS managed key, which can't be shared. \
+                 Only SecureString parameters encrypted with a customer managed key can be shared."
+            ),
+        )
+    }
+
+    /// Not AWS's known text: an update names its policy and its hash.
+    pub fn hash_required() -> ApiError {
+        ApiError::new(
+            INVALID,
+            "PolicyHash is required to update a policy. Specify the PolicyId and PolicyHash of \
+             the policy.",
+        )
+    }
+
+    /// Not AWS's known text: a hash without the policy it belongs to.
+    pub fn id_required() -> ApiError {
+        ApiError::new(
+            INVALID,
+            "PolicyId is required when PolicyHash is specified.",
+        )
+    }
+
+    /// The model's description of the error.
+    pub fn conflict() -> ApiError {
+        ApiError::new(
+            "ResourcePolicyConflictException",
+            "The hash provided in the call doesn't match the stored hash.",
+        )
+    }
+
+    /// The model's description of the error.
+    pub fn not_found() -> ApiError {
+        ApiError::new(
+            "ResourcePolicyNotFoundException",
+            "No policies with the specified policy ID and hash could be found.",
+        )
+    }
+
+    /// The size limit as the model's description states it.
+    pub fn too_large(max_bytes: usize) -> ApiError {
+        ApiError::new(
+            LIMIT,
+            format!("A policy can't be greater than {max_bytes} bytes in size."),
+        )
+    }
+
+    /// Not AWS's known text: more policies than one parameter may hold.
+    pub fn too_many(max: usize) -> ApiError {
+        ApiError::new(
+            LIMIT,
+            format!("A parameter can have a maximum of {max} resource policies."),
+        )
+    }
+
+    /// The start is the model's description; `detail` says what is wrong.
+    pub fn malformed(detail: &str) -> ApiError {
+        ApiError::new(
+            "MalformedResourcePolicyDocumentException",
+            format!("The specified policy document is malformed or invalid. {detail}"),
+        )
+    }
+
+    /// IAM's own wording for a call on another account's resource that no
+    /// resource-based policy allows.
+    pub fn cross_account_denied(caller_arn: &str, action: &str, resource_arn: &str) -> ApiError {
+        ApiError::access_denied(format!(
+            "User: {caller_arn} is not authorized to perform: {action} on resource: \
+             {resource_arn} because no resource-based policy allows the {action} action"
+        ))
+    }
+}
+
 /// Tags on any resource.
 pub mod tag {
     use super::ApiError;

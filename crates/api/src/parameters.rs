@@ -24,6 +24,9 @@ use crate::{Empty, Operation, Tag, Timestamp};
 pub const REDACTED: &str = "**redacted**";
 
 pub mod rules;
+pub mod sharing;
+
+pub use sharing::{DeleteResourcePolicy, GetResourcePolicies, PutResourcePolicy};
 
 /// Limits of the service model (`min`/`max` of the shapes). Rules AWS adds
 /// on top (1011 name characters, 15 levels, 4/8 KB values, 100 versions)
@@ -677,10 +680,17 @@ impl Operation for UnlabelParameterVersion {
 /// its leading `/`, as in the parameter's ARN, so `/app/db` gives
 /// `parameter/app/db` and both `foo` and `/foo` give `parameter/foo`.
 ///
-/// An ARN (`arn:...:parameter/app/db`) gives what it names, and a selector
-/// (`/app/db:3`, `/app/db:prod`) is dropped: names can't hold `:`, and a
-/// policy on `/app/db` must cover every way of asking for it.
+/// An ARN (`arn:aws:ssm:us-east-1:123456789012:parameter/app/db`) stays an
+/// ARN, since the account it names decides whose parameter is asked for: the
+/// gate judges a call on another account's parameter by that parameter's
+/// resource policies. A selector (`/app/db:3`, `/app/db:prod`) is dropped:
+/// names can't hold `:`, and a policy on `/app/db` must cover every way of
+/// asking for it.
 pub fn parameter_resource(name: &str) -> String {
+    if let Some((prefix, tail)) = arn_parts(name) {
+        let bare = tail.split_once(':').map_or(tail, |(bare, _)| bare);
+        return format!("{prefix}:parameter/{}", bare.trim_start_matches('/'));
+    }
     let name = match name.strip_prefix("arn:") {
         Some(rest) => match rest.split_once(":parameter/") {
             Some((_, tail)) => tail,
@@ -690,6 +700,15 @@ pub fn parameter_resource(name: &str) -> String {
     };
     let name = name.split_once(':').map_or(name, |(bare, _)| bare);
     format!("parameter/{}", name.trim_start_matches('/'))
+}
+
+/// A parameter ARN's `arn:partition:service:region:account` and what follows
+/// `:parameter/`, when `name` has all six fields of an ARN.
+fn arn_parts(name: &str) -> Option<(&str, &str)> {
+    let rest = name.strip_prefix("arn:")?;
+    let (head, tail) = rest.split_once(":parameter/")?;
+    // partition, service, region, account: exactly four fields before it.
+    (head.split(':').count() == 4).then(|| (&name[..4 + head.len()], tail))
 }
 
 /// The resource of a call on several names: that of the name when all of
@@ -933,14 +952,17 @@ mod tests {
         assert_eq!(parameter_resource("/foo"), "parameter/foo");
         assert_eq!(parameter_resource("/app/db:3"), "parameter/app/db");
         assert_eq!(parameter_resource("/app/db:prod"), "parameter/app/db");
+        // An ARN keeps the account it names; only the selector goes.
         assert_eq!(
             parameter_resource("arn:aws:ssm:us-east-1:123456789012:parameter/app/db:prod"),
-            "parameter/app/db"
+            "arn:aws:ssm:us-east-1:123456789012:parameter/app/db"
         );
         assert_eq!(
             parameter_resource("arn:aws:ssm:us-east-1:123456789012:parameter/foo"),
-            "parameter/foo"
+            "arn:aws:ssm:us-east-1:123456789012:parameter/foo"
         );
+        // Something short of an ARN names what follows `parameter/`.
+        assert_eq!(parameter_resource("arn:x:parameter/foo"), "parameter/foo");
 
         let get = GetParameters {
             names: vec!["/a".into(), "a:2".into()],

@@ -6,6 +6,7 @@
 
 use std::fmt;
 
+use sysman_api::messages::resource_policy;
 use sysman_api::{ApiError, OperationFacts, Prefix};
 
 use crate::Inner;
@@ -72,15 +73,35 @@ pub fn action(prefix: Prefix, operation: &str) -> String {
 }
 
 /// The ARN a resource (`parameter/app/db`, `user/alice`, `*`) stands for in
-/// policies: users under IAM, everything else under SSM.
+/// policies: users under IAM, everything else under SSM. A resource that is
+/// already a parameter's ARN (a call naming a parameter by its full ARN)
+/// keeps the account it names, and takes this server's region, where the
+/// parameter it reads is kept.
 pub fn resource_arn(region: &str, account: &str, resource: &str) -> String {
     if resource == "*" {
         "*".to_owned()
     } else if resource.starts_with("user/") {
         format!("arn:aws:iam::{account}:{resource}")
+    } else if let Some((named, rest)) = arn_account(resource) {
+        format!("arn:aws:ssm:{region}:{named}:{rest}")
     } else {
         format!("arn:aws:ssm:{region}:{account}:{resource}")
     }
+}
+
+/// The account a parameter's ARN names, and what follows it. Other ARNs
+/// (an AWS-owned patch baseline's, say) are left as they are.
+fn arn_account(arn: &str) -> Option<(&str, &str)> {
+    let mut fields = arn.splitn(6, ':');
+    if fields.next()? != "arn" {
+        return None;
+    }
+    // Past the partition, the service and the region.
+    for _ in 0..3 {
+        fields.next()?;
+    }
+    let (account, rest) = (fields.next()?, fields.next()?);
+    rest.starts_with("parameter/").then_some((account, rest))
 }
 
 /// Decides whether `caller` may run `operation` on `resource`.
@@ -91,23 +112,73 @@ pub(crate) fn authorize(
     operation: &str,
     resource: &str,
 ) -> Result<(), ApiError> {
-    let Caller::User(name) = caller else {
-        return fixed_rule(caller, prefix, operation, resource);
-    };
+    authorize_from(
+        b,
+        caller,
+        &b.settings.account_id,
+        prefix,
+        operation,
+        resource,
+    )
+}
+
+/// [`authorize`] for a caller that belongs to `caller_account`.
+///
+/// sysman serves one account: every user, administrator and node belongs to
+/// the server's own (`Settings::account_id`), so [`authorize`] passes that.
+/// A call is cross-account when the resource's ARN names another account
+/// than the caller's, which today means a parameter named by an ARN of some
+/// other account. As in IAM, such a call needs both the caller's own
+/// policies and a resource policy of the resource to allow it; only this
+/// server's parameters have resource policies (`parameters::sharing`).
+pub(crate) fn authorize_from(
+    b: &Inner,
+    caller: &Caller,
+    caller_account: &str,
+    prefix: Prefix,
+    operation: &str,
+    resource: &str,
+) -> Result<(), ApiError> {
     let action = action(prefix, operation);
     let arn = resource_arn(&b.settings.region, &b.settings.account_id, resource);
-    let why = match b.iam.decide(name, &action, &arn) {
-        Decision::Allow => return Ok(()),
-        Decision::ExplicitDeny => "with an explicit deny in an identity-based policy".to_owned(),
-        Decision::ImplicitDeny => {
-            format!("because no identity-based policy allows the {action} action")
-        }
+    let cross_account = arn_account(&arn).is_some_and(|(owner, _)| owner != caller_account);
+    let name = match caller {
+        Caller::User(name) => Some(name),
+        Caller::Admin(_) if cross_account => None,
+        _ => return fixed_rule(caller, prefix, operation, resource),
     };
-    // AWS's wording, word for word.
-    Err(ApiError::access_denied(format!(
-        "User: {} is not authorized to perform: {action} on resource: {arn} {why}",
-        caller.arn(&b.settings.account_id)
-    )))
+    let caller_arn = caller.arn(caller_account);
+    if let Some(name) = name {
+        let why = match b.iam.decide(name, &action, &arn) {
+            Decision::Allow => None,
+            Decision::ExplicitDeny => {
+                Some("with an explicit deny in an identity-based policy".to_owned())
+            }
+            Decision::ImplicitDeny => Some(format!(
+                "because no identity-based policy allows the {action} action"
+            )),
+        };
+        if let Some(why) = why {
+            // AWS's wording, word for word.
+            return Err(ApiError::access_denied(format!(
+                "User: {caller_arn} is not authorized to perform: {action} on resource: {arn} {why}"
+            )));
+        }
+    }
+    // As on AWS, a shared parameter is reached by its full ARN only: a
+    // plain name of the server's parameter is never another account's way in.
+    let named_by_arn = resource.starts_with("arn:");
+    if cross_account
+        && !(named_by_arn
+            && crate::parameters::sharing::grants(b, caller_account, &caller_arn, &action, &arn))
+    {
+        return Err(resource_policy::cross_account_denied(
+            &caller_arn,
+            &action,
+            &arn,
+        ));
+    }
+    Ok(())
 }
 
 /// Whether a policy of `caller` explicitly denies `operation` on

@@ -9,6 +9,7 @@
 mod ops;
 pub(crate) mod policies;
 pub(crate) mod references;
+pub(crate) mod sharing;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -74,6 +75,9 @@ pub(crate) struct Head {
     /// The newest version number ever given (versions are never reused).
     pub latest: i64,
     pub tags: Vec<Tag>,
+    /// Resource policies sharing it with other accounts, in id order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shares: Vec<sharing::SharePolicy>,
 }
 
 #[derive(Debug, Clone)]

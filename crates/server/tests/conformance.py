@@ -7,6 +7,7 @@ and faithful records of them show; sysman must answer with the same.
 A few behaviours that clients rely on are checked after the table.
 """
 
+import json
 import os
 import uuid
 
@@ -31,9 +32,13 @@ SHELL = '{"schemaVersion":"2.2","description":"conformance %s","mainSteps":[{"ac
 
 
 def setup(ssm):
-    """What the rows refer to: a parameter with ten labels on version 1, a
-    document with two versions, two baselines and a command."""
+    """What the rows refer to: a parameter with ten labels on version 1, an
+    advanced one shared by a resource policy, a document with two versions,
+    two baselines and a command."""
     ssm.put_parameter(Name="/conf/p", Value="v1", Type="String")
+    ssm.put_parameter(Name="/conf/shared", Value="v", Type="String", Tier="Advanced")
+    shared = ssm.put_resource_policy(ResourceArn=parameter_arn("/conf/shared"),
+                                     Policy=share("/conf/shared"))
     ssm.label_parameter_version(Name="/conf/p", Labels=[f"l{i}" for i in range(10)])
     ssm.create_document(Name="Conf-Doc", Content=SHELL % ("one", "one"),
                         DocumentType="Command")
@@ -45,13 +50,27 @@ def setup(ssm):
                                                 PatchGroup="conf-group")
     sent = ssm.send_command(InstanceIds=[NODE], DocumentName="AWS-RunShellScript",
                             Parameters={"commands": ["true"]})
-    return second["BaselineId"], sent["Command"]["CommandId"]
+    return second["BaselineId"], sent["Command"]["CommandId"], shared["PolicyId"]
 
 
-def rows(other_baseline, command_id):
+def parameter_arn(name, account=None):
+    return f"arn:aws:ssm:us-east-1:{account or ACCOUNT}:parameter{name}"
+
+
+def share(name):
+    """A policy sharing `name` with one other account for reading."""
+    return json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"AWS": "111122223333"},
+        "Action": ["ssm:GetParameter", "ssm:GetParameters"],
+        "Resource": parameter_arn(name)}]})
+
+
+def rows(other_baseline, command_id, policy_id):
     """(operation, arguments, code, message), one per bad request."""
     unknown_command = str(uuid.UUID(int=7))
     unknown_baseline = "pb-0123456789abcdef0"
+    shared = parameter_arn("/conf/shared")
+    foreign = parameter_arn("/conf/p", account="111122223333")
     return [
         # Parameter Store
         ("get_parameter", {"Name": "/conf/none"},
@@ -161,6 +180,53 @@ def rows(other_baseline, command_id):
          "KeyId]."),
         ("describe_parameters", {"NextToken": "garbage"},
          "InvalidNextToken", "The specified token isn't valid."),
+        # Resource policies on parameters (AWS's texts are not known; these
+        # are the model's descriptions of the errors, or written as AWS writes)
+        ("get_parameter", {"Name": foreign},
+         "AccessDeniedException",
+         f"User: arn:aws:iam::{ACCOUNT}:user/admin is not authorized to perform: "
+         f"ssm:GetParameter on resource: {foreign} because no resource-based policy allows "
+         "the ssm:GetParameter action"),
+        ("put_resource_policy",
+         {"ResourceArn": parameter_arn("/conf/p"), "Policy": share("/conf/p")},
+         "ResourcePolicyInvalidParameterException",
+         "Parameter /conf/p is in the Standard tier. Only parameters in the Advanced tier can "
+         "be shared."),
+        ("get_resource_policies",
+         {"ResourceArn": f"arn:aws:ssm:us-east-1:{ACCOUNT}:document/Conf-Doc"},
+         "ResourcePolicyInvalidParameterException",
+         f"arn:aws:ssm:us-east-1:{ACCOUNT}:document/Conf-Doc is not a valid parameter ARN. "
+         "Only parameters can have resource policies."),
+        ("get_resource_policies", {"ResourceArn": parameter_arn("/conf/none")},
+         "ResourceNotFoundException", "The specified parameter to be shared could not be found."),
+        ("put_resource_policy",
+         {"ResourceArn": shared, "Policy": share("/conf/shared"), "PolicyId": policy_id},
+         "ResourcePolicyInvalidParameterException",
+         "PolicyHash is required to update a policy. Specify the PolicyId and PolicyHash of "
+         "the policy."),
+        ("put_resource_policy",
+         {"ResourceArn": shared, "Policy": share("/conf/shared"), "PolicyId": policy_id,
+          "PolicyHash": "stale"},
+         "ResourcePolicyConflictException",
+         "The hash provided in the call doesn't match the stored hash."),
+        ("delete_resource_policy",
+         {"ResourceArn": shared, "PolicyId": policy_id, "PolicyHash": "stale"},
+         "ResourcePolicyConflictException",
+         "The hash provided in the call doesn't match the stored hash."),
+        ("delete_resource_policy",
+         {"ResourceArn": shared, "PolicyId": "no-such-policy", "PolicyHash": "stale"},
+         "ResourcePolicyNotFoundException",
+         "No policies with the specified policy ID and hash could be found."),
+        ("put_resource_policy", {"ResourceArn": shared, "Policy": "x" * 1025},
+         "ResourcePolicyLimitExceededException",
+         "A policy can't be greater than 1024 bytes in size."),
+        ("put_resource_policy",
+         {"ResourceArn": shared, "Policy": share("/conf/shared").replace(
+             "ssm:GetParameters", "ssm:PutParameter")},
+         "MalformedResourcePolicyDocumentException",
+         "The specified policy document is malformed or invalid. Action ssm:PutParameter "
+         "can't be shared. A parameter can be shared for ssm:GetParameter, "
+         "ssm:GetParameters, ssm:DescribeParameters and ssm:GetParameterHistory only."),
         # Documents
         ("describe_document", {"Name": "No-Such-Doc"}, "InvalidDocument", NOT_FOUND_DOC),
         ("get_document", {"Name": "No-Such-Doc"}, "InvalidDocument", NOT_FOUND_DOC),
@@ -258,9 +324,9 @@ def behaviour(ssm):
 
 
 def run(ssm, check):
-    other_baseline, command_id = setup(ssm)
+    other_baseline, command_id, policy_id = setup(ssm)
     failures = []
-    table = rows(other_baseline, command_id)
+    table = rows(other_baseline, command_id, policy_id)
     for operation, arguments, code, message in table:
         try:
             getattr(ssm, operation)(**arguments)

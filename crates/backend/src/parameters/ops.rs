@@ -25,7 +25,7 @@ use crate::{Event, Inner, kms, paging, validate};
 const DATA_TYPES: [&str; 3] = ["text", "aws:ec2:image", "aws:ssm:integration"];
 
 impl Inner {
-    fn parameter_arn(&self, name: &str) -> String {
+    pub(super) fn parameter_arn(&self, name: &str) -> String {
         let path = name.strip_prefix('/').unwrap_or(name);
         format!(
             "arn:aws:ssm:{}:{}:parameter/{path}",
@@ -338,6 +338,7 @@ impl Handler for PutParameter {
                     name: self.name.clone(),
                     latest: 0,
                     tags: sorted(tags),
+                    shares: Vec::new(),
                 },
                 versions: Default::default(),
             });
@@ -474,11 +475,32 @@ fn resolve_key(
     Ok(record.key_id)
 }
 
+/// Refuses to decrypt `v` for a caller of another account. A shared
+/// SecureString may be read, but on AWS its key must be shared as well, and
+/// sysman's keys have no key policy to share them by, so no other account
+/// may use one: IAM's words for the kms:Decrypt that is not allowed.
+fn check_decrypt(b: &Inner, ctx: &Ctx, v: &Version, decrypt: bool) -> Result<(), ApiError> {
+    if !decrypt
+        || ctx.caller_account == b.settings.account_id
+        || !matches!(v.value, StoredValue::Sealed(_))
+    {
+        return Ok(());
+    }
+    let key = v.key_id.as_deref().unwrap_or(kms::DEFAULT_ALIAS);
+    let key_arn = b.kms.find(key).map_or_else(|| key.to_owned(), |k| k.arn);
+    Err(sysman_api::messages::resource_policy::cross_account_denied(
+        &ctx.caller.arn(&ctx.caller_account),
+        "kms:Decrypt",
+        &key_arn,
+    ))
+}
+
 impl Handler for GetParameter {
-    async fn handle(self, b: &Inner, _ctx: &mut Ctx) -> Result<Self::Output, ApiError> {
+    async fn handle(self, b: &Inner, ctx: &mut Ctx) -> Result<Self::Output, ApiError> {
         let state = b.parameters.state.read();
         let (key, param, version, selector) = lookup(&state, &self.name)?;
         let decrypt = self.with_decryption.unwrap_or(false);
+        check_decrypt(b, ctx, version, decrypt)?;
         Ok(GetParameterResult {
             parameter: b.parameter(&key, param, version, selector, decrypt)?,
         })
@@ -490,7 +512,7 @@ fn check_names(names: &[String]) -> Result<(), ApiError> {
 }
 
 impl Handler for GetParameters {
-    async fn handle(self, b: &Inner, _ctx: &mut Ctx) -> Result<Self::Output, ApiError> {
+    async fn handle(self, b: &Inner, ctx: &mut Ctx) -> Result<Self::Output, ApiError> {
         check_names(&self.names)?;
         let decrypt = self.with_decryption.unwrap_or(false);
         let state = b.parameters.state.read();
@@ -501,6 +523,7 @@ impl Handler for GetParameters {
         for raw in self.names.iter().filter(|n| asked.insert(n.as_str())) {
             match lookup(&state, raw) {
                 Ok((key, param, version, selector)) => {
+                    check_decrypt(b, ctx, version, decrypt)?;
                     parameters.push(b.parameter(&key, param, version, selector, decrypt)?)
                 }
                 Err(e) if e.code == "InternalServerError" || e.code == "InvalidKeyId" => {
@@ -868,7 +891,7 @@ impl Handler for DescribeParameters {
 }
 
 impl Handler for GetParameterHistory {
-    async fn handle(self, b: &Inner, _ctx: &mut Ctx) -> Result<Self::Output, ApiError> {
+    async fn handle(self, b: &Inner, ctx: &mut Ctx) -> Result<Self::Output, ApiError> {
         let limit = validate::max_results(self.max_results, 1, 50, 50)?;
         let decrypt = self.with_decryption.unwrap_or(false);
         let name = rules::strip_arn(&self.name);
@@ -890,7 +913,7 @@ impl Handler for GetParameterHistory {
                 .range((from, Bound::Unbounded))
                 .map(|(_, v)| v),
             limit,
-            |v| match b.reveal(&key, v, decrypt) {
+            |v| match check_decrypt(b, ctx, v, decrypt).and_then(|()| b.reveal(&key, v, decrypt)) {
                 Ok(value) => Some(ParameterHistory {
                     name: param.head.name.clone(),
                     r#type: parse_type(&v.kind),

@@ -10,71 +10,74 @@ use super::{Kind, Member, Pattern, Shape};
 /// The routed AmazonSSM operations, by name, with their input shape.
 pub static OPERATIONS: &[(&str, usize)] = &[
     ("AddTagsToResource", 36),
-    ("CancelCommand", 207),
+    ("CancelCommand", 215),
     ("CreateActivation", 11),
-    ("CreateDocument", 106),
-    ("CreatePatchBaseline", 238),
+    ("CreateDocument", 114),
+    ("CreatePatchBaseline", 246),
     ("DeleteActivation", 32),
-    ("DeleteDocument", 141),
+    ("DeleteDocument", 149),
     ("DeleteParameter", 92),
     ("DeleteParameters", 93),
-    ("DeletePatchBaseline", 268),
+    ("DeletePatchBaseline", 276),
+    ("DeleteResourcePolicy", 113),
     ("DeregisterManagedInstance", 34),
-    ("DeregisterPatchBaselineForPatchGroup", 280),
+    ("DeregisterPatchBaselineForPatchGroup", 288),
     ("DescribeActivations", 25),
-    ("DescribeAvailablePatches", 283),
-    ("DescribeDocument", 126),
-    ("DescribeDocumentPermission", 147),
-    ("DescribeEffectivePatchesForPatchBaseline", 284),
+    ("DescribeAvailablePatches", 291),
+    ("DescribeDocument", 134),
+    ("DescribeDocumentPermission", 155),
+    ("DescribeEffectivePatchesForPatchBaseline", 292),
     ("DescribeInstanceInformation", 0),
-    ("DescribeInstancePatchStates", 288),
-    ("DescribeInstancePatchStatesForPatchGroup", 290),
-    ("DescribeInstancePatches", 297),
+    ("DescribeInstancePatchStates", 296),
+    ("DescribeInstancePatchStatesForPatchGroup", 298),
+    ("DescribeInstancePatches", 305),
     ("DescribeInstanceProperties", 59),
     ("DescribeParameters", 94),
-    ("DescribePatchBaselines", 269),
-    ("DescribePatchGroupState", 298),
-    ("DescribePatchGroups", 282),
-    ("DescribePatchProperties", 285),
-    ("GetCommandInvocation", 205),
+    ("DescribePatchBaselines", 277),
+    ("DescribePatchGroupState", 306),
+    ("DescribePatchGroups", 290),
+    ("DescribePatchProperties", 293),
+    ("GetCommandInvocation", 213),
     ("GetConnectionStatus", 43),
-    ("GetDefaultPatchBaseline", 277),
-    ("GetDeployablePatchSnapshotForInstance", 299),
-    ("GetDocument", 125),
+    ("GetDefaultPatchBaseline", 285),
+    ("GetDeployablePatchSnapshotForInstance", 307),
+    ("GetDocument", 133),
     ("GetParameter", 81),
     ("GetParameterHistory", 100),
     ("GetParameters", 82),
     ("GetParametersByPath", 84),
-    ("GetPatchBaseline", 265),
-    ("GetPatchBaselineForPatchGroup", 281),
-    ("GetServiceSetting", 158),
+    ("GetPatchBaseline", 273),
+    ("GetPatchBaselineForPatchGroup", 289),
+    ("GetResourcePolicies", 111),
+    ("GetServiceSetting", 166),
     ("LabelParameterVersion", 101),
-    ("ListCommandInvocations", 204),
-    ("ListCommands", 197),
-    ("ListComplianceItems", 227),
-    ("ListComplianceSummaries", 236),
-    ("ListDocumentMetadataHistory", 156),
-    ("ListDocumentVersions", 137),
-    ("ListDocuments", 127),
+    ("ListCommandInvocations", 212),
+    ("ListCommands", 205),
+    ("ListComplianceItems", 235),
+    ("ListComplianceSummaries", 244),
+    ("ListDocumentMetadataHistory", 164),
+    ("ListDocumentVersions", 145),
+    ("ListDocuments", 135),
     ("ListNodes", 45),
     ("ListNodesSummary", 53),
-    ("ListResourceComplianceSummaries", 237),
+    ("ListResourceComplianceSummaries", 245),
     ("ListTagsForResource", 41),
-    ("ModifyDocumentPermission", 142),
-    ("PutComplianceItems", 208),
+    ("ModifyDocumentPermission", 150),
+    ("PutComplianceItems", 216),
     ("PutParameter", 70),
-    ("RegisterDefaultPatchBaseline", 276),
-    ("RegisterPatchBaselineForPatchGroup", 278),
+    ("PutResourcePolicy", 106),
+    ("RegisterDefaultPatchBaseline", 284),
+    ("RegisterPatchBaselineForPatchGroup", 286),
     ("RemoveTagsFromResource", 39),
-    ("ResetServiceSetting", 162),
-    ("SendCommand", 163),
+    ("ResetServiceSetting", 170),
+    ("SendCommand", 171),
     ("UnlabelParameterVersion", 105),
-    ("UpdateDocument", 138),
-    ("UpdateDocumentDefaultVersion", 139),
-    ("UpdateDocumentMetadata", 149),
+    ("UpdateDocument", 146),
+    ("UpdateDocumentDefaultVersion", 147),
+    ("UpdateDocumentMetadata", 157),
     ("UpdateManagedInstanceRole", 42),
-    ("UpdatePatchBaseline", 267),
-    ("UpdateServiceSetting", 160),
+    ("UpdatePatchBaseline", 275),
+    ("UpdateServiceSetting", 168),
 ];
 
 /// Routed AmazonSSM operations that botocore's public model lacks: the
@@ -1525,52 +1528,168 @@ pub static SHAPES: &[Shape] = &[
         ]),
     },
     Shape {
+        name: "PutResourcePolicyRequest",
+        sensitive: false,
+        kind: Kind::Structure(&[
+            Member {
+                name: "ResourceArn",
+                shape: 107,
+                required: true,
+            },
+            Member {
+                name: "Policy",
+                shape: 108,
+                required: true,
+            },
+            Member {
+                name: "PolicyId",
+                shape: 109,
+                required: false,
+            },
+            Member {
+                name: "PolicyHash",
+                shape: 110,
+                required: false,
+            },
+        ]),
+    },
+    Shape {
+        name: "ResourceArnString",
+        sensitive: false,
+        kind: Kind::String {
+            min: Some(20),
+            max: Some(2048),
+            pattern: None,
+            values: &[],
+        },
+    },
+    Shape {
+        name: "Policy",
+        sensitive: false,
+        kind: Kind::String {
+            min: None,
+            max: None,
+            pattern: Some(1),
+            values: &[],
+        },
+    },
+    Shape {
+        name: "PolicyId",
+        sensitive: false,
+        kind: Kind::String {
+            min: None,
+            max: None,
+            pattern: None,
+            values: &[],
+        },
+    },
+    Shape {
+        name: "PolicyHash",
+        sensitive: false,
+        kind: Kind::String {
+            min: None,
+            max: None,
+            pattern: None,
+            values: &[],
+        },
+    },
+    Shape {
+        name: "GetResourcePoliciesRequest",
+        sensitive: false,
+        kind: Kind::Structure(&[
+            Member {
+                name: "ResourceArn",
+                shape: 107,
+                required: true,
+            },
+            Member {
+                name: "NextToken",
+                shape: 30,
+                required: false,
+            },
+            Member {
+                name: "MaxResults",
+                shape: 112,
+                required: false,
+            },
+        ]),
+    },
+    Shape {
+        name: "ResourcePolicyMaxResults",
+        sensitive: false,
+        kind: Kind::Number {
+            min: Some(1),
+            max: Some(50),
+        },
+    },
+    Shape {
+        name: "DeleteResourcePolicyRequest",
+        sensitive: false,
+        kind: Kind::Structure(&[
+            Member {
+                name: "ResourceArn",
+                shape: 107,
+                required: true,
+            },
+            Member {
+                name: "PolicyId",
+                shape: 109,
+                required: true,
+            },
+            Member {
+                name: "PolicyHash",
+                shape: 110,
+                required: true,
+            },
+        ]),
+    },
+    Shape {
         name: "CreateDocumentRequest",
         sensitive: false,
         kind: Kind::Structure(&[
             Member {
                 name: "Content",
-                shape: 107,
+                shape: 115,
                 required: true,
             },
             Member {
                 name: "Requires",
-                shape: 108,
+                shape: 116,
                 required: false,
             },
             Member {
                 name: "Attachments",
-                shape: 114,
-                required: false,
-            },
-            Member {
-                name: "Name",
-                shape: 120,
-                required: true,
-            },
-            Member {
-                name: "DisplayName",
-                shape: 121,
-                required: false,
-            },
-            Member {
-                name: "VersionName",
-                shape: 113,
-                required: false,
-            },
-            Member {
-                name: "DocumentType",
                 shape: 122,
                 required: false,
             },
             Member {
+                name: "Name",
+                shape: 128,
+                required: true,
+            },
+            Member {
+                name: "DisplayName",
+                shape: 129,
+                required: false,
+            },
+            Member {
+                name: "VersionName",
+                shape: 121,
+                required: false,
+            },
+            Member {
+                name: "DocumentType",
+                shape: 130,
+                required: false,
+            },
+            Member {
                 name: "DocumentFormat",
-                shape: 123,
+                shape: 131,
                 required: false,
             },
             Member {
                 name: "TargetType",
-                shape: 124,
+                shape: 132,
                 required: false,
             },
             Member {
@@ -1594,7 +1713,7 @@ pub static SHAPES: &[Shape] = &[
         name: "DocumentRequiresList",
         sensitive: false,
         kind: Kind::List {
-            member: 109,
+            member: 117,
             min: Some(1),
             max: None,
         },
@@ -1605,22 +1724,22 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Name",
-                shape: 110,
+                shape: 118,
                 required: true,
             },
             Member {
                 name: "Version",
-                shape: 111,
+                shape: 119,
                 required: false,
             },
             Member {
                 name: "RequireType",
-                shape: 112,
+                shape: 120,
                 required: false,
             },
             Member {
                 name: "VersionName",
-                shape: 113,
+                shape: 121,
                 required: false,
             },
         ]),
@@ -1669,7 +1788,7 @@ pub static SHAPES: &[Shape] = &[
         name: "AttachmentsSourceList",
         sensitive: false,
         kind: Kind::List {
-            member: 115,
+            member: 123,
             min: Some(0),
             max: Some(20),
         },
@@ -1680,17 +1799,17 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Key",
-                shape: 116,
+                shape: 124,
                 required: false,
             },
             Member {
                 name: "Values",
-                shape: 117,
+                shape: 125,
                 required: false,
             },
             Member {
                 name: "Name",
-                shape: 119,
+                shape: 127,
                 required: false,
             },
         ]),
@@ -1709,7 +1828,7 @@ pub static SHAPES: &[Shape] = &[
         name: "AttachmentsSourceValues",
         sensitive: false,
         kind: Kind::List {
-            member: 118,
+            member: 126,
             min: Some(1),
             max: Some(1),
         },
@@ -1808,22 +1927,22 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Name",
-                shape: 110,
+                shape: 118,
                 required: true,
             },
             Member {
                 name: "VersionName",
-                shape: 113,
+                shape: 121,
                 required: false,
             },
             Member {
                 name: "DocumentVersion",
-                shape: 111,
+                shape: 119,
                 required: false,
             },
             Member {
                 name: "DocumentFormat",
-                shape: 123,
+                shape: 131,
                 required: false,
             },
         ]),
@@ -1834,17 +1953,17 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Name",
-                shape: 110,
+                shape: 118,
                 required: true,
             },
             Member {
                 name: "DocumentVersion",
-                shape: 111,
+                shape: 119,
                 required: false,
             },
             Member {
                 name: "VersionName",
-                shape: 113,
+                shape: 121,
                 required: false,
             },
         ]),
@@ -1855,12 +1974,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "DocumentFilterList",
-                shape: 128,
+                shape: 136,
                 required: false,
             },
             Member {
                 name: "Filters",
-                shape: 132,
+                shape: 140,
                 required: false,
             },
             Member {
@@ -1879,7 +1998,7 @@ pub static SHAPES: &[Shape] = &[
         name: "DocumentFilterList",
         sensitive: false,
         kind: Kind::List {
-            member: 129,
+            member: 137,
             min: Some(1),
             max: None,
         },
@@ -1890,12 +2009,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "key",
-                shape: 130,
+                shape: 138,
                 required: true,
             },
             Member {
                 name: "value",
-                shape: 131,
+                shape: 139,
                 required: true,
             },
         ]),
@@ -1924,7 +2043,7 @@ pub static SHAPES: &[Shape] = &[
         name: "DocumentKeyValuesFilterList",
         sensitive: false,
         kind: Kind::List {
-            member: 133,
+            member: 141,
             min: Some(0),
             max: Some(6),
         },
@@ -1935,12 +2054,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Key",
-                shape: 134,
+                shape: 142,
                 required: false,
             },
             Member {
                 name: "Values",
-                shape: 135,
+                shape: 143,
                 required: false,
             },
         ]),
@@ -1959,7 +2078,7 @@ pub static SHAPES: &[Shape] = &[
         name: "DocumentKeyValuesFilterValues",
         sensitive: false,
         kind: Kind::List {
-            member: 136,
+            member: 144,
             min: None,
             max: None,
         },
@@ -1980,7 +2099,7 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Name",
-                shape: 110,
+                shape: 118,
                 required: true,
             },
             Member {
@@ -2001,42 +2120,42 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Content",
-                shape: 107,
+                shape: 115,
                 required: true,
             },
             Member {
                 name: "Attachments",
-                shape: 114,
+                shape: 122,
                 required: false,
             },
             Member {
                 name: "Name",
-                shape: 120,
+                shape: 128,
                 required: true,
             },
             Member {
                 name: "DisplayName",
-                shape: 121,
+                shape: 129,
                 required: false,
             },
             Member {
                 name: "VersionName",
-                shape: 113,
+                shape: 121,
                 required: false,
             },
             Member {
                 name: "DocumentVersion",
-                shape: 111,
+                shape: 119,
                 required: false,
             },
             Member {
                 name: "DocumentFormat",
-                shape: 123,
+                shape: 131,
                 required: false,
             },
             Member {
                 name: "TargetType",
-                shape: 124,
+                shape: 132,
                 required: false,
             },
         ]),
@@ -2047,12 +2166,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Name",
-                shape: 120,
+                shape: 128,
                 required: true,
             },
             Member {
                 name: "DocumentVersion",
-                shape: 140,
+                shape: 148,
                 required: true,
             },
         ]),
@@ -2073,17 +2192,17 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Name",
-                shape: 120,
+                shape: 128,
                 required: true,
             },
             Member {
                 name: "DocumentVersion",
-                shape: 111,
+                shape: 119,
                 required: false,
             },
             Member {
                 name: "VersionName",
-                shape: 113,
+                shape: 121,
                 required: false,
             },
             Member {
@@ -2099,27 +2218,27 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Name",
-                shape: 120,
+                shape: 128,
                 required: true,
             },
             Member {
                 name: "PermissionType",
-                shape: 143,
+                shape: 151,
                 required: true,
             },
             Member {
                 name: "AccountIdsToAdd",
-                shape: 144,
+                shape: 152,
                 required: false,
             },
             Member {
                 name: "AccountIdsToRemove",
-                shape: 144,
+                shape: 152,
                 required: false,
             },
             Member {
                 name: "SharedDocumentVersion",
-                shape: 146,
+                shape: 154,
                 required: false,
             },
         ]),
@@ -2138,7 +2257,7 @@ pub static SHAPES: &[Shape] = &[
         name: "AccountIdList",
         sensitive: false,
         kind: Kind::List {
-            member: 145,
+            member: 153,
             min: None,
             max: Some(20),
         },
@@ -2169,17 +2288,17 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Name",
-                shape: 120,
+                shape: 128,
                 required: true,
             },
             Member {
                 name: "PermissionType",
-                shape: 143,
+                shape: 151,
                 required: true,
             },
             Member {
                 name: "MaxResults",
-                shape: 148,
+                shape: 156,
                 required: false,
             },
             Member {
@@ -2203,17 +2322,17 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Name",
-                shape: 120,
+                shape: 128,
                 required: true,
             },
             Member {
                 name: "DocumentVersion",
-                shape: 111,
+                shape: 119,
                 required: false,
             },
             Member {
                 name: "DocumentReviews",
-                shape: 150,
+                shape: 158,
                 required: true,
             },
         ]),
@@ -2224,12 +2343,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Action",
-                shape: 151,
+                shape: 159,
                 required: true,
             },
             Member {
                 name: "Comment",
-                shape: 152,
+                shape: 160,
                 required: false,
             },
         ]),
@@ -2248,7 +2367,7 @@ pub static SHAPES: &[Shape] = &[
         name: "DocumentReviewCommentList",
         sensitive: false,
         kind: Kind::List {
-            member: 153,
+            member: 161,
             min: Some(0),
             max: Some(1),
         },
@@ -2259,12 +2378,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Type",
-                shape: 154,
+                shape: 162,
                 required: false,
             },
             Member {
                 name: "Content",
-                shape: 155,
+                shape: 163,
                 required: false,
             },
         ]),
@@ -2295,17 +2414,17 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Name",
-                shape: 120,
+                shape: 128,
                 required: true,
             },
             Member {
                 name: "DocumentVersion",
-                shape: 111,
+                shape: 119,
                 required: false,
             },
             Member {
                 name: "Metadata",
-                shape: 157,
+                shape: 165,
                 required: true,
             },
             Member {
@@ -2335,7 +2454,7 @@ pub static SHAPES: &[Shape] = &[
         sensitive: false,
         kind: Kind::Structure(&[Member {
             name: "SettingId",
-            shape: 159,
+            shape: 167,
             required: true,
         }]),
     },
@@ -2355,12 +2474,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "SettingId",
-                shape: 159,
+                shape: 167,
                 required: true,
             },
             Member {
                 name: "SettingValue",
-                shape: 161,
+                shape: 169,
                 required: true,
             },
         ]),
@@ -2380,7 +2499,7 @@ pub static SHAPES: &[Shape] = &[
         sensitive: false,
         kind: Kind::Structure(&[Member {
             name: "SettingId",
-            shape: 159,
+            shape: 167,
             required: true,
         }]),
     },
@@ -2390,92 +2509,92 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "InstanceIds",
-                shape: 164,
-                required: false,
-            },
-            Member {
-                name: "Targets",
-                shape: 166,
-                required: false,
-            },
-            Member {
-                name: "DocumentName",
-                shape: 110,
-                required: true,
-            },
-            Member {
-                name: "DocumentVersion",
-                shape: 111,
-                required: false,
-            },
-            Member {
-                name: "DocumentHash",
-                shape: 171,
-                required: false,
-            },
-            Member {
-                name: "DocumentHashType",
                 shape: 172,
                 required: false,
             },
             Member {
-                name: "TimeoutSeconds",
-                shape: 173,
-                required: false,
-            },
-            Member {
-                name: "Comment",
+                name: "Targets",
                 shape: 174,
                 required: false,
             },
             Member {
-                name: "Parameters",
-                shape: 175,
+                name: "DocumentName",
+                shape: 118,
+                required: true,
+            },
+            Member {
+                name: "DocumentVersion",
+                shape: 119,
                 required: false,
             },
             Member {
-                name: "OutputS3Region",
+                name: "DocumentHash",
                 shape: 179,
                 required: false,
             },
             Member {
-                name: "OutputS3BucketName",
+                name: "DocumentHashType",
                 shape: 180,
                 required: false,
             },
             Member {
-                name: "OutputS3KeyPrefix",
+                name: "TimeoutSeconds",
                 shape: 181,
                 required: false,
             },
             Member {
-                name: "MaxConcurrency",
+                name: "Comment",
                 shape: 182,
                 required: false,
             },
             Member {
-                name: "MaxErrors",
+                name: "Parameters",
                 shape: 183,
                 required: false,
             },
             Member {
-                name: "ServiceRoleArn",
-                shape: 184,
+                name: "OutputS3Region",
+                shape: 187,
                 required: false,
             },
             Member {
-                name: "NotificationConfig",
-                shape: 185,
+                name: "OutputS3BucketName",
+                shape: 188,
                 required: false,
             },
             Member {
-                name: "CloudWatchOutputConfig",
+                name: "OutputS3KeyPrefix",
+                shape: 189,
+                required: false,
+            },
+            Member {
+                name: "MaxConcurrency",
                 shape: 190,
                 required: false,
             },
             Member {
-                name: "AlarmConfiguration",
+                name: "MaxErrors",
+                shape: 191,
+                required: false,
+            },
+            Member {
+                name: "ServiceRoleArn",
+                shape: 192,
+                required: false,
+            },
+            Member {
+                name: "NotificationConfig",
                 shape: 193,
+                required: false,
+            },
+            Member {
+                name: "CloudWatchOutputConfig",
+                shape: 198,
+                required: false,
+            },
+            Member {
+                name: "AlarmConfiguration",
+                shape: 201,
                 required: false,
             },
         ]),
@@ -2484,7 +2603,7 @@ pub static SHAPES: &[Shape] = &[
         name: "InstanceIdList",
         sensitive: false,
         kind: Kind::List {
-            member: 165,
+            member: 173,
             min: Some(0),
             max: Some(50),
         },
@@ -2503,7 +2622,7 @@ pub static SHAPES: &[Shape] = &[
         name: "Targets",
         sensitive: false,
         kind: Kind::List {
-            member: 167,
+            member: 175,
             min: Some(0),
             max: Some(5),
         },
@@ -2514,12 +2633,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Key",
-                shape: 168,
+                shape: 176,
                 required: false,
             },
             Member {
                 name: "Values",
-                shape: 169,
+                shape: 177,
                 required: false,
             },
         ]),
@@ -2538,7 +2657,7 @@ pub static SHAPES: &[Shape] = &[
         name: "TargetValues",
         sensitive: false,
         kind: Kind::List {
-            member: 170,
+            member: 178,
             min: Some(0),
             max: Some(50),
         },
@@ -2595,8 +2714,8 @@ pub static SHAPES: &[Shape] = &[
         name: "Parameters",
         sensitive: true,
         kind: Kind::Map {
-            key: 176,
-            value: 177,
+            key: 184,
+            value: 185,
             min: None,
             max: None,
         },
@@ -2615,7 +2734,7 @@ pub static SHAPES: &[Shape] = &[
         name: "ParameterValueList",
         sensitive: false,
         kind: Kind::List {
-            member: 178,
+            member: 186,
             min: None,
             max: None,
         },
@@ -2696,17 +2815,17 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "NotificationArn",
-                shape: 186,
+                shape: 194,
                 required: false,
             },
             Member {
                 name: "NotificationEvents",
-                shape: 187,
+                shape: 195,
                 required: false,
             },
             Member {
                 name: "NotificationType",
-                shape: 189,
+                shape: 197,
                 required: false,
             },
         ]),
@@ -2725,7 +2844,7 @@ pub static SHAPES: &[Shape] = &[
         name: "NotificationEventList",
         sensitive: false,
         kind: Kind::List {
-            member: 188,
+            member: 196,
             min: None,
             max: None,
         },
@@ -2763,12 +2882,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "CloudWatchLogGroupName",
-                shape: 191,
+                shape: 199,
                 required: false,
             },
             Member {
                 name: "CloudWatchOutputEnabled",
-                shape: 192,
+                shape: 200,
                 required: false,
             },
         ]),
@@ -2799,7 +2918,7 @@ pub static SHAPES: &[Shape] = &[
             },
             Member {
                 name: "Alarms",
-                shape: 194,
+                shape: 202,
                 required: true,
             },
         ]),
@@ -2808,7 +2927,7 @@ pub static SHAPES: &[Shape] = &[
         name: "AlarmList",
         sensitive: false,
         kind: Kind::List {
-            member: 195,
+            member: 203,
             min: Some(1),
             max: Some(1),
         },
@@ -2818,7 +2937,7 @@ pub static SHAPES: &[Shape] = &[
         sensitive: false,
         kind: Kind::Structure(&[Member {
             name: "Name",
-            shape: 196,
+            shape: 204,
             required: true,
         }]),
     },
@@ -2838,17 +2957,17 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "CommandId",
-                shape: 198,
+                shape: 206,
                 required: false,
             },
             Member {
                 name: "InstanceId",
-                shape: 165,
+                shape: 173,
                 required: false,
             },
             Member {
                 name: "MaxResults",
-                shape: 199,
+                shape: 207,
                 required: false,
             },
             Member {
@@ -2858,7 +2977,7 @@ pub static SHAPES: &[Shape] = &[
             },
             Member {
                 name: "Filters",
-                shape: 200,
+                shape: 208,
                 required: false,
             },
         ]),
@@ -2885,7 +3004,7 @@ pub static SHAPES: &[Shape] = &[
         name: "CommandFilterList",
         sensitive: false,
         kind: Kind::List {
-            member: 201,
+            member: 209,
             min: Some(1),
             max: Some(5),
         },
@@ -2896,12 +3015,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "key",
-                shape: 202,
+                shape: 210,
                 required: true,
             },
             Member {
                 name: "value",
-                shape: 203,
+                shape: 211,
                 required: true,
             },
         ]),
@@ -2938,17 +3057,17 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "CommandId",
-                shape: 198,
+                shape: 206,
                 required: false,
             },
             Member {
                 name: "InstanceId",
-                shape: 165,
+                shape: 173,
                 required: false,
             },
             Member {
                 name: "MaxResults",
-                shape: 199,
+                shape: 207,
                 required: false,
             },
             Member {
@@ -2958,7 +3077,7 @@ pub static SHAPES: &[Shape] = &[
             },
             Member {
                 name: "Filters",
-                shape: 200,
+                shape: 208,
                 required: false,
             },
             Member {
@@ -2974,17 +3093,17 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "CommandId",
-                shape: 198,
+                shape: 206,
                 required: true,
             },
             Member {
                 name: "InstanceId",
-                shape: 165,
+                shape: 173,
                 required: true,
             },
             Member {
                 name: "PluginName",
-                shape: 206,
+                shape: 214,
                 required: false,
             },
         ]),
@@ -3005,12 +3124,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "CommandId",
-                shape: 198,
+                shape: 206,
                 required: true,
             },
             Member {
                 name: "InstanceIds",
-                shape: 164,
+                shape: 172,
                 required: false,
             },
         ]),
@@ -3021,37 +3140,37 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "ResourceId",
-                shape: 209,
+                shape: 217,
                 required: true,
             },
             Member {
                 name: "ResourceType",
-                shape: 210,
+                shape: 218,
                 required: true,
             },
             Member {
                 name: "ComplianceType",
-                shape: 211,
+                shape: 219,
                 required: true,
             },
             Member {
                 name: "ExecutionSummary",
-                shape: 212,
+                shape: 220,
                 required: true,
             },
             Member {
                 name: "Items",
-                shape: 216,
+                shape: 224,
                 required: true,
             },
             Member {
                 name: "ItemContentHash",
-                shape: 225,
+                shape: 233,
                 required: false,
             },
             Member {
                 name: "UploadType",
-                shape: 226,
+                shape: 234,
                 required: false,
             },
         ]),
@@ -3092,17 +3211,17 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "ExecutionTime",
-                shape: 213,
+                shape: 221,
                 required: true,
             },
             Member {
                 name: "ExecutionId",
-                shape: 214,
+                shape: 222,
                 required: false,
             },
             Member {
                 name: "ExecutionType",
-                shape: 215,
+                shape: 223,
                 required: false,
             },
         ]),
@@ -3136,7 +3255,7 @@ pub static SHAPES: &[Shape] = &[
         name: "ComplianceItemEntryList",
         sensitive: false,
         kind: Kind::List {
-            member: 217,
+            member: 225,
             min: Some(0),
             max: Some(10000),
         },
@@ -3147,27 +3266,27 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Id",
-                shape: 218,
+                shape: 226,
                 required: false,
             },
             Member {
                 name: "Title",
-                shape: 219,
+                shape: 227,
                 required: false,
             },
             Member {
                 name: "Severity",
-                shape: 220,
+                shape: 228,
                 required: true,
             },
             Member {
                 name: "Status",
-                shape: 221,
+                shape: 229,
                 required: true,
             },
             Member {
                 name: "Details",
-                shape: 222,
+                shape: 230,
                 required: false,
             },
         ]),
@@ -3223,8 +3342,8 @@ pub static SHAPES: &[Shape] = &[
         name: "ComplianceItemDetails",
         sensitive: false,
         kind: Kind::Map {
-            key: 223,
-            value: 224,
+            key: 231,
+            value: 232,
             min: None,
             max: None,
         },
@@ -3275,17 +3394,17 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Filters",
-                shape: 228,
+                shape: 236,
                 required: false,
             },
             Member {
                 name: "ResourceIds",
-                shape: 234,
+                shape: 242,
                 required: false,
             },
             Member {
                 name: "ResourceTypes",
-                shape: 235,
+                shape: 243,
                 required: false,
             },
             Member {
@@ -3304,7 +3423,7 @@ pub static SHAPES: &[Shape] = &[
         name: "ComplianceStringFilterList",
         sensitive: false,
         kind: Kind::List {
-            member: 229,
+            member: 237,
             min: None,
             max: None,
         },
@@ -3315,17 +3434,17 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Key",
-                shape: 230,
+                shape: 238,
                 required: false,
             },
             Member {
                 name: "Values",
-                shape: 231,
+                shape: 239,
                 required: false,
             },
             Member {
                 name: "Type",
-                shape: 233,
+                shape: 241,
                 required: false,
             },
         ]),
@@ -3344,7 +3463,7 @@ pub static SHAPES: &[Shape] = &[
         name: "ComplianceStringFilterValueList",
         sensitive: false,
         kind: Kind::List {
-            member: 232,
+            member: 240,
             min: Some(1),
             max: Some(20),
         },
@@ -3379,7 +3498,7 @@ pub static SHAPES: &[Shape] = &[
         name: "ComplianceResourceIdList",
         sensitive: false,
         kind: Kind::List {
-            member: 209,
+            member: 217,
             min: Some(1),
             max: None,
         },
@@ -3388,7 +3507,7 @@ pub static SHAPES: &[Shape] = &[
         name: "ComplianceResourceTypeList",
         sensitive: false,
         kind: Kind::List {
-            member: 210,
+            member: 218,
             min: Some(1),
             max: None,
         },
@@ -3399,7 +3518,7 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Filters",
-                shape: 228,
+                shape: 236,
                 required: false,
             },
             Member {
@@ -3420,7 +3539,7 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Filters",
-                shape: 228,
+                shape: 236,
                 required: false,
             },
             Member {
@@ -3441,32 +3560,32 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "OperatingSystem",
-                shape: 239,
-                required: false,
-            },
-            Member {
-                name: "Name",
-                shape: 240,
-                required: true,
-            },
-            Member {
-                name: "GlobalFilters",
-                shape: 241,
-                required: false,
-            },
-            Member {
-                name: "ApprovalRules",
                 shape: 247,
                 required: false,
             },
             Member {
+                name: "Name",
+                shape: 248,
+                required: true,
+            },
+            Member {
+                name: "GlobalFilters",
+                shape: 249,
+                required: false,
+            },
+            Member {
+                name: "ApprovalRules",
+                shape: 255,
+                required: false,
+            },
+            Member {
                 name: "ApprovedPatches",
-                shape: 253,
+                shape: 261,
                 required: false,
             },
             Member {
                 name: "ApprovedPatchesComplianceLevel",
-                shape: 250,
+                shape: 258,
                 required: false,
             },
             Member {
@@ -3476,32 +3595,32 @@ pub static SHAPES: &[Shape] = &[
             },
             Member {
                 name: "RejectedPatches",
-                shape: 253,
+                shape: 261,
                 required: false,
             },
             Member {
                 name: "RejectedPatchesAction",
-                shape: 255,
-                required: false,
-            },
-            Member {
-                name: "Description",
-                shape: 256,
-                required: false,
-            },
-            Member {
-                name: "Sources",
-                shape: 257,
-                required: false,
-            },
-            Member {
-                name: "AvailableSecurityUpdatesComplianceStatus",
                 shape: 263,
                 required: false,
             },
             Member {
-                name: "ClientToken",
+                name: "Description",
                 shape: 264,
+                required: false,
+            },
+            Member {
+                name: "Sources",
+                shape: 265,
+                required: false,
+            },
+            Member {
+                name: "AvailableSecurityUpdatesComplianceStatus",
+                shape: 271,
+                required: false,
+            },
+            Member {
+                name: "ClientToken",
+                shape: 272,
                 required: false,
             },
             Member {
@@ -3552,7 +3671,7 @@ pub static SHAPES: &[Shape] = &[
         sensitive: false,
         kind: Kind::Structure(&[Member {
             name: "PatchFilters",
-            shape: 242,
+            shape: 250,
             required: true,
         }]),
     },
@@ -3560,7 +3679,7 @@ pub static SHAPES: &[Shape] = &[
         name: "PatchFilterList",
         sensitive: false,
         kind: Kind::List {
-            member: 243,
+            member: 251,
             min: Some(0),
             max: Some(4),
         },
@@ -3571,12 +3690,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Key",
-                shape: 244,
+                shape: 252,
                 required: true,
             },
             Member {
                 name: "Values",
-                shape: 245,
+                shape: 253,
                 required: true,
             },
         ]),
@@ -3615,7 +3734,7 @@ pub static SHAPES: &[Shape] = &[
         name: "PatchFilterValueList",
         sensitive: false,
         kind: Kind::List {
-            member: 246,
+            member: 254,
             min: Some(1),
             max: Some(20),
         },
@@ -3635,7 +3754,7 @@ pub static SHAPES: &[Shape] = &[
         sensitive: false,
         kind: Kind::Structure(&[Member {
             name: "PatchRules",
-            shape: 248,
+            shape: 256,
             required: true,
         }]),
     },
@@ -3643,7 +3762,7 @@ pub static SHAPES: &[Shape] = &[
         name: "PatchRuleList",
         sensitive: false,
         kind: Kind::List {
-            member: 249,
+            member: 257,
             min: Some(0),
             max: Some(10),
         },
@@ -3654,22 +3773,22 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "PatchFilterGroup",
-                shape: 241,
+                shape: 249,
                 required: true,
             },
             Member {
                 name: "ComplianceLevel",
-                shape: 250,
+                shape: 258,
                 required: false,
             },
             Member {
                 name: "ApproveAfterDays",
-                shape: 251,
+                shape: 259,
                 required: false,
             },
             Member {
                 name: "ApproveUntilDate",
-                shape: 252,
+                shape: 260,
                 required: false,
             },
             Member {
@@ -3718,7 +3837,7 @@ pub static SHAPES: &[Shape] = &[
         name: "PatchIdList",
         sensitive: false,
         kind: Kind::List {
-            member: 254,
+            member: 262,
             min: Some(0),
             max: Some(50),
         },
@@ -3757,7 +3876,7 @@ pub static SHAPES: &[Shape] = &[
         name: "PatchSourceList",
         sensitive: false,
         kind: Kind::List {
-            member: 258,
+            member: 266,
             min: Some(0),
             max: Some(20),
         },
@@ -3768,17 +3887,17 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Name",
-                shape: 259,
+                shape: 267,
                 required: true,
             },
             Member {
                 name: "Products",
-                shape: 260,
+                shape: 268,
                 required: true,
             },
             Member {
                 name: "Configuration",
-                shape: 262,
+                shape: 270,
                 required: true,
             },
         ]),
@@ -3797,7 +3916,7 @@ pub static SHAPES: &[Shape] = &[
         name: "PatchSourceProductList",
         sensitive: false,
         kind: Kind::List {
-            member: 261,
+            member: 269,
             min: Some(1),
             max: Some(20),
         },
@@ -3847,7 +3966,7 @@ pub static SHAPES: &[Shape] = &[
         sensitive: false,
         kind: Kind::Structure(&[Member {
             name: "BaselineId",
-            shape: 266,
+            shape: 274,
             required: true,
         }]),
     },
@@ -3867,32 +3986,32 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "BaselineId",
-                shape: 266,
+                shape: 274,
                 required: true,
             },
             Member {
                 name: "Name",
-                shape: 240,
+                shape: 248,
                 required: false,
             },
             Member {
                 name: "GlobalFilters",
-                shape: 241,
+                shape: 249,
                 required: false,
             },
             Member {
                 name: "ApprovalRules",
-                shape: 247,
+                shape: 255,
                 required: false,
             },
             Member {
                 name: "ApprovedPatches",
-                shape: 253,
+                shape: 261,
                 required: false,
             },
             Member {
                 name: "ApprovedPatchesComplianceLevel",
-                shape: 250,
+                shape: 258,
                 required: false,
             },
             Member {
@@ -3902,27 +4021,27 @@ pub static SHAPES: &[Shape] = &[
             },
             Member {
                 name: "RejectedPatches",
-                shape: 253,
+                shape: 261,
                 required: false,
             },
             Member {
                 name: "RejectedPatchesAction",
-                shape: 255,
+                shape: 263,
                 required: false,
             },
             Member {
                 name: "Description",
-                shape: 256,
+                shape: 264,
                 required: false,
             },
             Member {
                 name: "Sources",
-                shape: 257,
+                shape: 265,
                 required: false,
             },
             Member {
                 name: "AvailableSecurityUpdatesComplianceStatus",
-                shape: 263,
+                shape: 271,
                 required: false,
             },
             Member {
@@ -3937,7 +4056,7 @@ pub static SHAPES: &[Shape] = &[
         sensitive: false,
         kind: Kind::Structure(&[Member {
             name: "BaselineId",
-            shape: 266,
+            shape: 274,
             required: true,
         }]),
     },
@@ -3947,12 +4066,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Filters",
-                shape: 270,
+                shape: 278,
                 required: false,
             },
             Member {
                 name: "MaxResults",
-                shape: 275,
+                shape: 283,
                 required: false,
             },
             Member {
@@ -3966,7 +4085,7 @@ pub static SHAPES: &[Shape] = &[
         name: "PatchOrchestratorFilterList",
         sensitive: false,
         kind: Kind::List {
-            member: 271,
+            member: 279,
             min: Some(0),
             max: Some(5),
         },
@@ -3977,12 +4096,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Key",
-                shape: 272,
+                shape: 280,
                 required: false,
             },
             Member {
                 name: "Values",
-                shape: 273,
+                shape: 281,
                 required: false,
             },
         ]),
@@ -4001,7 +4120,7 @@ pub static SHAPES: &[Shape] = &[
         name: "PatchOrchestratorFilterValues",
         sensitive: false,
         kind: Kind::List {
-            member: 274,
+            member: 282,
             min: None,
             max: None,
         },
@@ -4029,7 +4148,7 @@ pub static SHAPES: &[Shape] = &[
         sensitive: false,
         kind: Kind::Structure(&[Member {
             name: "BaselineId",
-            shape: 266,
+            shape: 274,
             required: true,
         }]),
     },
@@ -4038,7 +4157,7 @@ pub static SHAPES: &[Shape] = &[
         sensitive: false,
         kind: Kind::Structure(&[Member {
             name: "OperatingSystem",
-            shape: 239,
+            shape: 247,
             required: false,
         }]),
     },
@@ -4048,12 +4167,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "BaselineId",
-                shape: 266,
+                shape: 274,
                 required: true,
             },
             Member {
                 name: "PatchGroup",
-                shape: 279,
+                shape: 287,
                 required: true,
             },
         ]),
@@ -4074,12 +4193,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "BaselineId",
-                shape: 266,
+                shape: 274,
                 required: true,
             },
             Member {
                 name: "PatchGroup",
-                shape: 279,
+                shape: 287,
                 required: true,
             },
         ]),
@@ -4090,12 +4209,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "PatchGroup",
-                shape: 279,
+                shape: 287,
                 required: true,
             },
             Member {
                 name: "OperatingSystem",
-                shape: 239,
+                shape: 247,
                 required: false,
             },
         ]),
@@ -4106,12 +4225,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "MaxResults",
-                shape: 275,
+                shape: 283,
                 required: false,
             },
             Member {
                 name: "Filters",
-                shape: 270,
+                shape: 278,
                 required: false,
             },
             Member {
@@ -4127,12 +4246,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Filters",
-                shape: 270,
+                shape: 278,
                 required: false,
             },
             Member {
                 name: "MaxResults",
-                shape: 275,
+                shape: 283,
                 required: false,
             },
             Member {
@@ -4148,12 +4267,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "BaselineId",
-                shape: 266,
+                shape: 274,
                 required: true,
             },
             Member {
                 name: "MaxResults",
-                shape: 275,
+                shape: 283,
                 required: false,
             },
             Member {
@@ -4169,17 +4288,17 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "OperatingSystem",
-                shape: 239,
+                shape: 247,
                 required: true,
             },
             Member {
                 name: "Property",
-                shape: 286,
+                shape: 294,
                 required: true,
             },
             Member {
                 name: "PatchSet",
-                shape: 287,
+                shape: 295,
                 required: false,
             },
             Member {
@@ -4227,7 +4346,7 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "InstanceIds",
-                shape: 164,
+                shape: 172,
                 required: true,
             },
             Member {
@@ -4237,7 +4356,7 @@ pub static SHAPES: &[Shape] = &[
             },
             Member {
                 name: "MaxResults",
-                shape: 289,
+                shape: 297,
                 required: false,
             },
         ]),
@@ -4256,12 +4375,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "PatchGroup",
-                shape: 279,
+                shape: 287,
                 required: true,
             },
             Member {
                 name: "Filters",
-                shape: 291,
+                shape: 299,
                 required: false,
             },
             Member {
@@ -4271,7 +4390,7 @@ pub static SHAPES: &[Shape] = &[
             },
             Member {
                 name: "MaxResults",
-                shape: 289,
+                shape: 297,
                 required: false,
             },
         ]),
@@ -4280,7 +4399,7 @@ pub static SHAPES: &[Shape] = &[
         name: "InstancePatchStateFilterList",
         sensitive: false,
         kind: Kind::List {
-            member: 292,
+            member: 300,
             min: Some(0),
             max: Some(4),
         },
@@ -4291,17 +4410,17 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "Key",
-                shape: 293,
+                shape: 301,
                 required: true,
             },
             Member {
                 name: "Values",
-                shape: 294,
+                shape: 302,
                 required: true,
             },
             Member {
                 name: "Type",
-                shape: 296,
+                shape: 304,
                 required: true,
             },
         ]),
@@ -4320,7 +4439,7 @@ pub static SHAPES: &[Shape] = &[
         name: "InstancePatchStateFilterValues",
         sensitive: false,
         kind: Kind::List {
-            member: 295,
+            member: 303,
             min: Some(1),
             max: Some(1),
         },
@@ -4351,12 +4470,12 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "InstanceId",
-                shape: 165,
+                shape: 173,
                 required: true,
             },
             Member {
                 name: "Filters",
-                shape: 270,
+                shape: 278,
                 required: false,
             },
             Member {
@@ -4366,7 +4485,7 @@ pub static SHAPES: &[Shape] = &[
             },
             Member {
                 name: "MaxResults",
-                shape: 289,
+                shape: 297,
                 required: false,
             },
         ]),
@@ -4376,7 +4495,7 @@ pub static SHAPES: &[Shape] = &[
         sensitive: false,
         kind: Kind::Structure(&[Member {
             name: "PatchGroup",
-            shape: 279,
+            shape: 287,
             required: true,
         }]),
     },
@@ -4386,17 +4505,17 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "InstanceId",
-                shape: 165,
+                shape: 173,
                 required: true,
             },
             Member {
                 name: "SnapshotId",
-                shape: 300,
+                shape: 308,
                 required: true,
             },
             Member {
                 name: "BaselineOverride",
-                shape: 301,
+                shape: 309,
                 required: false,
             },
             Member {
@@ -4422,37 +4541,37 @@ pub static SHAPES: &[Shape] = &[
         kind: Kind::Structure(&[
             Member {
                 name: "OperatingSystem",
-                shape: 239,
-                required: false,
-            },
-            Member {
-                name: "GlobalFilters",
-                shape: 241,
-                required: false,
-            },
-            Member {
-                name: "ApprovalRules",
                 shape: 247,
                 required: false,
             },
             Member {
+                name: "GlobalFilters",
+                shape: 249,
+                required: false,
+            },
+            Member {
+                name: "ApprovalRules",
+                shape: 255,
+                required: false,
+            },
+            Member {
                 name: "ApprovedPatches",
-                shape: 253,
+                shape: 261,
                 required: false,
             },
             Member {
                 name: "ApprovedPatchesComplianceLevel",
-                shape: 250,
+                shape: 258,
                 required: false,
             },
             Member {
                 name: "RejectedPatches",
-                shape: 253,
+                shape: 261,
                 required: false,
             },
             Member {
                 name: "RejectedPatchesAction",
-                shape: 255,
+                shape: 263,
                 required: false,
             },
             Member {
@@ -4462,12 +4581,12 @@ pub static SHAPES: &[Shape] = &[
             },
             Member {
                 name: "Sources",
-                shape: 257,
+                shape: 265,
                 required: false,
             },
             Member {
                 name: "AvailableSecurityUpdatesComplianceStatus",
-                shape: 263,
+                shape: 271,
                 required: false,
             },
         ]),
