@@ -6,7 +6,7 @@ use ratatui::Frame;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
+use ratatui::widgets::{Clear, Paragraph};
 use serde::Serialize;
 
 use crate::theme::Theme;
@@ -20,10 +20,39 @@ pub struct Described {
 impl Described {
     /// `object` as the wire shows it (PascalCase fields, AWS's names).
     pub fn of(title: impl Into<String>, object: &impl Serialize) -> Option<Described> {
+        let mut value = serde_json::to_value(object).ok()?;
+        readable_times(&mut value);
         Some(Described {
             title: title.into(),
-            value: serde_json::to_value(object).ok()?,
+            value,
         })
+    }
+}
+
+/// Times go on the wire as epoch seconds; the aws CLI prints them as ISO
+/// 8601, and so does `d`: a number under a key that names a time
+/// (`…Date`, `…DateTime`, `…Time`).
+fn readable_times(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::Object(map) => {
+            for (key, v) in map.iter_mut() {
+                let names_a_time =
+                    key.ends_with("Date") || key.ends_with("DateTime") || key.ends_with("Time");
+                match v {
+                    Value::Number(n) if names_a_time => {
+                        if let Some(secs) = n.as_f64() {
+                            let millis = (secs * 1000.0).round() as i64;
+                            let at = sysman_api::Timestamp::from_secs(0).plus_millis(millis);
+                            *v = Value::String(at.iso8601());
+                        }
+                    }
+                    other => readable_times(other),
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(readable_times),
+        _ => {}
     }
 }
 
@@ -92,6 +121,8 @@ impl Describe {
         let format = if self.as_json { "JSON" } else { "YAML" };
         let block = crate::ui::pane_block(theme, format!(" {} ({format}) ", self.title));
         let inner = block.inner(area);
+        // Over the pane: nothing of it shows through.
+        frame.render_widget(Clear, area);
         frame.render_widget(block, area);
         let height = usize::from(inner.height);
         let scroll = self.scroll.min(self.lines().len().saturating_sub(height));

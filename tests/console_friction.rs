@@ -229,6 +229,14 @@ async fn d_describes_the_row_and_y_toggles_json() {
     assert!(shown.contains(&format!("{node} (YAML)")), "{shown}");
     assert!(shown.contains(&format!("InstanceId: {node}")), "{shown}");
     assert!(shown.contains("PingStatus: Online"), "{shown}");
+    assert!(
+        shown.contains("LastPingDateTime: \"2026-"),
+        "times as ISO 8601: {shown}"
+    );
+    assert!(
+        !shown.contains("PLATFORM"),
+        "the list does not show through: {shown}"
+    );
     press(&fx, &mut app, &mut events, KeyCode::Char('y')).await;
     let shown = screen(&mut app);
     assert!(

@@ -286,7 +286,7 @@ fn patch_lines(report: &NodeReport, now: Timestamp, theme: &Theme) -> Vec<Line<'
     let mut lines = vec![Line::styled("Patches", theme.header)];
     let Some(p) = &report.patch else {
         lines.push(Line::styled(
-            "not scanned yet (run AWS-RunPatchBaseline with Operation=Scan)",
+            "not scanned yet (in :patch, s scans its patch group)",
             theme.muted,
         ));
         return lines;
