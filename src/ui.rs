@@ -201,6 +201,9 @@ fn render_filter(frame: &mut Frame, app: &App, area: Rect) {
     let mut spans = vec![Span::styled(" / ", theme.key), Span::raw(text.to_owned())];
     if editing {
         spans.push(Span::styled("█", theme.accent));
+    }
+    spans.push(filter_outcome(app));
+    if editing {
         spans.push(Span::styled(
             "   enter keep · esc clear · Key=value for tags · !term to invert",
             theme.muted,
@@ -209,6 +212,20 @@ fn render_filter(frame: &mut Frame, app: &App, area: Rect) {
         spans.push(Span::styled("   esc clears", theme.muted));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// What the filter does to the table in focus: "  12 of 500", or why it
+/// cannot filter.
+fn filter_outcome(app: &App) -> Span<'static> {
+    let table = app.pane(app.pane).table();
+    match table.filter.error() {
+        Some(why) => Span::styled(format!("  {why}"), app.theme.error),
+        None if table.filter.is_empty() => Span::raw(""),
+        None => Span::styled(
+            format!("  {} of {}", table.order.len(), table.considered),
+            app.theme.accent,
+        ),
+    }
 }
 
 /// Commands worth a place in the footer, in this order: opening, the

@@ -132,7 +132,7 @@ impl DocDetail {
 
 pub struct DocumentsPane {
     pub list: Vec<DocumentIdentifier>,
-    haystacks: Vec<nucleo_matcher::Utf32String>,
+    texts: Vec<filter::RowText>,
     pub table: TableView,
     pub detail: Option<Box<DocDetail>>,
     pub loaded: bool,
@@ -145,7 +145,7 @@ impl Default for DocumentsPane {
     fn default() -> Self {
         Self {
             list: Vec::new(),
-            haystacks: Vec::new(),
+            texts: Vec::new(),
             table: TableView::new(COLUMNS.len()),
             detail: None,
             loaded: false,
@@ -160,16 +160,13 @@ impl DocumentsPane {
         let held = self.selected().map(|d| d.name.clone());
         self.table.hold(held);
         list.sort_by(|a, b| a.name.cmp(&b.name));
-        self.haystacks = list
+        self.texts = list
             .iter()
             .map(|d| {
-                filter::haystack(&[
-                    &d.name,
-                    &d.owner,
-                    d.document_type.as_str(),
-                    &platforms(&d.platform_types),
-                    d.display_name.as_deref().unwrap_or_default(),
-                ])
+                filter::RowText::with_tags(
+                    cells(d).iter().map(String::as_str),
+                    d.tags.iter().map(|t| (t.key.as_str(), t.value.as_str())),
+                )
             })
             .collect();
         self.list = list;
@@ -190,32 +187,26 @@ impl DocumentsPane {
         let keep = self
             .table
             .kept_row(|name| list.iter().position(|d| d.name == name));
-        let query = &self.table.filter;
-        let matcher = &mut self.matcher;
-        let list = &self.list;
-        let mut order: Vec<usize> = (0..list.len())
-            .filter(|&i| {
-                let tags = list[i]
-                    .tags
-                    .iter()
-                    .map(|t| (t.key.as_str(), t.value.as_str()));
-                query.matches(matcher, &self.haystacks[i], tags)
-            })
-            .collect();
         let column = self.table.sort_column;
-        order.sort_by(|&x, &y| {
-            let (a, b) = (&list[x], &list[y]);
-            let by = match column {
-                1 => a.owner.cmp(&b.owner),
-                2 => a.document_type.cmp(&b.document_type),
-                3 => platforms(&a.platform_types).cmp(&platforms(&b.platform_types)),
-                4 => version_number(&a.document_version).cmp(&version_number(&b.document_version)),
-                5 => a.document_format.cmp(&b.document_format),
-                6 => a.tags.len().cmp(&b.tags.len()),
-                _ => std::cmp::Ordering::Equal,
-            };
-            self.table.directed(by.then_with(|| a.name.cmp(&b.name)))
-        });
+        let order = self.table.filter.arrange(
+            &mut self.matcher,
+            0..list.len(),
+            |i| &self.texts[i],
+            |x, y| {
+                let (a, b) = (&list[x], &list[y]);
+                let by = match column {
+                    1 => a.owner.cmp(&b.owner),
+                    2 => a.document_type.cmp(&b.document_type),
+                    3 => platforms(&a.platform_types).cmp(&platforms(&b.platform_types)),
+                    4 => version_number(&a.document_version)
+                        .cmp(&version_number(&b.document_version)),
+                    5 => a.document_format.cmp(&b.document_format),
+                    6 => a.tags.len().cmp(&b.tags.len()),
+                    _ => std::cmp::Ordering::Equal,
+                };
+                self.table.directed(by.then_with(|| a.name.cmp(&b.name)))
+            },
+        );
         self.table.set_order(order, keep);
     }
 
