@@ -12,6 +12,7 @@ pub mod filter;
 pub mod fixture;
 pub mod hints;
 pub mod keys;
+pub mod pager;
 pub mod palette;
 pub mod panes;
 pub mod request;

@@ -460,9 +460,12 @@ struct Press {
 
 impl Press {
     fn opened_a_writer(&self) -> bool {
-        self.layers
-            .iter()
-            .any(|l| !matches!(l.as_str(), "Help" | "Palette" | "SelectBy" | "PatchDetail"))
+        self.layers.iter().any(|l| {
+            !matches!(
+                l.as_str(),
+                "Help" | "Palette" | "SelectBy" | "PatchDetail" | "SearchPrompt"
+            )
+        })
     }
 }
 

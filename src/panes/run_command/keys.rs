@@ -24,9 +24,36 @@ pub const CANCEL_COMMAND: Command = Command::new(
 )
 .destructive();
 
+pub const SEARCH: Command =
+    Command::new("search", "search", "search the output (n/N: next/previous)");
+pub const NEXT_MATCH: Command = Command::new("next_match", "next", "go to the next match");
+pub const PREV_MATCH: Command = Command::new("prev_match", "previous", "go to the previous match");
+pub const TOGGLE_WRAP: Command =
+    Command::new("toggle_wrap", "wrap", "wrap long lines, or cut them");
+pub const NEXT_NODE: Command = Command::new(
+    "next_node",
+    "next node",
+    "show the next node's output of this command",
+);
+pub const PREV_NODE: Command = Command::new(
+    "prev_node",
+    "prev node",
+    "show the previous node's output of this command",
+);
+
 pub const KEYS: PaneKeys = PaneKeys {
     scopes: &[COMMANDS, COMMAND, OUTPUT],
-    commands: &[NEW_COMMAND, RERUN_COMMAND, CANCEL_COMMAND],
+    commands: &[
+        NEW_COMMAND,
+        RERUN_COMMAND,
+        CANCEL_COMMAND,
+        SEARCH,
+        NEXT_MATCH,
+        PREV_MATCH,
+        TOGGLE_WRAP,
+        NEXT_NODE,
+        PREV_NODE,
+    ],
     bindings: &[
         (COMMANDS, "enter", Command::OPEN),
         (COMMANDS, "n", NEW_COMMAND),
@@ -49,14 +76,24 @@ pub const KEYS: PaneKeys = PaneKeys {
         (OUTPUT, "space", Command::PAGE_DOWN),
         (OUTPUT, "home", Command::TOP),
         (OUTPUT, "g g", Command::TOP),
+        (OUTPUT, "0", Command::TOP),
         (OUTPUT, "end", Command::BOTTOM),
         (OUTPUT, "G", Command::BOTTOM),
+        (OUTPUT, "/", SEARCH),
+        (OUTPUT, "n", NEXT_MATCH),
+        (OUTPUT, "N", PREV_MATCH),
+        (OUTPUT, "w", TOGGLE_WRAP),
+        (OUTPUT, "]", NEXT_NODE),
+        (OUTPUT, "[", PREV_NODE),
     ],
     footer: &[
         NEW_COMMAND,
         RERUN_COMMAND,
         CANCEL_COMMAND,
         Command::NEXT_PAGE,
+        SEARCH,
+        TOGGLE_WRAP,
+        NEXT_NODE,
     ],
     footer_after: &[],
 };
