@@ -8,8 +8,14 @@
 //! rows are cut from them for the width, so a search finds words that a
 //! wrap splits, and toggling the wrap keeps the top line in view.
 
+use ratatui::Frame;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
+use ratatui::widgets::{Clear, Paragraph};
+
+use crate::theme::Theme;
 
 /// A display row: a piece of one line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,7 +34,7 @@ struct Hit {
     len: usize,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Pager<K> {
     lines: Vec<(K, String)>,
     rows: Vec<Row>,
@@ -71,6 +77,12 @@ impl<K: Copy> Pager<K> {
             hits: Vec::new(),
             current: None,
         }
+    }
+
+    /// Long lines cut at the width instead of wrapped, until `w`.
+    pub fn cut(mut self) -> Self {
+        self.wrap = false;
+        self
     }
 
     /// Replaces the lines (new output arrived), keeping the window and the
@@ -193,6 +205,18 @@ impl<K: Copy> Pager<K> {
     /// The match moved to (counting from 1) and how many there are: "3/17".
     pub fn matches(&self) -> Option<(usize, usize)> {
         (!self.term.is_empty()).then(|| (self.current.map_or(0, |i| i + 1), self.hits.len()))
+    }
+
+    /// The search for a frame's title: `/error 3/17`, `/error 17 found`
+    /// (another node's output, searched alike, before `n` moved to one),
+    /// `/error: no match`.
+    pub fn search_status(&self) -> Option<String> {
+        let (at, of) = self.matches()?;
+        Some(match (at, of) {
+            (_, 0) => format!("/{}: no match", self.term),
+            (0, _) => format!("/{} {of} found", self.term),
+            _ => format!("/{} {at}/{of}", self.term),
+        })
     }
 
     /// The rows on screen, drawn: `style` for each kind of line, `matched`
@@ -347,6 +371,59 @@ impl<K: Copy> Pager<K> {
         if row < self.scroll || row >= self.scroll + self.page {
             self.scroll = row.saturating_sub(self.page / 3).min(self.max_scroll());
         }
+    }
+}
+
+/// The search being typed (`/`), a dialog of the pane whose pager it
+/// searches: each key searches again; `enter` keeps the search, `esc`
+/// clears it.
+#[derive(Debug, Clone, Default)]
+pub struct SearchPrompt {
+    pub text: String,
+}
+
+impl SearchPrompt {
+    /// Takes a key typed into the prompt and searches `pager` again;
+    /// returns whether the prompt stays open.
+    pub fn key<K: Copy>(&mut self, event: KeyEvent, pager: &mut Pager<K>) -> bool {
+        let ctrl = event.modifiers.contains(KeyModifiers::CONTROL);
+        match event.code {
+            KeyCode::Enter => return false,
+            KeyCode::Esc => {
+                pager.clear_search();
+                return false;
+            }
+            KeyCode::Backspace => {
+                self.text.pop();
+            }
+            KeyCode::Char('u') if ctrl => self.text.clear(),
+            KeyCode::Char(c) if !ctrl => self.text.push(c),
+            _ => {}
+        }
+        pager.search(&self.text);
+        true
+    }
+
+    /// Draws the prompt over the footer, the screen's last line.
+    pub fn render<K: Copy>(&self, frame: &mut Frame, area: Rect, theme: &Theme, pager: &Pager<K>) {
+        let Some(line) = area.rows().next_back() else {
+            return;
+        };
+        let found = match pager.matches() {
+            Some((_, 0)) => Span::styled("  no match", theme.error),
+            Some((0, of)) => Span::styled(format!("  {of} found"), theme.accent),
+            Some((at, of)) => Span::styled(format!("  {at}/{of}"), theme.accent),
+            None => Span::raw(""),
+        };
+        let spans = vec![
+            Span::styled(" / ", theme.key),
+            Span::raw(self.text.clone()),
+            Span::styled("█", theme.accent),
+            found,
+            Span::styled("   enter keep · esc clear · n/N next/previous", theme.muted),
+        ];
+        frame.render_widget(Clear, line);
+        frame.render_widget(Paragraph::new(Line::from(spans)).style(theme.bar), line);
     }
 }
 

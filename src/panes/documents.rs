@@ -13,6 +13,7 @@ use sysman_api::documents::{
 };
 
 use crate::filter;
+use crate::pager::Pager;
 use crate::table::TableView;
 use crate::theme::Theme;
 
@@ -67,10 +68,8 @@ pub struct DocDetail {
     pub error: Option<String>,
     /// The document changed since it was described.
     pub stale: bool,
-    /// First content line shown.
-    pub scroll: usize,
-    /// Content lines that fit, from the last layout.
-    pub page: usize,
+    /// The content's lines: scrolling, wrapping, searching.
+    pub pager: Pager<()>,
 }
 
 impl DocDetail {
@@ -84,22 +83,16 @@ impl DocDetail {
             content: None,
             error: None,
             stale: false,
-            scroll: 0,
-            page: 10,
+            // Documents were always shown cut at the width; `w` wraps.
+            pager: Pager::new().cut(),
         }
     }
 
-    pub fn content_lines(&self) -> usize {
-        self.content.as_ref().map_or(0, |(c, _)| c.lines().count())
-    }
-
-    pub fn scroll_by(&mut self, delta: isize) {
-        let last = self.content_lines().saturating_sub(self.page);
-        self.scroll = self.scroll.saturating_add_signed(delta).min(last);
-    }
-
-    pub fn bottom(&mut self) {
-        self.scroll = self.content_lines().saturating_sub(self.page);
+    /// Content arrived: show it, searched as before.
+    pub fn show(&mut self, content: String, format: DocumentFormat) {
+        self.pager
+            .set_lines(content.lines().map(|l| ((), l.to_owned())).collect());
+        self.content = Some((content, format));
     }
 
     /// The version after (or before) the shown one, wrapping around.
@@ -366,8 +359,13 @@ fn render_detail(frame: &mut Frame, area: Rect, theme: &Theme, now: Timestamp, d
         .as_ref()
         .map_or("…", |(_, f)| f.as_str())
         .to_owned();
+    let search = d
+        .pager
+        .search_status()
+        .map(|s| format!(" · {s}"))
+        .unwrap_or_default();
     let content_title = format!(
-        " Content{} · {format} ",
+        " Content{} · {format}{search} ",
         d.version
             .as_ref()
             .map(|v| format!(" of version {v}"))
@@ -378,12 +376,9 @@ fn render_detail(frame: &mut Frame, area: Rect, theme: &Theme, now: Timestamp, d
         .border_style(theme.border)
         .title(Span::styled(content_title, theme.title));
     let body: Vec<Line> = match &d.content {
-        Some((content, _)) => content
-            .lines()
-            .skip(d.scroll)
-            .take(usize::from(bottom.height))
-            .map(|l| Line::raw(l.to_owned()))
-            .collect(),
+        Some(_) => d
+            .pager
+            .render(|()| Style::default(), theme.matched, theme.selection),
         None => vec![Line::styled("Loading…", theme.muted)],
     };
     frame.render_widget(Paragraph::new(body).block(content_block), bottom);
@@ -422,13 +417,13 @@ mod tests {
     #[test]
     fn scrolling_stops_at_the_last_page() {
         let mut d = DocDetail::new("d".into());
-        d.content = Some(("a\nb\nc\nd\ne".into(), DocumentFormat::Yaml));
-        d.page = 2;
-        d.scroll_by(10);
-        assert_eq!(d.scroll, 3);
-        d.scroll_by(-1);
-        assert_eq!(d.scroll, 2);
-        d.bottom();
-        assert_eq!(d.scroll, 3);
+        d.show("a\nb\nc\nd\ne".into(), DocumentFormat::Yaml);
+        d.pager.layout(80, 2);
+        d.pager.scroll_by(10);
+        assert_eq!(d.pager.scroll, 3);
+        d.pager.scroll_by(-1);
+        assert_eq!(d.pager.scroll, 2);
+        d.pager.bottom();
+        assert_eq!(d.pager.scroll, 3);
     }
 }

@@ -24,12 +24,6 @@ pub const CANCEL_COMMAND: Command = Command::new(
 )
 .destructive();
 
-pub const SEARCH: Command =
-    Command::new("search", "search", "search the output (n/N: next/previous)");
-pub const NEXT_MATCH: Command = Command::new("next_match", "next", "go to the next match");
-pub const PREV_MATCH: Command = Command::new("prev_match", "previous", "go to the previous match");
-pub const TOGGLE_WRAP: Command =
-    Command::new("toggle_wrap", "wrap", "wrap long lines, or cut them");
 pub const NEXT_NODE: Command = Command::new(
     "next_node",
     "next node",
@@ -47,10 +41,6 @@ pub const KEYS: PaneKeys = PaneKeys {
         NEW_COMMAND,
         RERUN_COMMAND,
         CANCEL_COMMAND,
-        SEARCH,
-        NEXT_MATCH,
-        PREV_MATCH,
-        TOGGLE_WRAP,
         NEXT_NODE,
         PREV_NODE,
     ],
@@ -79,10 +69,10 @@ pub const KEYS: PaneKeys = PaneKeys {
         (OUTPUT, "0", Command::TOP),
         (OUTPUT, "end", Command::BOTTOM),
         (OUTPUT, "G", Command::BOTTOM),
-        (OUTPUT, "/", SEARCH),
-        (OUTPUT, "n", NEXT_MATCH),
-        (OUTPUT, "N", PREV_MATCH),
-        (OUTPUT, "w", TOGGLE_WRAP),
+        (OUTPUT, "/", Command::SEARCH),
+        (OUTPUT, "n", Command::NEXT_MATCH),
+        (OUTPUT, "N", Command::PREV_MATCH),
+        (OUTPUT, "w", Command::TOGGLE_WRAP),
         (OUTPUT, "]", NEXT_NODE),
         (OUTPUT, "[", PREV_NODE),
     ],
@@ -91,8 +81,8 @@ pub const KEYS: PaneKeys = PaneKeys {
         RERUN_COMMAND,
         CANCEL_COMMAND,
         Command::NEXT_PAGE,
-        SEARCH,
-        TOGGLE_WRAP,
+        Command::SEARCH,
+        Command::TOGGLE_WRAP,
         NEXT_NODE,
     ],
     footer_after: &[],

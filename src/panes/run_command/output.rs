@@ -6,7 +6,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use ratatui::widgets::{Block, Borders, Paragraph};
 use sysman_api::Timestamp;
 
 use super::{InvRow, duration, timing};
@@ -105,36 +105,6 @@ pub fn clean_line(raw: &str) -> String {
         }
     }
     out
-}
-
-/// The search being typed over a node's output (`/`): each key searches
-/// again; `enter` keeps the search, `esc` clears it.
-#[derive(Debug, Clone, Default)]
-pub struct SearchPrompt {
-    pub text: String,
-}
-
-impl SearchPrompt {
-    /// Draws the prompt over the footer line.
-    pub fn render(&self, frame: &mut Frame, area: Rect, theme: &Theme, pager: &Pager<LineKind>) {
-        let Some(line) = area.rows().next_back() else {
-            return;
-        };
-        let found = match pager.matches() {
-            Some((_, 0)) => Span::styled("  no match", theme.error),
-            Some((at, of)) => Span::styled(format!("  {at}/{of}"), theme.accent),
-            None => Span::raw(""),
-        };
-        let spans = vec![
-            Span::styled(" / ", theme.key),
-            Span::raw(self.text.clone()),
-            Span::styled("█", theme.accent),
-            found,
-            Span::styled("   enter keep · esc clear · n/N next/previous", theme.muted),
-        ];
-        frame.render_widget(Clear, line);
-        frame.render_widget(Paragraph::new(Line::from(spans)).style(theme.bar), line);
-    }
 }
 
 impl OutputView {
@@ -271,10 +241,8 @@ impl OutputView {
         let rows = pager.row_count();
         let end = (pager.scroll + pager.page).min(rows);
         let mut position = String::from(" ");
-        match pager.matches() {
-            Some((_, 0)) => position.push_str(&format!("/{}: no match · ", pager.term())),
-            Some((at, of)) => position.push_str(&format!("/{} {at}/{of} · ", pager.term())),
-            None => {}
+        if let Some(search) = pager.search_status() {
+            position.push_str(&format!("{search} · "));
         }
         if !pager.wrap {
             position.push_str("no wrap · ");

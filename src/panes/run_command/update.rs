@@ -21,13 +21,14 @@ use sysman_api::documents::{DescribeDocument, DocumentKeyValuesFilter, ListDocum
 use sysman_api::events::Event;
 use sysman_api::{ApiError, Timestamp};
 
-use super::output::{OutputView, PAGE_CHARS, SearchPrompt};
+use super::output::{OutputView, PAGE_CHARS};
 use super::send::{self, SendForm, Stage};
 use super::{
     CommandDetail, FULL_RELOAD_MAX, RunCommandPane, RunView, command_status_label, short_id,
 };
 use crate::app::{Ask, Dialog};
 use crate::keys::{Command, Scope};
+use crate::pager::SearchPrompt;
 use crate::panes::{Handled, Pane, PaneId, Room};
 use crate::request::{Cx, Loads};
 use crate::runtime::Connection;
@@ -247,34 +248,23 @@ impl RunCommandPane {
             Command::PAGE_UP => pager.scroll_by(-page),
             Command::PAGE_DOWN => pager.scroll_by(page),
             Command::TOP => pager.top(),
-            keys::NEXT_MATCH => pager.step_match(true),
-            keys::PREV_MATCH => pager.step_match(false),
-            keys::TOGGLE_WRAP => pager.toggle_wrap(),
+            Command::NEXT_MATCH => pager.step_match(true),
+            Command::PREV_MATCH => pager.step_match(false),
+            Command::TOGGLE_WRAP => pager.toggle_wrap(),
             _ => pager.bottom(),
         }
         self.fetch_output(cx);
         Handled::Yes
     }
 
-    /// A key while the output's search is typed: the search follows the
-    /// text; `enter` keeps it, `esc` clears it.
+    /// A key while the output's search is typed.
     fn on_search_key(&mut self, mut prompt: SearchPrompt, event: KeyEvent, cx: &mut Cx) {
         let Some(output) = &mut self.output else {
             return;
         };
-        let ctrl = event.modifiers.contains(KeyModifiers::CONTROL);
-        match event.code {
-            KeyCode::Enter => return,
-            KeyCode::Esc => return output.pager.clear_search(),
-            KeyCode::Backspace => {
-                prompt.text.pop();
-            }
-            KeyCode::Char('u') if ctrl => prompt.text.clear(),
-            KeyCode::Char(c) if !ctrl => prompt.text.push(c),
-            _ => {}
+        if prompt.key(event, &mut output.pager) {
+            cx.open(prompt);
         }
-        output.pager.search(&prompt.text);
-        cx.open(prompt);
         self.fetch_output(cx);
     }
 
@@ -682,10 +672,10 @@ impl Pane for RunCommandPane {
             | Command::PAGE_DOWN
             | Command::TOP
             | Command::BOTTOM
-            | keys::NEXT_MATCH
-            | keys::PREV_MATCH
-            | keys::TOGGLE_WRAP => return self.scroll_output(command, cx),
-            keys::SEARCH if self.output.is_some() => cx.open(SearchPrompt::default()),
+            | Command::NEXT_MATCH
+            | Command::PREV_MATCH
+            | Command::TOGGLE_WRAP => return self.scroll_output(command, cx),
+            Command::SEARCH if self.output.is_some() => cx.open(SearchPrompt::default()),
             keys::NEXT_NODE => self.step_node(true, cx),
             keys::PREV_NODE => self.step_node(false, cx),
             // A search is cleared first, as a filter is.
