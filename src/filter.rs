@@ -77,17 +77,23 @@ impl Rank {
 pub const FUZZY_FLOOR: u16 = 20;
 
 /// What a row shows, column by column, and its tags: all the filter
-/// reads of it. Built once per row change; kept in one buffer (and a
-/// lowercased copy) so that a row costs few allocations.
+/// reads of it. Built once per row change (a heartbeat rebuilds a fleet
+/// row), so it is kept in one buffer and a lowercased copy: few
+/// allocations.
 #[derive(Debug, Clone, Default)]
 pub struct RowText {
     /// The columns, then each tag's key and value, back to back.
     text: String,
     /// Where each piece of `text` ends.
-    ends: Box<[u32]>,
-    /// `text` lowercased, with its own ends; `None` when it has no capital.
-    lower: Option<(String, Box<[u32]>)>,
+    ends: Vec<u32>,
+    /// `text` lowercased; `None` when it has no capital.
+    lower: Option<String>,
+    /// Where each piece of `lower` ends, when lowercasing changed a
+    /// piece's length (never in ASCII).
+    lower_ends: Option<Vec<u32>>,
     columns: usize,
+    /// All ASCII: matching can take byte shortcuts.
+    ascii: bool,
 }
 
 impl RowText {
@@ -99,8 +105,8 @@ impl RowText {
         columns: impl IntoIterator<Item = &'a str>,
         tags: impl IntoIterator<Item = (&'a str, &'a str)>,
     ) -> Self {
-        let mut text = String::new();
-        let mut ends = Vec::new();
+        let mut text = String::with_capacity(128);
+        let mut ends = Vec::with_capacity(16);
         let mut push = |piece: &str| {
             text.push_str(piece);
             ends.push(u32::try_from(text.len()).unwrap_or(u32::MAX));
@@ -114,21 +120,43 @@ impl RowText {
             push(key);
             push(value);
         }
-        let lower = text.chars().any(char::is_uppercase).then(|| {
+        let ascii = text.is_ascii();
+        let (lower, lower_ends) = if !text.chars().any(char::is_uppercase) {
+            (None, None)
+        } else if ascii {
+            (Some(text.to_ascii_lowercase()), None)
+        } else {
             let mut lower = String::with_capacity(text.len());
             let mut lower_ends = Vec::with_capacity(ends.len());
             for piece in pieces(&text, &ends) {
                 lower.extend(piece.chars().flat_map(char::to_lowercase));
                 lower_ends.push(u32::try_from(lower.len()).unwrap_or(u32::MAX));
             }
-            (lower, lower_ends.into_boxed_slice())
-        });
+            (Some(lower), Some(lower_ends))
+        };
         Self {
             text,
-            ends: ends.into_boxed_slice(),
+            ends,
             lower,
+            lower_ends,
             columns: count,
+            ascii,
         }
+    }
+
+    /// Every column's text together, as shown or lowercased: a word whose
+    /// characters are not all in it, in order, matches no column.
+    fn all_columns(&self, lowercased: bool) -> &str {
+        let (text, ends) = if lowercased {
+            (self.lowered_text(), self.lowered_ends())
+        } else {
+            (self.text.as_str(), self.ends.as_slice())
+        };
+        let end = self
+            .columns
+            .checked_sub(1)
+            .map_or(0, |last| ends[last] as usize);
+        text.get(..end).unwrap_or_default()
     }
 
     /// The columns as shown.
@@ -143,21 +171,33 @@ impl RowText {
 
     /// The tags lowercased, as (key, value).
     fn lower_tags(&self) -> impl Iterator<Item = (&str, &str)> {
-        let mut rest = self.lowered().skip(self.columns);
+        let mut rest = pieces_from(self.lowered_text(), self.lowered_ends(), self.columns);
         std::iter::from_fn(move || Some((rest.next()?, rest.next()?)))
     }
 
     fn lowered(&self) -> impl Iterator<Item = &str> {
-        match &self.lower {
-            Some((text, ends)) => pieces(text, ends),
-            None => pieces(&self.text, &self.ends),
-        }
+        pieces(self.lowered_text(), self.lowered_ends())
+    }
+
+    fn lowered_text(&self) -> &str {
+        self.lower.as_deref().unwrap_or(&self.text)
+    }
+
+    fn lowered_ends(&self) -> &[u32] {
+        self.lower_ends.as_deref().unwrap_or(&self.ends)
     }
 }
 
 fn pieces<'a>(text: &'a str, ends: &'a [u32]) -> impl Iterator<Item = &'a str> {
-    let mut start = 0;
-    ends.iter().map(move |&end| {
+    pieces_from(text, ends, 0)
+}
+
+/// The pieces from the `first` on.
+fn pieces_from<'a>(text: &'a str, ends: &'a [u32], first: usize) -> impl Iterator<Item = &'a str> {
+    let mut start = first
+        .checked_sub(1)
+        .map_or(0, |before| ends[before] as usize);
+    ends[first.min(ends.len())..].iter().map(move |&end| {
         let piece = text.get(start..end as usize).unwrap_or_default();
         start = end as usize;
         piece
@@ -353,18 +393,25 @@ impl Query {
         compare: impl Fn(usize, usize) -> Ordering,
     ) -> Arranged {
         let mut considered = 0;
+        let every = self.is_empty();
         let mut ranked: Vec<(Rank, usize)> = candidates
             .into_iter()
             .inspect(|_| considered += 1)
             .filter_map(|i| {
-                if self.is_empty() {
-                    Some((Rank::EVEN, i))
+                let rank = if every {
+                    Some(Rank::EVEN)
                 } else {
-                    self.rank(matcher, text(i)).map(|rank| (rank, i))
-                }
+                    self.rank(matcher, text(i))
+                };
+                rank.map(|rank| (rank, i))
             })
             .collect();
-        ranked.sort_by(|(ra, a), (rb, b)| ra.cmp(rb).then_with(|| compare(*a, *b)));
+        // Candidates come by ascending index: the index as the last
+        // tie-break keeps their order, as a stable sort would, without its
+        // buffer.
+        ranked.sort_unstable_by(|(ra, a), (rb, b)| {
+            ra.cmp(rb).then_with(|| compare(*a, *b)).then(a.cmp(b))
+        });
         Arranged {
             rows: ranked.into_iter().map(|(_, i)| i).collect(),
             considered,
@@ -418,6 +465,20 @@ fn term(raw: &str) -> Option<(bool, Term)> {
     Some((negated, term))
 }
 
+/// Whether `needle`'s bytes are all in `haystack`, in order.
+fn has_in_order(haystack: &[u8], needle: &[u8]) -> bool {
+    let mut rest = haystack;
+    needle
+        .iter()
+        .all(|b| match rest.iter().position(|h| h == b) {
+            Some(at) => {
+                rest = &rest[at + 1..];
+                true
+            }
+            None => false,
+        })
+}
+
 /// The regex crate's message, on one line: the filter line has one.
 fn regex_error(e: &regex::Error) -> String {
     let message = e.to_string();
@@ -436,13 +497,28 @@ impl Word {
     /// How well the word matches the row's best column, and nucleo's score
     /// for a fuzzy match.
     fn find(&self, matcher: &mut Matcher, row: &RowText) -> Option<(Kind, u16)> {
-        let best = if self.case_sensitive {
+        // Most rows of 100,000 match no word: each test is made once on
+        // all the columns together before column by column (a hit there
+        // may straddle two columns; a miss is a miss in each).
+        let all = row.all_columns(!self.case_sensitive);
+        let best = if !all.contains(&self.text) {
+            None
+        } else if self.case_sensitive {
             self.best_literal(row.columns())
         } else {
             self.best_literal(row.lower_columns())
         };
         if let Some(kind) = best {
             return Some((kind, 0));
+        }
+        // nucleo is the costly part: in ASCII (where it normalises
+        // nothing) skip the rows and columns that do not hold the word's
+        // characters in order.
+        let ascii = row.ascii && self.text.is_ascii();
+        let in_order =
+            |column: &str| !ascii || has_in_order(column.as_bytes(), self.text.as_bytes());
+        if !in_order(all) {
+            return None;
         }
         let nucleo = if self.case_sensitive {
             &mut matcher.respecting_case
@@ -451,7 +527,9 @@ impl Word {
         };
         let floor = FUZZY_FLOOR.saturating_mul(u16::try_from(self.utf32.len()).unwrap_or(u16::MAX));
         row.columns()
-            .filter_map(|column| {
+            .zip(row.lower_columns())
+            .filter(|(column, lower)| in_order(if self.case_sensitive { column } else { lower }))
+            .filter_map(|(column, _)| {
                 let haystack = Utf32Str::new(column, &mut matcher.chars);
                 nucleo.fuzzy_match(haystack, self.utf32.slice(..))
             })
