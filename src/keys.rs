@@ -267,6 +267,13 @@ impl Command {
         "load the previous page from the server",
     );
     pub const OPEN: Command = Command::new("open", "details", "open details");
+    pub const SEARCH: Command =
+        Command::new("search", "search", "search the text (n/N: next/previous)");
+    pub const NEXT_MATCH: Command = Command::new("next_match", "next", "go to the next match");
+    pub const PREV_MATCH: Command =
+        Command::new("prev_match", "previous", "go to the previous match");
+    pub const TOGGLE_WRAP: Command =
+        Command::new("toggle_wrap", "wrap", "wrap long lines, or cut them");
     pub const FILTER: Command =
         Command::new("filter", "filter", "filter rows (fuzzy, Key=value, !term)");
     pub const SORT_NEXT: Command = Command::new("sort_next", "sort", "sort by the next column");
@@ -316,6 +323,10 @@ const MOVING: &[Command] = &[
     Command::PREV_PAGE,
     Command::OPEN,
     Command::FILTER,
+    Command::SEARCH,
+    Command::NEXT_MATCH,
+    Command::PREV_MATCH,
+    Command::TOGGLE_WRAP,
     Command::SORT_NEXT,
     Command::SORT_PREV,
     Command::SORT_REVERSE,

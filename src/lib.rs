@@ -14,6 +14,7 @@ pub mod fixture;
 pub mod hints;
 pub mod input;
 pub mod keys;
+pub mod pager;
 pub mod palette;
 pub mod panes;
 pub mod request;

@@ -12,13 +12,16 @@ use ratatui::style::Style;
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Row, Table};
 
-use crate::filter::Query;
+use crate::filter::{Arranged, Query};
 use crate::theme::Theme;
 
 #[derive(Debug)]
 pub struct TableView {
-    /// Indices of the rows that pass the filter, in sort order.
+    /// Indices of the rows that pass the filter, best match first, then
+    /// in sort order.
     pub order: Vec<usize>,
+    /// How many rows the filter looked at: the "500" of "12 of 500".
+    pub considered: usize,
     /// Position of the selected row in `order`.
     pub selected: usize,
     /// Position in `order` of the first row drawn.
@@ -46,6 +49,7 @@ impl TableView {
     pub fn new(titles: &[&'static str]) -> Self {
         Self {
             order: Vec::new(),
+            considered: 0,
             selected: 0,
             offset: 0,
             sort_column: 0,
@@ -103,7 +107,12 @@ impl TableView {
     /// shown. If it is not, a filter or sort change puts the cursor on the
     /// first row; a change in the data leaves it as close to where it was
     /// as it can.
-    pub fn set_order(&mut self, order: Vec<usize>, keep: Option<usize>) {
+    pub fn set_order(&mut self, order: impl Into<Arranged>, keep: Option<usize>) {
+        let Arranged {
+            rows: order,
+            considered,
+        } = order.into();
+        self.considered = considered;
         let position = keep.and_then(|row| order.iter().position(|r| *r == row));
         let fallback = if std::mem::take(&mut self.reordered) {
             0
@@ -447,7 +456,7 @@ mod tests {
     fn view(rows: usize, page: usize) -> TableView {
         let mut t = TableView::new(&["A", "B", "C"]);
         t.set_page(page);
-        t.set_order((0..rows).collect(), None);
+        t.set_order((0..rows).collect::<Vec<_>>(), None);
         t
     }
 

@@ -196,16 +196,32 @@ fn render_filter(frame: &mut Frame, app: &App, area: Rect) {
     let theme = &app.theme;
     let mut spans = vec![Span::styled(" / ", theme.key)];
     if let Some(input) = &app.filter_input {
-        let hint = "   enter keep · esc clear · Key=value for tags · !term to invert";
-        // The text first: the hint gives way to it.
+        let hint = "   enter keep · esc clear · ~regex =exact !not";
+        // The text first: the count and the hint give way to it.
         let room = usize::from(area.width).saturating_sub(3);
         spans.extend(input.spans(room, Style::default(), Some(theme.accent)));
+        spans.push(filter_outcome(app));
         spans.push(Span::styled(hint, theme.muted));
     } else {
         spans.push(Span::raw(app.current_filter().to_owned()));
+        spans.push(filter_outcome(app));
         spans.push(Span::styled("   esc clears", theme.muted));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// What the filter does to the table in focus: "  12 of 500", or why it
+/// cannot filter.
+fn filter_outcome(app: &App) -> Span<'static> {
+    let table = app.pane(app.pane).table();
+    match table.filter.error() {
+        Some(why) => Span::styled(format!("  {why}"), app.theme.error),
+        None if table.filter.is_empty() => Span::raw(""),
+        None => Span::styled(
+            format!("  {} of {}", table.order.len(), table.considered),
+            app.theme.accent,
+        ),
+    }
 }
 
 /// Commands worth a place in the footer, in this order: opening, the

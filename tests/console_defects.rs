@@ -394,3 +394,63 @@ async fn a_long_parameter_name_does_not_run_into_its_type() {
         .unwrap_or_else(|| panic!("the parameter is listed in\n{shown}"));
     assert!(line.contains("InstallOverrideList String"), "{line}");
 }
+
+/// Issue 15, filtering: `/mi-817f` kept 14 nodes and the one whose ID
+/// starts so was not first; the count of matches was nowhere.
+#[tokio::test]
+async fn part_of_a_node_id_puts_that_node_first_and_counts_the_matches() {
+    let fx = Fixture::new(500, 1).await;
+    let (mut app, _events) = app_at(&fx, (80, 24), false).await;
+    app.settle();
+    // The node sorted last by ID: any other match would come before it.
+    let fleet = &app.panes.fleet;
+    let last = fleet.rows[*fleet.table.order.last().unwrap()]
+        .node
+        .info
+        .instance_id
+        .clone();
+    chars(&mut app, &format!("/{}", &last[..7]));
+    let shown = screen(&mut app);
+    let fleet = &app.panes.fleet;
+    assert_eq!(
+        fleet.selected_id().as_deref(),
+        Some(last.as_str()),
+        "{shown}"
+    );
+    let count = format!("{} of 500", fleet.table.order.len());
+    let filter_line = shown.lines().rev().nth(1).unwrap();
+    assert!(filter_line.contains(&count), "{shown}");
+    app.update(key(KeyCode::Enter));
+    assert!(screen(&mut app).contains(&count), "the count stays");
+
+    // Cleared, the table is in its sort again, the node last.
+    app.update(key(KeyCode::Esc));
+    app.settle();
+    let fleet = &app.panes.fleet;
+    assert_eq!(fleet.table.order.len(), 500);
+    let now_last = &fleet.rows[*fleet.table.order.last().unwrap()];
+    assert_eq!(now_last.node.info.instance_id, last);
+}
+
+/// Issue 15, filtering: `web prod` kept a staging database, its letters
+/// picked out of several columns and its tags.
+#[tokio::test]
+async fn words_match_what_a_row_shows_within_one_column() {
+    let fx = Fixture::new(500, 1).await;
+    let (mut app, _events) = app_at(&fx, (120, 40), false).await;
+    app.settle();
+    chars(&mut app, "/web prod");
+    app.settle();
+    let fleet = &app.panes.fleet;
+    assert!(!fleet.table.order.is_empty());
+    for &i in &fleet.table.order {
+        let row = &fleet.rows[i];
+        assert!(
+            row.role == "web" && row.env == "prod",
+            "{} ({} {}) matches `web prod`",
+            row.name,
+            row.env,
+            row.role
+        );
+    }
+}

@@ -194,9 +194,9 @@ async fn filter_open_yaml_versions_and_back() {
     // Scrolling moves the content; g g goes back to the top.
     app.update(Msg::Resize(120, 24));
     chars(&mut app, "jj");
-    assert_eq!(app.panes.documents.detail.as_ref().unwrap().scroll, 2);
+    assert_eq!(app.panes.documents.detail.as_ref().unwrap().pager.scroll, 2);
     chars(&mut app, "gg");
-    assert_eq!(app.panes.documents.detail.as_ref().unwrap().scroll, 0);
+    assert_eq!(app.panes.documents.detail.as_ref().unwrap().pager.scroll, 0);
 
     // Help lists the detail's keys, from the same tables as the footer.
     app.update(key(KeyCode::Char('?')));
@@ -276,4 +276,44 @@ async fn create_other(fx: &Fixture) {
         .call(&Caller::admin("ops"), create)
         .await
         .expect("the document is valid");
+}
+
+/// Issue 15: a document's content is searched and wrapped with the keys
+/// of a node's output (one pager serves both).
+#[tokio::test]
+async fn a_documents_content_is_searched_and_wrapped_like_output() {
+    let (fx, mut app, mut events) = docs_app((60, 24), false).await;
+    run(&fx, &mut app, &mut events, Vec::new()).await;
+    chars(&mut app, "/restart");
+    app.update(key(KeyCode::Enter));
+    let effects = app.update(key(KeyCode::Enter));
+    run(&fx, &mut app, &mut events, effects).await;
+
+    chars(&mut app, "/systemctl");
+    let shown = screen(&mut app);
+    assert!(shown.contains("/ systemctl█  1/1"), "{shown}");
+    assert!(
+        shown.contains("\"runCommand\": [\"systemctl"),
+        "scrolled to it: {shown}"
+    );
+    app.update(key(KeyCode::Enter));
+    assert!(screen(&mut app).contains("/systemctl 1/1"), "in the title");
+
+    // The precondition line is longer than 58 columns: cut, then wrapped.
+    let cut = screen(&mut app);
+    assert!(cut.contains("…│") && !cut.contains("Linux\"] }"), "{cut}");
+    chars(&mut app, "w");
+    let wrapped = screen(&mut app);
+    assert!(wrapped.contains("│Linux\"] }"), "{wrapped}");
+    assert!(!wrapped.contains("…│"), "{wrapped}");
+
+    app.update(key(KeyCode::Esc));
+    assert!(
+        !screen(&mut app).contains("/systemctl"),
+        "esc clears the search"
+    );
+    chars(&mut app, "0");
+    assert!(screen(&mut app).contains("\"schemaVersion\""));
+    app.update(key(KeyCode::Esc));
+    assert!(app.panes.documents.detail.is_none(), "then esc leaves");
 }

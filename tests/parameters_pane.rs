@@ -398,3 +398,32 @@ async fn ctrl_u_clears_the_label_the_palette_and_the_form() {
     app.update(key(KeyCode::Enter));
     assert_eq!(app.pane, PaneId::Fleet);
 }
+
+/// Issue 15: `web` kept `/app/db/password`: the filter read hidden text
+/// (a description here). It reads what the rows show, and the filter
+/// line counts what it keeps.
+#[tokio::test]
+async fn web_keeps_the_web_parameters_only_and_counts_them() {
+    let (fixture, mut app, mut events) = params_app().await;
+    let put = PutParameter {
+        name: "/app/db/user".into(),
+        value: "shop".into(),
+        r#type: Some("String".into()),
+        description: Some("The user the web tier connects as".into()),
+        ..Default::default()
+    };
+    let admin = sysman_backend::Caller::admin("ops");
+    fixture.backend.call(&admin, put).await.unwrap();
+    run(&fixture, &mut app, &mut events, Vec::new()).await;
+    chars(&mut app, "/web");
+    let shown = screen(&mut app);
+    assert!(
+        shown.contains("/app/web/url") && shown.contains("/app/web/hosts"),
+        "{shown}"
+    );
+    assert!(
+        !shown.contains("/app/db/password") && !shown.contains("/app/db/user"),
+        "{shown}"
+    );
+    assert!(shown.contains("/ web█  2 of 4"), "{shown}");
+}

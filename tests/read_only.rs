@@ -465,7 +465,7 @@ impl Press {
         self.layers.iter().any(|l| {
             !matches!(
                 l.as_str(),
-                "Help" | "Palette" | "Describe" | "SelectBy" | "PatchDetail"
+                "Help" | "Palette" | "Describe" | "SelectBy" | "PatchDetail" | "SearchPrompt"
             )
         })
     }

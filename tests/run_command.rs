@@ -741,3 +741,229 @@ async fn read_only_hides_sending_and_cancelling() {
         "{help}"
     );
 }
+
+/// What a played node prints: its name, 300 numbered lines, two errors
+/// and one line too long for 80 columns.
+fn log_of(node: &str) -> String {
+    let mut out = format!("output of {node}\n");
+    for i in 1..=300 {
+        match i {
+            100 | 200 => out.push_str(&format!("line {i}: ERROR disk full\n")),
+            150 => out.push_str(&format!("line {i}: {}END\n", "x".repeat(120))),
+            _ => out.push_str(&format!("line {i}: ok\n")),
+        }
+    }
+    out
+}
+
+/// The web nodes' logs, and the console at the first node's output.
+async fn at_a_nodes_output(size: (u16, u16)) -> (Fixture, App, Receiver<Event>, Vec<String>) {
+    let (fx, mut app, mut events) = run_app(size, false).await;
+    let id = send(&fx, to_role("web", &["cat /var/log/app.log"])).await;
+    let mut nodes = targets_of(&fx, &id).await;
+    nodes.sort();
+    for _round in 0..3 {
+        fx.clock.advance(Duration::from_secs(2));
+        for node in &nodes {
+            play(&fx, node, Plan::Succeed(&log_of(node)), "").await;
+        }
+    }
+    open_first(&fx, &mut app, &mut events).await;
+    let effects = app.update(key(KeyCode::Enter));
+    run(&fx, &mut app, &mut events, effects).await;
+    (fx, app, events, nodes)
+}
+
+fn output_of(app: &App) -> &sysman::panes::run_command::output::OutputView {
+    app.panes
+        .run_command
+        .output
+        .as_deref()
+        .expect("an output is open")
+}
+
+/// Issue 15: `/` searches a node's output, `n`/`N` step through the
+/// matches, and the frame says which one of how many.
+#[tokio::test]
+async fn slash_searches_the_output_and_n_steps_through_the_matches() {
+    let (fx, mut app, mut events, nodes) = at_a_nodes_output((80, 24)).await;
+    assert!(screen(&mut app).contains(&format!("output of {}", nodes[0])));
+    let effects = chars(&mut app, "/error");
+    run(&fx, &mut app, &mut events, effects).await;
+    let shown = screen(&mut app);
+    assert!(
+        shown.contains("/ error█  1/2"),
+        "the prompt counts: {shown}"
+    );
+    assert!(shown.contains("line 100: ERROR disk full"), "{shown}");
+    assert!(
+        !shown.contains("line 1: ok"),
+        "scrolled to the match: {shown}"
+    );
+
+    app.update(key(KeyCode::Enter));
+    assert!(
+        screen(&mut app).contains("/error 1/2"),
+        "kept, in the frame"
+    );
+    app.update(key(KeyCode::Char('n')));
+    let shown = screen(&mut app);
+    assert!(
+        shown.contains("/error 2/2") && shown.contains("line 200: ERROR"),
+        "{shown}"
+    );
+    app.update(key(KeyCode::Char('n')));
+    assert!(screen(&mut app).contains("/error 1/2"), "round the end");
+    app.update(key(KeyCode::Char('N')));
+    assert!(screen(&mut app).contains("/error 2/2"), "and back");
+
+    // esc clears the search first, then leaves.
+    app.update(key(KeyCode::Esc));
+    assert_eq!(output_of(&app).pager.matches(), None);
+    assert!(!screen(&mut app).contains("/error"));
+    app.update(key(KeyCode::Esc));
+    assert!(app.panes.run_command.output.is_none());
+}
+
+/// Issue 15: `w` cuts long lines instead of wrapping them, `0` goes to
+/// the top and `G` to the end.
+#[tokio::test]
+async fn w_toggles_the_wrap_and_0_and_g_jump_to_the_ends() {
+    let (fx, mut app, mut events, nodes) = at_a_nodes_output((80, 24)).await;
+    let effects = chars(&mut app, "/END");
+    run(&fx, &mut app, &mut events, effects).await;
+    app.update(key(KeyCode::Enter));
+    let wrapped = screen(&mut app);
+    assert!(
+        wrapped.contains(&format!("line 150: {}", "x".repeat(60))) && wrapped.contains("xEND"),
+        "wrapped onto the next row: {wrapped}"
+    );
+    app.update(key(KeyCode::Char('w')));
+    let cut = screen(&mut app);
+    assert!(cut.contains("no wrap"), "{cut}");
+    assert!(
+        cut.contains("line 150: xxx") && cut.contains("x…│") && !cut.contains("xEND"),
+        "one row, cut: {cut}"
+    );
+    assert!(cut.contains("line 151: ok"), "{cut}");
+    app.update(key(KeyCode::Char('w')));
+    assert!(!screen(&mut app).contains("no wrap"));
+
+    app.update(key(KeyCode::Esc));
+    let effects = app.update(key(KeyCode::Char('G')));
+    run(&fx, &mut app, &mut events, effects).await;
+    let end = screen(&mut app);
+    assert!(
+        end.contains("line 300: ok") && !end.contains("output of"),
+        "{end}"
+    );
+    app.update(key(KeyCode::Char('0')));
+    let top = screen(&mut app);
+    assert!(top.contains(&format!("output of {}", nodes[0])), "{top}");
+    assert!(!top.contains("line 300: ok"), "{top}");
+}
+
+/// Issue 15: `]` and `[` show the next and previous node's output of the
+/// same command, searched alike.
+#[tokio::test]
+async fn brackets_show_the_next_and_previous_nodes_output() {
+    let (fx, mut app, mut events, nodes) = at_a_nodes_output((80, 24)).await;
+    assert!(nodes.len() >= 2, "{nodes:?}");
+    let effects = chars(&mut app, "/error");
+    run(&fx, &mut app, &mut events, effects).await;
+    app.update(key(KeyCode::Enter));
+
+    let effects = app.update(key(KeyCode::Char(']')));
+    run(&fx, &mut app, &mut events, effects).await;
+    let shown = screen(&mut app);
+    assert_eq!(output_of(&app).instance_id, nodes[1]);
+    assert!(shown.contains(&format!("Output — {}", nodes[1])), "{shown}");
+    assert!(shown.contains("/error 2 found"), "{shown}");
+    app.update(key(KeyCode::Char('n')));
+    assert!(screen(&mut app).contains("line 100: ERROR"));
+
+    let effects = app.update(key(KeyCode::Char('[')));
+    run(&fx, &mut app, &mut events, effects).await;
+    assert_eq!(output_of(&app).instance_id, nodes[0]);
+    app.update(key(KeyCode::Char('[')));
+    assert!(screen(&mut app).contains("this is the first node"));
+    assert_eq!(output_of(&app).instance_id, nodes[0]);
+
+    // Back in the command, the cursor is on the node last shown.
+    let effects = app.update(key(KeyCode::Char(']')));
+    run(&fx, &mut app, &mut events, effects).await;
+    app.update(key(KeyCode::Esc));
+    app.update(key(KeyCode::Esc));
+    assert!(app.panes.run_command.output.is_none());
+    let detail = app.panes.run_command.detail.as_ref().unwrap();
+    let selected = detail.table.selected_row().unwrap();
+    assert_eq!(detail.rows[selected].inv.instance_id, nodes[1]);
+}
+
+/// Issue 15: after `G`, output that streams in shows at once at the end.
+#[tokio::test]
+async fn g_follows_the_output_as_it_streams_in() {
+    let (fx, mut app, mut events) = run_app((80, 24), false).await;
+    let id = send(&fx, to_role("web", &["tail -f /var/log/app.log"])).await;
+    let node = targets_of(&fx, &id).await.remove(0);
+    let caller = Caller::node(&node);
+    fx.clock.advance(Duration::from_secs(2));
+    let receive = ReceiveMessages {
+        instance_id: node.clone(),
+        wait_seconds: Some(0),
+        max_messages: None,
+    };
+    let message = fx
+        .backend
+        .call(&caller, receive)
+        .await
+        .unwrap()
+        .messages
+        .remove(0);
+    let MessageBody::RunCommand { steps, .. } = &message.body else {
+        panic!("a run message");
+    };
+    let step = steps[0].name.clone();
+    let ack = AcknowledgeMessage {
+        instance_id: node.clone(),
+        message_id: message.message_id.clone(),
+    };
+    fx.backend.call(&caller, ack).await.unwrap();
+    let started = fx.clock.now();
+    let report = |sequence, from: usize, to: usize, done: bool| SendReply {
+        instance_id: node.clone(),
+        message_id: message.message_id.clone(),
+        sequence,
+        steps: vec![StepReport {
+            name: step.clone(),
+            status: if done { "Success" } else { "InProgress" }.into(),
+            response_code: if done { 0 } else { -1 },
+            started: Some(started),
+            finished: done.then_some(started),
+            stdout: (from..to).map(|i| format!("tick {i}\n")).collect(),
+            stderr: String::new(),
+        }],
+    };
+    fx.backend
+        .call(&caller, report(1, 0, 40, false))
+        .await
+        .unwrap();
+
+    open_first(&fx, &mut app, &mut events).await;
+    let effects = app.update(key(KeyCode::Enter));
+    run(&fx, &mut app, &mut events, effects).await;
+    let effects = app.update(key(KeyCode::Char('G')));
+    run(&fx, &mut app, &mut events, effects).await;
+    assert!(screen(&mut app).contains("tick 39"));
+
+    fx.backend
+        .call(&caller, report(2, 40, 80, true))
+        .await
+        .unwrap();
+    run(&fx, &mut app, &mut events, Vec::new()).await;
+    let shown = screen(&mut app);
+    assert!(
+        shown.contains("tick 79") && !shown.contains("tick 39"),
+        "{shown}"
+    );
+}

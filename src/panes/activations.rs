@@ -36,7 +36,7 @@ pub const COLUMNS: [Column; 6] = [
 
 pub struct ActivationsPane {
     pub list: Vec<Activation>,
-    haystacks: Vec<nucleo_matcher::Utf32String>,
+    texts: Vec<filter::RowText>,
     pub table: TableView,
     pub loaded: bool,
     /// The activation opened with `enter`, and the nodes registered with it.
@@ -56,7 +56,7 @@ impl Default for ActivationsPane {
     fn default() -> Self {
         Self {
             list: Vec::new(),
-            haystacks: Vec::new(),
+            texts: Vec::new(),
             table: TableView::new(&COLUMNS.map(|c| c.title)),
             loaded: false,
             detail: None,
@@ -90,9 +90,17 @@ impl ActivationsPane {
     pub fn replace_all(&mut self, list: Vec<Activation>, now: Timestamp) {
         let held = self.selected().map(|a| a.activation_id.clone());
         self.table.hold(held);
-        self.haystacks = list
+        self.texts = list
             .iter()
-            .map(|a| filter::haystack(&cells(a, now).each_ref().map(String::as_str)))
+            .map(|a| {
+                // What the row shows but when it expires, which changes
+                // by itself.
+                let cells = cells(a, now);
+                filter::RowText::with_tags(
+                    [0, 1, 2, 3, 5].map(|c| cells[c].as_str()),
+                    a.tags.iter().map(|t| (t.key.as_str(), t.value.as_str())),
+                )
+            })
             .collect();
         self.list = list;
         self.loaded = true;
@@ -255,17 +263,6 @@ impl ActivationsPane {
         let keep = self
             .table
             .kept_row(|id| list.iter().position(|a| a.activation_id == id));
-        let mut matcher = filter::matcher();
-        let query = &self.table.filter;
-        let mut order: Vec<usize> = (0..self.list.len())
-            .filter(|&i| {
-                let tags = self.list[i]
-                    .tags
-                    .iter()
-                    .map(|t| (t.key.as_str(), t.value.as_str()));
-                query.matches(&mut matcher, &self.haystacks[i], tags)
-            })
-            .collect();
         let column = self.table.sort_column;
         let key = |a: &Activation| -> (String, i64) {
             match column {
@@ -280,14 +277,19 @@ impl ActivationsPane {
                 _ => (a.activation_id.clone(), 0),
             }
         };
-        order.sort_by(|&x, &y| {
-            let (a, b) = (&self.list[x], &self.list[y]);
-            self.table.directed(
-                key(a)
-                    .cmp(&key(b))
-                    .then_with(|| a.activation_id.cmp(&b.activation_id)),
-            )
-        });
+        let order = self.table.filter.arrange(
+            &mut filter::matcher(),
+            0..list.len(),
+            |i| &self.texts[i],
+            |x, y| {
+                let (a, b) = (&list[x], &list[y]);
+                self.table.directed(
+                    key(a)
+                        .cmp(&key(b))
+                        .then_with(|| a.activation_id.cmp(&b.activation_id)),
+                )
+            },
+        );
         self.table.set_order(order, keep);
     }
 }

@@ -7,7 +7,6 @@ pub mod keys;
 pub mod node;
 mod update;
 
-use nucleo_matcher::Utf32String;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
@@ -76,7 +75,7 @@ pub struct ResourceRow {
     pub item: ResourceComplianceSummaryItem,
     /// The node's name, from the fleet the console holds.
     pub name: String,
-    haystack: Utf32String,
+    text: filter::RowText,
 }
 
 impl ResourceRow {
@@ -91,18 +90,16 @@ impl ResourceRow {
 
 impl ResourceRow {
     pub fn new(item: ResourceComplianceSummaryItem, name: String) -> Self {
-        let haystack = filter::haystack(&[
-            &item.resource_id,
-            &name,
-            &item.compliance_type,
-            item.overall_severity.as_str(),
-            item.status.as_str(),
-        ]);
-        Self {
+        let mut row = Self {
             item,
             name,
-            haystack,
-        }
+            text: filter::RowText::default(),
+        };
+        // What the row shows but when it was checked, which ages by
+        // itself (the last column, the only one that reads the time).
+        let cells = row.cells(Timestamp::default());
+        row.text = filter::RowText::new(cells[..cells.len() - 1].iter().map(String::as_str));
+        row
     }
 
     pub fn cells(&self, now: Timestamp) -> [String; 11] {
@@ -208,49 +205,49 @@ impl CompliancePane {
         let keep = self
             .table
             .kept_row(|key| rows.iter().position(|r| r.key() == key));
-        let query = &self.table.filter;
-        let matcher = &mut self.matcher;
         let rows = &self.rows;
-        let mut order: Vec<usize> = (0..rows.len())
-            .filter(|&i| query.matches(matcher, &rows[i].haystack, std::iter::empty()))
-            .collect();
         let column = self.table.sort_column;
         let bad = |r: &ResourceRow, s: usize| {
             severity_counts(&r.item.non_compliant_summary.severity_summary)[s]
         };
-        order.sort_by(|&x, &y| {
-            let (a, b) = (&rows[x], &rows[y]);
-            let (ai, bi) = (&a.item, &b.item);
-            let by = match column {
-                0 => ai.resource_id.cmp(&bi.resource_id),
-                1 => a.name.cmp(&b.name),
-                2 => ai.compliance_type.cmp(&bi.compliance_type),
-                4 => bi
-                    .non_compliant_summary
-                    .non_compliant_count
-                    .cmp(&ai.non_compliant_summary.non_compliant_count),
-                5..=8 => bad(b, column - 5).cmp(&bad(a, column - 5)),
-                9 => ai
-                    .compliant_summary
-                    .compliant_count
-                    .cmp(&bi.compliant_summary.compliant_count),
-                10 => bi
-                    .execution_summary
-                    .execution_time
-                    .cmp(&ai.execution_summary.execution_time),
-                // Worst first: non-compliant, then severity, then how many
-                // items are not met.
-                _ => (ai.status != ComplianceStatus::NonCompliant)
-                    .cmp(&(bi.status != ComplianceStatus::NonCompliant))
-                    .then(ai.overall_severity.cmp(&bi.overall_severity))
-                    .then_with(|| {
-                        bi.non_compliant_summary
-                            .non_compliant_count
-                            .cmp(&ai.non_compliant_summary.non_compliant_count)
-                    }),
-            };
-            self.table.directed(by).then(x.cmp(&y))
-        });
+        let order = self.table.filter.arrange(
+            &mut self.matcher,
+            0..rows.len(),
+            |i| &rows[i].text,
+            |x, y| {
+                let (a, b) = (&rows[x], &rows[y]);
+                let (ai, bi) = (&a.item, &b.item);
+                let by = match column {
+                    0 => ai.resource_id.cmp(&bi.resource_id),
+                    1 => a.name.cmp(&b.name),
+                    2 => ai.compliance_type.cmp(&bi.compliance_type),
+                    4 => bi
+                        .non_compliant_summary
+                        .non_compliant_count
+                        .cmp(&ai.non_compliant_summary.non_compliant_count),
+                    5..=8 => bad(b, column - 5).cmp(&bad(a, column - 5)),
+                    9 => ai
+                        .compliant_summary
+                        .compliant_count
+                        .cmp(&bi.compliant_summary.compliant_count),
+                    10 => bi
+                        .execution_summary
+                        .execution_time
+                        .cmp(&ai.execution_summary.execution_time),
+                    // Worst first: non-compliant, then severity, then how
+                    // many items are not met.
+                    _ => (ai.status != ComplianceStatus::NonCompliant)
+                        .cmp(&(bi.status != ComplianceStatus::NonCompliant))
+                        .then(ai.overall_severity.cmp(&bi.overall_severity))
+                        .then_with(|| {
+                            bi.non_compliant_summary
+                                .non_compliant_count
+                                .cmp(&ai.non_compliant_summary.non_compliant_count)
+                        }),
+                };
+                self.table.directed(by).then(x.cmp(&y))
+            },
+        );
         self.table.set_order(order, keep);
     }
 

@@ -13,6 +13,7 @@ use sysman_api::documents::{
 };
 
 use crate::filter;
+use crate::pager::Pager;
 use crate::table::TableView;
 use crate::theme::Theme;
 
@@ -67,10 +68,8 @@ pub struct DocDetail {
     pub error: Option<String>,
     /// The document changed since it was described.
     pub stale: bool,
-    /// First content line shown.
-    pub scroll: usize,
-    /// Content lines that fit, from the last layout.
-    pub page: usize,
+    /// The content's lines: scrolling, wrapping, searching.
+    pub pager: Pager<()>,
 }
 
 impl DocDetail {
@@ -84,22 +83,16 @@ impl DocDetail {
             content: None,
             error: None,
             stale: false,
-            scroll: 0,
-            page: 10,
+            // Documents were always shown cut at the width; `w` wraps.
+            pager: Pager::new().cut(),
         }
     }
 
-    pub fn content_lines(&self) -> usize {
-        self.content.as_ref().map_or(0, |(c, _)| c.lines().count())
-    }
-
-    pub fn scroll_by(&mut self, delta: isize) {
-        let last = self.content_lines().saturating_sub(self.page);
-        self.scroll = self.scroll.saturating_add_signed(delta).min(last);
-    }
-
-    pub fn bottom(&mut self) {
-        self.scroll = self.content_lines().saturating_sub(self.page);
+    /// Content arrived: show it, searched as before.
+    pub fn show(&mut self, content: String, format: DocumentFormat) {
+        self.pager
+            .set_lines(content.lines().map(|l| ((), l.to_owned())).collect());
+        self.content = Some((content, format));
     }
 
     /// The version after (or before) the shown one, wrapping around.
@@ -132,7 +125,7 @@ impl DocDetail {
 
 pub struct DocumentsPane {
     pub list: Vec<DocumentIdentifier>,
-    haystacks: Vec<nucleo_matcher::Utf32String>,
+    texts: Vec<filter::RowText>,
     pub table: TableView,
     pub detail: Option<Box<DocDetail>>,
     pub loaded: bool,
@@ -145,7 +138,7 @@ impl Default for DocumentsPane {
     fn default() -> Self {
         Self {
             list: Vec::new(),
-            haystacks: Vec::new(),
+            texts: Vec::new(),
             table: TableView::new(&COLUMNS),
             detail: None,
             loaded: false,
@@ -160,16 +153,13 @@ impl DocumentsPane {
         let held = self.selected().map(|d| d.name.clone());
         self.table.hold(held);
         list.sort_by(|a, b| a.name.cmp(&b.name));
-        self.haystacks = list
+        self.texts = list
             .iter()
             .map(|d| {
-                filter::haystack(&[
-                    &d.name,
-                    &d.owner,
-                    d.document_type.as_str(),
-                    &platforms(&d.platform_types),
-                    d.display_name.as_deref().unwrap_or_default(),
-                ])
+                filter::RowText::with_tags(
+                    cells(d).iter().map(String::as_str),
+                    d.tags.iter().map(|t| (t.key.as_str(), t.value.as_str())),
+                )
             })
             .collect();
         self.list = list;
@@ -190,32 +180,26 @@ impl DocumentsPane {
         let keep = self
             .table
             .kept_row(|name| list.iter().position(|d| d.name == name));
-        let query = &self.table.filter;
-        let matcher = &mut self.matcher;
-        let list = &self.list;
-        let mut order: Vec<usize> = (0..list.len())
-            .filter(|&i| {
-                let tags = list[i]
-                    .tags
-                    .iter()
-                    .map(|t| (t.key.as_str(), t.value.as_str()));
-                query.matches(matcher, &self.haystacks[i], tags)
-            })
-            .collect();
         let column = self.table.sort_column;
-        order.sort_by(|&x, &y| {
-            let (a, b) = (&list[x], &list[y]);
-            let by = match column {
-                1 => a.owner.cmp(&b.owner),
-                2 => a.document_type.cmp(&b.document_type),
-                3 => platforms(&a.platform_types).cmp(&platforms(&b.platform_types)),
-                4 => version_number(&a.document_version).cmp(&version_number(&b.document_version)),
-                5 => a.document_format.cmp(&b.document_format),
-                6 => a.tags.len().cmp(&b.tags.len()),
-                _ => std::cmp::Ordering::Equal,
-            };
-            self.table.directed(by.then_with(|| a.name.cmp(&b.name)))
-        });
+        let order = self.table.filter.arrange(
+            &mut self.matcher,
+            0..list.len(),
+            |i| &self.texts[i],
+            |x, y| {
+                let (a, b) = (&list[x], &list[y]);
+                let by = match column {
+                    1 => a.owner.cmp(&b.owner),
+                    2 => a.document_type.cmp(&b.document_type),
+                    3 => platforms(&a.platform_types).cmp(&platforms(&b.platform_types)),
+                    4 => version_number(&a.document_version)
+                        .cmp(&version_number(&b.document_version)),
+                    5 => a.document_format.cmp(&b.document_format),
+                    6 => a.tags.len().cmp(&b.tags.len()),
+                    _ => std::cmp::Ordering::Equal,
+                };
+                self.table.directed(by.then_with(|| a.name.cmp(&b.name)))
+            },
+        );
         self.table.set_order(order, keep);
     }
 
@@ -384,8 +368,13 @@ fn render_detail(frame: &mut Frame, area: Rect, theme: &Theme, now: Timestamp, d
         .as_ref()
         .map_or("…", |(_, f)| f.as_str())
         .to_owned();
+    let search = d
+        .pager
+        .search_status()
+        .map(|s| format!(" · {s}"))
+        .unwrap_or_default();
     let content_title = format!(
-        " Content{} · {format} ",
+        " Content{} · {format}{search} ",
         d.version
             .as_ref()
             .map(|v| format!(" of version {v}"))
@@ -396,12 +385,9 @@ fn render_detail(frame: &mut Frame, area: Rect, theme: &Theme, now: Timestamp, d
         .border_style(theme.border)
         .title(Span::styled(content_title, theme.title));
     let body: Vec<Line> = match &d.content {
-        Some((content, _)) => content
-            .lines()
-            .skip(d.scroll)
-            .take(usize::from(bottom.height))
-            .map(|l| Line::raw(l.to_owned()))
-            .collect(),
+        Some(_) => d
+            .pager
+            .render(|()| Style::default(), theme.matched, theme.selection),
         None => vec![Line::styled("Loading…", theme.muted)],
     };
     frame.render_widget(Paragraph::new(body).block(content_block), bottom);
@@ -440,13 +426,13 @@ mod tests {
     #[test]
     fn scrolling_stops_at_the_last_page() {
         let mut d = DocDetail::new("d".into());
-        d.content = Some(("a\nb\nc\nd\ne".into(), DocumentFormat::Yaml));
-        d.page = 2;
-        d.scroll_by(10);
-        assert_eq!(d.scroll, 3);
-        d.scroll_by(-1);
-        assert_eq!(d.scroll, 2);
-        d.bottom();
-        assert_eq!(d.scroll, 3);
+        d.show("a\nb\nc\nd\ne".into(), DocumentFormat::Yaml);
+        d.pager.layout(80, 2);
+        d.pager.scroll_by(10);
+        assert_eq!(d.pager.scroll, 3);
+        d.pager.scroll_by(-1);
+        assert_eq!(d.pager.scroll, 2);
+        d.pager.bottom();
+        assert_eq!(d.pager.scroll, 3);
     }
 }

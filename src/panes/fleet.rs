@@ -4,7 +4,6 @@ use std::cmp::Ordering;
 use std::collections::{BTreeSet, HashMap};
 use std::net::Ipv4Addr;
 
-use nucleo_matcher::Utf32String;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::Style;
@@ -48,7 +47,7 @@ pub struct FleetRow {
     pub platform: String,
     pub env: String,
     pub role: String,
-    haystack: Utf32String,
+    text: filter::RowText,
 }
 
 impl FleetRow {
@@ -80,28 +79,28 @@ impl FleetRow {
                 .unwrap_or_default()
         };
         let (env, role) = (tag("Environment"), tag("Role"));
-        let tag_text: Vec<String> = node
-            .tags
-            .iter()
-            .map(|t| format!("{}={}", t.key, t.value))
-            .collect();
-        let haystack = filter::haystack(&[
-            &info.instance_id,
-            &name,
-            info.computer_name.as_deref().unwrap_or_default(),
-            info.ping_status.as_str(),
-            &platform,
-            info.agent_version.as_deref().unwrap_or_default(),
-            info.ip_address.as_deref().unwrap_or_default(),
-            &tag_text.join(" "),
-        ]);
+        // What the row shows but its ping's age, which changes by itself;
+        // the tags for `Key=value` terms.
+        let text = filter::RowText::with_tags(
+            [
+                info.instance_id.as_str(),
+                &name,
+                info.ping_status.as_str(),
+                &platform,
+                info.agent_version.as_deref().unwrap_or_default(),
+                info.ip_address.as_deref().unwrap_or_default(),
+                &env,
+                &role,
+            ],
+            node.tags.iter().map(|t| (t.key.as_str(), t.value.as_str())),
+        );
         Self {
             node,
             name,
             platform,
             env,
             role,
-            haystack,
+            text,
         }
     }
 
@@ -266,7 +265,7 @@ impl FleetPane {
         let (query, matcher) = (&self.table.filter, &mut self.matcher);
         let stays = !self.table.dirty
             && old.compare(&row, self.table.sort_column) == Ordering::Equal
-            && passes(query, matcher, old) == passes(query, matcher, &row);
+            && query.rank(matcher, &old.text) == query.rank(matcher, &row.text);
         if stays {
             self.counts[old.status() as usize] -= 1;
             self.counts[row.status() as usize] += 1;
@@ -334,20 +333,13 @@ impl FleetPane {
             counts[row.status() as usize] += 1;
         }
         self.counts = counts;
-        let query = &self.table.filter;
-        let matcher = &mut self.matcher;
-        let mut order: Vec<usize> = if query.is_empty() {
-            (0..self.rows.len()).collect()
-        } else {
-            (0..self.rows.len())
-                .filter(|&i| passes(query, matcher, &self.rows[i]))
-                .collect()
-        };
-        let column = self.table.sort_column;
-        order.sort_unstable_by(|&a, &b| {
-            self.table
-                .directed(self.rows[a].compare(&self.rows[b], column))
-        });
+        let (rows, table) = (&self.rows, &self.table);
+        let order = table.filter.arrange(
+            &mut self.matcher,
+            0..rows.len(),
+            |i| &rows[i].text,
+            |a, b| table.directed(rows[a].compare(&rows[b], table.sort_column)),
+        );
         let keep = selected.and_then(|id| self.index.get(&id).copied());
         self.table.set_order(order, keep);
     }
@@ -458,15 +450,6 @@ impl FleetPane {
             .column_spacing(1);
         frame.render_widget(table, area);
     }
-}
-
-fn passes(query: &filter::Query, matcher: &mut filter::Matcher, row: &FleetRow) -> bool {
-    let tags = row
-        .node
-        .tags
-        .iter()
-        .map(|t| (t.key.as_str(), t.value.as_str()));
-    query.matches(matcher, &row.haystack, tags)
 }
 
 pub fn status_style(theme: &Theme, status: PingStatus) -> Style {

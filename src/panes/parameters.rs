@@ -112,7 +112,7 @@ pub enum ParametersView {
 
 pub struct ParametersPane {
     pub list: Vec<ParameterMetadata>,
-    haystacks: Vec<nucleo_matcher::Utf32String>,
+    texts: Vec<filter::RowText>,
     pub table: TableView,
     pub view: ParametersView,
     pub loaded: bool,
@@ -129,7 +129,7 @@ impl Default for ParametersPane {
     fn default() -> Self {
         Self {
             list: Vec::new(),
-            haystacks: Vec::new(),
+            texts: Vec::new(),
             table: TableView::new(&COLUMNS),
             view: ParametersView::Table,
             loaded: false,
@@ -161,13 +161,17 @@ impl ParametersPane {
     pub fn replace_all(&mut self, list: Vec<ParameterMetadata>) {
         let held = self.selected().map(|p| p.name.clone());
         self.table.hold(held);
-        self.haystacks = list
+        // What the row shows but its age, which changes by itself: not
+        // the description, nor the modifying user's whole ARN.
+        self.texts = list
             .iter()
             .map(|p| {
-                filter::haystack(&[
-                    &p.name,
+                filter::RowText::new([
+                    p.name.as_str(),
                     p.r#type.as_str(),
-                    p.description.as_deref().unwrap_or_default(),
+                    p.tier.as_str(),
+                    &p.version.to_string(),
+                    short_user(&p.last_modified_user),
                 ])
             })
             .collect();
@@ -197,28 +201,26 @@ impl ParametersPane {
         let keep = self
             .table
             .kept_row(|name| list.iter().position(|p| p.name == name));
-        let query = &self.table.filter;
-        let matcher = &mut self.matcher;
-        let mut order: Vec<usize> = (0..self.list.len())
-            .filter(|&i| {
-                self.tree.contains(&self.list[i].name)
-                    && query.matches(matcher, &self.haystacks[i], std::iter::empty())
-            })
-            .collect();
         let column = self.table.sort_column;
-        order.sort_by(|&x, &y| {
-            let (a, b) = (&self.list[x], &self.list[y]);
-            let by = match column {
-                1 => a.r#type.as_str().cmp(b.r#type.as_str()),
-                2 => a.tier.as_str().cmp(b.tier.as_str()),
-                3 => a.version.cmp(&b.version),
-                // Most recently modified first.
-                4 => b.last_modified_date.cmp(&a.last_modified_date),
-                5 => a.last_modified_user.cmp(&b.last_modified_user),
-                _ => std::cmp::Ordering::Equal,
-            };
-            self.table.directed(by.then_with(|| a.name.cmp(&b.name)))
-        });
+        let in_folder = (0..list.len()).filter(|&i| self.tree.contains(&list[i].name));
+        let order = self.table.filter.arrange(
+            &mut self.matcher,
+            in_folder,
+            |i| &self.texts[i],
+            |x, y| {
+                let (a, b) = (&self.list[x], &self.list[y]);
+                let by = match column {
+                    1 => a.r#type.as_str().cmp(b.r#type.as_str()),
+                    2 => a.tier.as_str().cmp(b.tier.as_str()),
+                    3 => a.version.cmp(&b.version),
+                    // Most recently modified first.
+                    4 => b.last_modified_date.cmp(&a.last_modified_date),
+                    5 => a.last_modified_user.cmp(&b.last_modified_user),
+                    _ => std::cmp::Ordering::Equal,
+                };
+                self.table.directed(by.then_with(|| a.name.cmp(&b.name)))
+            },
+        );
         self.table.set_order(order, keep);
     }
 

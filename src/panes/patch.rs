@@ -13,7 +13,6 @@ mod update;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use nucleo_matcher::Utf32String;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
@@ -64,7 +63,7 @@ pub struct BaselineRow {
     pub aws: bool,
     /// The patch groups it is registered for.
     pub groups: Vec<String>,
-    haystack: Utf32String,
+    text: filter::RowText,
 }
 
 impl BaselineRow {
@@ -94,7 +93,7 @@ pub struct GroupRow {
     pub state: Option<DescribePatchGroupStateResult>,
     /// The baselines registered for it, by name.
     pub baselines: Vec<String>,
-    haystack: Utf32String,
+    text: filter::RowText,
 }
 
 impl GroupRow {
@@ -204,19 +203,14 @@ impl PatchPane {
                     .into_iter()
                     .collect();
                 let aws = owned_by_aws(&identity.baseline_id);
-                let haystack = filter::haystack(&[
-                    &identity.baseline_name,
-                    &identity.operating_system,
-                    if aws { "AWS" } else { "Self" },
-                    &groups.join(" "),
-                    identity.baseline_description.as_deref().unwrap_or_default(),
-                ]);
-                BaselineRow {
+                let mut row = BaselineRow {
                     identity,
                     aws,
                     groups,
-                    haystack,
-                }
+                    text: filter::RowText::default(),
+                };
+                row.text = filter::RowText::new(row.cells().iter().map(String::as_str));
+                row
             })
             .collect();
         self.mappings = mappings;
@@ -251,14 +245,15 @@ impl PatchPane {
                     .filter(|m| m.patch_group == name)
                     .map(|m| m.baseline_identity.baseline_name.clone())
                     .collect();
-                let haystack = filter::haystack(&[&name, &baselines.join(" ")]);
-                GroupRow {
+                let mut row = GroupRow {
                     nodes: self.group_nodes.get(&name).copied().unwrap_or(0),
                     state: self.states.get(&name).cloned(),
                     baselines,
                     name,
-                    haystack,
-                }
+                    text: filter::RowText::default(),
+                };
+                row.text = filter::RowText::new(row.cells().iter().map(String::as_str));
+                row
             })
             .collect();
         self.group_table.dirty = true;
@@ -295,27 +290,27 @@ impl PatchPane {
                 .baseline_table
                 .kept_row(|id| baselines.iter().position(|b| b.identity.baseline_id == id));
             let keep = wanted.or(kept);
-            let query = &self.baseline_table.filter;
-            let matcher = &mut self.matcher;
             let rows = &self.baselines;
-            let mut order: Vec<usize> = (0..rows.len())
-                .filter(|&i| query.matches(matcher, &rows[i].haystack, std::iter::empty()))
-                .collect();
             let column = self.baseline_table.sort_column;
-            order.sort_by(|&x, &y| {
-                let (a, b) = (&rows[x], &rows[y]);
-                let (ai, bi) = (&a.identity, &b.identity);
-                let by = match column {
-                    1 => ai.operating_system.cmp(&bi.operating_system),
-                    2 => a.aws.cmp(&b.aws),
-                    3 => bi.default_baseline.cmp(&ai.default_baseline),
-                    4 => b.groups.len().cmp(&a.groups.len()),
-                    5 => ai.baseline_id.cmp(&bi.baseline_id),
-                    _ => std::cmp::Ordering::Equal,
-                };
-                self.baseline_table
-                    .directed(by.then_with(|| ai.baseline_name.cmp(&bi.baseline_name)))
-            });
+            let order = self.baseline_table.filter.arrange(
+                &mut self.matcher,
+                0..rows.len(),
+                |i| &rows[i].text,
+                |x, y| {
+                    let (a, b) = (&rows[x], &rows[y]);
+                    let (ai, bi) = (&a.identity, &b.identity);
+                    let by = match column {
+                        1 => ai.operating_system.cmp(&bi.operating_system),
+                        2 => a.aws.cmp(&b.aws),
+                        3 => bi.default_baseline.cmp(&ai.default_baseline),
+                        4 => b.groups.len().cmp(&a.groups.len()),
+                        5 => ai.baseline_id.cmp(&bi.baseline_id),
+                        _ => std::cmp::Ordering::Equal,
+                    };
+                    self.baseline_table
+                        .directed(by.then_with(|| ai.baseline_name.cmp(&bi.baseline_name)))
+                },
+            );
             self.baseline_table.set_order(order, keep);
         }
         if self.group_table.dirty {
@@ -324,40 +319,40 @@ impl PatchPane {
             let keep = self
                 .group_table
                 .kept_row(|name| groups.iter().position(|g| g.name == name));
-            let query = &self.group_table.filter;
-            let matcher = &mut self.matcher;
             let rows = &self.groups;
-            let mut order: Vec<usize> = (0..rows.len())
-                .filter(|&i| query.matches(matcher, &rows[i].haystack, std::iter::empty()))
-                .collect();
             let column = self.group_table.sort_column;
             let stat = |r: &GroupRow, f: fn(&DescribePatchGroupStateResult) -> i64| {
                 r.state.as_ref().map_or(-1, f)
             };
-            order.sort_by(|&x, &y| {
-                let (a, b) = (&rows[x], &rows[y]);
-                // Counts sort most first: the group that needs work on top.
-                let by = match column {
-                    1 => b.nodes.cmp(&a.nodes),
-                    2 => stat(b, |s| s.instances).cmp(&stat(a, |s| s.instances)),
-                    3 => stat(b, |s| s.instances_with_missing_patches)
-                        .cmp(&stat(a, |s| s.instances_with_missing_patches)),
-                    4 => stat(b, |s| s.instances_with_failed_patches)
-                        .cmp(&stat(a, |s| s.instances_with_failed_patches)),
-                    5 => stat(b, |s| s.instances_with_installed_pending_reboot_patches)
-                        .cmp(&stat(a, |s| {
-                            s.instances_with_installed_pending_reboot_patches
-                        })),
-                    6 => stat(b, |s| s.instances_with_critical_non_compliant_patches)
-                        .cmp(&stat(a, |s| {
-                            s.instances_with_critical_non_compliant_patches
-                        })),
-                    7 => a.baselines.cmp(&b.baselines),
-                    _ => std::cmp::Ordering::Equal,
-                };
-                self.group_table
-                    .directed(by.then_with(|| a.name.cmp(&b.name)))
-            });
+            let order = self.group_table.filter.arrange(
+                &mut self.matcher,
+                0..rows.len(),
+                |i| &rows[i].text,
+                |x, y| {
+                    let (a, b) = (&rows[x], &rows[y]);
+                    // Counts sort most first: the group that needs work on top.
+                    let by =
+                        match column {
+                            1 => b.nodes.cmp(&a.nodes),
+                            2 => stat(b, |s| s.instances).cmp(&stat(a, |s| s.instances)),
+                            3 => stat(b, |s| s.instances_with_missing_patches)
+                                .cmp(&stat(a, |s| s.instances_with_missing_patches)),
+                            4 => stat(b, |s| s.instances_with_failed_patches)
+                                .cmp(&stat(a, |s| s.instances_with_failed_patches)),
+                            5 => stat(b, |s| s.instances_with_installed_pending_reboot_patches)
+                                .cmp(&stat(a, |s| {
+                                    s.instances_with_installed_pending_reboot_patches
+                                })),
+                            6 => stat(b, |s| s.instances_with_critical_non_compliant_patches).cmp(
+                                &stat(a, |s| s.instances_with_critical_non_compliant_patches),
+                            ),
+                            7 => a.baselines.cmp(&b.baselines),
+                            _ => std::cmp::Ordering::Equal,
+                        };
+                    self.group_table
+                        .directed(by.then_with(|| a.name.cmp(&b.name)))
+                },
+            );
             self.group_table.set_order(order, keep);
         }
     }

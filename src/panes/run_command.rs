@@ -14,7 +14,6 @@ mod update;
 
 use std::collections::{BTreeSet, HashMap};
 
-use nucleo_matcher::Utf32String;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
@@ -274,23 +273,22 @@ fn undelivered_because(inv: &CommandInvocation) -> &'static str {
 pub struct InvRow {
     pub inv: CommandInvocation,
     pub shown: Shown,
-    haystack: Utf32String,
+    text: filter::RowText,
 }
 
 impl InvRow {
     pub fn new(inv: CommandInvocation) -> Self {
         let shown = Shown::of(inv.status, &inv.status_details);
-        let haystack = filter::haystack(&[
-            &inv.instance_id,
-            inv.instance_name.as_deref().unwrap_or_default(),
-            shown.label(),
-            &inv.status_details,
-        ]);
-        Self {
+        let mut row = Self {
             inv,
             shown,
-            haystack,
-        }
+            text: filter::RowText::default(),
+        };
+        // What the row shows but how long it has run, which changes by
+        // itself (the last column, the only one that reads the time).
+        let cells = row.cells(Timestamp::default());
+        row.text = filter::RowText::new(cells[..5].iter().map(String::as_str));
+        row
     }
 
     pub fn cells(&self, now: Timestamp) -> [String; 6] {
@@ -486,32 +484,31 @@ impl CommandDetail {
         let keep = self
             .table
             .kept_row(|id| rows.iter().position(|r| r.inv.instance_id == id));
-        let query = &self.table.filter;
-        let matcher = &mut self.matcher;
-        let mut order: Vec<usize> = (0..self.rows.len())
-            .filter(|&i| query.matches(matcher, &self.rows[i].haystack, std::iter::empty()))
-            .collect();
         let column = self.table.sort_column;
-        let rows = &self.rows;
-        order.sort_by(|&x, &y| {
-            let (a, b) = (&rows[x], &rows[y]);
-            let by = match column {
-                1 => a.inv.instance_name.cmp(&b.inv.instance_name),
-                2 => a.shown.cmp(&b.shown),
-                3 => a.inv.status_details.cmp(&b.inv.status_details),
-                4 => timing(&a.inv).code.cmp(&timing(&b.inv).code),
-                5 => {
-                    let d = |r: &InvRow| {
-                        let t = timing(&r.inv);
-                        t.started.zip(t.finished).map(|(s, f)| f.millis_since(s))
-                    };
-                    d(a).cmp(&d(b))
-                }
-                _ => std::cmp::Ordering::Equal,
-            };
-            self.table
-                .directed(by.then_with(|| a.inv.instance_id.cmp(&b.inv.instance_id)))
-        });
+        let order = self.table.filter.arrange(
+            &mut self.matcher,
+            0..rows.len(),
+            |i| &rows[i].text,
+            |x, y| {
+                let (a, b) = (&rows[x], &rows[y]);
+                let by = match column {
+                    1 => a.inv.instance_name.cmp(&b.inv.instance_name),
+                    2 => a.shown.cmp(&b.shown),
+                    3 => a.inv.status_details.cmp(&b.inv.status_details),
+                    4 => timing(&a.inv).code.cmp(&timing(&b.inv).code),
+                    5 => {
+                        let d = |r: &InvRow| {
+                            let t = timing(&r.inv);
+                            t.started.zip(t.finished).map(|(s, f)| f.millis_since(s))
+                        };
+                        d(a).cmp(&d(b))
+                    }
+                    _ => std::cmp::Ordering::Equal,
+                };
+                self.table
+                    .directed(by.then_with(|| a.inv.instance_id.cmp(&b.inv.instance_id)))
+            },
+        );
         self.table.set_order(order, keep);
     }
 }
@@ -527,7 +524,7 @@ pub enum RunView {
 pub struct RunCommandPane {
     /// The commands of the page shown, newest first as the server gives them.
     pub list: Vec<Command>,
-    haystacks: Vec<Utf32String>,
+    texts: Vec<filter::RowText>,
     pub table: TableView,
     pub loaded: bool,
     /// The token that starts each page before the current one, and this
@@ -554,7 +551,7 @@ impl Default for RunCommandPane {
         table.ascending = false;
         Self {
             list: Vec::new(),
-            haystacks: Vec::new(),
+            texts: Vec::new(),
             table,
             loaded: false,
             pages: vec![None],
@@ -586,16 +583,16 @@ impl RunCommandPane {
     pub fn replace_page(&mut self, list: Vec<Command>, next_token: Option<String>) {
         let held = self.selected().map(|c| c.command_id.clone());
         self.table.hold(held);
-        self.haystacks = list
+        // What the row shows but its age, which changes by itself.
+        self.texts = list
             .iter()
             .map(|c| {
-                filter::haystack(&[
-                    &c.command_id,
-                    &c.document_name,
-                    command_status_label(c.status),
-                    &targets_text(c),
-                    c.comment.as_deref().unwrap_or_default(),
-                ])
+                let cells = cells(c, Timestamp::default());
+                filter::RowText::new(
+                    (0..cells.len())
+                        .filter(|&c| c != REQUESTED)
+                        .map(|c| cells[c].as_str()),
+                )
             })
             .collect();
         // The detail's header follows the history where it can.
@@ -635,28 +632,27 @@ impl RunCommandPane {
         let keep = self
             .table
             .kept_row(|id| list.iter().position(|c| c.command_id == id));
-        let query = &self.table.filter;
-        let matcher = &mut self.matcher;
-        let mut order: Vec<usize> = (0..self.list.len())
-            .filter(|&i| query.matches(matcher, &self.haystacks[i], std::iter::empty()))
-            .collect();
         let column = self.table.sort_column;
-        let list = &self.list;
-        order.sort_by(|&x, &y| {
-            let (a, b) = (&list[x], &list[y]);
-            let by = match column {
-                0 => a.command_id.cmp(&b.command_id),
-                1 => a.document_name.cmp(&b.document_name),
-                2 => command_status_label(a.status).cmp(command_status_label(b.status)),
-                3 => targets_text(a).cmp(&targets_text(b)),
-                4 => (a.completed_count * b.target_count.max(1))
-                    .cmp(&(b.completed_count * a.target_count.max(1))),
-                6 => a.comment.cmp(&b.comment),
-                _ => a.requested_date_time.cmp(&b.requested_date_time),
-            };
-            // Ties keep the server's order (newest first).
-            self.table.directed(by).then(x.cmp(&y))
-        });
+        let order = self.table.filter.arrange(
+            &mut self.matcher,
+            0..list.len(),
+            |i| &self.texts[i],
+            |x, y| {
+                let (a, b) = (&list[x], &list[y]);
+                let by = match column {
+                    0 => a.command_id.cmp(&b.command_id),
+                    1 => a.document_name.cmp(&b.document_name),
+                    2 => command_status_label(a.status).cmp(command_status_label(b.status)),
+                    3 => targets_text(a).cmp(&targets_text(b)),
+                    4 => (a.completed_count * b.target_count.max(1))
+                        .cmp(&(b.completed_count * a.target_count.max(1))),
+                    6 => a.comment.cmp(&b.comment),
+                    _ => a.requested_date_time.cmp(&b.requested_date_time),
+                };
+                // Ties keep the server's order (newest first).
+                self.table.directed(by).then(x.cmp(&y))
+            },
+        );
         self.table.set_order(order, keep);
     }
 

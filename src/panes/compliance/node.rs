@@ -1,7 +1,6 @@
 //! One node's compliance items, of every type: what is not met first,
 //! worst first.
 
-use nucleo_matcher::Utf32String;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
@@ -31,7 +30,7 @@ pub const HEADER_LINES: u16 = 2;
 #[derive(Debug, Clone)]
 pub struct ItemRow {
     pub item: ComplianceItem,
-    haystack: Utf32String,
+    text: filter::RowText,
 }
 
 impl ItemRow {
@@ -49,15 +48,12 @@ impl ItemRow {
 
 impl ItemRow {
     pub fn new(item: ComplianceItem) -> Self {
-        let haystack = filter::haystack(&[
-            &item.compliance_type,
-            item.id.as_deref().unwrap_or_default(),
-            item.title.as_deref().unwrap_or_default(),
-            item.status.as_str(),
-            item.severity.as_str(),
-            &item.details.values().cloned().collect::<Vec<_>>().join(" "),
-        ]);
-        Self { item, haystack }
+        let mut row = Self {
+            item,
+            text: filter::RowText::default(),
+        };
+        row.text = filter::RowText::new(row.cells().iter().map(String::as_str));
+        row
     }
 
     fn detail(&self, key: &str) -> String {
@@ -129,32 +125,32 @@ impl NodeItems {
         let keep = self
             .table
             .kept_row(|key| rows.iter().position(|r| r.key() == key));
-        let query = &self.table.filter;
-        let matcher = &mut self.matcher;
         let rows = &self.rows;
-        let mut order: Vec<usize> = (0..rows.len())
-            .filter(|&i| query.matches(matcher, &rows[i].haystack, std::iter::empty()))
-            .collect();
         let column = self.table.sort_column;
-        order.sort_by(|&x, &y| {
-            let (a, b) = (&rows[x].item, &rows[y].item);
-            let cells = |r: usize| rows[r].cells();
-            let by = match column {
-                0 => a.compliance_type.cmp(&b.compliance_type),
-                1 => a.id.cmp(&b.id),
-                2 => a.title.cmp(&b.title),
-                4 => a.severity.cmp(&b.severity),
-                5 | 6 => cells(x)[column].cmp(&cells(y)[column]),
-                // What is not met first, then worst first.
-                _ => b
-                    .status
-                    .cmp(&a.status)
-                    .then_with(|| a.severity.cmp(&b.severity)),
-            };
-            self.table
-                .directed(by)
-                .then_with(|| (&a.compliance_type, &a.id).cmp(&(&b.compliance_type, &b.id)))
-        });
+        let order = self.table.filter.arrange(
+            &mut self.matcher,
+            0..rows.len(),
+            |i| &rows[i].text,
+            |x, y| {
+                let (a, b) = (&rows[x].item, &rows[y].item);
+                let cells = |r: usize| rows[r].cells();
+                let by = match column {
+                    0 => a.compliance_type.cmp(&b.compliance_type),
+                    1 => a.id.cmp(&b.id),
+                    2 => a.title.cmp(&b.title),
+                    4 => a.severity.cmp(&b.severity),
+                    5 | 6 => cells(x)[column].cmp(&cells(y)[column]),
+                    // What is not met first, then worst first.
+                    _ => b
+                        .status
+                        .cmp(&a.status)
+                        .then_with(|| a.severity.cmp(&b.severity)),
+                };
+                self.table
+                    .directed(by)
+                    .then_with(|| (&a.compliance_type, &a.id).cmp(&(&b.compliance_type, &b.id)))
+            },
+        );
         self.table.set_order(order, keep);
     }
 

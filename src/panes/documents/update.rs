@@ -4,6 +4,7 @@
 
 use super::keys;
 use ratatui::Frame;
+use ratatui::crossterm::event::KeyEvent;
 use ratatui::layout::Rect;
 use sysman_api::documents::{
     DescribeDocument, DocumentDescription, DocumentIdentifier, DocumentType, DocumentVersionInfo,
@@ -13,9 +14,10 @@ use sysman_api::events::Event;
 use sysman_api::{ApiError, Timestamp};
 
 use super::{DocDetail, DocumentsPane, header_lines};
-use crate::app::Ask;
+use crate::app::{Ask, Dialog};
 use crate::describe::Described as Describing;
 use crate::keys::{Command, Scope};
+use crate::pager::SearchPrompt;
 use crate::panes::{Handled, Pane, Room};
 use crate::request::{Cx, Loads};
 use crate::runtime::Connection;
@@ -149,7 +151,7 @@ impl DocumentsPane {
             match result {
                 Ok(got) => {
                     d.version = Some(got.document_version.clone());
-                    d.content = Some((got.content, got.document_format));
+                    d.show(got.content, got.document_format);
                 }
                 Err(e) => cx.set_status(format!("could not read the content: {e}"), true),
             }
@@ -168,14 +170,18 @@ impl DocumentsPane {
         let Some(d) = &mut self.detail else {
             return Handled::No;
         };
-        let page = d.page as isize;
+        let pager = &mut d.pager;
+        let page = pager.page as isize;
         match command {
-            Command::UP => d.scroll_by(-1),
-            Command::DOWN => d.scroll_by(1),
-            Command::PAGE_UP => d.scroll_by(-page),
-            Command::PAGE_DOWN => d.scroll_by(page),
-            Command::TOP => d.scroll = 0,
-            _ => d.bottom(),
+            Command::UP => pager.scroll_by(-1),
+            Command::DOWN => pager.scroll_by(1),
+            Command::PAGE_UP => pager.scroll_by(-page),
+            Command::PAGE_DOWN => pager.scroll_by(page),
+            Command::TOP => pager.top(),
+            Command::NEXT_MATCH => pager.step_match(true),
+            Command::PREV_MATCH => pager.step_match(false),
+            Command::TOGGLE_WRAP => pager.toggle_wrap(),
+            _ => pager.bottom(),
         }
         Handled::Yes
     }
@@ -185,7 +191,7 @@ impl DocumentsPane {
         match d.step_version(forward) {
             Some(version) if d.versions.len() > 1 => {
                 d.version = Some(version);
-                d.scroll = 0;
+                d.pager.top();
                 self.load_content(cx);
             }
             Some(_) => cx.set_status("this document has one version", false),
@@ -196,7 +202,7 @@ impl DocumentsPane {
     fn toggle_format(&mut self, cx: &mut Cx) {
         let Some(d) = &mut self.detail else { return };
         d.format = Some(d.toggled_format());
-        d.scroll = 0;
+        d.pager.top();
         self.load_content(cx);
     }
 }
@@ -262,7 +268,22 @@ impl Pane for DocumentsPane {
             | Command::PAGE_UP
             | Command::PAGE_DOWN
             | Command::TOP
-            | Command::BOTTOM => return self.scroll(command),
+            | Command::BOTTOM
+            | Command::NEXT_MATCH
+            | Command::PREV_MATCH
+            | Command::TOGGLE_WRAP => return self.scroll(command),
+            Command::SEARCH if self.detail.is_some() => cx.open(SearchPrompt::default()),
+            // A search is cleared first, as a filter is.
+            Command::BACK
+                if self
+                    .detail
+                    .as_ref()
+                    .is_some_and(|d| !d.pager.term().is_empty()) =>
+            {
+                if let Some(d) = &mut self.detail {
+                    d.pager.clear_search();
+                }
+            }
             Command::BACK if self.detail.is_some() => self.detail = None,
             Command::OPEN => self.open(cx),
             keys::NEXT_VERSION | keys::PREV_VERSION => {
@@ -273,6 +294,24 @@ impl Pane for DocumentsPane {
             _ => return Handled::No,
         }
         Handled::Yes
+    }
+
+    fn on_dialog_key(&mut self, dialog: Dialog, event: KeyEvent, cx: &mut Cx) {
+        match (dialog.take::<SearchPrompt>(), &mut self.detail) {
+            (Ok(mut prompt), Some(d)) => {
+                if prompt.key(event, &mut d.pager) {
+                    cx.open(prompt);
+                }
+            }
+            (Ok(_), None) => {}
+            (Err(dialog), _) => cx.reopen(dialog),
+        }
+    }
+
+    fn render_dialog(&self, dialog: &Dialog, frame: &mut Frame, area: Rect, theme: &Theme) {
+        if let (Some(prompt), Some(d)) = (dialog.get::<SearchPrompt>(), &self.detail) {
+            prompt.render(frame, area, theme, &d.pager);
+        }
     }
 
     /// A document changed: the list, and the open one if it is this one,
@@ -334,8 +373,9 @@ impl Pane for DocumentsPane {
         let rows = usize::from(room.size.1);
         if let Some(d) = &mut self.detail {
             // Header, borders, footer and the detail's own lines.
-            d.page = rows.saturating_sub(6 + header_lines(d)).max(1);
-            d.scroll = d.scroll.min(d.content_lines().saturating_sub(d.page));
+            let page = rows.saturating_sub(5 + header_lines(d)).max(1);
+            d.pager
+                .layout(usize::from(room.size.0.saturating_sub(2)), page);
         }
         self.sort_and_filter();
     }

@@ -5,7 +5,6 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
-use nucleo_matcher::Utf32String;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
@@ -213,27 +212,30 @@ pub struct PatchRow {
     /// How the nodes in scope have it; `None` when none reported it.
     pub count: Option<PatchCount>,
     pub deployment: Deployment,
-    haystack: Utf32String,
+    text: filter::RowText,
 }
 
 impl PatchRow {
     pub fn new(patch: Patch, status: Option<PatchStatus>, count: Option<PatchCount>) -> Self {
         let deployment = Deployment::of(status.as_ref());
-        let haystack = filter::haystack(&[
-            &patch.id,
-            patch.kb_number.as_deref().unwrap_or_default(),
-            patch.title.as_deref().unwrap_or_default(),
-            patch.classification.as_deref().unwrap_or_default(),
-            patch.severity.as_deref().unwrap_or_default(),
-            deployment.label(),
-        ]);
-        Self {
+        let mut row = Self {
             patch,
             status,
             count,
             deployment,
-            haystack,
-        }
+            text: filter::RowText::default(),
+        };
+        // What the row shows but what depends on the scope or the time
+        // (missing, approval), which the row cannot know here.
+        row.text = filter::RowText::new([
+            row.label(),
+            row.patch.title.as_deref().unwrap_or_default(),
+            row.classification(),
+            row.severity(),
+            &row.released(),
+            row.deployment.label(),
+        ]);
+        row
     }
 
     /// The KB article of a Windows update, else the patch id.
@@ -261,18 +263,21 @@ impl PatchRow {
         })
     }
 
-    pub fn cells(&self, marked: bool, reported: bool, now: Timestamp) -> [String; 8] {
-        let released = self
-            .patch
+    /// The release day, `2026-11-23`.
+    pub fn released(&self) -> String {
+        self.patch
             .release_date
             .map(|d| d.iso8601().chars().take(10).collect())
-            .unwrap_or_default();
+            .unwrap_or_default()
+    }
+
+    pub fn cells(&self, marked: bool, reported: bool, now: Timestamp) -> [String; 8] {
         [
             format!("{} {}", if marked { "✓" } else { " " }, self.label()),
             self.patch.title.clone().unwrap_or_default(),
             self.classification().to_owned(),
             self.severity().to_owned(),
-            released,
+            self.released(),
             if reported {
                 self.missing().to_string()
             } else {
@@ -498,12 +503,7 @@ impl Matrix {
         let keep = self
             .table
             .kept_row(|id| rows.iter().position(|r| r.patch.id == id));
-        let query = &self.table.filter;
-        let matcher = &mut self.matcher;
         let rows = &self.rows;
-        let mut order: Vec<usize> = (0..rows.len())
-            .filter(|&i| query.matches(matcher, &rows[i].haystack, std::iter::empty()))
-            .collect();
         let column = self.table.sort_column;
         let until = |r: &PatchRow| match r.deployment {
             d if d.approved() => i64::MIN,
@@ -515,22 +515,27 @@ impl Matrix {
             _ => i64::MAX,
         };
         // Each column's natural order puts what needs attention first.
-        order.sort_by(|&x, &y| {
-            let (a, b) = (&rows[x], &rows[y]);
-            let by = match column {
-                0 => a.label().cmp(b.label()),
-                1 => a.patch.title.cmp(&b.patch.title),
-                2 => a.classification().cmp(b.classification()),
-                3 => severity_rank(a.severity()).cmp(&severity_rank(b.severity())),
-                4 => b.patch.release_date.cmp(&a.patch.release_date),
-                6 => a.deployment.cmp(&b.deployment),
-                7 => until(a).cmp(&until(b)),
-                _ => b.missing().cmp(&a.missing()),
-            };
-            self.table
-                .directed(by.then_with(|| b.missing().cmp(&a.missing())))
-                .then_with(|| a.patch.id.cmp(&b.patch.id))
-        });
+        let order = self.table.filter.arrange(
+            &mut self.matcher,
+            0..rows.len(),
+            |i| &rows[i].text,
+            |x, y| {
+                let (a, b) = (&rows[x], &rows[y]);
+                let by = match column {
+                    0 => a.label().cmp(b.label()),
+                    1 => a.patch.title.cmp(&b.patch.title),
+                    2 => a.classification().cmp(b.classification()),
+                    3 => severity_rank(a.severity()).cmp(&severity_rank(b.severity())),
+                    4 => b.patch.release_date.cmp(&a.patch.release_date),
+                    6 => a.deployment.cmp(&b.deployment),
+                    7 => until(a).cmp(&until(b)),
+                    _ => b.missing().cmp(&a.missing()),
+                };
+                self.table
+                    .directed(by.then_with(|| b.missing().cmp(&a.missing())))
+                    .then_with(|| a.patch.id.cmp(&b.patch.id))
+            },
+        );
         self.table.set_order(order, keep);
     }
 

@@ -24,9 +24,26 @@ pub const CANCEL_COMMAND: Command = Command::new(
 )
 .destructive();
 
+pub const NEXT_NODE: Command = Command::new(
+    "next_node",
+    "next node",
+    "show the next node's output of this command",
+);
+pub const PREV_NODE: Command = Command::new(
+    "prev_node",
+    "prev node",
+    "show the previous node's output of this command",
+);
+
 pub const KEYS: PaneKeys = PaneKeys {
     scopes: &[COMMANDS, COMMAND, OUTPUT],
-    commands: &[NEW_COMMAND, RERUN_COMMAND, CANCEL_COMMAND],
+    commands: &[
+        NEW_COMMAND,
+        RERUN_COMMAND,
+        CANCEL_COMMAND,
+        NEXT_NODE,
+        PREV_NODE,
+    ],
     bindings: &[
         (COMMANDS, "enter", Command::OPEN),
         (COMMANDS, "n", NEW_COMMAND),
@@ -49,14 +66,24 @@ pub const KEYS: PaneKeys = PaneKeys {
         (OUTPUT, "space", Command::PAGE_DOWN),
         (OUTPUT, "home", Command::TOP),
         (OUTPUT, "g g", Command::TOP),
+        (OUTPUT, "0", Command::TOP),
         (OUTPUT, "end", Command::BOTTOM),
         (OUTPUT, "G", Command::BOTTOM),
+        (OUTPUT, "/", Command::SEARCH),
+        (OUTPUT, "n", Command::NEXT_MATCH),
+        (OUTPUT, "N", Command::PREV_MATCH),
+        (OUTPUT, "w", Command::TOGGLE_WRAP),
+        (OUTPUT, "]", NEXT_NODE),
+        (OUTPUT, "[", PREV_NODE),
     ],
     footer: &[
         NEW_COMMAND,
         RERUN_COMMAND,
         CANCEL_COMMAND,
         Command::NEXT_PAGE,
+        Command::SEARCH,
+        Command::TOGGLE_WRAP,
+        NEXT_NODE,
     ],
     footer_after: &[],
 };

@@ -10,6 +10,7 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 use sysman_api::Timestamp;
 
 use super::{InvRow, duration, timing};
+use crate::pager::Pager;
 use crate::theme::Theme;
 
 /// Characters asked for per page.
@@ -59,20 +60,13 @@ pub struct OutputView {
     pub instance_id: String,
     pub stdout: StreamText,
     pub stderr: StreamText,
-    /// First display line shown.
-    pub scroll: usize,
-    /// Display lines on screen, as of the last layout.
-    pub page: usize,
+    /// The lines shown: scrolling, wrapping, searching, following.
+    pub pager: Pager<LineKind>,
     /// The page fetch in flight.
     pub request: Option<u64>,
     /// The node's invocation moved on: what was complete may have grown.
     pub stale: bool,
-    /// At the end (`G`): read every page to it, and stay there as output
-    /// grows, as `tail -f` does.
-    pub follow: bool,
     pub error: Option<String>,
-    lines: Vec<(LineKind, String)>,
-    width: usize,
     dirty: bool,
 }
 
@@ -113,40 +107,33 @@ pub fn clean_line(raw: &str) -> String {
     out
 }
 
-/// `line` cut into pieces of at most `width` characters.
-fn wrap(line: String, width: usize, kind: LineKind, out: &mut Vec<(LineKind, String)>) {
-    if width == 0 || line.chars().count() <= width {
-        out.push((kind, line));
-        return;
-    }
-    let chars: Vec<char> = line.chars().collect();
-    for piece in chars.chunks(width) {
-        out.push((kind, piece.iter().collect()));
-    }
-}
-
 impl OutputView {
+    /// The view of another node's output of the same command, wrapped and
+    /// searched as this one is.
+    pub fn for_node(&self, instance_id: String) -> Self {
+        let mut view = Self::new(self.command_id.clone(), instance_id);
+        view.pager.wrap = self.pager.wrap;
+        view.pager.search(self.pager.term());
+        view
+    }
+
     pub fn new(command_id: String, instance_id: String) -> Self {
         Self {
             command_id,
             instance_id,
             stdout: StreamText::default(),
             stderr: StreamText::default(),
-            scroll: 0,
-            page: 20,
+            pager: Pager::new(),
             request: None,
             stale: false,
-            follow: false,
             error: None,
-            lines: Vec::new(),
-            width: 0,
             dirty: true,
         }
     }
 
-    /// The display lines, as of the last [`OutputView::layout`].
+    /// The lines, as of the last [`OutputView::layout`].
     pub fn lines(&self) -> &[(LineKind, String)] {
-        &self.lines
+        self.pager.lines()
     }
 
     /// A page arrived.
@@ -168,19 +155,17 @@ impl OutputView {
         self.stale = true;
     }
 
-    /// Rebuilds the display lines for `width` columns and `page` rows if
-    /// the text or the width changed.
+    /// Rebuilds the lines if the text changed, and lays them out for
+    /// `width` columns and `page` rows.
     pub fn layout(&mut self, width: usize, page: usize) {
-        self.page = page.max(1);
-        if self.dirty || width != self.width {
-            self.width = width;
+        if self.dirty {
             self.dirty = false;
             let mut lines = Vec::new();
             let body = |text: &str, kind, lines: &mut Vec<_>| {
                 // A final newline ends the last line; it does not start one.
                 let text = text.strip_suffix('\n').unwrap_or(text);
                 for raw in text.split('\n') {
-                    wrap(clean_line(raw), width, kind, lines);
+                    lines.push((kind, clean_line(raw)));
                 }
             };
             if !self.stdout.text.is_empty() {
@@ -202,41 +187,16 @@ impl OutputView {
                     lines.push((LineKind::Rule, "… more standard error".to_owned()));
                 }
             }
-            self.lines = lines;
+            self.pager.set_lines(lines);
         }
-        self.scroll = if self.follow {
-            self.max_scroll()
-        } else {
-            self.scroll.min(self.max_scroll())
-        };
+        self.pager.layout(width, page);
     }
 
-    pub fn max_scroll(&self) -> usize {
-        self.lines.len().saturating_sub(self.page)
-    }
-
-    pub fn scroll_by(&mut self, delta: isize) {
-        self.follow = false;
-        self.scroll = self
-            .scroll
-            .saturating_add_signed(delta)
-            .min(self.max_scroll());
-    }
-
-    pub fn top(&mut self) {
-        self.follow = false;
-        self.scroll = 0;
-    }
-
-    /// To the end of the whole output, reading what is not loaded yet.
-    pub fn bottom(&mut self) {
-        self.follow = true;
-        self.scroll = self.max_scroll();
-    }
-
-    /// Whether the reader is within two screens of the end of what is loaded.
+    /// Whether the next page is wanted: the reader is within two screens
+    /// of the end of what is loaded, follows the end (`G`), or searches
+    /// (a search counts its matches in the whole output).
     fn near_end(&self) -> bool {
-        self.follow || self.lines.len().saturating_sub(self.scroll + self.page) < 2 * self.page
+        self.pager.near_end() || !self.pager.term().is_empty()
     }
 
     /// The next page worth reading, if any: standard output first, then
@@ -277,21 +237,28 @@ impl OutputView {
             .and_then(|r| r.inv.instance_name.clone())
             .map(|n| format!(" ({n})"))
             .unwrap_or_default();
-        let end = (self.scroll + self.page).min(self.lines.len());
-        let position = if self.lines.is_empty() {
-            String::new()
-        } else {
-            format!(
-                " lines {}–{end} of {}{} ",
-                self.scroll + 1,
-                self.lines.len(),
+        let pager = &self.pager;
+        let rows = pager.row_count();
+        let end = (pager.scroll + pager.page).min(rows);
+        let mut position = String::from(" ");
+        if let Some(search) = pager.search_status() {
+            position.push_str(&format!("{search} · "));
+        }
+        if !pager.wrap {
+            position.push_str("no wrap · ");
+        }
+        if rows > 0 {
+            position.push_str(&format!(
+                "lines {}–{end} of {}{} ",
+                pager.scroll + 1,
+                rows,
                 if self.stdout.complete && self.stderr.complete {
                     ""
                 } else {
                     "+"
                 }
-            )
-        };
+            ));
+        }
         let block = Block::default()
             .borders(Borders::ALL)
             .border_style(theme.border)
@@ -355,7 +322,7 @@ impl OutputView {
             frame.render_widget(Paragraph::new(error.clone()).style(theme.error), body);
             return;
         }
-        if self.lines.is_empty() {
+        if rows == 0 {
             let text = if self.stdout.fetched && self.stderr.fetched {
                 "No output."
             } else {
@@ -364,17 +331,15 @@ impl OutputView {
             frame.render_widget(Paragraph::new(text).style(theme.muted), body);
             return;
         }
-        let lines: Vec<Line> = self.lines[self.scroll.min(end)..end]
-            .iter()
-            .map(|(kind, text)| {
-                let style = match kind {
-                    LineKind::Out => Style::default(),
-                    LineKind::Err => theme.warn,
-                    LineKind::Rule => theme.muted,
-                };
-                Line::styled(text.clone(), style)
-            })
-            .collect();
+        let lines = pager.render(
+            |kind| match kind {
+                LineKind::Out => Style::default(),
+                LineKind::Err => theme.warn,
+                LineKind::Rule => theme.muted,
+            },
+            theme.matched,
+            theme.selection,
+        );
         frame.render_widget(Paragraph::new(lines), body);
     }
 }
@@ -403,7 +368,7 @@ mod tests {
         v.append(Stream::Stdout, &page, Some(20_000), 40_000);
         v.layout(80, 20);
         assert_eq!(v.next_fetch(), None, "far from the end of what is loaded");
-        v.scroll_by(1990);
+        v.pager.scroll_by(1990);
         assert_eq!(
             v.next_fetch(),
             Some((Stream::Stdout, page.chars().count() as i64))
@@ -416,10 +381,10 @@ mod tests {
         assert_eq!(v.next_fetch(), None);
         assert_eq!(v.lines().last().unwrap().1, "warning");
         // G reads to the very end and stays there.
-        v.top();
-        v.bottom();
+        v.pager.top();
+        v.pager.bottom();
         v.layout(80, 20);
-        assert_eq!(v.scroll, v.max_scroll());
+        assert_eq!(v.pager.scroll, v.pager.max_scroll());
         // The node wrote more: read on from where reading stopped.
         v.mark_stale();
         assert!(matches!(v.next_fetch(), Some((Stream::Stdout, n)) if n > 0));
@@ -431,7 +396,9 @@ mod tests {
         v.append(Stream::Stdout, &"x".repeat(25), None, 25);
         v.append(Stream::Stderr, "", None, 0);
         v.layout(10, 5);
-        let lens: Vec<usize> = v.lines().iter().map(|(_, l)| l.len()).collect();
+        let plain = Style::default();
+        let rows = v.pager.render(|_| plain, plain, plain);
+        let lens: Vec<usize> = rows.iter().map(Line::width).collect();
         assert_eq!(lens, [10, 10, 5]);
     }
 }

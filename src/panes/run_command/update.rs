@@ -30,6 +30,7 @@ use crate::app::{Ask, Dialog};
 use crate::describe::Described;
 use crate::input::Edit;
 use crate::keys::{Command, Scope};
+use crate::pager::SearchPrompt;
 use crate::panes::{Handled, Pane, PaneId, Room};
 use crate::request::{Cx, Loads};
 use crate::runtime::Connection;
@@ -241,17 +242,56 @@ impl RunCommandPane {
         let Some(output) = &mut self.output else {
             return Handled::No;
         };
-        let page = output.page as isize;
+        let pager = &mut output.pager;
+        let page = pager.page as isize;
         match command {
-            Command::UP => output.scroll_by(-1),
-            Command::DOWN => output.scroll_by(1),
-            Command::PAGE_UP => output.scroll_by(-page),
-            Command::PAGE_DOWN => output.scroll_by(page),
-            Command::TOP => output.top(),
-            _ => output.bottom(),
+            Command::UP => pager.scroll_by(-1),
+            Command::DOWN => pager.scroll_by(1),
+            Command::PAGE_UP => pager.scroll_by(-page),
+            Command::PAGE_DOWN => pager.scroll_by(page),
+            Command::TOP => pager.top(),
+            Command::NEXT_MATCH => pager.step_match(true),
+            Command::PREV_MATCH => pager.step_match(false),
+            Command::TOGGLE_WRAP => pager.toggle_wrap(),
+            _ => pager.bottom(),
         }
         self.fetch_output(cx);
         Handled::Yes
+    }
+
+    /// A key while the output's search is typed.
+    fn on_search_key(&mut self, mut prompt: SearchPrompt, event: KeyEvent, cx: &mut Cx) {
+        let Some(output) = &mut self.output else {
+            return;
+        };
+        if prompt.key(event, &mut output.pager) {
+            cx.open(prompt);
+        }
+        self.fetch_output(cx);
+    }
+
+    /// `]` / `[` over a node's output: the next (previous) node's output
+    /// of the same command, in the order the invocations are listed.
+    fn step_node(&mut self, forward: bool, cx: &mut Cx) {
+        let (Some(detail), Some(output)) = (&mut self.detail, &self.output) else {
+            return;
+        };
+        let table = &mut detail.table;
+        let rows = &detail.rows;
+        let at = table
+            .order
+            .iter()
+            .position(|&i| rows[i].inv.instance_id == output.instance_id)
+            .unwrap_or(table.selected);
+        let next = if forward { at + 1 } else { at.wrapping_sub(1) };
+        let Some(&row) = table.order.get(next) else {
+            let end = if forward { "last" } else { "first" };
+            return cx.set_status(format!("this is the {end} node"), false);
+        };
+        table.move_by(next as isize - table.selected as isize);
+        let view = output.for_node(rows[row].inv.instance_id.clone());
+        self.output = Some(Box::new(view));
+        self.fetch_output(cx);
     }
 
     fn turn_page(&mut self, command: Command, cx: &mut Cx) {
@@ -625,7 +665,24 @@ impl Pane for RunCommandPane {
             | Command::PAGE_UP
             | Command::PAGE_DOWN
             | Command::TOP
-            | Command::BOTTOM => return self.scroll_output(command, cx),
+            | Command::BOTTOM
+            | Command::NEXT_MATCH
+            | Command::PREV_MATCH
+            | Command::TOGGLE_WRAP => return self.scroll_output(command, cx),
+            Command::SEARCH if self.output.is_some() => cx.open(SearchPrompt::default()),
+            keys::NEXT_NODE => self.step_node(true, cx),
+            keys::PREV_NODE => self.step_node(false, cx),
+            // A search is cleared first, as a filter is.
+            Command::BACK
+                if self
+                    .output
+                    .as_ref()
+                    .is_some_and(|o| !o.pager.term().is_empty()) =>
+            {
+                if let Some(o) = &mut self.output {
+                    o.pager.clear_search();
+                }
+            }
             Command::BACK if self.output.is_some() => self.output = None,
             Command::BACK if self.detail.is_some() && self.table().filter.is_empty() => {
                 self.detail = None
@@ -641,13 +698,20 @@ impl Pane for RunCommandPane {
     }
 
     fn on_dialog_key(&mut self, dialog: Dialog, event: KeyEvent, cx: &mut Cx) {
-        match dialog.take::<SendForm>() {
-            Ok(form) => self.on_send_key(form, event, cx),
+        let dialog = match dialog.take::<SendForm>() {
+            Ok(form) => return self.on_send_key(form, event, cx),
+            Err(dialog) => dialog,
+        };
+        match dialog.take::<SearchPrompt>() {
+            Ok(prompt) => self.on_search_key(prompt, event, cx),
             Err(dialog) => cx.reopen(dialog),
         }
     }
 
     fn render_dialog(&self, dialog: &Dialog, frame: &mut Frame, area: Rect, theme: &Theme) {
+        if let (Some(prompt), Some(output)) = (dialog.get::<SearchPrompt>(), &self.output) {
+            prompt.render(frame, area, theme, &output.pager);
+        }
         if let Some(form) = dialog.get::<SendForm>() {
             super::send::render(
                 frame,
