@@ -209,11 +209,16 @@ impl ActivationForm {
         }];
     }
 
-    /// An editing key on the focused field.
+    /// An editing key on the focused field. A change answers the
+    /// server's error about it, or one that named no field; another
+    /// field's stays in sight under it.
     pub fn apply(&mut self, edit: Edit) {
         let focus = self.focus;
         if self.input_mut(focus).apply(edit)
-            && self.error.as_ref().is_some_and(|e| e.0 == Some(focus))
+            && self
+                .error
+                .as_ref()
+                .is_some_and(|e| e.0.is_none_or(|f| f == focus))
         {
             self.error = None;
         }
@@ -411,6 +416,27 @@ mod tests {
         assert_eq!(
             Field::named_by("Value 'a b' at 'defaultInstanceName' failed"),
             Some(Field::DefaultName)
+        );
+    }
+
+    #[test]
+    fn typing_clears_the_servers_error_about_that_field_only() {
+        let mut form = ActivationForm::new(Timestamp::from_secs(0));
+        form.error = Some((Some(Field::Tags), "reserved".into()));
+        form.apply(Edit::Insert('x'));
+        assert!(
+            form.error.is_some(),
+            "a Description edit leaves the Tags error"
+        );
+        form.focus = Field::Tags;
+        form.apply(Edit::Insert('x'));
+        assert_eq!(form.error, None);
+        form.error = Some((None, "throttled".into()));
+        form.focus = Field::Limit;
+        form.apply(Edit::Backspace);
+        assert_eq!(
+            form.error, None,
+            "an error of no field goes with any change"
         );
     }
 }
