@@ -85,6 +85,7 @@ impl App {
             asks: Vec::new(),
         };
         app.panes.parameters.readonly = readonly;
+        app.panes.activations.readonly = readonly;
         app.panes.run_command.readonly = readonly;
         app.panes.patch.readonly = readonly;
         app.each_pane(|pane, cx| pane.start(cx));

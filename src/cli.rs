@@ -173,7 +173,7 @@ fn run_console(
         .build()
         .map_err(|e| format!("cannot start the async runtime: {e}"))?;
     runtime.block_on(async move {
-        let (connection, label, backend) = match side {
+        let (connection, label, backend, endpoint) = match side {
             RemoteOrEmbedded::Remote(client) => {
                 // A wrong URL or key is said here, plainly, before the
                 // terminal is taken over.
@@ -184,8 +184,9 @@ fn run_console(
                     })
                     .await
                     .map_err(|e| format!("cannot use {}: {e}", client.endpoint()))?;
-                let label = format!("remote {}", client.endpoint().trim_end_matches('/'));
-                (Connection::remote(client), label, None)
+                let endpoint = client.endpoint().trim_end_matches('/').to_owned();
+                let label = format!("remote {endpoint}");
+                (Connection::remote(client), label, None, Some(endpoint))
             }
             RemoteOrEmbedded::Embedded {
                 data_dir,
@@ -195,7 +196,7 @@ fn run_console(
                 let (backend, label) = open_embedded(&spec_args, &config, data_dir).await?;
                 let user = std::env::var("USER").unwrap_or_else(|_| "console".to_owned());
                 let connection = Connection::embedded(backend.clone(), Caller::admin(user));
-                (connection, label, Some(backend))
+                (connection, label, Some(backend), None)
             }
         };
         let mut terminal = ratatui::init();
@@ -204,7 +205,9 @@ fn run_console(
             .map(|s| (s.width, s.height))
             .unwrap_or((80, 24));
         let now = connection.clock().now();
-        let (app, effects) = App::new(keymap, theme, readonly, label, now, size);
+        let (mut app, effects) = App::new(keymap, theme, readonly, label, now, size);
+        // Agents register with the server the console drives.
+        app.panes.activations.endpoint = endpoint;
         let result = crate::runtime::run(&mut terminal, app, effects, connection).await;
         ratatui::restore();
         if let Some(backend) = backend {

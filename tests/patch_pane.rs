@@ -17,6 +17,7 @@ use sysman::panes::patch::approval::Verdict;
 use sysman::panes::patch::matrix::Deployment;
 use sysman::panes::run_command::send::Stage;
 use sysman_api::commands::{CommandStatus, ListCommands, SendCommand};
+use sysman_api::fleet::RemoveTagsFromResource;
 use sysman_api::patch::{GetPatchBaseline, PatchBaselineDescription, UpdatePatchBaseline};
 use sysman_backend::{Caller, Event};
 use tokio::sync::broadcast::Receiver;
@@ -896,5 +897,59 @@ async fn read_only_hides_creating_deleting_and_defaults() {
     assert!(
         help.contains("create a baseline") && help.contains("delete the baseline"),
         "{help}"
+    );
+}
+
+/// Which nodes patch by the OS defaults is plain: nodes with no patch
+/// group have a row of their own above the groups, and a group says which
+/// of its operating systems no baseline is registered for — AWS patches
+/// those by that OS's default baseline.
+#[tokio::test]
+async fn the_groups_say_which_nodes_patch_by_the_os_defaults() {
+    let fx = fleet().await;
+    let admin = Caller::admin("test");
+    let untagged: Vec<String> = fx.sim.instance_ids().take(2).map(str::to_owned).collect();
+    for id in untagged {
+        let untag = RemoveTagsFromResource {
+            resource_type: "ManagedInstance".into(),
+            resource_id: id,
+            tag_keys: vec!["PatchGroup".into()],
+        };
+        fx.backend.call(&admin, untag).await.unwrap();
+    }
+    let (mut app, mut events) = patch_app(&fx, (80, 24), false).await;
+    let list = screen(&mut app);
+    assert!(
+        list.contains("(no patch group) 2") && list.contains("OS defaults"),
+        "{list}"
+    );
+    assert!(list.contains("Patch groups [8]"), "not a group: {list}");
+
+    // The groups in focus: the row under the cursor says what patches it.
+    press(&fx, &mut app, &mut events, KeyCode::Tab).await;
+    let ungrouped = screen(&mut app);
+    assert!(
+        ungrouped.contains("2 nodes have no PatchGroup tag: each patches by its OS's default"),
+        "{ungrouped}"
+    );
+    insta::assert_snapshot!("patch_groups_defaults_80x24", ungrouped);
+    // Enter explains rather than filtering the fleet by a tag they lack.
+    press(&fx, &mut app, &mut events, KeyCode::Enter).await;
+    assert_eq!(app.pane, PaneId::Patch);
+    assert!(
+        app.status
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("no PatchGroup tag")
+    );
+
+    app.update(key(KeyCode::Tab));
+    focus_group(&mut app, "prod-linux");
+    let prod = screen(&mut app);
+    assert!(
+        prod.contains("prod-linux: AMAZON_LINUX_2023 by prod-linux; by their OS's default")
+            && prod.contains("registered for these): DEBIAN"),
+        "{prod}"
     );
 }

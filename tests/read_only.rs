@@ -12,6 +12,7 @@ use support::{chars, run};
 use sysman::app::{App, BackendMsg, Effect, Layer, Msg};
 use sysman::fixture::Fixture;
 use sysman::keys::{Command, Scope};
+use sysman::panes::activations::form::ActivationForm;
 use sysman::panes::parameters::form::ParamForm;
 use sysman::panes::parameters::label::LabelInput;
 use sysman::panes::patch::approval::{Approval, SelectBy};
@@ -26,7 +27,7 @@ use sysman_api::compliance::{
 };
 use sysman_api::documents::{DescribeDocument, GetDocument, ListDocumentVersions, ListDocuments};
 use sysman_api::fleet::{
-    DeleteActivation, DeregisterManagedInstance, DescribeActivations, ListNodes,
+    CreateActivation, DeleteActivation, DeregisterManagedInstance, DescribeActivations, ListNodes,
 };
 use sysman_api::parameters::{
     DeleteParameter, DescribeParameters, GetParameter, GetParameterHistory, LabelParameterVersion,
@@ -355,6 +356,14 @@ fn next_step(layer: &Layer) -> Step {
             Step::Press("esc")
         };
     }
+    if let Some(form) = dialog.get::<ActivationForm>() {
+        // Filled in with AWS's defaults: ctrl-s creates.
+        return if form.pending.is_none() && form.error.is_none() {
+            Step::Press("ctrl-s")
+        } else {
+            Step::Press("esc")
+        };
+    }
     if let Some(form) = dialog.get::<BaselineForm>() {
         return if form.previewing && form.pending.is_none() {
             Step::Press("y")
@@ -571,6 +580,7 @@ fn reply_error(reply: Reply) -> Option<String> {
         UpdatePatchBaseline,
         RegisterDefaultPatchBaseline,
         DeletePatchBaseline,
+        CreateActivation,
         DeleteActivation,
         DeregisterManagedInstance,
         PutParameter,
@@ -682,6 +692,13 @@ async fn a_read_only_connection_refuses_every_write_and_reads() {
             },
         )),
         Effect::Call(Call::new(11, DeletePatchBaseline { baseline_id })),
+        Effect::Call(Call::new(
+            13,
+            CreateActivation {
+                iam_role: "SSMServiceRole".into(),
+                ..CreateActivation::default()
+            },
+        )),
     ];
     fx.backend.flush().await;
     let from = fx.backend.audit_records().await.unwrap().len();

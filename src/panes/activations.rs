@@ -1,25 +1,34 @@
 //! Hybrid activations: the codes agents register with, and how far each
 //! is used up.
 
+pub mod code;
+pub mod form;
 pub mod keys;
 
 use ratatui::Frame;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 use sysman_api::events::Event;
-use sysman_api::fleet::{Activation, DeleteActivation, DescribeActivations};
+use sysman_api::fleet::{
+    Activation, CreateActivationResult, DeleteActivation, DescribeActivations,
+};
 use sysman_api::{ApiError, Timestamp};
 
 use super::{Handled, Pane, Room, age};
+use crate::app::{Ask, Dialog};
 use crate::describe::Described;
 use crate::filter;
+use crate::input::Edit;
 use crate::keys::{Command, Scope};
 use crate::request::Cx;
 use crate::runtime::job::{EveryPage, Paged};
 use crate::table::{Column, TableView};
 use crate::theme::Theme;
+use code::CodeDialog;
+use form::{ActivationForm, Field};
 
 /// The slot of the list's load.
 const LIST: &str = "activations";
@@ -41,6 +50,14 @@ pub struct ActivationsPane {
     pub loaded: bool,
     /// The activation opened with `enter`, and the nodes registered with it.
     pub detail: Option<ActivationDetail>,
+    /// An activation to put the cursor on once the list has it: one just
+    /// created.
+    pub select: Option<String>,
+    /// The server the console drives, for the command line that registers
+    /// a machine; `None` for an embedded backend.
+    pub endpoint: Option<String>,
+    /// The console changes nothing: the empty list offers no `n`.
+    pub readonly: bool,
 }
 
 /// One activation opened: every field, every tag, and its nodes.
@@ -60,6 +77,9 @@ impl Default for ActivationsPane {
             table: TableView::new(&COLUMNS.map(|c| c.title)),
             loaded: false,
             detail: None,
+            select: None,
+            endpoint: None,
+            readonly: false,
         }
     }
 }
@@ -140,6 +160,105 @@ impl ActivationsPane {
             Err(e) => cx.set_status(e.to_string(), true),
         });
         cx.confirm(prompt, prepared);
+    }
+
+    /// A key in the new-activation form: tab and shift-tab move between
+    /// fields, `enter` moves on (creates on the last), `ctrl-s` creates
+    /// from any, the rest edits the focused field.
+    fn on_form_key(&mut self, mut form: ActivationForm, event: KeyEvent, cx: &mut Cx) {
+        if form.pending.is_some() {
+            // Waiting for the server: keys wait too.
+            return cx.open(form);
+        }
+        form.now = cx.now;
+        let ctrl = event.modifiers.contains(KeyModifiers::CONTROL);
+        match event.code {
+            KeyCode::Esc => {
+                cx.set_status("nothing created", false);
+                return;
+            }
+            KeyCode::Tab | KeyCode::Down => form.next_field(true),
+            KeyCode::BackTab | KeyCode::Up => form.next_field(false),
+            KeyCode::Enter if !form.on_last_field() => form.next_field(true),
+            KeyCode::Enter => return self.create(form, cx),
+            KeyCode::Char('s') if ctrl => return self.create(form, cx),
+            _ => {
+                if let Some(edit) = Edit::from_key(&event) {
+                    form.apply(edit);
+                }
+            }
+        }
+        cx.open(form);
+    }
+
+    /// Sends CreateActivation, or moves to the first field to fix.
+    fn create(&mut self, mut form: ActivationForm, cx: &mut Cx) {
+        form.tried = true;
+        if let Some((field, _)) = form.problems().into_iter().next() {
+            form.focus = field;
+            return cx.open(form);
+        }
+        let request = cx.next_id();
+        form.pending = Some(request);
+        form.error = None;
+        let create = cx.prepare_as(
+            request,
+            form.request(),
+            move |pane: &mut Self, result, cx| pane.created(request, result, cx),
+        );
+        cx.open(form);
+        cx.send(create);
+    }
+
+    /// The activation created: its code, once, and the cursor on it in
+    /// the list; or the server's error under the field it names.
+    fn created(
+        &mut self,
+        request: u64,
+        result: Result<CreateActivationResult, ApiError>,
+        cx: &mut Cx,
+    ) {
+        let Some(form) = cx.dialog_mut::<ActivationForm>() else {
+            return;
+        };
+        if form.pending != Some(request) {
+            return;
+        }
+        form.pending = None;
+        match result {
+            Ok(created) => {
+                self.select = Some(created.activation_id.clone());
+                self.detail = None;
+                self.table.set_filter("");
+                cx.ask(Ask::EndFilterInput);
+                cx.open(CodeDialog {
+                    activation_id: created.activation_id,
+                    activation_code: created.activation_code,
+                    endpoint: self.endpoint.clone(),
+                });
+                self.load(cx);
+            }
+            Err(e) => {
+                let field = Field::named_by(&e.message);
+                if let Some(field) = field {
+                    form.focus = field;
+                }
+                form.error = Some((field, e.to_string()));
+            }
+        }
+    }
+
+    fn on_code_key(&mut self, dialog: CodeDialog, event: KeyEvent, cx: &mut Cx) {
+        match event.code {
+            KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q') => cx.set_status(
+                format!(
+                    "created activation {}; its code is not kept",
+                    dialog.activation_id
+                ),
+                false,
+            ),
+            _ => cx.open(dialog),
+        }
     }
 
     /// `enter`: the activation under the cursor, whole.
@@ -260,9 +379,17 @@ impl ActivationsPane {
         }
         self.table.dirty = false;
         let list = &self.list;
-        let keep = self
+        let wanted = self
+            .select
+            .as_ref()
+            .and_then(|id| list.iter().position(|a| a.activation_id == *id));
+        if wanted.is_some() {
+            self.select = None;
+        }
+        let kept = self
             .table
             .kept_row(|id| list.iter().position(|a| a.activation_id == id));
+        let keep = wanted.or(kept);
         let column = self.table.sort_column;
         let key = |a: &Activation| -> (String, i64) {
             match column {
@@ -373,9 +500,28 @@ impl Pane for ActivationsPane {
         match command {
             Command::OPEN => self.open(cx),
             keys::DELETE_ACTIVATION => self.confirm_delete(cx),
+            keys::NEW_ACTIVATION => cx.open(ActivationForm::new(cx.now)),
             _ => return Handled::No,
         }
         Handled::Yes
+    }
+
+    fn on_dialog_key(&mut self, dialog: Dialog, event: KeyEvent, cx: &mut Cx) {
+        match dialog.take::<ActivationForm>() {
+            Ok(form) => self.on_form_key(form, event, cx),
+            Err(dialog) => match dialog.take::<CodeDialog>() {
+                Ok(code) => self.on_code_key(code, event, cx),
+                Err(dialog) => cx.reopen(dialog),
+            },
+        }
+    }
+
+    fn render_dialog(&self, dialog: &Dialog, frame: &mut Frame, area: Rect, theme: &Theme) {
+        if let Some(form) = dialog.get::<ActivationForm>() {
+            form.render(frame, area, theme);
+        } else if let Some(code) = dialog.get::<CodeDialog>() {
+            code.render(frame, area, theme);
+        }
     }
 
     fn follows(&self, event: &Event) -> bool {
@@ -403,11 +549,13 @@ impl Pane for ActivationsPane {
         }
         let block = crate::ui::pane_block(theme, format!(" Activations [{}] ", self.list.len()));
         if !self.loaded || self.list.is_empty() {
-            let text = if self.loaded {
-                "No activations yet. Agents register with an activation's id and code; \
-                 creating activations from the console is not built yet."
-            } else {
+            let text = if !self.loaded {
                 "Loading activations…"
+            } else if self.readonly {
+                "No activations yet. Agents register with an activation's id and code."
+            } else {
+                "No activations yet. Agents register with an activation's id and code: \
+                 press n to create one."
             };
             crate::ui::placeholder(frame, area, block, text, theme);
             return;

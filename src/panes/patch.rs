@@ -16,6 +16,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
+use ratatui::text::Line;
+use ratatui::widgets::Paragraph;
 use sysman_api::Timestamp;
 use sysman_api::patch::{
     DescribePatchGroupStateResult, PatchBaselineIdentity, PatchGroupPatchBaselineMapping,
@@ -50,6 +52,10 @@ pub const GROUP_COLUMNS: [Column; 8] = [
 
 /// The tag whose value names a node's patch group.
 pub const PATCH_GROUP_TAG: &str = "PatchGroup";
+/// The row of the nodes with no patch group.
+pub const NO_GROUP: &str = "(no patch group)";
+/// What the baselines cell says of nodes that patch by their OS's default.
+pub const OS_DEFAULTS: &str = "OS defaults";
 
 /// A predefined baseline's id is an ARN (`arn:aws:ssm:…:aws:patchbaseline/…`),
 /// an own one's a plain `pb-…`, as in AWS.
@@ -87,12 +93,21 @@ impl BaselineRow {
 #[derive(Debug, Clone)]
 pub struct GroupRow {
     pub name: String,
+    /// The nodes with no `PatchGroup` tag, not a group: each patches by
+    /// its operating system's default baseline.
+    pub ungrouped: bool,
     /// Nodes tagged with it, in the fleet the console holds.
     pub nodes: usize,
     /// How its nodes stand, once one reported.
     pub state: Option<DescribePatchGroupStateResult>,
     /// The baselines registered for it, by name.
     pub baselines: Vec<String>,
+    /// Which baseline patches which of its operating systems.
+    pub registered: Vec<(String, String)>,
+    /// Operating systems of its nodes that no baseline is registered for
+    /// here, with how many nodes run each: AWS patches them by that OS's
+    /// default baseline.
+    pub by_default: Vec<(String, usize)>,
     text: filter::RowText,
 }
 
@@ -112,12 +127,63 @@ impl GroupRow {
             n(|s| s.instances_with_failed_patches),
             n(|s| s.instances_with_installed_pending_reboot_patches),
             n(|s| s.instances_with_critical_non_compliant_patches),
-            if self.baselines.is_empty() {
-                "the defaults".to_owned()
-            } else {
-                self.baselines.join(", ")
-            },
+            self.baselines_cell(),
         ]
+    }
+
+    /// The baselines registered, and whether some nodes patch by their
+    /// OS's default beside them.
+    fn baselines_cell(&self) -> String {
+        match (self.baselines.is_empty(), self.by_default.is_empty()) {
+            (true, _) => OS_DEFAULTS.to_owned(),
+            (false, true) => self.baselines.join(", "),
+            (false, false) => format!("{} + {OS_DEFAULTS}", self.baselines.join(", ")),
+        }
+    }
+
+    /// Nodes wholly patched by the defaults: muted, as nothing of the
+    /// account's own applies.
+    fn all_defaults(&self) -> bool {
+        self.baselines.is_empty()
+    }
+
+    /// Under the groups, for the group under the cursor: which baseline
+    /// patches which of its nodes, the OS defaults named as such.
+    pub fn patched_by(&self) -> String {
+        let counts = |list: &[(String, usize)]| {
+            list.iter()
+                .map(|(os, n)| format!("{os} {n}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        if self.ungrouped {
+            return format!(
+                "{} nodes have no {PATCH_GROUP_TAG} tag: each patches by its OS's default \
+                 baseline (DEFAULT ✓ above): {}",
+                self.nodes,
+                counts(&self.by_default)
+            );
+        }
+        let mut parts: Vec<String> = self
+            .registered
+            .iter()
+            .map(|(os, baseline)| format!("{os} by {baseline}"))
+            .collect();
+        if !self.by_default.is_empty() {
+            let none = if self.registered.is_empty() {
+                "no baseline is registered for it"
+            } else {
+                "none registered for these"
+            };
+            parts.push(format!(
+                "by their OS's default ({none}): {}",
+                counts(&self.by_default)
+            ));
+        }
+        if parts.is_empty() {
+            parts.push("no nodes; no baseline registered".to_owned());
+        }
+        format!("{}: {}", self.name, parts.join("; "))
     }
 }
 
@@ -138,6 +204,11 @@ pub struct PatchPane {
     pub mappings: Vec<PatchGroupPatchBaselineMapping>,
     /// Nodes per patch group, from the fleet's tags.
     pub group_nodes: BTreeMap<String, usize>,
+    /// Nodes per operating system, by patch group (`None`: no group),
+    /// from the fleet's tags and platforms.
+    pub group_os: BTreeMap<Option<String>, BTreeMap<String, usize>>,
+    /// Nodes with no patch group.
+    pub ungrouped: usize,
     pub states: BTreeMap<String, DescribePatchGroupStateResult>,
     pub loaded: bool,
     pub matrix: Option<Box<Matrix>>,
@@ -164,6 +235,8 @@ impl Default for PatchPane {
             focus: Focus::Baselines,
             mappings: Vec::new(),
             group_nodes: BTreeMap::new(),
+            group_os: BTreeMap::new(),
+            ungrouped: 0,
             states: BTreeMap::new(),
             loaded: false,
             matrix: None,
@@ -235,28 +308,75 @@ impl PatchPane {
     fn rebuild_groups(&mut self) {
         let held = self.selected_group().map(|g| g.name.clone());
         self.group_table.hold(held);
-        self.groups = self
+        let mut groups: Vec<GroupRow> = self
             .group_names()
             .into_iter()
             .map(|name| {
-                let baselines: Vec<String> = self
+                let registered: Vec<(String, String)> = self
                     .mappings
                     .iter()
                     .filter(|m| m.patch_group == name)
-                    .map(|m| m.baseline_identity.baseline_name.clone())
+                    .map(|m| {
+                        let b = &m.baseline_identity;
+                        (b.operating_system.clone(), b.baseline_name.clone())
+                    })
                     .collect();
-                let mut row = GroupRow {
-                    nodes: self.group_nodes.get(&name).copied().unwrap_or(0),
-                    state: self.states.get(&name).cloned(),
-                    baselines,
-                    name,
-                    text: filter::RowText::default(),
-                };
-                row.text = filter::RowText::new(row.cells().iter().map(String::as_str));
-                row
+                let by_default = self
+                    .oses(Some(&name))
+                    .filter(|(os, _)| registered.iter().all(|(r, _)| r != os))
+                    .collect();
+                let nodes = self.group_nodes.get(&name).copied().unwrap_or(0);
+                self.group_row(name, false, nodes, registered, by_default)
             })
             .collect();
+        if self.ungrouped > 0 {
+            let by_default = self.oses(None).collect();
+            let row = self.group_row(
+                NO_GROUP.to_owned(),
+                true,
+                self.ungrouped,
+                Vec::new(),
+                by_default,
+            );
+            groups.push(row);
+        }
+        self.groups = groups;
         self.group_table.dirty = true;
+    }
+
+    /// The operating systems of a group's nodes (`None`: no group), with
+    /// how many nodes run each.
+    fn oses(&self, group: Option<&String>) -> impl Iterator<Item = (String, usize)> + '_ {
+        self.group_os
+            .get(&group.cloned())
+            .into_iter()
+            .flatten()
+            .map(|(os, n)| (os.clone(), *n))
+    }
+
+    fn group_row(
+        &self,
+        name: String,
+        ungrouped: bool,
+        nodes: usize,
+        registered: Vec<(String, String)>,
+        by_default: Vec<(String, usize)>,
+    ) -> GroupRow {
+        let baselines: Vec<String> = registered.iter().map(|(_, b)| b.clone()).collect();
+        let mut row = GroupRow {
+            state: (!ungrouped)
+                .then(|| self.states.get(&name).cloned())
+                .flatten(),
+            ungrouped,
+            nodes,
+            baselines,
+            registered,
+            by_default,
+            name,
+            text: filter::RowText::default(),
+        };
+        row.text = filter::RowText::new(row.cells().iter().map(String::as_str));
+        row
     }
 
     pub fn selected_baseline(&self) -> Option<&BaselineRow> {
@@ -349,8 +469,11 @@ impl PatchPane {
                             7 => a.baselines.cmp(&b.baselines),
                             _ => std::cmp::Ordering::Equal,
                         };
-                    self.group_table
-                        .directed(by.then_with(|| a.name.cmp(&b.name)))
+                    // The nodes of no group stay above the groups, in sight.
+                    b.ungrouped.cmp(&a.ungrouped).then_with(|| {
+                        self.group_table
+                            .directed(by.then_with(|| a.name.cmp(&b.name)))
+                    })
                 },
             );
             self.group_table.set_order(order, keep);
@@ -362,17 +485,45 @@ impl PatchPane {
             return m.render(frame, area, theme, now, self.readonly);
         }
         let (top, _) = split(area.height);
-        let [top, bottom] =
-            Layout::vertical([Constraint::Length(top), Constraint::Min(0)]).areas(area);
+        let [top, bottom, below] = Layout::vertical([
+            Constraint::Length(top),
+            Constraint::Min(0),
+            Constraint::Length(self.explain_rows()),
+        ])
+        .areas(area);
         self.render_baselines(frame, top, theme);
         self.render_groups(frame, bottom, theme);
+        self.render_patched_by(frame, below, theme);
     }
 
-    fn title(name: &str, table: &TableView, total: usize) -> String {
+    /// Rows under the groups that say what patches the group under the
+    /// cursor: while the groups have the keys.
+    pub fn explain_rows(&self) -> u16 {
+        if self.focus == Focus::Groups && self.selected_group().is_some() {
+            2
+        } else {
+            0
+        }
+    }
+
+    fn render_patched_by(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
+        let Some(group) = self.selected_group() else {
+            return;
+        };
+        let width = usize::from(area.width.saturating_sub(2)).max(10);
+        let lines: Vec<Line> = crate::ui::wrap_words(&group.patched_by(), width, 2)
+            .into_iter()
+            .map(|l| Line::styled(format!(" {l}"), theme.muted))
+            .collect();
+        frame.render_widget(Paragraph::new(lines), area);
+    }
+
+    /// `shown` of `total` rows, the filter's count only when it hides some.
+    fn title(name: &str, table: &TableView, shown: usize, total: usize) -> String {
         if table.filter.is_empty() {
             format!(" {name} [{total}] ")
         } else {
-            format!(" {name} [{} of {total}] ", table.order.len())
+            format!(" {name} [{shown} of {total}] ")
         }
     }
 
@@ -394,6 +545,7 @@ impl PatchPane {
         let title = Self::title(
             "Patch baselines",
             &self.baseline_table,
+            self.baseline_table.order.len(),
             self.baselines.len(),
         );
         let block = self.block(theme, title, Focus::Baselines);
@@ -424,7 +576,12 @@ impl PatchPane {
     }
 
     fn render_groups(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
-        let title = Self::title("Patch groups", &self.group_table, self.groups.len());
+        // The row of ungrouped nodes is not a group: the count leaves it out.
+        let shown = (self.group_table.order.iter())
+            .filter(|&&i| !self.groups[i].ungrouped)
+            .count();
+        let total = self.groups.iter().filter(|g| !g.ungrouped).count();
+        let title = Self::title("Patch groups", &self.group_table, shown, total);
         let block = self.block(theme, title, Focus::Groups);
         if !self.loaded || self.groups.is_empty() {
             let text = if self.loaded {
@@ -451,7 +608,7 @@ impl PatchPane {
                     3 | 5 => theme.warn,
                     4 | 6 => theme.error,
                     2 if row.state.as_ref().is_none_or(|s| s.instances == 0) => theme.muted,
-                    7 if row.baselines.is_empty() => theme.muted,
+                    7 if row.all_defaults() => theme.muted,
                     _ => Style::default(),
                 };
                 (cells[c].clone(), style)
@@ -511,5 +668,52 @@ mod tests {
         assert_eq!(pane.groups[1].cells()[2], "—");
         assert!(owned_by_aws("arn:aws:ssm:us-east-1:aws:patchbaseline/pb-1"));
         assert!(!owned_by_aws("pb-0123456789abcdef0"));
+    }
+
+    #[test]
+    fn nodes_of_no_group_or_of_an_os_without_a_baseline_patch_by_the_defaults() {
+        let os = |list: &[(&str, usize)]| {
+            list.iter()
+                .map(|(o, n)| ((*o).to_owned(), *n))
+                .collect::<BTreeMap<_, _>>()
+        };
+        let mut pane = PatchPane {
+            group_nodes: BTreeMap::from([("prod-linux".to_owned(), 3)]),
+            group_os: BTreeMap::from([
+                (
+                    Some("prod-linux".to_owned()),
+                    os(&[("AMAZON_LINUX_2023", 2), ("UBUNTU", 1)]),
+                ),
+                (None, os(&[("WINDOWS", 4)])),
+            ]),
+            ungrouped: 4,
+            ..PatchPane::default()
+        };
+        let own = identity("pb-0123456789abcdef0", "prod-linux");
+        pane.set_lists(
+            vec![own.clone()],
+            vec![PatchGroupPatchBaselineMapping {
+                patch_group: "prod-linux".into(),
+                baseline_identity: own,
+            }],
+        );
+        pane.sort_and_filter(Timestamp(0));
+        let shown: Vec<[String; 8]> = pane
+            .group_table
+            .order
+            .iter()
+            .map(|&i| pane.groups[i].cells())
+            .collect();
+        assert_eq!(shown[0][0], NO_GROUP, "the ungrouped nodes come first");
+        assert_eq!(shown[0][1], "4");
+        assert_eq!(shown[0][2], "—", "no group, no group state");
+        assert_eq!(shown[0][7], OS_DEFAULTS);
+        assert_eq!(shown[1][7], "prod-linux + OS defaults");
+        let prod = pane.groups.iter().find(|g| g.name == "prod-linux").unwrap();
+        assert_eq!(
+            prod.patched_by(),
+            "prod-linux: AMAZON_LINUX_2023 by prod-linux; by their OS's default \
+             (none registered for these): UBUNTU 1"
+        );
     }
 }

@@ -68,6 +68,43 @@ pub const OPERATING_SYSTEMS: [&str; 15] = [
     "AMAZON_LINUX_2023",
 ];
 
+/// The operating system a node reports, as Patch Manager names it.
+pub fn operating_system_of(platform_name: &str, platform_version: &str) -> Option<&'static str> {
+    let name = platform_name.to_ascii_lowercase();
+    Some(if name.contains("windows") {
+        "WINDOWS"
+    } else if name.contains("amazon linux") {
+        match platform_version.split('.').next().unwrap_or_default() {
+            "2023" => "AMAZON_LINUX_2023",
+            "2022" => "AMAZON_LINUX_2022",
+            "2" => "AMAZON_LINUX_2",
+            _ => "AMAZON_LINUX",
+        }
+    } else if name.contains("ubuntu") {
+        "UBUNTU"
+    } else if name.contains("red hat") {
+        "REDHAT_ENTERPRISE_LINUX"
+    } else if name.contains("debian") {
+        "DEBIAN"
+    } else if name.contains("suse") {
+        "SUSE"
+    } else if name.contains("centos") {
+        "CENTOS"
+    } else if name.contains("oracle") {
+        "ORACLE_LINUX"
+    } else if name.contains("rocky") {
+        "ROCKY_LINUX"
+    } else if name.contains("alma") {
+        "ALMA_LINUX"
+    } else if name.contains("raspbian") || name.contains("raspberry") {
+        "RASPBIAN"
+    } else if name.contains("mac") {
+        "MACOS"
+    } else {
+        return None;
+    })
+}
+
 /// `PatchFilterKey`.
 pub const PATCH_FILTER_KEYS: [&str; 19] = [
     "ARCH",

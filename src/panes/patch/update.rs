@@ -15,7 +15,7 @@ use ratatui::Frame;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::Rect;
 use sysman_api::events::Event;
-use sysman_api::patch::{DeletePatchBaseline, RegisterDefaultPatchBaseline};
+use sysman_api::patch::{DeletePatchBaseline, RegisterDefaultPatchBaseline, operating_system_of};
 use sysman_api::{ApiError, Timestamp};
 
 use super::approval::{Approval, Choice, SelectBy, Verdict, preview};
@@ -57,12 +57,27 @@ impl PatchPane {
     /// nodes stand.
     fn load_group_states(&mut self, cx: &mut Cx) {
         let mut nodes: BTreeMap<String, usize> = BTreeMap::new();
+        let mut oses: BTreeMap<Option<String>, BTreeMap<String, usize>> = BTreeMap::new();
+        let mut ungrouped = 0;
         for row in cx.fleet_rows() {
-            if let Some(tag) = row.node.tags.iter().find(|t| t.key == PATCH_GROUP_TAG) {
-                *nodes.entry(tag.value.clone()).or_default() += 1;
+            let group = row.node.tags.iter().find(|t| t.key == PATCH_GROUP_TAG);
+            match group {
+                Some(tag) => *nodes.entry(tag.value.clone()).or_default() += 1,
+                None => ungrouped += 1,
+            }
+            let info = &row.node.info;
+            let os = operating_system_of(
+                info.platform_name.as_deref().unwrap_or_default(),
+                info.platform_version.as_deref().unwrap_or_default(),
+            );
+            if let Some(os) = os {
+                let of_group = oses.entry(group.map(|t| t.value.clone())).or_default();
+                *of_group.entry(os.to_owned()).or_default() += 1;
             }
         }
         self.group_nodes = nodes;
+        self.group_os = oses;
+        self.ungrouped = ungrouped;
         self.states_stale = false;
         let groups = self.group_names();
         let job = Work::new("PatchGroupStates", |c| async move {
@@ -144,6 +159,13 @@ impl PatchPane {
                 let Some(g) = self.selected_group() else {
                     return;
                 };
+                if g.ungrouped {
+                    let text = format!(
+                        "no {PATCH_GROUP_TAG} tag: these nodes patch by their OS's default baseline"
+                    );
+                    cx.set_status(text, false);
+                    return;
+                }
                 let filter = format!("{PATCH_GROUP_TAG}={}", g.name);
                 cx.ask(Ask::ShowFleet { filter });
             }
@@ -168,6 +190,7 @@ impl PatchPane {
                 .unwrap_or_default(),
             (None, Focus::Groups) => self
                 .selected_group()
+                .filter(|g| !g.ungrouped)
                 .map(|g| vec![g.name.clone()])
                 .unwrap_or_default(),
             (None, Focus::Baselines) => self
@@ -393,7 +416,10 @@ impl PatchPane {
             operating_system: b.identity.operating_system.clone(),
         });
         let group = match self.focus {
-            Focus::Groups => self.selected_group().map(|g| g.name.clone()),
+            Focus::Groups => self
+                .selected_group()
+                .filter(|g| !g.ungrouped)
+                .map(|g| g.name.clone()),
             Focus::Baselines => None,
         };
         let form = BaselineForm::new(source, group, self.mappings.clone());
@@ -750,8 +776,8 @@ impl Pane for PatchPane {
                 let (top, bottom) = split(room.body);
                 self.baseline_table
                     .set_page(usize::from(top.saturating_sub(3)));
-                self.group_table
-                    .set_page(usize::from(bottom.saturating_sub(3)));
+                let rows = bottom.saturating_sub(3 + self.explain_rows());
+                self.group_table.set_page(usize::from(rows));
             }
         }
         self.sort_and_filter(room.now);
@@ -776,10 +802,16 @@ impl Pane for PatchPane {
             }
             Focus::Groups => {
                 let g = self.selected_group()?;
+                let by_default: BTreeMap<&str, usize> = g
+                    .by_default
+                    .iter()
+                    .map(|(os, n)| (os.as_str(), *n))
+                    .collect();
                 let group = serde_json::json!({
-                    "PatchGroup": g.name,
+                    "PatchGroup": (!g.ungrouped).then_some(&g.name),
                     "Nodes": g.nodes,
                     "Baselines": g.baselines,
+                    "PatchedByOsDefault": by_default,
                     "State": g.state,
                 });
                 Described::of(&g.name, &group)
