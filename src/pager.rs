@@ -9,12 +9,13 @@
 //! wrap splits, and toggling the wrap keeps the top line in view.
 
 use ratatui::Frame;
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
 
+use crate::input::TextInput;
 use crate::theme::Theme;
 
 /// A display row: a piece of one line.
@@ -379,28 +380,26 @@ impl<K: Copy> Pager<K> {
 /// clears it.
 #[derive(Debug, Clone, Default)]
 pub struct SearchPrompt {
-    pub text: String,
+    /// Edited as every input line is (a cursor, ctrl-w, ctrl-u, …).
+    pub input: TextInput,
 }
 
 impl SearchPrompt {
     /// Takes a key typed into the prompt and searches `pager` again;
     /// returns whether the prompt stays open.
     pub fn key<K: Copy>(&mut self, event: KeyEvent, pager: &mut Pager<K>) -> bool {
-        let ctrl = event.modifiers.contains(KeyModifiers::CONTROL);
         match event.code {
             KeyCode::Enter => return false,
             KeyCode::Esc => {
                 pager.clear_search();
                 return false;
             }
-            KeyCode::Backspace => {
-                self.text.pop();
+            _ => {
+                if self.input.handle(&event) == Some(true) {
+                    pager.search(self.input.text());
+                }
             }
-            KeyCode::Char('u') if ctrl => self.text.clear(),
-            KeyCode::Char(c) if !ctrl => self.text.push(c),
-            _ => {}
         }
-        pager.search(&self.text);
         true
     }
 
@@ -415,13 +414,14 @@ impl SearchPrompt {
             Some((at, of)) => Span::styled(format!("  {at}/{of}"), theme.accent),
             None => Span::raw(""),
         };
-        let spans = vec![
-            Span::styled(" / ", theme.key),
-            Span::raw(self.text.clone()),
-            Span::styled("█", theme.accent),
-            found,
-            Span::styled("   enter keep · esc clear · n/N next/previous", theme.muted),
-        ];
+        let room = usize::from(line.width).saturating_sub(3);
+        let mut spans = vec![Span::styled(" / ", theme.key)];
+        spans.extend(self.input.spans(room, Style::default(), Some(theme.accent)));
+        spans.push(found);
+        spans.push(Span::styled(
+            "   enter keep · esc clear · n/N next/previous",
+            theme.muted,
+        ));
         frame.render_widget(Clear, line);
         frame.render_widget(Paragraph::new(Line::from(spans)).style(theme.bar), line);
     }

@@ -454,3 +454,32 @@ async fn words_match_what_a_row_shows_within_one_column() {
         );
     }
 }
+
+/// Defect 1, found again in the patch approval journey: nodes reported
+/// while a baseline's patches were open, the list re-sorted by the new
+/// counts, and the cursor kept its place instead of its patch, so the
+/// next `space` selected another one.
+#[tokio::test]
+async fn new_patch_counts_keep_the_cursor_on_the_same_patch() {
+    let mut fx = Fixture::patched(60, 7).await;
+    let (mut app, mut events) = app_at(&fx, (120, 40), false).await;
+    open(&fx, &mut app, &mut events, "patch").await;
+    press(&fx, &mut app, &mut events, KeyCode::Enter).await;
+    for _ in 0..4 {
+        app.update(key(KeyCode::Down));
+    }
+    app.settle();
+    let matrix = app.panes.patch.matrix.as_ref().expect("the matrix opens");
+    let before = matrix.selected().unwrap().patch.id.clone();
+    let order_before: Vec<usize> = matrix.table.order.clone();
+
+    let group = sysman_api::Target {
+        key: "tag:PatchGroup".into(),
+        values: vec!["prod-linux".into()],
+    };
+    fx.run_patch_baseline(vec![group], "Install").await;
+    run(&fx, &mut app, &mut events, Vec::new()).await;
+    let matrix = app.panes.patch.matrix.as_ref().unwrap();
+    assert_ne!(matrix.table.order, order_before, "the counts re-sorted it");
+    assert_eq!(matrix.selected().unwrap().patch.id, before);
+}

@@ -440,6 +440,10 @@ impl Matrix {
     }
 
     pub fn set_counts(&mut self, counts: DescribePatchCountsResult) {
+        // New counts can bring patches no node had reported: the rows are
+        // rebuilt, so the cursor goes by the patch, not its index.
+        let held = self.selected().map(|r| r.patch.id.clone());
+        self.table.hold(held);
         if let Some(data) = &mut self.data {
             data.counts = counts;
             self.rows = rows(data);
