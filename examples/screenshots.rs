@@ -17,15 +17,18 @@ use sysman_api::Target;
 use sysman_api::commands::{ListCommandInvocations, SendCommand};
 use sysman_backend::Caller;
 
-fn press(app: &mut App, keys: &str) {
+/// Presses `keys`; what they asked of the backend, for [`settle`].
+fn press(app: &mut App, keys: &str) -> Vec<sysman::app::Effect> {
+    let mut effects = Vec::new();
     for c in keys.chars() {
         let code = match c {
             '\n' => KeyCode::Enter,
             '\u{1b}' => KeyCode::Esc,
             c => KeyCode::Char(c),
         };
-        app.update(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+        effects.extend(app.update(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))));
     }
+    effects
 }
 
 /// Carries out what the app asks, and what the backend's events mark.
@@ -230,7 +233,9 @@ async fn main() -> std::io::Result<()> {
     save(&mut app, "fleet.svg")?;
     press(&mut app, "/Role=db !ubuntu\n");
     save(&mut app, "fleet-filtered.svg")?;
-    press(&mut app, "\u{1b}jjj\n");
+    // The node's patch state, compliance and commands are loaded.
+    let effects = press(&mut app, "\u{1b}jjj\n");
+    settle(&fixture, &mut app, effects).await;
     save(&mut app, "node-detail.svg")?;
     press(&mut app, "?");
     save(&mut app, "help.svg")?;
