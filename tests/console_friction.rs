@@ -315,3 +315,41 @@ async fn shift_letters_sort_and_ctrl_w_adds_the_wide_columns() {
         "{shown}"
     );
 }
+
+/// A command that sits at 97% says which nodes it still waits on, by
+/// name and state, instead of a bare InProgress.
+#[tokio::test]
+async fn a_running_command_names_the_few_nodes_it_waits_on() {
+    let fx = Fixture::new(10, 7).await;
+    let mut events = fx.backend.subscribe();
+    let mut app = fx.app((120, 40), "dark", false).await;
+    let row = app
+        .panes
+        .fleet
+        .rows
+        .iter()
+        .find(|r| r.node.info.platform_type == Some(PlatformType::Linux))
+        .unwrap()
+        .clone();
+    let send = SendCommand {
+        instance_ids: Some(vec![row.node.info.instance_id.clone()]),
+        document_name: "AWS-RunShellScript".into(),
+        parameters: Some(BTreeMap::from([(
+            "commands".to_owned(),
+            vec!["sleep 600".to_owned()],
+        )])),
+        ..SendCommand::default()
+    };
+    fx.backend
+        .call(&sysman_backend::Caller::admin("ops"), send)
+        .await
+        .unwrap();
+    open(&fx, &mut app, &mut events, "run").await;
+    press(&fx, &mut app, &mut events, KeyCode::Enter).await;
+    let shown = screen(&mut app);
+    let status = shown.lines().find(|l| l.contains("Status")).unwrap();
+    assert!(
+        status.contains(&format!("waiting on {} (", row.name)),
+        "{shown}"
+    );
+}

@@ -255,6 +255,10 @@ pub fn duration_text(inv: &CommandInvocation, now: Timestamp) -> String {
     }
 }
 
+/// How many nodes a running command may wait on for the status line to
+/// name them.
+const WAITING_NAMED: usize = 3;
+
 /// Why an invocation was not delivered, from what the server wrote in its
 /// output: the node's platform has no step to run, or the node left.
 fn undelivered_because(inv: &CommandInvocation) -> &'static str {
@@ -365,6 +369,33 @@ impl CommandDetail {
             })
             .collect();
         (!parts.is_empty()).then(|| parts.join(" · "))
+    }
+
+    /// The last few nodes a running command waits on, by name and state,
+    /// when the rest are done: why a command sits at 97%
+    /// (`waiting on web-prod-001 (Pending)`). A node that has not taken
+    /// its invocation yet is one that has not been heard from since.
+    pub fn waiting_on(&self) -> Option<String> {
+        let command = self.command.as_ref()?;
+        if command.status.is_terminal() {
+            return None;
+        }
+        let waiting: Vec<&InvRow> = self
+            .rows
+            .iter()
+            .filter(|r| !r.inv.status.is_terminal())
+            .collect();
+        if waiting.is_empty() || waiting.len() > WAITING_NAMED {
+            return None;
+        }
+        let named: Vec<String> = waiting
+            .iter()
+            .map(|r| {
+                let name = r.inv.instance_name.as_deref().unwrap_or(&r.inv.instance_id);
+                format!("{name} ({})", r.shown.label())
+            })
+            .collect();
+        Some(format!("waiting on {}", named.join(", ")))
     }
 
     pub fn new(command_id: String, command: Option<Command>) -> Self {
@@ -790,7 +821,7 @@ fn render_detail(
                 theme.muted,
             ));
         }
-        let why = detail.why_not_everywhere();
+        let why = detail.why_not_everywhere().or_else(|| detail.waiting_on());
         if let Some(why) = &why {
             status.push(Span::styled(format!(": {why}"), theme.warn));
         }
