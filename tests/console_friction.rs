@@ -353,3 +353,40 @@ async fn a_running_command_names_the_few_nodes_it_waits_on() {
         "{shown}"
     );
 }
+
+/// The patch approval journey: `/Critical`, then `v` offered the six
+/// Critical patches although five were approved already. "not yet
+/// approved" selects only the shown patches an approval would change.
+#[tokio::test]
+async fn select_by_offers_the_shown_patches_not_yet_approved() {
+    let fx = Fixture::patched(60, 7).await;
+    let mut events = fx.backend.subscribe();
+    let mut app = fx.app((120, 40), "dark", false).await;
+    open(&fx, &mut app, &mut events, "patch").await;
+    press(&fx, &mut app, &mut events, KeyCode::Enter).await;
+    app.update(key(KeyCode::Char('v')));
+    let chooser = app
+        .dialog::<sysman::panes::patch::approval::SelectBy>()
+        .expect("v opens the chooser");
+    let at = chooser
+        .entries
+        .iter()
+        .position(|(c, _)| c.name() == "not yet approved")
+        .expect("the chooser offers it");
+    let offered = chooser.entries[at].1;
+    assert!(screen(&mut app).contains("not yet approved"));
+    for _ in 0..at {
+        app.update(key(KeyCode::Down));
+    }
+    app.update(key(KeyCode::Enter));
+    let m = app.panes.patch.matrix.as_ref().unwrap();
+    let expected: std::collections::BTreeSet<String> = m
+        .rows
+        .iter()
+        .filter(|r| !r.deployment.approved())
+        .map(|r| r.patch.id.clone())
+        .collect();
+    assert!(!expected.is_empty() && expected.len() < m.rows.len());
+    assert_eq!(m.marked, expected);
+    assert_eq!(offered, expected.len());
+}

@@ -25,6 +25,9 @@ pub enum Choice {
     Classification(String),
     /// Every patch shown.
     All,
+    /// The shown patches no rule or list approves yet: with a filter
+    /// (`/Critical`), the ones an approval would change.
+    NotApproved,
     /// Nothing: the selection is cleared.
     Clear,
 }
@@ -35,6 +38,7 @@ impl Choice {
             Choice::Severity(s) => row.severity() == s,
             Choice::Classification(c) => row.classification() == c,
             Choice::All => true,
+            Choice::NotApproved => !row.deployment.approved(),
             Choice::Clear => false,
         }
     }
@@ -43,6 +47,7 @@ impl Choice {
     pub fn name(&self) -> &str {
         match self {
             Choice::Severity(s) | Choice::Classification(s) => s,
+            Choice::NotApproved => "not yet approved",
             Choice::All | Choice::Clear => "shown",
         }
     }
@@ -60,9 +65,10 @@ impl SelectBy {
     pub fn new<'r>(shown: impl Iterator<Item = &'r PatchRow>) -> Self {
         let mut severities: BTreeMap<(u8, String), usize> = BTreeMap::new();
         let mut classes: BTreeMap<String, usize> = BTreeMap::new();
-        let mut all = 0;
+        let (mut all, mut not_approved) = (0, 0);
         for row in shown {
             all += 1;
+            not_approved += usize::from(!row.deployment.approved());
             let severity = row.severity().to_owned();
             *severities
                 .entry((severity_rank(&severity), severity))
@@ -80,6 +86,7 @@ impl SelectBy {
                 .map(|(c, n)| (Choice::Classification(c), n)),
         );
         entries.push((Choice::All, all));
+        entries.push((Choice::NotApproved, not_approved));
         entries.push((Choice::Clear, 0));
         Self {
             entries,
@@ -104,6 +111,7 @@ impl SelectBy {
                 Choice::Severity(s) => ("Severity", format!("{s:<18}{n:>5}")),
                 Choice::Classification(c) => ("Class", format!("{c:<18}{n:>5}")),
                 Choice::All => ("", format!("{:<18}{n:>5}", "every shown patch")),
+                Choice::NotApproved => ("", format!("{:<18}{n:>5}", "not yet approved")),
                 Choice::Clear => ("", "clear the selection".to_owned()),
             };
             let lead = if kind != last_kind { kind } else { "" };
