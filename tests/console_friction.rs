@@ -390,3 +390,75 @@ async fn select_by_offers_the_shown_patches_not_yet_approved() {
     assert_eq!(m.marked, expected);
     assert_eq!(offered, expected.len());
 }
+
+/// The patch approval journey: `n` on a patch group copied whatever
+/// baseline the other list's cursor was on (AlmaLinux's, for a group of
+/// Amazon Linux nodes). From a group it starts from the default baseline
+/// of the OS most of the group's nodes patch by for want of their own.
+#[tokio::test]
+async fn a_new_baseline_from_a_group_copies_its_nodes_os_default() {
+    let fx = Fixture::patched(60, 7).await;
+    let mut events = fx.backend.subscribe();
+    let mut app = fx.app((120, 40), "dark", false).await;
+    open(&fx, &mut app, &mut events, "patch").await;
+    // The journey's trap: the baselines' cursor on AlmaLinux's.
+    let pane = &app.panes.patch;
+    let alma = pane
+        .baseline_table
+        .order
+        .iter()
+        .position(|&i| pane.baselines[i].identity.operating_system == "ALMA_LINUX")
+        .unwrap();
+    for _ in 0..alma {
+        app.update(key(KeyCode::Down));
+    }
+    app.update(key(KeyCode::Tab));
+    app.settle();
+    let pane = &app.panes.patch;
+    let at = pane
+        .group_table
+        .order
+        .iter()
+        .position(|&i| {
+            let g = &pane.groups[i];
+            !g.ungrouped
+                && !g.by_default.is_empty()
+                && g.by_default.iter().all(|(os, _)| os != "ALMA_LINUX")
+        })
+        .expect("a group patches by the OS defaults");
+    let group = pane.groups[pane.group_table.order[at]].clone();
+    let (os, _) = group
+        .by_default
+        .iter()
+        .max_by_key(|(_, n)| *n)
+        .unwrap()
+        .clone();
+    for _ in 0..at {
+        app.update(key(KeyCode::Down));
+    }
+    app.update(key(KeyCode::Char('n')));
+    let form = app
+        .dialog::<sysman::panes::patch::create::BaselineForm>()
+        .expect("n opens the form");
+    let source = form.source.as_ref().expect("it copies a baseline");
+    assert_eq!(source.operating_system, os);
+    assert!(source.name.starts_with("AWS-"), "{}", source.name);
+    assert_eq!(form.group.text(), group.name);
+}
+
+/// The Run Command journey: `:run shell` opened the picker searching for
+/// it, as it should, under a red "The specified document does not exist".
+#[tokio::test]
+async fn run_with_part_of_a_name_opens_the_picker_without_an_error() {
+    let fx = Fixture::new(10, 7).await;
+    let mut events = fx.backend.subscribe();
+    let mut app = fx.app((120, 40), "dark", false).await;
+    open(&fx, &mut app, &mut events, "run shell").await;
+    assert!(
+        app.dialog::<sysman::panes::run_command::send::SendForm>()
+            .is_some()
+    );
+    let status = app.status.as_ref().expect("the status says what happened");
+    assert!(!status.error, "{}", status.text);
+    assert_eq!(status.text, "no document is named shell: pick one");
+}

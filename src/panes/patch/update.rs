@@ -21,7 +21,7 @@ use sysman_api::{ApiError, Timestamp};
 use super::approval::{Approval, Choice, SelectBy, Verdict, preview};
 use super::create::{BaselineForm, CreateError, Field, Source};
 use super::matrix::{Matrix, split_body};
-use super::{Focus, PATCH_GROUP_TAG, PatchPane, split};
+use super::{Focus, GroupRow, PATCH_GROUP_TAG, PatchPane, split};
 use crate::app::{Ask, Dialog};
 use crate::describe::Described;
 use crate::input::Edit;
@@ -410,18 +410,34 @@ impl PatchPane {
         if self.matrix.is_some() {
             return;
         }
-        let source = self.selected_baseline().map(|b| Source {
+        let group = match self.focus {
+            Focus::Groups => self.selected_group().filter(|g| !g.ungrouped),
+            Focus::Baselines => None,
+        };
+        // From a group: the baseline under the other list's cursor if the
+        // group patches that OS; else a copy of the default baseline of
+        // the OS most of its nodes patch by for want of their own (not
+        // AlmaLinux's for a group of Amazon Linux nodes).
+        let selected = self.selected_baseline();
+        let source = match group {
+            Some(g) if !selected.is_some_and(|b| patches_os(g, &b.identity.operating_system)) => g
+                .by_default
+                .iter()
+                .max_by_key(|(_, n)| *n)
+                .and_then(|(os, _)| {
+                    self.baselines
+                        .iter()
+                        .find(|b| b.identity.default_baseline && b.identity.operating_system == *os)
+                })
+                .or(selected),
+            _ => selected,
+        };
+        let source = source.map(|b| Source {
             baseline_id: b.identity.baseline_id.clone(),
             name: b.identity.baseline_name.clone(),
             operating_system: b.identity.operating_system.clone(),
         });
-        let group = match self.focus {
-            Focus::Groups => self
-                .selected_group()
-                .filter(|g| !g.ungrouped)
-                .map(|g| g.name.clone()),
-            Focus::Baselines => None,
-        };
+        let group = group.map(|g| g.name.clone());
         let form = BaselineForm::new(source, group, self.mappings.clone());
         cx.open(form);
     }
@@ -828,4 +844,10 @@ impl Pane for PatchPane {
     fn render(&self, frame: &mut Frame, area: Rect, theme: &Theme, now: Timestamp) {
         self.draw(frame, area, theme, now);
     }
+}
+
+/// Whether the group's nodes run `os`, by a baseline of its own or by the
+/// OS's default.
+fn patches_os(group: &GroupRow, os: &str) -> bool {
+    group.registered.iter().any(|(o, _)| o == os) || group.by_default.iter().any(|(o, _)| o == os)
 }

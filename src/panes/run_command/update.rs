@@ -426,7 +426,14 @@ impl RunCommandPane {
                 form.picker.query.set(form.document.clone());
                 form.prefill = None;
                 let form = std::mem::replace(form, SendForm::new(String::new()));
-                cx.set_status(e.to_string(), true);
+                // `:run shell` names a document only in part: the picker
+                // searching for it is the answer, not an error.
+                if e.code == "InvalidDocument" {
+                    let asked = &form.document;
+                    cx.set_status(format!("no document is named {asked}: pick one"), false);
+                } else {
+                    cx.set_status(e.to_string(), true);
+                }
                 cx.close();
                 self.open_form(form, cx);
             }
