@@ -266,14 +266,13 @@ pub fn fit_columns(columns: &[(u16, u8)], width: u16) -> Vec<usize> {
     chosen
 }
 
-/// A column of a drawn table: its title, minimum width, priority (lower
-/// stays longer on narrow terminals), and whether it takes spare width.
+/// A column of a drawn table: its title, minimum width and priority (lower
+/// stays longer on narrow terminals).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Column {
     pub title: &'static str,
     pub width: u16,
     pub priority: u8,
-    pub grows: bool,
     /// Text too long is cut in the middle, keeping both ends: for ids
     /// whose start and end both tell rows apart (package and version).
     pub cut_middle: bool,
@@ -287,7 +286,6 @@ impl Column {
             title,
             width,
             priority,
-            grows: false,
             cut_middle: false,
             wide: false,
         }
@@ -305,18 +303,6 @@ impl Column {
     /// with `ctrl-w` (before the least important others).
     pub const fn wide(self) -> Self {
         Self { wide: true, ..self }
-    }
-
-    /// A column that takes the width the others leave.
-    pub const fn growing(title: &'static str, width: u16, priority: u8) -> Self {
-        Self {
-            title,
-            width,
-            priority,
-            grows: true,
-            cut_middle: false,
-            wide: false,
-        }
     }
 }
 
@@ -397,9 +383,10 @@ pub fn fit(columns: &[Column], room: u16, wide: bool) -> Vec<usize> {
 
 /// Widths of the `shown` columns in `room`, fitted to their `content`:
 /// each starts at its minimum; the spare room widens them towards what
-/// their text needs, the most important first; what is left goes to the
-/// growing columns. A column never takes room its text does not need
-/// while another's text is cut.
+/// their text needs, the most important first. A column never takes room
+/// its text does not need while another's text is cut. What is left is
+/// spread between the columns, as k9s spreads them, rather than padding
+/// one of them out to half the screen.
 pub fn fit_widths(columns: &[Column], shown: &[usize], content: &[u16], room: u16) -> Vec<u16> {
     let mut widths: Vec<u16> = shown.iter().map(|&c| columns[c].width).collect();
     let gaps = u16::try_from(shown.len().saturating_sub(1)).unwrap_or(u16::MAX);
@@ -411,15 +398,11 @@ pub fn fit_widths(columns: &[Column], shown: &[usize], content: &[u16], room: u1
         widths[i] += more;
         spare -= more;
     }
-    let growing: Vec<usize> = (0..shown.len())
-        .filter(|&i| columns[shown[i]].grows)
-        .collect();
-    if let Some(&last) = growing.last() {
-        let each = spare / growing.len() as u16;
-        for &i in &growing {
-            widths[i] += each;
-        }
-        widths[last] += spare - each * growing.len() as u16;
+    // The last column needs no room after it.
+    let spread = widths.len().saturating_sub(1).max(1);
+    let each = spare / u16::try_from(spread).unwrap_or(u16::MAX);
+    for width in widths.iter_mut().take(spread) {
+        *width += each;
     }
     widths
 }
@@ -431,15 +414,16 @@ mod tests {
     #[test]
     fn spare_room_goes_to_text_that_would_be_cut_first() {
         let columns = [
-            Column::growing("PATCH", 10, 0),
+            Column::new("PATCH", 10, 0),
             Column::new("TITLE", 8, 2),
             Column::new("SEVERITY", 9, 1),
         ];
         let shown = [0, 1, 2];
-        // Room for everything: each gets its text, the rest goes to PATCH.
+        // Room for everything: each gets its text, the rest is spread
+        // between the columns but the last.
         assert_eq!(
             fit_widths(&columns, &shown, &[20, 16, 9], 60),
-            vec![33, 16, 9]
+            vec![26, 22, 9]
         );
         // Not enough: PATCH (priority 0) widens first, TITLE gets the rest.
         assert_eq!(

@@ -36,11 +36,11 @@ const LIST: &str = "activations";
 /// Narrow terminals keep the id, what it is for, its use and expiry.
 pub const COLUMNS: [Column; 6] = [
     Column::new("ACTIVATION ID", 36, 0),
-    Column::growing("DESCRIPTION", 12, 1),
+    Column::new("DESCRIPTION", 12, 1),
     Column::new("IAM ROLE", 20, 3),
     Column::new("USED", 7, 1),
     Column::new("EXPIRES", 14, 2),
-    Column::growing("TAGS", 12, 2),
+    Column::new("TAGS", 12, 2),
 ];
 
 pub struct ActivationsPane {

@@ -26,7 +26,7 @@ use node::NodeItems;
 
 pub const COLUMNS: [Column; 11] = [
     Column::new("NODE", 20, 0),
-    Column::growing("NAME", 14, 1),
+    Column::new("NAME", 14, 1),
     Column::new("TYPE", 16, 0),
     Column::new("SEVERITY", 13, 0),
     Column::new("NOT MET", 7, 1),

@@ -26,9 +26,9 @@ mod update;
 /// `ctrl-w`.
 pub const COLUMNS: [Column; 12] = [
     Column::new("ID", 20, 0),
-    Column::growing("NAME", 15, 1),
+    Column::new("NAME", 15, 1),
     Column::new("STATUS", 14, 0),
-    Column::growing("PLATFORM", 17, 2),
+    Column::new("PLATFORM", 17, 2),
     Column::new("AGENT", 12, 3),
     Column::new("IP", 13, 5),
     Column::new("PING", 5, 2),

@@ -29,7 +29,7 @@ use crate::theme::Theme;
 use matrix::Matrix;
 
 pub const BASELINE_COLUMNS: [Column; 6] = [
-    Column::growing("NAME", 26, 0),
+    Column::new("NAME", 26, 0),
     Column::new("OPERATING SYSTEM", 23, 1),
     Column::new("OWNER", 5, 0),
     Column::new("DEFAULT", 7, 2),
@@ -47,7 +47,7 @@ pub const GROUP_COLUMNS: [Column; 8] = [
     Column::new("FAILED", 6, 2),
     Column::new("REBOOT", 6, 3),
     Column::new("CRITICAL", 8, 2),
-    Column::growing("BASELINES", 14, 4),
+    Column::new("BASELINES", 14, 4),
 ];
 
 /// The tag whose value names a node's patch group.

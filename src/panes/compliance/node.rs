@@ -16,8 +16,8 @@ use crate::theme::Theme;
 
 pub const COLUMNS: [Column; 7] = [
     Column::new("TYPE", 16, 1),
-    Column::growing("ID", 28, 0).cut_in_the_middle(),
-    Column::growing("TITLE", 20, 2),
+    Column::new("ID", 28, 0).cut_in_the_middle(),
+    Column::new("TITLE", 20, 2),
     Column::new("STATUS", 13, 0),
     Column::new("SEVERITY", 13, 1),
     Column::new("STATE", 16, 3),

@@ -22,7 +22,7 @@ use crate::theme::Theme;
 use crate::ui::fit;
 
 pub const COLUMNS: [Column; 8] = [
-    Column::growing("PATCH", 26, 0).cut_in_the_middle(),
+    Column::new("PATCH", 26, 0).cut_in_the_middle(),
     Column::new("TITLE", 16, 5),
     Column::new("CLASS", 15, 3),
     Column::new("SEVERITY", 9, 1),
