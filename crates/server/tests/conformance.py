@@ -71,6 +71,13 @@ def setup(ssm):
                                        ClientToken="conf-token")
     default = ssm.create_patch_baseline(Name="conf-c", OperatingSystem="UBUNTU")
     ssm.register_default_patch_baseline(BaselineId=default["BaselineId"])
+    # The default baseline serves 25 patch groups, as many as a baseline can;
+    # with the three above, 50 baselines of our own are as many as an account can.
+    for i in range(25):
+        ssm.register_patch_baseline_for_patch_group(BaselineId=default["BaselineId"],
+                                                    PatchGroup=f"conf-full-{i}")
+    for i in range(47):
+        ssm.create_patch_baseline(Name=f"conf-fill-{i}", OperatingSystem="AMAZON_LINUX_2023")
     ssm.register_patch_baseline_for_patch_group(BaselineId=first["BaselineId"],
                                                 PatchGroup="conf-group")
     sent = ssm.send_command(InstanceIds=[NODE], DocumentName="AWS-RunShellScript",
@@ -508,6 +515,13 @@ def rows(ids):
          {"Name": "Conf-Doc", "Content": "{not json", "DocumentVersion": "$LATEST"},
          "InvalidDocumentContent", BAD_JSON),
         ("update_document",
+         {"Name": "Conf-Doc", "Content": SHELL.replace("2.2", "9.9") % ("x", "x"),
+          "DocumentVersion": "$LATEST"},
+         "InvalidDocumentSchemaVersion",
+         "Command documents use schemaVersion 2.2 or 1.2 here, but this document gives "
+         "schemaVersion '9.9'. Write the document in the 2.2 shape (steps under mainSteps) and "
+         'set schemaVersion to "2.2".'),
+        ("update_document",
          {"Name": "AWS-RunShellScript", "Content": SHELL % ("x", "x"),
           "DocumentVersion": "$LATEST"},
          "InvalidDocumentOperation",
@@ -528,6 +542,9 @@ def rows(ids):
          "DocumentPermissionLimit", "Accounts can either be all or a group of AWS accounts"),
         ("describe_document_permission", {"Name": "No-Such-Doc", "PermissionType": "Share"},
          "InvalidDocument", NOT_FOUND_DOC),
+        ("describe_document_permission",
+         {"Name": "Conf-Doc", "PermissionType": "Share", "NextToken": "garbage"},
+         "InvalidNextToken", "The specified token isn't valid."),
         ("update_document_metadata",
          {"Name": "No-Such-Doc", "DocumentReviews": {"Action": "SendForReview"}},
          "InvalidDocument", NOT_FOUND_DOC),
@@ -614,6 +631,20 @@ def rows(ids):
          "InvalidParameters",
          "'bogus' is not a parameter of this document; the document declares commands, "
          "workingDirectory, executionTimeout."),
+        ("send_command",
+         {"InstanceIds": [NODE], "DocumentName": "AWS-RunShellScript",
+          "Parameters": {"commands": ["true"], "executionTimeout": ["soon"]}},
+         "InvalidParameters",
+         "Parameter executionTimeout has the value 'soon', which does not match the allowed "
+         "pattern '([1-9][0-9]{0,4})|(1[0-6][0-9]{4})|(17[0-1][0-9]{3})|(172[0-7][0-9]{2})|"
+         "(172800)' (the whole value must match)."),
+        ("send_command",
+         {"InstanceIds": [NODE], "DocumentName": "AWS-RunShellScript",
+          "Parameters": {"commands": ["true"]}, "OutputS3BucketName": "Bad_Bucket"},
+         "ValidationException",
+         "The S3 bucket name 'Bad_Bucket' is not valid: a bucket name is 3 to 63 lower-case "
+         "letters, digits, dots and hyphens, begins and ends with a letter or digit, and has "
+         "no two dots together"),
         ("send_command",
          {"InstanceIds": [NODE], "DocumentName": "AWS-RunShellScript",
           "Parameters": {"commands": ["true"]}, "OutputS3KeyPrefix": "out"},
@@ -736,6 +767,12 @@ def rows(ids):
           "Sources": [{"Name": "conf-src", "Products": ["x"], "Configuration": "c"}]},
          "ValidationException",
          "Sources are supported only for Linux operating systems, not WINDOWS."),
+        ("create_patch_baseline", {"Name": "conf-51st", "OperatingSystem": "UBUNTU"},
+         "ResourceLimitExceededException", "You can create at most 50 patch baselines."),
+        ("register_patch_baseline_for_patch_group",
+         {"BaselineId": default_baseline, "PatchGroup": "conf-26th"},
+         "ResourceLimitExceededException",
+         "A patch baseline can be registered for at most 25 patch groups."),
         ("register_default_patch_baseline", {"BaselineId": unknown_baseline},
          "DoesNotExistException", NO_BASELINE),
         ("deregister_patch_baseline_for_patch_group",
@@ -916,6 +953,10 @@ def rows(ids):
         ("list_nodes", {"SyncName": "conf-sync"}, "ResourceDataSyncNotFoundException",
          NO_SYNC),
         ("list_nodes", {"NextToken": "garbage"},
+         "InvalidNextToken", "The specified token isn't valid."),
+        ("list_nodes_summary",
+         {"Aggregators": [{"AggregatorType": "Count", "TypeName": "Instance",
+                           "AttributeName": "PlatformName"}], "NextToken": "garbage"},
          "InvalidNextToken", "The specified token isn't valid."),
         ("list_nodes_summary",
          {"Aggregators": [{"AggregatorType": "Count", "TypeName": "Instance",
