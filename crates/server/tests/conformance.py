@@ -6,11 +6,11 @@ with and AWS's exact message. The texts are AWS's own, as real answers
 and faithful records of them show; sysman must answer with the same.
 A few behaviours that clients rely on are checked after the table.
 
-Coverage: the 222 rows assert 171 distinct (operation, error code) pairs.
+Coverage: the 224 rows assert 173 distinct (operation, error code) pairs.
 For the 69 AmazonSSM operations sysman serves, the botocore model lists
-271 pairs, 202 without InternalServerError; the table covers 147 of them.
+271 pairs, 202 without InternalServerError; the table covers 149 of them.
 Its other 24 pairs are errors the model leaves out of an operation's list,
-mostly ValidationException. Of the 55 listed pairs not covered, 11 are
+mostly ValidationException. Of the 53 listed pairs not covered, 11 are
 TooManyUpdates (sysman never throttles); the others sysman answers with
 another code (the model's request validation answers first, or sysman
 refuses what it does not support with a ValidationException) or could only
@@ -30,6 +30,10 @@ NODE = os.environ["SYSMAN_NODE"]
 
 NOT_FOUND_DOC = "The specified document does not exist."
 BAD_VERSION = "The document version is not valid or does not exist."
+BAD_PERMISSION_TYPE = (
+    "Value 'Bogus' at 'permissionType' failed to satisfy constraint: Member must satisfy enum "
+    "value set: [Share]."
+)
 NO_BASELINE = "Patch Baseline to be retrieved does not exist."
 BAD_JSON = (
     "The document content is not valid JSON: key must be a string at line 1, column 2. Fix "
@@ -548,11 +552,16 @@ def rows(ids):
          {"Name": "No-Such-Doc", "PermissionType": "Share", "AccountIdsToAdd": ["111122223333"]},
          "InvalidDocument", NOT_FOUND_DOC),
         ("modify_document_permission",
+         {"Name": "Conf-Doc", "PermissionType": "Bogus", "AccountIdsToAdd": ["111122223333"]},
+         "InvalidPermissionType", BAD_PERMISSION_TYPE),
+        ("modify_document_permission",
          {"Name": "Conf-Doc", "PermissionType": "Share",
           "AccountIdsToAdd": ["all", "111122223333"]},
          "DocumentPermissionLimit", "Accounts can either be all or a group of AWS accounts"),
         ("describe_document_permission", {"Name": "No-Such-Doc", "PermissionType": "Share"},
          "InvalidDocument", NOT_FOUND_DOC),
+        ("describe_document_permission", {"Name": "Conf-Doc", "PermissionType": "Bogus"},
+         "InvalidPermissionType", BAD_PERMISSION_TYPE),
         ("describe_document_permission",
          {"Name": "Conf-Doc", "PermissionType": "Share", "NextToken": "garbage"},
          "InvalidNextToken", "The specified token isn't valid."),
