@@ -56,6 +56,9 @@ LEFT_TO_THE_OPERATION = {
     # TagResource and friends answer a type outside the enum with
     # InvalidResourceType 'Invalid Resource Type', not a ValidationException.
     ("ResourceTypeForTagging", "enum"): "InvalidResourceType",
+    # Modify/DescribeDocumentPermission answer a type other than Share with
+    # InvalidPermissionType, the constraint worded without the count.
+    ("DocumentPermissionType", "enum"): "InvalidPermissionType",
     # PutParameter takes an empty Policies string as no policies.
     ("ParameterPolicies", "min"): "empty is accepted",
 }

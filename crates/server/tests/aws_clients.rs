@@ -167,8 +167,9 @@ async fn the_aws_cli_and_boto3_work_against_sysman() {
 }
 
 /// The table in tests/conformance.py: boto3 gets AWS's error name and AWS's
-/// exact message for each bad request of the parameter, document, command,
-/// patch baseline and tag operations.
+/// exact message for each bad request of the parameter, resource policy,
+/// document, command, patch, compliance, node, activation, service setting
+/// and tag operations.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn boto3_gets_aws_error_names_and_messages() {
     require_clients();

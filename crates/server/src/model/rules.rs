@@ -2250,7 +2250,7 @@ pub static SHAPES: &[Shape] = &[
             min: None,
             max: None,
             pattern: None,
-            values: &["Share"],
+            values: &[],
         },
     },
     Shape {

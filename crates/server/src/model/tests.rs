@@ -362,6 +362,9 @@ fn what_aws_leaves_to_the_operation_passes_the_model_check() {
     let tags = json!({"ResourceType": "Bogus", "ResourceId": "x"});
     assert!(check("ListTagsForResource", &tags).is_ok());
     refusal("ListTagsForResource", json!({"ResourceType": "Bogus"}));
+    // So does Modify/DescribeDocumentPermission InvalidPermissionType.
+    let share = json!({"Name": "Conf-Doc", "PermissionType": "Bogus"});
+    assert!(check("DescribeDocumentPermission", &share).is_ok());
     // An empty Policies string means no policies.
     let put = json!({"Name": "/a", "Value": "v", "Type": "String", "Policies": ""});
     assert!(check("PutParameter", &put).is_ok());
