@@ -62,6 +62,10 @@ async fn a_nodes_details_show_its_patches_compliance_and_commands() {
     app.size = (80, 24);
     let shown = screen(&mut app);
     assert!(shown.contains("Instance ID") && !shown.contains("Recent commands"));
+    assert!(
+        shown.contains("j/↓ more: patches"),
+        "the fold is marked: {shown}"
+    );
     for _ in 0..40 {
         app.update(key(KeyCode::Char('j')));
     }
@@ -71,6 +75,7 @@ async fn a_nodes_details_show_its_patches_compliance_and_commands() {
     let lines: Vec<&str> = shown.lines().collect();
     let last_inside = lines[lines.len() - 3];
     assert!(last_inside.contains("AWS-RunPatchBaseline"), "{shown}");
+    assert!(!shown.contains("j/↓ more"), "nothing more below: {shown}");
     app.update(key(KeyCode::Char('k')));
     let up_one = screen(&mut app);
     assert_ne!(up_one, shown, "k scrolls back at once");

@@ -152,12 +152,23 @@ impl FleetPane {
             theme.title,
         ));
         let inner = block.inner(area);
+        let max = self.node_scroll_max(instance_id, inner);
+        // Where the patches, compliance and commands are below the fold,
+        // say so: nothing else on a narrow screen hints at them.
+        let block = if scroll < max {
+            block.title_bottom(
+                Line::styled(" j/↓ more: patches, compliance, commands ", theme.muted)
+                    .right_aligned(),
+            )
+        } else {
+            block
+        };
         frame.render_widget(block, area);
         let mut left = field_lines(row, now, theme);
         left.push(Line::default());
         left.extend(tag_lines(row, theme));
         let right = report_lines(self.report_of(instance_id), now, theme);
-        let scroll = scroll.min(self.node_scroll_max(instance_id, inner));
+        let scroll = scroll.min(max);
         // Side by side where both fit; one column, fields first, where not.
         if side_by_side(inner.width) {
             let [l, r] =
