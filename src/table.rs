@@ -332,17 +332,12 @@ pub fn draw(
         .iter()
         .map(|&r| shown.iter().map(|&c| cell(r, c)).collect())
         .collect();
-    // What each column's text needs, on screen now.
-    let content: Vec<u16> = (0..shown.len())
-        .map(|i| {
-            let widest = cells
-                .iter()
-                .map(|row| row[i].0.chars().count())
-                .max()
-                .unwrap_or(0);
-            u16::try_from(widest.max(headings[i].width())).unwrap_or(u16::MAX)
-        })
-        .collect();
+    let content = content_widths(
+        &headings,
+        cells
+            .iter()
+            .map(|row| row.iter().map(|(text, _)| text.as_str())),
+    );
     let widths = fit_widths(columns, &shown, &content, room);
     let header = Row::new(headings).style(theme.header);
     let rows = cells.into_iter().enumerate().map(|(i, row)| {
@@ -379,6 +374,24 @@ pub fn fit(columns: &[Column], room: u16, wide: bool) -> Vec<usize> {
         .map(|c| (c.width, if wide && c.wide { 1 } else { c.priority }))
         .collect();
     fit_columns(&fit, room)
+}
+
+/// What each shown column's text needs on screen now: its heading and its
+/// cells in `rows` (each row's cells in the order of `headings`).
+pub fn content_widths<'a, R>(headings: &[Line], rows: impl Iterator<Item = R>) -> Vec<u16>
+where
+    R: Iterator<Item = &'a str>,
+{
+    let mut widths: Vec<usize> = headings.iter().map(Line::width).collect();
+    for row in rows {
+        for (width, text) in widths.iter_mut().zip(row) {
+            *width = (*width).max(text.chars().count());
+        }
+    }
+    widths
+        .into_iter()
+        .map(|w| u16::try_from(w).unwrap_or(u16::MAX))
+        .collect()
 }
 
 /// Widths of the `shown` columns in `room`, fitted to their `content`:

@@ -404,18 +404,12 @@ impl FleetPane {
             .map(|&r| (r, self.rows[r].cells(now)))
             .collect();
         // Widths from what the rows on screen need, as every table does.
-        let content: Vec<u16> = columns
-            .iter()
-            .zip(&header)
-            .map(|(&c, heading)| {
-                let widest = visible
-                    .iter()
-                    .map(|(_, cells)| cells[c].chars().count())
-                    .max()
-                    .unwrap_or(0);
-                u16::try_from(widest.max(heading.width())).unwrap_or(u16::MAX)
-            })
-            .collect();
+        let content = crate::table::content_widths(
+            &header,
+            visible
+                .iter()
+                .map(|(_, cells)| columns.iter().map(move |&c| cells[c].as_str())),
+        );
         let widths = crate::table::fit_widths(&COLUMNS, &columns, &content, room);
         let header = Row::new(header).style(theme.header);
         let rows = visible.into_iter().enumerate().map(|(i, (r, cells))| {
