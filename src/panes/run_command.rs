@@ -20,7 +20,9 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Row, Table, Wrap};
 use sysman_api::Timestamp;
-use sysman_api::commands::{Command, CommandInvocation, CommandStatus, InvocationStatus};
+use sysman_api::commands::{
+    Command, CommandInvocation, CommandStatus, InvocationStatus, Undelivered,
+};
 use sysman_api::documents::DocumentIdentifier;
 
 use super::age;
@@ -259,16 +261,17 @@ pub fn duration_text(inv: &CommandInvocation, now: Timestamp) -> String {
 /// name them.
 const WAITING_NAMED: usize = 3;
 
-/// Why an invocation was not delivered, from what the server wrote in its
+/// Why an invocation was not delivered, as the server wrote it in its
 /// output: the node's platform has no step to run, or the node left.
 fn undelivered_because(inv: &CommandInvocation) -> &'static str {
-    let said = |words: &str| inv.command_plugins.iter().any(|p| p.output.contains(words));
-    if said("runs on") {
-        "unsupported platform"
-    } else if said("deregistered") {
-        "node deregistered"
-    } else {
-        ""
+    let reason = inv
+        .command_plugins
+        .iter()
+        .find_map(|p| Undelivered::read(&p.output));
+    match reason {
+        Some(Undelivered::UnsupportedPlatform) => "unsupported platform",
+        Some(Undelivered::Deregistered) => "node deregistered",
+        None => "",
     }
 }
 

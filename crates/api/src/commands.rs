@@ -799,3 +799,43 @@ mod tests {
         assert!(rule.pattern.contains("[0]"));
     }
 }
+
+/// Why an invocation is Undeliverable. The server writes the reason into
+/// the invocation's output (AWS's StatusDetails says only
+/// `Undeliverable`), and a reader such as the console finds it there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Undelivered {
+    /// The node left before the command reached it.
+    Deregistered,
+    /// No step of the document runs on the node's platform.
+    UnsupportedPlatform,
+}
+
+const DEREGISTERED: &str = "The node was deregistered before the command reached it.";
+const NO_STEP: &str = "No step of ";
+
+impl Undelivered {
+    /// The output the server writes: `document` and the node's `platform`
+    /// name what could not run where.
+    pub fn output(self, document: &str, platform: &str) -> String {
+        match self {
+            Undelivered::Deregistered => DEREGISTERED.to_owned(),
+            Undelivered::UnsupportedPlatform => format!(
+                "{NO_STEP}{document} runs on {platform}: the document's actions and \
+                 preconditions exclude this platform."
+            ),
+        }
+    }
+
+    /// The reason an undelivered invocation's `output` gives, if any (it
+    /// is standard error, after AWS's separator).
+    pub fn read(output: &str) -> Option<Undelivered> {
+        if output.contains(DEREGISTERED) {
+            Some(Undelivered::Deregistered)
+        } else if output.contains(NO_STEP) {
+            Some(Undelivered::UnsupportedPlatform)
+        } else {
+            None
+        }
+    }
+}

@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use sysman_api::commands::{CommandStatus, InvocationStatus};
+use sysman_api::commands::{CommandStatus, InvocationStatus, Undelivered};
 use sysman_api::fleet::PingStatus;
 use sysman_api::{ApiError, Timestamp};
 
@@ -206,17 +206,15 @@ pub(crate) fn fill(
                 None => undeliverable(
                     inv,
                     now,
-                    "The node was deregistered before the command reached it.",
+                    &Undelivered::Deregistered.output(&live.rec.document_name, ""),
                 ),
                 Some(n) if !runs => undeliverable(
                     inv,
                     now,
-                    &format!(
-                        "No step of {} runs on {}: the document's actions and preconditions \
-                         exclude this platform.",
-                        live.rec.document_name,
+                    &Undelivered::UnsupportedPlatform.output(
+                        &live.rec.document_name,
                         n.platform_type
-                            .map_or("an unknown platform", |p| p.as_str())
+                            .map_or("an unknown platform", |p| p.as_str()),
                     ),
                 ),
                 Some(n) => {
