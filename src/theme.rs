@@ -18,8 +18,8 @@ pub const BUILT_IN: &[(&str, &str)] = &[
     ("terminal", include_str!("../themes/terminal.toml")),
 ];
 
-/// The styles the console draws with.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The styles the console draws with; the default draws every slot plain.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Theme {
     pub name: String,
     pub text: Style,

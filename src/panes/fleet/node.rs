@@ -152,7 +152,8 @@ impl FleetPane {
             theme.title,
         ));
         let inner = block.inner(area);
-        let max = self.node_scroll_max(instance_id, inner);
+        let (mut left, right) = self.node_lines(row, now, theme);
+        let max = scroll_max(&left, &right, inner);
         // Where the patches, compliance and commands are below the fold,
         // say so: nothing else on a narrow screen hints at them.
         let block = if scroll < max {
@@ -164,10 +165,6 @@ impl FleetPane {
             block
         };
         frame.render_widget(block, area);
-        let mut left = field_lines(row, now, theme);
-        left.push(Line::default());
-        left.extend(tag_lines(row, theme));
-        let right = report_lines(self.report_of(instance_id), now, theme);
         let scroll = scroll.min(max);
         // Side by side where both fit; one column, fields first, where not.
         if side_by_side(inner.width) {
@@ -191,46 +188,43 @@ impl FleetPane {
             .map(|d| &d.report)
     }
 
+    /// The node's fields and tags, and its report.
+    fn node_lines(
+        &self,
+        row: &FleetRow,
+        now: Timestamp,
+        theme: &Theme,
+    ) -> (Vec<Line<'static>>, Vec<Line<'static>>) {
+        let mut left = field_lines(row, now, theme);
+        left.push(Line::default());
+        left.extend(tag_lines(row, theme));
+        let right = report_lines(self.report_of(&row.node.info.instance_id), now, theme);
+        (left, right)
+    }
+
     /// How far the node's view scrolls in `inner`: until its last line
-    /// shows.
-    pub fn node_scroll_max(&self, instance_id: &str, inner: Rect) -> u16 {
+    /// shows. The lines are made as `render` makes them, unstyled.
+    pub fn node_scroll_max(&self, instance_id: &str, inner: Rect, now: Timestamp) -> u16 {
         let Some(row) = self.row(instance_id) else {
             return 0;
         };
-        let left = FIELDS + 1 + 1 + row.node.tags.len().max(1);
-        let right = report_len(self.report_of(instance_id));
-        let lines = if side_by_side(inner.width) {
-            left.max(right)
-        } else {
-            left + 1 + right
-        };
-        u16::try_from(lines.saturating_sub(usize::from(inner.height))).unwrap_or(u16::MAX)
+        let (left, right) = self.node_lines(row, now, &Theme::default());
+        scroll_max(&left, &right, inner)
     }
+}
+
+/// How far lines laid out as the node view lays them scroll in `inner`.
+fn scroll_max(left: &[Line], right: &[Line], inner: Rect) -> u16 {
+    let lines = if side_by_side(inner.width) {
+        left.len().max(right.len())
+    } else {
+        left.len() + 1 + right.len()
+    };
+    u16::try_from(lines.saturating_sub(usize::from(inner.height))).unwrap_or(u16::MAX)
 }
 
 fn side_by_side(width: u16) -> bool {
     width >= 100
-}
-
-/// The number of lines [`report_lines`] makes.
-fn report_len(report: Option<&Report>) -> usize {
-    let Some(Report::Loaded(r)) = report else {
-        return 1;
-    };
-    let patch = match &r.patch {
-        None => 1,
-        Some(p) => 2 + r.missing.len() + usize::from(p.missing_count as usize > r.missing.len()),
-    };
-    let heading = 1;
-    let blank = 1;
-    heading
-        + patch
-        + blank
-        + heading
-        + r.compliance.len().max(1)
-        + blank
-        + heading
-        + r.commands.len().max(1)
 }
 
 fn field_lines(row: &FleetRow, now: Timestamp, theme: &Theme) -> Vec<Line<'static>> {
@@ -412,9 +406,6 @@ fn command_lines(report: &NodeReport, now: Timestamp, theme: &Theme) -> Vec<Line
     }
     lines
 }
-
-/// How many fields [`node_fields`] lists.
-const FIELDS: usize = 16;
 
 /// Every field of a node, labelled, for the detail view.
 pub fn node_fields(row: &FleetRow, now: Timestamp) -> Vec<(&'static str, String)> {

@@ -219,7 +219,7 @@ impl Pane for FleetPane {
                 width.saturating_sub(2),
                 cx.room.body.saturating_sub(2),
             );
-            let max = self.node_scroll_max(instance_id, inner);
+            let max = self.node_scroll_max(instance_id, inner, cx.now);
             let page = inner.height.saturating_sub(1).max(1);
             if let FleetView::Node { scroll, .. } = &mut self.view {
                 let to = match command {
