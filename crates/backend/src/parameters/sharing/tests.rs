@@ -189,6 +189,13 @@ mod cross_account {
         }
     }
 
+    fn get_all(name: &str) -> GetParameters {
+        GetParameters {
+            names: vec![name.into()],
+            with_decryption: None,
+        }
+    }
+
     /// `/app/db` (Advanced, shared by `policy`) and `/app/other`.
     async fn shared(policy: serde_json::Value) -> Backend {
         let b = backend();
@@ -240,17 +247,7 @@ mod cross_account {
             .await
             .unwrap();
         assert_eq!(read.parameter.version, 1);
-        let both = from(
-            &b,
-            &friend,
-            FRIEND,
-            GetParameters {
-                names: vec![SHARED.into()],
-                with_decryption: None,
-            },
-        )
-        .await
-        .unwrap();
+        let both = from(&b, &friend, FRIEND, get_all(SHARED)).await.unwrap();
         assert_eq!(both.parameters.len(), 1);
     }
 
@@ -440,17 +437,7 @@ mod cross_account {
         let friend = Caller::admin("friend-admin");
         assert!(from(&b, &friend, FRIEND, get(SHARED)).await.is_err());
         // GetParameters is not denied, so it still reads.
-        let read = from(
-            &b,
-            &friend,
-            FRIEND,
-            GetParameters {
-                names: vec![SHARED.into()],
-                with_decryption: None,
-            },
-        )
-        .await
-        .unwrap();
+        let read = from(&b, &friend, FRIEND, get_all(SHARED)).await.unwrap();
         assert_eq!(read.parameters.len(), 1);
     }
 
